@@ -1,0 +1,357 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// ErrNotRegistered is wrapped by the error Resolve returns for an unknown key.
+var ErrNotRegistered = errors.New("not registered")
+
+// ErrWrongType is wrapped by the error Resolve returns when the value under a
+// key is not of the key's type.
+var ErrWrongType = errors.New("wrong type")
+
+// ErrDuplicate is wrapped by the error Register returns when a key is taken.
+var ErrDuplicate = errors.New("already registered")
+
+// Key names a registration and fixes its Go type, so Resolve needs no cast.
+// Two keys with the same name denote the same registration.
+type Key[T any] struct{ name string }
+
+// NewKey returns the key called name for values of type T.
+func NewKey[T any](name string) Key[T] { return Key[T]{name: name} }
+
+// Name returns the key's name, such as "user".
+func (k Key[T]) Name() string { return k.name }
+
+// String implements fmt.Stringer.
+func (k Key[T]) String() string { return k.name }
+
+// Starter is implemented by registered values that need starting; Start calls
+// them in registration order.
+type Starter interface {
+	Start(ctx context.Context) error
+}
+
+// Stopper is implemented by registered values that hold resources; Stop calls
+// them in reverse registration order.
+type Stopper interface {
+	Stop(ctx context.Context) error
+}
+
+type entry struct {
+	name    string
+	value   any
+	typ     reflect.Type
+	factory func(ctx context.Context, c *Container) (any, error)
+	once    sync.Once
+	err     error
+}
+
+// Container holds named registrations. A root container lives for the whole
+// process; Scope derives per-request containers that see the root's
+// registrations but keep their own to themselves. A Container is safe for
+// concurrent use.
+type Container struct {
+	parent *Container
+	mu     sync.RWMutex
+	items  map[string]*entry
+	order  []*entry
+	hooks  []hook
+}
+
+type hook struct {
+	name  string
+	start func(context.Context) error
+	stop  func(context.Context) error
+}
+
+// New returns an empty root container.
+func New() *Container { return &Container{items: map[string]*entry{}} }
+
+// Scope returns a child container. Resolve on the child looks in the child
+// first and then in its ancestors; registrations made on the child are
+// invisible to the parent and to sibling scopes.
+func (c *Container) Scope() *Container {
+	return &Container{parent: c, items: map[string]*entry{}}
+}
+
+// Parent returns the container a scope was derived from, or nil for a root.
+func (c *Container) Parent() *Container { return c.parent }
+
+func (c *Container) add(e *entry) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.items[e.name]; ok {
+		return fmt.Errorf("container: register %q: %w", e.name, ErrDuplicate)
+	}
+	c.items[e.name] = e
+	c.order = append(c.order, e)
+	return nil
+}
+
+// Register stores v under k. A key can be registered once per container (a
+// scope may shadow a parent's key).
+func Register[T any](c *Container, k Key[T], v T) error {
+	if k.name == "" {
+		return errors.New("container: register: empty key name")
+	}
+	return c.add(&entry{name: k.name, value: v, typ: reflect.TypeFor[T]()})
+}
+
+// MustRegister is Register that panics on error; for start-up wiring.
+func MustRegister[T any](c *Container, k Key[T], v T) {
+	if err := Register(c, k, v); err != nil {
+		panic(err)
+	}
+}
+
+// Provide registers a lazy singleton: fn runs once, on the first Resolve (from
+// this container or any scope of it), and its result or error is kept.
+func Provide[T any](c *Container, k Key[T], fn func(ctx context.Context, c *Container) (T, error)) error {
+	if k.name == "" {
+		return errors.New("container: provide: empty key name")
+	}
+	return c.add(&entry{name: k.name, typ: reflect.TypeFor[T](), factory: func(ctx context.Context, c *Container) (any, error) {
+		return fn(ctx, c)
+	}})
+}
+
+// Resolve returns the value registered under k, looking in c and then in its
+// ancestors. A miss lists the registered keys and suggests the nearest one.
+func Resolve[T any](c *Container, k Key[T]) (T, error) {
+	return ResolveContext(context.Background(), c, k)
+}
+
+// ResolveContext is Resolve with a context passed to lazy providers.
+func ResolveContext[T any](ctx context.Context, c *Container, k Key[T]) (T, error) {
+	var zero T
+	e, owner := c.lookup(k.name)
+	if e == nil {
+		return zero, c.missError(k.name)
+	}
+	v, err := e.get(ctx, owner)
+	if err != nil {
+		return zero, fmt.Errorf("container: resolve %q: %w", k.name, err)
+	}
+	t, ok := v.(T)
+	if !ok {
+		return zero, fmt.Errorf("container: resolve %q: holds %s, not %s: %w", k.name, describe(v, e.typ), reflect.TypeFor[T](), ErrWrongType)
+	}
+	return t, nil
+}
+
+// MustResolve is Resolve that panics on error; for wiring code where a miss is
+// a programming error.
+func MustResolve[T any](c *Container, k Key[T]) T {
+	v, err := Resolve(c, k)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// ResolveName resolves by name without a type, for dynamic callers such as
+// CLIs and admin views.
+func (c *Container) ResolveName(ctx context.Context, name string) (any, error) {
+	e, owner := c.lookup(name)
+	if e == nil {
+		return nil, c.missError(name)
+	}
+	v, err := e.get(ctx, owner)
+	if err != nil {
+		return nil, fmt.Errorf("container: resolve %q: %w", name, err)
+	}
+	return v, nil
+}
+
+// Has reports whether name resolves from c.
+func (c *Container) Has(name string) bool {
+	e, _ := c.lookup(name)
+	return e != nil
+}
+
+// Keys returns the sorted names visible from c.
+func (c *Container) Keys() []string {
+	seen := map[string]bool{}
+	for x := c; x != nil; x = x.parent {
+		x.mu.RLock()
+		for n := range x.items {
+			seen[n] = true
+		}
+		x.mu.RUnlock()
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (c *Container) lookup(name string) (*entry, *Container) {
+	for x := c; x != nil; x = x.parent {
+		x.mu.RLock()
+		e := x.items[name]
+		x.mu.RUnlock()
+		if e != nil {
+			return e, x
+		}
+	}
+	return nil, nil
+}
+
+func (e *entry) get(ctx context.Context, owner *Container) (any, error) {
+	if e.factory == nil {
+		return e.value, nil
+	}
+	e.once.Do(func() {
+		e.value, e.err = e.factory(ctx, owner)
+	})
+	return e.value, e.err
+}
+
+func describe(v any, declared reflect.Type) string {
+	if v == nil {
+		return declared.String()
+	}
+	return reflect.TypeOf(v).String()
+}
+
+func (c *Container) missError(name string) error {
+	keys := c.Keys()
+	msg := fmt.Sprintf("container: resolve %q: %v", name, ErrNotRegistered)
+	if s := nearest(name, keys); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	if len(keys) == 0 {
+		msg += "; nothing is registered"
+	} else {
+		msg += "; registered: " + strings.Join(keys, ", ")
+	}
+	return &missErr{msg: msg}
+}
+
+type missErr struct{ msg string }
+
+func (e *missErr) Error() string { return e.msg }
+func (e *missErr) Unwrap() error { return ErrNotRegistered }
+
+// nearest returns the key with the smallest edit distance to name, if that
+// distance is small enough to be a plausible typo.
+func nearest(name string, keys []string) string {
+	best, bestD := "", -1
+	for _, k := range keys {
+		d := levenshtein(strings.ToLower(name), strings.ToLower(k))
+		if bestD < 0 || d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if bestD < 0 || bestD > max(2, len(name)/2) {
+		return ""
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// OnLifecycle adds start and stop functions (either may be nil) that run with
+// Start and Stop, in registration order and reverse, after and before the
+// registered values' own Start and Stop.
+func (c *Container) OnLifecycle(name string, start, stop func(context.Context) error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.hooks = append(c.hooks, hook{name: name, start: start, stop: stop})
+}
+
+type lifecycleItem struct {
+	name  string
+	start func(context.Context) error
+	stop  func(context.Context) error
+}
+
+func (c *Container) lifecycle() []lifecycleItem {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var items []lifecycleItem
+	for _, e := range c.order {
+		if e.factory != nil {
+			continue // never resolved lazy values are not started
+		}
+		it := lifecycleItem{name: e.name}
+		if s, ok := e.value.(Starter); ok {
+			it.start = s.Start
+		}
+		if s, ok := e.value.(Stopper); ok {
+			it.stop = s.Stop
+		}
+		if it.start != nil || it.stop != nil {
+			items = append(items, it)
+		}
+	}
+	for _, h := range c.hooks {
+		items = append(items, lifecycleItem(h))
+	}
+	return items
+}
+
+// Start starts every registered Starter and lifecycle hook in order. If one
+// fails, the ones already started are stopped in reverse order and the error
+// is returned.
+func (c *Container) Start(ctx context.Context) error {
+	items := c.lifecycle()
+	for i, it := range items {
+		if it.start == nil {
+			continue
+		}
+		if err := it.start(ctx); err != nil {
+			stopErr := stopAll(ctx, items[:i])
+			return errors.Join(fmt.Errorf("container: start %q: %w", it.name, err), stopErr)
+		}
+	}
+	return nil
+}
+
+// Stop stops every registered Stopper and lifecycle hook in reverse order,
+// continuing past failures, and returns all errors joined.
+func (c *Container) Stop(ctx context.Context) error {
+	return stopAll(ctx, c.lifecycle())
+}
+
+func stopAll(ctx context.Context, items []lifecycleItem) error {
+	var errs []error
+	for _, it := range slices.Backward(items) {
+		if it.stop == nil {
+			continue
+		}
+		if err := it.stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("container: stop %q: %w", it.name, err))
+		}
+	}
+	return errors.Join(errs...)
+}

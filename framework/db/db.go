@@ -1,0 +1,133 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DBTX is what sqlc-generated code needs: satisfied by *pgxpool.Pool,
+// *pgx.Conn and pgx.Tx.
+type DBTX interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Beginner starts transactions: satisfied by *pgxpool.Pool, *pgx.Conn and pgx.Tx
+// (the last one through savepoints).
+type Beginner interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// ErrNoDatabaseURL is returned by Open when neither the argument nor
+// DATABASE_URL names a database.
+var ErrNoDatabaseURL = errors.New("db: no database URL (set DATABASE_URL)")
+
+// Open returns a pgx pool for url, or for $DATABASE_URL when url is empty, and
+// checks that the server answers.
+func Open(ctx context.Context, url string, configure ...func(*pgxpool.Config)) (*pgxpool.Pool, error) {
+	if url == "" {
+		url = os.Getenv("DATABASE_URL")
+	}
+	if url == "" {
+		return nil, ErrNoDatabaseURL
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("db: parse database URL: %w", err)
+	}
+	for _, f := range configure {
+		f(cfg)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db: open pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: ping %s@%s/%s: %w", cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
+	}
+	return pool, nil
+}
+
+type txKey struct{}
+
+// txState is the transaction a context carries, and the functions to run once
+// its outermost owner commits.
+type txState struct {
+	tx          pgx.Tx
+	afterCommit *[]func(context.Context)
+}
+
+// WithTx returns a context that carries tx: InTx called with it joins tx
+// instead of starting its own. The caller owns tx (commits or rolls back) and
+// should call RunAfterCommit's functions itself; prefer InTx, which does both.
+func WithTx(ctx context.Context, tx pgx.Tx) context.Context {
+	fns := []func(context.Context){}
+	return context.WithValue(ctx, txKey{}, &txState{tx: tx, afterCommit: &fns})
+}
+
+// TxFrom returns the transaction ctx carries, if any.
+func TxFrom(ctx context.Context) (pgx.Tx, bool) {
+	s, ok := ctx.Value(txKey{}).(*txState)
+	if !ok {
+		return nil, false
+	}
+	return s.tx, true
+}
+
+// Conn returns the transaction ctx carries, or fallback.
+func Conn(ctx context.Context, fallback DBTX) DBTX {
+	if tx, ok := TxFrom(ctx); ok {
+		return tx
+	}
+	return fallback
+}
+
+// AfterCommit schedules fn to run after the transaction ctx carries commits
+// (it is dropped if the transaction rolls back). Outside a transaction fn runs
+// at once. This is how module events are emitted only for committed data.
+func AfterCommit(ctx context.Context, fn func(context.Context)) {
+	s, ok := ctx.Value(txKey{}).(*txState)
+	if !ok {
+		fn(ctx)
+		return
+	}
+	*s.afterCommit = append(*s.afterCommit, fn)
+}
+
+// InTx runs fn in a transaction. When ctx already carries one, fn joins it
+// (its writes commit or roll back with the caller's); otherwise InTx begins a
+// transaction on b, commits it when fn returns nil, rolls it back otherwise,
+// and after a commit runs the functions registered with AfterCommit.
+func InTx(ctx context.Context, b Beginner, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	if s, ok := ctx.Value(txKey{}).(*txState); ok {
+		return fn(ctx, s.tx)
+	}
+	tx, err := b.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	txCtx := WithTx(ctx, tx)
+	if err := fn(txCtx, tx); err != nil {
+		if rbErr := tx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
+			slog.WarnContext(ctx, "db: rollback failed", "err", rbErr)
+		}
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	s := txCtx.Value(txKey{}).(*txState)
+	for _, f := range *s.afterCommit {
+		f(ctx)
+	}
+	return nil
+}

@@ -1,0 +1,8 @@
+// Package db holds the database plumbing shared by every module: a pgx pool
+// opened from DATABASE_URL (Open), and a transaction carried in a
+// context.Context (InTx, WithTx, TxFrom, Conn) so that a service call made
+// inside a caller's transaction joins it instead of committing on its own.
+//
+// AfterCommit defers work, such as emitting module events, until the
+// outermost transaction has committed; if it rolls back, the work is dropped.
+package db

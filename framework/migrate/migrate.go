@@ -1,0 +1,297 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Source is one module's migrations: files named NNNN_<name>.sql in FS, each
+// with a "-- migrate:up" section and an optional "-- migrate:down" section.
+type Source struct {
+	Module string
+	FS     fs.FS
+}
+
+// Migration is one parsed migration file.
+type Migration struct {
+	Module  string
+	Version string // the NNNN prefix
+	Name    string // the file name without .sql
+	Up      string
+	Down    string
+	HasDown bool
+}
+
+// Status is a migration and whether and when it was applied.
+type Status struct {
+	Migration
+	Applied   bool
+	AppliedAt time.Time
+	Batch     int
+}
+
+// Table is where applied migrations are recorded.
+const Table = "medusa_migrations"
+
+var fileRe = regexp.MustCompile(`^(\d+)_([a-z0-9_]+)\.sql$`)
+
+// lockID is the advisory lock held while migrating, so two processes starting
+// at once do not apply the same migration twice.
+const lockID = 7262_8711_0001
+
+// Load parses a source's migrations in version order.
+func Load(src Source) ([]Migration, error) {
+	entries, err := fs.ReadDir(src.FS, ".")
+	if err != nil {
+		return nil, fmt.Errorf("migrate: read %s migrations: %w", src.Module, err)
+	}
+	var out []Migration
+	seen := map[string]string{}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		m := fileRe.FindStringSubmatch(e.Name())
+		if m == nil {
+			return nil, fmt.Errorf("migrate: %s/%s: name must be NNNN_snake_name.sql", src.Module, e.Name())
+		}
+		if prev, ok := seen[m[1]]; ok {
+			return nil, fmt.Errorf("migrate: %s: %s and %s share version %s", src.Module, prev, e.Name(), m[1])
+		}
+		seen[m[1]] = e.Name()
+		b, err := fs.ReadFile(src.FS, e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("migrate: read %s/%s: %w", src.Module, e.Name(), err)
+		}
+		up, down, hasDown, err := Split(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("migrate: %s/%s: %w", src.Module, e.Name(), err)
+		}
+		out = append(out, Migration{Module: src.Module, Version: m[1], Name: strings.TrimSuffix(e.Name(), path.Ext(e.Name())), Up: up, Down: down, HasDown: hasDown})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return out, nil
+}
+
+// Split separates a migration file into its up and down sections.
+func Split(text string) (up, down string, hasDown bool, err error) {
+	const upMark, downMark = "-- migrate:up", "-- migrate:down"
+	ui := strings.Index(text, upMark)
+	if ui < 0 {
+		return "", "", false, errors.New(`missing "-- migrate:up" line`)
+	}
+	di := strings.Index(text, downMark)
+	if di >= 0 && di < ui {
+		return "", "", false, errors.New(`"-- migrate:down" comes before "-- migrate:up"`)
+	}
+	if di < 0 {
+		return strings.TrimSpace(text[ui+len(upMark):]), "", false, nil
+	}
+	return strings.TrimSpace(text[ui+len(upMark) : di]), strings.TrimSpace(text[di+len(downMark):]), true, nil
+}
+
+// Migrator applies and reverts migrations of several modules on one database.
+type Migrator struct {
+	pool    *pgxpool.Pool
+	sources []Source
+}
+
+// New returns a Migrator for the given sources, applied in the order given
+// (a module that references another's tables comes after it).
+func New(pool *pgxpool.Pool, sources ...Source) *Migrator {
+	return &Migrator{pool: pool, sources: sources}
+}
+
+func (m *Migrator) all() ([]Migration, error) {
+	var out []Migration
+	for _, s := range m.sources {
+		ms, err := Load(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ms...)
+	}
+	return out, nil
+}
+
+func ensureTable(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+Table+` (
+	module text NOT NULL,
+	version text NOT NULL,
+	name text NOT NULL,
+	batch integer NOT NULL,
+	applied_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (module, version))`)
+	if err != nil {
+		return fmt.Errorf("migrate: create %s: %w", Table, err)
+	}
+	return nil
+}
+
+func (m *Migrator) locked(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := m.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: begin: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after commit this is a no-op
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockID)); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	if err := ensureTable(ctx, tx); err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("migrate: commit: %w", err)
+	}
+	return nil
+}
+
+func applied(ctx context.Context, tx pgx.Tx) (map[string]Status, error) {
+	rows, err := tx.Query(ctx, `SELECT module, version, batch, applied_at FROM `+Table)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: read %s: %w", Table, err)
+	}
+	out := map[string]Status{}
+	for rows.Next() {
+		var s Status
+		if err := rows.Scan(&s.Module, &s.Version, &s.Batch, &s.AppliedAt); err != nil {
+			return nil, err
+		}
+		s.Applied = true
+		out[s.Module+"/"+s.Version] = s
+	}
+	return out, rows.Err()
+}
+
+// Up applies every pending migration, all in one transaction and one batch,
+// and returns the ones it applied. A failing migration rolls back the batch.
+func (m *Migrator) Up(ctx context.Context) ([]Migration, error) {
+	all, err := m.all()
+	if err != nil {
+		return nil, err
+	}
+	var done []Migration
+	err = m.locked(ctx, func(tx pgx.Tx) error {
+		have, err := applied(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var batch int
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(batch), 0) + 1 FROM `+Table).Scan(&batch); err != nil {
+			return fmt.Errorf("migrate: next batch: %w", err)
+		}
+		for _, mg := range all {
+			if _, ok := have[mg.Module+"/"+mg.Version]; ok {
+				continue
+			}
+			if _, err := tx.Exec(ctx, mg.Up); err != nil {
+				return fmt.Errorf("migrate: apply %s/%s: %w", mg.Module, mg.Name, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO `+Table+` (module, version, name, batch) VALUES ($1, $2, $3, $4)`, mg.Module, mg.Version, mg.Name, batch); err != nil {
+				return fmt.Errorf("migrate: record %s/%s: %w", mg.Module, mg.Name, err)
+			}
+			done = append(done, mg)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return done, nil
+}
+
+// Rollback reverts the last applied batch of the named modules (all modules
+// when none is named), newest first, and returns what it reverted. A migration
+// without a down section stops the rollback with an error.
+func (m *Migrator) Rollback(ctx context.Context, modules ...string) ([]Migration, error) {
+	all, err := m.all()
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, mod := range modules {
+		want[mod] = true
+	}
+	known := map[string]bool{}
+	for _, s := range m.sources {
+		known[s.Module] = true
+	}
+	for mod := range want {
+		if !known[mod] {
+			return nil, fmt.Errorf("migrate: unknown module %q", mod)
+		}
+	}
+	var done []Migration
+	err = m.locked(ctx, func(tx pgx.Tx) error {
+		have, err := applied(ctx, tx)
+		if err != nil {
+			return err
+		}
+		last := 0
+		for _, s := range have {
+			if (len(want) == 0 || want[s.Module]) && s.Batch > last {
+				last = s.Batch
+			}
+		}
+		if last == 0 {
+			return nil
+		}
+		for i := len(all) - 1; i >= 0; i-- {
+			mg := all[i]
+			s, ok := have[mg.Module+"/"+mg.Version]
+			if !ok || s.Batch != last || (len(want) > 0 && !want[mg.Module]) {
+				continue
+			}
+			if !mg.HasDown {
+				return fmt.Errorf("migrate: %s/%s has no down section", mg.Module, mg.Name)
+			}
+			if _, err := tx.Exec(ctx, mg.Down); err != nil {
+				return fmt.Errorf("migrate: revert %s/%s: %w", mg.Module, mg.Name, err)
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM `+Table+` WHERE module = $1 AND version = $2`, mg.Module, mg.Version); err != nil {
+				return fmt.Errorf("migrate: unrecord %s/%s: %w", mg.Module, mg.Name, err)
+			}
+			done = append(done, mg)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return done, nil
+}
+
+// Status lists every known migration and whether it is applied.
+func (m *Migrator) Status(ctx context.Context) ([]Status, error) {
+	all, err := m.all()
+	if err != nil {
+		return nil, err
+	}
+	var out []Status
+	err = m.locked(ctx, func(tx pgx.Tx) error {
+		have, err := applied(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, mg := range all {
+			s := have[mg.Module+"/"+mg.Version]
+			s.Migration = mg
+			out = append(out, s)
+		}
+		return nil
+	})
+	return out, err
+}
