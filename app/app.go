@@ -1,0 +1,125 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/medusa-go/medusa/framework/config"
+	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/migrate"
+)
+
+// Well-known container keys of the application (Medusa's
+// ContainerRegistrationKeys).
+var (
+	KeyPool   = container.NewKey[*pgxpool.Pool]("__pg_connection__")
+	KeyConfig = container.NewKey[config.Config]("configModule")
+	KeyLogger = container.NewKey[*slog.Logger]("logger")
+)
+
+// App is an assembled medusa-go application: configuration, database pool,
+// root container with every module registered, and the HTTP handler.
+type App struct {
+	Config    config.Config
+	Pool      *pgxpool.Pool
+	Container *container.Container
+	Logger    *slog.Logger
+	mux       *http.ServeMux
+	routes    []func(a *App, mux *http.ServeMux)
+}
+
+// Option customises New.
+type Option func(*App)
+
+// WithRoutes lets application code add its own routes (custom API routes);
+// fn runs after the built-in routes are mounted.
+func WithRoutes(fn func(a *App, mux *http.ServeMux)) Option {
+	return func(a *App) { a.routes = append(a.routes, fn) }
+}
+
+// WithLogger sets the application logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(a *App) { a.Logger = l } }
+
+// Migrations lists the migration sources of every built-in module, in the
+// order they must be applied.
+func Migrations() []migrate.Source {
+	return moduleMigrations()
+}
+
+// New assembles the application on an open pool. It does not migrate; run
+// migrate.New(pool, Migrations()...).Up first (the CLI does).
+func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, opts ...Option) (*App, error) {
+	a := &App{Config: cfg, Pool: pool, Container: container.New(), Logger: slog.Default(), mux: http.NewServeMux()}
+	for _, o := range opts {
+		o(a)
+	}
+	if err := errors.Join(
+		container.Register(a.Container, KeyPool, pool),
+		container.Register(a.Container, KeyConfig, cfg),
+		container.Register(a.Container, KeyLogger, a.Logger),
+	); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	if err := registerModules(ctx, a); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	a.mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("OK"))
+	})
+	if err := mountRoutes(a, a.mux); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	for _, fn := range a.routes {
+		fn(a, a.mux)
+	}
+	return a, nil
+}
+
+// Handler returns the application's HTTP handler.
+func (a *App) Handler() http.Handler { return wrap(a, a.mux) }
+
+// Serve listens on addr and serves until ctx ends, then shuts down
+// gracefully (in-flight requests get up to 10 s) and stops the container.
+// ready, if not nil, is called with the bound address once listening.
+func (a *App) Serve(ctx context.Context, addr string, ready func(net.Addr)) error {
+	if err := a.Container.Start(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		_ = a.Container.Stop(context.WithoutCancel(ctx))
+		return fmt.Errorf("app: listen %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		_ = a.Container.Stop(context.WithoutCancel(ctx))
+		return fmt.Errorf("app: serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	shutdownErr := srv.Shutdown(sctx)
+	stopErr := a.Container.Stop(sctx)
+	return errors.Join(shutdownErr, stopErr)
+}
