@@ -33,7 +33,7 @@ func startContainer(ctx context.Context) (s *server, err error) {
 	}
 	defer provider.Close()
 	if err := provider.Health(pctx); err != nil {
-		return nil, fmt.Errorf("Docker engine not healthy: %w", err)
+		return nil, fmt.Errorf("docker engine not healthy: %w", err)
 	}
 	c, err := tcpostgres.Run(ctx, ContainerImage,
 		tcpostgres.WithDatabase("postgres"),
