@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // ErrNotRegistered is wrapped by the error Resolve returns for an unknown key.
@@ -35,7 +36,8 @@ func (k Key[T]) Name() string { return k.name }
 func (k Key[T]) String() string { return k.name }
 
 // Starter is implemented by registered values that need starting; Start calls
-// them in registration order.
+// them in registration order. A value from Provide takes part in Start and
+// Stop once it has been resolved.
 type Starter interface {
 	Start(ctx context.Context) error
 }
@@ -53,6 +55,7 @@ type entry struct {
 	factory func(ctx context.Context, c *Container) (any, error)
 	once    sync.Once
 	err     error
+	built   atomic.Bool // a factory ran successfully; value is set
 }
 
 // Container holds named registrations. A root container lives for the whole
@@ -143,6 +146,9 @@ func ResolveContext[T any](ctx context.Context, c *Container, k Key[T]) (T, erro
 	}
 	t, ok := v.(T)
 	if !ok {
+		if v == nil && e.typ == reflect.TypeFor[T]() {
+			return zero, nil // a nil interface value registered under its own key
+		}
 		return zero, fmt.Errorf("container: resolve %q: holds %s, not %s: %w", k.name, describe(v, e.typ), reflect.TypeFor[T](), ErrWrongType)
 	}
 	return t, nil
@@ -214,6 +220,9 @@ func (e *entry) get(ctx context.Context, owner *Container) (any, error) {
 	}
 	e.once.Do(func() {
 		e.value, e.err = e.factory(ctx, owner)
+		if e.err == nil {
+			e.built.Store(true)
+		}
 	})
 	return e.value, e.err
 }
@@ -300,8 +309,8 @@ func (c *Container) lifecycle() []lifecycleItem {
 	defer c.mu.RUnlock()
 	var items []lifecycleItem
 	for _, e := range c.order {
-		if e.factory != nil {
-			continue // never resolved lazy values are not started
+		if e.factory != nil && !e.built.Load() {
+			continue // never resolved (or failed) lazy values are not started
 		}
 		it := lifecycleItem{name: e.name}
 		if s, ok := e.value.(Starter); ok {
