@@ -1,0 +1,29 @@
+package models
+
+import "github.com/medusa-go/medusa/modgen/dml"
+
+// AuthIdentity is one authenticated principal; app_metadata links it to an
+// actor ({"user_id": "user_..."}). Table "auth_identity", ids "authid_<ULID>".
+var AuthIdentity = dml.Define("auth_identity",
+	dml.ID().Prefix("authid").PrimaryKey(),
+	dml.HasMany("provider_identities", "provider_identity").MappedBy("auth_identity"),
+	dml.JSON("app_metadata").Nullable(),
+).Cascades("provider_identities")
+
+// ProviderIdentity is how an auth identity logs in with one provider: for
+// emailpass, entity_id is the email and provider_metadata holds the password
+// hash (never returned by the API). Table "provider_identity", ids
+// "provid_<ULID>".
+var ProviderIdentity = dml.Define("provider_identity",
+	dml.ID().Prefix("provid").PrimaryKey(),
+	dml.Text("entity_id"),
+	dml.Text("provider"),
+	dml.BelongsTo("auth_identity", "auth_identity").MappedBy("provider_identities"),
+	dml.JSON("user_metadata").Nullable(),
+	dml.JSON("provider_metadata").Nullable(),
+).Indexes(
+	dml.Index{On: []string{"entity_id", "provider"}, Unique: true},
+)
+
+// Module is the Auth Module: container key "auth".
+var Module = dml.NewModule("auth", AuthIdentity, ProviderIdentity)
