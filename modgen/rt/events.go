@@ -1,0 +1,67 @@
+package rt
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/medusa-go/medusa/framework/db"
+	"github.com/medusa-go/medusa/framework/events"
+)
+
+// Collector gathers the module events of one service call (Medusa's
+// MessageAggregator), so that they are emitted in one Bus.Emit call after
+// the call's transaction commits.
+type Collector struct{ msgs []events.Message }
+
+type collectorKey struct{}
+
+// Messages returns the collected messages.
+func (c *Collector) Messages() []events.Message { return c.msgs }
+
+// Add appends messages.
+func (c *Collector) Add(msgs ...events.Message) { c.msgs = append(c.msgs, msgs...) }
+
+// CollectorFrom returns the collector ctx carries.
+func CollectorFrom(ctx context.Context) (*Collector, bool) {
+	c, ok := ctx.Value(collectorKey{}).(*Collector)
+	return c, ok
+}
+
+// WithCollector returns ctx with a new collector, unless ctx already carries
+// one (a service call nested in another: its events join the outer call's).
+// owner reports whether the collector is new, so the caller must publish it.
+func WithCollector(ctx context.Context) (_ context.Context, c *Collector, owner bool) {
+	if c, ok := CollectorFrom(ctx); ok {
+		return ctx, c, false
+	}
+	c = &Collector{}
+	return context.WithValue(ctx, collectorKey{}, c), c, true
+}
+
+// Publish schedules msgs to be emitted on bus in one call after the
+// transaction ctx carries commits (at once outside a transaction). Module
+// events carry no event group (Medusa emits them at once even inside a
+// workflow), so the group a workflow put in ctx is removed. A nil bus or no
+// message does nothing. Emit errors are logged: the data is committed.
+func Publish(ctx context.Context, bus events.Bus, msgs []events.Message) {
+	if bus == nil || len(msgs) == 0 {
+		return
+	}
+	db.AfterCommit(ctx, func(ctx context.Context) {
+		ctx = events.WithGroup(ctx, "")
+		if err := bus.Emit(ctx, msgs...); err != nil {
+			slog.ErrorContext(ctx, "emit module events", "err", err, "count", len(msgs), "first", msgs[0].Name)
+		}
+	})
+}
+
+// Event builds a module event message named name with data, metadata
+// source, object and action.
+func Event(name, source, object, action string, data any) events.Message {
+	m, err := events.New(name, data, events.Metadata{Source: source, Object: object, Action: action})
+	if err != nil {
+		// data is generated code's map of ids: it always marshals.
+		slog.Error("marshal module event", "name", name, "err", err)
+	}
+	return m
+}

@@ -1,0 +1,153 @@
+package rt
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Where collects ANDed predicates and their bind parameters.
+type Where struct {
+	args  *[]any
+	preds []string
+}
+
+// NewWhere returns an empty Where with its own argument list.
+func NewWhere() *Where { return &Where{args: new([]any)} }
+
+// Sub returns a Where sharing w's arguments, for a nested group.
+func (w *Where) Sub() *Where { return &Where{args: w.args} }
+
+// Arg adds a bind parameter and returns its placeholder ("$3").
+func (w *Where) Arg(v any) string {
+	*w.args = append(*w.args, v)
+	return "$" + strconv.Itoa(len(*w.args))
+}
+
+// Add appends a predicate.
+func (w *Where) Add(pred string) { w.preds = append(w.preds, pred) }
+
+// Empty reports whether no predicate was added.
+func (w *Where) Empty() bool { return len(w.preds) == 0 }
+
+// SQL returns the predicates joined with AND ("true" when empty).
+func (w *Where) SQL() string {
+	if len(w.preds) == 0 {
+		return "true"
+	}
+	return strings.Join(w.preds, " AND ")
+}
+
+// AnyOf adds (a OR b OR ...) of the non-empty groups; with no group it adds
+// nothing.
+func (w *Where) AnyOf(groups ...*Where) {
+	var parts []string
+	for _, g := range groups {
+		parts = append(parts, "("+g.SQL()+")")
+	}
+	if len(parts) > 0 {
+		w.Add("(" + strings.Join(parts, " OR ") + ")")
+	}
+}
+
+// Args returns the bind parameters.
+func (w *Where) Args() []any { return *w.args }
+
+// Order is one ORDER BY term.
+type Order struct {
+	Field string
+	Desc  bool
+}
+
+// FindConfig is Medusa's FindConfig: which fields to return, order, paging
+// and soft-deleted rows.
+type FindConfig struct {
+	// Select limits the returned fields (the primary key is always
+	// included); empty means all.
+	Select []string
+	// Order defaults to the primary key ascending; the primary key is
+	// appended as a tie-breaker so that pages are stable.
+	Order []Order
+	// Skip and Take page by offset; Take 0 means no limit.
+	Skip, Take int
+	// WithDeleted includes soft-deleted rows.
+	WithDeleted bool
+	// After pages by keyset: the values, in Order order (tie-breaker
+	// included), of the last row of the previous page, as returned by the
+	// DTO's Cursor method. It needs every Order term in one direction.
+	After []any
+}
+
+// Select is a SELECT statement under construction.
+type Select struct {
+	Table   string
+	Columns []string
+	Where   *Where
+	Order   []Order
+	Limit   int
+	Offset  int
+}
+
+// SQL renders the statement.
+func (s *Select) SQL() string {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	b.WriteString(strings.Join(s.Columns, ", "))
+	b.WriteString(" FROM ")
+	b.WriteString(s.Table)
+	b.WriteString(" WHERE ")
+	b.WriteString(s.Where.SQL())
+	if len(s.Order) > 0 {
+		b.WriteString(" ORDER BY ")
+		for i, o := range s.Order {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(QuoteIdent(o.Field))
+			if o.Desc {
+				b.WriteString(" DESC")
+			} else {
+				b.WriteString(" ASC")
+			}
+		}
+	}
+	if s.Limit > 0 {
+		fmt.Fprintf(&b, " LIMIT %d", s.Limit)
+	}
+	if s.Offset > 0 {
+		fmt.Fprintf(&b, " OFFSET %d", s.Offset)
+	}
+	return b.String()
+}
+
+// CountSQL renders SELECT count(*) with the same WHERE.
+func (s *Select) CountSQL() string {
+	return "SELECT count(*) FROM " + s.Table + " WHERE " + s.Where.SQL()
+}
+
+// QuoteIdent double-quotes an identifier.
+func QuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// Keyset adds the keyset predicate (o1, o2, ...) > ($1, $2, ...) (or < for
+// descending order) for after over the order terms.
+func Keyset(w *Where, order []Order, after []any) error {
+	if len(after) != len(order) {
+		return fmt.Errorf("keyset cursor has %d values for %d order fields", len(after), len(order))
+	}
+	desc := order[0].Desc
+	cols := make([]string, len(order))
+	ph := make([]string, len(order))
+	for i, o := range order {
+		if o.Desc != desc {
+			return fmt.Errorf("keyset pagination needs every order field in one direction")
+		}
+		cols[i] = QuoteIdent(o.Field)
+		ph[i] = w.Arg(after[i])
+	}
+	op := ">"
+	if desc {
+		op = "<"
+	}
+	w.Add("(" + strings.Join(cols, ", ") + ") " + op + " (" + strings.Join(ph, ", ") + ")")
+	return nil
+}
