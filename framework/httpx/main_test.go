@@ -1,0 +1,9 @@
+package httpx_test
+
+import (
+	"testing"
+
+	"github.com/medusa-go/medusa/framework/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
