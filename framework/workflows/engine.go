@@ -1,0 +1,503 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/medusa-go/medusa/framework/container"
+	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/events"
+)
+
+// EngineKey is the container key of the workflow engine (Medusa's
+// Modules.WORKFLOW_ENGINE, "workflows"). Run uses the engine registered under
+// it in the scope it is given.
+var EngineKey = container.NewKey[*Engine]("workflows")
+
+// EventBusKey is the container key of the event bus ("event_bus"). When the
+// run's scope resolves it, the engine releases the run's event group when the
+// run succeeds and clears it when the run reverts or fails.
+var EventBusKey = container.NewKey[events.Bus]("event_bus")
+
+// Definition is a workflow as the engine knows it: any *Workflow[In, Out].
+type Definition interface {
+	Name() string
+	resume(ctx context.Context, e *Engine, rec *RunRecord, steps []StepRecord, compensateOnly bool) (*run, error)
+}
+
+// Engine runs workflows on a store, keeps the registry of workflows by name
+// (needed to recover runs), recovers interrupted runs, completes async steps
+// and publishes run events. An Engine is safe for concurrent use.
+type Engine struct {
+	store     Store
+	logger    *slog.Logger
+	container *container.Container
+	retention time.Duration
+	asyncPoll time.Duration
+
+	mu        sync.Mutex
+	workflows map[string]Definition
+	live      map[RunKey]*run
+	waiters   map[waiterKey]chan struct{}
+
+	subMu   sync.Mutex
+	subs    atomic.Pointer[[]subscriber]
+	nextSub uint64
+}
+
+type waiterKey struct {
+	RunKey
+	pos string
+}
+
+type subscriber struct {
+	id uint64
+	fn func(Event)
+}
+
+// EngineOption configures an Engine.
+type EngineOption func(*Engine)
+
+// WithStore sets the store (default: a new MemoryStore).
+func WithStore(s Store) EngineOption { return func(e *Engine) { e.store = s } }
+
+// WithLogger sets the logger (default: slog.Default()). Records carry the
+// workflow name and the transaction id.
+func WithLogger(l *slog.Logger) EngineOption { return func(e *Engine) { e.logger = l } }
+
+// WithContainer sets the container recovered runs resolve services from, and
+// that Run uses when given a nil scope.
+func WithContainer(c *container.Container) EngineOption {
+	return func(e *Engine) { e.container = c }
+}
+
+// WithDefaultRetention sets how long finished runs of workflows without
+// WithRetention are kept (default 0: deleted when they finish, unless
+// idempotent; negative: for ever).
+func WithDefaultRetention(d time.Duration) EngineOption {
+	return func(e *Engine) { e.retention = d }
+}
+
+// WithAsyncPollInterval sets how often a waiting async step re-reads its
+// record, to see a completion made by another process (default 1s). A
+// completion made through this engine wakes the step at once.
+func WithAsyncPollInterval(d time.Duration) EngineOption {
+	return func(e *Engine) { e.asyncPoll = d }
+}
+
+// NewEngine returns an engine; by default it keeps runs in memory.
+func NewEngine(opts ...EngineOption) *Engine {
+	e := &Engine{
+		logger:    slog.Default(),
+		asyncPoll: time.Second,
+		workflows: map[string]Definition{},
+		live:      map[RunKey]*run{},
+		waiters:   map[waiterKey]chan struct{}{},
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	if e.store == nil {
+		e.store = NewMemoryStore()
+	}
+	if e.container == nil {
+		e.container = container.New()
+	}
+	if e.asyncPoll <= 0 {
+		e.asyncPoll = time.Second
+	}
+	return e
+}
+
+// Store returns the engine's store.
+func (e *Engine) Store() Store { return e.store }
+
+// Register adds workflows to the registry, so that Recover and Cancel can
+// replay their runs. Run registers its workflow itself; register every
+// workflow at start-up, before Recover. Registering the same workflow twice is
+// fine; a different workflow under a taken name is an error (Medusa's
+// `Workflow with id "<name>" and step definition already exists.`).
+func (e *Engine) Register(defs ...Definition) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, d := range defs {
+		if prev, ok := e.workflows[d.Name()]; ok {
+			if prev != d {
+				return merrors.New(merrors.InvalidData, "Workflow with id %q and step definition already exists.", d.Name())
+			}
+			continue
+		}
+		e.workflows[d.Name()] = d
+	}
+	return nil
+}
+
+func (e *Engine) newRun(parent context.Context, key RunKey, scope *container.Container, rec *RunRecord, timeout time.Duration) *run {
+	ctx := events.WithGroup(parent, rec.EventGroupID)
+	ctx, cancelCause := context.WithCancelCause(ctx)
+	cancel := cancelCause
+	if timeout > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeoutCause(ctx, timeout, ErrWorkflowTimeout)
+		cancel = func(cause error) { cancelCause(cause); stop() }
+	}
+	return &run{eng: e, store: e.store, key: key, groupID: rec.EventGroupID, scope: scope, ctx: ctx, cancel: cancel,
+		rec: rec, started: time.Now(), done: make(chan struct{})}
+}
+
+func (e *Engine) addLive(r *run) *run {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if other, ok := e.live[r.key]; ok {
+		return other
+	}
+	e.live[r.key] = r
+	return nil
+}
+
+func (e *Engine) removeLive(r *run) {
+	e.mu.Lock()
+	if e.live[r.key] == r {
+		delete(e.live, r.key)
+	}
+	e.mu.Unlock()
+}
+
+func (e *Engine) addWaiter(key RunKey, pos string) chan struct{} {
+	ch := make(chan struct{}, 1)
+	e.mu.Lock()
+	e.waiters[waiterKey{key, pos}] = ch
+	e.mu.Unlock()
+	return ch
+}
+
+func (e *Engine) removeWaiter(key RunKey, pos string) {
+	e.mu.Lock()
+	delete(e.waiters, waiterKey{key, pos})
+	e.mu.Unlock()
+}
+
+func (e *Engine) wake(key RunKey, pos string) {
+	e.mu.Lock()
+	ch := e.waiters[waiterKey{key, pos}]
+	e.mu.Unlock()
+	if ch != nil {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Wait blocks until the run key, if it is running in this engine, finishes,
+// and returns its error (nil when it is not running here).
+func (e *Engine) Wait(ctx context.Context, key RunKey) error {
+	e.mu.Lock()
+	r := e.live[key]
+	e.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	select {
+	case <-r.done:
+		return r.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Recover resumes the runs the store holds as invoking or compensating that
+// are not running in this engine: those interrupted by a crash or a restart.
+// An invoking run is replayed from its checkpoints (completed steps return
+// their checkpointed output without running again) and goes on; a
+// compensating run finishes its compensation. Runs continue in the
+// background with the engine's container; Recover returns their keys once
+// they have started (use Wait to wait for one). Runs of unregistered workflows
+// are left alone and reported in the error. Recover also purges expired
+// finished runs.
+func (e *Engine) Recover(ctx context.Context) ([]RunKey, error) {
+	if _, err := e.store.Purge(ctx, time.Now()); err != nil {
+		e.logger.WarnContext(ctx, "workflows: purge finished runs", "err", err)
+	}
+	recs, err := e.store.ListRuns(ctx, ListFilter{States: []RunState{RunInvoking, RunCompensating}})
+	if err != nil {
+		return nil, fmt.Errorf("workflows: recover: list runs: %w", err)
+	}
+	var keys []RunKey
+	var errs []error
+	bg := context.WithoutCancel(ctx)
+	for i := range recs {
+		rec := &recs[i]
+		e.mu.Lock()
+		def := e.workflows[rec.WorkflowID]
+		_, live := e.live[rec.RunKey]
+		e.mu.Unlock()
+		if live {
+			continue
+		}
+		if def == nil {
+			errs = append(errs, fmt.Errorf("workflows: recover %s/%s: workflow %q is not registered", rec.WorkflowID, rec.TransactionID, rec.WorkflowID))
+			continue
+		}
+		steps, err := e.store.Steps(ctx, rec.RunKey)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("workflows: recover %s/%s: steps: %w", rec.WorkflowID, rec.TransactionID, err))
+			continue
+		}
+		if _, err := def.resume(bg, e, rec, steps, rec.State == RunCompensating); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		keys = append(keys, rec.RunKey)
+	}
+	return keys, errors.Join(errs...)
+}
+
+// Cancel reverts a run (Medusa's cancel): a run running in this engine stops
+// before its next step and compensates; a finished, done run still in the
+// store (idempotent or retained) is replayed from its checkpoints and
+// compensated; a reverted run is left alone. Cancelling a failed run is
+// refused ("Cannot revert a permanent failed transaction."). Cancel returns
+// once the compensation has finished.
+func (e *Engine) Cancel(ctx context.Context, key RunKey) error {
+	e.mu.Lock()
+	r := e.live[key]
+	e.mu.Unlock()
+	if r != nil {
+		r.cancel(ErrCancelled)
+		<-r.done
+		return nil
+	}
+	rec, err := e.store.GetRun(ctx, key)
+	if errors.Is(err, ErrRunNotFound) {
+		return merrors.New(merrors.NotFound, "Transaction %s could not be found.", key.TransactionID)
+	}
+	if err != nil {
+		return fmt.Errorf("workflows: cancel %s/%s: %w", key.WorkflowID, key.TransactionID, err)
+	}
+	switch rec.State {
+	case RunReverted:
+		return nil
+	case RunFailed:
+		return merrors.New(merrors.NotAllowed, "Cannot revert a permanent failed transaction.")
+	}
+	e.mu.Lock()
+	def := e.workflows[key.WorkflowID]
+	e.mu.Unlock()
+	if def == nil {
+		return merrors.New(merrors.NotFound, "Workflow with id %q not found.", key.WorkflowID)
+	}
+	steps, err := e.store.Steps(ctx, key)
+	if err != nil {
+		return fmt.Errorf("workflows: cancel %s/%s: %w", key.WorkflowID, key.TransactionID, err)
+	}
+	rec.FinishedAt = time.Time{}
+	nr, err := def.resume(context.WithoutCancel(ctx), e, rec, steps, true)
+	if err != nil {
+		return err
+	}
+	<-nr.done
+	var re *RunError
+	if errors.As(nr.err, &re) && len(re.CompensateErrors()) > 0 {
+		return nr.err
+	}
+	return nil
+}
+
+// SetStepSuccess completes the waiting async step stepName of run key with
+// response as its output (the step's Out, or any value that JSON-encodes to
+// it). It fails with not_found when the run ("Transaction <id> could not be
+// found.") or the step ("Action not found.") is unknown, and with not_allowed
+// when the step is not waiting ("Cannot set step success when status is
+// <state>").
+func (e *Engine) SetStepSuccess(ctx context.Context, key RunKey, stepName string, response any) error {
+	return e.setStep(ctx, key, stepName, "success", func(st *StepRecord) {
+		st.State, st.Output, st.Error = StepDone, response, ""
+	})
+}
+
+// SetStepFailure fails the waiting async step stepName of run key with
+// failure (a permanent failure: no retries); the run then reverts. Errors as
+// SetStepSuccess.
+func (e *Engine) SetStepFailure(ctx context.Context, key RunKey, stepName string, failure error) error {
+	if failure == nil {
+		failure = errors.New("step failed")
+	}
+	return e.setStep(ctx, key, stepName, "failure", func(st *StepRecord) {
+		st.State, st.Error = StepFailed, failure.Error()
+	})
+}
+
+func (e *Engine) setStep(ctx context.Context, key RunKey, stepName, what string, set func(*StepRecord)) error {
+	steps, err := e.store.Steps(ctx, key)
+	if errors.Is(err, ErrRunNotFound) {
+		return merrors.New(merrors.NotFound, "Transaction %s could not be found.", key.TransactionID)
+	}
+	if err != nil {
+		return fmt.Errorf("workflows: set step %s: %w", what, err)
+	}
+	var found *StepRecord
+	for i := range steps {
+		if steps[i].Name != stepName {
+			continue
+		}
+		if found == nil || steps[i].State == StepWaiting {
+			found = &steps[i]
+		}
+	}
+	if found == nil {
+		return merrors.New(merrors.NotFound, "Action not found.")
+	}
+	if found.State != StepWaiting {
+		return merrors.New(merrors.NotAllowed, "Cannot set step %s when status is %s", what, found.State)
+	}
+	upd := *found
+	set(&upd)
+	ok, err := e.store.CompareAndSaveStep(ctx, key, &upd, StepWaiting)
+	if err != nil {
+		return fmt.Errorf("workflows: set step %s: %w", what, err)
+	}
+	if !ok {
+		cur, _ := e.store.GetStep(ctx, key, found.Position)
+		state := StepState("unknown")
+		if cur != nil {
+			state = cur.State
+		}
+		return merrors.New(merrors.NotAllowed, "Cannot set step %s when status is %s", what, state)
+	}
+	e.wake(key, found.Position)
+	return nil
+}
+
+// RunView is a run with its steps, for an admin view.
+type RunView struct {
+	RunRecord
+	Steps []StepRecord `json:"steps"`
+}
+
+// ListRuns lists stored runs, newest first.
+func (e *Engine) ListRuns(ctx context.Context, f ListFilter) ([]RunRecord, error) {
+	return e.store.ListRuns(ctx, f)
+}
+
+// GetRun returns a stored run with its steps in execution order, or a
+// not_found error.
+func (e *Engine) GetRun(ctx context.Context, key RunKey) (*RunView, error) {
+	rec, err := e.store.GetRun(ctx, key)
+	if errors.Is(err, ErrRunNotFound) {
+		return nil, merrors.New(merrors.NotFound, "Transaction %s could not be found.", key.TransactionID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	steps, err := e.store.Steps(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(steps, func(a, b StepRecord) int { return comparePositions(a.Position, b.Position) })
+	return &RunView{RunRecord: *rec, Steps: steps}, nil
+}
+
+// comparePositions orders positions such as "2", "3/0/1", "10" numerically,
+// component by component.
+func comparePositions(a, b string) int {
+	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		x, _ := strconv.Atoi(as[i])
+		y, _ := strconv.Atoi(bs[i])
+		if x != y {
+			return x - y
+		}
+	}
+	return len(as) - len(bs)
+}
+
+// Purge deletes finished runs whose retention has passed.
+func (e *Engine) Purge(ctx context.Context) (int, error) {
+	return e.store.Purge(ctx, time.Now())
+}
+
+// EventType names a run event (Medusa's workflow subscriber events).
+type EventType string
+
+// Run events.
+const (
+	EventBegin                 EventType = "begin"
+	EventResume                EventType = "resume"
+	EventStepBegin             EventType = "step_begin"
+	EventStepSuccess           EventType = "step_success"
+	EventStepFailure           EventType = "step_failure"
+	EventStepSkipped           EventType = "step_skipped"
+	EventStepAwaiting          EventType = "step_awaiting"
+	EventCompensateBegin       EventType = "compensate_begin"
+	EventCompensateStepBegin   EventType = "compensate_step_begin"
+	EventCompensateStepSuccess EventType = "compensate_step_success"
+	EventCompensateStepFailure EventType = "compensate_step_failure"
+	EventFinish                EventType = "finish"
+)
+
+// Event is one run event. Step, Position and Attempt are set for step events;
+// State and Result for EventFinish; Err for failures.
+type Event struct {
+	Type          EventType
+	WorkflowID    string
+	TransactionID string
+	Step          string
+	Position      string
+	Attempt       int
+	State         RunState
+	Err           error
+	Result        any
+}
+
+// Subscribe calls fn for every event of every run of this engine, until the
+// returned function is called. fn runs synchronously on the run's goroutine
+// (parallel branches call it concurrently): keep it short and safe for
+// concurrent use.
+func (e *Engine) Subscribe(fn func(Event)) (unsubscribe func()) {
+	e.subMu.Lock()
+	defer e.subMu.Unlock()
+	e.nextSub++
+	id := e.nextSub
+	var next []subscriber
+	if cur := e.subs.Load(); cur != nil {
+		next = slices.Clone(*cur)
+	}
+	next = append(next, subscriber{id: id, fn: fn})
+	e.subs.Store(&next)
+	return func() {
+		e.subMu.Lock()
+		defer e.subMu.Unlock()
+		cur := e.subs.Load()
+		if cur == nil {
+			return
+		}
+		next := slices.DeleteFunc(slices.Clone(*cur), func(s subscriber) bool { return s.id == id })
+		e.subs.Store(&next)
+	}
+}
+
+func (e *Engine) dispatch(ctx context.Context, ev Event) {
+	subs := e.subs.Load()
+	if subs == nil {
+		return
+	}
+	for _, s := range *subs {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					e.logger.ErrorContext(ctx, "workflows: subscriber panicked", "event", ev.Type, "transaction_id", ev.TransactionID, "panic", p)
+				}
+			}()
+			s.fn(ev)
+		}()
+	}
+}

@@ -1,0 +1,291 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/events"
+)
+
+// run is one execution (or replay) of a workflow.
+type run struct {
+	eng     *Engine
+	store   Store
+	key     RunKey
+	groupID string
+	scope   *container.Container
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+	rec     *RunRecord
+	started time.Time
+
+	// ckpt holds the checkpoints of a replayed run, by position; nil for a
+	// fresh run.
+	ckpt map[string]*StepRecord
+	// compensateOnly replays the checkpoints only to rebuild the compensation
+	// stack, then compensates (recovery of a compensating run, Cancel).
+	compensateOnly bool
+
+	root seq
+
+	mu      sync.Mutex
+	errs    []*StepError
+	skipped bool
+
+	done   chan struct{}
+	result any
+	err    error
+}
+
+func (r *run) stepContext(name, pos, action string, attempt int) StepContext {
+	return StepContext{
+		WorkflowID:    r.key.WorkflowID,
+		TransactionID: r.key.TransactionID,
+		EventGroupID:  r.groupID,
+		StepName:      name,
+		Position:      pos,
+		Action:        action,
+		Attempt:       attempt,
+		Container:     r.scope,
+	}
+}
+
+func (r *run) addError(step, pos, handler string, attempt int, err error) *StepError {
+	se := &StepError{Step: step, Position: pos, Handler: handler, Attempt: attempt, Err: err}
+	r.mu.Lock()
+	r.errs = append(r.errs, se)
+	r.mu.Unlock()
+	return se
+}
+
+func (r *run) setSkipped() {
+	r.mu.Lock()
+	r.skipped = true
+	r.mu.Unlock()
+}
+
+// ctxErr explains why the run's context ended.
+func (r *run) ctxErr() error {
+	cause := context.Cause(r.ctx)
+	switch {
+	case errors.Is(cause, ErrWorkflowTimeout), errors.Is(cause, ErrCancelled):
+		return cause
+	case cause == nil:
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrCancelled, cause)
+}
+
+func (r *run) emit(t EventType, step, pos string, attempt int, err error) {
+	subs := r.eng.subs.Load()
+	if subs == nil || len(*subs) == 0 {
+		return
+	}
+	ev := Event{Type: t, WorkflowID: r.key.WorkflowID, TransactionID: r.key.TransactionID, Step: step, Position: pos, Attempt: attempt, Err: err}
+	r.eng.dispatch(r.ctx, ev)
+}
+
+func (r *run) bus() events.Bus {
+	if r.scope == nil || !r.scope.Has(EventBusKey.Name()) {
+		return nil
+	}
+	b, err := container.ResolveContext(r.ctx, r.scope, EventBusKey)
+	if err != nil {
+		r.eng.logger.WarnContext(r.ctx, "workflows: resolve event bus", "err", err)
+		return nil
+	}
+	return b
+}
+
+// compensateSeq compensates a sequence newest-first; the branches of a
+// parallel group compensate concurrently.
+func (r *run) compensateSeq(ctx context.Context, s *seq) {
+	for i := len(s.items) - 1; i >= 0; i-- {
+		it := s.items[i]
+		switch it.kind {
+		case kindStep:
+			r.compensateStep(ctx, it)
+		case kindGroup:
+			var wg sync.WaitGroup
+			for _, b := range it.branches {
+				wg.Go(func() { r.compensateSeq(ctx, b) })
+			}
+			wg.Wait()
+		case kindSub:
+			if !it.reverted {
+				r.compensateSeq(ctx, it.sub)
+				it.reverted = true
+			}
+		}
+	}
+}
+
+// compWork is one compensation attempt, handed to Store.Step so that the
+// compensation's database work and the "reverted" checkpoint commit together.
+type compWork struct {
+	r   *run
+	it  *item
+	sc  StepContext
+	err error
+}
+
+func (w *compWork) Do(ctx context.Context) (*StepRecord, error) {
+	if err := w.it.def.compensateRecord(ctx, w.sc, w.it.rec); err != nil {
+		w.err = err
+		return nil, err
+	}
+	rec := *w.it.rec
+	rec.State, rec.Error = StepReverted, ""
+	return &rec, nil
+}
+
+func (r *run) compensateStep(ctx context.Context, it *item) {
+	rec := it.rec
+	switch rec.State {
+	case StepDone, StepFailed, StepTimeout, StepWaiting:
+	default:
+		return
+	}
+	name := it.def.stepName()
+	if !it.def.hasCompensate() {
+		rec.State = StepReverted
+		if err := r.store.SaveStep(ctx, r.key, rec); err != nil {
+			r.eng.logger.ErrorContext(ctx, "workflows: save reverted step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", name, "err", err)
+		}
+		return
+	}
+	maxRetries, interval := it.def.retryPolicy()
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		w := &compWork{r: r, it: it, sc: r.stepContext(name, rec.Position, HandlerCompensate, attempt)}
+		r.emit(EventCompensateStepBegin, name, rec.Position, attempt, nil)
+		err := r.store.Step(ctx, r.key, w)
+		if err == nil {
+			rec.State, rec.Error = StepReverted, ""
+			r.emit(EventCompensateStepSuccess, name, rec.Position, attempt, nil)
+			return
+		}
+		if w.err == nil {
+			err = fmt.Errorf("checkpoint: %w", err)
+		}
+		lastErr = err
+		var perm *PermanentError
+		if errors.As(err, &perm) || attempt > maxRetries {
+			break
+		}
+		if interval > 0 {
+			time.Sleep(interval)
+		}
+	}
+	rec.State, rec.Error = StepCompensateFailed, lastErr.Error()
+	if err := r.store.SaveStep(ctx, r.key, rec); err != nil {
+		r.eng.logger.ErrorContext(ctx, "workflows: save failed compensation", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", name, "err", err)
+	}
+	r.emit(EventCompensateStepFailure, name, rec.Position, rec.Attempt, lastErr)
+	r.addError(name, rec.Position, HandlerCompensate, rec.Attempt, lastErr)
+}
+
+// execute runs (or replays) a workflow function to its end: success releases
+// the run's events; failure compensates and clears them.
+func execute[In, Out any](w *Workflow[In, Out], r *run, in In, resumed bool) (Out, error) {
+	var zero Out
+	log := r.eng.logger
+	if resumed {
+		r.emit(EventResume, "", "", 0, nil)
+		log.LogAttrs(r.ctx, slog.LevelInfo, "workflows: run resumed", slog.String("workflow", r.key.WorkflowID), slog.String("transaction_id", r.key.TransactionID), slog.Bool("compensating", r.compensateOnly))
+	} else {
+		r.emit(EventBegin, "", "", 0, nil)
+		if log.Enabled(r.ctx, slog.LevelDebug) {
+			log.LogAttrs(r.ctx, slog.LevelDebug, "workflows: run begins", slog.String("workflow", r.key.WorkflowID), slog.String("transaction_id", r.key.TransactionID))
+		}
+	}
+	wc := &Context{r: r, seq: &r.root}
+	out, err := w.call(wc, in)
+	failed := err != nil || r.compensateOnly
+	if !failed && errors.Is(context.Cause(r.ctx), ErrCancelled) {
+		err, failed = r.addError(w.name, "", HandlerWorkflow, 0, ErrCancelled), true
+	}
+	if !failed {
+		if b := r.bus(); b != nil {
+			if rerr := b.ReleaseGroup(context.WithoutCancel(r.ctx), r.groupID); rerr != nil {
+				err = fmt.Errorf("release event group %s: %w", r.groupID, rerr)
+				failed = true
+			}
+		}
+	}
+	if !failed {
+		r.finish(RunDone, out, nil)
+		return out, nil
+	}
+	if err != nil && !errors.Is(err, errReplayStopped) {
+		var se *StepError
+		if !errors.As(err, &se) {
+			r.addError(w.name, "", HandlerWorkflow, 0, err)
+		}
+	}
+	cctx := context.WithoutCancel(r.ctx)
+	r.rec.State = RunCompensating
+	if uerr := r.store.UpdateRun(cctx, r.rec); uerr != nil {
+		log.ErrorContext(cctx, "workflows: save compensating state", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "err", uerr)
+	}
+	r.emit(EventCompensateBegin, "", "", 0, nil)
+	r.compensateSeq(cctx, &r.root)
+	state := RunReverted
+	for _, se := range r.errs {
+		if se.Handler == HandlerCompensate {
+			state = RunFailed
+		}
+	}
+	if b := r.bus(); b != nil {
+		if cerr := b.ClearGroup(cctx, r.groupID); cerr != nil {
+			log.WarnContext(cctx, "workflows: clear event group", "group", r.groupID, "err", cerr)
+		}
+	}
+	var rerr error
+	if len(r.errs) > 0 {
+		rerr = &RunError{WorkflowID: r.key.WorkflowID, TransactionID: r.key.TransactionID, State: state, Errors: append([]*StepError(nil), r.errs...)}
+	}
+	r.finish(state, nil, rerr)
+	return zero, rerr
+}
+
+func (r *run) finish(state RunState, out any, err error) {
+	ctx := context.WithoutCancel(r.ctx)
+	now := time.Now()
+	r.rec.State, r.rec.FinishedAt = state, now
+	if state == RunDone {
+		r.rec.Output = out
+	}
+	r.rec.Errors = errorRecords(r.errs)
+	var serr error
+	if r.rec.Retention == 0 && !r.rec.Idempotent {
+		serr = r.store.DeleteRun(ctx, r.key)
+	} else {
+		serr = r.store.UpdateRun(ctx, r.rec)
+	}
+	if serr != nil {
+		r.eng.logger.ErrorContext(ctx, "workflows: save finished run", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "err", serr)
+	}
+	r.result, r.err = out, err
+	if subs := r.eng.subs.Load(); subs != nil && len(*subs) > 0 {
+		r.eng.dispatch(ctx, Event{Type: EventFinish, WorkflowID: r.key.WorkflowID, TransactionID: r.key.TransactionID, State: state, Err: err, Result: out})
+	}
+	level := slog.LevelDebug
+	if state != RunDone {
+		level = slog.LevelWarn
+	}
+	if r.eng.logger.Enabled(ctx, level) {
+		r.eng.logger.LogAttrs(ctx, level, "workflows: run finished", slog.String("workflow", r.key.WorkflowID), slog.String("transaction_id", r.key.TransactionID),
+			slog.String("state", string(state)), slog.Duration("duration", now.Sub(r.started)), slog.Any("err", err))
+	}
+	if r.cancel != nil {
+		r.cancel(nil)
+	}
+	r.eng.removeLive(r)
+	close(r.done)
+}

@@ -1,0 +1,326 @@
+package workflows
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// stepTx is the transaction a step runs in with the Postgres store. It is a
+// pgx.Tx that:
+//   - acquires a connection and sends BEGIN only when the step first uses
+//     it, pipelined with that first statement (one round trip for both);
+//   - on Commit writes the step's checkpoint and commits in one pipelined
+//     round trip, or, when the step never used the database, writes the
+//     checkpoint alone, autocommitted.
+//
+// Savepoints (Begin), CopyFrom, SendBatch, Prepare and LargeObjects switch to
+// a regular pgx transaction on the same connection.
+type stepTx struct {
+	pool   *pgxpool.Pool
+	key    RunKey
+	work   StepWork
+	conn   *pgxpool.Conn
+	begun  bool
+	real   pgx.Tx
+	closed bool
+	args   []any // the checkpoint, set when the work succeeded
+}
+
+// stepBeginner hands the stepTx to db.InTx.
+type stepBeginner stepTx
+
+func (b *stepBeginner) Begin(context.Context) (pgx.Tx, error) { return (*stepTx)(b), nil }
+
+// do runs the step's work inside db.InTx and prepares the checkpoint.
+func (t *stepTx) do(ctx context.Context, _ pgx.Tx) error {
+	rec, err := t.work.Do(ctx)
+	if err != nil {
+		return err
+	}
+	t.args, err = stepArgs(t.key, rec)
+	return err
+}
+
+var _ pgx.Tx = (*stepTx)(nil)
+
+func (t *stepTx) acquire(ctx context.Context) error {
+	if t.closed {
+		return pgx.ErrTxClosed
+	}
+	if t.conn != nil {
+		return nil
+	}
+	c, err := t.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection: %w", err)
+	}
+	t.conn = c
+	return nil
+}
+
+func (t *stepTx) ensureReal(ctx context.Context) (pgx.Tx, error) {
+	if t.real != nil {
+		return t.real, nil
+	}
+	if err := t.acquire(ctx); err != nil {
+		return nil, err
+	}
+	// When BEGIN was already sent, this BEGIN only draws a warning; it gives
+	// a pgx.Tx bound to the connection for savepoints and the like.
+	tx, err := t.conn.Conn().Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t.real, t.begun = tx, true
+	return tx, nil
+}
+
+// pipelineBegin sends BEGIN followed by the first statement in one batch.
+func (t *stepTx) pipelineBegin(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	if err := t.acquire(ctx); err != nil {
+		return nil, err
+	}
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue(sql, args...)
+	br := t.conn.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
+		return nil, err
+	}
+	t.begun = true
+	return br, nil
+}
+
+func (t *stepTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if t.closed {
+		return pgconn.CommandTag{}, pgx.ErrTxClosed
+	}
+	if t.begun {
+		return t.conn.Exec(ctx, sql, args...)
+	}
+	br, err := t.pipelineBegin(ctx, sql, args)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
+}
+
+func (t *stepTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if t.closed {
+		return nil, pgx.ErrTxClosed
+	}
+	if t.begun {
+		return t.conn.Query(ctx, sql, args...)
+	}
+	br, err := t.pipelineBegin(ctx, sql, args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return nil, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+func (t *stepTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if t.closed {
+		return errRow{pgx.ErrTxClosed}
+	}
+	if t.begun {
+		return t.conn.QueryRow(ctx, sql, args...)
+	}
+	br, err := t.pipelineBegin(ctx, sql, args)
+	if err != nil {
+		return errRow{err}
+	}
+	return &batchRow{row: br.QueryRow(), br: br}
+}
+
+func (t *stepTx) Begin(ctx context.Context) (pgx.Tx, error) {
+	tx, err := t.ensureReal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tx.Begin(ctx)
+}
+
+func (t *stepTx) CopyFrom(ctx context.Context, table pgx.Identifier, cols []string, src pgx.CopyFromSource) (int64, error) {
+	tx, err := t.ensureReal(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return tx.CopyFrom(ctx, table, cols, src)
+}
+
+func (t *stepTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	tx, err := t.ensureReal(ctx)
+	if err != nil {
+		return errBatch{err: err}
+	}
+	return tx.SendBatch(ctx, b)
+}
+
+func (t *stepTx) LargeObjects() pgx.LargeObjects {
+	tx, err := t.ensureReal(context.Background())
+	if err != nil {
+		return pgx.LargeObjects{}
+	}
+	return tx.LargeObjects()
+}
+
+func (t *stepTx) Prepare(ctx context.Context, name, sql string) (*pgconn.StatementDescription, error) {
+	tx, err := t.ensureReal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tx.Prepare(ctx, name, sql)
+}
+
+func (t *stepTx) Conn() *pgx.Conn {
+	if err := t.acquire(context.Background()); err != nil {
+		return nil
+	}
+	return t.conn.Conn()
+}
+
+func (t *stepTx) release() {
+	t.closed = true
+	if t.conn != nil {
+		t.conn.Release() // a connection not idle is closed by the pool
+		t.conn = nil
+	}
+}
+
+// Commit writes the checkpoint and commits.
+func (t *stepTx) Commit(ctx context.Context) error {
+	if t.closed {
+		return pgx.ErrTxClosed
+	}
+	defer t.release()
+	if !t.begun {
+		if t.args == nil {
+			return nil
+		}
+		var err error
+		if t.conn != nil {
+			_, err = t.conn.Exec(ctx, upsertStepSQL, t.args...)
+		} else {
+			_, err = t.pool.Exec(ctx, upsertStepSQL, t.args...)
+		}
+		return err
+	}
+	b := &pgx.Batch{}
+	if t.args != nil {
+		b.Queue(upsertStepSQL, t.args...)
+	}
+	b.Queue("COMMIT")
+	br := t.conn.SendBatch(ctx, b)
+	var err error
+	var tag pgconn.CommandTag
+	for range b.Len() {
+		if tag, err = br.Exec(); err != nil {
+			break
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && tag.String() == "ROLLBACK" {
+		err = pgx.ErrTxCommitRollback
+	}
+	if err != nil {
+		if t.conn.Conn().PgConn().TxStatus() != 'I' {
+			_, _ = t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+		return err
+	}
+	return nil
+}
+
+// Rollback rolls back.
+func (t *stepTx) Rollback(ctx context.Context) error {
+	if t.closed {
+		return pgx.ErrTxClosed
+	}
+	defer t.release()
+	if !t.begun || t.conn == nil {
+		return nil
+	}
+	_, err := t.conn.Exec(ctx, "ROLLBACK")
+	return err
+}
+
+// batchRow is the row of a statement pipelined with BEGIN; Scan also finishes
+// the batch.
+type batchRow struct {
+	row pgx.Row
+	br  pgx.BatchResults
+}
+
+func (r *batchRow) Scan(dest ...any) error {
+	err := r.row.Scan(dest...)
+	if cerr := r.br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// batchRows are the rows of a statement pipelined with BEGIN; the batch is
+// finished when the rows are done or closed.
+type batchRows struct {
+	pgx.Rows
+	br     pgx.BatchResults
+	closed bool
+	err    error
+}
+
+func (r *batchRows) finish() {
+	if !r.closed {
+		r.closed = true
+		r.Rows.Close()
+		r.err = r.br.Close()
+	}
+}
+
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.finish()
+	return false
+}
+
+func (r *batchRows) Close() { r.finish() }
+
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.err
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// errBatch reports err from every method of pgx.BatchResults it defines.
+type errBatch struct {
+	pgx.BatchResults
+	err error
+}
+
+func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
+func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
+func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
+func (b errBatch) Close() error                     { return b.err }

@@ -1,0 +1,138 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// RunState is the state of a run (Medusa's TransactionState, reduced to the
+// states a Go run can be in).
+type RunState string
+
+// Run states. A run is invoking until its function returns; on success it is
+// done; on failure it is compensating and then reverted (every compensation
+// succeeded) or failed (at least one compensation failed).
+const (
+	RunInvoking     RunState = "invoking"
+	RunCompensating RunState = "compensating"
+	RunDone         RunState = "done"
+	RunReverted     RunState = "reverted"
+	RunFailed       RunState = "failed"
+)
+
+// Finished reports whether s is a final state.
+func (s RunState) Finished() bool {
+	return s == RunDone || s == RunReverted || s == RunFailed
+}
+
+// StepState is the state of one step execution.
+type StepState string
+
+// Step states.
+const (
+	StepDone             StepState = "done"              // invoked successfully; output checkpointed
+	StepSkipped          StepState = "skipped"           // invoke returned ErrSkip
+	StepWaiting          StepState = "waiting"           // async step waiting for SetStepSuccess/SetStepFailure
+	StepFailed           StepState = "failed"            // invoke failed after its retries
+	StepTimeout          StepState = "timeout"           // invoke exceeded its timeout
+	StepReverted         StepState = "reverted"          // compensated
+	StepCompensateFailed StepState = "compensate_failed" // compensation failed after its retries
+)
+
+// RunKey identifies a run: a transaction id is unique per workflow.
+type RunKey struct {
+	WorkflowID    string `json:"workflow_id"`
+	TransactionID string `json:"transaction_id"`
+}
+
+// ErrorRecord is a stored step error.
+type ErrorRecord struct {
+	Step     string `json:"action"`
+	Position string `json:"position,omitempty"`
+	Handler  string `json:"handler_type"`
+	Message  string `json:"message"`
+}
+
+// RunRecord is a run as stored. Input and Output hold the typed values in the
+// memory store and json.RawMessage when read from the Postgres store.
+type RunRecord struct {
+	RunKey
+	State        RunState      `json:"state"`
+	Input        any           `json:"input,omitempty"`
+	Output       any           `json:"output,omitempty"`
+	Errors       []ErrorRecord `json:"errors,omitempty"`
+	EventGroupID string        `json:"event_group_id,omitempty"`
+	Idempotent   bool          `json:"idempotent,omitempty"`
+	// Retention is how long the finished run is kept; 0 deletes it when it
+	// finishes (unless Idempotent), a negative value keeps it for ever.
+	Retention  time.Duration `json:"retention,omitempty"`
+	CreatedAt  time.Time     `json:"created_at"`
+	UpdatedAt  time.Time     `json:"updated_at"`
+	FinishedAt time.Time     `json:"finished_at,omitzero"`
+}
+
+// StepRecord is one step's checkpoint. Output and CompInput hold typed values
+// in the memory store and json.RawMessage when read from Postgres.
+type StepRecord struct {
+	Position  string    `json:"position"`
+	Name      string    `json:"name"`
+	State     StepState `json:"state"`
+	Attempt   int       `json:"attempt"`
+	Output    any       `json:"output,omitempty"`
+	CompInput any       `json:"compensate_input,omitempty"`
+	Error     string    `json:"error,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// ListFilter selects runs for List. Zero fields match everything.
+type ListFilter struct {
+	WorkflowID string
+	States     []RunState
+	Limit      int // 0: no limit
+	Offset     int
+}
+
+// StepWork is the work of one step execution, handed to Store.Step: Do runs
+// the step's handler with ctx and returns the checkpoint to save, or an error.
+type StepWork interface {
+	Do(ctx context.Context) (*StepRecord, error)
+}
+
+// ErrRunExists is returned by Store.CreateRun when the run key is taken.
+var ErrRunExists = errors.New("workflows: run already exists")
+
+// ErrRunNotFound is returned by stores for an unknown run.
+var ErrRunNotFound = errors.New("workflows: run not found")
+
+// Store keeps runs and their step checkpoints. Implementations: MemoryStore
+// (the default) and PostgresStore.
+type Store interface {
+	// CreateRun stores a new run, or returns ErrRunExists.
+	CreateRun(ctx context.Context, r *RunRecord) error
+	// UpdateRun saves a run's state, output, errors and finish time.
+	UpdateRun(ctx context.Context, r *RunRecord) error
+	// DeleteRun removes a run and its steps.
+	DeleteRun(ctx context.Context, key RunKey) error
+	// GetRun returns a run, or ErrRunNotFound.
+	GetRun(ctx context.Context, key RunKey) (*RunRecord, error)
+	// ListRuns returns runs matching f, newest first.
+	ListRuns(ctx context.Context, f ListFilter) ([]RunRecord, error)
+	// Steps returns a run's step records in no particular order.
+	Steps(ctx context.Context, key RunKey) ([]StepRecord, error)
+	// GetStep returns one step record, or ErrRunNotFound.
+	GetStep(ctx context.Context, key RunKey, position string) (*StepRecord, error)
+	// SaveStep inserts or replaces a step record.
+	SaveStep(ctx context.Context, key RunKey, s *StepRecord) error
+	// CompareAndSaveStep replaces the step record at s.Position only if its
+	// state is from; it reports whether it did.
+	CompareAndSaveStep(ctx context.Context, key RunKey, s *StepRecord, from StepState) (bool, error)
+	// Step runs w and, if it succeeds, saves the record it returns. A store
+	// backed by a database makes both atomic: w runs with a transaction in its
+	// context that the step's own database work joins (framework/db.InTx),
+	// and the checkpoint is written and committed with it.
+	Step(ctx context.Context, key RunKey, w StepWork) error
+	// Purge deletes finished runs whose retention has passed at now and
+	// returns how many it deleted.
+	Purge(ctx context.Context, now time.Time) (int, error)
+}

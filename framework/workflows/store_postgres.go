@@ -1,0 +1,317 @@
+package workflows
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/medusa-go/medusa/framework/db"
+)
+
+// PostgresStore keeps runs in the workflow_run and workflow_step tables
+// (created by framework/workflows/migrations). Values are stored as JSON, so
+// step outputs, compensation inputs and workflow inputs and outputs must
+// survive encoding/json.
+//
+// A step runs inside a transaction that its context carries (db.WithTx): the
+// step's own database work, done through db.InTx or db.Conn, joins it, and the
+// checkpoint is written and committed with it in a single round trip. So a
+// step's database side effects and its checkpoint are atomic: after a crash
+// the step either happened and is not run again, or did not happen and runs
+// again. The transaction begins lazily, pipelined with the step's first
+// statement; a step that does no database work costs one autocommitted
+// checkpoint write.
+type PostgresStore struct {
+	pool *pgxpool.Pool
+}
+
+// NewPostgresStore returns a store on pool. The tables must exist (apply
+// migrations.Source()).
+func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore{pool: pool} }
+
+var _ Store = (*PostgresStore)(nil)
+
+const runColumns = `workflow_id, transaction_id, state, input, output, errors, event_group_id, idempotent, retention_ms, created_at, updated_at, finished_at`
+
+const upsertStepSQL = `INSERT INTO workflow_step (workflow_id, transaction_id, position, name, state, attempt, output, comp_input, error, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+ON CONFLICT (workflow_id, transaction_id, position) DO UPDATE SET name = EXCLUDED.name, state = EXCLUDED.state,
+attempt = EXCLUDED.attempt, output = EXCLUDED.output, comp_input = EXCLUDED.comp_input, error = EXCLUDED.error, updated_at = now()`
+
+func toJSON(v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case json.RawMessage:
+		if len(x) == 0 {
+			return nil, nil
+		}
+		return x, nil
+	}
+	return json.Marshal(v)
+}
+
+func fromJSON(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return json.RawMessage(b)
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+func stepArgs(key RunKey, s *StepRecord) ([]any, error) {
+	out, err := toJSON(s.Output)
+	if err != nil {
+		return nil, fmt.Errorf("encode output of step %s: %w", s.Name, err)
+	}
+	comp, err := toJSON(s.CompInput)
+	if err != nil {
+		return nil, fmt.Errorf("encode compensation input of step %s: %w", s.Name, err)
+	}
+	return []any{key.WorkflowID, key.TransactionID, s.Position, s.Name, string(s.State), s.Attempt, out, comp, s.Error}, nil
+}
+
+// CreateRun implements Store.
+func (s *PostgresStore) CreateRun(ctx context.Context, r *RunRecord) error {
+	in, err := toJSON(r.Input)
+	if err != nil {
+		return fmt.Errorf("encode input: %w", err)
+	}
+	created := r.CreatedAt
+	if created.IsZero() {
+		created = time.Now()
+	}
+	tag, err := db.Conn(ctx, s.pool).Exec(ctx, `INSERT INTO workflow_run (workflow_id, transaction_id, state, input, event_group_id, idempotent, retention_ms, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+		r.WorkflowID, r.TransactionID, string(r.State), in, r.EventGroupID, r.Idempotent, r.Retention.Milliseconds(), created)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrRunExists
+	}
+	return nil
+}
+
+// UpdateRun implements Store.
+func (s *PostgresStore) UpdateRun(ctx context.Context, r *RunRecord) error {
+	out, err := toJSON(r.Output)
+	if err != nil {
+		return fmt.Errorf("encode output: %w", err)
+	}
+	errs := r.Errors
+	if errs == nil {
+		errs = []ErrorRecord{}
+	}
+	eb, err := json.Marshal(errs)
+	if err != nil {
+		return err
+	}
+	tag, err := db.Conn(ctx, s.pool).Exec(ctx, `UPDATE workflow_run SET state = $3, output = $4, errors = $5, finished_at = $6, updated_at = now()
+WHERE workflow_id = $1 AND transaction_id = $2`, r.WorkflowID, r.TransactionID, string(r.State), out, eb, nullTime(r.FinishedAt))
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrRunNotFound
+	}
+	return nil
+}
+
+// DeleteRun implements Store.
+func (s *PostgresStore) DeleteRun(ctx context.Context, key RunKey) error {
+	_, err := db.Conn(ctx, s.pool).Exec(ctx, `DELETE FROM workflow_run WHERE workflow_id = $1 AND transaction_id = $2`, key.WorkflowID, key.TransactionID)
+	return err
+}
+
+func scanRun(row pgx.Row) (*RunRecord, error) {
+	var r RunRecord
+	var state string
+	var in, out, errs []byte
+	var retention int64
+	var finished *time.Time
+	if err := row.Scan(&r.WorkflowID, &r.TransactionID, &state, &in, &out, &errs, &r.EventGroupID, &r.Idempotent, &retention, &r.CreatedAt, &r.UpdatedAt, &finished); err != nil {
+		return nil, err
+	}
+	r.State, r.Input, r.Output, r.Retention = RunState(state), fromJSON(in), fromJSON(out), time.Duration(retention)*time.Millisecond
+	if finished != nil {
+		r.FinishedAt = *finished
+	}
+	if len(errs) > 0 {
+		if err := json.Unmarshal(errs, &r.Errors); err != nil {
+			return nil, fmt.Errorf("decode errors: %w", err)
+		}
+		if len(r.Errors) == 0 {
+			r.Errors = nil
+		}
+	}
+	return &r, nil
+}
+
+// GetRun implements Store.
+func (s *PostgresStore) GetRun(ctx context.Context, key RunKey) (*RunRecord, error) {
+	r, err := scanRun(db.Conn(ctx, s.pool).QueryRow(ctx, `SELECT `+runColumns+` FROM workflow_run WHERE workflow_id = $1 AND transaction_id = $2`, key.WorkflowID, key.TransactionID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrRunNotFound
+	}
+	return r, err
+}
+
+// ListRuns implements Store.
+func (s *PostgresStore) ListRuns(ctx context.Context, f ListFilter) ([]RunRecord, error) {
+	var where []string
+	var args []any
+	if f.WorkflowID != "" {
+		args = append(args, f.WorkflowID)
+		where = append(where, "workflow_id = $"+strconv.Itoa(len(args)))
+	}
+	if len(f.States) > 0 {
+		states := make([]string, len(f.States))
+		for i, st := range f.States {
+			states[i] = string(st)
+		}
+		args = append(args, states)
+		where = append(where, "state = ANY($"+strconv.Itoa(len(args))+")")
+	}
+	q := `SELECT ` + runColumns + ` FROM workflow_run`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at DESC, transaction_id DESC"
+	if f.Limit > 0 {
+		q += " LIMIT " + strconv.Itoa(f.Limit)
+	}
+	if f.Offset > 0 {
+		q += " OFFSET " + strconv.Itoa(f.Offset)
+	}
+	rows, err := db.Conn(ctx, s.pool).Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RunRecord
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *r)
+	}
+	return out, rows.Err()
+}
+
+const stepColumns = `position, name, state, attempt, output, comp_input, error, updated_at`
+
+func scanStep(row pgx.Row) (*StepRecord, error) {
+	var st StepRecord
+	var state string
+	var out, comp []byte
+	if err := row.Scan(&st.Position, &st.Name, &state, &st.Attempt, &out, &comp, &st.Error, &st.UpdatedAt); err != nil {
+		return nil, err
+	}
+	st.State, st.Output, st.CompInput = StepState(state), fromJSON(out), fromJSON(comp)
+	return &st, nil
+}
+
+// Steps implements Store.
+func (s *PostgresStore) Steps(ctx context.Context, key RunKey) ([]StepRecord, error) {
+	c := db.Conn(ctx, s.pool)
+	rows, err := c.Query(ctx, `SELECT `+stepColumns+` FROM workflow_step WHERE workflow_id = $1 AND transaction_id = $2`, key.WorkflowID, key.TransactionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StepRecord
+	for rows.Next() {
+		st, err := scanStep(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		var exists bool
+		if err := c.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM workflow_run WHERE workflow_id = $1 AND transaction_id = $2)`, key.WorkflowID, key.TransactionID).Scan(&exists); err != nil {
+			return nil, err
+		}
+		if !exists {
+			return nil, ErrRunNotFound
+		}
+	}
+	return out, nil
+}
+
+// GetStep implements Store.
+func (s *PostgresStore) GetStep(ctx context.Context, key RunKey, position string) (*StepRecord, error) {
+	st, err := scanStep(db.Conn(ctx, s.pool).QueryRow(ctx, `SELECT `+stepColumns+` FROM workflow_step WHERE workflow_id = $1 AND transaction_id = $2 AND position = $3`,
+		key.WorkflowID, key.TransactionID, position))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrRunNotFound
+	}
+	return st, err
+}
+
+// SaveStep implements Store.
+func (s *PostgresStore) SaveStep(ctx context.Context, key RunKey, st *StepRecord) error {
+	args, err := stepArgs(key, st)
+	if err != nil {
+		return err
+	}
+	_, err = db.Conn(ctx, s.pool).Exec(ctx, upsertStepSQL, args...)
+	return err
+}
+
+// CompareAndSaveStep implements Store.
+func (s *PostgresStore) CompareAndSaveStep(ctx context.Context, key RunKey, st *StepRecord, from StepState) (bool, error) {
+	args, err := stepArgs(key, st)
+	if err != nil {
+		return false, err
+	}
+	tag, err := db.Conn(ctx, s.pool).Exec(ctx, `UPDATE workflow_step SET name = $4, state = $5, attempt = $6, output = $7, comp_input = $8, error = $9, updated_at = now()
+WHERE workflow_id = $1 AND transaction_id = $2 AND position = $3 AND state = $10`, append(args, string(from))...)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// Purge implements Store.
+func (s *PostgresStore) Purge(ctx context.Context, now time.Time) (int, error) {
+	tag, err := db.Conn(ctx, s.pool).Exec(ctx, `DELETE FROM workflow_run WHERE finished_at IS NOT NULL AND retention_ms > 0
+AND finished_at + retention_ms * interval '1 millisecond' <= $1`, now)
+	if err != nil {
+		return 0, err
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// Step implements Store. When ctx already carries a transaction (the run was
+// started inside one), the step joins it and the checkpoint is written in it.
+// Otherwise the step gets its own transaction (see PostgresStore).
+func (s *PostgresStore) Step(ctx context.Context, key RunKey, w StepWork) error {
+	if _, ok := db.TxFrom(ctx); ok {
+		rec, err := w.Do(ctx)
+		if err != nil {
+			return err
+		}
+		return s.SaveStep(ctx, key, rec)
+	}
+	t := &stepTx{pool: s.pool, key: key, work: w}
+	return db.InTx(ctx, (*stepBeginner)(t), t.do)
+}
