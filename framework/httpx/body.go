@@ -393,11 +393,12 @@ func validate(r *Rule, n *jnode, path string, is *issues) {
 			typeIssue(is, "number", path, n.typeName())
 			return
 		}
-		if r.integer {
-			f, err := strconv.ParseFloat(string(n.num), 64)
-			if err != nil || f != math.Trunc(f) {
-				typeIssue(is, "integer", path, "float")
-			}
+		f, err := strconv.ParseFloat(string(n.num), 64)
+		switch {
+		case err != nil:
+			is.add("Value for field '%s' is out of range", path)
+		case r.integer && f != math.Trunc(f):
+			typeIssue(is, "integer", path, "float")
 		}
 	case KindArray:
 		if n.kind != jArray {

@@ -327,7 +327,7 @@ func (s *QuerySpec) ParseRaw(raw string) (*Query, error) {
 	for _, p := range s.cfg.Params {
 		v, ok := s.stringParam(root, p.Name, &is)
 		if !ok {
-			if p.Required {
+			if p.Required && root.kids[p.Name] == nil {
 				is.add("Field '%s' is required", p.Name)
 			}
 			continue
@@ -668,7 +668,13 @@ func splitComma(s string) []*qnode {
 	return out
 }
 
+// listValues converts a list. A one-element list of a string is split on
+// commas (Medusa splits top-level lists so; here nested ones such as
+// email[$in][]=a,b are split too).
 func listValues(t ValueType, v *qnode, path string, is *issues) ([]any, bool) {
+	if len(v.items) == 1 && v.items[0].kind == kStr {
+		v = &qnode{kind: kArr, items: splitComma(v.items[0].s)}
+	}
 	vals := make([]any, 0, len(v.items))
 	for i, it := range v.items {
 		if it.kind != kStr {

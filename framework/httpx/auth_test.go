@@ -1,0 +1,249 @@
+package httpx_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/medusa-go/medusa/framework/httpx"
+)
+
+func newAuth(t *testing.T, now time.Time) *httpx.Auth {
+	t.Helper()
+	a, err := httpx.NewAuth(httpx.AuthConfig{JWTSecret: testSecret, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// hs256 signs header.payload with secret by hand, to build tokens the
+// library would refuse to build.
+func hs256(header, payload, secret string) string {
+	signing := b64(header) + "." + b64(payload)
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(signing))
+	return signing + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func TestIssueTokenClaims(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	a := newAuth(t, now)
+	tok, err := a.IssueToken(httpx.AuthContext{ActorID: "user_1", ActorType: "user", AuthIdentityID: "authid_1", AppMetadata: map[string]any{"user_id": "user_1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("token %q", tok)
+	}
+	var header, claims map[string]any
+	hb, _ := base64.RawURLEncoding.DecodeString(parts[0])
+	pb, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	if err := json.Unmarshal(hb, &header); err != nil || header["alg"] != "HS256" {
+		t.Errorf("header %s", hb)
+	}
+	if err := json.Unmarshal(pb, &claims); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"actor_id": "user_1", "actor_type": "user", "auth_identity_id": "authid_1", "app_metadata": map[string]any{"user_id": "user_1"}, "iat": 1.7e9, "exp": 1.7e9 + 86400}
+	if len(claims) != len(want) {
+		t.Errorf("claims %s", pb)
+	}
+	for k, v := range want {
+		got, _ := json.Marshal(claims[k])
+		exp, _ := json.Marshal(v)
+		if string(got) != string(exp) {
+			t.Errorf("claim %s = %s, want %s", k, got, exp)
+		}
+	}
+	ac, err := a.VerifyToken(tok)
+	if err != nil || ac.ActorID != "user_1" || ac.AppMetadata["user_id"] != "user_1" {
+		t.Errorf("verify: %v %+v", err, ac)
+	}
+	// A registration token: empty actor id, empty app_metadata.
+	tok, _ = a.IssueToken(httpx.AuthContext{ActorType: "user", AuthIdentityID: "authid_2"})
+	ac, err = a.VerifyToken(tok)
+	if err != nil || ac.ActorID != "" || ac.AppMetadata == nil {
+		t.Errorf("registration token: %v %+v", err, ac)
+	}
+}
+
+func TestVerifyTokenRefusals(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	a := newAuth(t, now)
+	good := `{"actor_id":"user_1","actor_type":"user","auth_identity_id":"authid_1","app_metadata":{},"iat":1700000000,"exp":1700086400}`
+	hdr := `{"alg":"HS256","typ":"JWT"}`
+	if _, err := a.VerifyToken(hs256(hdr, good, testSecret)); err != nil {
+		t.Fatalf("hand-made valid token refused: %v", err)
+	}
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	es256, _ := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{"actor_id": "u", "actor_type": "user", "auth_identity_id": "a", "exp": 1700086400}).SignedString(ecKey)
+	hs512, _ := jwt.NewWithClaims(jwt.SigningMethodHS512, jwt.MapClaims{"actor_id": "u", "actor_type": "user", "auth_identity_id": "a", "exp": 1700086400}).SignedString([]byte(testSecret))
+	none, _ := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"actor_id": "u", "actor_type": "user", "auth_identity_id": "a", "exp": 1700086400}).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	valid := hs256(hdr, good, testSecret)
+	tampered := strings.Split(valid, ".")
+	tampered[1] = b64(strings.Replace(good, "user_1", "user_2", 1))
+
+	for name, tok := range map[string]string{
+		"forged signature":         hs256(hdr, good, "another-secret"),
+		"tampered payload":         strings.Join(tampered, "."),
+		"alg none":                 none,
+		"alg none by hand":         b64(`{"alg":"none","typ":"JWT"}`) + "." + b64(good) + ".",
+		"alg NONE, hmac signature": hs256(`{"alg":"NONE","typ":"JWT"}`, good, testSecret),
+		"HS512":                    hs512,
+		"ES256":                    es256,
+		"RS256 header, hmac sig":   hs256(`{"alg":"RS256","typ":"JWT"}`, good, testSecret),
+		"expired":                  hs256(hdr, strings.Replace(good, "1700086400", "1699999999", 1), testSecret),
+		"issued in the future":     hs256(hdr, strings.Replace(good, `"iat":1700000000`, `"iat":1800000000`, 1), testSecret),
+		"no exp":                   hs256(hdr, `{"actor_id":"u","actor_type":"user","auth_identity_id":"a"}`, testSecret),
+		"no actor_type":            hs256(hdr, `{"actor_id":"u","auth_identity_id":"a","exp":1700086400}`, testSecret),
+		"no auth_identity_id":      hs256(hdr, `{"actor_id":"u","actor_type":"user","exp":1700086400}`, testSecret),
+		"actor_type wrong type":    hs256(hdr, `{"actor_id":"u","actor_type":5,"auth_identity_id":"a","exp":1700086400}`, testSecret),
+		"exp wrong type":           hs256(hdr, `{"actor_id":"u","actor_type":"user","auth_identity_id":"a","exp":"soon"}`, testSecret),
+		"garbage":                  "a.b.c",
+		"empty":                    "",
+	} {
+		if _, err := a.VerifyToken(tok); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	_, err := a.VerifyToken(hs256(hdr, strings.Replace(good, "1700086400", "1699999999", 1), testSecret))
+	if !errors.Is(err, jwt.ErrTokenExpired) {
+		t.Errorf("expired: %v", err)
+	}
+}
+
+func TestTokenExpiresWithClock(t *testing.T) {
+	issued := time.Unix(1_700_000_000, 0)
+	tok, _ := newAuth(t, issued).IssueToken(httpx.AuthContext{ActorID: "u", ActorType: "user", AuthIdentityID: "a"})
+	if _, err := newAuth(t, issued.Add(23*time.Hour)).VerifyToken(tok); err != nil {
+		t.Errorf("23h later: %v", err)
+	}
+	if _, err := newAuth(t, issued.Add(25*time.Hour)).VerifyToken(tok); !errors.Is(err, jwt.ErrTokenExpired) {
+		t.Errorf("25h later: %v", err)
+	}
+}
+
+func TestNewAuthRefusesEmptySecret(t *testing.T) {
+	if _, err := httpx.NewAuth(httpx.AuthConfig{}); err == nil {
+		t.Error("empty secret accepted")
+	}
+}
+
+func TestAuthenticateBearer(t *testing.T) {
+	app := newTestApp(t, nil)
+	issue := func(ac httpx.AuthContext) string {
+		tok, err := app.auth.IssueToken(ac)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	user := issue(httpx.AuthContext{ActorID: "user_1", ActorType: "user", AuthIdentityID: "authid_1"})
+	customer := issue(httpx.AuthContext{ActorID: "cus_1", ActorType: "customer", AuthIdentityID: "authid_2"})
+	unregistered := issue(httpx.AuthContext{ActorType: "user", AuthIdentityID: "authid_3"})
+	other, _ := newAuth(t, time.Now()).IssueToken(httpx.AuthContext{ActorID: "user_1", ActorType: "user", AuthIdentityID: "authid_1"})
+	forged := hs256(`{"alg":"HS256"}`, `{"actor_id":"user_1","actor_type":"user","auth_identity_id":"a","exp":9999999999}`, "wrong")
+
+	for _, c := range []struct {
+		name, method, path, auth string
+		want                     int
+	}{
+		{"user", "GET", "/admin/scope", "Bearer " + user, 200},
+		{"lower-case scheme", "GET", "/admin/scope", "bearer " + user, 200},
+		{"same secret elsewhere", "GET", "/admin/scope", "Bearer " + other, 200},
+		{"customer on admin", "GET", "/admin/scope", "Bearer " + customer, 401},
+		{"unregistered on admin", "GET", "/admin/scope", "Bearer " + unregistered, 401},
+		{"forged", "GET", "/admin/scope", "Bearer " + forged, 401},
+		{"basic scheme", "GET", "/admin/scope", "Basic " + user, 401},
+		{"no credentials", "GET", "/admin/scope", "", 401},
+		{"empty bearer", "GET", "/admin/scope", "Bearer ", 401},
+		{"unregistered on accept", "POST", "/admin/invites/accept?token=x", "Bearer " + unregistered, 200},
+		{"registered on accept", "POST", "/admin/invites/accept?token=x", "Bearer " + user, 400},
+		{"nothing on accept", "POST", "/admin/invites/accept?token=x", "", 401},
+		{"customer unregistered on accept", "POST", "/admin/invites/accept?token=x", "Bearer " + issue(httpx.AuthContext{ActorType: "customer", AuthIdentityID: "a"}), 401},
+	} {
+		req := httptest.NewRequest(c.method, c.path, nil)
+		if c.auth != "" {
+			req.Header.Set("Authorization", c.auth)
+		}
+		resp := app.do(req)
+		if resp.status != c.want {
+			t.Errorf("%s: %d, want %d (%s)", c.name, resp.status, c.want, resp.body)
+		}
+		if c.want == 401 && string(resp.body) != `{"message":"Unauthorized"}` {
+			t.Errorf("%s: body %s", c.name, resp.body)
+		}
+		if c.name == "user" && !strings.Contains(string(resp.body), `"actor_id":"user_1"`) {
+			t.Errorf("auth context not passed: %s", resp.body)
+		}
+	}
+}
+
+type apiKeys map[string]string
+
+func (k apiKeys) AuthenticateAPIKey(_ context.Context, token string) (string, error) {
+	if id, ok := k[token]; ok {
+		return id, nil
+	}
+	return "", errors.New("unknown key")
+}
+
+func TestAuthenticateOptionsAndAPIKey(t *testing.T) {
+	a, err := httpx.NewAuth(httpx.AuthConfig{JWTSecret: testSecret, APIKeys: apiKeys{"sk_live": "apk_1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ac, ok := httpx.AuthFrom(r.Context())
+		httpx.WriteJSON(w, 200, map[string]any{"ok": ok, "ac": ac})
+	})
+	withKey := a.Authenticate([]string{"user"}, []string{httpx.AuthBearer, httpx.AuthAPIKey}, httpx.AuthOptions{})(echo)
+	anyActor := a.Authenticate([]string{"*"}, []string{httpx.AuthBearer, httpx.AuthAPIKey}, httpx.AuthOptions{})(echo)
+	open := a.Authenticate([]string{"user"}, []string{httpx.AuthBearer}, httpx.AuthOptions{AllowUnauthenticated: true})(echo)
+	customerTok, _ := a.IssueToken(httpx.AuthContext{ActorID: "cus_1", ActorType: "customer", AuthIdentityID: "x"})
+	unregTok, _ := a.IssueToken(httpx.AuthContext{ActorType: "user", AuthIdentityID: "x"})
+
+	for _, c := range []struct {
+		name string
+		h    http.Handler
+		auth string
+		want int
+		body string
+	}{
+		{"basic base64 key", withKey, "Basic " + base64.StdEncoding.EncodeToString([]byte("sk_live:")), 200, `"actor_type":"api-key"`},
+		{"raw key", withKey, "Basic sk_live", 200, `"actor_id":"apk_1"`},
+		{"unknown key", withKey, "Basic " + base64.StdEncoding.EncodeToString([]byte("sk_nope:")), 401, ""},
+		{"key needs actor user only", anyActor, "Basic sk_live", 401, ""},
+		{"any actor type", anyActor, "Bearer " + customerTok, 200, `"actor_type":"customer"`},
+		{"unauthenticated allowed", open, "", 200, `"ok":false`},
+		{"bad token, unauthenticated allowed", open, "Bearer junk", 200, `"ok":false`},
+		{"unregistered dropped when only unauthenticated allowed", open, "Bearer " + unregTok, 200, `"ok":false`},
+	} {
+		req := httptest.NewRequest("GET", "/", nil)
+		if c.auth != "" {
+			req.Header.Set("Authorization", c.auth)
+		}
+		rec := httptest.NewRecorder()
+		c.h.ServeHTTP(rec, req)
+		if rec.Code != c.want || !strings.Contains(rec.Body.String(), c.body) {
+			t.Errorf("%s: %d %s, want %d containing %s", c.name, rec.Code, rec.Body, c.want, c.body)
+		}
+	}
+}
