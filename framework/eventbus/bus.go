@@ -1,0 +1,338 @@
+package eventbus
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/oklog/ulid/v2"
+	"github.com/riverqueue/river"
+
+	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/db"
+	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/jobs"
+)
+
+// Key is the event bus module's container key ("event_bus", Medusa's
+// Modules.EVENT_BUS). It holds the events.Bus interface, so code that emits
+// does not depend on which bus is wired.
+var Key = container.NewKey[events.Bus]("event_bus")
+
+// QueueEvents is the River queue deliveries run on.
+const QueueEvents = "events"
+
+// Wildcard subscribes to every event name.
+const Wildcard = events.Wildcard
+
+// DefaultMaxAttempts is how many times a delivery is tried before it is
+// dead-lettered, when a Subscriber does not say.
+const DefaultMaxAttempts = 10
+
+// Handler handles one event for one subscriber. c is a fresh scope of the
+// root container, made for this delivery: resolve services from it, run
+// workflows with it. Returning an error retries this delivery (only this
+// subscriber's) with backoff; after the last attempt it is dead-lettered.
+// DeliveryFrom(ctx) tells the attempt and the subscriber id.
+type Handler func(ctx context.Context, c *container.Container, msg events.Message) error
+
+// Subscriber is a handler registered for one or more event names.
+type Subscriber struct {
+	// ID names the subscriber; it keys its deliveries and its deduplication
+	// records, so keep it stable across releases. Letters, digits, '_', '-',
+	// '.', ':'.
+	ID string
+	// Events are the event names handled ("invite.created"), or Wildcard.
+	Events []string
+	// Handler handles a delivery.
+	Handler Handler
+	// MaxAttempts before a delivery is dead-lettered (default
+	// DefaultMaxAttempts).
+	MaxAttempts int
+	// Backoff returns how long to wait after failed attempt number attempt
+	// (1-based). Nil uses River's default: attempt⁴ seconds with jitter
+	// (1s, 16s, 81s, 4m16s, ...).
+	Backoff func(attempt int) time.Duration
+	// Timeout bounds one attempt (the engine's JobTimeout when 0).
+	Timeout time.Duration
+}
+
+var idRe = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
+
+// Bus is the durable event bus: events.Bus on River and Postgres.
+//
+// Emit stores events in the transaction the context carries (db.WithTx /
+// db.InTx), or in its own: an event exists if and only if the data it
+// describes committed (a transactional outbox). Each (event, subscriber)
+// becomes one River job, delivered at least once with retries, backoff and a
+// dead-letter state (River's "discarded"). Grouped events wait in
+// event_bus_held until ReleaseGroup or ClearGroup.
+//
+// Subscribers are looked up when events are emitted (fan-out happens at
+// Emit) and when deliveries run, so every instance, server or worker, must
+// register the same subscribers at start-up.
+type Bus struct {
+	engine *jobs.Engine
+
+	mu   sync.RWMutex
+	subs map[string]*Subscriber
+	// byName maps an event name (or Wildcard) to its subscribers, in
+	// subscription order.
+	byName map[string][]*Subscriber
+}
+
+var _ events.Bus = (*Bus)(nil)
+
+// New returns a bus on engine and registers its worker and queue there, so it
+// must be called before the engine starts. maxWorkers bounds concurrent
+// deliveries in this instance (0: the engine's default).
+func New(engine *jobs.Engine, maxWorkers int) (*Bus, error) {
+	b := &Bus{engine: engine, subs: map[string]*Subscriber{}, byName: map[string][]*Subscriber{}}
+	if err := jobs.AddWorker(engine, &eventWorker{b: b}); err != nil {
+		return nil, fmt.Errorf("eventbus: %w", err)
+	}
+	if err := engine.AddQueue(QueueEvents, maxWorkers); err != nil {
+		return nil, fmt.Errorf("eventbus: %w", err)
+	}
+	return b, nil
+}
+
+// Engine returns the job engine the bus runs on.
+func (b *Bus) Engine() *jobs.Engine { return b.engine }
+
+// Start starts the engine (see jobs.Engine.Start), for callers that own the
+// bus rather than the engine.
+func (b *Bus) Start(ctx context.Context) error { return b.engine.Start(ctx) }
+
+// Stop stops the engine.
+func (b *Bus) Stop(ctx context.Context) error { return b.engine.Stop(ctx) }
+
+// Subscribe registers s. Subscriber ids are unique.
+func (b *Bus) Subscribe(s Subscriber) error {
+	if !idRe.MatchString(s.ID) {
+		return fmt.Errorf("eventbus: subscribe: id %q must match %s", s.ID, idRe)
+	}
+	if s.Handler == nil {
+		return fmt.Errorf("eventbus: subscribe %q: nil handler", s.ID)
+	}
+	if len(s.Events) == 0 {
+		return fmt.Errorf("eventbus: subscribe %q: no event names", s.ID)
+	}
+	for _, n := range s.Events {
+		if n == "" {
+			return fmt.Errorf("eventbus: subscribe %q: empty event name", s.ID)
+		}
+	}
+	if s.MaxAttempts <= 0 {
+		s.MaxAttempts = DefaultMaxAttempts
+	}
+	s.Events = append([]string(nil), s.Events...)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, dup := b.subs[s.ID]; dup {
+		return fmt.Errorf("eventbus: subscribe %q: id already registered", s.ID)
+	}
+	b.subs[s.ID] = &s
+	seen := map[string]bool{}
+	for _, n := range s.Events {
+		if !seen[n] {
+			seen[n] = true
+			b.byName[n] = append(b.byName[n], &s)
+		}
+	}
+	return nil
+}
+
+func (b *Bus) subscriber(id string) *Subscriber {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.subs[id]
+}
+
+// EventArgs is the River job of one delivery: one event for one subscriber.
+type EventArgs struct {
+	Subscriber string         `json:"subscriber"`
+	Event      events.Message `json:"event"`
+}
+
+// Kind implements river.JobArgs.
+func (EventArgs) Kind() string { return "medusa_event" }
+
+// fanout builds one job per (message, subscriber), in message order.
+func (b *Bus) fanout(msgs []events.Message) []river.InsertManyParams {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	var out []river.InsertManyParams
+	for _, m := range msgs {
+		seen := map[string]bool{}
+		for _, list := range [][]*Subscriber{b.byName[m.Name], b.byName[Wildcard]} {
+			for _, s := range list {
+				if seen[s.ID] {
+					continue
+				}
+				seen[s.ID] = true
+				out = append(out, river.InsertManyParams{
+					Args:       EventArgs{Subscriber: s.ID, Event: m},
+					InsertOpts: &river.InsertOpts{Queue: QueueEvents, MaxAttempts: s.MaxAttempts},
+				})
+			}
+		}
+	}
+	return out
+}
+
+// Emit stores msgs for delivery, in the transaction ctx carries or in one of
+// its own. Messages without an ID get a ULID. A message whose
+// Metadata.EventGroupID is set, or emitted with a ctx carrying a group
+// (events.WithGroup, which fills EventGroupID in), is held until
+// ReleaseGroup. An event with no subscriber is not stored.
+func (b *Bus) Emit(ctx context.Context, msgs ...events.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	ctxGroup, _ := events.GroupFrom(ctx)
+	var now, held []events.Message
+	for i, m := range msgs {
+		if m.Name == "" {
+			return merrors.New(merrors.InvalidData, "eventbus: emit: message %d has no name", i)
+		}
+		if m.ID == "" {
+			m.ID = ulid.MustNew(ulid.Now(), rand.Reader).String()
+		}
+		if len(m.Data) == 0 {
+			m.Data = json.RawMessage("null")
+		} else if !json.Valid(m.Data) {
+			return merrors.New(merrors.InvalidData, "eventbus: emit %q: data is not valid JSON", m.Name)
+		}
+		if m.Metadata.EventGroupID == "" {
+			m.Metadata.EventGroupID = ctxGroup
+		}
+		if m.Metadata.EventGroupID != "" {
+			held = append(held, m)
+		} else {
+			now = append(now, m)
+		}
+	}
+	client, err := b.engine.Client()
+	if err != nil {
+		return fmt.Errorf("eventbus: emit: %w", err)
+	}
+	params := b.fanout(now)
+	if len(held) == 0 && len(params) == 0 {
+		return nil
+	}
+	err = db.InTx(ctx, b.engine.Pool(), func(ctx context.Context, tx pgx.Tx) error {
+		if err := hold(ctx, tx, held); err != nil {
+			return err
+		}
+		if len(params) > 0 {
+			if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
+				return fmt.Errorf("insert deliveries: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("eventbus: emit: %w", err)
+	}
+	return nil
+}
+
+func hold(ctx context.Context, tx pgx.Tx, msgs []events.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	groups := make([]string, len(msgs))
+	ids := make([]string, len(msgs))
+	names := make([]string, len(msgs))
+	bodies := make([]string, len(msgs))
+	for i, m := range msgs {
+		j, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("hold %q: %w", m.Name, err)
+		}
+		groups[i], ids[i], names[i], bodies[i] = m.Metadata.EventGroupID, m.ID, m.Name, string(j)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO event_bus_held (group_id, event_id, name, message)
+SELECT g, i, n, m::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(g, i, n, m, o) ORDER BY o`,
+		groups, ids, names, bodies)
+	if err != nil {
+		return fmt.Errorf("hold grouped events: %w", merrors.FromPg(err))
+	}
+	return nil
+}
+
+// ReleaseGroup turns the events held under groupID into deliveries, in
+// emission order, in the transaction ctx carries or in one of its own.
+// Releasing an unknown or already released group is a no-op.
+func (b *Bus) ReleaseGroup(ctx context.Context, groupID string) error {
+	if groupID == "" {
+		return merrors.New(merrors.InvalidData, "eventbus: release group: empty group id")
+	}
+	client, err := b.engine.Client()
+	if err != nil {
+		return fmt.Errorf("eventbus: release group: %w", err)
+	}
+	err = db.InTx(ctx, b.engine.Pool(), func(ctx context.Context, tx pgx.Tx) error {
+		msgs, err := takeHeld(ctx, tx, groupID)
+		if err != nil {
+			return err
+		}
+		if params := b.fanout(msgs); len(params) > 0 {
+			if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
+				return fmt.Errorf("insert deliveries: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("eventbus: release group %q: %w", groupID, err)
+	}
+	return nil
+}
+
+func takeHeld(ctx context.Context, tx pgx.Tx, groupID string) ([]events.Message, error) {
+	rows, err := tx.Query(ctx, `WITH d AS (DELETE FROM event_bus_held WHERE group_id = $1 RETURNING seq, message)
+SELECT message FROM d ORDER BY seq`, groupID)
+	if err != nil {
+		return nil, merrors.FromPg(err)
+	}
+	msgs, err := pgx.CollectRows(rows, pgx.RowTo[events.Message])
+	if err != nil {
+		return nil, fmt.Errorf("read held events: %w", err)
+	}
+	return msgs, nil
+}
+
+// ClearGroup drops the events held under groupID (the workflow run failed).
+func (b *Bus) ClearGroup(ctx context.Context, groupID string) error {
+	if groupID == "" {
+		return merrors.New(merrors.InvalidData, "eventbus: clear group: empty group id")
+	}
+	if _, err := db.Conn(ctx, b.engine.Pool()).Exec(ctx, `DELETE FROM event_bus_held WHERE group_id = $1`, groupID); err != nil {
+		return fmt.Errorf("eventbus: clear group %q: %w", groupID, merrors.FromPg(err))
+	}
+	return nil
+}
+
+// Held returns the events held under groupID, in emission order.
+func (b *Bus) Held(ctx context.Context, groupID string) ([]events.Message, error) {
+	rows, err := db.Conn(ctx, b.engine.Pool()).Query(ctx, `SELECT message FROM event_bus_held WHERE group_id = $1 ORDER BY seq`, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("eventbus: held %q: %w", groupID, merrors.FromPg(err))
+	}
+	msgs, err := pgx.CollectRows(rows, pgx.RowTo[events.Message])
+	if err != nil {
+		return nil, fmt.Errorf("eventbus: held %q: %w", groupID, err)
+	}
+	return msgs, nil
+}
+
+var errNoSubscriber = errors.New("no such subscriber in this process")

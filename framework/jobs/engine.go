@@ -1,0 +1,247 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/medusa-go/medusa/framework/container"
+)
+
+// Key is the engine's container key.
+var Key = container.NewKey[*Engine]("jobs")
+
+// QueueScheduled is the River queue scheduled jobs run on.
+const QueueScheduled = "scheduled"
+
+// ErrFrozen is returned when a worker, queue or scheduled job is added after
+// the engine built its River client (on Start or on the first insert).
+var ErrFrozen = errors.New("jobs: engine already built; register workers, queues and scheduled jobs before Start and before the first insert")
+
+// Options configure an Engine.
+type Options struct {
+	// Mode: shared (default), server (insert only) or worker.
+	Mode Mode
+	// ID names this instance in River's tables (river_leader, river_job.attempted_by);
+	// empty lets River pick one from the host name and time.
+	ID string
+	// Logger receives River's and the engine's logs (default slog.Default()).
+	Logger *slog.Logger
+	// MaxWorkers is the default number of concurrent jobs per queue (default 50).
+	MaxWorkers int
+	// JobTimeout bounds one attempt of a job (River's default, 1 minute, when 0;
+	// -1 for none). Workers can override it per job.
+	JobTimeout time.Duration
+	// RescueStuckJobsAfter is how long a job may stay running before River's
+	// leader considers its worker dead and schedules a retry (default 1 hour).
+	// It must exceed JobTimeout.
+	RescueStuckJobsAfter time.Duration
+	// FetchPollInterval is how often idle workers poll for jobs when no
+	// LISTEN/NOTIFY wake-up arrives (River's default, 1s, when 0).
+	FetchPollInterval time.Duration
+	// Configure, if set, gets the last word on River's configuration.
+	Configure func(*river.Config)
+}
+
+// Engine owns the process's River client: the queues and workers of the
+// event bus, of scheduled jobs and of anything else that needs a durable
+// job (the workflow engine's timers), so that one leader election and one
+// set of maintenance services serve them all.
+//
+// Register workers (AddWorker), queues and scheduled jobs first; the River
+// client is built on Start or on the first call to Client, after which
+// registrations fail with ErrFrozen.
+type Engine struct {
+	pool *pgxpool.Pool
+	root *container.Container
+	opts Options
+	log  *slog.Logger
+
+	mu        sync.Mutex
+	workers   *river.Workers
+	queues    map[string]int
+	scheduled map[string]*Scheduled
+	order     []string
+	client    *river.Client[pgx.Tx]
+	buildErr  error
+	running   bool
+	stopLoops context.CancelFunc
+	loops     sync.WaitGroup
+}
+
+// New returns an engine on pool. c is the container handed (as a fresh scope)
+// to scheduled job handlers; it may be nil when none resolves services.
+func New(pool *pgxpool.Pool, c *container.Container, opts Options) (*Engine, error) {
+	if pool == nil {
+		return nil, errors.New("jobs: nil pool")
+	}
+	mode, err := ParseMode(string(opts.Mode))
+	if err != nil {
+		return nil, err
+	}
+	opts.Mode = mode
+	if opts.MaxWorkers <= 0 {
+		opts.MaxWorkers = 50
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if c == nil {
+		c = container.New()
+	}
+	e := &Engine{pool: pool, root: c, opts: opts, log: log, workers: river.NewWorkers(), queues: map[string]int{}, scheduled: map[string]*Scheduled{}}
+	if err := river.AddWorkerSafely(e.workers, &scheduledWorker{e: e}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	e.queues[QueueScheduled] = opts.MaxWorkers
+	return e, nil
+}
+
+// Pool returns the engine's database pool.
+func (e *Engine) Pool() *pgxpool.Pool { return e.pool }
+
+// Container returns the root container handed to handlers.
+func (e *Engine) Container() *container.Container { return e.root }
+
+// Mode returns the worker mode.
+func (e *Engine) Mode() Mode { return e.opts.Mode }
+
+// Logger returns the engine's logger.
+func (e *Engine) Logger() *slog.Logger { return e.log }
+
+// AddQueue declares a River queue worked with up to maxWorkers concurrent
+// jobs (0: Options.MaxWorkers). Declaring a queue twice keeps the larger.
+func (e *Engine) AddQueue(name string, maxWorkers int) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.client != nil {
+		return ErrFrozen
+	}
+	if maxWorkers <= 0 {
+		maxWorkers = e.opts.MaxWorkers
+	}
+	e.queues[name] = max(e.queues[name], maxWorkers)
+	return nil
+}
+
+// AddWorker registers a River worker for its job kind.
+func AddWorker[T river.JobArgs](e *Engine, w river.Worker[T]) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.client != nil {
+		return ErrFrozen
+	}
+	if err := river.AddWorkerSafely(e.workers, w); err != nil {
+		return fmt.Errorf("jobs: add worker: %w", err)
+	}
+	return nil
+}
+
+// Client returns the River client, building it on first use (which freezes
+// registrations). Use it to insert jobs; in a transaction, use InsertTx or
+// InsertManyTx with the pgx.Tx the context carries.
+func (e *Engine) Client() (*river.Client[pgx.Tx], error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.build()
+}
+
+func (e *Engine) build() (*river.Client[pgx.Tx], error) {
+	if e.client != nil || e.buildErr != nil {
+		return e.client, e.buildErr
+	}
+	cfg := &river.Config{
+		ID:                   e.opts.ID,
+		Logger:               e.log,
+		JobTimeout:           e.opts.JobTimeout,
+		RescueStuckJobsAfter: e.opts.RescueStuckJobsAfter,
+		FetchPollInterval:    e.opts.FetchPollInterval,
+		Workers:              e.workers,
+		// A server-mode client never works jobs, so it must not take River's
+		// leadership either: the leader runs maintenance (rescuing stuck
+		// jobs, promoting retries) that worker instances rely on.
+		LeaderElectionDisabled: !e.opts.Mode.Works(),
+	}
+	if e.opts.Mode.Works() {
+		cfg.Queues = map[string]river.QueueConfig{}
+		for q, n := range e.queues {
+			cfg.Queues[q] = river.QueueConfig{MaxWorkers: n}
+		}
+	}
+	if e.opts.Configure != nil {
+		e.opts.Configure(cfg)
+	}
+	e.client, e.buildErr = river.NewClient(riverpgxv5.New(e.pool), cfg)
+	if e.buildErr != nil {
+		e.buildErr = fmt.Errorf("jobs: build River client: %w", e.buildErr)
+	}
+	return e.client, e.buildErr
+}
+
+// Start builds the River client and, unless the mode is server, starts
+// working queues, River's leader election and maintenance, and the tick loops
+// of scheduled jobs. Starting twice is a no-op. Cancelling ctx does not stop
+// the engine; Stop does.
+func (e *Engine) Start(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	client, err := e.build()
+	if err != nil {
+		return err
+	}
+	if e.running || !e.opts.Mode.Works() {
+		e.running = true
+		return nil
+	}
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("jobs: start River: %w", err)
+	}
+	loopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	e.stopLoops = cancel
+	for _, name := range e.order {
+		s := e.scheduled[name]
+		e.loops.Go(func() { e.tickLoop(loopCtx, s) })
+	}
+	e.running = true
+	e.log.InfoContext(ctx, "jobs: started", "mode", string(e.opts.Mode), "id", client.ID(), "scheduled", len(e.order))
+	return nil
+}
+
+// Stop stops the tick loops and River: running jobs get until ctx is done to
+// finish, then their contexts are cancelled. Jobs that do not return are
+// rescued later by another instance (see Options.RescueStuckJobsAfter).
+func (e *Engine) Stop(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.running {
+		return nil
+	}
+	e.running = false
+	if e.stopLoops == nil {
+		return nil // server mode: nothing was started
+	}
+	e.stopLoops()
+	e.loops.Wait()
+	e.stopLoops = nil
+	if err := e.client.Stop(ctx); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if err2 := e.client.StopAndCancel(hard); err2 != nil {
+				return fmt.Errorf("jobs: stop River: %w", errors.Join(err, err2))
+			}
+			return nil
+		}
+		return fmt.Errorf("jobs: stop River: %w", err)
+	}
+	return nil
+}
