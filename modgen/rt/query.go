@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/medusa-go/medusa/framework/db"
 )
 
 // Where collects ANDed predicates and their bind parameters.
@@ -150,4 +152,11 @@ func Keyset(w *Where, order []Order, after []any) error {
 	}
 	w.Add("(" + strings.Join(cols, ", ") + ") " + op + " (" + strings.Join(ph, ", ") + ")")
 	return nil
+}
+
+// DB is what a generated service needs of the database: queries and
+// transactions. *pgxpool.Pool satisfies it.
+type DB interface {
+	db.DBTX
+	db.Beginner
 }

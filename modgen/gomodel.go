@@ -1,0 +1,498 @@
+package modgen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/medusa-go/medusa/modgen/dml"
+)
+
+func ctxParam() jen.Code { return jen.Id("ctx").Qual("context", "Context") }
+
+func (g *gen) modelFile(m *dml.Model) *jen.File {
+	f := g.file()
+	G := m.GoName()
+	lc := dml.Camel(m.Name)
+	pk := m.PK()
+	PK := dml.Pascal(pk.Name)
+	recv := jen.Id("s").Op("*").Id("Service")
+	cfgT := jen.Qual(rtPath, "FindConfig")
+	rowT := jen.Qual(g.dbPkg, G)
+	allVar, sortVar := lc+"Fields", lc+"Sortable"
+
+	// DTO
+	var fields []jen.Code
+	for _, x := range m.Fields {
+		fields = append(fields, jen.Id(dml.Pascal(x.Name)).Add(dtoType(x)).Tag(jsonTag(x.Name, "")))
+	}
+	fields = append(fields, jen.Comment("selected lists the fields a select asked for; nil means all."), jen.Id("selected").Index().String())
+	f.Comment(fmt.Sprintf("%s is a row of table %q (Medusa's %sDTO). Its JSON holds only the selected", G, m.TableName, G))
+	f.Comment("fields when it was read with FindConfig.Select.")
+	f.Type().Id(G).Struct(fields...)
+	f.Line()
+	var all, sortable []jen.Code
+	for _, x := range m.Fields {
+		all = append(all, jen.Lit(x.Name))
+		if filterable(x) {
+			sortable = append(sortable, jen.Lit(x.Name))
+		}
+	}
+	f.Var().Defs(
+		jen.Id(allVar).Op("=").Index().String().Values(all...),
+		jen.Id(sortVar).Op("=").Index().String().Values(sortable...),
+	)
+	f.Line()
+	f.Comment("Fields returns the fields the value holds: the selected ones, or all.")
+	f.Func().Params(jen.Id("x").Id(G)).Id("Fields").Params().Index().String().Block(
+		jen.If(jen.Id("x").Dot("selected").Op("!=").Nil()).Block(jen.Return(jen.Id("x").Dot("selected"))),
+		jen.Return(jen.Id(allVar)),
+	)
+	f.Line()
+	f.Comment("MarshalJSON renders the selected fields (all when none were selected).")
+	f.Func().Params(jen.Id("x").Id(G)).Id("MarshalJSON").Params().Params(jen.Index().Byte(), jen.Error()).Block(
+		jen.Return(jen.Qual(rtPath, "MarshalSelected").Call(jen.Id(allVar), jen.Id("x").Dot("selected"), jen.Id("x").Dot("value"))),
+	)
+	f.Line()
+	f.Comment("Cursor returns the keyset cursor of x for cfg's order: pass it as FindConfig.After to")
+	f.Comment("read the next page.")
+	f.Func().Params(jen.Id("x").Id(G)).Id("Cursor").Params(jen.Id("cfg").Add(cfgT)).Index().Any().Block(
+		jen.List(jen.Id("order"), jen.Err()).Op(":=").Qual(rtPath, "NormalizeOrder").Call(jen.Lit(m.Name), jen.Id(sortVar), jen.Lit(pk.Name), jen.Id("cfg").Dot("Order")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil())),
+		jen.Id("out").Op(":=").Make(jen.Index().Any(), jen.Len(jen.Id("order"))),
+		jen.For(jen.List(jen.Id("i"), jen.Id("o")).Op(":=").Range().Id("order")).Block(jen.Id("out").Index(jen.Id("i")).Op("=").Id("x").Dot("value").Call(jen.Id("o").Dot("Field"))),
+		jen.Return(jen.Id("out")),
+	)
+	f.Line()
+	var valCases, destCases []jen.Code
+	for _, x := range m.Fields {
+		valCases = append(valCases, jen.Case(jen.Lit(x.Name)).Block(jen.Return(jen.Id("x").Dot(dml.Pascal(x.Name)))))
+		destCases = append(destCases, jen.Case(jen.Lit(x.Name)).Block(jen.Return(jen.Op("&").Id("x").Dot(dml.Pascal(x.Name)))))
+	}
+	f.Func().Params(jen.Id("x").Id(G)).Id("value").Params(jen.Id("field").String()).Any().Block(
+		jen.Switch(jen.Id("field")).Block(valCases...),
+		jen.Return(jen.Nil()),
+	)
+	f.Line()
+	f.Func().Params(jen.Id("x").Op("*").Id(G)).Id("dest").Params(jen.Id("field").String()).Any().Block(
+		jen.Switch(jen.Id("field")).Block(destCases...),
+		jen.Return(jen.Nil()),
+	)
+	f.Line()
+	conv := jen.Dict{}
+	for _, x := range m.Fields {
+		conv[jen.Id(dml.Pascal(x.Name))] = jen.Id("r").Dot(sqlcName(x.Name))
+	}
+	f.Func().Id(lc + "FromRow").Params(jen.Id("r").Add(rowT)).Id(G).Block(jen.Return(jen.Id(G).Values(conv)))
+	f.Line()
+
+	// inputs
+	var cin []jen.Code
+	cin = append(cin, jen.Comment(fmt.Sprintf("%s is kept when given; otherwise \"%s_\" + a ULID is generated.", PK, pk.IDPrefix)), jen.Id(PK).String().Tag(jsonTag(pk.Name, "omitempty")))
+	for _, x := range m.Fields {
+		if !updatable(x) {
+			continue
+		}
+		n := dml.Pascal(x.Name)
+		switch {
+		case x.HasDefault && x.IsNullable:
+			cin = append(cin, jen.Comment("Absent means the default; null means NULL."), jen.Id(n).Qual(rtPath, "Optional").Types(baseType(x)).Tag(jsonTag(x.Name, "omitzero")))
+		case x.HasDefault && !selfNull(x):
+			cin = append(cin, jen.Comment(fmt.Sprintf("nil means the default (%s).", sqlDefault(x))), jen.Id(n).Op("*").Add(baseType(x)).Tag(jsonTag(x.Name, "omitempty")))
+		case x.HasDefault:
+			cin = append(cin, jen.Comment(fmt.Sprintf("nil means the default (%s).", sqlDefault(x))), jen.Id(n).Add(baseType(x)).Tag(jsonTag(x.Name, "omitempty")))
+		case x.IsNullable:
+			cin = append(cin, jen.Id(n).Add(dtoType(x)).Tag(jsonTag(x.Name, "omitempty")))
+		default:
+			cin = append(cin, jen.Id(n).Add(baseType(x)).Tag(jsonTag(x.Name, "")))
+		}
+	}
+	f.Comment(fmt.Sprintf("Create%sInput is one %s to create (Medusa's Create%sDTO).", G, m.Name, G))
+	f.Type().Id("Create" + G + "Input").Struct(cin...)
+	f.Line()
+	uin := []jen.Code{jen.Id(PK).String().Tag(jsonTag(pk.Name, ""))}
+	for _, x := range m.Fields {
+		if !updatable(x) {
+			continue
+		}
+		uin = append(uin, jen.Id(dml.Pascal(x.Name)).Qual(rtPath, "Optional").Types(baseType(x)).Tag(jsonTag(x.Name, "omitzero")))
+	}
+	f.Comment(fmt.Sprintf("Update%sInput updates the %s %s names (Medusa's Update%sDTO): a field left absent", G, m.Name, PK, G))
+	f.Comment("is kept, rt.Null sets it to NULL, rt.Some to a value.")
+	f.Type().Id("Update" + G + "Input").Struct(uin...)
+	f.Line()
+
+	// filter
+	fl := []jen.Code{jen.Comment("Q matches rows whose searchable fields contain it (ILIKE '%q%')."), jen.Id("Q").String().Tag(jsonTag("q", "omitempty"))}
+	for _, x := range m.Fields {
+		if !filterable(x) {
+			continue
+		}
+		fl = append(fl, jen.Id(dml.Pascal(x.Name)).Qual(rtPath, "Filter").Types(baseType(x)).Tag(jsonTag(x.Name, "omitzero")))
+	}
+	fl = append(fl,
+		jen.Comment("And and Or combine nested filters ($and, $or)."),
+		jen.Id("And").Index().Id(G+"Filter").Tag(jsonTag("$and", "omitempty")),
+		jen.Id("Or").Index().Id(G+"Filter").Tag(jsonTag("$or", "omitempty")),
+	)
+	f.Comment(fmt.Sprintf("%sFilter selects %s rows (Medusa's Filterable%sProps). Set fields are ANDed;", G, m.Name, G))
+	f.Comment("a filter on deleted_at includes soft-deleted rows.")
+	f.Type().Id(G + "Filter").Struct(fl...)
+	f.Line()
+	var applies []jen.Code
+	var search []string
+	for _, x := range m.Fields {
+		if x.IsSearch {
+			search = append(search, x.Name)
+		}
+	}
+	if len(search) > 0 {
+		var ors []jen.Code
+		for _, c := range search {
+			ors = append(ors, jen.Lit(qi(c)+" ILIKE ").Op("+").Id("p"))
+		}
+		applies = append(applies, jen.If(jen.Id("f").Dot("Q").Op("!=").Lit("")).Block(
+			jen.Id("p").Op(":=").Id("w").Dot("Arg").Call(jen.Qual(rtPath, "Contains").Call(jen.Id("f").Dot("Q"))),
+			jen.Id("w").Dot("Add").Call(jen.Lit("(").Op("+").Qual("strings", "Join").Call(jen.Index().String().Values(ors...), jen.Lit(" OR ")).Op("+").Lit(")")),
+		))
+	} else {
+		applies = append(applies, jen.If(jen.Id("f").Dot("Q").Op("!=").Lit("")).Block(
+			jen.Return(jen.False(), jen.Qual(errorsPath, "New").Call(jen.Qual(errorsPath, "InvalidData"), jen.Lit(m.Name+" has no searchable fields for q"))),
+		))
+	}
+	for _, x := range m.Fields {
+		if !filterable(x) {
+			continue
+		}
+		n := dml.Pascal(x.Name)
+		applies = append(applies, jen.If(jen.Err().Op(":=").Id("f").Dot(n).Dot("Apply").Call(jen.Id("w"), jen.Lit(qi(x.Name)), jen.Lit(isText(x))), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.False(), jen.Qual(errorsPath, "Wrap").Call(jen.Qual(errorsPath, "InvalidData"), jen.Err(), jen.Err().Dot("Error").Call())),
+		))
+	}
+	applies = append(applies,
+		jen.Id("wd").Op(":=").Id("f").Dot("DeletedAt").Dot("Active").Call(),
+		jen.For(jen.List(jen.Id("_"), jen.Id("a")).Op(":=").Range().Id("f").Dot("And")).Block(
+			jen.List(jen.Id("d"), jen.Err()).Op(":=").Id("a").Dot("apply").Call(jen.Id("w")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.False(), jen.Err())),
+			jen.Id("wd").Op("=").Id("wd").Op("||").Id("d"),
+		),
+		jen.If(jen.Len(jen.Id("f").Dot("Or")).Op(">").Lit(0)).Block(
+			jen.Id("groups").Op(":=").Make(jen.Index().Op("*").Qual(rtPath, "Where"), jen.Lit(0), jen.Len(jen.Id("f").Dot("Or"))),
+			jen.For(jen.List(jen.Id("_"), jen.Id("o")).Op(":=").Range().Id("f").Dot("Or")).Block(
+				jen.Id("sub").Op(":=").Id("w").Dot("Sub").Call(),
+				jen.List(jen.Id("d"), jen.Err()).Op(":=").Id("o").Dot("apply").Call(jen.Id("sub")),
+				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.False(), jen.Err())),
+				jen.Id("wd").Op("=").Id("wd").Op("||").Id("d"),
+				jen.Id("groups").Op("=").Append(jen.Id("groups"), jen.Id("sub")),
+			),
+			jen.Id("w").Dot("AnyOf").Call(jen.Id("groups").Op("...")),
+		),
+		jen.Return(jen.Id("wd"), jen.Nil()),
+	)
+	f.Comment("apply adds f's predicates to w and reports whether it filters on deleted_at.")
+	f.Func().Params(jen.Id("f").Id(G+"Filter")).Id("apply").Params(jen.Id("w").Op("*").Qual(rtPath, "Where")).Params(jen.Bool(), jen.Error()).Block(applies...)
+	f.Line()
+
+	g.listMethods(f, m, recv, cfgT)
+	g.createMethod(f, m)
+	g.updateMethod(f, m)
+	g.deleteMethods(f, m)
+	return f
+}
+
+func (g *gen) wrapper(f *jen.File, m *dml.Model, meth dml.Method, doc []string, params, results []jen.Code, call []jen.Code, variadicLast bool) {
+	if m.Overridden(meth) {
+		return
+	}
+	for _, d := range doc {
+		f.Comment(d)
+	}
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.pub(m, meth)).Params(params...).Params(results...).Block(
+		jen.Return(jen.Id("s").Dot(g.priv(m, meth)).Call(call...)),
+	)
+	f.Line()
+}
+
+func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *jen.Statement) {
+	G, P := m.GoName(), m.Plural()
+	lc := dml.Camel(m.Name)
+	pk := m.PK()
+	table := qi(m.TableName)
+	cfgs := jen.Id("cfg").Op("...").Qual(rtPath, "FindConfig")
+
+	// core list
+	f.Comment(fmt.Sprintf("find%s reads %s rows with SQL built from the filter's used predicates only (see", P, m.Name))
+	f.Comment("package rt), and counts them too when count is set (ignoring skip, take and after).")
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("find"+P).Params(ctxParam(), jen.Id("f").Id(G+"Filter"), jen.Id("cfg").Add(cfgT), jen.Id("count").Bool()).Params(jen.Index().Id(G), jen.Int(), jen.Error()).Block(
+		jen.List(jen.Id("cols"), jen.Err()).Op(":=").Qual(rtPath, "Columns").Call(jen.Lit(m.Name), jen.Id(lc+"Fields"), jen.Lit(pk.Name), jen.Id("cfg").Dot("Select")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
+		jen.List(jen.Id("order"), jen.Err()).Op(":=").Qual(rtPath, "NormalizeOrder").Call(jen.Lit(m.Name), jen.Id(lc+"Sortable"), jen.Lit(pk.Name), jen.Id("cfg").Dot("Order")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
+		jen.Id("w").Op(":=").Qual(rtPath, "NewWhere").Call(),
+		jen.List(jen.Id("wd"), jen.Err()).Op(":=").Id("f").Dot("apply").Call(jen.Id("w")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
+		jen.If(jen.Op("!").Id("cfg").Dot("WithDeleted").Op("&&").Op("!").Id("wd")).Block(jen.Id("w").Dot("Add").Call(jen.Lit(`"deleted_at" IS NULL`))),
+		jen.Id("sel").Op(":=").Qual(rtPath, "Select").Values(jen.Dict{
+			jen.Id("Table"): jen.Lit(table), jen.Id("Where"): jen.Id("w"), jen.Id("Order"): jen.Id("order"),
+			jen.Id("Limit"): jen.Max(jen.Id("cfg").Dot("Take"), jen.Lit(0)), jen.Id("Offset"): jen.Max(jen.Id("cfg").Dot("Skip"), jen.Lit(0)),
+		}),
+		jen.For(jen.List(jen.Id("_"), jen.Id("c")).Op(":=").Range().Id("cols")).Block(jen.Id("sel").Dot("Columns").Op("=").Append(jen.Id("sel").Dot("Columns"), jen.Qual(rtPath, "QuoteIdent").Call(jen.Id("c")))),
+		jen.List(jen.Id("countSQL"), jen.Id("countArgs")).Op(":=").List(jen.Id("sel").Dot("CountSQL").Call(), jen.Qual("slices", "Clone").Call(jen.Id("w").Dot("Args").Call())),
+		jen.If(jen.Id("cfg").Dot("After").Op("!=").Nil()).Block(
+			jen.If(jen.Err().Op(":=").Qual(rtPath, "Keyset").Call(jen.Id("w"), jen.Id("order"), jen.Id("cfg").Dot("After")), jen.Err().Op("!=").Nil()).Block(
+				jen.Return(jen.Nil(), jen.Lit(0), jen.Qual(errorsPath, "Wrap").Call(jen.Qual(errorsPath, "InvalidData"), jen.Err(), jen.Err().Dot("Error").Call())),
+			),
+		),
+		jen.Id("conn").Op(":=").Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")),
+		jen.List(jen.Id("rows"), jen.Err()).Op(":=").Id("conn").Dot("Query").Call(jen.Id("ctx"), jen.Id("sel").Dot("SQL").Call(), jen.Id("w").Dot("Args").Call().Op("...")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
+		jen.Defer().Id("rows").Dot("Close").Call(),
+		jen.Var().Id("selected").Index().String(),
+		jen.If(jen.Len(jen.Id("cfg").Dot("Select")).Op(">").Lit(0)).Block(jen.Id("selected").Op("=").Id("cols")),
+		jen.Id("out").Op(":=").Index().Id(G).Values(),
+		jen.Id("dests").Op(":=").Make(jen.Index().Any(), jen.Len(jen.Id("cols"))),
+		jen.For(jen.Id("rows").Dot("Next").Call()).Block(
+			jen.Id("x").Op(":=").Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}),
+			jen.For(jen.List(jen.Id("i"), jen.Id("c")).Op(":=").Range().Id("cols")).Block(jen.Id("dests").Index(jen.Id("i")).Op("=").Id("x").Dot("dest").Call(jen.Id("c"))),
+			jen.If(jen.Err().Op(":=").Id("rows").Dot("Scan").Call(jen.Id("dests").Op("...")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
+			jen.Id("out").Op("=").Append(jen.Id("out"), jen.Id("x")),
+		),
+		jen.If(jen.Err().Op(":=").Id("rows").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
+		jen.If(jen.Op("!").Id("count")).Block(jen.Return(jen.Id("out"), jen.Lit(0), jen.Nil())),
+		jen.Var().Id("n").Int(),
+		jen.If(jen.Err().Op(":=").Id("conn").Dot("QueryRow").Call(jen.Id("ctx"), jen.Id("countSQL"), jen.Id("countArgs").Op("...")).Dot("Scan").Call(jen.Op("&").Id("n")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
+		jen.Return(jen.Id("out"), jen.Id("n"), jen.Nil()),
+	)
+	f.Line()
+
+	// retrieve
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodRetrieve)).Params(ctxParam(), jen.Id("id").String(), cfgs).Params(jen.Id(G), jen.Error()).Block(
+		jen.If(jen.Id("id").Op("==").Lit("")).Block(jen.Return(jen.Id(G).Values(), jen.Qual(errorsPath, "New").Call(jen.Qual(errorsPath, "NotFound"), jen.Lit(fmt.Sprintf("%s - %s must be defined", lc, pk.Name))))),
+		jen.Id("c").Op(":=").Id("firstConfig").Call(jen.Id("cfg")),
+		jen.List(jen.Id("c").Dot("Skip"), jen.Id("c").Dot("Take"), jen.Id("c").Dot("After"), jen.Id("c").Dot("Order")).Op("=").List(jen.Lit(0), jen.Lit(0), jen.Nil(), jen.Nil()),
+		jen.List(jen.Id("out"), jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot("find"+P).Call(jen.Id("ctx"), jen.Id(G+"Filter").Values(jen.Dict{jen.Id(dml.Pascal(pk.Name)): jen.Qual(rtPath, "Eq").Call(jen.Id("id"))}), jen.Id("c"), jen.False()),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id(G).Values(), jen.Err())),
+		jen.If(jen.Len(jen.Id("out")).Op("==").Lit(0)).Block(jen.Return(jen.Id(G).Values(), jen.Qual(errorsPath, "New").Call(jen.Qual(errorsPath, "NotFound"), jen.Lit(G+" with "+pk.Name+": %s was not found"), jen.Id("id")))),
+		jen.Return(jen.Id("out").Index(jen.Lit(0)), jen.Nil()),
+	)
+	f.Line()
+	g.wrapper(f, m, dml.MethodRetrieve, []string{
+		fmt.Sprintf("%s returns the %s with the given %s (Medusa's retrieve%s). An empty id fails with", g.pub(m, dml.MethodRetrieve), m.Name, pk.Name, G),
+		fmt.Sprintf("not_found %q; a missing or soft-deleted row (unless cfg.WithDeleted) with", fmt.Sprintf("%s - %s must be defined", lc, pk.Name)),
+		fmt.Sprintf("not_found %q. cfg (at most one) may select fields.", G+" with "+pk.Name+": <id> was not found"),
+	}, []jen.Code{ctxParam(), jen.Id("id").String(), cfgs}, []jen.Code{jen.Id(G), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("id"), jen.Id("cfg").Op("...")}, true)
+
+	// list
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodList)).Params(ctxParam(), jen.Id("f").Id(G+"Filter"), cfgs).Params(jen.Index().Id(G), jen.Error()).Block(
+		jen.List(jen.Id("out"), jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot("find"+P).Call(jen.Id("ctx"), jen.Id("f"), jen.Id("firstConfig").Call(jen.Id("cfg")), jen.False()),
+		jen.Return(jen.Id("out"), jen.Err()),
+	)
+	f.Line()
+	g.wrapper(f, m, dml.MethodList, []string{
+		fmt.Sprintf("%s returns the %s rows matching f (Medusa's list%s), ordered by %s unless cfg", g.pub(m, dml.MethodList), m.Name, P, pk.Name),
+		"says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.",
+	}, []jen.Code{ctxParam(), jen.Id("f").Id(G + "Filter"), cfgs}, []jen.Code{jen.Index().Id(G), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("f"), jen.Id("cfg").Op("...")}, true)
+
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodListAndCount)).Params(ctxParam(), jen.Id("f").Id(G+"Filter"), cfgs).Params(jen.Index().Id(G), jen.Int(), jen.Error()).Block(
+		jen.Return(jen.Id("s").Dot("find"+P).Call(jen.Id("ctx"), jen.Id("f"), jen.Id("firstConfig").Call(jen.Id("cfg")), jen.True())),
+	)
+	f.Line()
+	g.wrapper(f, m, dml.MethodListAndCount, []string{
+		fmt.Sprintf("%s is %s plus the number of matching rows, ignoring skip and take", g.pub(m, dml.MethodListAndCount), g.pub(m, dml.MethodList)),
+		fmt.Sprintf("(Medusa's listAndCount%s).", P),
+	}, []jen.Code{ctxParam(), jen.Id("f").Id(G + "Filter"), cfgs}, []jen.Code{jen.Index().Id(G), jen.Int(), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("f"), jen.Id("cfg").Op("...")}, true)
+}
+
+func (g *gen) createMethod(f *jen.File, m *dml.Model) {
+	G, P := m.GoName(), m.Plural()
+	lc := dml.Camel(m.Name)
+	pk := m.PK()
+	PK := dml.Pascal(pk.Name)
+	params := jen.Dict{jen.Id(sqlcName(pk.Name)): jen.Id("id")}
+	for _, x := range m.Fields {
+		if !updatable(x) {
+			continue
+		}
+		n := dml.Pascal(x.Name)
+		sn := sqlcName(x.Name)
+		switch {
+		case x.HasDefault && x.IsNullable:
+			params[jen.Id("Set"+sn)] = jen.Id("in").Dot(n).Dot("Set")
+			if selfNull(x) {
+				params[jen.Id(sn)] = jen.Id("in").Dot(n).Dot("Value")
+			} else {
+				params[jen.Id(sn)] = jen.Id("in").Dot(n).Dot("Pointer").Call()
+			}
+		default:
+			params[jen.Id(sn)] = jen.Id("in").Dot(n)
+		}
+	}
+	idExpr := jen.Qual(rtPath, "NewID").Call(jen.Lit(pk.IDPrefix))
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodCreate)).Params(ctxParam(), jen.Id("in").Op("...").Id("Create"+G+"Input")).Params(jen.Index().Id(G), jen.Error()).Block(
+		jen.Id("out").Op(":=").Make(jen.Index().Id(G), jen.Lit(0), jen.Len(jen.Id("in"))),
+		jen.Err().Op(":=").Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("q").Op("*").Qual(g.dbPkg, "Queries")).Error().Block(
+			jen.Id("msgs").Op(":=").Make(jen.Index().Qual(eventsPath, "Message"), jen.Lit(0), jen.Len(jen.Id("in"))),
+			jen.For(jen.List(jen.Id("_"), jen.Id("in")).Op(":=").Range().Id("in")).Block(
+				jen.Id("id").Op(":=").Id("in").Dot(PK),
+				jen.If(jen.Id("id").Op("==").Lit("")).Block(jen.Id("id").Op("=").Add(idExpr)),
+				jen.List(jen.Id("row"), jen.Err()).Op(":=").Id("q").Dot("Create"+G).Call(jen.Id("ctx"), jen.Qual(g.dbPkg, "Create"+G+"Params").Values(params)),
+				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+				jen.Id("out").Op("=").Append(jen.Id("out"), jen.Id(lc+"FromRow").Call(jen.Id("row"))),
+				jen.Id("msgs").Op("=").Append(jen.Id("msgs"), jen.Id("Event").Call(jen.Id(eventConst(m, "created")), jen.Lit(m.Name), jen.Lit("created"), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("row").Dot(sqlcName(pk.Name))}))),
+			),
+			jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("msgs").Op("...")),
+			jen.Return(jen.Nil()),
+		)),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
+		jen.Return(jen.Id("out"), jen.Nil()),
+	)
+	f.Line()
+	g.wrapper(f, m, dml.MethodCreate, []string{
+		fmt.Sprintf("%s inserts rows (Medusa's create%s) and emits %s {id} per row after commit.", g.pub(m, dml.MethodCreate), P, eventConst(m, "created")),
+		fmt.Sprintf("A unique violation fails with invalid_data \"%s with <field>: <value>, already exists.\"", strings.ReplaceAll(humanTable(m.TableName), `"`, "")),
+	}, []jen.Code{ctxParam(), jen.Id("in").Op("...").Id("Create" + G + "Input")}, []jen.Code{jen.Index().Id(G), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("in").Op("...")}, true)
+}
+
+func humanTable(t string) string {
+	s := strings.ReplaceAll(t, "_", " ")
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func (g *gen) updateMethod(f *jen.File, m *dml.Model) {
+	G, P := m.GoName(), m.Plural()
+	lc := dml.Camel(m.Name)
+	pk := m.PK()
+	PK := dml.Pascal(pk.Name)
+	params := jen.Dict{jen.Id(sqlcName(pk.Name)): jen.Id("in").Dot(PK)}
+	for _, x := range m.Fields {
+		if !updatable(x) {
+			continue
+		}
+		n := dml.Pascal(x.Name)
+		sn := sqlcName(x.Name)
+		params[jen.Id("Set"+sn)] = jen.Id("in").Dot(n).Dot("Set")
+		if selfNull(x) {
+			params[jen.Id(sn)] = jen.Id("in").Dot(n).Dot("Value")
+		} else {
+			params[jen.Id(sn)] = jen.Id("in").Dot(n).Dot("Pointer").Call()
+		}
+	}
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodUpdate)).Params(ctxParam(), jen.Id("in").Op("...").Id("Update"+G+"Input")).Params(jen.Index().Id(G), jen.Error()).Block(
+		jen.Id("out").Op(":=").Make(jen.Index().Id(G), jen.Lit(0), jen.Len(jen.Id("in"))),
+		jen.Err().Op(":=").Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("q").Op("*").Qual(g.dbPkg, "Queries")).Error().Block(
+			jen.Id("ids").Op(":=").Make(jen.Index().String(), jen.Lit(0), jen.Len(jen.Id("in"))),
+			jen.For(jen.List(jen.Id("_"), jen.Id("x")).Op(":=").Range().Id("in")).Block(jen.Id("ids").Op("=").Append(jen.Id("ids"), jen.Id("x").Dot(PK))),
+			jen.Id("ids").Op("=").Qual(rtPath, "Unique").Call(jen.Id("ids")),
+			jen.List(jen.Id("found"), jen.Err()).Op(":=").Id("q").Dot("Existing"+G+"IDs").Call(jen.Id("ctx"), jen.Id("ids")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+			jen.If(jen.Id("missing").Op(":=").Qual(rtPath, "Missing").Call(jen.Id("ids"), jen.Id("found")), jen.Len(jen.Id("missing")).Op(">").Lit(0)).Block(
+				jen.Return(jen.Qual(errorsPath, "New").Call(jen.Qual(errorsPath, "NotFound"), jen.Lit(G+" with "+pk.Name+" \"%s\" not found"), jen.Qual("strings", "Join").Call(jen.Id("missing"), jen.Lit(", ")))),
+			),
+			jen.Id("msgs").Op(":=").Make(jen.Index().Qual(eventsPath, "Message"), jen.Lit(0), jen.Len(jen.Id("in"))),
+			jen.For(jen.List(jen.Id("_"), jen.Id("in")).Op(":=").Range().Id("in")).Block(
+				jen.List(jen.Id("row"), jen.Err()).Op(":=").Id("q").Dot("Update"+G).Call(jen.Id("ctx"), jen.Qual(g.dbPkg, "Update"+G+"Params").Values(params)),
+				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+				jen.Id("out").Op("=").Append(jen.Id("out"), jen.Id(lc+"FromRow").Call(jen.Id("row"))),
+				jen.Id("msgs").Op("=").Append(jen.Id("msgs"), jen.Id("Event").Call(jen.Id(eventConst(m, "updated")), jen.Lit(m.Name), jen.Lit("updated"), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("row").Dot(sqlcName(pk.Name))}))),
+			),
+			jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("msgs").Op("...")),
+			jen.Return(jen.Nil()),
+		)),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
+		jen.Return(jen.Id("out"), jen.Nil()),
+	)
+	f.Line()
+	g.wrapper(f, m, dml.MethodUpdate, []string{
+		fmt.Sprintf("%s updates rows by %s (Medusa's update%s) and emits %s {id} per row after", g.pub(m, dml.MethodUpdate), pk.Name, P, eventConst(m, "updated")),
+		"commit. If any id is missing (or soft-deleted) the whole call fails with not_found",
+		fmt.Sprintf("%q.", G+" with "+pk.Name+" \"<ids joined by , >\" not found"),
+	}, []jen.Code{ctxParam(), jen.Id("in").Op("...").Id("Update" + G + "Input")}, []jen.Code{jen.Index().Id(G), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("in").Op("...")}, true)
+}
+
+func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
+	G, P := m.GoName(), m.Plural()
+	pk := m.PK()
+	key := m.Name + "_" + pk.Name
+	idsP := jen.Id("ids").Op("...").String()
+	qT := jen.Op("*").Qual(g.dbPkg, "Queries")
+
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodDelete)).Params(ctxParam(), idsP).Error().Block(
+		jen.Id("ids").Op("=").Qual(rtPath, "Unique").Call(jen.Id("ids")),
+		jen.If(jen.Len(jen.Id("ids")).Op("==").Lit(0)).Block(jen.Return(jen.Nil())),
+		jen.Return(jen.Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("q").Add(qT)).Error().Block(
+			jen.If(jen.List(jen.Id("_"), jen.Err()).Op(":=").Id("q").Dot("Delete"+P).Call(jen.Id("ctx"), jen.Id("ids")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+			jen.For(jen.List(jen.Id("_"), jen.Id("id")).Op(":=").Range().Id("ids")).Block(
+				jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("Event").Call(jen.Id(eventConst(m, "deleted")), jen.Lit(m.Name), jen.Lit("deleted"), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("id")}))),
+			),
+			jen.Return(jen.Nil()),
+		))),
+	)
+	f.Line()
+	g.wrapper(f, m, dml.MethodDelete, []string{
+		fmt.Sprintf("%s hard-deletes rows by %s (Medusa's delete%s) and emits %s {id} per id", g.pub(m, dml.MethodDelete), pk.Name, P, eventConst(m, "deleted")),
+		"after commit. No ids is a no-op; unknown ids are ignored.",
+	}, []jen.Code{ctxParam(), idsP}, []jen.Code{jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("ids").Op("...")}, true)
+
+	for _, mode := range []struct {
+		meth            dml.Method
+		verb, action, q string
+	}{{dml.MethodSoftDelete, "softDelete", "deleted", "SoftDelete"}, {dml.MethodRestore, "restore", "created", "Restore"}} {
+		tree := mode.verb + G + "Tree"
+		// tree: this model's rows, then cascades
+		body := []jen.Code{
+			jen.List(jen.Id("got"), jen.Err()).Op(":=").Id("q").Dot(mode.q+P).Call(jen.Id("ctx"), jen.Id("ids")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+			jen.If(jen.Len(jen.Id("got")).Op("==").Lit(0)).Block(jen.Return(jen.Nil())),
+			jen.Id("keys").Index(jen.Lit(key)).Op("=").Append(jen.Id("keys").Index(jen.Lit(key)), jen.Id("got").Op("...")),
+			jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("Event").Call(jen.Id(eventConst(m, mode.action)), jen.Lit(m.Name), jen.Lit(mode.action), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("got")}))),
+			jen.Return(jen.Id("s").Dot(mode.verb+G+"Cascades").Call(jen.Id("ctx"), jen.Id("q"), jen.Id("got"), jen.Id("keys"))),
+		}
+		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(tree).Params(ctxParam(), jen.Id("q").Add(qT), jen.Id("ids").Index().String(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(body...)
+		f.Line()
+		var casc []jen.Code
+		for _, l := range cascadeLinks(g.mod, m) {
+			c := l.Child
+			ckey := c.Name + "_" + c.PK().Name
+			casc = append(casc, jen.Block(
+				jen.List(jen.Id("got"), jen.Err()).Op(":=").Id("q").Dot(mode.q+c.Plural()+"By"+dml.Pascal(l.FKCol)).Call(jen.Id("ctx"), jen.Id("ids")),
+				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+				jen.If(jen.Len(jen.Id("got")).Op(">").Lit(0)).Block(
+					jen.Id("keys").Index(jen.Lit(ckey)).Op("=").Append(jen.Id("keys").Index(jen.Lit(ckey)), jen.Id("got").Op("...")),
+					jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("Event").Call(jen.Id(eventConst(c, mode.action)), jen.Lit(c.Name), jen.Lit(mode.action), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("got")}))),
+					jen.If(jen.Err().Op(":=").Id("s").Dot(mode.verb+c.GoName()+"Cascades").Call(jen.Id("ctx"), jen.Id("q"), jen.Id("got"), jen.Id("keys")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+				),
+			))
+		}
+		casc = append(casc, jen.Return(jen.Nil()))
+		f.Comment(fmt.Sprintf("%s%sCascades applies %s to the relations %s cascades to.", mode.verb, G, mode.verb, m.Name))
+		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(mode.verb+G+"Cascades").Params(ctxParam(), jen.Id("q").Add(qT), jen.Id("ids").Index().String(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(casc...)
+		f.Line()
+		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, mode.meth)).Params(ctxParam(), idsP).Params(jen.Map(jen.String()).Index().String(), jen.Error()).Block(
+			jen.Id("keys").Op(":=").Map(jen.String()).Index().String().Values(),
+			jen.Id("ids").Op("=").Qual(rtPath, "Unique").Call(jen.Id("ids")),
+			jen.If(jen.Len(jen.Id("ids")).Op("==").Lit(0)).Block(jen.Return(jen.Id("keys"), jen.Nil())),
+			jen.Err().Op(":=").Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("q").Add(qT)).Error().Block(
+				jen.Return(jen.Id("s").Dot(tree).Call(jen.Id("ctx"), jen.Id("q"), jen.Id("ids"), jen.Id("keys"))),
+			)),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
+			jen.Return(jen.Id("keys"), jen.Nil()),
+		)
+		f.Line()
+		var doc []string
+		if mode.meth == dml.MethodSoftDelete {
+			doc = []string{
+				fmt.Sprintf("%s sets deleted_at on rows by %s and on the rows of cascaded relations (Medusa's", g.pub(m, mode.meth), pk.Name),
+				fmt.Sprintf("softDelete%s). It returns the affected ids per linkable key ({%q: [...]}) and emits one", P, key),
+				fmt.Sprintf("%s {id: [ids]} per model after commit. Unknown ids are ignored.", eventConst(m, "deleted")),
+			}
+		} else {
+			doc = []string{
+				fmt.Sprintf("%s clears deleted_at on rows by %s and on cascaded relations (Medusa's restore%s).", g.pub(m, mode.meth), pk.Name, P),
+				fmt.Sprintf("It returns the restored ids per linkable key and, like Medusa, emits %s", eventConst(m, "created")),
+				"{id: [ids]} (action \"created\") per model after commit.",
+			}
+		}
+		g.wrapper(f, m, mode.meth, doc, []jen.Code{ctxParam(), idsP}, []jen.Code{jen.Map(jen.String()).Index().String(), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("ids").Op("...")}, true)
+	}
+}

@@ -1,0 +1,35 @@
+package models
+
+import "github.com/medusa-go/medusa/modgen/dml"
+
+// User is a back-office user (table "user", ids "user_<ULID>").
+var User = dml.Define("user",
+	dml.ID().Prefix("user").PrimaryKey(),
+	dml.Text("first_name").Nullable().Searchable(),
+	dml.Text("last_name").Nullable().Searchable(),
+	dml.Text("email").Searchable(),
+	dml.Text("avatar_url").Nullable(),
+	dml.JSON("metadata").Nullable(),
+).Indexes(
+	dml.Index{On: []string{"email"}, Unique: true}, // IDX_user_email_unique WHERE deleted_at IS NULL
+)
+
+// Invite is an invitation to become a user (table "invite", ids
+// "invite_<ULID>"). Create and Update are overridden by the module's
+// hand-written service.go (existing-user check, token and expiry; the extra
+// token_generated event), which calls the generated createInvites and
+// updateInvites.
+var Invite = dml.Define("invite",
+	dml.ID().Prefix("invite").PrimaryKey(),
+	dml.Text("email").Searchable(),
+	dml.Boolean("accepted").Default(false),
+	dml.Text("token"),
+	dml.DateTime("expires_at"),
+	dml.JSON("metadata").Nullable(),
+).Indexes(
+	dml.Index{On: []string{"email"}, Unique: true}, // IDX_invite_email_unique
+	dml.Index{On: []string{"token"}},               // IDX_invite_token
+).Override(dml.MethodCreate, dml.MethodUpdate)
+
+// Module is the User Module: container key "user".
+var Module = dml.NewModule("user", User, Invite)
