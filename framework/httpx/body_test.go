@@ -70,7 +70,6 @@ type nested struct {
 	Address address            `json:"address"`
 	Extra   any                `json:"extra"`
 	Skip    string             `json:"-"`
-	private string
 }
 
 var nestedBody = httpx.MustBody[nested](
