@@ -194,8 +194,14 @@ func (s *Step[In, Out, Comp]) Run(wc *Context, in In) (Out, error) {
 		} else if v.err != err {
 			v.err = err
 		}
+		if r.ctx.Err() != nil {
+			if cause := r.ctxErr(); !errors.Is(v.err, cause) {
+				v.err = fmt.Errorf("%w: %w", cause, v.err)
+			}
+			break
+		}
 		var perm *PermanentError
-		if errors.As(v.err, &perm) || errors.Is(v.err, ErrStepTimeout) || attempt > s.cfg.maxRetries || r.ctx.Err() != nil {
+		if errors.As(v.err, &perm) || errors.Is(v.err, ErrStepTimeout) || attempt > s.cfg.maxRetries {
 			break
 		}
 		r.emit(EventStepFailure, s.name, pos, attempt, v.err)

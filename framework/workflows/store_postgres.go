@@ -94,9 +94,15 @@ func (s *PostgresStore) CreateRun(ctx context.Context, r *RunRecord) error {
 	if created.IsZero() {
 		created = time.Now()
 	}
+	retention := r.Retention.Milliseconds()
+	if r.Retention < 0 {
+		retention = -1
+	} else if r.Retention > 0 && retention == 0 {
+		retention = 1
+	}
 	tag, err := db.Conn(ctx, s.pool).Exec(ctx, `INSERT INTO workflow_run (workflow_id, transaction_id, state, input, event_group_id, idempotent, retention_ms, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-		r.WorkflowID, r.TransactionID, string(r.State), in, r.EventGroupID, r.Idempotent, r.Retention.Milliseconds(), created)
+		r.WorkflowID, r.TransactionID, string(r.State), in, r.EventGroupID, r.Idempotent, retention, created)
 	if err != nil {
 		return err
 	}
