@@ -230,4 +230,3 @@ func TestCrashRecovery(t *testing.T) {
 		})
 	}
 }
-

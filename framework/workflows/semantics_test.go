@@ -893,4 +893,3 @@ func TestWorkflowErrorAndPanic(t *testing.T) {
 		}
 	})
 }
-
