@@ -1,0 +1,264 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/jobs"
+	"github.com/medusa-go/medusa/framework/jobs/migrations"
+	"github.com/medusa-go/medusa/framework/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func fast(cfg *river.Config) {
+	cfg.TestOnly = true
+	cfg.FetchCooldown = 5 * time.Millisecond
+	cfg.FetchPollInterval = 50 * time.Millisecond
+}
+
+func newEngine(t *testing.T, pool *pgxpool.Pool, c *container.Container, mode jobs.Mode) *jobs.Engine {
+	t.Helper()
+	e, err := jobs.New(pool, c, jobs.Options{Mode: mode, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Configure: fast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func start(t *testing.T, e *jobs.Engine) {
+	t.Helper()
+	if err := e.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := e.Stop(ctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestParseSchedule(t *testing.T) {
+	base := time.Date(2026, 11, 27, 10, 7, 3, 500_000_000, time.UTC)
+	for _, tc := range []struct {
+		expr string
+		want time.Time
+	}{
+		{"*/5 * * * *", time.Date(2026, 11, 27, 10, 10, 0, 0, time.UTC)},
+		{"*/2 * * * * *", time.Date(2026, 11, 27, 10, 7, 4, 0, time.UTC)},
+		{"@hourly", time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC)},
+		{"@every 10s", time.Date(2026, 11, 27, 10, 7, 10, 0, time.UTC)},
+		{"0 9 * * *", time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)},
+	} {
+		s, err := jobs.ParseSchedule(tc.expr)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.expr, err)
+		}
+		// The same instant in another zone gives the same tick: ticks must not
+		// depend on the process's zone.
+		paris, _ := time.LoadLocation("Europe/Paris")
+		for _, at := range []time.Time{base, base.In(paris)} {
+			if got := s.Next(at); !got.Equal(tc.want) {
+				t.Errorf("%q.Next(%s) = %s, want %s", tc.expr, at, got, tc.want)
+			}
+		}
+	}
+	for _, bad := range []string{"", "* * *", "61 * * * *", "@every nope", "@every -1s"} {
+		if _, err := jobs.ParseSchedule(bad); err == nil {
+			t.Errorf("ParseSchedule(%q) accepted", bad)
+		}
+	}
+}
+
+func TestEveryIsAligned(t *testing.T) {
+	s, err := jobs.Every(250 * time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := time.Date(2026, 1, 1, 0, 0, 1, 100_000_000, time.UTC)
+	b := time.Date(2026, 1, 1, 0, 0, 1, 240_000_000, time.UTC) // another instance, a bit later
+	if !s.Next(a).Equal(s.Next(b)) || !s.Next(a).Equal(time.Date(2026, 1, 1, 0, 0, 1, 250_000_000, time.UTC)) {
+		t.Fatalf("Next(a)=%s Next(b)=%s", s.Next(a), s.Next(b))
+	}
+	if _, err := jobs.Every(0); err == nil {
+		t.Fatal("Every(0) accepted")
+	}
+}
+
+func TestParseMode(t *testing.T) {
+	for in, want := range map[string]jobs.Mode{"": jobs.ModeShared, "shared": jobs.ModeShared, "server": jobs.ModeServer, "worker": jobs.ModeWorker} {
+		got, err := jobs.ParseMode(in)
+		if err != nil || got != want {
+			t.Errorf("ParseMode(%q) = %q, %v", in, got, err)
+		}
+	}
+	if _, err := jobs.ParseMode("both"); err == nil {
+		t.Error("ParseMode(both) accepted")
+	}
+	if jobs.ModeServer.Works() || !jobs.ModeWorker.Works() || !jobs.ModeShared.Works() {
+		t.Error("Works")
+	}
+}
+
+type tickLog struct {
+	mu    sync.Mutex
+	ticks map[time.Time]int
+	runs  int
+}
+
+func (l *tickLog) handler(ctx context.Context, c *container.Container, run jobs.Run) error {
+	if c == nil || c.Parent() == nil {
+		return errors.New("handler did not get a scope of the root container")
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ticks[run.Tick]++
+	l.runs++
+	return nil
+}
+
+// Two engines on one database, both scheduling the same job: each tick runs
+// once.
+func TestScheduledJobRunsOncePerTick(t *testing.T) {
+	pool := pgtest.NewPool(t, migrations.Source)
+	log := &tickLog{ticks: map[time.Time]int{}}
+	root := container.New()
+	var engines []*jobs.Engine
+	for range 2 {
+		e := newEngine(t, pool, root, jobs.ModeShared)
+		if err := e.Schedule(jobs.Scheduled{Name: "report", Every: 100 * time.Millisecond, Handler: log.handler}); err != nil {
+			t.Fatal(err)
+		}
+		engines = append(engines, e)
+	}
+	for _, e := range engines {
+		start(t, e)
+	}
+	waitFor(t, "8 ticks", func() bool {
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		return len(log.ticks) >= 8
+	})
+	for _, e := range engines {
+		if err := e.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	for tick, n := range log.ticks {
+		if n != 1 {
+			t.Errorf("tick %s ran %d times", tick, n)
+		}
+		if tick.Truncate(100*time.Millisecond) != tick {
+			t.Errorf("tick %s is not on the schedule", tick)
+		}
+	}
+	var inserted int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'medusa_scheduled'`).Scan(&inserted); err != nil {
+		t.Fatal(err)
+	}
+	if inserted != log.runs {
+		t.Errorf("%d jobs for %d runs", inserted, log.runs)
+	}
+}
+
+func TestRunNowAndUnknownJob(t *testing.T) {
+	pool := pgtest.NewPool(t, migrations.Source)
+	ctx := context.Background()
+	log := &tickLog{ticks: map[time.Time]int{}}
+	e := newEngine(t, pool, container.New(), jobs.ModeShared)
+	if err := e.Schedule(jobs.Scheduled{Name: "nightly", Cron: "0 3 * * *", Handler: log.handler}); err != nil {
+		t.Fatal(err)
+	}
+	start(t, e)
+	tick := time.Date(2026, 1, 1, 3, 0, 0, 0, time.UTC)
+	for range 2 { // the second insert of the same tick is skipped
+		if err := e.RunNow(ctx, "nightly", tick); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.RunNow(ctx, "nope", tick); err == nil {
+		t.Fatal("RunNow of an unknown job accepted")
+	}
+	// A tick of a job this release no longer has (removed from the code) is
+	// cancelled, as Medusa removes a scheduled workflow that no longer exists.
+	client, err := e.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := client.Insert(ctx, jobs.ScheduledArgs{Name: "removed", Tick: tick}, &river.InsertOpts{Queue: jobs.QueueScheduled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the removed job's tick to be cancelled", func() bool {
+		row, err := client.JobGet(ctx, res.Job.ID)
+		return err == nil && row.State == "cancelled"
+	})
+	waitFor(t, "nightly", func() bool { log.mu.Lock(); defer log.mu.Unlock(); return log.runs == 1 })
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if log.ticks[tick] != 1 {
+		t.Fatalf("ticks %v", log.ticks)
+	}
+}
+
+func TestScheduleValidationAndFreeze(t *testing.T) {
+	pool := pgtest.NewPool(t, migrations.Source)
+	e := newEngine(t, pool, nil, jobs.ModeServer)
+	h := func(context.Context, *container.Container, jobs.Run) error { return nil }
+	for _, s := range []jobs.Scheduled{
+		{Name: "", Cron: "@hourly", Handler: h},
+		{Name: "a b", Cron: "@hourly", Handler: h},
+		{Name: "x", Cron: "@hourly"},
+		{Name: "x", Handler: h},
+		{Name: "x", Cron: "@hourly", Every: time.Second, Handler: h},
+		{Name: "x", Cron: "not cron", Handler: h},
+		{Name: "x", Every: -time.Second, Handler: h},
+	} {
+		if err := e.Schedule(s); err == nil {
+			t.Errorf("Schedule(%+v) accepted", s)
+		}
+	}
+	if err := e.Schedule(jobs.Scheduled{Name: "x", Cron: "@hourly", Handler: h}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Schedule(jobs.Scheduled{Name: "x", Cron: "@daily", Handler: h}); err == nil {
+		t.Error("duplicate name accepted")
+	}
+	start(t, e)
+	if err := e.Schedule(jobs.Scheduled{Name: "late", Cron: "@daily", Handler: h}); !errors.Is(err, jobs.ErrFrozen) {
+		t.Errorf("Schedule after start: %v", err)
+	}
+	if err := e.AddQueue("late", 1); !errors.Is(err, jobs.ErrFrozen) {
+		t.Errorf("AddQueue after start: %v", err)
+	}
+	if _, err := jobs.New(nil, nil, jobs.Options{}); err == nil {
+		t.Error("nil pool accepted")
+	}
+	if _, err := jobs.New(pool, nil, jobs.Options{Mode: "both"}); err == nil {
+		t.Error("bad mode accepted")
+	}
+}
