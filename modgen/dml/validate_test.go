@@ -1,0 +1,170 @@
+package dml
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestValidateErrors checks every kind of definition error: each names the
+// file, the model, the field, the problem and the fix.
+func TestValidateErrors(t *testing.T) {
+	cases := []struct {
+		name         string
+		mod          func() *Module
+		field        string
+		problem, fix string
+	}{
+		{"duplicate field", func() *Module {
+			return NewModule("m", Define("a", ID().Prefix("a"), Text("x"), Text("x")))
+		}, "x", `field "x" is defined twice`, "remove one definition"},
+		{"implicit field redefined", func() *Module {
+			return NewModule("m", Define("a", ID().Prefix("a"), DateTime("created_at")))
+		}, "created_at", `Cannot define field(s) "created_at" as they are implicitly defined on every model`, "remove the field"},
+		{"two ids", func() *Module {
+			return NewModule("m", Define("a", ID().Prefix("a"), ID("other_id")))
+		}, "other_id", "a model can have only one id", "use dml.Text"},
+		{"two primary keys", func() *Module {
+			return NewModule("m", Define("a", ID().PrimaryKey(), Text("code").PrimaryKey()))
+		}, "code", "composite primary keys are not supported", ".Unique()"},
+		{"no primary key", func() *Module {
+			return NewModule("m", Define("a", Text("x")))
+		}, "", "model has no primary key", "dml.ID()"},
+		{"index on unknown column", func() *Module {
+			return NewModule("m", Define("a", ID(), Text("x")).Indexes(Index{On: []string{"x", "nope"}}))
+		}, "nope", "Cannot apply indexes on fields (nope) for model A", "index only fields defined"},
+		{"relation with no inverse", func() *Module {
+			return NewModule("m", Define("a", ID(), HasMany("bs", "b")), Define("b", ID()))
+		}, "bs", `Missing property "a" on "B" entity. Make sure to define it as a relationship`, `dml.BelongsTo("a", "a")`},
+		{"relation to unknown model", func() *Module {
+			return NewModule("m", Define("a", ID(), BelongsTo("b", "b")))
+		}, "b", `relation targets unknown model "b"`, `define model "b"`},
+		{"enum with no values", func() *Module {
+			return NewModule("m", Define("a", ID(), Enum("status")))
+		}, "status", "enum has no values", `dml.Enum("status", "a", "b")`},
+		{"enum default not a value", func() *Module {
+			return NewModule("m", Define("a", ID(), Enum("status", "x").Default("y")))
+		}, "status", `default "y" is not one of the enum values`, "pass a value"},
+		{"default of the wrong type", func() *Module {
+			return NewModule("m", Define("a", ID(), Boolean("ok").Default("yes")))
+		}, "ok", "does not fit a boolean field", "a bool"},
+		{"child to parent cascade", func() *Module {
+			return NewModule("m", Define("a", ID(), HasMany("bs", "b")), Define("b", ID(), BelongsTo("a", "a")).Cascades("a"))
+		}, "a", "Child to parent cascades are not allowed", "cascade from the parent"},
+		{"cascade of unknown relation", func() *Module {
+			return NewModule("m", Define("a", ID()).Cascades("nope"))
+		}, "nope", `cascade names unknown relation "nope"`, "hasOne or hasMany"},
+		{"searchable number", func() *Module {
+			return NewModule("m", Define("a", ID(), Number("n").Searchable()))
+		}, "n", "a number field cannot be searchable", "only text"},
+		{"not snake_case", func() *Module {
+			return NewModule("m", Define("a", ID(), Text("firstName")))
+		}, "firstName", "field name is not snake_case", "lower-case letters"},
+		{"duplicate index name", func() *Module {
+			return NewModule("m", Define("a", ID(), Text("x").Index()).Indexes(Index{On: []string{"x"}}))
+		}, "", `index name "IDX_a_x" is used twice`, "another Name"},
+		{"column clash with belongsTo", func() *Module {
+			return NewModule("m", Define("a", ID(), HasMany("bs", "b")), Define("b", ID(), Text("a_id"), BelongsTo("a", "a")))
+		}, "a", `adds column "a_id", which is also defined`, `remove the "a_id" field`},
+		{"duplicate model", func() *Module {
+			return NewModule("m", Define("a", ID()), Define("a", ID()))
+		}, "", `model "a" is defined twice`, "rename one of the models"},
+		{"unknown override", func() *Module {
+			return NewModule("m", Define("a", ID()).Override("Frobnicate"))
+		}, "", `Override names unknown method "Frobnicate"`, "dml.MethodRetrieve"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.mod().Validate()
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("Validate() = %v, want Errors", err)
+			}
+			var e *Error
+			for _, x := range errs {
+				if strings.Contains(x.Problem, c.problem) {
+					e = x
+				}
+			}
+			if e == nil {
+				t.Fatalf("no error with problem %q in:\n%v", c.problem, err)
+			}
+			if !strings.HasSuffix(e.Pos.File, "validate_test.go") || e.Pos.Line == 0 {
+				t.Errorf("position %v does not point at the definition", e.Pos)
+			}
+			if e.Field != c.field {
+				t.Errorf("field %q, want %q", e.Field, c.field)
+			}
+			if !strings.Contains(e.Fix, c.fix) {
+				t.Errorf("fix %q does not contain %q", e.Fix, c.fix)
+			}
+			msg := e.Error()
+			if !strings.Contains(msg, "validate_test.go:") || !strings.Contains(msg, "fix: ") || (e.Model != "" && !strings.Contains(msg, `model "`+e.Model+`"`)) {
+				t.Errorf("message lacks position, model or fix: %s", msg)
+			}
+		})
+	}
+}
+
+func TestValidateCompletesModels(t *testing.T) {
+	a := Define("a", ID().Prefix("a"), Text("x").Unique(), HasMany("bs", "b")).Cascades("bs")
+	b := Define("b", ID().Prefix("b"), BelongsTo("a", "a").Nullable())
+	mod := NewModule("m", a, b)
+	if err := mod.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := mod.Validate(); err != nil {
+		t.Fatalf("second Validate: %v", err)
+	}
+	if a.PK() == nil || a.PK().Name != "id" {
+		t.Fatalf("lone id did not become the primary key")
+	}
+	for _, n := range []string{"created_at", "updated_at", "deleted_at"} {
+		if f := a.Field(n); f == nil || !f.Implicit() {
+			t.Fatalf("implicit field %s missing", n)
+		}
+	}
+	if len(a.Fields) != 5 {
+		t.Fatalf("validating twice duplicated fields: %d", len(a.Fields))
+	}
+	fk := b.Field("a_id")
+	if fk == nil || fk.FK == nil || !fk.IsNullable {
+		t.Fatalf("belongsTo column: %+v", fk)
+	}
+	var names []string
+	for _, ix := range AllIndexes(a) {
+		names = append(names, ix.Name+" WHERE "+ix.Where)
+	}
+	want := "IDX_a_x_unique WHERE deleted_at IS NULL,IDX_a_deleted_at WHERE deleted_at IS NULL"
+	if strings.Join(names, ",") != want {
+		t.Fatalf("indexes %v, want %s", names, want)
+	}
+}
+
+func TestSoftDeleteWhere(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                       "deleted_at IS NULL",
+		"status = 'x'":           "(status = 'x') AND deleted_at IS NULL",
+		"deleted_at IS NOT NULL": "deleted_at IS NOT NULL",
+	} {
+		if got := SoftDeleteWhere(in); got != want {
+			t.Errorf("SoftDeleteWhere(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestNames(t *testing.T) {
+	for in, want := range map[string]string{"avatar_url": "AvatarURL", "id": "ID", "provider_identity": "ProviderIdentity", "user_id": "UserID"} {
+		if got := Pascal(in); got != want {
+			t.Errorf("Pascal(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"User": "Users", "Category": "Categories", "Box": "Boxes", "Key": "Keys"} {
+		if got := Pluralize(in); got != want {
+			t.Errorf("Pluralize(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := Camel("provider_identity"); got != "providerIdentity" {
+		t.Errorf("Camel = %q", got)
+	}
+}

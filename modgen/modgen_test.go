@@ -1,0 +1,241 @@
+package modgen
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/medusa-go/medusa/modgen/dml"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// sampleModule uses every field kind, relations, a cascade, a many-to-many,
+// an override and a custom index.
+func sampleModule() *dml.Module {
+	author := dml.Define("author",
+		dml.ID().Prefix("auth").PrimaryKey(),
+		dml.Text("name").Searchable(),
+		dml.Text("email").Unique(),
+		dml.Number("age").Nullable(),
+		dml.BigNumber("balance").Default(0),
+		dml.Boolean("active").Default(true),
+		dml.DateTime("born_at").Nullable(),
+		dml.Enum("status", "active", "banned").Default("active"),
+		dml.Array("tags").Nullable(),
+		dml.JSON("metadata").Nullable(),
+		dml.Text("nickname").Nullable().Default("anon"),
+		dml.HasMany("books", "book"),
+	).Cascades("books").Indexes(dml.Index{On: []string{"name", "age"}, Where: "age > 18"})
+	book := dml.Define("book",
+		dml.ID().Prefix("book").PrimaryKey(),
+		dml.Text("title").Searchable().Index(),
+		dml.BelongsTo("author", "author"),
+		dml.ManyToMany("tags", "tag").MappedBy("books"),
+	).Override(dml.MethodCreate)
+	tag := dml.Define("tag",
+		dml.ID().Prefix("tag").PrimaryKey(),
+		dml.Text("value"),
+		dml.ManyToMany("books", "book").MappedBy("tags"),
+	)
+	return dml.NewModule("library", author, book, tag)
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", "golden", name+".golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test ./modgen -run Golden -update)", err)
+	}
+	if string(want) != string(got) {
+		t.Errorf("%s differs from the golden file (run with -update if intended):\n%s", name, lineDiff(string(want), string(got)))
+	}
+}
+
+// TestGolden renders every output of the sample module except sqlc's and
+// compares it with testdata/golden; it also checks that rendering twice gives
+// the same bytes.
+func TestGolden(t *testing.T) {
+	render := func() map[string][]byte {
+		mod := sampleModule()
+		out := map[string][]byte{}
+		s, err := BuildSchema(mod)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["schema.snapshot.json"] = MarshalSnapshot(s)
+		ch, err := Diff(nil, s, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["0001_initial.sql"], _ = RenderMigration(ch)
+		for _, m := range mod.Models {
+			out["queries_"+m.Name+".sql"] = QueriesSQL(mod, m)
+		}
+		files, err := GoFiles(mod, "example.com/app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range files {
+			out[k] = v
+		}
+		out["REFERENCE.md"] = Reference(mod, s)
+		out["service.go"] = gofmt(OwnedServiceFile(mod))
+		out["sqlc.yaml"] = MergeSQLCConfig(MergeSQLCConfig(nil, "zeta"), "library")
+		return out
+	}
+	a, b := render(), render()
+	for name, got := range a {
+		if string(b[name]) != string(got) {
+			t.Errorf("%s: two renderings differ", name)
+		}
+		if strings.HasSuffix(name, ".go") && !strings.HasPrefix(string(got), Header) && name != "service.go" {
+			t.Errorf("%s lacks the generated header", name)
+		}
+		golden(t, name, got)
+	}
+}
+
+func TestMergeSQLCConfigKeepsOtherModules(t *testing.T) {
+	c := MergeSQLCConfig(nil, "user")
+	c = MergeSQLCConfig(c, "auth")
+	c2 := MergeSQLCConfig(c, "user")
+	if string(c) != string(c2) {
+		t.Fatalf("re-merging changed the config:\n%s", lineDiff(string(c), string(c2)))
+	}
+	s := string(c)
+	if strings.Count(s, "  # module ") != 2 || strings.Index(s, "# module auth") > strings.Index(s, "# module user") {
+		t.Fatalf("blocks not kept sorted and unique:\n%s", s)
+	}
+}
+
+func schemaOf(t *testing.T, m ...*dml.Model) *Schema {
+	t.Helper()
+	s, err := BuildSchema(dml.NewModule("m", m...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func migrationText(t *testing.T, old, cur *Schema, destructive bool) (string, string) {
+	t.Helper()
+	ch, err := Diff(old, cur, destructive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, name := RenderMigration(ch)
+	return string(b), name
+}
+
+func TestDiff(t *testing.T) {
+	v1 := func() *dml.Model {
+		return dml.Define("post", dml.ID().Prefix("post"), dml.Text("title"), dml.Text("body").Nullable(), dml.Number("views").Default(0))
+	}
+	base := schemaOf(t, v1())
+
+	t.Run("no change", func(t *testing.T) {
+		ch, err := Diff(base, schemaOf(t, v1()), false)
+		if err != nil || len(ch) != 0 {
+			t.Fatalf("changes %v, %v", ch, err)
+		}
+	})
+	t.Run("add column and index", func(t *testing.T) {
+		cur := schemaOf(t, dml.Define("post", dml.ID().Prefix("post"), dml.Text("title"), dml.Text("body").Nullable(), dml.Number("views").Default(0), dml.Text("slug").Nullable().Unique()))
+		sql, name := migrationText(t, base, cur, false)
+		for _, want := range []string{
+			`ALTER TABLE "post" ADD COLUMN IF NOT EXISTS "slug" text NULL;`,
+			`CREATE UNIQUE INDEX IF NOT EXISTS "IDX_post_slug_unique" ON "post" ("slug") WHERE deleted_at IS NULL;`,
+			"-- migrate:down\nDROP INDEX IF EXISTS \"IDX_post_slug_unique\";\nALTER TABLE \"post\" DROP COLUMN IF EXISTS \"slug\";",
+		} {
+			if !strings.Contains(sql, want) {
+				t.Errorf("missing %q in:\n%s", want, sql)
+			}
+		}
+		if name != "add_post_slug_index_idx_post_slug_unique" {
+			t.Errorf("name %q", name)
+		}
+	})
+	t.Run("nullability and default", func(t *testing.T) {
+		cur := schemaOf(t, dml.Define("post", dml.ID().Prefix("post"), dml.Text("title").Nullable(), dml.Text("body"), dml.Number("views").Default(1)))
+		sql, _ := migrationText(t, base, cur, false)
+		for _, want := range []string{
+			`ALTER TABLE "post" ALTER COLUMN "title" DROP NOT NULL;`,
+			`ALTER TABLE "post" ALTER COLUMN "body" SET NOT NULL;`,
+			`ALTER TABLE "post" ALTER COLUMN "views" SET DEFAULT 1;`,
+			`ALTER TABLE "post" ALTER COLUMN "views" SET DEFAULT 0;`,
+			`ALTER TABLE "post" ALTER COLUMN "title" SET NOT NULL;`,
+		} {
+			if !strings.Contains(sql, want) {
+				t.Errorf("missing %q in:\n%s", want, sql)
+			}
+		}
+	})
+	t.Run("changed index is dropped and recreated", func(t *testing.T) {
+		cur := schemaOf(t, v1().Indexes(dml.Index{Name: "IDX_x", On: []string{"title"}}))
+		next := schemaOf(t, v1().Indexes(dml.Index{Name: "IDX_x", On: []string{"title"}, Unique: true}))
+		sql, _ := migrationText(t, cur, next, false)
+		if !strings.Contains(sql, `DROP INDEX IF EXISTS "IDX_x";`+"\n"+`CREATE UNIQUE INDEX IF NOT EXISTS "IDX_x"`) {
+			t.Errorf("index change:\n%s", sql)
+		}
+	})
+	for name, cur := range map[string]*Schema{
+		"drop column": schemaOf(t, dml.Define("post", dml.ID().Prefix("post"), dml.Text("title"), dml.Number("views").Default(0))),
+		"drop table":  schemaOf(t, dml.Define("other", dml.ID())),
+		"change type": schemaOf(t, dml.Define("post", dml.ID().Prefix("post"), dml.Text("title"), dml.Text("body").Nullable(), dml.Text("views").Default("0"))),
+	} {
+		t.Run(name+" is destructive", func(t *testing.T) {
+			_, err := Diff(base, cur, false)
+			if !errors.Is(err, ErrDestructive) || !strings.Contains(err.Error(), "-allow-destructive") {
+				t.Fatalf("Diff = %v, want ErrDestructive naming the flag", err)
+			}
+			sql, _ := migrationText(t, base, cur, true)
+			if !strings.Contains(sql, "DROP") && !strings.Contains(sql, "TYPE") {
+				t.Fatalf("allowed destructive migration:\n%s", sql)
+			}
+		})
+	}
+}
+
+func TestScaffoldRefusesBadNames(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Scaffold(root, "Bad-Name"); err == nil || !strings.Contains(err.Error(), "snake_case") {
+		t.Fatalf("bad name: %v", err)
+	}
+	created, err := Scaffold(root, "blog")
+	if err != nil || len(created) != 5 {
+		t.Fatalf("scaffold = %v, %v", created, err)
+	}
+	b, _ := os.ReadFile(filepath.Join(root, "modules/blog/models/gen/main.go"))
+	if !strings.Contains(string(b), `"example.com/app/modules/blog/models"`) {
+		t.Fatalf("gen program imports:\n%s", b)
+	}
+	if _, err := Scaffold(root, "blog"); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("second scaffold: %v", err)
+	}
+}
+
+func TestGenerateRefusesInvalidModels(t *testing.T) {
+	mod := dml.NewModule("m", dml.Define("a", dml.ID(), dml.Text("x"), dml.Text("x")))
+	_, err := Generate(t.Context(), mod, Options{Root: t.TempDir()})
+	var errs dml.Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Generate = %v, want dml.Errors", err)
+	}
+}
