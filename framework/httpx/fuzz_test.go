@@ -95,7 +95,7 @@ func checkFilter(t *testing.T, raw string, f httpx.Filter) {
 		if c.Field == "id" && c.Op != httpx.OpEq && c.Op != httpx.OpIn {
 			t.Fatalf("ParseRaw(%q): id with %s", raw, c.Op)
 		}
-		if strings.HasPrefix(string(c.Op), "$") == false {
+		if !strings.HasPrefix(string(c.Op), "$") {
 			t.Fatalf("ParseRaw(%q): op %q", raw, c.Op)
 		}
 	}
