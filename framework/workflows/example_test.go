@@ -166,4 +166,3 @@ func ExampleParallel2() {
 	fmt.Println(out, err)
 	// Output: 5 hello! <nil>
 }
-
