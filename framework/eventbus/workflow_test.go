@@ -1,0 +1,112 @@
+package eventbus_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/db"
+	"github.com/medusa-go/medusa/framework/eventbus"
+	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/jobs"
+	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/framework/workflows"
+)
+
+// auditService is a module service the workflow's step resolves.
+type auditService struct{ pool *pgxpool.Pool }
+
+func (s *auditService) Record(ctx context.Context, what string) error {
+	_, err := db.Conn(ctx, s.pool).Exec(ctx, `INSERT INTO audit (what) VALUES ($1)`, what)
+	return err
+}
+
+var auditKey = container.NewKey[*auditService]("audit")
+
+var recordStep = workflows.NewStep("record-audit",
+	func(ctx context.Context, sc workflows.StepContext, what string) (string, struct{}, error) {
+		audit, err := container.ResolveContext(ctx, sc.Container, auditKey)
+		if err != nil {
+			return "", struct{}{}, err
+		}
+		return what, struct{}{}, audit.Record(ctx, what)
+	}, nil)
+
+var auditWorkflow = workflows.New("audit", func(wc *workflows.Context, what string) (string, error) {
+	return recordStep.Run(wc, what)
+})
+
+// A subscriber and a scheduled job each run a workflow whose step resolves
+// a service from the delivery's container scope.
+func TestSubscriberAndScheduledJobRunWorkflows(t *testing.T) {
+	pool := pgtest.NewPool(t, sources...)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `CREATE TABLE audit (what text NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	root := container.New()
+	container.MustRegister(root, auditKey, &auditService{pool: pool})
+	bus, e := newBus(t, pool, jobs.ModeShared, root)
+	container.MustRegister(root, eventbus.Key, events.Bus(bus))
+
+	err := bus.Subscribe(eventbus.Subscriber{
+		ID: "audit-users", Events: []string{"user.created"},
+		Handler: func(ctx context.Context, c *container.Container, msg events.Message) error {
+			var user struct{ ID string }
+			if err := json.Unmarshal(msg.Data, &user); err != nil {
+				return err
+			}
+			d, _ := eventbus.DeliveryFrom(ctx)
+			_, err := auditWorkflow.Run(ctx, c, "user.created "+user.ID,
+				workflows.WithTransactionID(d.SubscriberID+":"+msg.ID))
+			return err
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.Schedule(jobs.Scheduled{
+		Name: "nightly-audit", Cron: "0 3 * * *",
+		Handler: func(ctx context.Context, c *container.Container, run jobs.Run) error {
+			_, err := auditWorkflow.Run(ctx, c, "nightly "+run.Tick.Format(time.DateOnly),
+				workflows.WithTransactionID(fmt.Sprintf("nightly-audit:%d", run.Tick.Unix())))
+			return err
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, e)
+	m, _ := events.New("user.created", map[string]string{"id": "user_1"}, events.Metadata{})
+	if err := bus.Emit(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.RunNow(ctx, "nightly-audit", time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"user.created user_1": true, "nightly 2026-11-27": true}
+	waitFor(t, "both workflows", func() bool {
+		var n int
+		_ = pool.QueryRow(ctx, `SELECT count(*) FROM audit`).Scan(&n)
+		return n >= 2
+	})
+	rows, _ := pool.Query(ctx, `SELECT what FROM audit`)
+	for rows.Next() {
+		var w string
+		if err := rows.Scan(&w); err != nil {
+			t.Fatal(err)
+		}
+		if !want[w] {
+			t.Errorf("unexpected audit %q", w)
+		}
+		delete(want, w)
+	}
+	if len(want) != 0 {
+		t.Fatalf("missing audits %v", want)
+	}
+}
