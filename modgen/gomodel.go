@@ -245,7 +245,9 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 			),
 		),
 		jen.Id("conn").Op(":=").Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")),
-		jen.List(jen.Id("rows"), jen.Err()).Op(":=").Id("conn").Dot("Query").Call(jen.Id("ctx"), jen.Id("sel").Dot("SQL").Call(), jen.Id("w").Dot("Args").Call().Op("...")),
+		jen.Comment("The unnamed statement (CacheDescribe) is planned with the actual values on every"),
+		jen.Comment("execution: never a generic plan (docs/modgen.md)."),
+		jen.List(jen.Id("rows"), jen.Err()).Op(":=").Id("conn").Dot("Query").Call(jen.Id("ctx"), jen.Id("sel").Dot("SQL").Call(), jen.Append(jen.Index().Any().Values(jen.Qual(pgxPath, "QueryExecModeCacheDescribe")), jen.Id("w").Dot("Args").Call().Op("...")).Op("...")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
 		jen.Defer().Id("rows").Dot("Close").Call(),
 		jen.Var().Id("selected").Index().String(),
@@ -261,7 +263,7 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 		jen.If(jen.Err().Op(":=").Id("rows").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
 		jen.If(jen.Op("!").Id("count")).Block(jen.Return(jen.Id("out"), jen.Lit(0), jen.Nil())),
 		jen.Var().Id("n").Int(),
-		jen.If(jen.Err().Op(":=").Id("conn").Dot("QueryRow").Call(jen.Id("ctx"), jen.Id("countSQL"), jen.Id("countArgs").Op("...")).Dot("Scan").Call(jen.Op("&").Id("n")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
+		jen.If(jen.Err().Op(":=").Id("conn").Dot("QueryRow").Call(jen.Id("ctx"), jen.Id("countSQL"), jen.Append(jen.Index().Any().Values(jen.Qual(pgxPath, "QueryExecModeCacheDescribe")), jen.Id("countArgs").Op("...")).Op("...")).Dot("Scan").Call(jen.Op("&").Id("n")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
 		jen.Return(jen.Id("out"), jen.Id("n"), jen.Nil()),
 	)
 	f.Line()

@@ -5,6 +5,7 @@ package user
 import (
 	"context"
 	"encoding/json"
+	"github.com/jackc/pgx/v5"
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
@@ -255,7 +256,9 @@ func (s *Service) findUsers(ctx context.Context, f UserFilter, cfg rt.FindConfig
 		}
 	}
 	conn := db.Conn(ctx, s.db)
-	rows, err := conn.Query(ctx, sel.SQL(), w.Args()...)
+	// The unnamed statement (CacheDescribe) is planned with the actual values on every
+	// execution: never a generic plan (docs/modgen.md).
+	rows, err := conn.Query(ctx, sel.SQL(), append([]any{pgx.QueryExecModeCacheDescribe}, w.Args()...)...)
 	if err != nil {
 		return nil, 0, mapErr(err)
 	}
@@ -283,7 +286,7 @@ func (s *Service) findUsers(ctx context.Context, f UserFilter, cfg rt.FindConfig
 		return out, 0, nil
 	}
 	var n int
-	if err := conn.QueryRow(ctx, countSQL, countArgs...).Scan(&n); err != nil {
+	if err := conn.QueryRow(ctx, countSQL, append([]any{pgx.QueryExecModeCacheDescribe}, countArgs...)...).Scan(&n); err != nil {
 		return nil, 0, mapErr(err)
 	}
 	return out, n, nil

@@ -1,0 +1,194 @@
+package modgen_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/modules/user"
+	"github.com/medusa-go/medusa/modules/user/migrations"
+)
+
+var explain = flag.Bool("explain", false, "run TestExplainUserLists (loads 100k users; see docs/modgen.md)")
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// recorder captures the SQL the generated service sends.
+type recorder struct {
+	mu   sync.Mutex
+	last []capture
+}
+
+type capture struct {
+	sql  string
+	args []any
+	mode pgx.QueryExecMode
+}
+
+func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	c := capture{sql: d.SQL}
+	for _, a := range d.Args {
+		if m, ok := a.(pgx.QueryExecMode); ok {
+			c.mode = m
+			continue
+		}
+		c.args = append(c.args, a)
+	}
+	r.mu.Lock()
+	r.last = append(r.last, c)
+	r.mu.Unlock()
+	return ctx
+}
+
+func (r *recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (r *recorder) take() []capture {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.last
+	r.last = nil
+	return c
+}
+
+func literal(v any) string {
+	switch v := v.(type) {
+	case string:
+		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	case []string:
+		q := make([]string, len(v))
+		for i, s := range v {
+			q[i] = literal(s)
+		}
+		return "ARRAY[" + strings.Join(q, ",") + "]"
+	}
+	return fmt.Sprint(v)
+}
+
+var seqScanOnUser = regexp.MustCompile(`Seq Scan on "?user"?`)
+
+// TestExplainUserLists loads 100,000 users and shows, for the list and count
+// queries the generated UserService sends for filters by id, ids, email and
+// q, that the queries are sent as unnamed statements (planned with their
+// values every time) and that those plans use an index. It also shows the
+// forced generic plans: fine for id, ids and email, a table walk for q,
+// which is why generic plans must not be used. Opt in with -explain; run
+// with -v to see the plans.
+func TestExplainUserLists(t *testing.T) {
+	if !*explain {
+		t.Skip("opt in with -explain")
+	}
+	ctx := context.Background()
+	url := pgtest.NewURL(t, migrations.Source)
+	rec := &recorder{}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.Tracer = rec
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(ctx, `INSERT INTO "user" (id, email, first_name, last_name)
+		SELECT 'user_' || lpad(i::text, 8, '0'), 'person' || i || '@example.com', 'First' || i, 'Last' || (i % 977)
+		FROM generate_series(1, 100000) AS i`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE "user" SET deleted_at = now() WHERE id LIKE '%7'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `ANALYZE "user"`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := user.NewService(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		f    user.UserFilter
+	}{
+		{"id", user.UserFilter{ID: rt.Eq("user_00042424")}},
+		{"ids", user.UserFilter{ID: rt.In("user_00000001", "user_00050000", "user_00099999")}},
+		{"email", user.UserFilter{Email: rt.Eq("person4242@example.com")}},
+		{"q", user.UserFilter{Q: "person4242"}},
+	}
+	for _, c := range cases {
+		rec.take()
+		if _, _, err := s.ListAndCountUsers(ctx, c.f, rt.FindConfig{Take: 50}); err != nil {
+			t.Fatal(err)
+		}
+		for i, q := range rec.take() {
+			kind := []string{"list", "count"}[i]
+			custom := explainRows(t, pool, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "+q.sql, q.args...)
+			lits := make([]string, len(q.args))
+			for j, a := range q.args {
+				lits[j] = literal(a)
+			}
+			conn, err := pool.Acquire(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, stmt := range []string{"DEALLOCATE ALL", "SET plan_cache_mode = force_generic_plan", "PREPARE p AS " + q.sql} {
+				if _, err := conn.Exec(ctx, stmt, pgx.QueryExecModeSimpleProtocol); err != nil {
+					t.Fatal(stmt, err)
+				}
+			}
+			exec := "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE p"
+			if len(lits) > 0 {
+				exec += "(" + strings.Join(lits, ", ") + ")"
+			}
+			generic := explainRows(t, conn, exec)
+			for _, stmt := range []string{"DEALLOCATE p", "RESET plan_cache_mode"} {
+				if _, err := conn.Exec(ctx, stmt, pgx.QueryExecModeSimpleProtocol); err != nil {
+					t.Fatal(err)
+				}
+			}
+			conn.Release()
+			t.Logf("### filter %s — %s\n\n```sql\n%s\n-- args: %v\n```\n\ncustom plan:\n```\n%s\n```\nforced generic plan:\n```\n%s\n```\n", c.name, kind, q.sql, q.args, custom, generic)
+			// The service runs the custom plan: an unnamed statement is planned
+			// with its values on every execution. The forced generic plan shows
+			// what a cached prepared statement could switch to.
+			if q.mode != pgx.QueryExecModeCacheDescribe {
+				t.Errorf("filter %s (%s) sent with exec mode %v, want an unnamed statement (CacheDescribe)", c.name, kind, q.mode)
+			}
+			if seqScanOnUser.MatchString(custom) {
+				t.Errorf("filter %s (%s) scans the table", c.name, kind)
+			}
+			if c.name != "q" && seqScanOnUser.MatchString(generic) {
+				t.Errorf("filter %s (%s): even its generic plan should use an index", c.name, kind)
+			}
+		}
+	}
+}
+
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func explainRows(t *testing.T, q querier, sql string, args ...any) string {
+	t.Helper()
+	if len(args) == 0 {
+		args = []any{pgx.QueryExecModeSimpleProtocol}
+	}
+	rows, err := q.Query(context.Background(), sql, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(lines, "\n")
+}
