@@ -36,17 +36,56 @@ type qnode struct {
 	s       string
 	items   []*qnode
 	keys    []string // object keys in first-seen order
-	kids    map[string]*qnode
+	vals    []*qnode // values, parallel to keys
+	index   map[string]int
 	indexed bool // an object built from a[0]=…, turned into an array by finish
 }
 
-func newObj() *qnode { return &qnode{kind: kObj, kids: map[string]*qnode{}} }
+func newObj() *qnode { return &qnode{kind: kObj} }
 
-func (n *qnode) set(k string, v *qnode) {
-	if _, ok := n.kids[k]; !ok {
-		n.keys = append(n.keys, k)
+// smallObj is the size up to which object keys are searched linearly; larger
+// objects get a map.
+const smallObj = 8
+
+func (n *qnode) find(k string) int {
+	if n.index != nil {
+		if i, ok := n.index[k]; ok {
+			return i
+		}
+		return -1
 	}
-	n.kids[k] = v
+	for i, x := range n.keys {
+		if x == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// get returns the value under key k, or nil.
+func (n *qnode) get(k string) *qnode {
+	if i := n.find(k); i >= 0 {
+		return n.vals[i]
+	}
+	return nil
+}
+
+// set puts v under k, keeping k's first position.
+func (n *qnode) set(k string, v *qnode) {
+	if i := n.find(k); i >= 0 {
+		n.vals[i] = v
+		return
+	}
+	n.keys = append(n.keys, k)
+	n.vals = append(n.vals, v)
+	if n.index != nil {
+		n.index[k] = len(n.keys) - 1
+	} else if len(n.keys) > smallObj {
+		n.index = make(map[string]int, len(n.keys)*2)
+		for i, x := range n.keys {
+			n.index[x] = i
+		}
+	}
 }
 
 // typeName is the type zod reports for a value ("got: '…'").
@@ -166,13 +205,13 @@ func conflict(name string) error {
 
 func insertQS(parent *qnode, segs []string, val string) error {
 	name := segs[0]
-	child := parent.kids[name]
+	child := parent.get(name)
 	if len(segs) == 1 {
 		switch {
 		case child == nil:
 			parent.set(name, &qnode{kind: kStr, s: val})
 		case child.kind == kStr:
-			parent.kids[name] = &qnode{kind: kArr, items: []*qnode{child, {kind: kStr, s: val}}}
+			parent.set(name, &qnode{kind: kArr, items: []*qnode{child, {kind: kStr, s: val}}})
 		case child.kind == kArr:
 			child.items = append(child.items, &qnode{kind: kStr, s: val})
 		default:
@@ -189,7 +228,7 @@ func insertQS(parent *qnode, segs []string, val string) error {
 			parent.set(name, child)
 		case child.kind == kStr:
 			child = &qnode{kind: kArr, items: []*qnode{child}}
-			parent.kids[name] = child
+			parent.set(name, child)
 		case child.kind != kArr:
 			return conflict(name)
 		}
@@ -230,7 +269,7 @@ func finishQS(n *qnode) {
 		}
 	case kObj:
 		for _, k := range n.keys {
-			finishQS(n.kids[k])
+			finishQS(n.get(k))
 		}
 		if n.indexed {
 			keys := slices.Clone(n.keys)
@@ -241,7 +280,7 @@ func finishQS(n *qnode) {
 			})
 			items := make([]*qnode, len(keys))
 			for i, k := range keys {
-				items[i] = n.kids[k]
+				items[i] = n.get(k)
 			}
 			*n = qnode{kind: kArr, items: items}
 		}
@@ -256,7 +295,7 @@ func finishQS(n *qnode) {
 func normalizeQS(root *qnode) (*qnode, error) {
 	out := newObj()
 	for _, k := range root.keys {
-		v := root.kids[k]
+		v := root.get(k)
 		if v.kind == kArr && len(v.items) == 1 && v.items[0].kind == kStr {
 			parts := strings.Split(v.items[0].s, ",")
 			items := make([]*qnode, len(parts))
@@ -270,7 +309,7 @@ func normalizeQS(root *qnode) (*qnode, error) {
 			if len(parts) > 2 {
 				return nil, WithStatus(merrors.New(merrors.InvalidArgument, "Key accessor more than 2 levels deep: %s", k), http.StatusBadRequest)
 			}
-			p := out.kids[parts[0]]
+			p := out.get(parts[0])
 			if p == nil || p.kind != kObj {
 				p = newObj()
 				out.set(parts[0], p)

@@ -327,7 +327,7 @@ func (s *QuerySpec) ParseRaw(raw string) (*Query, error) {
 	for _, p := range s.cfg.Params {
 		v, ok := s.stringParam(root, p.Name, &is)
 		if !ok {
-			if p.Required && root.kids[p.Name] == nil {
+			if p.Required && root.get(p.Name) == nil {
 				is.add("Field '%s' is required", p.Name)
 			}
 			continue
@@ -389,7 +389,7 @@ func (s *QuerySpec) known(k string) bool {
 }
 
 func (s *QuerySpec) stringParam(root *qnode, name string, is *issues) (string, bool) {
-	v := root.kids[name]
+	v := root.get(name)
 	if v == nil {
 		return "", false
 	}
@@ -403,7 +403,7 @@ func (s *QuerySpec) stringParam(root *qnode, name string, is *issues) (string, b
 // intParam parses a non-negative integer parameter the way Medusa's
 // parseInt preprocess does, but strictly: "12abc" and "1.5" are refused.
 func (s *QuerySpec) intParam(root *qnode, name string, def, maxv int, is *issues) int {
-	v := root.kids[name]
+	v := root.get(name)
 	if v == nil {
 		return def
 	}
@@ -536,7 +536,7 @@ func (s *QuerySpec) filter(obj *qnode, path string, is *issues, unknown *[]strin
 	var f Filter
 	for i := range s.cfg.Filters {
 		ff := &s.cfg.Filters[i]
-		v := obj.kids[ff.Name]
+		v := obj.get(ff.Name)
 		if v == nil {
 			continue
 		}
@@ -544,7 +544,7 @@ func (s *QuerySpec) filter(obj *qnode, path string, is *issues, unknown *[]strin
 	}
 	if s.cfg.AndOr {
 		for _, op := range [...]string{"$and", "$or"} {
-			v := obj.kids[op]
+			v := obj.get(op)
 			if v == nil {
 				continue
 			}
@@ -622,7 +622,7 @@ func (s *QuerySpec) conds(ff *FilterField, v *qnode, path string, is *issues) []
 		return nil
 	}
 	for _, op := range allOps {
-		ov := v.kids[string(op)]
+		ov := v.get(string(op))
 		if ov == nil {
 			continue
 		}
