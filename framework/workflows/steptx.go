@@ -27,6 +27,7 @@ type stepTx struct {
 	begun  bool
 	real   pgx.Tx
 	closed bool
+	sql    string
 	args   []any // the checkpoint, set when the work succeeded
 }
 
@@ -40,6 +41,11 @@ func (t *stepTx) do(ctx context.Context, _ pgx.Tx) error {
 	rec, err := t.work.Do(ctx)
 	if err != nil {
 		return err
+	}
+	t.sql = upsertStepSQL
+	switch rec.State {
+	case StepDone, StepWaiting, StepSkipped: // an invoke's first checkpoint
+		t.sql = insertStepSQL
 	}
 	t.args, err = stepArgs(t.key, rec)
 	return err
@@ -214,15 +220,15 @@ func (t *stepTx) Commit(ctx context.Context) error {
 		}
 		var err error
 		if t.conn != nil {
-			_, err = t.conn.Exec(ctx, upsertStepSQL, t.args...)
+			_, err = t.conn.Exec(ctx, t.sql, t.args...)
 		} else {
-			_, err = t.pool.Exec(ctx, upsertStepSQL, t.args...)
+			_, err = t.pool.Exec(ctx, t.sql, t.args...)
 		}
 		return err
 	}
 	b := &pgx.Batch{}
 	if t.args != nil {
-		b.Queue(upsertStepSQL, t.args...)
+		b.Queue(t.sql, t.args...)
 	}
 	b.Queue("COMMIT")
 	br := t.conn.SendBatch(ctx, b)

@@ -40,6 +40,12 @@ var _ Store = (*PostgresStore)(nil)
 
 const runColumns = `workflow_id, transaction_id, state, input, output, errors, event_group_id, idempotent, retention_ms, created_at, updated_at, finished_at`
 
+// insertStepSQL writes the first checkpoint of a step (a plain insert is a
+// little cheaper than an upsert); later writes (failure, compensation) use
+// upsertStepSQL.
+const insertStepSQL = `INSERT INTO workflow_step (workflow_id, transaction_id, position, name, state, attempt, output, comp_input, error)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+
 const upsertStepSQL = `INSERT INTO workflow_step (workflow_id, transaction_id, position, name, state, attempt, output, comp_input, error, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
 ON CONFLICT (workflow_id, transaction_id, position) DO UPDATE SET name = EXCLUDED.name, state = EXCLUDED.state,
@@ -139,7 +145,8 @@ WHERE workflow_id = $1 AND transaction_id = $2`, r.WorkflowID, r.TransactionID, 
 
 // DeleteRun implements Store.
 func (s *PostgresStore) DeleteRun(ctx context.Context, key RunKey) error {
-	_, err := db.Conn(ctx, s.pool).Exec(ctx, `DELETE FROM workflow_run WHERE workflow_id = $1 AND transaction_id = $2`, key.WorkflowID, key.TransactionID)
+	_, err := db.Conn(ctx, s.pool).Exec(ctx, `WITH steps AS (DELETE FROM workflow_step WHERE workflow_id = $1 AND transaction_id = $2)
+DELETE FROM workflow_run WHERE workflow_id = $1 AND transaction_id = $2`, key.WorkflowID, key.TransactionID)
 	return err
 }
 
@@ -299,12 +306,16 @@ WHERE workflow_id = $1 AND transaction_id = $2 AND position = $3 AND state = $10
 
 // Purge implements Store.
 func (s *PostgresStore) Purge(ctx context.Context, now time.Time) (int, error) {
-	tag, err := db.Conn(ctx, s.pool).Exec(ctx, `DELETE FROM workflow_run WHERE finished_at IS NOT NULL AND retention_ms > 0
-AND finished_at + retention_ms * interval '1 millisecond' <= $1`, now)
-	if err != nil {
-		return 0, err
-	}
-	return int(tag.RowsAffected()), nil
+	var n int
+	err := db.Conn(ctx, s.pool).QueryRow(ctx, `WITH runs AS (
+  DELETE FROM workflow_run WHERE finished_at IS NOT NULL AND retention_ms > 0
+  AND finished_at + retention_ms * interval '1 millisecond' <= $1
+  RETURNING workflow_id, transaction_id
+), steps AS (
+  DELETE FROM workflow_step s USING runs r WHERE s.workflow_id = r.workflow_id AND s.transaction_id = r.transaction_id
+)
+SELECT count(*) FROM runs`, now).Scan(&n)
+	return n, err
 }
 
 // Step implements Store. When ctx already carries a transaction (the run was

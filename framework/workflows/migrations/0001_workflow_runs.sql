@@ -30,9 +30,10 @@ CREATE TABLE workflow_step (
     comp_input     jsonb,
     error          text        NOT NULL DEFAULT '',
     updated_at     timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (workflow_id, transaction_id, position),
-    FOREIGN KEY (workflow_id, transaction_id) REFERENCES workflow_run (workflow_id, transaction_id) ON DELETE CASCADE
+    PRIMARY KEY (workflow_id, transaction_id, position)
 );
+-- No foreign key to workflow_run: its check would cost every checkpoint a
+-- lookup and a row lock; the store deletes a run's steps with the run.
 
 -- migrate:down
 DROP TABLE workflow_step;

@@ -1,0 +1,202 @@
+package workflows_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/medusa-go/medusa/framework/db"
+	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/framework/workflows"
+	"github.com/medusa-go/medusa/framework/workflows/migrations"
+)
+
+type benchOut struct {
+	ID    string
+	Count int
+}
+
+// chainWorkflow runs n trivial steps that return a struct.
+func chainWorkflow(name string, n int) *workflows.Workflow[int, benchOut] {
+	step := workflows.NewStep("trivial", func(ctx context.Context, sc workflows.StepContext, in benchOut) (benchOut, benchOut, error) {
+		in.Count++
+		return in, in, nil
+	}, func(ctx context.Context, sc workflows.StepContext, c benchOut) error { return nil })
+	return workflows.New(name, func(wc *workflows.Context, in int) (benchOut, error) {
+		out := benchOut{ID: "x"}
+		for range n {
+			var err error
+			if out, err = step.Run(wc, out); err != nil {
+				return out, err
+			}
+		}
+		return out, nil
+	})
+}
+
+// BenchmarkMemoryStep measures the engine's cost with the memory store: a run
+// of n trivial steps. ns/step and allocs/step divide by n; the marginal cost
+// of a step is the difference between n=100 and n=1, divided by 99.
+func BenchmarkMemoryStep(b *testing.B) {
+	for _, n := range []int{1, 10, 100} {
+		b.Run(fmt.Sprintf("steps=%d", n), func(b *testing.B) {
+			eng := workflows.NewEngine(workflows.WithLogger(quiet))
+			wf := chainWorkflow("chain", n)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := wf.Run(ctx, nil, 0, workflows.WithEngine(eng)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/step")
+		})
+	}
+}
+
+// BenchmarkPostgresStep compares, on the same server in the same run, one
+// autocommitted single-row INSERT with a workflow step doing that INSERT
+// (checkpoint in the same transaction) and with a step doing no database
+// work (checkpoint only). Each iteration runs a workflow of n steps and n
+// plain INSERTs, interleaved, timing each separately.
+//
+//	insert-ns:   one autocommitted INSERT
+//	step-ns:     one step doing the same INSERT, checkpoint included
+//	empty-ns:    one step doing nothing, checkpoint included
+//	overhead-x:  (step-ns - insert-ns) / insert-ns, the engine's cost per step
+//	empty-x:     empty-ns / insert-ns
+func BenchmarkPostgresStep(b *testing.B) {
+	const n = 20
+	pool := pgtest.NewPool(b, migrations.Source())
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `CREATE TABLE bench_item (id bigserial PRIMARY KEY, name text NOT NULL, n int NOT NULL)`); err != nil {
+		b.Fatal(err)
+	}
+	eng := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithLogger(quiet))
+	const insertSQL = `INSERT INTO bench_item (name, n) VALUES ($1, $2)`
+	insertStep := workflows.NewStep("insert", func(ctx context.Context, sc workflows.StepContext, i int) (int, int, error) {
+		err := db.InTx(ctx, pool, func(ctx context.Context, tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, insertSQL, "step", i)
+			return err
+		})
+		return i + 1, i, err
+	}, nil)
+	emptyStep := workflows.NewStep("empty", func(ctx context.Context, sc workflows.StepContext, i int) (int, int, error) {
+		return i + 1, i, nil
+	}, nil)
+	loop := func(s *workflows.Step[int, int, int]) func(*workflows.Context, int) (int, error) {
+		return func(wc *workflows.Context, i int) (int, error) {
+			for range n {
+				var err error
+				if i, err = s.Run(wc, i); err != nil {
+					return i, err
+				}
+			}
+			return i, nil
+		}
+	}
+	withInsert := workflows.New("with-insert", loop(insertStep))
+	empty := workflows.New("empty", loop(emptyStep))
+	// Warm up connections and statement caches.
+	for range 3 {
+		if _, err := withInsert.Run(ctx, nil, 0, workflows.WithEngine(eng)); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := empty.Run(ctx, nil, 0, workflows.WithEngine(eng)); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := pool.Exec(ctx, insertSQL, "plain", 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var tInsert, tStep, tEmpty time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		for i := range n {
+			if _, err := pool.Exec(ctx, insertSQL, "plain", i); err != nil {
+				b.Fatal(err)
+			}
+		}
+		t1 := time.Now()
+		if _, err := withInsert.Run(ctx, nil, 0, workflows.WithEngine(eng)); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		if _, err := empty.Run(ctx, nil, 0, workflows.WithEngine(eng)); err != nil {
+			b.Fatal(err)
+		}
+		t3 := time.Now()
+		tInsert += t1.Sub(t0)
+		tStep += t2.Sub(t1)
+		tEmpty += t3.Sub(t2)
+	}
+	per := float64(b.N * n)
+	ins, step, emp := float64(tInsert)/per, float64(tStep)/per, float64(tEmpty)/per
+	b.ReportMetric(ins, "insert-ns")
+	b.ReportMetric(step, "step-ns")
+	b.ReportMetric(emp, "empty-ns")
+	b.ReportMetric((step-ins)/ins, "overhead-x")
+	b.ReportMetric(emp/ins, "empty-x")
+}
+
+// BenchmarkRecoveryStart measures start-up to a recovered run resuming: with
+// an interrupted run in the Postgres store (one of three steps done), the
+// timed part opens a pool, builds the engine, registers the workflow, calls
+// Recover, and stops when the first not-yet-done step begins.
+func BenchmarkRecoveryStart(b *testing.B) {
+	url := pgtest.NewURL(b, migrations.Source())
+	ctx := context.Background()
+	seedPool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer seedPool.Close()
+	store := workflows.NewPostgresStore(seedPool)
+	rec := &recorder{}
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		key := workflows.RunKey{WorkflowID: "three", TransactionID: fmt.Sprintf("r%d", i)}
+		if err := store.CreateRun(ctx, &workflows.RunRecord{RunKey: key, State: workflows.RunInvoking, Input: num{1}, Retention: -1}); err != nil {
+			b.Fatal(err)
+		}
+		if err := store.SaveStep(ctx, key, &workflows.StepRecord{Position: "0", Name: "s1", State: workflows.StepDone, Attempt: 1, Output: num{2}, CompInput: num{2}}); err != nil {
+			b.Fatal(err)
+		}
+		wf, _ := threeSteps(rec, "three")
+		resumed := make(chan struct{}, 1)
+		b.StartTimer()
+
+		pool, err := db.Open(ctx, url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		eng := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithLogger(quiet))
+		eng.Subscribe(func(ev workflows.Event) {
+			if ev.Type == workflows.EventStepBegin && ev.Step == "s2" {
+				select {
+				case resumed <- struct{}{}:
+				default:
+				}
+			}
+		})
+		if err := eng.Register(wf); err != nil {
+			b.Fatal(err)
+		}
+		keys, err := eng.Recover(ctx)
+		if err != nil || len(keys) != 1 {
+			b.Fatalf("recover: %v, %v", keys, err)
+		}
+		<-resumed
+
+		b.StopTimer()
+		_ = eng.Wait(ctx, keys[0])
+		pool.Close()
+		b.StartTimer()
+	}
+}
