@@ -1,0 +1,20 @@
+package rt_test
+
+import (
+	"fmt"
+
+	"github.com/medusa-go/medusa/modgen/rt"
+)
+
+// A filter becomes SQL with only the predicates in use, values as bind
+// parameters.
+func ExampleFilter_Apply() {
+	w := rt.NewWhere()
+	_ = rt.In("user_1", "user_2").Apply(w, `"id"`, true)
+	w.Add(`"deleted_at" IS NULL`)
+	fmt.Println(w.SQL())
+	fmt.Println(w.Args())
+	// Output:
+	// "id" = ANY($1) AND "deleted_at" IS NULL
+	// [[user_1 user_2]]
+}
