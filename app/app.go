@@ -13,7 +13,10 @@ import (
 
 	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/eventbus"
+	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/framework/migrate"
+	"github.com/medusa-go/medusa/framework/workflows"
 )
 
 // Well-known container keys of the application (Medusa's
@@ -31,8 +34,14 @@ type App struct {
 	Pool      *pgxpool.Pool
 	Container *container.Container
 	Logger    *slog.Logger
-	mux       *http.ServeMux
-	routes    []func(a *App, mux *http.ServeMux)
+	// Bus is the durable event bus (also registered as "event_bus").
+	Bus *eventbus.Bus
+	// Workflows is the workflow engine (also registered as "workflows").
+	Workflows *workflows.Engine
+	// Auth verifies and issues API tokens and sessions.
+	Auth   *httpx.Auth
+	mux    *http.ServeMux
+	routes []func(a *App, mux *http.ServeMux)
 }
 
 // Option customises New.

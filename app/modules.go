@@ -2,20 +2,106 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 
+	"github.com/medusa-go/medusa/framework/config"
+	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/eventbus"
+	ebmigrations "github.com/medusa-go/medusa/framework/eventbus/migrations"
+	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/httpx"
+	httpmigrations "github.com/medusa-go/medusa/framework/httpx/migrations"
+	"github.com/medusa-go/medusa/framework/jobs"
+	jobsmigrations "github.com/medusa-go/medusa/framework/jobs/migrations"
 	"github.com/medusa-go/medusa/framework/migrate"
+	"github.com/medusa-go/medusa/framework/workflows"
+	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	usermigrations "github.com/medusa-go/medusa/modules/user/migrations"
 )
 
-// moduleMigrations lists the built-in modules' migrations, in dependency
-// order. Modules add themselves here as they land.
+// Container keys of the framework services the application registers.
+var (
+	KeyEventBus = container.NewKey[events.Bus]("event_bus")
+	KeyHTTPAuth = container.NewKey[*httpx.Auth]("http_auth")
+)
+
+// MaxBodyBytes bounds request bodies (Medusa's default JSON limit is 100 kB).
+const MaxBodyBytes = 100 << 10
+
+// moduleMigrations lists the framework's and built-in modules' migrations,
+// in dependency order.
 func moduleMigrations() []migrate.Source {
-	return nil
+	return []migrate.Source{
+		jobsmigrations.Source,
+		ebmigrations.Source,
+		wfmigrations.Source(),
+		httpmigrations.Source,
+		usermigrations.Source,
+	}
 }
 
-// registerModules registers every built-in module's service in the root
-// container under its key.
+// registerModules registers the framework services and every built-in
+// module's service in the root container under its key.
 func registerModules(ctx context.Context, a *App) error {
+	mode, err := jobs.ParseMode(a.Config.WorkerMode)
+	if err != nil {
+		return err
+	}
+	engine, err := jobs.New(a.Pool, a.Container, jobs.Options{Mode: mode, Logger: a.Logger})
+	if err != nil {
+		return err
+	}
+	bus, err := eventbus.New(engine, 0)
+	if err != nil {
+		return err
+	}
+	a.Bus = bus
+	// The bus is registered with its concrete type's lifecycle (Start/Stop
+	// start and stop the job engine) under the "event_bus" key.
+	if err := container.Register(a.Container, KeyEventBus, events.Bus(bus)); err != nil {
+		return err
+	}
+
+	wf := workflows.NewEngine(
+		workflows.WithStore(workflows.NewPostgresStore(a.Pool)),
+		workflows.WithContainer(a.Container),
+		workflows.WithLogger(a.Logger),
+	)
+	a.Workflows = wf
+	if err := container.Register(a.Container, workflows.EngineKey, wf); err != nil {
+		return err
+	}
+
+	sc := httpx.SessionConfig{}
+	if a.Config.Mode == config.Production {
+		sc = sc.ProductionCookies()
+	}
+	sessions, err := httpx.NewSessionStore(a.Pool, sc)
+	if err != nil {
+		return err
+	}
+	auth, err := httpx.NewAuth(httpx.AuthConfig{JWTSecret: a.Config.JWTSecret, JWTExpiresIn: a.Config.JWTExpires, Sessions: sessions})
+	if err != nil {
+		return err
+	}
+	a.Auth = auth
+	if err := container.Register(a.Container, KeyHTTPAuth, auth); err != nil {
+		return err
+	}
+
+	// Interrupted workflow runs are recovered once every module and workflow
+	// is registered, when the application starts.
+	a.Container.OnLifecycle("workflows-recover", func(ctx context.Context) error {
+		keys, err := wf.Recover(ctx)
+		if err != nil {
+			return fmt.Errorf("recover workflow runs: %w", err)
+		}
+		if len(keys) > 0 {
+			a.Logger.Info("recovered interrupted workflow runs", "count", len(keys))
+		}
+		return nil
+	}, nil)
 	return nil
 }
 
@@ -24,7 +110,14 @@ func mountRoutes(a *App, mux *http.ServeMux) error {
 	return nil
 }
 
-// wrap applies the global middleware.
+// wrap applies the global middleware: request id, access log, panic
+// recovery, body limit and a container scope per request.
 func wrap(a *App, h http.Handler) http.Handler {
-	return h
+	return httpx.Chain(h,
+		httpx.AssignRequestID(),
+		httpx.AccessLog(a.Logger),
+		httpx.Recover(),
+		httpx.LimitBody(MaxBodyBytes),
+		httpx.ScopePerRequest(a.Container),
+	)
 }
