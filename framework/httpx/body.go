@@ -417,8 +417,8 @@ func validate(r *Rule, n *jnode, path string, is *issues) {
 			return
 		}
 		for _, fr := range r.fields {
-			v, ok := n.kids[fr.name]
-			if !ok {
+			v := n.get(fr.name)
+			if v == nil {
 				if !fr.optional {
 					is.add("Field '%s' is required", joinPath(path, fr.name))
 				}

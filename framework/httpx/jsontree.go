@@ -1,11 +1,8 @@
 package httpx
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 )
 
 // MaxBodyDepth is how deeply arrays and objects may nest in a JSON body.
@@ -23,13 +20,44 @@ const (
 )
 
 // jnode is a parsed JSON value that keeps the order of object keys, which
-// decides the order of validation issues.
+// decides the order of validation issues. Strings are not decoded (only
+// object keys are); numbers keep their text.
 type jnode struct {
 	kind  jkind
-	num   json.Number
+	num   string
 	items []*jnode
 	keys  []string
-	kids  map[string]*jnode
+	vals  []*jnode
+	index map[string]int // for objects with more than smallObj keys
+}
+
+// get returns the value of key k of an object node, or nil.
+func (n *jnode) get(k string) *jnode {
+	if n.index != nil {
+		if i, ok := n.index[k]; ok {
+			return n.vals[i]
+		}
+		return nil
+	}
+	for i, x := range n.keys {
+		if x == k {
+			return n.vals[i]
+		}
+	}
+	return nil
+}
+
+func (n *jnode) add(k string, v *jnode) {
+	n.keys = append(n.keys, k)
+	n.vals = append(n.vals, v)
+	if n.index != nil {
+		n.index[k] = len(n.keys) - 1
+	} else if len(n.keys) > smallObj {
+		n.index = make(map[string]int, len(n.keys)*2)
+		for i, x := range n.keys {
+			n.index[x] = i
+		}
+	}
 }
 
 // typeName is the type name zod reports ("got: '…'").
@@ -49,88 +77,253 @@ func (n *jnode) typeName() string {
 	return "object"
 }
 
-// parseJSONTree parses exactly one JSON value from data, refusing trailing
-// data, duplicate object keys and nesting deeper than MaxBodyDepth. data must
-// already be valid UTF-8.
+// jparser is a small RFC 8259 parser: it accepts exactly what
+// encoding/json accepts (for valid UTF-8 input), and additionally refuses
+// duplicate object keys and nesting deeper than MaxBodyDepth.
+type jparser struct {
+	data []byte
+	pos  int
+}
+
+// parseJSONTree parses exactly one JSON value from data (which must already
+// be valid UTF-8), refusing trailing data, duplicate object keys and nesting
+// deeper than MaxBodyDepth.
 func parseJSONTree(data []byte) (*jnode, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	n, err := readJSON(dec, 0)
+	p := &jparser{data: data}
+	p.ws()
+	n, err := p.value(0)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, invalid("body is not valid JSON: unexpected data after the top-level value")
+	p.ws()
+	if p.pos < len(p.data) {
+		return nil, invalid(fmt.Sprintf("body is not valid JSON: unexpected data after the top-level value (at byte %d)", p.pos))
 	}
 	return n, nil
 }
 
-func jsonSyntax(err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return invalid(fmt.Sprintf("body is not valid JSON: %s (at byte %d)", se.Error(), se.Offset))
+func (p *jparser) ws() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return invalid("body is not valid JSON: unexpected end of input")
-	}
-	return invalid("body is not valid JSON")
 }
 
-func readJSON(dec *json.Decoder, depth int) (*jnode, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, jsonSyntax(err)
+func (p *jparser) fail() error {
+	if p.pos >= len(p.data) {
+		return invalid("body is not valid JSON: unexpected end of input")
 	}
-	switch t := tok.(type) {
-	case nil:
-		return &jnode{kind: jNull}, nil
-	case bool:
-		return &jnode{kind: jBool}, nil
-	case json.Number:
-		return &jnode{kind: jNumber, num: t}, nil
-	case string:
-		return &jnode{kind: jString}, nil
-	case json.Delim:
+	return invalid(fmt.Sprintf("body is not valid JSON: unexpected %q at byte %d", rune(p.data[p.pos]), p.pos))
+}
+
+func (p *jparser) lit(s string) bool {
+	if len(p.data)-p.pos >= len(s) && string(p.data[p.pos:p.pos+len(s)]) == s {
+		p.pos += len(s)
+		return true
+	}
+	return false
+}
+
+func (p *jparser) value(depth int) (*jnode, error) {
+	if p.pos >= len(p.data) {
+		return nil, p.fail()
+	}
+	switch c := p.data[p.pos]; {
+	case c == '{' || c == '[':
 		if depth >= MaxBodyDepth {
 			return nil, invalid(fmt.Sprintf("body is nested too deeply (at most %d levels)", MaxBodyDepth))
 		}
-		switch t {
-		case '[':
-			n := &jnode{kind: jArray}
-			for dec.More() {
-				it, err := readJSON(dec, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				n.items = append(n.items, it)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, jsonSyntax(err)
-			}
+		if c == '{' {
+			return p.object(depth)
+		}
+		return p.array(depth)
+	case c == '"':
+		if _, err := p.str(); err != nil {
+			return nil, err
+		}
+		return &jnode{kind: jString}, nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		start := p.pos
+		if err := p.number(); err != nil {
+			return nil, err
+		}
+		return &jnode{kind: jNumber, num: string(p.data[start:p.pos])}, nil
+	case p.lit("true"), p.lit("false"):
+		return &jnode{kind: jBool}, nil
+	case p.lit("null"):
+		return &jnode{kind: jNull}, nil
+	}
+	return nil, p.fail()
+}
+
+func (p *jparser) object(depth int) (*jnode, error) {
+	p.pos++ // {
+	n := &jnode{kind: jObject}
+	p.ws()
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+		return n, nil
+	}
+	for {
+		p.ws()
+		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+			return nil, p.fail()
+		}
+		k, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		if n.get(k) != nil {
+			return nil, invalid(fmt.Sprintf("Duplicate field '%s'", k))
+		}
+		p.ws()
+		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+			return nil, p.fail()
+		}
+		p.pos++
+		p.ws()
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		n.add(k, v)
+		p.ws()
+		if p.pos >= len(p.data) {
+			return nil, p.fail()
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case '}':
+			p.pos++
 			return n, nil
-		case '{':
-			n := &jnode{kind: jObject, kids: map[string]*jnode{}}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, jsonSyntax(err)
-				}
-				k, _ := kt.(string)
-				if _, dup := n.kids[k]; dup {
-					return nil, invalid(fmt.Sprintf("Duplicate field '%s'", k))
-				}
-				v, err := readJSON(dec, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				n.keys = append(n.keys, k)
-				n.kids[k] = v
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, jsonSyntax(err)
-			}
-			return n, nil
+		default:
+			return nil, p.fail()
 		}
 	}
-	return nil, invalid("body is not valid JSON")
+}
+
+func (p *jparser) array(depth int) (*jnode, error) {
+	p.pos++ // [
+	n := &jnode{kind: jArray}
+	p.ws()
+	if p.pos < len(p.data) && p.data[p.pos] == ']' {
+		p.pos++
+		return n, nil
+	}
+	for {
+		p.ws()
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		n.items = append(n.items, v)
+		p.ws()
+		if p.pos >= len(p.data) {
+			return nil, p.fail()
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case ']':
+			p.pos++
+			return n, nil
+		default:
+			return nil, p.fail()
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// str scans a string and returns its decoded value (decoding only when it
+// holds escapes).
+func (p *jparser) str() (string, error) {
+	start := p.pos
+	p.pos++ // "
+	escaped := false
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			raw := p.data[start:p.pos]
+			if !escaped {
+				return string(raw[1 : len(raw)-1]), nil
+			}
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return "", invalid("body is not valid JSON: bad string")
+			}
+			return s, nil
+		case c == '\\':
+			escaped = true
+			if p.pos+1 >= len(p.data) {
+				p.pos = len(p.data)
+				return "", p.fail()
+			}
+			switch p.data[p.pos+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.pos += 2
+			case 'u':
+				if p.pos+6 > len(p.data) || !isHex(p.data[p.pos+2]) || !isHex(p.data[p.pos+3]) || !isHex(p.data[p.pos+4]) || !isHex(p.data[p.pos+5]) {
+					p.pos++
+					return "", p.fail()
+				}
+				p.pos += 6
+			default:
+				p.pos++
+				return "", p.fail()
+			}
+		case c < 0x20:
+			return "", p.fail()
+		default:
+			p.pos++
+		}
+	}
+	return "", p.fail()
+}
+
+func (p *jparser) digits() bool {
+	start := p.pos
+	for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {
+		p.pos++
+	}
+	return p.pos > start
+}
+
+func (p *jparser) number() error {
+	if p.data[p.pos] == '-' {
+		p.pos++
+	}
+	if p.pos >= len(p.data) {
+		return p.fail()
+	}
+	if p.data[p.pos] == '0' {
+		p.pos++
+	} else if !p.digits() {
+		return p.fail()
+	}
+	if p.pos < len(p.data) && p.data[p.pos] == '.' {
+		p.pos++
+		if !p.digits() {
+			return p.fail()
+		}
+	}
+	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
+		p.pos++
+		if p.pos < len(p.data) && (p.data[p.pos] == '+' || p.data[p.pos] == '-') {
+			p.pos++
+		}
+		if !p.digits() {
+			return p.fail()
+		}
+	}
+	return nil
 }
