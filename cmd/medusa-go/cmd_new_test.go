@@ -13,7 +13,7 @@ import (
 
 // TestMain lets testscript scripts run this binary as "medusa-go".
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(pgtestM{m}, map[string]func(){
 		"medusa-go": func() {
 			os.Exit(run(context.Background(), &cliEnv{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:]))
 		},

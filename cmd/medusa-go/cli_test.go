@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/medusa-go/medusa/framework/pgtest"
+)
+
+// pgtestM stops pgtest's throwaway server after the tests, under
+// testscript.Main.
+type pgtestM struct{ m interface{ Run() int } }
+
+func (p pgtestM) Run() int {
+	code := p.m.Run()
+	_ = pgtest.Shutdown()
+	return code
+}
+
+// syncBuffer is a bytes.Buffer safe for a concurrently running command.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func cli(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb syncBuffer
+	code = run(context.Background(), &cliEnv{stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }}, args)
+	return code, out.String(), errb.String()
+}
+
+func TestHelpAndUsageErrors(t *testing.T) {
+	code, out, _ := cli(t, nil, "help")
+	if code != 0 || !strings.Contains(out, "db migrate") || !strings.Contains(out, "dev") {
+		t.Fatalf("help: %d %q", code, out)
+	}
+	if code, _, errOut := cli(t, nil, "frobnicate"); code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Fatalf("unknown command: %d %q", code, errOut)
+	}
+	if code, _, errOut := cli(t, nil, "db", "migrate", "--bogus"); code != 2 || !strings.Contains(errOut, "usage: medusa-go db migrate") {
+		t.Fatalf("bad flag: %d %q", code, errOut)
+	}
+	if code, out, _ := cli(t, nil, "db", "status", "--help"); code != 0 || !strings.Contains(out, "usage: medusa-go db status") {
+		t.Fatalf("--help: %d %q", code, out)
+	}
+	if code, _, errOut := cli(t, nil, "dev", "extra"); code != 2 || !strings.Contains(errOut, `unexpected argument "extra"`) {
+		t.Fatalf("dev extra: %d %q", code, errOut)
+	}
+}
+
+func TestStartRefusesDevelopmentDefaults(t *testing.T) {
+	code, _, errOut := cli(t, map[string]string{}, "start")
+	if code != 1 || !strings.Contains(errOut, "DATABASE_URL is required in production") || !strings.Contains(errOut, "the default secret is refused outside dev") {
+		t.Fatalf("start: %d %q", code, errOut)
+	}
+	code, _, errOut = cli(t, map[string]string{"DATABASE_URL": "postgres://x", "JWT_SECRET": "supersecret", "COOKIE_SECRET": "0123456789abcdef0123"}, "start")
+	if code != 1 || !strings.Contains(errOut, "JWT_SECRET") {
+		t.Fatalf("default secret: %d %q", code, errOut)
+	}
+}
+
+func TestDBCommands(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": pgtest.NewURL(t)}
+	code, out, errOut := cli(t, env, "db", "status")
+	if code != 0 || !strings.Contains(out, "user") || !strings.Contains(out, "pending") || strings.Contains(out, "applied") {
+		t.Fatalf("status before: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = cli(t, env, "db", "migrate")
+	if code != 0 || !strings.Contains(out, "applied user/0001_initial") {
+		t.Fatalf("migrate: %d %q %q", code, out, errOut)
+	}
+	if code, out, _ = cli(t, env, "db", "migrate"); code != 0 || !strings.Contains(out, "nothing to apply") {
+		t.Fatalf("second migrate: %d %q", code, out)
+	}
+	if code, _, errOut = cli(t, env, "db", "rollback", "nosuchmodule"); code != 1 || !strings.Contains(errOut, `unknown module "nosuchmodule"`) {
+		t.Fatalf("rollback unknown: %d %q", code, errOut)
+	}
+	if code, out, errOut = cli(t, env, "db", "rollback", "user"); code != 0 || !strings.Contains(out, "reverted user/0001_initial") {
+		t.Fatalf("rollback: %d %q %q", code, out, errOut)
+	}
+	code, out, _ = cli(t, env, "db", "status")
+	if code != 0 || !regexp.MustCompile(`user\s+0001_initial\s+pending`).MatchString(out) {
+		t.Fatalf("status after rollback: %q", out)
+	}
+}
+
+func TestDevServesHealthAndStopsCleanly(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": pgtest.NewURL(t)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, &cliEnv{stdout: pw, stderr: &errb, getenv: func(k string) string { return env[k] }}, []string{"dev", "-H", "127.0.0.1", "-p", "0"})
+		pw.Close()
+	}()
+	addr := ""
+	sc := bufio.NewScanner(pr)
+	re := regexp.MustCompile(`ready on http://(\S+)`)
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			addr = m[1]
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr) //nolint:errcheck
+	if addr == "" {
+		t.Fatalf("dev never became ready; stderr: %s", errb.String())
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + addr + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "OK" || resp.Header.Get("X-Request-Id") == "" {
+		t.Fatalf("health: %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("dev exited %d: %s", code, errb.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("dev did not stop within 20 s of cancellation")
+	}
+}
