@@ -67,11 +67,30 @@ type txState struct {
 }
 
 // WithTx returns a context that carries tx: InTx called with it joins tx
-// instead of starting its own. The caller owns tx (commits or rolls back) and
-// should call RunAfterCommit's functions itself; prefer InTx, which does both.
+// instead of starting its own. The caller owns tx (commits or rolls back) and,
+// after a successful commit, calls RunAfterCommit with the returned context;
+// prefer InTx, which does both.
 func WithTx(ctx context.Context, tx pgx.Tx) context.Context {
 	fns := []func(context.Context){}
 	return context.WithValue(ctx, txKey{}, &txState{tx: tx, afterCommit: &fns})
+}
+
+// RunAfterCommit runs, in the order they were scheduled, the functions
+// registered with AfterCommit on the transaction txCtx carries (a context
+// made by WithTx), and forgets them. Call it once the transaction has
+// committed. The functions get txCtx without the transaction, so their own
+// database work does not touch the finished one.
+func RunAfterCommit(txCtx context.Context) {
+	s, ok := txCtx.Value(txKey{}).(*txState)
+	if !ok {
+		return
+	}
+	fns := *s.afterCommit
+	*s.afterCommit = nil
+	ctx := context.WithValue(txCtx, txKey{}, nil)
+	for _, f := range fns {
+		f(ctx)
+	}
 }
 
 // TxFrom returns the transaction ctx carries, if any.
@@ -116,10 +135,19 @@ func InTx(ctx context.Context, b Beginner, fn func(ctx context.Context, tx pgx.T
 		return fmt.Errorf("db: begin: %w", err)
 	}
 	txCtx := WithTx(ctx, tx)
-	if err := fn(txCtx, tx); err != nil {
-		if rbErr := tx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
-			slog.WarnContext(ctx, "db: rollback failed", "err", rbErr)
+	returned := false
+	defer func() {
+		if !returned {
+			// fn panicked or called runtime.Goexit: roll back, so the
+			// connection goes back to the pool instead of staying checked
+			// out in an open transaction. The panic goes on.
+			rollback(ctx, tx)
 		}
+	}()
+	err = fn(txCtx, tx)
+	returned = true
+	if err != nil {
+		rollback(ctx, tx)
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -130,4 +158,10 @@ func InTx(ctx context.Context, b Beginner, fn func(ctx context.Context, tx pgx.T
 		f(ctx)
 	}
 	return nil
+}
+
+func rollback(ctx context.Context, tx pgx.Tx) {
+	if err := tx.Rollback(context.WithoutCancel(ctx)); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
+		slog.WarnContext(ctx, "db: rollback failed", "err", err)
+	}
 }
