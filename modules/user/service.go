@@ -5,26 +5,65 @@ package user
 // transaction with sqlc's queries, s.Emit for module events, s.Queries for
 // reads), and module options in extension.
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
-// extension is the hand-written state of the Service (options, clients). Set
-// it with your own Option values, e.g.
-//
-//	func WithSomething(v string) Option { return func(s *Service) { s.ext.something = v } }
-type extension struct{}
-
-// setup runs at the end of NewService, after the options; return an error to
-// reject them.
-func (extension) setup(*Service) error { return nil }
-
-// CreateInvites overrides the generated method (the model's Override list); it
-// starts as a pass-through to the generated createInvites.
-func (s *Service) CreateInvites(ctx context.Context, in ...CreateInviteInput) ([]Invite, error) {
-	return s.createInvites(ctx, in...)
+// extension is the hand-written state of the Service: the module's options
+// and the invite token signer built from them.
+type extension struct {
+	opts    Options
+	optsSet bool
+	tokens  *tokens
+	// now is the clock of invite expiry checks (tests move it).
+	now func() time.Time
 }
 
-// UpdateInvites overrides the generated method (the model's Override list); it
-// starts as a pass-through to the generated updateInvites.
+// WithOptions sets the module's options (Medusa's module options:
+// jwt_secret, valid_duration, jwt_public_key, jwt_options). NewService fails
+// when they are invalid, e.g. without a JWTSecret:
+// "No jwt_secret was provided in the UserModule's options. Please add one."
+func WithOptions(o Options) Option {
+	return func(s *Service) { s.ext.opts, s.ext.optsSet = o, true }
+}
+
+// withClock sets the clock that signs tokens and checks expiry (tests).
+func withClock(now func() time.Time) Option {
+	return func(s *Service) { s.ext.now = now }
+}
+
+// setup runs at the end of NewService, after the options. With WithOptions
+// it validates them and prepares the token signer; without, the service
+// serves users and invites but every method that signs or verifies an
+// invite token fails with Medusa's missing jwt_secret message (New and
+// RegisterModule always require the options).
+func (e *extension) setup(*Service) error {
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if !e.optsSet {
+		return nil
+	}
+	t, err := newTokens(e.opts)
+	if err != nil {
+		return err
+	}
+	t.now = e.now
+	e.tokens, e.opts = t, t.opts
+	return nil
+}
+
+// Options returns the module's options with defaults filled in (zero
+// without WithOptions).
+func (s *Service) Options() Options { return s.ext.opts }
+
+// CreateInvites overrides the generated method: see invites.go.
+func (s *Service) CreateInvites(ctx context.Context, in ...CreateInviteInput) ([]Invite, error) {
+	return s.createInvitesWithTokens(ctx, in)
+}
+
+// UpdateInvites overrides the generated method: see invites.go.
 func (s *Service) UpdateInvites(ctx context.Context, in ...UpdateInviteInput) ([]Invite, error) {
-	return s.updateInvites(ctx, in...)
+	return s.updateInvitesWithEvents(ctx, in)
 }
