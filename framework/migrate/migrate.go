@@ -65,10 +65,11 @@ func Load(src Source) ([]Migration, error) {
 		if m == nil {
 			return nil, fmt.Errorf("migrate: %s/%s: name must be NNNN_snake_name.sql", src.Module, e.Name())
 		}
-		if prev, ok := seen[m[1]]; ok {
+		num := versionNumber(m[1])
+		if prev, ok := seen[num]; ok {
 			return nil, fmt.Errorf("migrate: %s: %s and %s share version %s", src.Module, prev, e.Name(), m[1])
 		}
-		seen[m[1]] = e.Name()
+		seen[num] = e.Name()
 		b, err := fs.ReadFile(src.FS, e.Name())
 		if err != nil {
 			return nil, fmt.Errorf("migrate: read %s/%s: %w", src.Module, e.Name(), err)
@@ -79,8 +80,23 @@ func Load(src Source) ([]Migration, error) {
 		}
 		out = append(out, Migration{Module: src.Module, Version: m[1], Name: strings.TrimSuffix(e.Name(), path.Ext(e.Name())), Up: up, Down: down, HasDown: hasDown})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	sort.Slice(out, func(i, j int) bool {
+		a, b := versionNumber(out[i].Version), versionNumber(out[j].Version)
+		if len(a) != len(b) {
+			return len(a) < len(b)
+		}
+		return a < b
+	})
 	return out, nil
+}
+
+// versionNumber is a version without leading zeros, so "9", "0009" and "10"
+// compare as numbers (by length, then digits) and "1" and "0001" collide.
+func versionNumber(v string) string {
+	if n := strings.TrimLeft(v, "0"); n != "" {
+		return n
+	}
+	return "0"
 }
 
 // Split separates a migration file into its up and down sections.
