@@ -258,6 +258,7 @@ func (r *run) finish(state RunState, out any, err error) {
 	ctx := context.WithoutCancel(r.ctx)
 	now := time.Now()
 	r.rec.State, r.rec.FinishedAt = state, now
+	r.rec.Output = nil
 	if state == RunDone {
 		r.rec.Output = out
 	}

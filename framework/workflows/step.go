@@ -105,7 +105,7 @@ func (s *Step[In, Out, Comp]) Bind(in In) func(*Context) (Out, error) {
 type invocation[In, Out, Comp any] struct {
 	item
 	s    *Step[In, Out, Comp]
-	sc   StepContext
+	r    *run
 	in   In
 	out  Out
 	comp Comp
@@ -154,7 +154,7 @@ func (v *invocation[In, Out, Comp]) call(ctx context.Context) (out Out, comp Com
 			err = fmt.Errorf("invoke panicked: %v", p)
 		}
 	}()
-	return v.s.invoke(ctx, v.sc, v.in)
+	return v.s.invoke(ctx, v.r.stepContext(v.s.name, v.rec.Position, HandlerInvoke, v.rec.Attempt), v.in)
 }
 
 // Run calls the step from a workflow function. On a replay (recovery, an
@@ -173,16 +173,19 @@ func (s *Step[In, Out, Comp]) Run(wc *Context, in In) (Out, error) {
 			return zero, errReplayStopped
 		}
 	}
-	v := &invocation[In, Out, Comp]{s: s, in: in}
+	v := &invocation[In, Out, Comp]{s: s, r: r, in: in}
 	v.item = item{kind: kindStep, def: s, rec: &v.rec, pos: pos}
 	v.rec.Position, v.rec.Name = pos, s.name
 	for attempt := 1; ; attempt++ {
 		if err := r.ctx.Err(); err != nil {
 			v.err = r.ctxErr()
+			if attempt == 1 { // never invoked: nothing to compensate
+				r.emit(EventStepFailure, s.name, pos, 0, v.err)
+				return zero, r.addError(s.name, pos, HandlerInvoke, 0, v.err)
+			}
 			break
 		}
 		v.rec.Attempt = attempt
-		v.sc = r.stepContext(s.name, pos, HandlerInvoke, attempt)
 		r.emit(EventStepBegin, s.name, pos, attempt, nil)
 		err := r.store.Step(r.ctx, r.key, v)
 		if err == nil {
@@ -271,6 +274,9 @@ func replayStep[In, Out, Comp any](s *Step[In, Out, Comp], wc *Context, pos stri
 		return zero, nil
 	case StepWaiting:
 		wc.seq.items = append(wc.seq.items, it)
+		if r.compensateOnly {
+			return zero, errReplayStopped
+		}
 		return s.await(wc, rec)
 	case StepFailed, StepTimeout:
 		wc.seq.items = append(wc.seq.items, it)

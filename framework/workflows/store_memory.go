@@ -18,7 +18,25 @@ type MemoryStore struct {
 
 type memRun struct {
 	rec   RunRecord
-	steps map[string]*StepRecord
+	steps []StepRecord
+	index map[string]int // position → index in steps
+}
+
+func (m *memRun) put(st StepRecord) {
+	if i, ok := m.index[st.Position]; ok {
+		m.steps[i] = st
+		return
+	}
+	m.index[st.Position] = len(m.steps)
+	m.steps = append(m.steps, st)
+}
+
+func (m *memRun) get(pos string) (*StepRecord, bool) {
+	i, ok := m.index[pos]
+	if !ok {
+		return nil, false
+	}
+	return &m.steps[i], true
 }
 
 // NewMemoryStore returns an empty memory store.
@@ -39,7 +57,7 @@ func (s *MemoryStore) CreateRun(_ context.Context, r *RunRecord) error {
 		cp.CreatedAt = now
 	}
 	cp.UpdatedAt = now
-	s.runs[r.RunKey] = &memRun{rec: cp, steps: map[string]*StepRecord{}}
+	s.runs[r.RunKey] = &memRun{rec: cp, index: map[string]int{}}
 	return nil
 }
 
@@ -123,11 +141,7 @@ func (s *MemoryStore) Steps(_ context.Context, key RunKey) ([]StepRecord, error)
 	if !ok {
 		return nil, ErrRunNotFound
 	}
-	out := make([]StepRecord, 0, len(m.steps))
-	for _, st := range m.steps {
-		out = append(out, *st)
-	}
-	return out, nil
+	return slices.Clone(m.steps), nil
 }
 
 // GetStep implements Store.
@@ -138,7 +152,7 @@ func (s *MemoryStore) GetStep(_ context.Context, key RunKey, position string) (*
 	if !ok {
 		return nil, ErrRunNotFound
 	}
-	st, ok := m.steps[position]
+	st, ok := m.get(position)
 	if !ok {
 		return nil, ErrRunNotFound
 	}
@@ -148,15 +162,15 @@ func (s *MemoryStore) GetStep(_ context.Context, key RunKey, position string) (*
 
 // SaveStep implements Store.
 func (s *MemoryStore) SaveStep(_ context.Context, key RunKey, st *StepRecord) error {
-	cp := new(StepRecord)
-	*cp = *st
+	cp := *st
+	cp.UpdatedAt = time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.runs[key]
 	if !ok {
 		return ErrRunNotFound
 	}
-	m.steps[st.Position] = cp
+	m.put(cp)
 	return nil
 }
 
@@ -168,13 +182,12 @@ func (s *MemoryStore) CompareAndSaveStep(_ context.Context, key RunKey, st *Step
 	if !ok {
 		return false, ErrRunNotFound
 	}
-	cur, ok := m.steps[st.Position]
+	cur, ok := m.get(st.Position)
 	if !ok || cur.State != from {
 		return false, nil
 	}
-	cp := *st
-	cp.UpdatedAt = time.Now()
-	m.steps[st.Position] = &cp
+	*cur = *st
+	cur.UpdatedAt = time.Now()
 	return true, nil
 }
 
