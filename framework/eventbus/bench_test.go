@@ -31,7 +31,10 @@ var riverConfigs = []struct {
 	{"engine-defaults", nil, 0},
 	{"engine-defaults-200-workers", nil, 200},
 	{"river-defaults", func(c *river.Config) { c.FetchCooldown = 100 * time.Millisecond; c.FetchPollInterval = time.Second }, 0},
-	{"cooldown-5ms", func(c *river.Config) { c.FetchCooldown = 5 * time.Millisecond; c.FetchPollInterval = 50 * time.Millisecond }, 0},
+	{"cooldown-5ms", func(c *river.Config) {
+		c.FetchCooldown = 5 * time.Millisecond
+		c.FetchPollInterval = 50 * time.Millisecond
+	}, 0},
 }
 
 func benchBus(b *testing.B, configure func(*river.Config), workers int, h eventbus.Handler) *eventbus.Bus {
