@@ -338,7 +338,7 @@ func (s *QuerySpec) ParseRaw(raw string) (*Query, error) {
 		q.Params[p.Name] = v
 	}
 	if s.cfg.List {
-		q.Filter = s.filter(root, "", &is, &unknown)
+		q.Filter = s.filter(root, "", &is)
 	}
 	for _, k := range root.keys {
 		if !s.known(k) {
@@ -532,7 +532,7 @@ func (s *QuerySpec) selectable(name string) bool {
 
 // filter validates the filter keys of obj (the top-level query, or one
 // element of $and/$or) and builds a Filter. path prefixes issue paths.
-func (s *QuerySpec) filter(obj *qnode, path string, is *issues, unknown *[]string) Filter {
+func (s *QuerySpec) filter(obj *qnode, path string, is *issues) Filter {
 	var f Filter
 	for i := range s.cfg.Filters {
 		ff := &s.cfg.Filters[i]
@@ -560,7 +560,7 @@ func (s *QuerySpec) filter(obj *qnode, path string, is *issues, unknown *[]strin
 					continue
 				}
 				var unk []string
-				sub := s.filter(it, ip, is, &unk)
+				sub := s.filter(it, ip, is)
 				for _, k := range it.keys {
 					if s.filters[k] == nil && k != "$and" && k != "$or" {
 						unk = append(unk, k)
