@@ -13,7 +13,8 @@ var AuthIdentity = dml.Define("auth_identity",
 // ProviderIdentity is how an auth identity logs in with one provider: for
 // emailpass, entity_id is the email and provider_metadata holds the password
 // hash (never returned by the API). Table "provider_identity", ids
-// "provid_<ULID>".
+// "provid_<ULID>". The methods that return rows are overridden by the
+// module's service.go, which strips provider_metadata.password from them.
 var ProviderIdentity = dml.Define("provider_identity",
 	dml.ID().Prefix("provid").PrimaryKey(),
 	dml.Text("entity_id"),
@@ -23,7 +24,7 @@ var ProviderIdentity = dml.Define("provider_identity",
 	dml.JSON("provider_metadata").Nullable(),
 ).Indexes(
 	dml.Index{On: []string{"entity_id", "provider"}, Unique: true},
-)
+).Override(dml.MethodRetrieve, dml.MethodList, dml.MethodListAndCount, dml.MethodCreate, dml.MethodUpdate)
 
 // Module is the Auth Module: container key "auth".
 var Module = dml.NewModule("auth", AuthIdentity, ProviderIdentity)

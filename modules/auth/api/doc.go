@@ -1,0 +1,10 @@
+// Package api holds the Auth Module's HTTP routes, Medusa's /auth routes
+// (reference §3.4): email+password login and registration, cookie sessions,
+// token refresh, and the reset-password flow. Mount registers them on the
+// application's http.ServeMux; see docs/auth.md.
+//
+// Tokens are issued with httpx.Auth.IssueToken and carry actor_id,
+// actor_type, auth_identity_id, app_metadata, iat and exp. Login and register
+// are rate limited per client IP and per email (httpx.Limiter). No handler
+// logs a request body, a password or a token.
+package api
