@@ -433,7 +433,7 @@ func validate(r *Rule, n *jnode, path string, is *issues) {
 			}
 		}
 		if len(unknown) > 0 {
-			is.add("Unrecognized fields: '%s'", strings.Join(unknown, ", "))
+			is.add("Unrecognized fields: '%s'", joinNames(unknown))
 		}
 	}
 }

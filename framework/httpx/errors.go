@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 )
@@ -109,4 +110,28 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // "Invalid request: <msg>".
 func invalid(msg string) *merrors.Error {
 	return merrors.New(merrors.InvalidData, "Invalid request: %s", msg)
+}
+
+// maxListedNames is how many names an error message lists before "…", so a
+// hostile request cannot make the error body as large as itself.
+const maxListedNames = 10
+
+// joinNames joins names with ", " as zod does, listing at most
+// maxListedNames of them, and shortening each to 100 bytes.
+func joinNames(names []string) string {
+	var b strings.Builder
+	for i, n := range names {
+		if i == maxListedNames {
+			b.WriteString(", …")
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if len(n) > 100 {
+			n = strings.ToValidUTF8(n[:100], "") + "…"
+		}
+		b.WriteString(n)
+	}
+	return b.String()
 }

@@ -346,7 +346,7 @@ func (s *QuerySpec) ParseRaw(raw string) (*Query, error) {
 		}
 	}
 	if len(unknown) > 0 {
-		is.add("Unrecognized fields: '%s'", strings.Join(unknown, ", "))
+		is.add("Unrecognized fields: '%s'", joinNames(unknown))
 	}
 	if err := is.err(); err != nil {
 		return nil, err
@@ -486,7 +486,7 @@ func (s *QuerySpec) fields(v string, given bool) ([]string, error) {
 		}
 	}
 	if len(bad) > 0 {
-		return nil, merrors.New(merrors.InvalidData, "Requested fields [%s] are not valid", strings.Join(bad, ", "))
+		return nil, merrors.New(merrors.InvalidData, "Requested fields [%s] are not valid", joinNames(bad))
 	}
 	var out []string
 	seen := map[string]bool{}
@@ -567,7 +567,7 @@ func (s *QuerySpec) filter(obj *qnode, path string, is *issues) Filter {
 					}
 				}
 				if len(unk) > 0 {
-					is.add("Unrecognized fields: '%s'", strings.Join(unk, ", "))
+					is.add("Unrecognized fields: '%s'", joinNames(unk))
 				}
 				if op == "$and" {
 					f.And = append(f.And, sub)
@@ -618,7 +618,7 @@ func (s *QuerySpec) conds(ff *FilterField, v *qnode, path string, is *issues) []
 		}
 	}
 	if len(unk) > 0 {
-		is.add("Unrecognized fields: '%s'", strings.Join(unk, ", "))
+		is.add("Unrecognized fields: '%s'", joinNames(unk))
 		return nil
 	}
 	for _, op := range allOps {

@@ -1,8 +1,10 @@
 package httpx_test
 
 import (
+	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -287,5 +289,21 @@ func TestQueryParseRequest(t *testing.T) {
 	q, err := listUsersQuery.Parse(req)
 	if err != nil || q.Limit != 3 {
 		t.Fatalf("%v %+v", err, q)
+	}
+}
+
+func TestErrorListsAreBounded(t *testing.T) {
+	var parts []string
+	for i := 0; i < 50; i++ {
+		parts = append(parts, fmt.Sprintf("unknown_%d=1", i))
+	}
+	parts = append(parts, strings.Repeat("k", 500)+"=1")
+	_, _, msg := parseErr(t, listUsersQuery, strings.Join(parts, "&"))
+	if msg != "Invalid request: Unrecognized fields: 'unknown_0, unknown_1, unknown_2, unknown_3, unknown_4, unknown_5, unknown_6, unknown_7, unknown_8, unknown_9, …'" {
+		t.Errorf("%q", msg)
+	}
+	_, _, msg = parseErr(t, retrieveUserQuery, "fields="+strings.Repeat("x", 300))
+	if msg != "Requested fields ["+strings.Repeat("x", 100)+"…] are not valid" {
+		t.Errorf("%q", msg)
 	}
 }
