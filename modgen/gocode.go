@@ -176,9 +176,11 @@ func GoFiles(mod *dml.Module, goModule string) (map[string][]byte, error) {
 	}
 	out["service_gen_test.go"] = tb
 	if mod.WithRoutes {
-		if err := add("routes_gen.go", g.routesFile()); err != nil {
+		rb, err := g.routesBytes()
+		if err != nil {
 			return nil, err
 		}
+		out["routes_gen.go"] = rb
 		out["openapi_gen.json"] = g.openAPI()
 	}
 	return out, nil

@@ -7,14 +7,13 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/dave/jennifer/jen"
-
 	"github.com/medusa-go/medusa/modgen/dml"
 )
 
 // testModel is what the test template needs of a model.
 type testModel struct {
 	G, P, Name, PK, PKCol, Human, LC, Prefix string
+	Path                                     string
 	Create, Retrieve, List, ListAndCount     string
 	Update, Delete, SoftDelete, Restore      string
 	Sample                                   string // body of the sample input literal
@@ -61,7 +60,7 @@ func (g *gen) testModels() []testModel {
 	var out []testModel
 	for _, m := range g.mod.Models {
 		pk := m.PK()
-		tm := testModel{G: m.GoName(), P: m.Plural(), Name: m.Name, PK: dml.Pascal(pk.Name), PKCol: pk.Name, Human: humanTable(m.TableName), LC: dml.Camel(m.Name), Prefix: pk.IDPrefix,
+		tm := testModel{Path: routePath(m), G: m.GoName(), P: m.Plural(), Name: m.Name, PK: dml.Pascal(pk.Name), PKCol: pk.Name, Human: humanTable(m.TableName), LC: dml.Camel(m.Name), Prefix: pk.IDPrefix,
 			Create: g.callable(m, dml.MethodCreate), Retrieve: g.callable(m, dml.MethodRetrieve), List: g.callable(m, dml.MethodList), ListAndCount: g.callable(m, dml.MethodListAndCount),
 			Update: g.callable(m, dml.MethodUpdate), Delete: g.callable(m, dml.MethodDelete), SoftDelete: g.callable(m, dml.MethodSoftDelete), Restore: g.callable(m, dml.MethodRestore)}
 		var lines []string
@@ -129,10 +128,16 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+{{- if .Routes}}
+	"net/http/httptest"
+{{- end}}
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
+{{- if .Routes}}
+	"github.com/medusa-go/medusa/framework/httpx"
+{{- end}}
 	"github.com/medusa-go/medusa/modgen/rt"
 	"{{.MigPkg}}"
 )
@@ -437,6 +442,55 @@ func Test{{.G}}Generated(t *testing.T) {
 	})
 	{{- end}}
 }
+{{- if $.Routes}}
+
+func Test{{.G}}AdminRoutes(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	if _, err := s.{{.Create}}(ctx, sample{{.G}}(t, s, 1), sample{{.G}}(t, s, 2)); err != nil {
+		t.Fatal(err)
+	}
+	r := httpx.NewRouter()
+	AdminRoutes(r, s)
+	do := func(method, target, body string) (int, string) {
+		t.Helper()
+		req := httptest.NewRequest(method, target, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	if code, body := do("GET", "/admin/{{.Path}}?limit=1&order=-{{.PKCol}}&fields={{.PKCol}}", ""); code != 200 || body != ` + "`" + `{"{{.Path}}":[{"{{.PKCol}}":"2"}],"count":2,"offset":0,"limit":1}` + "`" + ` {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/{{.Path}}?{{.PKCol}}[]=1&fields={{.PKCol}}", ""); code != 200 || !strings.Contains(body, ` + "`" + `"count":1` + "`" + `) {
+		t.Fatalf("list by id: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/{{.Path}}/nope", ""); code != 404 || !strings.Contains(body, "{{.G}} with {{.PKCol}}: nope was not found") {
+		t.Fatalf("retrieve missing: %d %s", code, body)
+	}
+	if code, body := do("POST", "/admin/{{.Path}}/1", ` + "`" + `{"no_such_field":1}` + "`" + `); code != 400 || !strings.Contains(body, "Unrecognized fields") {
+		t.Fatalf("update with an unknown field: %d %s", code, body)
+	}
+	if code, body := do("POST", "/admin/{{.Path}}/nope", "{}"); code != 404 {
+		t.Fatalf("update missing: %d %s", code, body)
+	}
+	{{- if .UpdField}}
+	val, _ := json.Marshal({{.UpdValue}})
+	if code, body := do("POST", "/admin/{{.Path}}/1?fields={{.UpdJSON}}", ` + "`" + `{"{{.UpdJSON}}":` + "`" + `+string(val)+"}"); code != 200 || !strings.Contains(body, string(val)) {
+		t.Fatalf("update: %d %s", code, body)
+	}
+	{{- end}}
+	if code, body := do("DELETE", "/admin/{{.Path}}/1", ""); code != 200 || body != ` + "`" + `{"id":"1","object":"{{.Name}}","deleted":true}` + "`" + ` {
+		t.Fatalf("delete: %d %s", code, body)
+	}
+	if code, _ := do("GET", "/admin/{{.Path}}/1", ""); code != 404 {
+		t.Fatalf("retrieve after delete: %d", code)
+	}
+}
+{{- end}}
 {{end}}
 `))
 
@@ -445,9 +499,10 @@ func (g *gen) testFileBytes() ([]byte, error) {
 	models := g.testModels()
 	type data struct {
 		Pkg, MigPkg string
+		Routes      bool
 		Models      []testModel
 	}
-	if err := testTmpl.Execute(&b, data{Pkg: g.pkg, MigPkg: g.goMod + "/modules/" + g.mod.Name + "/migrations", Models: models}); err != nil {
+	if err := testTmpl.Execute(&b, data{Pkg: g.pkg, MigPkg: g.goMod + "/modules/" + g.mod.Name + "/migrations", Routes: g.mod.WithRoutes, Models: models}); err != nil {
 		return nil, fmt.Errorf("modgen: test template: %w", err)
 	}
 	src, err := format.Source(b.Bytes())
@@ -474,6 +529,3 @@ func goTypeString(x *dml.Field) string {
 	}
 	return "string"
 }
-
-func (g *gen) routesFile() *jen.File { return g.file() }
-func (g *gen) openAPI() []byte       { return nil }

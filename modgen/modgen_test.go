@@ -41,7 +41,7 @@ func sampleModule() *dml.Module {
 		dml.Text("value"),
 		dml.ManyToMany("books", "book").MappedBy("tags"),
 	)
-	return dml.NewModule("library", author, book, tag)
+	return dml.NewModule("library", author, book, tag).Routes()
 }
 
 func golden(t *testing.T, name string, got []byte) {
