@@ -69,7 +69,7 @@ func FindBinaries() (string, error) {
 		if isExec(filepath.Join(d, "initdb")) && isExec(filepath.Join(d, "postgres")) {
 			return d, nil
 		}
-		return "", fmt.Errorf("pgembed: PG_BIN=%s has no initdb and postgres: %w", d, ErrNoBinaries)
+		return "", fmt.Errorf("pgembed: PG_BIN=%s has no initdb and postgres: %w; %s", d, ErrNoBinaries, InstallHint)
 	}
 	if p, err := exec.LookPath("initdb"); err == nil {
 		d := filepath.Dir(p)
@@ -271,7 +271,12 @@ func (s *Server) start(ctx context.Context, bin string) error {
 		cancel()
 		if err == nil {
 			conn.Close(ctx)
-			return nil
+			if s.ownsDataDir() {
+				return nil
+			}
+			// Another server answers on this socket (e.g. one already
+			// running on the same data directory); ours is about to exit
+			// with the reason in its log.
 		}
 		select {
 		case <-s.done:
@@ -286,6 +291,17 @@ func (s *Server) start(ctx context.Context, bin string) error {
 			return fmt.Errorf("pgembed: postgres did not accept connections within %s (last error: %v); log %s:\n%s", s.opts.StartTimeout, err, s.opts.LogFile, tail(s.opts.LogFile, 15))
 		}
 	}
+}
+
+// ownsDataDir reports whether the data directory's lock file names our
+// process, i.e. the server answering on the socket is the one we started.
+func (s *Server) ownsDataDir() bool {
+	b, err := os.ReadFile(filepath.Join(s.opts.DataDir, "postmaster.pid"))
+	if err != nil {
+		return false
+	}
+	pid, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(pid) == strconv.Itoa(s.cmd.Process.Pid)
 }
 
 func tail(path string, n int) string {
