@@ -363,7 +363,11 @@ func (b *Body[T]) DecodeBytes(data []byte) (T, error) {
 	if err := json.Unmarshal(data, &out); err != nil {
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
-			return out, invalid(fmt.Sprintf("Value for field '%s' is out of range for %s", strings.ReplaceAll(ute.Field, ".", ", "), ute.Type))
+			field := strings.ReplaceAll(ute.Field, ".", ", ")
+			if k := ute.Type.Kind(); strings.HasPrefix(ute.Value, "number") && k >= reflect.Int && k <= reflect.Float64 {
+				return out, invalid(fmt.Sprintf("Value for field '%s' is out of range for %s", field, ute.Type))
+			}
+			return out, invalid(fmt.Sprintf("Expected type: '%s' for field '%s', got: '%s'", ute.Type, field, ute.Value))
 		}
 		return out, invalid("body could not be decoded")
 	}

@@ -140,6 +140,19 @@ func TestBodyForeignOptional(t *testing.T) {
 	}
 }
 
+func TestBodyTypedRecord(t *testing.T) {
+	type labels struct {
+		Labels map[string]string `json:"labels"`
+	}
+	b := httpx.MustBody[labels](httpx.Object("labels"))
+	if v, err := b.DecodeBytes([]byte(`{"labels":{"a":"x"}}`)); err != nil || v.Labels["a"] != "x" {
+		t.Fatalf("%v %+v", err, v)
+	}
+	if status, msg := decodeErr(t, b, `{"labels":{"a":1}}`); status != 400 || msg != "Invalid request: Expected type: 'string' for field 'labels', got: 'number'" {
+		t.Errorf("%d %q", status, msg)
+	}
+}
+
 func TestNewBodyChecks(t *testing.T) {
 	type s struct {
 		A string            `json:"a"`
