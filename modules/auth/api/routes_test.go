@@ -388,9 +388,9 @@ func TestRateLimits(t *testing.T) {
 		perIP: httpx.RateLimit{Burst: 6, Every: time.Hour},
 		perID: httpx.RateLimit{Burst: 2, Every: time.Hour},
 	})
-	e.token(e.do("POST", "/auth/user/emailpass/register", "", creds("l@example.com", "pw"))) // ip 1, l 1
-	e.want(e.do("POST", "/auth/user/emailpass", "", creds("L@example.com ", "bad")), 401, "")   // ip 2, l 2 (same identifier, normalised)
-	r := e.do("POST", "/auth/user/emailpass", "", creds("l@example.com", "pw"))                // ip 3, l refused
+	e.token(e.do("POST", "/auth/user/emailpass/register", "", creds("l@example.com", "pw")))  // ip 1, l 1
+	e.want(e.do("POST", "/auth/user/emailpass", "", creds("L@example.com ", "bad")), 401, "") // ip 2, l 2 (same identifier, normalised)
+	r := e.do("POST", "/auth/user/emailpass", "", creds("l@example.com", "pw"))               // ip 3, l refused
 	e.want(r, 429, `{"code":"too_many_requests","type":"not_allowed","message":"Too many requests, please try again later."}`)
 	if r.header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After")
