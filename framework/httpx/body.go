@@ -306,31 +306,74 @@ func checkRule(r *Rule, t reflect.Type, where string) error {
 // Content-Type other than JSON is answered 415; a body above the limit 413
 // (also when LimitBody's reader trips).
 func (b *Body[T]) Decode(r *http.Request) (T, error) {
-	var zero T
+	data, err := readBody(r, b.limit)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return b.DecodeBytes(data)
+}
+
+// readBody reads r's body for JSON decoding: the Content-Type, when given,
+// must be JSON (415), and the body at most limit bytes (413).
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if limit <= 0 {
+		limit = DefaultBodyLimit
+	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
-			return zero, WithStatus(merrors.New(merrors.InvalidData, "Invalid request: Content-Type must be application/json"), http.StatusUnsupportedMediaType)
+			return nil, WithStatus(merrors.New(merrors.InvalidData, "Invalid request: Content-Type must be application/json"), http.StatusUnsupportedMediaType)
 		}
 	}
 	if r.Body == nil || r.Body == http.NoBody {
-		return b.DecodeBytes(nil)
+		return nil, nil
 	}
-	if r.ContentLength > b.limit {
-		return zero, tooLarge(b.limit)
+	if r.ContentLength > limit {
+		return nil, tooLarge(limit)
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, b.limit+1))
+	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return zero, tooLarge(mbe.Limit)
+			return nil, tooLarge(mbe.Limit)
 		}
-		return zero, merrors.Wrap(merrors.InvalidData, err, "Invalid request: could not read the body")
+		return nil, merrors.Wrap(merrors.InvalidData, err, "Invalid request: could not read the body")
 	}
-	if int64(len(data)) > b.limit {
-		return zero, tooLarge(b.limit)
+	if int64(len(data)) > limit {
+		return nil, tooLarge(limit)
 	}
-	return b.DecodeBytes(data)
+	return data, nil
+}
+
+// ReadJSON reads r's body with the same checks as Body.Decode but without a
+// schema: JSON Content-Type (415), at most limit bytes (DefaultBodyLimit
+// when limit ≤ 0; 413), valid UTF-8, one syntactically valid JSON value
+// without duplicate keys or nesting deeper than MaxBodyDepth. It returns the
+// body ("{}" when empty) for the caller to unmarshal; for routes that read
+// only the keys they know, such as an auth provider's.
+func ReadJSON(r *http.Request, limit int64) ([]byte, error) {
+	data, err := readBody(r, limit)
+	if err != nil {
+		return nil, err
+	}
+	data, _, err = parseBody(data)
+	return data, err
+}
+
+// parseBody checks and parses a JSON body; an empty body is {}.
+func parseBody(data []byte) ([]byte, *jnode, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		data = []byte("{}")
+	}
+	if !utf8.Valid(data) {
+		return nil, nil, invalid("body is not valid UTF-8")
+	}
+	tree, err := parseJSONTree(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return data, tree, nil
 }
 
 // DecodeBytes validates data against the schema and decodes it into a T.
@@ -345,13 +388,7 @@ func (b *Body[T]) Decode(r *http.Request) (T, error) {
 // keys and nesting deeper than MaxBodyDepth.
 func (b *Body[T]) DecodeBytes(data []byte) (T, error) {
 	var out T
-	if len(bytes.TrimSpace(data)) == 0 {
-		data = []byte("{}")
-	}
-	if !utf8.Valid(data) {
-		return out, invalid("body is not valid UTF-8")
-	}
-	tree, err := parseJSONTree(data)
+	data, tree, err := parseBody(data)
 	if err != nil {
 		return out, err
 	}

@@ -234,3 +234,30 @@ func TestBodyDecodeRequest(t *testing.T) {
 		t.Errorf("%d %s", rec.Code, rec.Body)
 	}
 }
+
+func TestReadJSON(t *testing.T) {
+	for _, c := range []struct {
+		name, ct, body string
+		want           int
+		out            string
+	}{
+		{"object", "application/json", `{"email":"a","extra":[1]}`, 200, `{"email":"a","extra":[1]}`},
+		{"empty", "", ``, 200, `{}`},
+		{"array", "", `[1]`, 200, `[1]`},
+		{"invalid", "application/json", `{"a":}`, 400, ""},
+		{"duplicate", "application/json", `{"a":1,"a":2}`, 400, ""},
+		{"utf-8", "application/json", "{\"a\":\"\xff\"}", 400, ""},
+		{"content type", "text/plain", `{}`, 415, ""},
+		{"too large", "application/json", `{"a":"` + strings.Repeat("x", 200) + `"}`, 413, ""},
+	} {
+		req := httptest.NewRequest("POST", "/", strings.NewReader(c.body))
+		if c.ct != "" {
+			req.Header.Set("Content-Type", c.ct)
+		}
+		data, err := httpx.ReadJSON(req, 100)
+		status, _ := httpx.Status(err)
+		if status != c.want || (err == nil && string(data) != c.out) {
+			t.Errorf("%s: %d %q (%v)", c.name, status, data, err)
+		}
+	}
+}
