@@ -1,7 +1,11 @@
 package workflows_test
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"os"
+	"os/exec"
 	"fmt"
 	"testing"
 	"time"
@@ -61,12 +65,15 @@ func BenchmarkMemoryStep(b *testing.B) {
 // BenchmarkPostgresStep compares, on the same server in the same run, one
 // autocommitted single-row INSERT with a workflow step doing that INSERT
 // (checkpoint in the same transaction) and with a step doing no database
-// work (checkpoint only). Each iteration runs a workflow of n steps and n
-// plain INSERTs, interleaved, timing each separately.
+// work (checkpoint only). Each iteration is one run of a workflow that, n
+// times, does a plain INSERT on the pool, then the step with the INSERT, then
+// the empty step, timing each call, so that the three are interleaved at a
+// fine grain and the machine's load affects them alike.
 //
 //	insert-ns:   one autocommitted INSERT
 //	step-ns:     one step doing the same INSERT, checkpoint included
 //	empty-ns:    one step doing nothing, checkpoint included
+//	run-ns:      the run's fixed cost (creating and finishing the run record)
 //	overhead-x:  (step-ns - insert-ns) / insert-ns, the engine's cost per step
 //	empty-x:     empty-ns / insert-ns
 func BenchmarkPostgresStep(b *testing.B) {
@@ -88,57 +95,47 @@ func BenchmarkPostgresStep(b *testing.B) {
 	emptyStep := workflows.NewStep("empty", func(ctx context.Context, sc workflows.StepContext, i int) (int, int, error) {
 		return i + 1, i, nil
 	}, nil)
-	loop := func(s *workflows.Step[int, int, int]) func(*workflows.Context, int) (int, error) {
-		return func(wc *workflows.Context, i int) (int, error) {
-			for range n {
-				var err error
-				if i, err = s.Run(wc, i); err != nil {
-					return i, err
-				}
-			}
-			return i, nil
-		}
-	}
-	withInsert := workflows.New("with-insert", loop(insertStep))
-	empty := workflows.New("empty", loop(emptyStep))
-	// Warm up connections and statement caches.
-	for range 3 {
-		if _, err := withInsert.Run(ctx, nil, 0, workflows.WithEngine(eng)); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := empty.Run(ctx, nil, 0, workflows.WithEngine(eng)); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := pool.Exec(ctx, insertSQL, "plain", 0); err != nil {
-			b.Fatal(err)
-		}
-	}
 	var tInsert, tStep, tEmpty time.Duration
-	for b.Loop() {
-		t0 := time.Now()
-		for i := range n {
+	wf := workflows.New("interleaved", func(wc *workflows.Context, i int) (int, error) {
+		for range n {
+			t0 := time.Now()
 			if _, err := pool.Exec(ctx, insertSQL, "plain", i); err != nil {
-				b.Fatal(err)
+				return i, err
 			}
+			t1 := time.Now()
+			var err error
+			if i, err = insertStep.Run(wc, i); err != nil {
+				return i, err
+			}
+			t2 := time.Now()
+			if i, err = emptyStep.Run(wc, i); err != nil {
+				return i, err
+			}
+			t3 := time.Now()
+			tInsert += t1.Sub(t0)
+			tStep += t2.Sub(t1)
+			tEmpty += t3.Sub(t2)
 		}
-		t1 := time.Now()
-		if _, err := withInsert.Run(ctx, nil, 0, workflows.WithEngine(eng)); err != nil {
+		return i, nil
+	})
+	for range 3 { // warm up connections and statement caches
+		if _, err := wf.Run(ctx, nil, 0, workflows.WithEngine(eng)); err != nil {
 			b.Fatal(err)
 		}
-		t2 := time.Now()
-		if _, err := empty.Run(ctx, nil, 0, workflows.WithEngine(eng)); err != nil {
+	}
+	tInsert, tStep, tEmpty = 0, 0, 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := wf.Run(ctx, nil, 0, workflows.WithEngine(eng)); err != nil {
 			b.Fatal(err)
 		}
-		t3 := time.Now()
-		tInsert += t1.Sub(t0)
-		tStep += t2.Sub(t1)
-		tEmpty += t3.Sub(t2)
 	}
 	per := float64(b.N * n)
 	ins, step, emp := float64(tInsert)/per, float64(tStep)/per, float64(tEmpty)/per
 	b.ReportMetric(ins, "insert-ns")
 	b.ReportMetric(step, "step-ns")
 	b.ReportMetric(emp, "empty-ns")
+	b.ReportMetric(float64(b.Elapsed()-tInsert-tStep-tEmpty)/float64(b.N), "run-ns")
 	b.ReportMetric((step-ins)/ins, "overhead-x")
 	b.ReportMetric(emp/ins, "empty-x")
 }
@@ -197,6 +194,61 @@ func BenchmarkRecoveryStart(b *testing.B) {
 		b.StopTimer()
 		_ = eng.Wait(ctx, keys[0])
 		pool.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkRecoveryProcess measures the same from outside: with an
+// interrupted run in the store, it starts a new process (this test binary,
+// as in the crash tests) and stops the clock when the process reports that
+// the first not-yet-done step began. It includes exec, Go runtime start-up,
+// opening the pool, Recover and the replay.
+func BenchmarkRecoveryProcess(b *testing.B) {
+	url := pgtest.NewURL(b, migrations.Source())
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(ctx, `CREATE TABLE effects (step int NOT NULL, kind text NOT NULL)`); err != nil {
+		b.Fatal(err)
+	}
+	store := workflows.NewPostgresStore(pool)
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		key := workflows.RunKey{WorkflowID: "crashy", TransactionID: fmt.Sprintf("p%d", i)}
+		if err := store.CreateRun(ctx, &workflows.RunRecord{RunKey: key, State: workflows.RunInvoking, Input: crashIn{}, Retention: -1}); err != nil {
+			b.Fatal(err)
+		}
+		if err := store.SaveStep(ctx, key, &workflows.StepRecord{Position: "0", Name: "step-1", State: workflows.StepDone, Attempt: 1, Output: 1, CompInput: 1}); err != nil {
+			b.Fatal(err)
+		}
+		cmd := exec.Command(exe)
+		cmd.Env = append(os.Environ(), childEnv+"=recover", childURL+"="+url)
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		b.StopTimer()
+		if err != nil || line != "resumed\n" {
+			b.Fatalf("child said %q, %v", line, err)
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+		if err := cmd.Wait(); err != nil {
+			b.Fatal(err)
+		}
 		b.StartTimer()
 	}
 }

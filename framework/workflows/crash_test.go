@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -124,6 +125,12 @@ func crashChild() int {
 		fmt.Println("finished without crash:", err)
 		return 3
 	case "recover":
+		var once sync.Once
+		eng.Subscribe(func(ev workflows.Event) {
+			if ev.Type == workflows.EventStepBegin {
+				once.Do(func() { fmt.Println("resumed") })
+			}
+		})
 		keys, err := eng.Recover(ctx)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
