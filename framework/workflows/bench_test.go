@@ -3,10 +3,10 @@ package workflows_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"fmt"
 	"testing"
 	"time"
 
