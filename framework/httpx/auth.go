@@ -42,8 +42,9 @@ type Claims struct {
 }
 
 // APIKeyAuthenticator checks secret API keys (the hook for a future API key
-// module). It returns the key's id, or an error when the key is unknown or
-// revoked.
+// module). It returns the key's id, or "" when the key is unknown or
+// revoked; an error means the check itself failed (the request is then
+// answered 500, not let through or refused as unauthenticated).
 type APIKeyAuthenticator interface {
 	AuthenticateAPIKey(ctx context.Context, token string) (id string, err error)
 }
@@ -177,7 +178,11 @@ func (a *Auth) Authenticate(actorTypes, authTypes []string, opts AuthOptions) Mi
 			if useAPIKey && a.apiKeys != nil {
 				if tok, ok := apiKeyToken(r); ok {
 					id, err := a.apiKeys.AuthenticateAPIKey(ctx, tok)
-					if err == nil && id != "" {
+					if err != nil {
+						WriteError(w, r, fmt.Errorf("httpx: authenticate api key: %w", err))
+						return
+					}
+					if id != "" {
 						ac = &AuthContext{ActorID: id, ActorType: "api-key", AppMetadata: map[string]any{}}
 					}
 				}

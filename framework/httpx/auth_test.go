@@ -196,13 +196,15 @@ func TestAuthenticateBearer(t *testing.T) {
 	}
 }
 
+// apiKeys is a minimal implementation of the API-key hook: a fixed key
+// table; the key "sk_broken" simulates a failing key store.
 type apiKeys map[string]string
 
 func (k apiKeys) AuthenticateAPIKey(_ context.Context, token string) (string, error) {
-	if id, ok := k[token]; ok {
-		return id, nil
+	if token == "sk_broken" {
+		return "", errors.New("key store unavailable")
 	}
-	return "", errors.New("unknown key")
+	return k[token], nil
 }
 
 func TestAuthenticateOptionsAndAPIKey(t *testing.T) {
@@ -231,6 +233,7 @@ func TestAuthenticateOptionsAndAPIKey(t *testing.T) {
 		{"raw key", withKey, "Basic sk_live", 200, `"actor_id":"apk_1"`},
 		{"unknown key", withKey, "Basic " + base64.StdEncoding.EncodeToString([]byte("sk_nope:")), 401, ""},
 		{"key needs actor user only", anyActor, "Basic sk_live", 401, ""},
+		{"key store failure", withKey, "Basic sk_broken", 500, `"unknown_error"`},
 		{"any actor type", anyActor, "Bearer " + customerTok, 200, `"actor_type":"customer"`},
 		{"unauthenticated allowed", open, "", 200, `"ok":false`},
 		{"bad token, unauthenticated allowed", open, "Bearer junk", 200, `"ok":false`},
