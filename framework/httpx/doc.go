@@ -29,6 +29,9 @@
 //	)
 //	in, err := updateUser.Decode(r) // in.FirstName.Set / .Null / .Value
 //
+// ReadJSON applies the same checks without a schema, for routes that read
+// only the keys they know.
+//
 // # Queries
 //
 // A route declares its query string with a QueryConfig compiled once into a

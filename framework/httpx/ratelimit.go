@@ -24,8 +24,12 @@ type RateLimit struct {
 	Now func() time.Time
 }
 
-// Suggested limits for login and register (see docs/http.md).
-func LoginPerIP() RateLimit         { return RateLimit{Burst: 20, Every: 3 * time.Second} }
+// LoginPerIP is the suggested per-client-IP limit for login and register:
+// bursts of 20, then one request every 3 s (20 per minute).
+func LoginPerIP() RateLimit { return RateLimit{Burst: 20, Every: 3 * time.Second} }
+
+// LoginPerIdentifier is the suggested per-identifier (email) limit for login
+// and register: bursts of 5, then one attempt every 30 s.
 func LoginPerIdentifier() RateLimit { return RateLimit{Burst: 5, Every: 30 * time.Second} }
 
 // Limiter is an in-process token-bucket rate limiter keyed by string (a
