@@ -250,3 +250,26 @@ func TestAuthenticateOptionsAndAPIKey(t *testing.T) {
 		}
 	}
 }
+
+// TestSignParseOtherClaims: other tokens signed with the JWT secret (a
+// reset-password token {entity_id, provider}) go through Sign and Parse with
+// the same rules.
+func TestSignParseOtherClaims(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	a := newAuth(t, now)
+	tok, err := a.Sign(jwt.MapClaims{"entity_id": "a@b.c", "provider": "emailpass", "exp": now.Add(15 * time.Minute).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c jwt.MapClaims
+	if err := a.Parse(tok, &c); err != nil || c["entity_id"] != "a@b.c" {
+		t.Fatalf("%v %v", err, c)
+	}
+	if err := newAuth(t, now.Add(16*time.Minute)).Parse(tok, &jwt.MapClaims{}); !errors.Is(err, jwt.ErrTokenExpired) {
+		t.Errorf("16 minutes later: %v", err)
+	}
+	noExp, _ := a.Sign(jwt.MapClaims{"entity_id": "a@b.c"})
+	if err := a.Parse(noExp, &jwt.MapClaims{}); err == nil {
+		t.Error("token without exp accepted")
+	}
+}
