@@ -194,10 +194,16 @@ func TestQueryTypedFilters(t *testing.T) {
 		{Name: "n", Type: httpx.TypeNumber, Array: true, Ops: httpx.OpsCompare},
 		{Name: "b", Type: httpx.TypeBool},
 	}})
-	q := mustParse(t, s, "n[$gt]=1.5&n[$in]=1,2&b=true")
+	q := mustParse(t, s, "n[$lte]=9&n[$gt]=1.5&n[$in]=1,2&n[$ne]=-3e2&n[$nin][]=4&n[$gte]=0&n[$lt]=10&n[$eq]=5&b=true")
 	want := []httpx.Cond{
+		{Field: "n", Op: httpx.OpEq, Values: []any{5.0}},
+		{Field: "n", Op: httpx.OpNe, Values: []any{-300.0}},
 		{Field: "n", Op: httpx.OpIn, Values: []any{1.0, 2.0}},
+		{Field: "n", Op: httpx.OpNin, Values: []any{4.0}},
 		{Field: "n", Op: httpx.OpGt, Values: []any{1.5}},
+		{Field: "n", Op: httpx.OpGte, Values: []any{0.0}},
+		{Field: "n", Op: httpx.OpLt, Values: []any{10.0}},
+		{Field: "n", Op: httpx.OpLte, Values: []any{9.0}},
 		{Field: "b", Op: httpx.OpEq, Values: []any{true}},
 	}
 	if !reflect.DeepEqual(q.Filter.Conds, want) {
