@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/medusa-go/medusa/app"
+	"github.com/medusa-go/medusa/framework/config"
+	"github.com/medusa-go/medusa/framework/db"
+	"github.com/medusa-go/medusa/framework/migrate"
+	"github.com/medusa-go/medusa/modules/auth"
+	authmigrations "github.com/medusa-go/medusa/modules/auth/migrations"
+	"github.com/medusa-go/medusa/modules/user"
+)
+
+func init() {
+	register(&command{
+		name:    "user",
+		summary: "create an admin user with an email+password login, or an invite (--invite)",
+		usage: "-e EMAIL [-p PASSWORD | -p -] [--invite] [-i ID] [--admin-url URL]\n\n" +
+			"  -e, --email      the user's email (required)\n" +
+			"  -p, --password   the user's password (required without --invite); \"-\" reads it from stdin\n" +
+			"      --invite     create an invite instead and print its token and accept link\n" +
+			"  -i, --id         the new user's id (default user_<ULID>); ignored with --invite\n" +
+			"      --admin-url  the admin dashboard's URL for the invite link\n" +
+			"                   (default $MEDUSA_ADMIN_URL or http://localhost:9000/app)\n\n" +
+			"Uses DATABASE_URL, or the embedded development server (migrated first) when it is unset.\n" +
+			"Invite tokens are signed with JWT_SECRET: use the server's. Exit status: 0 created,\n" +
+			"1 failure (e.g. the email already has a user, an identity or a pending invite), 2 usage error.",
+		run: userCmd,
+	})
+}
+
+type userFlags struct {
+	email, password, id, adminURL string
+	invite                        bool
+}
+
+func parseUserFlags(env *cliEnv, args []string) (userFlags, error) {
+	var f userFlags
+	fs := flag.NewFlagSet("user", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&f.email, "e", "", "")
+	fs.StringVar(&f.email, "email", "", "")
+	fs.StringVar(&f.password, "p", "", "")
+	fs.StringVar(&f.password, "password", "", "")
+	fs.StringVar(&f.id, "i", "", "")
+	fs.StringVar(&f.id, "id", "", "")
+	fs.BoolVar(&f.invite, "invite", false, "")
+	fs.StringVar(&f.adminURL, "admin-url", "", "")
+	if err := fs.Parse(args); err != nil {
+		return f, usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return f, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	f.email = strings.TrimSpace(f.email)
+	if f.email == "" {
+		return f, usageError{"-e EMAIL is required"}
+	}
+	if f.invite && f.password != "" {
+		return f, usageError{"--invite takes no password: the invitee chooses one when accepting"}
+	}
+	if !f.invite && f.password == "" {
+		return f, usageError{"-p PASSWORD is required (or --invite)"}
+	}
+	if f.adminURL == "" {
+		f.adminURL = env.getenv("MEDUSA_ADMIN_URL")
+	}
+	if f.adminURL == "" {
+		f.adminURL = "http://localhost:9000/app"
+	}
+	if u, err := url.Parse(f.adminURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return f, usageError{fmt.Sprintf("--admin-url %q is not an http(s) URL", f.adminURL)}
+	}
+	return f, nil
+}
+
+func userCmd(ctx context.Context, env *cliEnv, args []string) error {
+	f, err := parseUserFlags(env, args)
+	if err != nil {
+		return err
+	}
+	if f.password == "-" {
+		if f.password, err = readPassword(os.Stdin); err != nil {
+			return err
+		}
+	}
+	cfg, err := config.FromEnv(config.Development, env.getenv)
+	if err != nil {
+		return err
+	}
+	return withUserDB(ctx, env, func(pool *pgxpool.Pool) error {
+		users, err := user.New(pool, user.Options{JWTSecret: cfg.JWTSecret})
+		if err != nil {
+			return err
+		}
+		if f.invite {
+			if env.getenv("JWT_SECRET") == "" {
+				fmt.Fprintln(env.stderr, "medusa-go user: JWT_SECRET is not set: the invite is signed with the development default and only a server using it accepts it")
+			}
+			invs, err := users.CreateInvites(ctx, user.CreateInviteInput{Email: f.email})
+			if err != nil {
+				return fmt.Errorf("create invite: %w", err)
+			}
+			tok := invs[0].Token
+			fmt.Fprintf(env.stdout, "Invite token: %s\n", tok)
+			fmt.Fprintf(env.stdout, "Open the invite in Medusa Admin at: %s/invite?token=%s\n", strings.TrimRight(f.adminURL, "/"), url.QueryEscape(tok))
+			return nil
+		}
+		auths, err := auth.NewService(pool, auth.WithJWTSecret(cfg.JWTSecret))
+		if err != nil {
+			return err
+		}
+		// The user, its identity and the link are created in one
+		// transaction: a failure leaves nothing behind.
+		var u user.User
+		err = db.InTx(ctx, pool, func(ctx context.Context, _ pgx.Tx) error {
+			us, err := users.CreateUsers(ctx, user.CreateUserInput{ID: f.id, Email: f.email})
+			if err != nil {
+				return fmt.Errorf("create user: %w", err)
+			}
+			u = us[0]
+			ai, err := auths.Register(ctx, f.email, f.password)
+			if err != nil {
+				return fmt.Errorf("register emailpass identity: %w", err)
+			}
+			if err := auths.SetAppMetadata(ctx, ai.ID, map[string]any{"user_id": u.ID}); err != nil {
+				return fmt.Errorf("link identity to user: %w", err)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "User created successfully: %s (%s)\n", u.ID, u.Email)
+		return nil
+	})
+}
+
+// readPassword reads one line from r (for "-p -").
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	p := strings.TrimRight(line, "\r\n")
+	if p == "" {
+		return "", usageError{"-p -: no password on stdin"}
+	}
+	return p, nil
+}
+
+// userMigrations are the application's migrations plus the Auth Module's
+// when the application does not list them (yet).
+func userMigrations() []migrate.Source {
+	srcs := app.Migrations()
+	for _, s := range srcs {
+		if s.Module == authmigrations.Source.Module {
+			return srcs
+		}
+	}
+	return append(srcs, authmigrations.Source)
+}
+
+// withUserDB opens DATABASE_URL, which must be migrated (medusa-go db
+// migrate), or the embedded development server, which it migrates, as
+// medusa-go dev does.
+func withUserDB(ctx context.Context, env *cliEnv, fn func(*pgxpool.Pool) error) error {
+	u := env.getenv("DATABASE_URL")
+	embedded := u == ""
+	if embedded {
+		url, stop, err := startEmbedded(ctx, ".", env.stderr, nil)
+		if err != nil {
+			return err
+		}
+		defer stop(context.Background()) //nolint:errcheck
+		u = url
+	}
+	pool, err := db.Open(ctx, u)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	m := migrate.New(pool, userMigrations()...)
+	if embedded {
+		if _, err := m.Up(ctx); err != nil {
+			return err
+		}
+	} else {
+		st, err := m.Status(ctx)
+		if err != nil {
+			return err
+		}
+		var pending []string
+		for _, s := range st {
+			if !s.Applied {
+				pending = append(pending, s.Module+"/"+s.Name)
+			}
+		}
+		if len(pending) > 0 {
+			return fmt.Errorf("the database has pending migrations (%s): run medusa-go db migrate first", strings.Join(pending, ", "))
+		}
+	}
+	return fn(pool)
+}
