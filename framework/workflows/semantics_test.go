@@ -887,6 +887,10 @@ func TestWorkflowErrorAndPanic(t *testing.T) {
 		if !errors.As(err, &re) || re.Errors[0].Handler != workflows.HandlerWorkflow || !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("err = %v", err)
 		}
+		// The HTTP layer answers with the typed error inside the run error.
+		if status, body := merrors.HTTP(err); status != 400 || body.Message != "n must be 2" || body.Type != "invalid_data" {
+			t.Fatalf("HTTP(err) = %d %+v", status, body)
+		}
 		_, err = wf.Run(ctx(), h.root.Scope(), num{2})
 		if err == nil || !strings.Contains(err.Error(), "panicked: boom") || rec.count("s1:compensate:3") != 1 {
 			t.Fatalf("err = %v, calls %v", err, rec.get())
