@@ -66,6 +66,7 @@ func wantIDs(t *testing.T, pool *pgxpool.Pool, want ...string) {
 }
 
 func TestInTxCommits(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	err := db.InTx(ctx, pool, func(ctx context.Context, tx pgx.Tx) error {
@@ -87,6 +88,7 @@ func TestInTxCommits(t *testing.T) {
 }
 
 func TestInTxRollsBackOnError(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	err := db.InTx(ctx, pool, func(ctx context.Context, tx pgx.Tx) error {
@@ -105,6 +107,7 @@ func TestInTxRollsBackOnError(t *testing.T) {
 }
 
 func TestInTxReturnsSQLErrorsForMapping(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	if err := insert(ctx, pool, "a"); err != nil {
@@ -125,6 +128,7 @@ func TestInTxReturnsSQLErrorsForMapping(t *testing.T) {
 }
 
 func TestInTxRollsBackOnPanic(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	func() {
@@ -147,6 +151,7 @@ func TestInTxRollsBackOnPanic(t *testing.T) {
 }
 
 func TestInTxJoinsCallersTransaction(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	err := db.InTx(ctx, pool, func(ctx context.Context, outer pgx.Tx) error {
@@ -172,6 +177,7 @@ func TestInTxJoinsCallersTransaction(t *testing.T) {
 }
 
 func TestInnerErrorRollsBackAll(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	err := db.InTx(ctx, pool, func(ctx context.Context, tx pgx.Tx) error {
@@ -195,6 +201,7 @@ func TestInnerErrorRollsBackAll(t *testing.T) {
 }
 
 func TestInnerSuccessOuterFailureRollsBackInner(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	err := db.InTx(ctx, pool, func(ctx context.Context, tx pgx.Tx) error {
@@ -214,6 +221,7 @@ func TestInnerSuccessOuterFailureRollsBackInner(t *testing.T) {
 // A joined call's SQL error aborts the shared transaction; an outer caller
 // that ignores it cannot commit half of the work.
 func TestSwallowedInnerSQLErrorCannotCommit(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	ran := false
@@ -237,6 +245,7 @@ func TestSwallowedInnerSQLErrorCannotCommit(t *testing.T) {
 }
 
 func TestAfterCommitRunsAfterOutermostCommit(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	var journal []string
@@ -276,6 +285,7 @@ func TestAfterCommitRunsAfterOutermostCommit(t *testing.T) {
 }
 
 func TestAfterCommitNeverRunsOnRollback(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	ran := 0
@@ -307,6 +317,7 @@ func TestAfterCommitNeverRunsOnRollback(t *testing.T) {
 }
 
 func TestAfterCommitOutsideTransactionRunsAtOnce(t *testing.T) {
+	t.Parallel()
 	ran := false
 	db.AfterCommit(context.Background(), func(context.Context) { ran = true })
 	if !ran {
@@ -315,6 +326,7 @@ func TestAfterCommitOutsideTransactionRunsAtOnce(t *testing.T) {
 }
 
 func TestAfterCommitNotRunWhenCommitFails(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.NewPool(t, source(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := false
@@ -336,6 +348,7 @@ func TestAfterCommitNotRunWhenCommitFails(t *testing.T) {
 }
 
 func TestWithTxAndRunAfterCommit(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	tx, err := pool.Begin(ctx)
@@ -381,6 +394,7 @@ func TestWithTxAndRunAfterCommit(t *testing.T) {
 }
 
 func TestConnAndTxFromWithoutTransaction(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	if tx, ok := db.TxFrom(ctx); ok || tx != nil {
@@ -397,6 +411,7 @@ func TestConnAndTxFromWithoutTransaction(t *testing.T) {
 }
 
 func TestInTxBeginFailure(t *testing.T) {
+	t.Parallel()
 	pool := pgtest.NewPool(t, source(t))
 	closed, err := pgxpool.New(context.Background(), pool.Config().ConnString())
 	if err != nil {
@@ -415,6 +430,7 @@ func TestInTxBeginFailure(t *testing.T) {
 
 // Concurrent InTx calls on one pool each get their own transaction.
 func TestInTxConcurrent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	var wg sync.WaitGroup

@@ -13,6 +13,7 @@ import (
 )
 
 func TestOpen(t *testing.T) {
+	t.Parallel()
 	u := pgtest.NewURL(t, source(t))
 	ctx := context.Background()
 	pool, err := db.Open(ctx, u, func(c *pgxpool.Config) { c.MaxConns = 3 })
@@ -58,6 +59,7 @@ func TestOpenWithoutURL(t *testing.T) {
 }
 
 func TestOpenBadURL(t *testing.T) {
+	t.Parallel()
 	for _, u := range []string{
 		"postgres://user:pw@host:notaport/db",
 		"mysql://localhost/db",
@@ -76,6 +78,7 @@ func TestOpenBadURL(t *testing.T) {
 }
 
 func TestOpenUnreachableServer(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, u := range []string{
 		// Nothing listens on TCP port 1.
@@ -99,6 +102,7 @@ func TestOpenUnreachableServer(t *testing.T) {
 }
 
 func TestOpenUnknownDatabase(t *testing.T) {
+	t.Parallel()
 	u := pgtest.Server(t) // the maintenance database's URL
 	u = strings.Replace(u, "/postgres?", "/no_such_database_xyz?", 1)
 	pool, err := db.Open(context.Background(), u)

@@ -18,6 +18,7 @@ import (
 // merrors.FromPg, to keep the constructed fixtures of framework/errors honest.
 
 func TestRealMultiColumnUniqueIsMapped(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	ins := func(ctx context.Context, tx pgx.Tx, id string) error {
@@ -35,6 +36,7 @@ func TestRealMultiColumnUniqueIsMapped(t *testing.T) {
 }
 
 func TestRealForeignKeyNotNullUndefinedColumn(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	for _, tc := range []struct {
@@ -61,6 +63,7 @@ func TestRealForeignKeyNotNullUndefinedColumn(t *testing.T) {
 // TestRealDeadlockIsConflict makes two transactions lock two rows in opposite
 // orders; Postgres aborts one with 40P01, which maps to conflict.
 func TestRealDeadlockIsConflict(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, source(t))
 	if _, err := pool.Exec(ctx, `INSERT INTO item (id, name) VALUES ('a', 'a'), ('b', 'b')`); err != nil {

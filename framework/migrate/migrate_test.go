@@ -109,6 +109,7 @@ func columnExists(t *testing.T, pool *pgxpool.Pool, table, column string) bool {
 }
 
 func TestUpAppliesInOrderAndRecordsBatches(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	t0 := time.Now()
@@ -160,6 +161,7 @@ func TestUpAppliesInOrderAndRecordsBatches(t *testing.T) {
 }
 
 func TestFailingMigrationRollsBackTheBatch(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	if _, err := migrate.New(pool, userV1).Up(ctx); err != nil {
@@ -195,6 +197,7 @@ func TestFailingMigrationRollsBackTheBatch(t *testing.T) {
 }
 
 func TestUpRejectsBadSourcesBeforeTouchingTheDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	bad := migrate.Source{Module: "auth", FS: fstest.MapFS{"0001_create_auth_identity.sql": file("CREATE TABLE auth_identity (id text);")}}
@@ -206,6 +209,7 @@ func TestUpRejectsBadSourcesBeforeTouchingTheDatabase(t *testing.T) {
 }
 
 func TestRollbackRevertsTheLastBatchOnly(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	if _, err := migrate.New(pool, userV1, authV1).Up(ctx); err != nil {
@@ -247,6 +251,7 @@ func TestRollbackRevertsTheLastBatchOnly(t *testing.T) {
 }
 
 func TestRollbackPerModule(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	if _, err := migrate.New(pool, userV1, authV1).Up(ctx); err != nil { // batch 1
@@ -287,6 +292,7 @@ func TestRollbackPerModule(t *testing.T) {
 }
 
 func TestRollbackRefusesMigrationWithoutDown(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	src := migrate.Source{Module: "user", FS: fstest.MapFS{
@@ -314,6 +320,7 @@ func TestRollbackRefusesMigrationWithoutDown(t *testing.T) {
 }
 
 func TestRollbackWithFailingDown(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	src := migrate.Source{Module: "user", FS: fstest.MapFS{
@@ -331,6 +338,7 @@ func TestRollbackWithFailingDown(t *testing.T) {
 }
 
 func TestStatus(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	if _, err := migrate.New(pool, userV1).Up(ctx); err != nil {
@@ -369,6 +377,7 @@ func TestStatus(t *testing.T) {
 }
 
 func TestStatusOnAnEmptyDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	if _, err := pool.Exec(ctx, `DROP TABLE IF EXISTS medusa_migrations`); err != nil {
@@ -386,6 +395,7 @@ func TestStatusOnAnEmptyDatabase(t *testing.T) {
 // TestConcurrentUp starts several processes' worth of Up at once on one
 // database; the advisory lock makes each migration run exactly once.
 func TestConcurrentUp(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	// Not idempotent on purpose: a second run fails ("already exists") and
