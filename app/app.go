@@ -17,6 +17,7 @@ import (
 	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/framework/workflows"
+	"github.com/medusa-go/medusa/modules/auth"
 )
 
 // Well-known container keys of the application (Medusa's
@@ -39,9 +40,11 @@ type App struct {
 	// Workflows is the workflow engine (also registered as "workflows").
 	Workflows *workflows.Engine
 	// Auth verifies and issues API tokens and sessions.
-	Auth   *httpx.Auth
-	mux    *http.ServeMux
-	routes []func(a *App, mux *http.ServeMux)
+	Auth *httpx.Auth
+	// AuthModule is the Auth Module's service (also registered as "auth").
+	AuthModule *auth.Service
+	mux        *http.ServeMux
+	routes     []func(a *App, mux *http.ServeMux)
 }
 
 // Option customises New.

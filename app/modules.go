@@ -17,6 +17,12 @@ import (
 	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/modules/auth"
+	authapi "github.com/medusa-go/medusa/modules/auth/api"
+	authmigrations "github.com/medusa-go/medusa/modules/auth/migrations"
+	"github.com/medusa-go/medusa/modules/user"
+	userapi "github.com/medusa-go/medusa/modules/user/api"
+	userflows "github.com/medusa-go/medusa/modules/user/flows"
 	usermigrations "github.com/medusa-go/medusa/modules/user/migrations"
 )
 
@@ -38,6 +44,7 @@ func moduleMigrations() []migrate.Source {
 		wfmigrations.Source(),
 		httpmigrations.Source,
 		usermigrations.Source,
+		authmigrations.Source,
 	}
 }
 
@@ -81,12 +88,30 @@ func registerModules(ctx context.Context, a *App) error {
 	if err != nil {
 		return err
 	}
-	auth, err := httpx.NewAuth(httpx.AuthConfig{JWTSecret: a.Config.JWTSecret, JWTExpiresIn: a.Config.JWTExpires, Sessions: sessions})
+	httpAuth, err := httpx.NewAuth(httpx.AuthConfig{JWTSecret: a.Config.JWTSecret, JWTExpiresIn: a.Config.JWTExpires, Sessions: sessions})
 	if err != nil {
 		return err
 	}
-	a.Auth = auth
-	if err := container.Register(a.Container, KeyHTTPAuth, auth); err != nil {
+	a.Auth = httpAuth
+	if err := container.Register(a.Container, KeyHTTPAuth, httpAuth); err != nil {
+		return err
+	}
+
+	// The modules. The auth service is registered as a value: the admin
+	// routes need it at mount time and the user workflows resolve it under
+	// "auth" through their AuthIdentities interface.
+	authSvc, err := auth.NewService(a.Pool, auth.WithEventBus(bus), auth.WithJWTSecret(a.Config.JWTSecret))
+	if err != nil {
+		return err
+	}
+	if err := container.Register(a.Container, auth.Key, authSvc); err != nil {
+		return err
+	}
+	a.AuthModule = authSvc
+	if err := user.RegisterModule(a.Container, a.Pool, user.Options{JWTSecret: a.Config.JWTSecret}); err != nil {
+		return err
+	}
+	if err := userflows.Register(wf); err != nil {
 		return err
 	}
 
@@ -105,8 +130,13 @@ func registerModules(ctx context.Context, a *App) error {
 	return nil
 }
 
-// mountRoutes mounts the built-in API routes.
+// mountRoutes mounts the built-in API routes: /auth and the Admin API of
+// users and invites.
 func mountRoutes(a *App, mux *http.ServeMux) error {
+	if err := authapi.Mount(mux, authapi.Config{Service: a.AuthModule, Auth: a.Auth}); err != nil {
+		return err
+	}
+	userapi.Mount(mux, a.Auth)
 	return nil
 }
 

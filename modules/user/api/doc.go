@@ -1,0 +1,9 @@
+// Package api is the User Module's Admin API: /admin/users (list, retrieve,
+// me, update, delete) and /admin/invites (list, create, retrieve, delete,
+// resend, accept), wire-compatible with Medusa's (reference §3.2, §3.3):
+// the same query parameters, strict bodies, response shapes, status codes
+// and error messages, so Medusa's JS SDK works against it unchanged.
+//
+// Reads go straight to the module's service; writes run the module's
+// workflows (modules/user/flows) with the request's container scope.
+package api

@@ -1,0 +1,132 @@
+package api
+
+import (
+	"fmt"
+	"time"
+
+	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/modgen/rt"
+)
+
+// applyCond adds one parsed query condition to a typed service filter.
+// Values arrive typed by the route's FilterField (string or time.Time here).
+func applyCond[T comparable](f *rt.Filter[T], c httpx.Cond) error {
+	vals := make([]T, 0, len(c.Values))
+	for _, v := range c.Values {
+		t, ok := v.(T)
+		if !ok {
+			return merrors.New(merrors.InvalidData, "Invalid request: Expected type: '%T' for field '%s', got: '%T'", *new(T), c.Field, v)
+		}
+		vals = append(vals, t)
+	}
+	one := func() *T {
+		if len(vals) == 0 {
+			return nil
+		}
+		v := vals[0]
+		return &v
+	}
+	var g rt.Filter[T]
+	switch c.Op {
+	case httpx.OpEq:
+		g.Eq = one()
+	case httpx.OpNe:
+		g.Ne = one()
+	case httpx.OpIn:
+		g.SetIn(vals)
+	case httpx.OpNin:
+		g.Nin = vals
+	case httpx.OpGt:
+		g.Gt = one()
+	case httpx.OpGte:
+		g.Gte = one()
+	case httpx.OpLt:
+		g.Lt = one()
+	case httpx.OpLte:
+		g.Lte = one()
+	case httpx.OpLike, httpx.OpILike:
+		s, ok := any(*one()).(string)
+		if !ok {
+			return merrors.New(merrors.InvalidData, "Invalid request: operator %s needs a text field, not '%s'", c.Op, c.Field)
+		}
+		if c.Op == httpx.OpLike {
+			g.Like = &s
+		} else {
+			g.ILike = &s
+		}
+	default:
+		return merrors.New(merrors.InvalidData, "Invalid request: operator %s is not supported on '%s'", c.Op, c.Field)
+	}
+	*f = f.And(g)
+	return nil
+}
+
+// condTarget returns the typed filter field a condition on name applies to.
+type fieldSetter func(c httpx.Cond) error
+
+func stringField(f *rt.Filter[string]) fieldSetter {
+	return func(c httpx.Cond) error { return applyCond(f, c) }
+}
+
+func timeField(f *rt.Filter[time.Time]) fieldSetter {
+	return func(c httpx.Cond) error { return applyCond(f, c) }
+}
+
+// build converts a parsed filter tree into a typed one with fields, which
+// maps a field name of the target filter to its setter, and nest, which
+// converts sub-filters of $and/$or.
+func build[F any](src httpx.Filter, fields func(*F) map[string]fieldSetter, and, or func(*F, []F)) (F, error) {
+	var out F
+	set := fields(&out)
+	for _, c := range src.Conds {
+		s, ok := set[c.Field]
+		if !ok {
+			return out, merrors.New(merrors.InvalidData, "Invalid request: Unrecognized fields: '%s'", c.Field)
+		}
+		if err := s(c); err != nil {
+			return out, err
+		}
+	}
+	conv := func(list []httpx.Filter) ([]F, error) {
+		var fs []F
+		for _, sub := range list {
+			f, err := build(sub, fields, and, or)
+			if err != nil {
+				return nil, err
+			}
+			fs = append(fs, f)
+		}
+		return fs, nil
+	}
+	a, err := conv(src.And)
+	if err != nil {
+		return out, err
+	}
+	o, err := conv(src.Or)
+	if err != nil {
+		return out, err
+	}
+	if len(a) > 0 {
+		and(&out, a)
+	}
+	if len(o) > 0 {
+		or(&out, o)
+	}
+	return out, nil
+}
+
+// findConfig turns the parsed query into the service's FindConfig.
+func findConfig(q *httpx.Query) rt.FindConfig {
+	cfg := rt.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit}
+	for _, o := range q.Order {
+		cfg.Order = append(cfg.Order, rt.Order{Field: o.Field, Desc: o.Desc})
+	}
+	return cfg
+}
+
+func must(err error) {
+	if err != nil {
+		panic(fmt.Sprintf("user api: %v", err))
+	}
+}

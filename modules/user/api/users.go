@@ -1,0 +1,118 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/medusa-go/medusa/framework/container"
+	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/modules/user"
+)
+
+// userFields are the default fields of the admin user routes (Medusa's
+// query-config).
+var userFields = []string{"id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at", "deleted_at"}
+
+var (
+	userQuery = httpx.MustQuerySpec(httpx.QueryConfig{Defaults: userFields})
+	listUsers = httpx.MustQuerySpec(httpx.QueryConfig{
+		Defaults:     userFields,
+		List:         true,
+		DefaultOrder: "id",
+		Orderable:    []string{"id", "first_name", "last_name", "email", "avatar_url", "created_at", "updated_at", "deleted_at"},
+		Search:       true,
+		Filters: []httpx.FilterField{
+			{Name: "id", Type: httpx.TypeString, Array: true, Ops: httpx.OpsEquality},
+			{Name: "email", Type: httpx.TypeString, Array: true, Ops: httpx.OpsAll &^ httpx.Ops(httpx.OpRe, httpx.OpContains)},
+			{Name: "first_name", Type: httpx.TypeString, Array: true, Ops: httpx.OpsAll &^ httpx.Ops(httpx.OpRe, httpx.OpContains)},
+			{Name: "last_name", Type: httpx.TypeString, Array: true, Ops: httpx.OpsAll &^ httpx.Ops(httpx.OpRe, httpx.OpContains)},
+			{Name: "created_at", Type: httpx.TypeTime, Ops: httpx.OpsCompare},
+			{Name: "updated_at", Type: httpx.TypeTime, Ops: httpx.OpsCompare},
+			{Name: "deleted_at", Type: httpx.TypeTime, Ops: httpx.OpsCompare},
+		},
+	})
+)
+
+func userFilter(q *httpx.Query) (user.UserFilter, error) {
+	f, err := build(q.Filter, func(f *user.UserFilter) map[string]fieldSetter {
+		return map[string]fieldSetter{
+			"id":         stringField(&f.ID),
+			"email":      stringField(&f.Email),
+			"first_name": stringField(&f.FirstName),
+			"last_name":  stringField(&f.LastName),
+			"created_at": timeField(&f.CreatedAt),
+			"updated_at": timeField(&f.UpdatedAt),
+			"deleted_at": timeField(&f.DeletedAt),
+		}
+	}, func(f *user.UserFilter, a []user.UserFilter) { f.And = a }, func(f *user.UserFilter, o []user.UserFilter) { f.Or = o })
+	f.Q = q.Q
+	return f, err
+}
+
+// service resolves the User Module from the request scope.
+func service(r *http.Request) (*user.Service, error) {
+	return container.ResolveContext(r.Context(), httpx.Scope(r), user.Key)
+}
+
+// GET /admin/users
+func handleListUsers(w http.ResponseWriter, r *http.Request) {
+	q, err := listUsers.Parse(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	f, err := userFilter(q)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	svc, err := service(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	list, count, err := svc.ListAndCountUsers(r.Context(), f, findConfig(q))
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []user.User{}
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"users": list, "count": count, "offset": q.Offset, "limit": q.Limit})
+}
+
+// retrieveUser answers {user} for id with the fields the query selects.
+func retrieveUser(w http.ResponseWriter, r *http.Request, id string) {
+	q, err := userQuery.Parse(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	svc, err := service(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	u, err := svc.RetrieveUser(r.Context(), id, findConfig(q))
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"user": u})
+}
+
+// GET /admin/users/{id}
+func handleGetUser(w http.ResponseWriter, r *http.Request) {
+	retrieveUser(w, r, r.PathValue("id"))
+}
+
+// GET /admin/users/me
+func handleMe(w http.ResponseWriter, r *http.Request) {
+	ac, ok := httpx.AuthFrom(r.Context())
+	if !ok || ac.ActorID == "" {
+		httpx.WriteError(w, r, merrors.New(merrors.NotFound, "User ID not found"))
+		return
+	}
+	retrieveUser(w, r, ac.ActorID)
+}

@@ -1,0 +1,185 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/modules/user"
+	"github.com/medusa-go/medusa/modules/user/flows"
+)
+
+// updateUserBody is POST /admin/users/{id}'s body (email is not updatable).
+type updateUserBody struct {
+	FirstName httpx.Opt[string]          `json:"first_name"`
+	LastName  httpx.Opt[string]          `json:"last_name"`
+	AvatarURL httpx.Opt[string]          `json:"avatar_url"`
+	Metadata  httpx.Opt[json.RawMessage] `json:"metadata"`
+}
+
+var updateUser = httpx.MustBody[updateUserBody](
+	httpx.String("first_name").Nullish(),
+	httpx.String("last_name").Nullish(),
+	httpx.String("avatar_url").Nullish(),
+	httpx.Object("metadata").Nullish(),
+)
+
+func opt[T any](o httpx.Opt[T]) rt.Optional[T] {
+	switch {
+	case !o.Set:
+		return rt.Optional[T]{}
+	case o.Null:
+		return rt.Null[T]()
+	}
+	return rt.Some(o.Value)
+}
+
+// POST /admin/users/{id}
+func handleUpdateUser(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, err := userQuery.Parse(r); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	b, err := updateUser.Decode(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	in := user.UpdateUserInput{ID: id, FirstName: opt(b.FirstName), LastName: opt(b.LastName), AvatarURL: opt(b.AvatarURL), Metadata: opt(b.Metadata)}
+	if _, err := flows.UpdateUsersWorkflow.Run(r.Context(), httpx.Scope(r), flows.UpdateUsersInput{Updates: []user.UpdateUserInput{in}}); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	retrieveUser(w, r, id)
+}
+
+type deleted struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Deleted bool   `json:"deleted"`
+}
+
+// DELETE /admin/users/{id}: Medusa 2.12 forbids deleting oneself.
+func handleDeleteUser(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if ac, ok := httpx.AuthFrom(r.Context()); ok && ac.ActorID == id {
+		httpx.WriteError(w, r, merrors.New(merrors.NotAllowed, "A user cannot delete itself"))
+		return
+	}
+	if _, err := flows.RemoveUserAccountWorkflow.Run(r.Context(), httpx.Scope(r), flows.RemoveUserAccountInput{UserID: id}); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, deleted{ID: id, Object: "user", Deleted: true})
+}
+
+// createInviteBody is POST /admin/invites' body.
+type createInviteBody struct {
+	Email    string                     `json:"email"`
+	Metadata httpx.Opt[json.RawMessage] `json:"metadata"`
+}
+
+var createInvite = httpx.MustBody[createInviteBody](
+	httpx.String("email"),
+	httpx.Object("metadata").Nullish(),
+)
+
+// POST /admin/invites: 200 (not 201) with the invite, token included.
+func handleCreateInvite(w http.ResponseWriter, r *http.Request) {
+	if _, err := inviteQuery.Parse(r); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	b, err := createInvite.Decode(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	in := user.CreateInviteInput{Email: b.Email}
+	if md, ok := b.Metadata.Get(); ok {
+		in.Metadata = md
+	}
+	created, err := flows.CreateInvitesWorkflow.Run(r.Context(), httpx.Scope(r), flows.CreateInvitesInput{Invites: []user.CreateInviteInput{in}})
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	retrieveInvite(w, r, created[0].ID)
+}
+
+// DELETE /admin/invites/{id}: soft delete; unknown ids still answer 200.
+func handleDeleteInvite(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, err := flows.DeleteInvitesWorkflow.Run(r.Context(), httpx.Scope(r), flows.DeleteInvitesInput{IDs: []string{id}}); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, deleted{ID: id, Object: "invite", Deleted: true})
+}
+
+// POST /admin/invites/{id}/resend: new token and expiry.
+func handleResendInvite(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, err := inviteQuery.Parse(r); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if _, err := flows.RefreshInviteTokensWorkflow.Run(r.Context(), httpx.Scope(r), flows.RefreshInviteTokensInput{InviteIDs: []string{id}}); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	retrieveInvite(w, r, id)
+}
+
+var acceptQuery = httpx.MustQuerySpec(httpx.QueryConfig{
+	Defaults: userFields,
+	Params:   []httpx.Param{{Name: "token", Required: true}},
+})
+
+type acceptBody struct {
+	Email     httpx.Opt[string] `json:"email"`
+	FirstName httpx.Opt[string] `json:"first_name"`
+	LastName  httpx.Opt[string] `json:"last_name"`
+}
+
+var acceptInvite = httpx.MustBody[acceptBody](
+	httpx.String("email").Nullish(),
+	httpx.String("first_name").Nullish(),
+	httpx.String("last_name").Nullish(),
+)
+
+// POST /admin/invites/accept?token=…: needs the token of a registered auth
+// identity with no actor yet; any workflow failure is 401 Unauthorized, as
+// in Medusa (the reason is logged, not sent).
+func handleAcceptInvite(w http.ResponseWriter, r *http.Request) {
+	ac, _ := httpx.AuthFrom(r.Context())
+	if ac.ActorID != "" {
+		httpx.WriteError(w, r, merrors.New(merrors.InvalidData, "The user is already authenticated and cannot accept an invite."))
+		return
+	}
+	q, err := acceptQuery.Parse(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	b, err := acceptInvite.Decode(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	in := flows.AcceptInviteInput{
+		InviteToken:    q.Params["token"],
+		AuthIdentityID: ac.AuthIdentityID,
+		User:           flows.AcceptInviteUser{Email: b.Email.Ptr(), FirstName: b.FirstName.Ptr(), LastName: b.LastName.Ptr()},
+	}
+	created, err := flows.AcceptInviteWorkflow.Run(r.Context(), httpx.Scope(r), in)
+	if err != nil {
+		httpx.Logger(r.Context()).WarnContext(r.Context(), "invite acceptance refused", "request_id", httpx.RequestID(r.Context()), "reason", err.Error())
+		httpx.WriteError(w, r, httpx.ErrUnauthorized)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"user": created[0]})
+}
