@@ -60,7 +60,10 @@ type Subscriber struct {
 	// (1-based). Nil uses River's default: attempt⁴ seconds with jitter
 	// (1s, 16s, 81s, 4m16s, ...).
 	Backoff func(attempt int) time.Duration
-	// Timeout bounds one attempt (the engine's JobTimeout when 0).
+	// Timeout bounds one attempt (the engine's JobTimeout when 0). River
+	// rescues a delivery whose process died only once it has run longer
+	// than both this and the engine's RescueStuckJobsAfter; -1 (no timeout)
+	// means such a delivery is never rescued, so avoid it.
 	Timeout time.Duration
 }
 

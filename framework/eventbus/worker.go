@@ -41,7 +41,7 @@ type eventWorker struct {
 
 func (w *eventWorker) NextRetry(job *river.Job[EventArgs]) time.Time {
 	if s := w.b.subscriber(job.Args.Subscriber); s != nil && s.Backoff != nil {
-		return time.Now().Add(s.Backoff(job.Attempt))
+		return time.Now().Add(max(0, s.Backoff(job.Attempt)))
 	}
 	return time.Time{} // River's default policy
 }
