@@ -5,4 +5,7 @@
 //
 // AfterCommit defers work, such as emitting module events, until the
 // outermost transaction has committed; if it rolls back, the work is dropped.
+// InTx runs that work itself; code that owns a transaction and hands it on
+// with WithTx calls RunAfterCommit after its commit. If fn panics, InTx rolls
+// back before the panic goes on, so no connection stays checked out.
 package db
