@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -104,7 +105,12 @@ func TestOpenUnreachableServer(t *testing.T) {
 func TestOpenUnknownDatabase(t *testing.T) {
 	t.Parallel()
 	u := pgtest.Server(t) // the maintenance database's URL
-	u = strings.Replace(u, "/postgres?", "/no_such_database_xyz?", 1)
+	if pu, err := url.Parse(u); err == nil && pu.Scheme != "" {
+		pu.Path = "/no_such_database_xyz"
+		u = pu.String()
+	} else {
+		u += " dbname=no_such_database_xyz" // keyword/value form
+	}
 	pool, err := db.Open(context.Background(), u)
 	if err == nil {
 		pool.Close()
