@@ -216,3 +216,23 @@ func TestRouter(t *testing.T) {
 		t.Errorf("catch-all: %d", rec.Code)
 	}
 }
+
+// TestRouterConcurrentFirstUse: the first requests may arrive together (run
+// with -race).
+func TestRouterConcurrentFirstUse(t *testing.T) {
+	r := httpx.NewRouter(httpx.AssignRequestID())
+	r.HandleFunc("GET /x", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
+	done := make(chan int, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
+			done <- rec.Code
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if code := <-done; code != 204 {
+			t.Errorf("status %d", code)
+		}
+	}
+}
