@@ -110,6 +110,16 @@ func TestPostgresStepTransaction(t *testing.T) {
 			}
 			return rows.Err()
 		},
+		// Query options as the first argument (generated list queries use an
+		// exec mode) cannot ride in the BEGIN pipeline.
+		"exec-mode": func(ctx context.Context, tx pgx.Tx) error {
+			var id int
+			return tx.QueryRow(ctx, `INSERT INTO item (name) VALUES ($1) RETURNING id`, pgx.QueryExecModeCacheDescribe, "exec-mode").Scan(&id)
+		},
+		"named-args": func(ctx context.Context, tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO item (name) VALUES (@n)`, pgx.NamedArgs{"n": "named-args"})
+			return err
+		},
 		"savepoint": func(ctx context.Context, tx pgx.Tx) error {
 			sp, err := tx.Begin(ctx)
 			if err != nil {
@@ -154,7 +164,7 @@ func TestPostgresStepTransaction(t *testing.T) {
 			}
 		})
 	}
-	if n := countItems(t, h); n != 5 {
-		t.Fatalf("items = %d, want 5", n)
+	if n := countItems(t, h); n != 7 {
+		t.Fatalf("items = %d, want 7", n)
 	}
 }

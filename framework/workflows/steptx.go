@@ -85,6 +85,33 @@ func (t *stepTx) ensureReal(ctx context.Context) (pgx.Tx, error) {
 	return tx, nil
 }
 
+// hasQueryOptions reports whether args start with a pgx query option (an
+// exec mode, result formats or a rewriter such as pgx.NamedArgs). A pgx.Batch
+// would pass those on as parameters, so such a statement is not pipelined.
+func hasQueryOptions(args []any) bool {
+	if len(args) == 0 {
+		return false
+	}
+	switch args[0].(type) {
+	case pgx.QueryExecMode, pgx.QueryResultFormats, pgx.QueryResultFormatsByOID, pgx.QueryRewriter:
+		return true
+	}
+	return false
+}
+
+// beginAlone sends BEGIN on its own, for statements that cannot be
+// pipelined with it.
+func (t *stepTx) beginAlone(ctx context.Context) error {
+	if err := t.acquire(ctx); err != nil {
+		return err
+	}
+	if _, err := t.conn.Exec(ctx, "BEGIN"); err != nil {
+		return err
+	}
+	t.begun = true
+	return nil
+}
+
 // pipelineBegin sends BEGIN followed by the first statement in one batch.
 func (t *stepTx) pipelineBegin(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
 	if err := t.acquire(ctx); err != nil {
@@ -106,6 +133,11 @@ func (t *stepTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 	if t.closed {
 		return pgconn.CommandTag{}, pgx.ErrTxClosed
 	}
+	if !t.begun && hasQueryOptions(args) {
+		if err := t.beginAlone(ctx); err != nil {
+			return pgconn.CommandTag{}, err
+		}
+	}
 	if t.begun {
 		return t.conn.Exec(ctx, sql, args...)
 	}
@@ -123,6 +155,11 @@ func (t *stepTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 func (t *stepTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
 	if t.closed {
 		return nil, pgx.ErrTxClosed
+	}
+	if !t.begun && hasQueryOptions(args) {
+		if err := t.beginAlone(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if t.begun {
 		return t.conn.Query(ctx, sql, args...)
@@ -142,6 +179,11 @@ func (t *stepTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 func (t *stepTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	if t.closed {
 		return errRow{pgx.ErrTxClosed}
+	}
+	if !t.begun && hasQueryOptions(args) {
+		if err := t.beginAlone(ctx); err != nil {
+			return errRow{err}
+		}
 	}
 	if t.begun {
 		return t.conn.QueryRow(ctx, sql, args...)
