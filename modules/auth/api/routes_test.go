@@ -48,7 +48,7 @@ func (b *syncBuffer) String() string {
 }
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	svc    *auth.Service
 	auth   *httpx.Auth
@@ -63,13 +63,18 @@ type env struct {
 type setup struct {
 	perIP, perID httpx.RateLimit
 	methods      map[string][]string
+	// hash are the scrypt parameters (cheap ones when zero).
+	hash auth.HashParams
 }
 
-func newEnv(t *testing.T, s setup) *env {
+func newEnv(t testing.TB, s setup) *env {
 	t.Helper()
 	pool := pgtest.NewPool(t, migrations.Source, httpmigrations.Source)
 	e := &env{t: t, bus: events.NewLocal(), logs: &syncBuffer{}}
-	svc, err := auth.NewService(pool, auth.WithHashParams(auth.HashParams{LogN: 4, R: 8, P: 1}), auth.WithJWTSecret(secret), auth.WithEventBus(e.bus))
+	if s.hash == (auth.HashParams{}) {
+		s.hash = auth.HashParams{LogN: 4, R: 8, P: 1}
+	}
+	svc, err := auth.NewService(pool, auth.WithHashParams(s.hash), auth.WithJWTSecret(secret), auth.WithEventBus(e.bus))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +130,7 @@ type resp struct {
 	body   string
 }
 
-func (r resp) json(t *testing.T) map[string]any {
+func (r resp) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(r.body), &m); err != nil {
