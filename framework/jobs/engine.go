@@ -41,8 +41,11 @@ type Options struct {
 	// -1 for none). Workers can override it per job.
 	JobTimeout time.Duration
 	// RescueStuckJobsAfter is how long a job may stay running before River's
-	// leader considers its worker dead and schedules a retry (default 1 hour).
-	// It must exceed JobTimeout.
+	// leader considers its worker dead and schedules a retry. Default: 5
+	// minutes, or JobTimeout + 1 minute when that is longer (River's own
+	// default is 1 hour: a dead instance's deliveries would wait that long).
+	// It must exceed JobTimeout; a job is also never rescued before its own
+	// timeout (Subscriber.Timeout, Scheduled.Timeout) has passed.
 	RescueStuckJobsAfter time.Duration
 	// FetchCooldown is the least time between two fetches of one queue
 	// (default 10ms; River's own default, 100ms, puts ~100ms on every
@@ -96,6 +99,15 @@ func New(pool *pgxpool.Pool, c *container.Container, opts Options) (*Engine, err
 	opts.Mode = mode
 	if opts.MaxWorkers <= 0 {
 		opts.MaxWorkers = 50
+	}
+	if opts.RescueStuckJobsAfter <= 0 {
+		jt := opts.JobTimeout
+		if jt == 0 {
+			jt = time.Minute // River's default JobTimeout
+		}
+		if jt > 0 {
+			opts.RescueStuckJobsAfter = max(5*time.Minute, jt+time.Minute)
+		} // jt == -1 (no timeout): leave River's default
 	}
 	if opts.FetchCooldown <= 0 {
 		opts.FetchCooldown = 10 * time.Millisecond

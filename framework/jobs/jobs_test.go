@@ -262,3 +262,42 @@ func TestScheduleValidationAndFreeze(t *testing.T) {
 		t.Error("bad mode accepted")
 	}
 }
+
+// The engine's defaults reach River: quick fetches, and a dead instance's
+// jobs rescued after minutes rather than River's hour.
+func TestRiverConfigDefaults(t *testing.T) {
+	pool := pgtest.NewPool(t, migrations.Source)
+	for _, tc := range []struct {
+		opts   jobs.Options
+		rescue time.Duration
+	}{
+		{jobs.Options{}, 5 * time.Minute},
+		{jobs.Options{JobTimeout: 10 * time.Minute}, 11 * time.Minute},
+		{jobs.Options{RescueStuckJobsAfter: 2 * time.Second, JobTimeout: time.Second}, 2 * time.Second},
+	} {
+		var got river.Config
+		tc.opts.Configure = func(c *river.Config) { got = *c }
+		tc.opts.Mode = jobs.ModeWorker
+		e, err := jobs.New(pool, nil, tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Client(); err != nil {
+			t.Fatal(err)
+		}
+		if got.RescueStuckJobsAfter != tc.rescue || got.FetchCooldown != 10*time.Millisecond || got.FetchPollInterval != 200*time.Millisecond {
+			t.Errorf("%+v: rescue %s, cooldown %s, poll %s", tc.opts, got.RescueStuckJobsAfter, got.FetchCooldown, got.FetchPollInterval)
+		}
+		if got.LeaderElectionDisabled || len(got.Queues) != 1 {
+			t.Errorf("worker mode: leader election disabled %v, queues %v", got.LeaderElectionDisabled, got.Queues)
+		}
+	}
+	var got river.Config
+	e, _ := jobs.New(pool, nil, jobs.Options{Mode: jobs.ModeServer, Configure: func(c *river.Config) { got = *c }})
+	if _, err := e.Client(); err != nil {
+		t.Fatal(err)
+	}
+	if !got.LeaderElectionDisabled || got.Queues != nil {
+		t.Errorf("server mode: leader election disabled %v, queues %v", got.LeaderElectionDisabled, got.Queues)
+	}
+}
