@@ -1,0 +1,231 @@
+package user
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/medusa-go/medusa/framework/db"
+	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/modgen/rt"
+	userdb "github.com/medusa-go/medusa/modules/user/db"
+	"github.com/medusa-go/medusa/modules/user/migrations"
+)
+
+// BenchmarkCreateUsers creates 10,000 users in one CreateUsers call per
+// iteration (DTOs returned, one module event per user emitted after commit)
+// and reports rows/s. docs/perf/user.md has the numbers.
+func BenchmarkCreateUsers(b *testing.B) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(b, migrations.Source)
+	bus := &recordingBus{Local: events.NewLocal()}
+	s, err := New(pool, Options{JWTSecret: "bench"}, WithEventBus(bus))
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 10000
+	batch := 0
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		batch++
+		in := make([]CreateUserInput, n)
+		for i := range in {
+			first := fmt.Sprint("First", i)
+			in[i] = CreateUserInput{Email: fmt.Sprintf("b%d-%d@example.com", batch, i), FirstName: &first}
+		}
+		b.StartTimer()
+		out, err := s.CreateUsers(ctx, in...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if calls := bus.take(); len(out) != n || len(calls) != 1 || len(calls[0]) != n {
+			b.Fatalf("%d DTOs, %d Emit calls", len(out), len(calls))
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n*batch)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// sqlTracer captures the statements a pool sends.
+type sqlTracer struct {
+	mu   sync.Mutex
+	last []capturedSQL
+}
+
+type capturedSQL struct {
+	sql  string
+	args []any
+}
+
+func (r *sqlTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	c := capturedSQL{sql: d.SQL}
+	for _, a := range d.Args {
+		if _, ok := a.(pgx.QueryExecMode); !ok {
+			c.args = append(c.args, a)
+		}
+	}
+	r.mu.Lock()
+	r.last = append(r.last, c)
+	r.mu.Unlock()
+	return ctx
+}
+
+func (r *sqlTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (r *sqlTracer) take() []capturedSQL {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.last
+	r.last = nil
+	return c
+}
+
+// BenchmarkListAndCountUsers measures ListAndCountUsers (take 50, the admin
+// default) on 100,000 users (10% soft-deleted) with q and with an email
+// filter, and logs the EXPLAIN ANALYZE of the list and count statements the
+// service sends (run with -v to see them).
+func BenchmarkListAndCountUsers(b *testing.B) {
+	ctx := context.Background()
+	tr := &sqlTracer{}
+	cfg, err := pgxpool.ParseConfig(pgtest.NewURL(b, migrations.Source))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.ConnConfig.Tracer = tr
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	for _, sql := range []string{
+		`INSERT INTO "user" (id, email, first_name, last_name)
+		 SELECT 'user_' || lpad(i::text, 8, '0'), 'person' || i || '@example.com', 'First' || i, 'Last' || (i % 977)
+		 FROM generate_series(1, 100000) AS i`,
+		`UPDATE "user" SET deleted_at = now() WHERE id LIKE '%7'`,
+		`VACUUM ANALYZE "user"`,
+	} {
+		if _, err := pool.Exec(ctx, sql); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s, err := NewService(pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		f     UserFilter
+		count int
+	}{
+		{"q=person4242", UserFilter{Q: "person4242"}, 10},
+		{"q=Last97", UserFilter{Q: "Last97"}, 735},
+		{"q=example.com", UserFilter{Q: "example.com"}, 90000},
+		{"email", UserFilter{Email: rt.Eq("person4242@example.com")}, 1},
+		{"email-in-3", UserFilter{Email: rt.In("person1@example.com", "person50000@example.com", "person99999@example.com")}, 3},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			tr.take()
+			_, n, err := s.ListAndCountUsers(ctx, c.f, rt.FindConfig{Take: 50})
+			if err != nil || n != c.count {
+				b.Fatalf("count %d, want %d: %v", n, c.count, err)
+			}
+			for i, q := range tr.take() {
+				rows, err := pool.Query(ctx, "EXPLAIN (ANALYZE, COSTS OFF, SUMMARY OFF) "+q.sql, q.args...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Logf("%s %s\n%s\n-- args %v\n%s", c.name, []string{"list", "count"}[i], q.sql, q.args, strings.Join(plan, "\n"))
+			}
+			for b.Loop() {
+				if _, _, err := s.ListAndCountUsers(ctx, c.f, rt.FindConfig{Take: 50}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCreateUsersUnnestPrototype measures what the generator change
+// proposed in docs/perf/user.md would give: the same 10,000 users inserted
+// by one INSERT … SELECT FROM unnest($1::text[], …) RETURNING * in the
+// service's transaction, DTOs built from the returned rows and one
+// user.user.created {id} per row emitted after commit. It is a measurement
+// only: CreateUsers is generated and still inserts row by row.
+func BenchmarkCreateUsersUnnestPrototype(b *testing.B) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(b, migrations.Source)
+	bus := &recordingBus{Local: events.NewLocal()}
+	s, err := New(pool, Options{JWTSecret: "bench"}, WithEventBus(bus))
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 10000
+	const sql = `INSERT INTO "user" ("id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at")
+SELECT u.id, u.first_name, u.last_name, u.email, u.avatar_url, u.metadata::jsonb, now(), now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, first_name, last_name, email, avatar_url, metadata)
+RETURNING *`
+	batch := 0
+	for b.Loop() {
+		b.StopTimer()
+		batch++
+		in := make([]CreateUserInput, n)
+		for i := range in {
+			first := fmt.Sprint("First", i)
+			in[i] = CreateUserInput{Email: fmt.Sprintf("b%d-%d@example.com", batch, i), FirstName: &first}
+		}
+		b.StartTimer()
+		var out []User
+		err := s.Tx(ctx, func(ctx context.Context, q *userdb.Queries) error {
+			ids := make([]string, n)
+			first, last, email, avatar, meta := make([]*string, n), make([]*string, n), make([]string, n), make([]*string, n), make([]*string, n)
+			for i, x := range in {
+				ids[i] = x.ID
+				if ids[i] == "" {
+					ids[i] = rt.NewID("user")
+				}
+				first[i], last[i], email[i], avatar[i] = x.FirstName, x.LastName, x.Email, x.AvatarURL
+				if len(x.Metadata) > 0 {
+					m := string(x.Metadata)
+					meta[i] = &m
+				}
+			}
+			rows, err := db.Conn(ctx, s.DB()).Query(ctx, sql, ids, first, last, email, avatar, meta)
+			if err != nil {
+				return err
+			}
+			got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[userdb.User])
+			if err != nil {
+				return err
+			}
+			out = make([]User, len(got))
+			msgs := make([]events.Message, len(got))
+			for i, r := range got {
+				out[i] = userFromRow(r)
+				msgs[i] = Event(UserCreated, "user", "created", map[string]any{"id": r.ID})
+			}
+			s.Emit(ctx, msgs...)
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if calls := bus.take(); len(out) != n || len(calls) != 1 || len(calls[0]) != n {
+			b.Fatalf("%d DTOs, %d Emit calls", len(out), len(calls))
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n*batch)/b.Elapsed().Seconds(), "rows/s")
+}
