@@ -131,6 +131,10 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Aut
 		return AuthIdentity{}, merrors.New(merrors.Unauthorized, MsgInvalidCredentials)
 	}
 	ai, err := s.retrieveAuthIdentity(ctx, pi.AuthIdentityID)
+	if merrors.Is(err, merrors.NotFound) {
+		// The identity was (soft-)deleted under its provider identity.
+		return AuthIdentity{}, merrors.New(merrors.Unauthorized, MsgInvalidCredentials)
+	}
 	if err != nil {
 		return AuthIdentity{}, fmt.Errorf("authenticate: %w", err)
 	}
