@@ -229,7 +229,7 @@ func (e *Engine) Recover(ctx context.Context) ([]RunKey, error) {
 	}
 	recs, err := e.store.ListRuns(ctx, ListFilter{States: []RunState{RunInvoking, RunCompensating}})
 	if err != nil {
-		return nil, fmt.Errorf("workflows: recover: list runs: %w", err)
+		return nil, &listError{err: err}
 	}
 	var keys []RunKey
 	var errs []error
@@ -260,6 +260,53 @@ func (e *Engine) Recover(ctx context.Context) ([]RunKey, error) {
 	}
 	return keys, errors.Join(errs...)
 }
+
+// Start implements container.Starter: registered in the application's
+// container, the engine recovers interrupted runs when the container starts
+// (register the workflows before). Runs of unregistered workflows are logged
+// and left alone; Start fails only when the store cannot be read.
+func (e *Engine) Start(ctx context.Context) error {
+	keys, err := e.Recover(ctx)
+	var le *listError
+	if errors.As(err, &le) {
+		return err
+	}
+	if err != nil {
+		e.logger.ErrorContext(ctx, "workflows: some runs were not recovered", "err", err)
+	}
+	if len(keys) > 0 {
+		e.logger.InfoContext(ctx, "workflows: recovered runs", "count", len(keys))
+	}
+	return nil
+}
+
+// Stop implements container.Stopper: it waits for the runs in progress in
+// this engine to finish, or for ctx to end. Runs still in progress then are
+// recovered at the next start (with a durable store).
+func (e *Engine) Stop(ctx context.Context) error {
+	for {
+		e.mu.Lock()
+		var r *run
+		for _, x := range e.live {
+			r = x
+			break
+		}
+		e.mu.Unlock()
+		if r == nil {
+			return nil
+		}
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return fmt.Errorf("workflows: stop with runs in progress: %w", ctx.Err())
+		}
+	}
+}
+
+type listError struct{ err error }
+
+func (e *listError) Error() string { return "workflows: recover: list runs: " + e.err.Error() }
+func (e *listError) Unwrap() error { return e.err }
 
 // Cancel reverts a run (Medusa's cancel): a run running in this engine stops
 // before its next step and compensates; a finished, done run still in the

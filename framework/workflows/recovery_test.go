@@ -263,3 +263,26 @@ func workflowsDecode[T any](v any) (T, error) {
 		return t, err
 	}
 }
+
+// Registered in the application's container, the engine recovers runs when
+// the container starts and waits for runs in progress when it stops.
+func TestEngineLifecycle(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		rec := &recorder{}
+		wf, _ := threeSteps(rec, "three")
+		_ = h.eng.Register(wf)
+		key := workflows.RunKey{WorkflowID: "three", TransactionID: "l1"}
+		seed(t, h, key, workflows.RunInvoking, num{1},
+			workflows.StepRecord{Position: "0", Name: "s1", State: workflows.StepDone, Output: num{2}, CompInput: num{2}})
+		if err := h.root.Start(ctx()); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.root.Stop(ctx()); err != nil {
+			t.Fatal(err)
+		}
+		view, err := h.eng.GetRun(ctx(), key)
+		if err != nil || view.State != workflows.RunDone || !slices.Equal(rec.get(), []string{"s2:invoke", "s3:invoke"}) {
+			t.Fatalf("run %+v, %v, calls %v", view, err, rec.get())
+		}
+	})
+}
