@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -94,6 +95,33 @@ func crashWorkflow(pool *pgxpool.Pool, killAt string) *workflows.Workflow[crashI
 	}, workflows.WithRetention(-1))
 }
 
+// asyncCrashWorkflow: step-1 inserts (1, 'invoke'), then the async step
+// "approval" waits for its response, then step-3 inserts (3, 'invoke') and
+// returns the response plus 1.
+func asyncCrashWorkflow(pool *pgxpool.Pool) *workflows.Workflow[int, int] {
+	insert := func(n int) *workflows.Step[int, int, int] {
+		return workflows.NewStep(fmt.Sprintf("step-%d", n), func(ctx context.Context, sc workflows.StepContext, in int) (int, int, error) {
+			_, err := db.Conn(ctx, pool).Exec(ctx, `INSERT INTO effects (step, kind) VALUES ($1, 'invoke')`, n)
+			return in + 1, 0, err
+		}, nil)
+	}
+	s1, s3 := insert(1), insert(3)
+	approval := workflows.NewStep("approval", func(ctx context.Context, sc workflows.StepContext, in int) (int, int, error) {
+		return 0, 0, nil
+	}, nil, workflows.WithAsync())
+	return workflows.New("asyncy", func(wc *workflows.Context, in int) (int, error) {
+		a, err := s1.Run(wc, in)
+		if err != nil {
+			return 0, err
+		}
+		b, err := approval.Run(wc, a)
+		if err != nil {
+			return 0, err
+		}
+		return s3.Run(wc, b)
+	}, workflows.WithRetention(-1))
+}
+
 func crashChild() int {
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, os.Getenv(childURL))
@@ -105,9 +133,18 @@ func crashChild() int {
 	killAt := os.Getenv(childAt)
 	eng := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithLogger(quiet))
 	wf := crashWorkflow(pool, killAt)
-	if err := eng.Register(wf); err != nil {
+	awf := asyncCrashWorkflow(pool)
+	if err := eng.Register(wf, awf); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
+	}
+	if killAt == "awaiting" {
+		eng.Subscribe(func(ev workflows.Event) {
+			if ev.Type == workflows.EventStepAwaiting {
+				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				select {}
+			}
+		})
 	}
 	if strings.HasPrefix(killAt, "after:") {
 		k := strings.TrimPrefix(killAt, "after:")
@@ -120,6 +157,10 @@ func crashChild() int {
 	}
 	tx := os.Getenv(childTx)
 	switch os.Getenv(childEnv) {
+	case "run-async":
+		_, err := awf.Run(ctx, nil, 1, workflows.WithEngine(eng), workflows.WithTransactionID(tx))
+		fmt.Println("finished without crash:", err)
+		return 3
 	case "run":
 		_, err := wf.Run(ctx, nil, crashIn{Fail: os.Getenv(childFail) == "1"}, workflows.WithEngine(eng), workflows.WithTransactionID(tx))
 		fmt.Println("finished without crash:", err)
@@ -235,5 +276,48 @@ func TestCrashRecovery(t *testing.T) {
 				t.Fatalf("after recovery: state %s, effects %v; want %s, %v", state, counts, wantState, want)
 			}
 		})
+	}
+}
+
+// TestCrashAsyncStep kills the process while an async step waits, completes
+// the step from another engine while no process runs the workflow, and shows
+// that the restarted process finishes the run without re-running step 1.
+func TestCrashAsyncStep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash tests start child processes")
+	}
+	url := pgtest.NewURL(t, migrations.Source())
+	pool, err := pgxpool.New(ctx(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(ctx(), `CREATE TABLE effects (step int NOT NULL, kind text NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runChild(t, url, "run-async", "awaiting", "a1", false)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("child did not die by SIGKILL: %v\n%s", err, out)
+	}
+	eng := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithLogger(quiet))
+	key := workflows.RunKey{WorkflowID: "asyncy", TransactionID: "a1"}
+	if err := eng.SetStepSuccess(ctx(), key, "approval", 40); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runChild(t, url, "recover", "", "", false)
+	if err != nil || !strings.Contains(out, "recovered 1") {
+		t.Fatalf("recover child: %v\n%s", err, out)
+	}
+	view, err := eng.GetRun(ctx(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx(), `SELECT count(*) FROM effects WHERE kind = 'invoke' AND step = 1`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if view.State != workflows.RunDone || string(view.Output.(json.RawMessage)) != "41" || n != 1 {
+		t.Fatalf("run %s output %s, step 1 ran %d times", view.State, view.Output, n)
 	}
 }
