@@ -86,11 +86,22 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, opts ...Opt
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("OK"))
 	})
-	if err := mountRoutes(a, a.mux); err != nil {
-		return nil, fmt.Errorf("app: %w", err)
+	// A worker instance (--worker-mode worker) runs background work only: it
+	// answers /health and nothing else.
+	if cfg.WorkerMode != "worker" {
+		if err := mountRoutes(a, a.mux); err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		for _, fn := range a.routes {
+			fn(a, a.mux)
+		}
 	}
-	for _, fn := range a.routes {
-		fn(a, a.mux)
+	// Unknown routes answer Medusa's JSON error, unless the application
+	// claimed "/" itself.
+	if probe, err := http.NewRequest(http.MethodGet, "/", nil); err == nil {
+		if _, pattern := a.mux.Handler(probe); pattern != "/" {
+			a.mux.HandleFunc("/", httpx.NotFound)
+		}
 	}
 	return a, nil
 }

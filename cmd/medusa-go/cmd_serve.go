@@ -21,7 +21,7 @@ func init() {
 	register(&command{
 		name:    "dev",
 		summary: "run the API for development (embedded Postgres when DATABASE_URL is unset)",
-		usage:   "[-H host] [-p port] [--dir project-dir]",
+		usage:   "[-H host] [-p port] [--dir project-dir] [--worker-mode shared|server|worker]",
 		run: func(ctx context.Context, env *cliEnv, args []string) error {
 			return serve(ctx, env, args, config.Development)
 		},
@@ -29,7 +29,7 @@ func init() {
 	register(&command{
 		name:    "start",
 		summary: "run the API in production (needs DATABASE_URL and non-default secrets)",
-		usage:   "[-H host] [-p port]",
+		usage:   "[-H host] [-p port] [--worker-mode shared|server|worker]",
 		run: func(ctx context.Context, env *cliEnv, args []string) error {
 			return serve(ctx, env, args, config.Production)
 		},
@@ -44,6 +44,7 @@ func serve(ctx context.Context, env *cliEnv, args []string, mode config.Mode) er
 	port := fs.Int("p", -1, "port to listen on (default $PORT or 9000)")
 	dir := fs.String("dir", ".", "project directory (holds .medusa/ in dev)")
 	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations at start-up")
+	workerMode := fs.String("worker-mode", "", "shared (HTTP and background work), server (HTTP only) or worker (background work only); default $MEDUSA_WORKER_MODE or shared")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -59,6 +60,12 @@ func serve(ctx context.Context, env *cliEnv, args []string, mode config.Mode) er
 	}
 	if *port >= 0 {
 		cfg.Port = *port
+	}
+	if *workerMode != "" {
+		cfg.WorkerMode = *workerMode
+		if err := cfg.Validate(); err != nil {
+			return usageError{err.Error()}
+		}
 	}
 	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if mode == config.Development && cfg.JWTSecret == config.DefaultSecret {

@@ -1,0 +1,249 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/medusa-go/medusa/app"
+	"github.com/medusa-go/medusa/framework/config"
+	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/framework/workflows"
+	"github.com/medusa-go/medusa/modules/user"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// newApp builds an application on a fresh, migrated database.
+func newApp(t *testing.T, mode string, opts ...app.Option) *app.App {
+	t.Helper()
+	pool := pgtest.NewPool(t, app.Migrations()...)
+	cfg, err := config.FromEnv(config.Development, func(k string) string {
+		return map[string]string{"MEDUSA_WORKER_MODE": mode, "JWT_SECRET": "test-secret-0123456789"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(context.Background(), cfg, pool, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// adminToken creates a user and returns a bearer token acting as them.
+func adminToken(t *testing.T, a *app.App) (string, user.User) {
+	t.Helper()
+	svc, err := container.Resolve(a.Container, user.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	us, err := svc.CreateUsers(context.Background(), user.CreateUserInput{Email: "admin@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := a.Auth.IssueToken(httpx.AuthContext{ActorID: us[0].ID, ActorType: "user", AuthIdentityID: "authid_test", AppMetadata: map[string]any{"user_id": us[0].ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok, us[0]
+}
+
+// The seed's example, written as application code: a step that resolves the
+// User Module from the container and creates John Smith (deleting him in its
+// compensation), a "create-user" workflow returning {user}, and a custom GET
+// route that runs it with the request's scope.
+var createUserStep = workflows.NewStep("create-user",
+	func(ctx context.Context, sc workflows.StepContext, _ struct{}) (user.User, string, error) {
+		users, err := container.Resolve(sc.Container, user.Key)
+		if err != nil {
+			return user.User{}, "", err
+		}
+		first, last := "John", "Smith"
+		created, err := users.CreateUsers(ctx, user.CreateUserInput{FirstName: &first, LastName: &last, Email: "john.smith@example.com"})
+		if err != nil {
+			return user.User{}, "", err
+		}
+		return created[0], created[0].ID, nil
+	},
+	func(ctx context.Context, sc workflows.StepContext, id string) error {
+		if id == "" {
+			return nil
+		}
+		users, err := container.Resolve(sc.Container, user.Key)
+		if err != nil {
+			return err
+		}
+		return users.DeleteUsers(ctx, id)
+	})
+
+type createUserResult struct {
+	User user.User `json:"user"`
+}
+
+var createUserWorkflow = workflows.New("create-user", func(wc *workflows.Context, _ struct{}) (createUserResult, error) {
+	u, err := createUserStep.Run(wc, struct{}{})
+	return createUserResult{User: u}, err
+})
+
+func helloRoutes(a *app.App, mux *http.ServeMux) {
+	mux.HandleFunc("GET /hello-world", func(w http.ResponseWriter, r *http.Request) {
+		res, err := createUserWorkflow.Run(r.Context(), httpx.Scope(r), struct{}{})
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, res)
+	})
+}
+
+func TestCustomRouteRunsWorkflow(t *testing.T) {
+	a := newApp(t, "shared", app.WithRoutes(helloRoutes))
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/hello-world")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct {
+		User struct {
+			ID, Email, FirstName, LastName string
+		} `json:"user"`
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, raw)
+	}
+	if err := json.Unmarshal(raw, &body); err != nil || !strings.HasPrefix(body.User.ID, "user_") || !strings.Contains(string(raw), `"first_name":"John"`) {
+		t.Fatalf("body %s (%v)", raw, err)
+	}
+	// The second call violates the unique email: the workflow reverts and
+	// the route answers Medusa's error.
+	resp, err = http.Get(srv.URL + "/hello-world")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(raw), "User with email: john.smith@example.com, already exists.") {
+		t.Fatalf("duplicate: %d %s", resp.StatusCode, raw)
+	}
+}
+
+func TestWorkerModeServesOnlyHealth(t *testing.T) {
+	a := newApp(t, "worker", app.WithRoutes(helloRoutes))
+	for path, want := range map[string]int{"/health": 200, "/admin/users": 404, "/hello-world": 404} {
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != want {
+			t.Errorf("%s: %d, want %d", path, rec.Code, want)
+		}
+	}
+}
+
+// TestMalformedAdminRequests sends malformed requests to the real admin and
+// auth routes: every one must get a 4xx with a Medusa-shaped JSON body, none
+// a 500.
+func TestMalformedAdminRequests(t *testing.T) {
+	a := newApp(t, "shared")
+	tok, me := adminToken(t, a)
+	h := a.Handler()
+	big := `{"first_name":"` + strings.Repeat("a", app.MaxBodyBytes+10) + `"}`
+	deep := strings.Repeat(`{"a":`, 200) + "1" + strings.Repeat("}", 200)
+	cases := []struct {
+		name, method, path, body string
+		noAuth                   bool
+		ctype                    string
+	}{
+		{name: "no token", method: "GET", path: "/admin/users", noAuth: true},
+		{name: "garbage token", method: "GET", path: "/admin/invites", noAuth: true, ctype: "bearer:garbage"},
+		{name: "limit -1", method: "GET", path: "/admin/users?limit=-1"},
+		{name: "limit huge", method: "GET", path: "/admin/users?limit=1000000000"},
+		{name: "limit not a number", method: "GET", path: "/admin/users?limit=ten"},
+		{name: "offset negative", method: "GET", path: "/admin/users?offset=-5"},
+		{name: "offset float", method: "GET", path: "/admin/users?offset=1.5"},
+		{name: "unknown order", method: "GET", path: "/admin/users?order=password"},
+		{name: "unknown order desc", method: "GET", path: "/admin/users?order=-nope"},
+		{name: "unknown fields", method: "GET", path: "/admin/users?fields=id,password"},
+		{name: "unknown relation", method: "GET", path: "/admin/users?fields=*roles"},
+		{name: "unknown filter", method: "GET", path: "/admin/users?password=x"},
+		{name: "bad operator", method: "GET", path: "/admin/users?email[$regex]=x"},
+		{name: "three-level key", method: "GET", path: "/admin/users?a.b.c=1"},
+		{name: "bad date", method: "GET", path: "/admin/users?created_at[$gt]=yesterday"},
+		{name: "and/or on users", method: "GET", path: "/admin/users?$or[0][email]=a"},
+		{name: "invites unknown field", method: "GET", path: "/admin/invites?fields=secret"},
+		{name: "invites bad limit", method: "GET", path: "/admin/invites?limit=abc"},
+		{name: "user not found", method: "GET", path: "/admin/users/user_missing"},
+		{name: "invite not found", method: "GET", path: "/admin/invites/invite_missing"},
+		{name: "update unknown user", method: "POST", path: "/admin/users/user_missing", body: `{"first_name":"x"}`},
+		{name: "update unknown field", method: "POST", path: "/admin/users/" + me.ID, body: `{"password":"x"}`},
+		{name: "update email", method: "POST", path: "/admin/users/" + me.ID, body: `{"email":"x@y.z"}`},
+		{name: "update wrong type", method: "POST", path: "/admin/users/" + me.ID, body: `{"first_name":42}`},
+		{name: "update metadata array", method: "POST", path: "/admin/users/" + me.ID, body: `{"metadata":[1,2]}`},
+		{name: "update invalid json", method: "POST", path: "/admin/users/" + me.ID, body: `{"first_name":`},
+		{name: "update trailing data", method: "POST", path: "/admin/users/" + me.ID, body: `{"first_name":"a"} {}`},
+		{name: "update body is array", method: "POST", path: "/admin/users/" + me.ID, body: `[]`},
+		{name: "update body is string", method: "POST", path: "/admin/users/" + me.ID, body: `"x"`},
+		{name: "update invalid utf-8", method: "POST", path: "/admin/users/" + me.ID, body: "{\"first_name\":\"\xff\xfe\"}"},
+		{name: "update oversized", method: "POST", path: "/admin/users/" + me.ID, body: big},
+		{name: "update deep nesting", method: "POST", path: "/admin/users/" + me.ID, body: `{"metadata":` + deep + `}`},
+		{name: "update duplicate key", method: "POST", path: "/admin/users/" + me.ID, body: `{"first_name":"a","first_name":"b"}`},
+		{name: "delete self", method: "DELETE", path: "/admin/users/" + me.ID},
+		{name: "invite no email", method: "POST", path: "/admin/invites", body: `{}`},
+		{name: "invite email number", method: "POST", path: "/admin/invites", body: `{"email":5}`},
+		{name: "invite email null", method: "POST", path: "/admin/invites", body: `{"email":null}`},
+		{name: "invite unknown field", method: "POST", path: "/admin/invites", body: `{"email":"a@b.c","role":"admin"}`},
+		{name: "invite existing user", method: "POST", path: "/admin/invites", body: `{"email":"admin@example.com"}`},
+		{name: "invite empty body", method: "POST", path: "/admin/invites", body: ``},
+		{name: "resend unknown invite", method: "POST", path: "/admin/invites/invite_missing/resend"},
+		{name: "accept without token param", method: "POST", path: "/admin/invites/accept", body: `{}`},
+		{name: "accept as a user", method: "POST", path: "/admin/invites/accept?token=x", body: `{}`},
+		{name: "login wrong types", method: "POST", path: "/auth/user/emailpass", body: `{"email":1,"password":2}`, noAuth: true},
+		{name: "login invalid json", method: "POST", path: "/auth/user/emailpass", body: `{`, noAuth: true},
+		{name: "register no password", method: "POST", path: "/auth/user/emailpass/register", body: `{"email":"a@b.c"}`, noAuth: true},
+		{name: "refresh without token", method: "POST", path: "/auth/token/refresh", noAuth: true},
+		{name: "unknown route", method: "GET", path: "/admin/nothing"},
+	}
+	if len(cases) < 40 {
+		t.Fatalf("only %d cases", len(cases))
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req := httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
+			if c.body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			switch {
+			case strings.HasPrefix(c.ctype, "bearer:"):
+				req.Header.Set("Authorization", "Bearer "+strings.TrimPrefix(c.ctype, "bearer:"))
+			case !c.noAuth:
+				req.Header.Set("Authorization", "Bearer "+tok)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code < 400 || rec.Code >= 500 {
+				t.Fatalf("status %d, want 4xx; body %s", rec.Code, rec.Body.String())
+			}
+			var body map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatalf("body is not JSON: %q", rec.Body.String())
+			}
+			if msg, _ := body["message"].(string); msg == "" {
+				t.Fatalf("no message in %s", rec.Body.String())
+			}
+			if rec.Code != 401 && rec.Code != 404 || body["type"] != nil {
+				if typ, _ := body["type"].(string); typ == "" && rec.Code != 401 {
+					t.Fatalf("no type in %s", rec.Body.String())
+				}
+			}
+		})
+	}
+}
