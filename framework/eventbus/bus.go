@@ -325,6 +325,18 @@ func (b *Bus) ClearGroup(ctx context.Context, groupID string) error {
 	return nil
 }
 
+// PruneHeld drops held events older than olderThan, whose group was never
+// released nor cleared (a workflow run that died and was not recovered),
+// and returns how many it dropped. Run it from a scheduled job, with an age
+// well beyond the longest workflow run.
+func (b *Bus) PruneHeld(ctx context.Context, olderThan time.Duration) (int64, error) {
+	tag, err := db.Conn(ctx, b.engine.Pool()).Exec(ctx, `DELETE FROM event_bus_held WHERE created_at < now() - $1::interval`, olderThan)
+	if err != nil {
+		return 0, fmt.Errorf("eventbus: prune held: %w", merrors.FromPg(err))
+	}
+	return tag.RowsAffected(), nil
+}
+
 // Held returns the events held under groupID, in emission order.
 func (b *Bus) Held(ctx context.Context, groupID string) ([]events.Message, error) {
 	rows, err := db.Conn(ctx, b.engine.Pool()).Query(ctx, `SELECT message FROM event_bus_held WHERE group_id = $1 ORDER BY seq`, groupID)

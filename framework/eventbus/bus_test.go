@@ -235,6 +235,20 @@ func TestGroupedEventsHeldUntilReleaseDroppedOnClear(t *testing.T) {
 	if err := bus.ReleaseGroup(ctx, ""); !merrors.Is(err, merrors.InvalidData) {
 		t.Fatalf("empty group id: %v", err)
 	}
+
+	// A group nobody releases is pruned once old enough, not before.
+	if err := bus.Emit(events.WithGroup(ctx, "run_lost"), msg(t, "d.created", 4)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := bus.PruneHeld(ctx, time.Hour); err != nil || n != 0 {
+		t.Fatalf("prune young: %d, %v", n, err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE event_bus_held SET created_at = now() - interval '2 hours'`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := bus.PruneHeld(ctx, time.Hour); err != nil || n != 1 {
+		t.Fatalf("prune old: %d, %v", n, err)
+	}
 }
 
 // Failing deliveries are retried with the subscriber's backoff, then
@@ -402,6 +416,18 @@ func TestOnceDeduplicatesRedelivery(t *testing.T) {
 	}
 	if err := effect(ctx, nil, late); !errors.Is(err, eventbus.ErrNotInDelivery) {
 		t.Fatalf("Once outside a delivery: %v", err)
+	}
+	if n, err := bus.PruneProcessed(ctx, time.Hour); err != nil || n != 0 {
+		t.Fatalf("prune young records: %d, %v", n, err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE event_bus_processed SET processed_at = now() - interval '2 hours'`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := bus.PruneProcessed(ctx, time.Hour); err != nil || n != 2 {
+		t.Fatalf("prune old records: %d, %v", n, err)
+	}
+	if _, err := eventbus.MarkProcessed(ctx, pool, "", "x"); !merrors.Is(err, merrors.InvalidArgument) {
+		t.Fatalf("MarkProcessed without subscriber: %v", err)
 	}
 }
 
