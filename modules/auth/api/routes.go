@@ -1,12 +1,10 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -367,38 +365,16 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 // readObject reads a JSON object body of any shape (the emailpass provider
-// reads the keys it knows and ignores the rest, as Medusa's does). An empty
-// body is {}.
+// reads the keys it knows and ignores the rest, as Medusa's does) with
+// httpx.ReadJSON's transport and syntax checks (415, 413, invalid UTF-8 or
+// JSON, duplicate keys, depth). An empty body is {}.
 func (rt *routes) readObject(r *http.Request) (map[string]any, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
-			return nil, httpx.WithStatus(merrors.New(merrors.InvalidData, "Invalid request: Content-Type must be application/json"), http.StatusUnsupportedMediaType)
-		}
-	}
-	out := map[string]any{}
-	if r.Body == nil || r.Body == http.NoBody {
-		return out, nil
-	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, rt.cfg.BodyLimit+1))
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) || int64(len(data)) > rt.cfg.BodyLimit {
-		return nil, httpx.WithStatus(merrors.New(merrors.InvalidData, "Request body too large: the limit is %d bytes", rt.cfg.BodyLimit), http.StatusRequestEntityTooLarge)
-	}
+	data, err := httpx.ReadJSON(r, rt.cfg.BodyLimit)
 	if err != nil {
-		return nil, merrors.Wrap(merrors.InvalidData, err, "Invalid request: could not read the body")
+		return nil, err
 	}
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 {
-		return out, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
-		return nil, merrors.New(merrors.InvalidData, "Invalid request: the body is not valid JSON")
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
+	var obj map[string]any
+	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
 		return nil, merrors.New(merrors.InvalidData, "Invalid request: the body must be a JSON object")
 	}
 	return obj, nil

@@ -233,8 +233,19 @@ func TestRegisterLoginAndErrors(t *testing.T) {
 	e.want(e.do("POST", "/auth/user/emailpass", "", `{"email":`), 400, "")
 	e.want(e.do("POST", "/auth/user/emailpass", "", `[1,2]`), 400, "")
 	e.want(e.do("POST", "/auth/user/emailpass", "", `{} {}`), 400, "")
+	e.want(e.do("POST", "/auth/user/emailpass", "", `{"email":"a@b.c","email":"admin@example.com","password":"s3cret!"}`), 400, "")
+	e.want(e.do("POST", "/auth/user/emailpass", "", "{\"email\":\"\xff\",\"password\":\"x\"}"), 400, "")
+	e.want(e.do("POST", "/auth/user/emailpass", "", `null`), 400, "")
 	big := `{"email":"` + strings.Repeat("a", 200<<10) + `","password":"x"}`
 	e.want(e.do("POST", "/auth/user/emailpass", "", big), 413, "")
+	res, err := e.client.Post(e.srv.URL+"/auth/user/emailpass", "text/plain", strings.NewReader(`{"email":"admin@example.com","password":"s3cret!"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 415 {
+		t.Fatalf("text/plain body: %d, want 415", res.StatusCode)
+	}
 	// Unknown provider.
 	r := e.do("POST", "/auth/user/github", "", creds("admin@example.com", "s3cret!"))
 	if r.status != 401 || !strings.Contains(r.body, "Unable to retrieve the auth provider with id: github") {
