@@ -110,3 +110,70 @@ func TestSubscriberAndScheduledJobRunWorkflows(t *testing.T) {
 		t.Fatalf("missing audits %v", want)
 	}
 }
+
+// Events a workflow's step emits are grouped under the run: delivered when
+// the run succeeds, dropped when it fails (the workflow engine calls
+// ReleaseGroup / ClearGroup on the durable bus).
+func TestWorkflowRunReleasesOrClearsItsEvents(t *testing.T) {
+	pool := pgtest.NewPool(t, sources...)
+	ctx := context.Background()
+	root := container.New()
+	bus, e := newBus(t, pool, jobs.ModeShared, root)
+	container.MustRegister(root, eventbus.Key, events.Bus(bus))
+	rec := &recorder{}
+	if err := bus.Subscribe(eventbus.Subscriber{ID: "orders", Events: []string{"order.placed"}, Handler: rec.handler(nil)}); err != nil {
+		t.Fatal(err)
+	}
+	start(t, e)
+
+	emitStep := workflows.NewStep("emit-order-placed",
+		func(ctx context.Context, sc workflows.StepContext, id string) (string, struct{}, error) {
+			b, err := container.ResolveContext(ctx, sc.Container, eventbus.Key)
+			if err != nil {
+				return "", struct{}{}, err
+			}
+			m, _ := events.New("order.placed", map[string]string{"id": id}, events.Metadata{})
+			m.ID = "evt_" + id
+			return id, struct{}{}, b.Emit(ctx, m)
+		}, nil)
+	failStep := workflows.NewStep("charge",
+		func(ctx context.Context, sc workflows.StepContext, id string) (struct{}, struct{}, error) {
+			if id == "order_bad" {
+				return struct{}{}, struct{}{}, workflows.Permanent(fmt.Errorf("card declined"))
+			}
+			return struct{}{}, struct{}{}, nil
+		}, nil)
+	place := workflows.New("place-order", func(wc *workflows.Context, id string) (string, error) {
+		if _, err := emitStep.Run(wc, id); err != nil {
+			return "", err
+		}
+		_, err := failStep.Run(wc, id)
+		return id, err
+	})
+
+	if _, err := place.Run(ctx, root.Scope(), "order_bad"); err == nil {
+		t.Fatal("the bad order succeeded")
+	}
+	if _, err := place.Run(ctx, root.Scope(), "order_ok"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the good order's event", func() bool { return rec.count("orders") >= 1 })
+	// A sentinel emitted after both runs: once it is delivered, a wrongly
+	// released bad order would have been too.
+	if err := bus.Emit(ctx, msg(t, "order.placed", map[string]string{"id": "sentinel"})); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the sentinel", func() bool { return rec.count("orders") >= 2 })
+	for _, d := range rec.list() {
+		if d.ID == "evt_order_bad" {
+			t.Fatal("the failed run's event was delivered")
+		}
+	}
+	if rec.list()[0].ID != "evt_order_ok" {
+		t.Fatalf("deliveries %+v", rec.list())
+	}
+	var held int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM event_bus_held`).Scan(&held); err != nil || held != 0 {
+		t.Fatalf("%d events still held (%v)", held, err)
+	}
+}
