@@ -138,7 +138,7 @@ func BenchmarkListAndCountUsers(b *testing.B) {
 				b.Fatalf("count %d, want %d: %v", n, c.count, err)
 			}
 			for i, q := range tr.take() {
-				rows, err := pool.Query(ctx, "EXPLAIN (ANALYZE, COSTS OFF, SUMMARY OFF) "+q.sql, q.args...)
+				rows, err := pool.Query(ctx, "EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) "+q.sql, q.args...)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -228,4 +228,35 @@ RETURNING *`
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(n*batch)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkUserInsertCeiling is the database's own cost of 10,000 user rows
+// (one INSERT … SELECT FROM generate_series, no client work), with the
+// module's indexes and without the three pg_trgm GIN indexes that serve q:
+// the ceiling any CreateUsers can reach on this machine.
+func BenchmarkUserInsertCeiling(b *testing.B) {
+	ctx := context.Background()
+	for _, c := range []struct{ name, setup string }{
+		{"module-indexes", ""},
+		{"without-trgm-indexes", `DROP INDEX "IDX_user_first_name_trgm"; DROP INDEX "IDX_user_last_name_trgm"; DROP INDEX "IDX_user_email_trgm"`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			pool := pgtest.NewPool(b, migrations.Source)
+			if c.setup != "" {
+				if _, err := pool.Exec(ctx, c.setup); err != nil {
+					b.Fatal(err)
+				}
+			}
+			batch := 0
+			for b.Loop() {
+				batch++
+				if _, err := pool.Exec(ctx, `INSERT INTO "user" (id, email, first_name, created_at, updated_at)
+					SELECT 'user_' || $1::int || '_' || g, 'b' || $1::int || '-' || g || '@example.com', 'First' || g, now(), now()
+					FROM generate_series(1, 10000) AS g`, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(10000*batch)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
 }
