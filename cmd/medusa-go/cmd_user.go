@@ -3,13 +3,17 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -33,8 +37,10 @@ func init() {
 			"      --invite     create an invite instead and print its token and accept link\n" +
 			"  -i, --id         the new user's id (default user_<ULID>); ignored with --invite\n" +
 			"      --admin-url  the admin dashboard's URL for the invite link\n" +
-			"                   (default $MEDUSA_ADMIN_URL or http://localhost:9000/app)\n\n" +
-			"Uses DATABASE_URL, or the embedded development server (migrated first) when it is unset.\n" +
+			"                   (default $MEDUSA_ADMIN_URL or http://localhost:9000/app)\n" +
+			"      --dir        the project directory of the embedded development server (default .)\n\n" +
+			"Uses DATABASE_URL, or else the embedded development server of --dir: the one medusa-go dev\n" +
+			"is running, or one started (and migrated) for the command.\n" +
 			"Invite tokens are signed with JWT_SECRET: use the server's. Exit status: 0 created,\n" +
 			"1 failure (e.g. the email already has a user, an identity or a pending invite), 2 usage error.",
 		run: userCmd,
@@ -42,8 +48,8 @@ func init() {
 }
 
 type userFlags struct {
-	email, password, id, adminURL string
-	invite                        bool
+	email, password, id, adminURL, dir string
+	invite                             bool
 }
 
 func parseUserFlags(env *cliEnv, args []string) (userFlags, error) {
@@ -58,6 +64,7 @@ func parseUserFlags(env *cliEnv, args []string) (userFlags, error) {
 	fs.StringVar(&f.id, "id", "", "")
 	fs.BoolVar(&f.invite, "invite", false, "")
 	fs.StringVar(&f.adminURL, "admin-url", "", "")
+	fs.StringVar(&f.dir, "dir", ".", "")
 	if err := fs.Parse(args); err != nil {
 		return f, usageError{err.Error()}
 	}
@@ -100,7 +107,7 @@ func userCmd(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withUserDB(ctx, env, func(pool *pgxpool.Pool) error {
+	return withUserDB(ctx, env, f.dir, func(pool *pgxpool.Pool) error {
 		users, err := user.New(pool, user.Options{JWTSecret: cfg.JWTSecret})
 		if err != nil {
 			return err
@@ -174,18 +181,23 @@ func userMigrations() []migrate.Source {
 }
 
 // withUserDB opens DATABASE_URL, which must be migrated (medusa-go db
-// migrate), or the embedded development server, which it migrates, as
+// migrate), or the embedded development server of dir: the one medusa-go
+// dev runs when it is up, else one started for the command and migrated, as
 // medusa-go dev does.
-func withUserDB(ctx context.Context, env *cliEnv, fn func(*pgxpool.Pool) error) error {
+func withUserDB(ctx context.Context, env *cliEnv, dir string, fn func(*pgxpool.Pool) error) error {
 	u := env.getenv("DATABASE_URL")
 	embedded := u == ""
 	if embedded {
-		url, stop, err := startEmbedded(ctx, ".", env.stderr, nil)
-		if err != nil {
-			return err
+		if running, ok := runningDevServer(ctx, dir); ok {
+			u = running
+		} else {
+			url, stop, err := startEmbedded(ctx, dir, env.stderr, nil)
+			if err != nil {
+				return err
+			}
+			defer stop(context.Background()) //nolint:errcheck
+			u = url
 		}
-		defer stop(context.Background()) //nolint:errcheck
-		u = url
 	}
 	pool, err := db.Open(ctx, u)
 	if err != nil {
@@ -213,4 +225,31 @@ func withUserDB(ctx context.Context, env *cliEnv, fn func(*pgxpool.Pool) error) 
 		}
 	}
 	return fn(pool)
+}
+
+// runningDevServer returns the URL of the development database when the
+// embedded server of dir is already running (medusa-go dev in another
+// terminal): startEmbedded's socket, one per project directory.
+// TODO(lead): move next to startEmbedded in devdb.go so that both share
+// the socket rule.
+func runningDevServer(ctx context.Context, dir string) (string, bool) {
+	base, err := filepath.Abs(filepath.Join(dir, ".medusa"))
+	if err != nil {
+		return "", false
+	}
+	sum := sha256.Sum256([]byte(base))
+	sock := filepath.Join(os.TempDir(), "medusa-go-"+hex.EncodeToString(sum[:])[:12])
+	if _, err := os.Stat(filepath.Join(sock, ".s.PGSQL.5432")); err != nil {
+		return "", false
+	}
+	q := url.Values{"host": {sock}, "port": {"5432"}, "user": {"postgres"}, "sslmode": {"disable"}}
+	u := "postgres:///" + devDatabase + "?" + q.Encode()
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(cctx, u)
+	if err != nil {
+		return "", false
+	}
+	_ = conn.Close(cctx)
+	return u, true
 }
