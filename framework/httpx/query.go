@@ -59,14 +59,14 @@ func Ops(ops ...Op) OpSet {
 // Has reports whether o is in s.
 func (s OpSet) Has(o Op) bool { b := opBit(o); return b != 0 && s&b != 0 }
 
-// Operator sets for common field kinds.
-var (
+// Operator sets for common field kinds (bit i is allOps[i]).
+const (
 	// OpsAll is every operator.
-	OpsAll = Ops(allOps[:]...)
+	OpsAll OpSet = 1<<len(allOps) - 1
 	// OpsCompare is equality, lists and ordering: for dates and numbers.
-	OpsCompare = Ops(OpEq, OpNe, OpIn, OpNin, OpGt, OpGte, OpLt, OpLte)
+	OpsCompare OpSet = 0b1111_0000_1111
 	// OpsEquality is $eq, $ne, $in and $nin.
-	OpsEquality = Ops(OpEq, OpNe, OpIn, OpNin)
+	OpsEquality OpSet = 0b1111
 )
 
 // ValueType is the type of a filter field's values.

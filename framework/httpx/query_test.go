@@ -313,3 +313,18 @@ func TestErrorListsAreBounded(t *testing.T) {
 		t.Errorf("%q", msg)
 	}
 }
+
+func TestOpSets(t *testing.T) {
+	if httpx.OpsAll != httpx.Ops(httpx.OpEq, httpx.OpNe, httpx.OpIn, httpx.OpNin, httpx.OpLike, httpx.OpILike, httpx.OpRe, httpx.OpContains, httpx.OpGt, httpx.OpGte, httpx.OpLt, httpx.OpLte) {
+		t.Error("OpsAll")
+	}
+	if httpx.OpsCompare != httpx.Ops(httpx.OpEq, httpx.OpNe, httpx.OpIn, httpx.OpNin, httpx.OpGt, httpx.OpGte, httpx.OpLt, httpx.OpLte) {
+		t.Error("OpsCompare")
+	}
+	if httpx.OpsEquality != httpx.Ops(httpx.OpEq, httpx.OpNe, httpx.OpIn, httpx.OpNin) {
+		t.Error("OpsEquality")
+	}
+	if httpx.OpsAll.Has("$and") || httpx.OpsAll.Has("") || !httpx.OpsCompare.Has(httpx.OpLte) || httpx.OpsCompare.Has(httpx.OpLike) {
+		t.Error("Has")
+	}
+}
