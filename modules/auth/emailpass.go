@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -130,6 +131,14 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Aut
 	if !known || !ok || verr != nil {
 		return AuthIdentity{}, merrors.New(merrors.Unauthorized, MsgInvalidCredentials)
 	}
+	if !strings.HasPrefix(hash, paramsPrefix(s.ext.hash)) {
+		// Stored with other parameters (they were changed since): re-hash
+		// at the current ones, so that every stored hash, and the dummy,
+		// cost the same again. A failure only postpones it.
+		if err := s.rehash(ctx, email, password); err != nil {
+			slog.WarnContext(ctx, "auth: re-hash password at the current parameters", slog.String("provider_identity_id", pi.ID), slog.String("error", err.Error()))
+		}
+	}
 	ai, err := s.retrieveAuthIdentity(ctx, pi.AuthIdentityID)
 	if merrors.Is(err, merrors.NotFound) {
 		// The identity was (soft-)deleted under its provider identity.
@@ -139,6 +148,21 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Aut
 		return AuthIdentity{}, fmt.Errorf("authenticate: %w", err)
 	}
 	return ai, nil
+}
+
+func paramsPrefix(p HashParams) string {
+	return fmt.Sprintf("$scrypt$ln=%d,r=%d,p=%d$", p.LogN, p.R, p.P)
+}
+
+func (s *Service) rehash(ctx context.Context, email, password string) error {
+	hash, err := HashPassword(password, s.ext.hash)
+	if err != nil {
+		return err
+	}
+	return s.Tx(ctx, func(ctx context.Context, q *authdb.Queries) error {
+		_, err := q.SetProviderPassword(ctx, authdb.SetProviderPasswordParams{EntityID: email, Provider: ProviderEmailpass, PasswordHash: hash})
+		return err
+	})
 }
 
 func storedHash(meta json.RawMessage) (string, bool) {

@@ -404,3 +404,44 @@ func TestBadHashParamsRefused(t *testing.T) {
 		t.Fatal("logN 30 accepted")
 	}
 }
+
+// After the hash parameters change, a successful login re-hashes the
+// password at the new ones.
+func TestRehashOnLoginAfterParamsChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t, migrations.Source)
+	old, err := auth.NewService(pool, auth.WithHashParams(fast))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Register(ctx, "h@example.com", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	stored := func() string {
+		var h string
+		if err := pool.QueryRow(ctx, `SELECT provider_metadata->>'password' FROM provider_identity`).Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	newer, err := auth.NewService(pool, auth.WithHashParams(auth.HashParams{LogN: 5, R: 8, P: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newer.Authenticate(ctx, "h@example.com", "wrong"); err == nil {
+		t.Fatal("wrong password accepted")
+	}
+	if h := stored(); !strings.HasPrefix(h, "$scrypt$ln=4,") {
+		t.Fatalf("a failed login re-hashed: %s", h)
+	}
+	if _, err := newer.Authenticate(ctx, "h@example.com", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	if h := stored(); !strings.HasPrefix(h, "$scrypt$ln=5,r=8,p=1$") {
+		t.Fatalf("not re-hashed: %s", h)
+	}
+	if _, err := newer.Authenticate(ctx, "h@example.com", "pw"); err != nil {
+		t.Fatal(err)
+	}
+}
