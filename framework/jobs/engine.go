@@ -74,7 +74,10 @@ type Engine struct {
 	opts Options
 	log  *slog.Logger
 
+	// mu guards registrations and the client; lc serialises Start and Stop
+	// (and guards running, stopLoops).
 	mu        sync.Mutex
+	lc        sync.Mutex
 	workers   *river.Workers
 	queues    map[string]int
 	scheduled map[string]*Scheduled
@@ -217,9 +220,15 @@ func (e *Engine) build() (*river.Client[pgx.Tx], error) {
 // of scheduled jobs. Starting twice is a no-op. Cancelling ctx does not stop
 // the engine; Stop does.
 func (e *Engine) Start(ctx context.Context) error {
+	e.lc.Lock()
+	defer e.lc.Unlock()
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	client, err := e.build()
+	var scheduled []*Scheduled
+	for _, name := range e.order {
+		scheduled = append(scheduled, e.scheduled[name])
+	}
+	e.mu.Unlock()
 	if err != nil {
 		return err
 	}
@@ -232,12 +241,11 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	loopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	e.stopLoops = cancel
-	for _, name := range e.order {
-		s := e.scheduled[name]
+	for _, s := range scheduled {
 		e.loops.Go(func() { e.tickLoop(loopCtx, s) })
 	}
 	e.running = true
-	e.log.InfoContext(ctx, "jobs: started", "mode", string(e.opts.Mode), "id", client.ID(), "scheduled", len(e.order))
+	e.log.InfoContext(ctx, "jobs: started", "mode", string(e.opts.Mode), "id", client.ID(), "scheduled", len(scheduled))
 	return nil
 }
 
@@ -245,8 +253,10 @@ func (e *Engine) Start(ctx context.Context) error {
 // finish, then their contexts are cancelled. Jobs that do not return are
 // rescued later by another instance (see Options.RescueStuckJobsAfter).
 func (e *Engine) Stop(ctx context.Context) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	// Only the lifecycle lock is held while waiting: running jobs and tick
+	// loops take e.mu to look up their registrations.
+	e.lc.Lock()
+	defer e.lc.Unlock()
 	if !e.running {
 		return nil
 	}

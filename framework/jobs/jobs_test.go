@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -299,5 +300,41 @@ func TestRiverConfigDefaults(t *testing.T) {
 	}
 	if !got.LeaderElectionDisabled || got.Queues != nil {
 		t.Errorf("server mode: leader election disabled %v, queues %v", got.LeaderElectionDisabled, got.Queues)
+	}
+}
+
+// Stop while ticks fire and scheduled jobs run returns (no lock held by
+// Stop is needed by a running job or a tick loop), and Start works again.
+func TestStopWhileBusy(t *testing.T) {
+	pool := pgtest.NewPool(t, migrations.Source)
+	var runs atomic.Int64
+	e := newEngine(t, pool, nil, jobs.ModeShared)
+	if err := e.Schedule(jobs.Scheduled{Name: "busy", Every: 5 * time.Millisecond, Handler: func(ctx context.Context, _ *container.Container, _ jobs.Run) error {
+		runs.Add(1)
+		time.Sleep(20 * time.Millisecond)
+		return nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 3 {
+		if err := e.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		before := runs.Load()
+		waitFor(t, "runs", func() bool { return runs.Load() >= before+5 })
+		done := make(chan error, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			done <- e.Stop(ctx)
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("round %d: stop: %v", round, err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("round %d: Stop hangs", round)
+		}
 	}
 }
