@@ -155,3 +155,16 @@ func TestUserCommandNeedsAMigratedDatabase(t *testing.T) {
 		t.Fatalf("unmigrated: %d %q", code, errOut)
 	}
 }
+
+func TestReadPassword(t *testing.T) {
+	for in, want := range map[string]string{"pw\n": "pw", "pw\r\n": "pw", "pw": "pw", "p w \nrest\n": "p w "} {
+		if got, err := readPassword(strings.NewReader(in)); err != nil || got != want {
+			t.Errorf("%q: %q %v, want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "\n"} {
+		if _, err := readPassword(strings.NewReader(in)); err == nil {
+			t.Errorf("%q: no error", in)
+		}
+	}
+}
