@@ -229,6 +229,7 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
 		jen.List(jen.Id("order"), jen.Err()).Op(":=").Qual(rtPath, "NormalizeOrder").Call(jen.Lit(m.Name), jen.Id(lc+"Sortable"), jen.Lit(pk.Name), jen.Id("cfg").Dot("Order")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
+		jen.Id("read").Op(":=").Qual(rtPath, "WithOrderColumns").Call(jen.Id("cols"), jen.Id("order")),
 		jen.Id("w").Op(":=").Qual(rtPath, "NewWhere").Call(),
 		jen.List(jen.Id("wd"), jen.Err()).Op(":=").Id("f").Dot("apply").Call(jen.Id("w")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
@@ -237,7 +238,7 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 			jen.Id("Table"): jen.Lit(table), jen.Id("Where"): jen.Id("w"), jen.Id("Order"): jen.Id("order"),
 			jen.Id("Limit"): jen.Max(jen.Id("cfg").Dot("Take"), jen.Lit(0)), jen.Id("Offset"): jen.Max(jen.Id("cfg").Dot("Skip"), jen.Lit(0)),
 		}),
-		jen.For(jen.List(jen.Id("_"), jen.Id("c")).Op(":=").Range().Id("cols")).Block(jen.Id("sel").Dot("Columns").Op("=").Append(jen.Id("sel").Dot("Columns"), jen.Qual(rtPath, "QuoteIdent").Call(jen.Id("c")))),
+		jen.For(jen.List(jen.Id("_"), jen.Id("c")).Op(":=").Range().Id("read")).Block(jen.Id("sel").Dot("Columns").Op("=").Append(jen.Id("sel").Dot("Columns"), jen.Qual(rtPath, "QuoteIdent").Call(jen.Id("c")))),
 		jen.List(jen.Id("countSQL"), jen.Id("countArgs")).Op(":=").List(jen.Id("sel").Dot("CountSQL").Call(), jen.Qual("slices", "Clone").Call(jen.Id("w").Dot("Args").Call())),
 		jen.If(jen.Id("cfg").Dot("After").Op("!=").Nil()).Block(
 			jen.If(jen.Err().Op(":=").Qual(rtPath, "Keyset").Call(jen.Id("w"), jen.Id("order"), jen.Id("cfg").Dot("After")), jen.Err().Op("!=").Nil()).Block(
@@ -253,10 +254,10 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 		jen.Var().Id("selected").Index().String(),
 		jen.If(jen.Len(jen.Id("cfg").Dot("Select")).Op(">").Lit(0)).Block(jen.Id("selected").Op("=").Id("cols")),
 		jen.Id("out").Op(":=").Index().Id(G).Values(),
-		jen.Id("dests").Op(":=").Make(jen.Index().Any(), jen.Len(jen.Id("cols"))),
+		jen.Id("dests").Op(":=").Make(jen.Index().Any(), jen.Len(jen.Id("read"))),
 		jen.For(jen.Id("rows").Dot("Next").Call()).Block(
 			jen.Id("x").Op(":=").Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}),
-			jen.For(jen.List(jen.Id("i"), jen.Id("c")).Op(":=").Range().Id("cols")).Block(jen.Id("dests").Index(jen.Id("i")).Op("=").Id("x").Dot("dest").Call(jen.Id("c"))),
+			jen.For(jen.List(jen.Id("i"), jen.Id("c")).Op(":=").Range().Id("read")).Block(jen.Id("dests").Index(jen.Id("i")).Op("=").Id("x").Dot("dest").Call(jen.Id("c"))),
 			jen.If(jen.Err().Op(":=").Id("rows").Dot("Scan").Call(jen.Id("dests").Op("...")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
 			jen.Id("out").Op("=").Append(jen.Id("out"), jen.Id("x")),
 		),

@@ -140,6 +140,7 @@ import (
 {{- end}}
 	"github.com/medusa-go/medusa/modgen/rt"
 	"{{.MigPkg}}"
+	"{{.DBPkg}}"
 )
 
 var (
@@ -218,6 +219,47 @@ func wantEvents(t *testing.T, bus *recordingBus, name string, ids ...string) {
 		}
 	}
 }
+{{with index .Models 0}}
+// TestGeneratedTxEvents checks that service calls sharing a transaction emit
+// their module events once, together, after commit, and none on rollback.
+func TestGeneratedTxEvents(t *testing.T) {
+	ctx := context.Background()
+	s, bus := newTestService(t)
+	err := s.Tx(ctx, func(ctx context.Context, _ *{{$.DBName}}.Queries) error {
+		if _, err := s.{{.Create}}(ctx, sample{{.G}}(t, s, 1)); err != nil {
+			return err
+		}
+		if n := len(bus.take()); n != 0 {
+			t.Errorf("%d Emit calls before commit", n)
+		}
+		_, err := s.{{.Update}}(ctx, Update{{.G}}Input{ {{.PK}}: "1"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := bus.take()
+	if len(calls) != 1 || len(calls[0]) < 2 || calls[0][len(calls[0])-1].Name != {{.G}}Updated {
+		t.Fatalf("events of a shared transaction: %+v", calls)
+	}
+	boom := fmt.Errorf("boom")
+	err = s.Tx(ctx, func(ctx context.Context, _ *{{$.DBName}}.Queries) error {
+		if _, err := s.{{.Create}}(ctx, sample{{.G}}(t, s, 2)); err != nil {
+			return err
+		}
+		return boom
+	})
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("rolled back Tx = %v", err)
+	}
+	if calls := bus.take(); len(calls) != 0 {
+		t.Fatalf("events after rollback: %+v", calls)
+	}
+	if _, err := s.{{.Retrieve}}(ctx, "2"); !merrors.Is(err, merrors.NotFound) {
+		t.Fatalf("rolled back row exists: %v", err)
+	}
+}
+{{end}}
 {{range .Models}}
 // sample{{.G}} is a valid create input for row n (its parents are created first).
 func sample{{.G}}(t *testing.T, s *Service, n int) Create{{.G}}Input {
@@ -283,7 +325,7 @@ func Test{{.G}}Generated(t *testing.T) {
 		if err != nil || n != 2 || len(page) != 1 || page[0].{{.PK}} != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := rt.FindConfig{Take: 1}
+		cfg := rt.FindConfig{Take: 1, Select: []string{ {{printf "%q" .PKCol}} }, Order: []rt.Order{ {Field: "created_at"} }}
 		first, err := s.{{.List}}(ctx, {{.G}}Filter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)
@@ -499,10 +541,12 @@ func (g *gen) testFileBytes() ([]byte, error) {
 	models := g.testModels()
 	type data struct {
 		Pkg, MigPkg string
+		DBPkg       string
+		DBName      string
 		Routes      bool
 		Models      []testModel
 	}
-	if err := testTmpl.Execute(&b, data{Pkg: g.pkg, MigPkg: g.goMod + "/modules/" + g.mod.Name + "/migrations", Routes: g.mod.WithRoutes, Models: models}); err != nil {
+	if err := testTmpl.Execute(&b, data{Pkg: g.pkg, MigPkg: g.goMod + "/modules/" + g.mod.Name + "/migrations", Routes: g.mod.WithRoutes, Models: models, DBPkg: g.dbPkg, DBName: g.dbName}); err != nil {
 		return nil, fmt.Errorf("modgen: test template: %w", err)
 	}
 	src, err := format.Source(b.Bytes())

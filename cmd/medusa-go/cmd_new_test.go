@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,9 +19,11 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// TestScripts runs testdata/script/*.txtar in a copy of the repository's
-// go.mod, framework/ and modgen/ (so that scaffolded modules build), sharing
-// the Go build and module caches.
+// TestScripts runs testdata/script/*.txtar in an application module of
+// its own ("example.com/app", $WORK) that requires this repository through a
+// replace directive, the way an application uses medusa-go. framework/ and
+// modgen/ are thus compiled from the repository itself and shared with the
+// build cache of the rest of the test suite.
 func TestScripts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and tests a generated module")
@@ -31,13 +32,23 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gosum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	appMod := appGoMod(string(gomod), root)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
-			for _, p := range []string{"go.mod", "go.sum", "framework", "modgen"} {
-				if err := copyTree(filepath.Join(root, p), filepath.Join(env.WorkDir, p)); err != nil {
-					return err
-				}
+			if err := os.WriteFile(filepath.Join(env.WorkDir, "go.mod"), []byte(appMod), 0o644); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(env.WorkDir, "go.sum"), gosum, 0o644); err != nil {
+				return err
 			}
 			for _, k := range []string{"HOME", "GOPATH", "GOCACHE", "GOMODCACHE", "GOFLAGS", "GOTOOLCHAIN", "TEST_DATABASE_URL", "PGTEST_KEEP"} {
 				if v, ok := os.LookupEnv(k); ok {
@@ -58,6 +69,21 @@ func TestScripts(t *testing.T) {
 	})
 }
 
+// appGoMod turns the repository's go.mod into an application's: module
+// example.com/app, requiring and replacing github.com/medusa-go/medusa, with
+// the repository's requirements and tools (sqlc) copied.
+func appGoMod(repo, root string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(repo, "\n") {
+		if strings.HasPrefix(line, "module ") {
+			b.WriteString("module example.com/app\n\nrequire github.com/medusa-go/medusa v0.0.0-00010101000000-000000000000\n\nreplace github.com/medusa-go/medusa => " + root + "\n")
+			continue
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
 func goEnv(k string) string {
 	switch k {
 	case "GOMODCACHE":
@@ -71,25 +97,4 @@ func goEnv(k string) string {
 		return filepath.Join(d, "go-build")
 	}
 	return ""
-}
-
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			if strings.HasPrefix(d.Name(), ".") && p != src {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
 }

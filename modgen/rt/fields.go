@@ -97,3 +97,19 @@ func Missing[T comparable](want, got []T) []T {
 
 // Contains wraps q for a substring ILIKE match ("%q%").
 func Contains(q string) string { return "%" + q + "%" }
+
+// WithOrderColumns returns cols plus the order fields it lacks: they are read
+// (so that Cursor works on a page read with a narrow select) but not
+// rendered.
+func WithOrderColumns(cols []string, order []Order) []string {
+	out := cols
+	for _, o := range order {
+		if !slices.Contains(out, o.Field) {
+			if len(out) == len(cols) {
+				out = slices.Clone(cols)
+			}
+			out = append(out, o.Field)
+		}
+	}
+	return out
+}

@@ -232,6 +232,7 @@ func (s *Service) findInvites(ctx context.Context, f InviteFilter, cfg rt.FindCo
 	if err != nil {
 		return nil, 0, err
 	}
+	read := rt.WithOrderColumns(cols, order)
 	w := rt.NewWhere()
 	wd, err := f.apply(w)
 	if err != nil {
@@ -247,7 +248,7 @@ func (s *Service) findInvites(ctx context.Context, f InviteFilter, cfg rt.FindCo
 		Table:  "\"invite\"",
 		Where:  w,
 	}
-	for _, c := range cols {
+	for _, c := range read {
 		sel.Columns = append(sel.Columns, rt.QuoteIdent(c))
 	}
 	countSQL, countArgs := sel.CountSQL(), slices.Clone(w.Args())
@@ -269,10 +270,10 @@ func (s *Service) findInvites(ctx context.Context, f InviteFilter, cfg rt.FindCo
 		selected = cols
 	}
 	out := []Invite{}
-	dests := make([]any, len(cols))
+	dests := make([]any, len(read))
 	for rows.Next() {
 		x := Invite{selected: selected}
-		for i, c := range cols {
+		for i, c := range read {
 			dests[i] = x.dest(c)
 		}
 		if err := rows.Scan(dests...); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/modules/user/db"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
 
@@ -96,6 +97,46 @@ func wantEvents(t *testing.T, bus *recordingBus, name string, ids ...string) {
 	}
 }
 
+// TestGeneratedTxEvents checks that service calls sharing a transaction emit
+// their module events once, together, after commit, and none on rollback.
+func TestGeneratedTxEvents(t *testing.T) {
+	ctx := context.Background()
+	s, bus := newTestService(t)
+	err := s.Tx(ctx, func(ctx context.Context, _ *userdb.Queries) error {
+		if _, err := s.CreateUsers(ctx, sampleUser(t, s, 1)); err != nil {
+			return err
+		}
+		if n := len(bus.take()); n != 0 {
+			t.Errorf("%d Emit calls before commit", n)
+		}
+		_, err := s.UpdateUsers(ctx, UpdateUserInput{ID: "1"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := bus.take()
+	if len(calls) != 1 || len(calls[0]) < 2 || calls[0][len(calls[0])-1].Name != UserUpdated {
+		t.Fatalf("events of a shared transaction: %+v", calls)
+	}
+	boom := fmt.Errorf("boom")
+	err = s.Tx(ctx, func(ctx context.Context, _ *userdb.Queries) error {
+		if _, err := s.CreateUsers(ctx, sampleUser(t, s, 2)); err != nil {
+			return err
+		}
+		return boom
+	})
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("rolled back Tx = %v", err)
+	}
+	if calls := bus.take(); len(calls) != 0 {
+		t.Fatalf("events after rollback: %+v", calls)
+	}
+	if _, err := s.RetrieveUser(ctx, "2"); !merrors.Is(err, merrors.NotFound) {
+		t.Fatalf("rolled back row exists: %v", err)
+	}
+}
+
 // sampleUser is a valid create input for row n (its parents are created first).
 func sampleUser(t *testing.T, s *Service, n int) CreateUserInput {
 	t.Helper()
@@ -151,7 +192,7 @@ func TestUserGenerated(t *testing.T) {
 		if err != nil || n != 2 || len(page) != 1 || page[0].ID != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := rt.FindConfig{Take: 1}
+		cfg := rt.FindConfig{Take: 1, Select: []string{"id"}, Order: []rt.Order{{Field: "created_at"}}}
 		first, err := s.ListUsers(ctx, UserFilter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)
@@ -333,7 +374,7 @@ func TestInviteGenerated(t *testing.T) {
 		if err != nil || n != 2 || len(page) != 1 || page[0].ID != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := rt.FindConfig{Take: 1}
+		cfg := rt.FindConfig{Take: 1, Select: []string{"id"}, Order: []rt.Order{{Field: "created_at"}}}
 		first, err := s.ListInvites(ctx, InviteFilter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)

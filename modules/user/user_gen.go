@@ -231,6 +231,7 @@ func (s *Service) findUsers(ctx context.Context, f UserFilter, cfg rt.FindConfig
 	if err != nil {
 		return nil, 0, err
 	}
+	read := rt.WithOrderColumns(cols, order)
 	w := rt.NewWhere()
 	wd, err := f.apply(w)
 	if err != nil {
@@ -246,7 +247,7 @@ func (s *Service) findUsers(ctx context.Context, f UserFilter, cfg rt.FindConfig
 		Table:  "\"user\"",
 		Where:  w,
 	}
-	for _, c := range cols {
+	for _, c := range read {
 		sel.Columns = append(sel.Columns, rt.QuoteIdent(c))
 	}
 	countSQL, countArgs := sel.CountSQL(), slices.Clone(w.Args())
@@ -268,10 +269,10 @@ func (s *Service) findUsers(ctx context.Context, f UserFilter, cfg rt.FindConfig
 		selected = cols
 	}
 	out := []User{}
-	dests := make([]any, len(cols))
+	dests := make([]any, len(read))
 	for rows.Next() {
 		x := User{selected: selected}
-		for i, c := range cols {
+		for i, c := range read {
 			dests[i] = x.dest(c)
 		}
 		if err := rows.Scan(dests...); err != nil {
