@@ -57,7 +57,9 @@
 // Engine.Recover, called at start-up after registering the workflows,
 // resumes every run the store holds as invoking (replay, then the remaining
 // steps) or compensating (replay to rebuild the compensation stack, then the
-// remaining compensations).
+// remaining compensations). With several instances on one store, give each
+// engine an instance id (WithInstanceID): an engine then takes over only its
+// own interrupted runs and runs whose heartbeat is stale.
 //
 // Stores: MemoryStore (default; nothing survives the process) and
 // PostgresStore (tables from the migrations package). With PostgresStore a

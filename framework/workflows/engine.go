@@ -42,6 +42,12 @@ type Engine struct {
 	container *container.Container
 	retention time.Duration
 	asyncPoll time.Duration
+	instance  string
+	lease     time.Duration
+
+	beatOnce sync.Once
+	beatStop chan struct{}
+	stopOnce sync.Once
 
 	mu        sync.Mutex
 	workflows map[string]Definition
@@ -93,6 +99,18 @@ func WithAsyncPollInterval(d time.Duration) EngineOption {
 	return func(e *Engine) { e.asyncPoll = d }
 }
 
+// WithInstanceID names this engine instance (e.g. the host name) for running
+// several instances on one durable store. Runs record the instance that runs
+// them, the engine renews a heartbeat for its runs in progress every lease/3,
+// and Recover takes over only runs of its own instance id (interrupted by its
+// own restart: taken over at once) or whose heartbeat is older than lease
+// (their instance died). Without an instance id (the default, for a single
+// instance) Recover takes over every unfinished run not running in this
+// engine.
+func WithInstanceID(id string, lease time.Duration) EngineOption {
+	return func(e *Engine) { e.instance, e.lease = id, lease }
+}
+
 // NewEngine returns an engine; by default it keeps runs in memory.
 func NewEngine(opts ...EngineOption) *Engine {
 	e := &Engine{
@@ -114,7 +132,43 @@ func NewEngine(opts ...EngineOption) *Engine {
 	if e.asyncPoll <= 0 {
 		e.asyncPoll = time.Second
 	}
+	if e.lease <= 0 {
+		e.lease = 30 * time.Second
+	}
+	e.beatStop = make(chan struct{})
 	return e
+}
+
+// heartbeat starts, once, the goroutine that renews the heartbeat of this
+// instance's runs in progress.
+func (e *Engine) heartbeat() {
+	if e.instance == "" {
+		return
+	}
+	e.beatOnce.Do(func() {
+		go func() {
+			t := time.NewTicker(e.lease / 3)
+			defer t.Stop()
+			for {
+				select {
+				case <-e.beatStop:
+					return
+				case <-t.C:
+				}
+				e.mu.Lock()
+				n := len(e.live)
+				e.mu.Unlock()
+				if n == 0 {
+					continue
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), e.lease/3)
+				if err := e.store.Heartbeat(ctx, e.instance); err != nil {
+					e.logger.WarnContext(ctx, "workflows: heartbeat", "instance", e.instance, "err", err)
+				}
+				cancel()
+			}
+		}()
+	})
 }
 
 // Store returns the engine's store.
@@ -227,7 +281,12 @@ func (e *Engine) Recover(ctx context.Context) ([]RunKey, error) {
 	if _, err := e.store.Purge(ctx, time.Now()); err != nil {
 		e.logger.WarnContext(ctx, "workflows: purge finished runs", "err", err)
 	}
-	recs, err := e.store.ListRuns(ctx, ListFilter{States: []RunState{RunInvoking, RunCompensating}})
+	e.heartbeat()
+	staleBefore := time.Now().Add(100 * 365 * 24 * time.Hour) // single instance: every run
+	if e.instance != "" {
+		staleBefore = time.Now().Add(-e.lease)
+	}
+	recs, err := e.store.ClaimRuns(ctx, e.instance, staleBefore)
 	if err != nil {
 		return nil, &listError{err: err}
 	}
@@ -284,6 +343,7 @@ func (e *Engine) Start(ctx context.Context) error {
 // this engine to finish, or for ctx to end. Runs still in progress then are
 // recovered at the next start (with a durable store).
 func (e *Engine) Stop(ctx context.Context) error {
+	defer e.stopOnce.Do(func() { close(e.beatStop) })
 	for {
 		e.mu.Lock()
 		var r *run

@@ -286,3 +286,84 @@ func TestEngineLifecycle(t *testing.T) {
 		}
 	})
 }
+
+// With instance ids, Recover takes over its own instance's runs at once and
+// other instances' runs only when their heartbeat is stale.
+func TestRecoverWithInstanceIDs(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		rec := &recorder{}
+		wf, _ := threeSteps(rec, "three")
+		for _, owner := range []string{"a", "b"} {
+			if err := h.store.CreateRun(ctx(), &workflows.RunRecord{RunKey: workflows.RunKey{WorkflowID: "three", TransactionID: "of-" + owner},
+				State: workflows.RunInvoking, Input: num{1}, Owner: owner, Retention: -1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		recoverAs := func(id string, lease time.Duration) []string {
+			eng := workflows.NewEngine(workflows.WithStore(h.store), workflows.WithLogger(quiet), workflows.WithInstanceID(id, lease))
+			defer func() { _ = eng.Stop(ctx()) }()
+			_ = eng.Register(wf)
+			keys, err := eng.Recover(ctx())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var txs []string
+			for _, k := range keys {
+				if err := eng.Wait(ctx(), k); err != nil {
+					t.Fatal(err)
+				}
+				txs = append(txs, k.TransactionID)
+			}
+			return txs
+		}
+		// b restarts: it takes its own run, not a's (a's heartbeat is fresh).
+		if got := recoverAs("b", time.Hour); !slices.Equal(got, []string{"of-b"}) {
+			t.Fatalf("b recovered %v", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+		// a's heartbeat is now older than c's lease: c takes a's run.
+		if got := recoverAs("c", 10*time.Millisecond); !slices.Equal(got, []string{"of-a"}) {
+			t.Fatalf("c recovered %v", got)
+		}
+		runs, _ := h.eng.ListRuns(ctx(), workflows.ListFilter{WorkflowID: "three"})
+		for _, r := range runs {
+			if r.State != workflows.RunDone {
+				t.Fatalf("run %s is %s", r.TransactionID, r.State)
+			}
+		}
+	})
+}
+
+// A live run's heartbeat keeps other instances from taking it over.
+func TestHeartbeatKeepsLiveRuns(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		const lease = 300 * time.Millisecond
+		a := workflows.NewEngine(workflows.WithStore(h.store), workflows.WithLogger(quiet), workflows.WithInstanceID("a", lease))
+		started, release := make(chan struct{}), make(chan struct{})
+		block := workflows.NewStep("block", func(ctx context.Context, sc workflows.StepContext, in num) (num, num, error) {
+			close(started)
+			<-release
+			return in, in, nil
+		}, nil)
+		wf := workflows.New("held", func(wc *workflows.Context, in num) (num, error) { return block.Run(wc, in) }, workflows.WithRetention(-1))
+		done := make(chan error, 1)
+		go func() {
+			_, err := wf.Run(ctx(), nil, num{1}, workflows.WithEngine(a))
+			done <- err
+		}()
+		<-started
+		time.Sleep(lease + lease/3) // longer than the lease: only heartbeats keep the run a's
+		c := workflows.NewEngine(workflows.WithStore(h.store), workflows.WithLogger(quiet), workflows.WithInstanceID("c", lease))
+		_ = c.Register(wf)
+		keys, err := c.Recover(ctx())
+		close(release)
+		if err != nil || len(keys) != 0 {
+			t.Fatalf("c took over %v (%v) while a was running it", keys, err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		_ = a.Stop(ctx())
+		_ = c.Stop(ctx())
+	})
+}

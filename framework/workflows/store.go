@@ -66,10 +66,15 @@ type RunRecord struct {
 	Idempotent   bool          `json:"idempotent,omitempty"`
 	// Retention is how long the finished run is kept; 0 deletes it when it
 	// finishes (unless Idempotent), a negative value keeps it for ever.
-	Retention  time.Duration `json:"retention,omitempty"`
-	CreatedAt  time.Time     `json:"created_at"`
-	UpdatedAt  time.Time     `json:"updated_at"`
-	FinishedAt time.Time     `json:"finished_at,omitzero"`
+	Retention time.Duration `json:"retention,omitempty"`
+	// Owner is the instance id of the engine running the run ("" when the
+	// engine has none); HeartbeatAt is when that engine last said it still
+	// runs it. See WithInstanceID.
+	Owner       string    `json:"owner,omitempty"`
+	HeartbeatAt time.Time `json:"heartbeat_at,omitzero"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	FinishedAt  time.Time `json:"finished_at,omitzero"`
 }
 
 // StepRecord is one step's checkpoint. Output and CompInput hold typed values
@@ -132,6 +137,13 @@ type Store interface {
 	// context that the step's own database work joins (framework/db.InTx),
 	// and the checkpoint is written and committed with it.
 	Step(ctx context.Context, key RunKey, w StepWork) error
+	// ClaimRuns takes over the unfinished (invoking or compensating) runs
+	// that belong to owner, or whose heartbeat is older than staleBefore
+	// (or missing), setting their owner to owner and their heartbeat to now,
+	// and returns them.
+	ClaimRuns(ctx context.Context, owner string, staleBefore time.Time) ([]RunRecord, error)
+	// Heartbeat marks owner's unfinished runs as still running.
+	Heartbeat(ctx context.Context, owner string) error
 	// Purge deletes finished runs whose retention has passed at now and
 	// returns how many it deleted.
 	Purge(ctx context.Context, now time.Time) (int, error)

@@ -57,6 +57,9 @@ func (s *MemoryStore) CreateRun(_ context.Context, r *RunRecord) error {
 		cp.CreatedAt = now
 	}
 	cp.UpdatedAt = now
+	if cp.HeartbeatAt.IsZero() {
+		cp.HeartbeatAt = now
+	}
 	s.runs[r.RunKey] = &memRun{rec: cp, index: map[string]int{}}
 	return nil
 }
@@ -216,4 +219,40 @@ func (s *MemoryStore) Purge(_ context.Context, now time.Time) (int, error) {
 
 func expired(r *RunRecord, now time.Time) bool {
 	return r.State.Finished() && r.Retention > 0 && !r.FinishedAt.IsZero() && !now.Before(r.FinishedAt.Add(r.Retention))
+}
+
+// ClaimRuns implements Store.
+func (s *MemoryStore) ClaimRuns(_ context.Context, owner string, staleBefore time.Time) ([]RunRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	var out []RunRecord
+	for _, m := range s.runs {
+		r := &m.rec
+		if r.State != RunInvoking && r.State != RunCompensating {
+			continue
+		}
+		if r.Owner != owner && !r.HeartbeatAt.Before(staleBefore) {
+			continue
+		}
+		r.Owner, r.HeartbeatAt = owner, now
+		cp := *r
+		cp.Errors = slices.Clone(r.Errors)
+		out = append(out, cp)
+	}
+	slices.SortFunc(out, func(a, b RunRecord) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}
+
+// Heartbeat implements Store.
+func (s *MemoryStore) Heartbeat(_ context.Context, owner string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	for _, m := range s.runs {
+		if m.rec.Owner == owner && !m.rec.State.Finished() {
+			m.rec.HeartbeatAt = now
+		}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,7 +39,7 @@ func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore
 
 var _ Store = (*PostgresStore)(nil)
 
-const runColumns = `workflow_id, transaction_id, state, input, output, errors, event_group_id, idempotent, retention_ms, created_at, updated_at, finished_at`
+const runColumns = `workflow_id, transaction_id, state, input, output, errors, event_group_id, idempotent, retention_ms, owner, heartbeat_at, created_at, updated_at, finished_at`
 
 // insertStepSQL writes the first checkpoint of a step (a plain insert is a
 // little cheaper than an upsert); later writes (failure, compensation) use
@@ -106,9 +107,9 @@ func (s *PostgresStore) CreateRun(ctx context.Context, r *RunRecord) error {
 	} else if r.Retention > 0 && retention == 0 {
 		retention = 1
 	}
-	tag, err := db.Conn(ctx, s.pool).Exec(ctx, `INSERT INTO workflow_run (workflow_id, transaction_id, state, input, event_group_id, idempotent, retention_ms, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-		r.WorkflowID, r.TransactionID, string(r.State), in, r.EventGroupID, r.Idempotent, retention, created)
+	tag, err := db.Conn(ctx, s.pool).Exec(ctx, `INSERT INTO workflow_run (workflow_id, transaction_id, state, input, event_group_id, idempotent, retention_ms, owner, heartbeat_at, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9) ON CONFLICT DO NOTHING`,
+		r.WorkflowID, r.TransactionID, string(r.State), in, r.EventGroupID, r.Idempotent, retention, r.Owner, created)
 	if err != nil {
 		return err
 	}
@@ -155,9 +156,12 @@ func scanRun(row pgx.Row) (*RunRecord, error) {
 	var state string
 	var in, out, errs []byte
 	var retention int64
-	var finished *time.Time
-	if err := row.Scan(&r.WorkflowID, &r.TransactionID, &state, &in, &out, &errs, &r.EventGroupID, &r.Idempotent, &retention, &r.CreatedAt, &r.UpdatedAt, &finished); err != nil {
+	var finished, heartbeat *time.Time
+	if err := row.Scan(&r.WorkflowID, &r.TransactionID, &state, &in, &out, &errs, &r.EventGroupID, &r.Idempotent, &retention, &r.Owner, &heartbeat, &r.CreatedAt, &r.UpdatedAt, &finished); err != nil {
 		return nil, err
+	}
+	if heartbeat != nil {
+		r.HeartbeatAt = *heartbeat
 	}
 	r.State, r.Input, r.Output, r.Retention = RunState(state), fromJSON(in), fromJSON(out), time.Duration(retention)*time.Millisecond
 	if finished != nil {
@@ -302,6 +306,37 @@ WHERE workflow_id = $1 AND transaction_id = $2 AND position = $3 AND state = $10
 		return false, err
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// ClaimRuns implements Store.
+func (s *PostgresStore) ClaimRuns(ctx context.Context, owner string, staleBefore time.Time) ([]RunRecord, error) {
+	rows, err := db.Conn(ctx, s.pool).Query(ctx, `UPDATE workflow_run SET owner = $1, heartbeat_at = now()
+WHERE state IN ('invoking', 'compensating') AND (owner = $1 OR heartbeat_at IS NULL OR heartbeat_at < $2)
+RETURNING `+runColumns, owner, staleBefore)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RunRecord
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b RunRecord) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}
+
+// Heartbeat implements Store.
+func (s *PostgresStore) Heartbeat(ctx context.Context, owner string) error {
+	_, err := db.Conn(ctx, s.pool).Exec(ctx, `UPDATE workflow_run SET heartbeat_at = now()
+WHERE owner = $1 AND state IN ('invoking', 'compensating')`, owner)
+	return err
 }
 
 // Purge implements Store.

@@ -156,7 +156,8 @@ func (w *Workflow[In, Out]) start(ctx context.Context, eng *Engine, key RunKey, 
 	for range 2 {
 		now := time.Now()
 		rec := &RunRecord{RunKey: key, State: RunInvoking, Input: in, EventGroupID: cfg.groupID,
-			Idempotent: w.cfg.idempotent, Retention: w.retention(eng), CreatedAt: now}
+			Idempotent: w.cfg.idempotent, Retention: w.retention(eng), Owner: eng.instance, CreatedAt: now}
+		eng.heartbeat()
 		r := eng.newRun(ctx, key, scope, rec, w.cfg.timeout)
 		if other := eng.addLive(r); other != nil {
 			r.cancel(nil)
