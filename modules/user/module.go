@@ -1,6 +1,8 @@
 package user
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 
 	"github.com/medusa-go/medusa/framework/container"
@@ -38,4 +40,53 @@ func RegisterModuleFromMap(c *container.Container, database rt.DB, m map[string]
 		return fmt.Errorf("user: %w", err)
 	}
 	return RegisterModule(c, database, o, opts...)
+}
+
+// LinkableKey describes one linkable key of the module: how links and
+// remote queries refer to a model's primary key.
+type LinkableKey struct {
+	Linkable    string `json:"linkable"`
+	Entity      string `json:"entity"`
+	PrimaryKey  string `json:"primaryKey"`
+	ServiceName string `json:"serviceName"`
+	Field       string `json:"field"`
+}
+
+// LinkableModel is one model's entry of the module's linkable keys.
+type LinkableModel struct {
+	Name string
+	ID   LinkableKey
+}
+
+// Linkables are the module's linkable keys in order (Medusa's
+// Module(...).linkable); they marshal as {"user": {"id": {…}}, …}.
+type Linkables []LinkableModel
+
+// MarshalJSON renders the keys as an object, in order.
+func (l Linkables) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, m := range l {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(m.Name)
+		v, err := json.Marshal(map[string]LinkableKey{"id": m.ID})
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// Linkable returns the module's linkable keys: "user", then "invite".
+func Linkable() Linkables {
+	return Linkables{
+		{"user", LinkableKey{Linkable: "user_id", Entity: "User", PrimaryKey: "id", ServiceName: "user", Field: "user"}},
+		{"invite", LinkableKey{Linkable: "invite_id", Entity: "Invite", PrimaryKey: "id", ServiceName: "user", Field: "invite"}},
+	}
 }

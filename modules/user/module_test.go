@@ -111,6 +111,16 @@ func TestModuleOptions(t *testing.T) {
 	})
 }
 
+// Medusa's user.spec.ts (reference §2.1), case 1: the linkable keys.
+func TestLinkable(t *testing.T) {
+	got, _ := json.Marshal(Linkable())
+	want := `{"user":{"id":{"linkable":"user_id","entity":"User","primaryKey":"id","serviceName":"user","field":"user"}},` +
+		`"invite":{"id":{"linkable":"invite_id","entity":"Invite","primaryKey":"id","serviceName":"user","field":"invite"}}}`
+	if string(got) != want {
+		t.Fatalf("linkable = %s", got)
+	}
+}
+
 // Medusa's user.spec.ts (reference §2.1), fixture users "1" and "2".
 func TestUserModuleSpec(t *testing.T) {
 	ctx := context.Background()
