@@ -130,7 +130,15 @@ func New(pool *pgxpool.Pool, sources ...Source) *Migrator {
 
 func (m *Migrator) all() ([]Migration, error) {
 	var out []Migration
+	seen := map[string]bool{}
 	for _, s := range m.sources {
+		if s.Module == "" {
+			return nil, errors.New("migrate: a source has no module name")
+		}
+		if seen[s.Module] {
+			return nil, fmt.Errorf("migrate: module %q is given twice", s.Module)
+		}
+		seen[s.Module] = true
 		ms, err := Load(s)
 		if err != nil {
 			return nil, err

@@ -449,3 +449,25 @@ func TestConcurrentUp(t *testing.T) {
 		t.Fatalf("records: %v", recorded(t, pool))
 	}
 }
+
+func TestMigratorRejectsBadSourceLists(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	for _, tc := range []struct {
+		sources []migrate.Source
+		want    string
+	}{
+		{[]migrate.Source{userV1, userV2}, `module "user" is given twice`},
+		{[]migrate.Source{{FS: userV1.FS}}, "no module name"},
+	} {
+		if _, err := migrate.New(pool, tc.sources...).Up(ctx); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Up: %v, want %q", err, tc.want)
+		}
+		if _, err := migrate.New(pool, tc.sources...).Status(ctx); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Status: %v, want %q", err, tc.want)
+		}
+	}
+	wantTables(t, pool)
+	wantRecorded(t, pool)
+}
