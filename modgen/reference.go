@@ -83,11 +83,11 @@ func Reference(mod *dml.Module, s *Schema) []byte {
 		G, pk := m.GoName(), m.PK().Name
 		w("### %s\n\n| Method | Returns | Errors and events |\n|---|---|---|\n", G)
 		row := func(meth dml.Method, sig, ret, notes string) {
-			name := g.pub(m, meth)
+			cell := "`" + g.pub(m, meth) + sig + "`"
 			if m.Overridden(meth) {
-				name += "` (hand-written in service.go; generated `" + g.priv(m, meth)
+				cell += " — hand-written in service.go over the generated `" + g.priv(m, meth) + "`"
 			}
-			w("| `%s%s` | `%s` | %s |\n", name, sig, ret, notes)
+			w("| %s | `%s` | %s |\n", cell, ret, notes)
 		}
 		row(dml.MethodRetrieve, "(ctx, id, cfg...)", G, fmt.Sprintf("not_found `%s - %s must be defined`; not_found `%s with %s: <id> was not found`", dml.Camel(m.Name), pk, G, pk))
 		row(dml.MethodList, fmt.Sprintf("(ctx, %sFilter, cfg...)", G), "[]"+G, "default order `"+pk+" ASC`")
