@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"time"
 
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/workflows"
@@ -165,4 +166,55 @@ func ExampleParallel2() {
 	out, err := wf.Run(context.Background(), nil, "hello")
 	fmt.Println(out, err)
 	// Output: 5 hello! <nil>
+}
+
+// A hook lets application code plug one handler into a workflow.
+func ExampleHook() {
+	userCreated := workflows.NewHook[User, string]("userCreated")
+	wf := workflows.New("create-user-with-hook", func(wc *workflows.Context, in CreateUserInput) (CreateUserResult, error) {
+		u, err := createUserStep.Run(wc, in)
+		if err != nil {
+			return CreateUserResult{}, err
+		}
+		note, err := userCreated.Run(wc, u)
+		if err != nil {
+			return CreateUserResult{}, err
+		}
+		fmt.Println("hook said:", note)
+		return CreateUserResult{User: u}, nil
+	})
+
+	// In the application, at start-up:
+	_ = userCreated.Handle(func(ctx context.Context, sc workflows.StepContext, u User) (string, error) {
+		return "welcome " + u.FirstName, nil
+	}, nil)
+	err := userCreated.Handle(func(ctx context.Context, sc workflows.StepContext, u User) (string, error) { return "", nil }, nil)
+	fmt.Println(err)
+
+	root := container.New()
+	container.MustRegister(root, userKey, &userService{users: map[string]User{}})
+	res, err := wf.Run(context.Background(), root.Scope(), CreateUserInput{FirstName: "John", LastName: "Smith"})
+	fmt.Println(res.User.ID, err)
+	// Output:
+	// Cannot define multiple hook handlers for the userCreated hook
+	// hook said: welcome John
+	// user_1 <nil>
+}
+
+// Runs can be read back for an admin view.
+func ExampleEngine_GetRun() {
+	root := container.New()
+	container.MustRegister(root, userKey, &userService{users: map[string]User{}})
+	eng := workflows.NewEngine(workflows.WithContainer(root), workflows.WithDefaultRetention(time.Hour))
+	_, _ = createUserWorkflow.Run(context.Background(), root.Scope(), CreateUserInput{FirstName: "John"},
+		workflows.WithEngine(eng), workflows.WithTransactionID("tx-1"))
+
+	view, _ := eng.GetRun(context.Background(), workflows.RunKey{WorkflowID: "create-user", TransactionID: "tx-1"})
+	fmt.Println(view.State)
+	for _, st := range view.Steps {
+		fmt.Println(st.Position, st.Name, st.State, st.CompInput)
+	}
+	// Output:
+	// done
+	// 0 create-user done user_1
 }
