@@ -22,6 +22,12 @@ var ErrWrongType = errors.New("wrong type")
 // ErrDuplicate is wrapped by the error Register returns when a key is taken.
 var ErrDuplicate = errors.New("already registered")
 
+// ErrCycle is wrapped by the error Resolve returns when Provide factories
+// depend on each other in a circle. It is detected when the factories
+// resolve their dependencies with ResolveContext and the ctx they are given;
+// with Resolve (no context) such a cycle deadlocks.
+var ErrCycle = errors.New("dependency cycle")
+
 // Key names a registration and fixes its Go type, so Resolve needs no cast.
 // Two keys with the same name denote the same registration.
 type Key[T any] struct{ name string }
@@ -55,7 +61,8 @@ type entry struct {
 	factory func(ctx context.Context, c *Container) (any, error)
 	once    sync.Once
 	err     error
-	built   atomic.Bool // a factory ran successfully; value is set
+	built   atomic.Bool // the factory ran successfully; value is set
+	done    atomic.Bool // the factory ran
 }
 
 // Container holds named registrations. A root container lives for the whole
@@ -117,7 +124,10 @@ func MustRegister[T any](c *Container, k Key[T], v T) {
 }
 
 // Provide registers a lazy singleton: fn runs once, on the first Resolve (from
-// this container or any scope of it), and its result or error is kept.
+// this container or any scope of it), and its result or error is kept. fn gets
+// the container the key is registered in (never a request scope) and should
+// resolve what it needs with ResolveContext(ctx, c, key), so that a
+// dependency cycle fails with ErrCycle instead of deadlocking.
 func Provide[T any](c *Container, k Key[T], fn func(ctx context.Context, c *Container) (T, error)) error {
 	if k.name == "" {
 		return errors.New("container: provide: empty key name")
@@ -218,13 +228,54 @@ func (e *entry) get(ctx context.Context, owner *Container) (any, error) {
 	if e.factory == nil {
 		return e.value, nil
 	}
+	if !e.done.Load() {
+		// A factory that resolves, through ctx, a value whose factory is
+		// still running on the same chain would wait for itself forever.
+		if chain, _ := ctx.Value(buildingKey{}).(*building); chain.has(e) {
+			return nil, fmt.Errorf("%s: %w", chain.path(e), ErrCycle)
+		}
+	}
 	e.once.Do(func() {
-		e.value, e.err = e.factory(ctx, owner)
+		prev, _ := ctx.Value(buildingKey{}).(*building)
+		bctx := context.WithValue(ctx, buildingKey{}, &building{e: e, prev: prev})
+		e.value, e.err = e.factory(bctx, owner)
 		if e.err == nil {
 			e.built.Store(true)
 		}
+		e.done.Store(true)
 	})
 	return e.value, e.err
+}
+
+// buildingKey marks, in the context given to a Provide factory, the chain of
+// lazy values being built, so a cycle fails instead of deadlocking.
+type buildingKey struct{}
+
+type building struct {
+	e    *entry
+	prev *building
+}
+
+func (b *building) has(e *entry) bool {
+	for ; b != nil; b = b.prev {
+		if b.e == e {
+			return true
+		}
+	}
+	return false
+}
+
+// path renders the cycle that closes on e, outermost first: "a -> b -> a".
+func (b *building) path(e *entry) string {
+	var names []string
+	for ; b != nil; b = b.prev {
+		names = append(names, b.e.name)
+		if b.e == e {
+			break
+		}
+	}
+	slices.Reverse(names)
+	return strings.Join(append(names, e.name), " -> ")
 }
 
 func describe(v any, declared reflect.Type) string {

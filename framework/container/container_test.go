@@ -639,3 +639,81 @@ func TestScopeLifecycleIsItsOwn(t *testing.T) {
 		t.Fatalf("stopping a scope ran %v, want %v (the root's services outlive requests)", j.l, want)
 	}
 }
+
+func TestProvideCycleFailsInsteadOfDeadlocking(t *testing.T) {
+	c := container.New()
+	ka, kb, kc := container.NewKey[*userService]("a"), container.NewKey[*userService]("b"), container.NewKey[*userService]("c")
+	dep := func(next container.Key[*userService]) func(context.Context, *container.Container) (*userService, error) {
+		return func(ctx context.Context, c *container.Container) (*userService, error) {
+			if _, err := container.ResolveContext(ctx, c, next); err != nil {
+				return nil, fmt.Errorf("build: %w", err)
+			}
+			return &userService{}, nil
+		}
+	}
+	for k, next := range map[container.Key[*userService]]container.Key[*userService]{ka: kb, kb: kc, kc: ka} {
+		if err := container.Provide(c, k, dep(next)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := container.Resolve(c, ka)
+	if !errors.Is(err, container.ErrCycle) {
+		t.Fatalf("err = %v, want ErrCycle", err)
+	}
+	if !strings.Contains(err.Error(), "a -> b -> c -> a") {
+		t.Errorf("cycle error %q does not show the cycle", err)
+	}
+	// The failure is kept for every member of the cycle.
+	for _, k := range []container.Key[*userService]{kb, kc} {
+		if _, err := container.Resolve(c, k); !errors.Is(err, container.ErrCycle) {
+			t.Errorf("resolve %s afterwards: %v", k, err)
+		}
+	}
+
+	self := container.NewKey[int]("self")
+	if err := container.Provide(c, self, func(ctx context.Context, c *container.Container) (int, error) {
+		return container.ResolveContext(ctx, c, self)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := container.Resolve(c, self); !errors.Is(err, container.ErrCycle) || !strings.Contains(err.Error(), "self -> self") {
+		t.Fatalf("self-dependency: %v", err)
+	}
+}
+
+func TestProvideDiamondIsNoCycle(t *testing.T) {
+	c := container.New()
+	var builds atomic.Int32
+	leaf := container.NewKey[int]("leaf")
+	if err := container.Provide(c, leaf, func(context.Context, *container.Container) (int, error) {
+		builds.Add(1)
+		return 1, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sum := func(deps ...container.Key[int]) func(context.Context, *container.Container) (int, error) {
+		return func(ctx context.Context, c *container.Container) (int, error) {
+			total := 0
+			for _, d := range deps {
+				v, err := container.ResolveContext(ctx, c, d)
+				if err != nil {
+					return 0, err
+				}
+				total += v
+			}
+			return total, nil
+		}
+	}
+	left, right, top := container.NewKey[int]("left"), container.NewKey[int]("right"), container.NewKey[int]("top")
+	for k, deps := range map[container.Key[int]][]container.Key[int]{left: {leaf}, right: {leaf}, top: {left, right}} {
+		if err := container.Provide(c, k, sum(deps...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, err := container.Resolve(c, top); err != nil || v != 2 {
+		t.Fatalf("top = %d, %v; want 2", v, err)
+	}
+	if builds.Load() != 1 {
+		t.Fatalf("shared dependency built %d times", builds.Load())
+	}
+}

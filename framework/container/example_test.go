@@ -59,9 +59,17 @@ func ExampleContainer_Scope() {
 
 func ExampleProvide() {
 	root := container.New()
+	dsn := container.NewKey[string]("dsn")
+	container.MustRegister(root, dsn, "lazy")
 	err := container.Provide(root, UserModule, func(ctx context.Context, c *container.Container) (*UserService, error) {
 		fmt.Println("building the user service")
-		return &UserService{DSN: "lazy"}, nil
+		// Resolve dependencies with ctx: a dependency cycle then fails with
+		// ErrCycle instead of deadlocking.
+		d, err := container.ResolveContext(ctx, c, dsn)
+		if err != nil {
+			return nil, err
+		}
+		return &UserService{DSN: d}, nil
 	})
 	if err != nil {
 		fmt.Println(err)
