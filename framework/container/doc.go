@@ -5,7 +5,9 @@
 //
 // A root container lives for the process; Scope derives a per-request
 // container that sees the root's registrations and keeps its own to itself.
-// Provide registers a lazy singleton built on first use. Start and Stop run
+// Provide registers a lazy singleton built on first use; factories resolve
+// their dependencies with ResolveContext and the ctx they get, so that a
+// dependency cycle fails with ErrCycle instead of deadlocking. Start and Stop run
 // the registered values' Start and Stop methods (registration order, then
 // reverse). A miss lists the registered keys and suggests the nearest one:
 //
