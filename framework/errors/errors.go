@@ -78,7 +78,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // an *Error with the same type, message and code.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	if !ok {
+	if !ok || t == nil || e == nil {
 		return false
 	}
 	if t.Message == "" && t.Code == "" && t.Err == nil {

@@ -171,3 +171,11 @@ func TestHumanTable(t *testing.T) {
 		}
 	}
 }
+
+func TestIsWithNilTarget(t *testing.T) {
+	err := fmt.Errorf("x: %w", merrors.New(merrors.NotFound, "gone"))
+	var nilErr *merrors.Error
+	if errors.Is(err, nilErr) {
+		t.Fatal("errors.Is matched a nil *Error target")
+	}
+}
