@@ -288,7 +288,7 @@ func (e *Engine) Recover(ctx context.Context) ([]RunKey, error) {
 	}
 	recs, err := e.store.ClaimRuns(ctx, e.instance, staleBefore)
 	if err != nil {
-		return nil, &listError{err: err}
+		return nil, fmt.Errorf("workflows: recover: list runs: %w", err)
 	}
 	var keys []RunKey
 	var errs []error
@@ -320,29 +320,17 @@ func (e *Engine) Recover(ctx context.Context) ([]RunKey, error) {
 	return keys, errors.Join(errs...)
 }
 
-// Start implements container.Starter: registered in the application's
-// container, the engine recovers interrupted runs when the container starts
-// (register the workflows before). Runs of unregistered workflows are logged
-// and left alone; Start fails only when the store cannot be read.
-func (e *Engine) Start(ctx context.Context) error {
-	keys, err := e.Recover(ctx)
-	var le *listError
-	if errors.As(err, &le) {
-		return err
-	}
-	if err != nil {
-		e.logger.ErrorContext(ctx, "workflows: some runs were not recovered", "err", err)
-	}
-	if len(keys) > 0 {
-		e.logger.InfoContext(ctx, "workflows: recovered runs", "count", len(keys))
-	}
-	return nil
-}
-
-// Stop implements container.Stopper: it waits for the runs in progress in
-// this engine to finish, or for ctx to end. Runs still in progress then are
-// recovered at the next start (with a durable store).
-func (e *Engine) Stop(ctx context.Context) error {
+// Shutdown waits for the runs in progress in this engine to finish, or for
+// ctx to end, and stops the heartbeat (WithInstanceID). Runs still in
+// progress then are recovered at the next start (with a durable store). Wire
+// it with Recover as a container lifecycle hook, which runs after the
+// registered services start and before they stop:
+//
+//	root.OnLifecycle("workflows", func(ctx context.Context) error {
+//		_, err := eng.Recover(ctx)
+//		return err
+//	}, eng.Shutdown)
+func (e *Engine) Shutdown(ctx context.Context) error {
 	defer e.stopOnce.Do(func() { close(e.beatStop) })
 	for {
 		e.mu.Lock()
@@ -358,15 +346,10 @@ func (e *Engine) Stop(ctx context.Context) error {
 		select {
 		case <-r.done:
 		case <-ctx.Done():
-			return fmt.Errorf("workflows: stop with runs in progress: %w", ctx.Err())
+			return fmt.Errorf("workflows: shutdown with runs in progress: %w", ctx.Err())
 		}
 	}
 }
-
-type listError struct{ err error }
-
-func (e *listError) Error() string { return "workflows: recover: list runs: " + e.err.Error() }
-func (e *listError) Unwrap() error { return e.err }
 
 // Cancel reverts a run (Medusa's cancel): a run running in this engine stops
 // before its next step and compensates; a finished, done run still in the

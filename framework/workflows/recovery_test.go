@@ -264,8 +264,8 @@ func workflowsDecode[T any](v any) (T, error) {
 	}
 }
 
-// Registered in the application's container, the engine recovers runs when
-// the container starts and waits for runs in progress when it stops.
+// Wired as a container lifecycle hook, the engine recovers runs when the
+// container starts and waits for runs in progress when it stops.
 func TestEngineLifecycle(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		rec := &recorder{}
@@ -274,6 +274,10 @@ func TestEngineLifecycle(t *testing.T) {
 		key := workflows.RunKey{WorkflowID: "three", TransactionID: "l1"}
 		seed(t, h, key, workflows.RunInvoking, num{1},
 			workflows.StepRecord{Position: "0", Name: "s1", State: workflows.StepDone, Output: num{2}, CompInput: num{2}})
+		h.root.OnLifecycle("workflows", func(ctx context.Context) error {
+			_, err := h.eng.Recover(ctx)
+			return err
+		}, h.eng.Shutdown)
 		if err := h.root.Start(ctx()); err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +305,7 @@ func TestRecoverWithInstanceIDs(t *testing.T) {
 		}
 		recoverAs := func(id string, lease time.Duration) []string {
 			eng := workflows.NewEngine(workflows.WithStore(h.store), workflows.WithLogger(quiet), workflows.WithInstanceID(id, lease))
-			defer func() { _ = eng.Stop(ctx()) }()
+			defer func() { _ = eng.Shutdown(ctx()) }()
 			_ = eng.Register(wf)
 			keys, err := eng.Recover(ctx())
 			if err != nil {
@@ -363,7 +367,7 @@ func TestHeartbeatKeepsLiveRuns(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
-		_ = a.Stop(ctx())
-		_ = c.Stop(ctx())
+		_ = a.Shutdown(ctx())
+		_ = c.Shutdown(ctx())
 	})
 }
