@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -45,6 +46,7 @@ type App struct {
 	AuthModule *auth.Service
 	mux        *http.ServeMux
 	routes     []func(a *App, mux *http.ServeMux)
+	getenv     func(string) string
 }
 
 // Option customises New.
@@ -55,6 +57,10 @@ type Option func(*App)
 func WithRoutes(fn func(a *App, mux *http.ServeMux)) Option {
 	return func(a *App) { a.routes = append(a.routes, fn) }
 }
+
+// WithGetenv sets how the application reads optional settings such as
+// SMTP_ADDR (default os.Getenv).
+func WithGetenv(fn func(string) string) Option { return func(a *App) { a.getenv = fn } }
 
 // WithLogger sets the application logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(a *App) { a.Logger = l } }
@@ -68,7 +74,7 @@ func Migrations() []migrate.Source {
 // New assembles the application on an open pool. It does not migrate; run
 // migrate.New(pool, Migrations()...).Up first (the CLI does).
 func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, opts ...Option) (*App, error) {
-	a := &App{Config: cfg, Pool: pool, Container: container.New(), Logger: slog.Default(), mux: http.NewServeMux()}
+	a := &App{Config: cfg, Pool: pool, Container: container.New(), Logger: slog.Default(), mux: http.NewServeMux(), getenv: os.Getenv}
 	for _, o := range opts {
 		o(a)
 	}

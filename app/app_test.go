@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/medusa-go/medusa/app"
 	"github.com/medusa-go/medusa/framework/config"
@@ -245,5 +248,60 @@ func TestMalformedAdminRequests(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// syncBuf is a log sink safe for the bus's worker goroutines.
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestInviteNotificationIsSent: POST /admin/invites → invite.created on the
+// durable bus → the invite subscriber → the (development) log provider with
+// the accept link.
+func TestInviteNotificationIsSent(t *testing.T) {
+	var logs syncBuf
+	a := newApp(t, "shared", app.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), app.WithGetenv(func(k string) string {
+		return map[string]string{"MEDUSA_ADMIN_URL": "https://admin.example.com/app"}[k]
+	}))
+	ctx := context.Background()
+	if err := a.Container.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Container.Stop(ctx) //nolint:errcheck
+	tok, _ := adminToken(t, a)
+	req := httptest.NewRequest("POST", "/admin/invites", strings.NewReader(`{"email":"new@example.com"}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	a.Handler().ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Fatalf("create invite: %d %s", rec.Code, rec.Body.String())
+	}
+	var body struct{ Invite struct{ Token string } }
+	_ = json.Unmarshal(rec.Body.Bytes(), &body)
+	want := "https://admin.example.com/app/invite?token=" + body.Invite.Token
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(logs.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no notification with %s within 15 s; logs:\n%s", want, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), "to=new@example.com") {
+		t.Fatalf("notification not addressed to the invitee:\n%s", logs.String())
 	}
 }

@@ -115,6 +115,10 @@ func registerModules(ctx context.Context, a *App) error {
 		return err
 	}
 
+	if err := registerNotifications(a); err != nil {
+		return err
+	}
+
 	// Interrupted workflow runs are recovered once every module and workflow
 	// is registered, when the application starts.
 	a.Container.OnLifecycle("workflows-recover", func(ctx context.Context) error {

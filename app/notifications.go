@@ -1,0 +1,84 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/medusa-go/medusa/framework/config"
+	"github.com/medusa-go/medusa/framework/container"
+	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/notification"
+	"github.com/medusa-go/medusa/modules/user"
+)
+
+// notificationProvider picks the provider from the environment: SMTP when
+// SMTP_ADDR is set, else the log provider (development only: it logs the
+// accept link, token included, so a developer can open it; production
+// refuses to start without SMTP rather than write tokens to its logs).
+func notificationProvider(a *App) (notification.Provider, error) {
+	if addr := a.getenv("SMTP_ADDR"); addr != "" {
+		from := a.getenv("SMTP_FROM")
+		if from == "" {
+			return nil, fmt.Errorf("SMTP_ADDR is set but SMTP_FROM is not")
+		}
+		return &notification.SMTPProvider{
+			Addr:       addr,
+			From:       from,
+			Username:   a.getenv("SMTP_USERNAME"),
+			Password:   a.getenv("SMTP_PASSWORD"),
+			RequireTLS: a.Config.Mode == config.Production,
+		}, nil
+	}
+	if a.Config.Mode == config.Production {
+		a.Logger.Warn("no SMTP_ADDR: invite e-mails are not sent (the log provider is development-only, it would log invite tokens)")
+		return notification.ProviderFunc(func(ctx context.Context, n notification.Notification) error {
+			a.Logger.WarnContext(ctx, "notification not sent: no provider configured", "to", n.To, "template", n.Template)
+			return nil
+		}), nil
+	}
+	return notification.LogProvider{Logger: a.Logger}, nil
+}
+
+// inviteLoader renders the invite e-mail: the accept link is
+// <admin url>/invite?token=<token>, as Medusa's CLI prints it.
+func inviteLoader(adminURL string) notification.Loader {
+	return func(ctx context.Context, c *container.Container, id string) (notification.Notification, bool, error) {
+		users, err := container.ResolveContext(ctx, c, user.Key)
+		if err != nil {
+			return notification.Notification{}, false, err
+		}
+		inv, err := users.RetrieveInvite(ctx, id)
+		if merrors.Is(err, merrors.NotFound) {
+			return notification.Notification{}, false, nil // deleted or accepted meanwhile
+		}
+		if err != nil {
+			return notification.Notification{}, false, err
+		}
+		link := strings.TrimRight(adminURL, "/") + "/invite?token=" + url.QueryEscape(inv.Token)
+		return notification.Notification{
+			To:       inv.Email,
+			Template: "user-invite",
+			Subject:  "You are invited to the store's admin",
+			Text:     "You have been invited to the store's admin. Accept the invite: " + link + "\n\nThe link expires at " + inv.ExpiresAt.UTC().Format("2006-01-02 15:04 MST") + ".",
+			Data:     map[string]any{"invite_id": inv.ID, "accept_url": link},
+		}, true, nil
+	}
+}
+
+// registerNotifications registers the provider and the invite subscriber.
+func registerNotifications(a *App) error {
+	p, err := notificationProvider(a)
+	if err != nil {
+		return err
+	}
+	if err := container.Register(a.Container, notification.Key, p); err != nil {
+		return err
+	}
+	adminURL := a.getenv("MEDUSA_ADMIN_URL")
+	if adminURL == "" {
+		adminURL = fmt.Sprintf("http://%s:%d/app", a.Config.Host, a.Config.Port)
+	}
+	return a.Bus.Subscribe(notification.InviteSubscriber(inviteLoader(adminURL)))
+}
