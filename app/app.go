@@ -16,6 +16,7 @@ import (
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/eventbus"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/jobs"
 	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/modules/auth"
@@ -47,6 +48,8 @@ type App struct {
 	mux        *http.ServeMux
 	routes     []func(a *App, mux *http.ServeMux)
 	getenv     func(string) string
+	subs       []eventbus.Subscriber
+	scheduled  []jobs.Scheduled
 }
 
 // Option customises New.
@@ -56,6 +59,18 @@ type Option func(*App)
 // fn runs after the built-in routes are mounted.
 func WithRoutes(fn func(a *App, mux *http.ServeMux)) Option {
 	return func(a *App) { a.routes = append(a.routes, fn) }
+}
+
+// WithSubscriber registers an event subscriber (Medusa's subscribers): its
+// handler gets each event and a container scope, and may run workflows.
+func WithSubscriber(s eventbus.Subscriber) Option {
+	return func(a *App) { a.subs = append(a.subs, s) }
+}
+
+// WithScheduledJob registers a scheduled job (Medusa's scheduled jobs):
+// with several instances on one database each tick runs once.
+func WithScheduledJob(s jobs.Scheduled) Option {
+	return func(a *App) { a.scheduled = append(a.scheduled, s) }
 }
 
 // WithGetenv sets how the application reads optional settings such as

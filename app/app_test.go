@@ -15,10 +15,14 @@ import (
 	"github.com/medusa-go/medusa/app"
 	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/eventbus"
+	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/jobs"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/modules/user"
+	userflows "github.com/medusa-go/medusa/modules/user/flows"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -303,5 +307,51 @@ func TestInviteNotificationIsSent(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "to=new@example.com") {
 		t.Fatalf("notification not addressed to the invitee:\n%s", logs.String())
+	}
+}
+
+// A subscriber and a scheduled job, registered as application code does,
+// each run a workflow.
+func TestSubscriberAndScheduledJobRunWorkflows(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	record := workflows.NewStep("record", func(ctx context.Context, sc workflows.StepContext, s string) (string, string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, s)
+		return s, s, nil
+	}, nil)
+	wf := workflows.New("record-something", func(wc *workflows.Context, s string) (string, error) { return record.Run(wc, s) })
+
+	a := newApp(t, "shared",
+		app.WithSubscriber(eventbus.Subscriber{ID: "test.user-created", Events: []string{"user.created"}, Handler: func(ctx context.Context, c *container.Container, msg events.Message) error {
+			_, err := wf.Run(ctx, c, "event:"+msg.Name)
+			return err
+		}}),
+		app.WithScheduledJob(jobs.Scheduled{Name: "test-tick", Every: time.Second, Handler: func(ctx context.Context, c *container.Container, run jobs.Run) error {
+			_, err := wf.Run(ctx, c, "tick")
+			return err
+		}}),
+	)
+	ctx := context.Background()
+	if err := a.Container.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Container.Stop(ctx) //nolint:errcheck
+	if _, err := userflows.CreateUsersWorkflow.Run(ctx, a.Container.Scope(), userflows.CreateUsersInput{Users: []user.CreateUserInput{{Email: "sub@example.com"}}}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		mu.Lock()
+		got := strings.Join(seen, ",")
+		mu.Unlock()
+		if strings.Contains(got, "event:user.created") && strings.Contains(got, "tick") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 20 s the workflow saw %q", got)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -118,6 +118,16 @@ func registerModules(ctx context.Context, a *App) error {
 	if err := registerNotifications(a); err != nil {
 		return err
 	}
+	for _, sub := range a.subs {
+		if err := bus.Subscribe(sub); err != nil {
+			return err
+		}
+	}
+	for _, job := range a.scheduled {
+		if err := engine.Schedule(job); err != nil {
+			return err
+		}
+	}
 
 	// Interrupted workflow runs are recovered once every module and workflow
 	// is registered, when the application starts.
