@@ -24,6 +24,7 @@ type testModel struct {
 	UpdField, UpdValue, UpdJSON              string
 	UpdNullable                              bool
 	UpdType                                  string
+	RequiredField, RequiredCol, RequiredType string
 	Cascades                                 []testCascade
 }
 
@@ -105,6 +106,12 @@ func (g *gen) testModels() []testModel {
 			tm.UpdJSON, tm.UpdType = x.Name, goTypeString(x)
 			break
 		}
+		for _, x := range m.Fields {
+			if updatable(x) && x.FK == nil && !x.IsNullable && !x.HasDefault {
+				tm.RequiredField, tm.RequiredCol, tm.RequiredType = dml.Pascal(x.Name), x.Name, goTypeString(x)
+				break
+			}
+		}
 		for _, l := range cascadeLinks(g.mod, m) {
 			tm.Cascades = append(tm.Cascades, testCascade{Child: l.Child.GoName(), ChildCreate: g.callable(l.Child, dml.MethodCreate), ChildList: g.callable(l.Child, dml.MethodList),
 				FKField: dml.Pascal(l.FKCol), ChildKey: l.Child.Name + "_" + l.Child.PK().Name,
@@ -132,6 +139,7 @@ import (
 	"net/http/httptest"
 {{- end}}
 
+	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
@@ -220,6 +228,44 @@ func wantEvents(t *testing.T, bus *recordingBus, name string, ids ...string) {
 	}
 }
 {{with index .Models 0}}
+// TestGeneratedRegister resolves the service from a container, with the
+// event bus registered under "event_bus".
+func TestGeneratedRegister(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t, migrations.Source)
+	c := container.New()
+	bus := &recordingBus{Local: events.NewLocal()}
+	if err := container.Register[events.Bus](c, EventBusKey, bus); err != nil {
+		t.Fatal(err)
+	}
+	if err := Register(c, pool); err != nil {
+		t.Fatal(err)
+	}
+	if err := Register(c, pool); err == nil {
+		t.Fatal("registering twice succeeded")
+	}
+	s, err := container.Resolve(c.Scope(), Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := container.MustResolve(c, Key); again != s {
+		t.Fatal("the service is not a singleton")
+	}
+	if _, err := s.{{.Create}}(ctx, sample{{.G}}(t, s, 1)); err != nil {
+		t.Fatal(err)
+	}
+	{{- if not .Parents}}
+	wantEvents(t, bus, {{.G}}Created, "1")
+	{{- else}}
+	if len(bus.take()) == 0 {
+		t.Fatal("no events on the registered bus")
+	}
+	{{- end}}
+	if _, err := NewService(nil); err == nil {
+		t.Fatal("NewService(nil) succeeded")
+	}
+}
+
 // TestGeneratedTxEvents checks that service calls sharing a transaction emit
 // their module events once, together, after commit, and none on rollback.
 func TestGeneratedTxEvents(t *testing.T) {
@@ -404,6 +450,16 @@ func Test{{.G}}Generated(t *testing.T) {
 		{{- end}}
 	})
 
+	{{- if .RequiredField}}
+
+	t.Run("not null", func(t *testing.T) {
+		_, err := s.{{.Update}}(ctx, Update{{.G}}Input{ {{.PK}}: "2", {{.RequiredField}}: rt.Null[{{.RequiredType}}]()})
+		wantMessage(t, err, merrors.InvalidData, "Cannot set field '{{.RequiredCol}}' of {{.Human}} to null")
+		if n := len(bus.take()); n != 0 {
+			t.Fatalf("%d Emit calls after a failed update", n)
+		}
+	})
+	{{- end}}
 	{{- if .UniqueCol}}
 
 	t.Run("unique violation", func(t *testing.T) {

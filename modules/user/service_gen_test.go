@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
@@ -94,6 +95,38 @@ func wantEvents(t *testing.T, bus *recordingBus, name string, ids ...string) {
 		if m.Name != name || string(m.Data) != want || m.Metadata.Source != "user" {
 			t.Fatalf("message %d = %s %s %+v, want %s %s", i, m.Name, m.Data, m.Metadata, name, want)
 		}
+	}
+}
+
+// TestGeneratedRegister resolves the service from a container, with the
+// event bus registered under "event_bus".
+func TestGeneratedRegister(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t, migrations.Source)
+	c := container.New()
+	bus := &recordingBus{Local: events.NewLocal()}
+	if err := container.Register[events.Bus](c, EventBusKey, bus); err != nil {
+		t.Fatal(err)
+	}
+	if err := Register(c, pool); err != nil {
+		t.Fatal(err)
+	}
+	if err := Register(c, pool); err == nil {
+		t.Fatal("registering twice succeeded")
+	}
+	s, err := container.Resolve(c.Scope(), Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := container.MustResolve(c, Key); again != s {
+		t.Fatal("the service is not a singleton")
+	}
+	if _, err := s.CreateUsers(ctx, sampleUser(t, s, 1)); err != nil {
+		t.Fatal(err)
+	}
+	wantEvents(t, bus, UserCreated, "1")
+	if _, err := NewService(nil); err == nil {
+		t.Fatal("NewService(nil) succeeded")
 	}
 }
 
@@ -262,6 +295,14 @@ func TestUserGenerated(t *testing.T) {
 		bus.take()
 		if b, _ := json.Marshal(got[0].FirstName); string(b) != "null" {
 			t.Fatalf("first_name set to null = %s", b)
+		}
+	})
+
+	t.Run("not null", func(t *testing.T) {
+		_, err := s.UpdateUsers(ctx, UpdateUserInput{ID: "2", Email: rt.Null[string]()})
+		wantMessage(t, err, merrors.InvalidData, "Cannot set field 'email' of User to null")
+		if n := len(bus.take()); n != 0 {
+			t.Fatalf("%d Emit calls after a failed update", n)
 		}
 	})
 
@@ -436,6 +477,14 @@ func TestInviteGenerated(t *testing.T) {
 		after, _ := json.Marshal(got[0])
 		if string(before) == string(after) {
 			t.Fatalf("update changed nothing: %s", after)
+		}
+	})
+
+	t.Run("not null", func(t *testing.T) {
+		_, err := s.updateInvites(ctx, UpdateInviteInput{ID: "2", Email: rt.Null[string]()})
+		wantMessage(t, err, merrors.InvalidData, "Cannot set field 'email' of Invite to null")
+		if n := len(bus.take()); n != 0 {
+			t.Fatalf("%d Emit calls after a failed update", n)
 		}
 	})
 
