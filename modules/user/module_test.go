@@ -2,6 +2,10 @@ package user
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -426,4 +430,34 @@ func TestCreateInvitesConcurrent(t *testing.T) {
 	if calls := bus.take(); len(calls) != 1 {
 		t.Fatalf("%d Emit calls, want 1 (failed calls emit nothing)", len(calls))
 	}
+}
+
+// An ES256 module: its tokens validate; an HS256 token whose "secret" is the
+// public key (the classic key-confusion forgery) is refused.
+func TestValidateInviteTokenES256(t *testing.T) {
+	ctx := context.Background()
+	ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalECPrivateKey(ek)
+	pubDER, _ := x509.MarshalPKIXPublicKey(&ek.PublicKey)
+	pub := pemOf(t, "PUBLIC KEY", pubDER)
+	pool := pgtest.NewPool(t, migrations.Source)
+	s, err := New(pool, Options{JWTSecret: pemOf(t, "EC PRIVATE KEY", der), JWTPublicKey: pub, Algorithm: "ES256"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := s.CreateInvites(ctx, CreateInviteInput{Email: "es@test.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.ValidateInviteToken(ctx, inv[0].Token); err != nil || got.ID != inv[0].ID {
+		t.Fatalf("ES256 token: %+v, %v", got, err)
+	}
+	forged, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"id": inv[0].ID, "email": "es@test.com", "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix(),
+	}).SignedString([]byte(pub))
+	_, err = s.ValidateInviteToken(ctx, forged)
+	wantMessage(t, err, merrors.Unauthorized, "invalid algorithm")
 }
