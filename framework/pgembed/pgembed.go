@@ -197,10 +197,15 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkTraversable(opts.DataDir, cred); err != nil {
-		return nil, err
-	}
 	for _, d := range []string{opts.DataDir, opts.SocketDir} {
+		// Missing parents are created enterable (0755), so the server user
+		// can reach d; MkdirOwned would make them 0700 and root's.
+		if err := os.MkdirAll(filepath.Dir(d), 0o755); err != nil {
+			return nil, fmt.Errorf("pgembed: %w", err)
+		}
+		if err := checkTraversable(d, cred); err != nil {
+			return nil, err
+		}
 		if err := MkdirOwned(d); err != nil {
 			return nil, err
 		}

@@ -149,6 +149,8 @@ func TestServerLifecycle(t *testing.T) {
 	root := tempRoot(t)
 	opts := options(root)
 	opts.Port = 5433
+	// Missing parents are created, and the postgres user can enter them.
+	opts.DataDir = filepath.Join(root, "nested", "cluster", "data")
 	s := start(t, opts)
 	if s.DataDir() != opts.DataDir {
 		t.Fatalf("DataDir() = %s, want %s", s.DataDir(), opts.DataDir)
@@ -213,7 +215,7 @@ func TestServerLifecycle(t *testing.T) {
 		if err == nil {
 			t.Fatal("server started with shared_buffers=banana")
 		}
-		for _, want := range []string{"exited during start-up", filepath.Join(root, "postgres.log"), `"shared_buffers"`, "banana"} {
+		for _, want := range []string{"exited during start-up", filepath.Join(root, "nested", "cluster", "postgres.log"), `"shared_buffers"`, "banana"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error lacks %q:\n%v", want, err)
 			}
