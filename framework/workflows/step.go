@@ -307,8 +307,9 @@ func (s *Step[In, Out, Comp]) await(wc *Context, rec *StepRecord) (Out, error) {
 	}
 	poll := time.NewTicker(r.eng.asyncPoll)
 	defer poll.Stop()
+	bg := context.WithoutCancel(r.ctx) // a response that arrived must be seen even when the run is cancelled
 	for {
-		cur, err := r.store.GetStep(r.ctx, r.key, rec.Position)
+		cur, err := r.store.GetStep(bg, r.key, rec.Position)
 		if err == nil {
 			switch cur.State {
 			case StepDone:
@@ -342,9 +343,9 @@ func (s *Step[In, Out, Comp]) await(wc *Context, rec *StepRecord) (Out, error) {
 			rec.State = StepFailed
 		}
 		rec.Error = ferr.Error()
-		if ok, err := r.store.CompareAndSaveStep(context.WithoutCancel(r.ctx), r.key, rec, StepWaiting); err != nil || !ok {
+		if ok, err := r.store.CompareAndSaveStep(bg, r.key, rec, StepWaiting); err != nil || !ok {
 			// The response arrived at the same moment: take it.
-			if cur, gerr := r.store.GetStep(context.WithoutCancel(r.ctx), r.key, rec.Position); gerr == nil && cur.State == StepDone {
+			if cur, gerr := r.store.GetStep(bg, r.key, rec.Position); gerr == nil && (cur.State == StepDone || cur.State == StepFailed) {
 				rec.State, rec.Error = StepWaiting, ""
 				continue
 			}
