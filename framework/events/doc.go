@@ -3,7 +3,9 @@
 // Medusa's grouped events (held until a workflow run succeeds, dropped when it
 // reverts).
 //
-// Implementations live beside it: an in-process bus for development and
-// tests, and a durable, Postgres-backed one (transactional outbox) for
-// production.
+// Local is the in-process implementation, for development and tests:
+// handlers subscribe by event name (or Wildcard), ungrouped messages are
+// delivered synchronously by Emit, grouped ones are held in memory per group
+// id until ReleaseGroup publishes them or ClearGroup drops them. A durable,
+// Postgres-backed bus (transactional outbox) serves production.
 package events
