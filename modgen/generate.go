@@ -252,7 +252,7 @@ func listMigrations(dir string) (files []string, maxVer int, err error) {
 }
 
 // staleFiles lists files in generated locations that out does not hold:
-// *_gen.go and *_gen_test.go in the module folder, everything in db/, and
+// *_gen.go, *_gen_test.go and *_gen.json in the module folder, everything in db/, and
 // generated (non-.custom) .sql files in queries/<module>. Migrations are
 // never stale.
 func staleFiles(root, module string, out map[string][]byte) ([]string, error) {
@@ -277,7 +277,7 @@ func staleFiles(root, module string, out map[string][]byte) ([]string, error) {
 		return nil
 	}
 	if err := check(moduleDir(module), func(n string) bool {
-		return strings.HasSuffix(n, "_gen.go") || strings.HasSuffix(n, "_gen_test.go")
+		return strings.HasSuffix(n, "_gen.go") || strings.HasSuffix(n, "_gen_test.go") || strings.HasSuffix(n, "_gen.json")
 	}); err != nil {
 		return nil, err
 	}
