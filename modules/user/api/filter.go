@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"time"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
@@ -62,7 +61,7 @@ func applyCond[T comparable](f *rt.Filter[T], c httpx.Cond) error {
 	return nil
 }
 
-// condTarget returns the typed filter field a condition on name applies to.
+// fieldSetter applies a condition to one typed field of a service filter.
 type fieldSetter func(c httpx.Cond) error
 
 func stringField(f *rt.Filter[string]) fieldSetter {
@@ -123,10 +122,4 @@ func findConfig(q *httpx.Query) rt.FindConfig {
 		cfg.Order = append(cfg.Order, rt.Order{Field: o.Field, Desc: o.Desc})
 	}
 	return cfg
-}
-
-func must(err error) {
-	if err != nil {
-		panic(fmt.Sprintf("user api: %v", err))
-	}
 }
