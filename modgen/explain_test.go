@@ -88,6 +88,7 @@ func TestExplainUserLists(t *testing.T) {
 	}
 	ctx := context.Background()
 	url := pgtest.NewURL(t, migrations.Source)
+	loadUsers(t, url)
 	rec := &recorder{}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -100,17 +101,6 @@ func TestExplainUserLists(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if _, err := pool.Exec(ctx, `INSERT INTO "user" (id, email, first_name, last_name)
-		SELECT 'user_' || lpad(i::text, 8, '0'), 'person' || i || '@example.com', 'First' || i, 'Last' || (i % 977)
-		FROM generate_series(1, 100000) AS i`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pool.Exec(ctx, `UPDATE "user" SET deleted_at = now() WHERE id LIKE '%7'`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pool.Exec(ctx, `ANALYZE "user"`); err != nil {
-		t.Fatal(err)
-	}
 	s, err := user.NewService(pool)
 	if err != nil {
 		t.Fatal(err)
@@ -170,6 +160,69 @@ func TestExplainUserLists(t *testing.T) {
 				t.Errorf("filter %s (%s): even its generic plan should use an index", c.name, kind)
 			}
 		}
+	}
+}
+
+// loadUsers inserts 100,000 users (10% soft-deleted) into the database at
+// url and analyzes the table.
+func loadUsers(tb testing.TB, url string) {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, stmt := range []string{
+		`INSERT INTO "user" (id, email, first_name, last_name)
+		SELECT 'user_' || lpad(i::text, 8, '0'), 'person' || i || '@example.com', 'First' || i, 'Last' || (i % 977)
+		FROM generate_series(1, 100000) AS i`,
+		`UPDATE "user" SET deleted_at = now() WHERE id LIKE '%7'`,
+		`ANALYZE "user"`,
+	} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUserListFilters measures ListAndCountUsers (take 50) on 100,000
+// users for the filters of TestExplainUserLists. Opt in with -explain.
+func BenchmarkUserListFilters(b *testing.B) {
+	if !*explain {
+		b.Skip("opt in with -explain")
+	}
+	ctx := context.Background()
+	url := pgtest.NewURL(b, migrations.Source)
+	loadUsers(b, url)
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	s, err := user.NewService(pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		f    user.UserFilter
+		want int
+	}{
+		{"id", user.UserFilter{ID: rt.Eq("user_00042424")}, 1},
+		{"ids", user.UserFilter{ID: rt.In("user_00000001", "user_00050000", "user_00099999")}, 3},
+		{"email", user.UserFilter{Email: rt.Eq("person4242@example.com")}, 1},
+		{"q", user.UserFilter{Q: "person4242"}, 10},
+		{"none", user.UserFilter{}, 90000},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				_, n, err := s.ListAndCountUsers(ctx, c.f, rt.FindConfig{Take: 50})
+				if err != nil || n != c.want {
+					b.Fatalf("count %d, %v; want %d", n, err, c.want)
+				}
+			}
+		})
 	}
 }
 
