@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -119,6 +118,6 @@ func TestJSSDKScenario(t *testing.T) {
 		t.Fatalf("JS SDK scenario failed: %v", err)
 	}
 	if !strings.Contains(string(out), "pass") {
-		t.Fatal(fmt.Sprintf("no passing test reported:\n%s", out))
+		t.Fatalf("no passing test reported:\n%s", out)
 	}
 }
