@@ -182,6 +182,7 @@ func (s *Service) findAuthIdentities(ctx context.Context, f AuthIdentityFilter, 
 	if err != nil {
 		return nil, 0, err
 	}
+	read := rt.WithOrderColumns(cols, order)
 	w := rt.NewWhere()
 	wd, err := f.apply(w)
 	if err != nil {
@@ -197,7 +198,7 @@ func (s *Service) findAuthIdentities(ctx context.Context, f AuthIdentityFilter, 
 		Table:  "\"auth_identity\"",
 		Where:  w,
 	}
-	for _, c := range cols {
+	for _, c := range read {
 		sel.Columns = append(sel.Columns, rt.QuoteIdent(c))
 	}
 	countSQL, countArgs := sel.CountSQL(), slices.Clone(w.Args())
@@ -219,10 +220,10 @@ func (s *Service) findAuthIdentities(ctx context.Context, f AuthIdentityFilter, 
 		selected = cols
 	}
 	out := []AuthIdentity{}
-	dests := make([]any, len(cols))
+	dests := make([]any, len(read))
 	for rows.Next() {
 		x := AuthIdentity{selected: selected}
-		for i, c := range cols {
+		for i, c := range read {
 			dests[i] = x.dest(c)
 		}
 		if err := rows.Scan(dests...); err != nil {

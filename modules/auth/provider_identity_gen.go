@@ -226,6 +226,7 @@ func (s *Service) findProviderIdentities(ctx context.Context, f ProviderIdentity
 	if err != nil {
 		return nil, 0, err
 	}
+	read := rt.WithOrderColumns(cols, order)
 	w := rt.NewWhere()
 	wd, err := f.apply(w)
 	if err != nil {
@@ -241,7 +242,7 @@ func (s *Service) findProviderIdentities(ctx context.Context, f ProviderIdentity
 		Table:  "\"provider_identity\"",
 		Where:  w,
 	}
-	for _, c := range cols {
+	for _, c := range read {
 		sel.Columns = append(sel.Columns, rt.QuoteIdent(c))
 	}
 	countSQL, countArgs := sel.CountSQL(), slices.Clone(w.Args())
@@ -263,10 +264,10 @@ func (s *Service) findProviderIdentities(ctx context.Context, f ProviderIdentity
 		selected = cols
 	}
 	out := []ProviderIdentity{}
-	dests := make([]any, len(cols))
+	dests := make([]any, len(read))
 	for rows.Next() {
 		x := ProviderIdentity{selected: selected}
-		for i, c := range cols {
+		for i, c := range read {
 			dests[i] = x.dest(c)
 		}
 		if err := rows.Scan(dests...); err != nil {

@@ -12,10 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/modules/auth/db"
 	"github.com/medusa-go/medusa/modules/auth/migrations"
 )
 
@@ -96,6 +98,78 @@ func wantEvents(t *testing.T, bus *recordingBus, name string, ids ...string) {
 	}
 }
 
+// TestGeneratedRegister resolves the service from a container, with the
+// event bus registered under "event_bus".
+func TestGeneratedRegister(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t, migrations.Source)
+	c := container.New()
+	bus := &recordingBus{Local: events.NewLocal()}
+	if err := container.Register[events.Bus](c, EventBusKey, bus); err != nil {
+		t.Fatal(err)
+	}
+	if err := Register(c, pool); err != nil {
+		t.Fatal(err)
+	}
+	if err := Register(c, pool); err == nil {
+		t.Fatal("registering twice succeeded")
+	}
+	s, err := container.Resolve(c.Scope(), Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := container.MustResolve(c, Key); again != s {
+		t.Fatal("the service is not a singleton")
+	}
+	if _, err := s.CreateAuthIdentities(ctx, sampleAuthIdentity(t, s, 1)); err != nil {
+		t.Fatal(err)
+	}
+	wantEvents(t, bus, AuthIdentityCreated, "1")
+	if _, err := NewService(nil); err == nil {
+		t.Fatal("NewService(nil) succeeded")
+	}
+}
+
+// TestGeneratedTxEvents checks that service calls sharing a transaction emit
+// their module events once, together, after commit, and none on rollback.
+func TestGeneratedTxEvents(t *testing.T) {
+	ctx := context.Background()
+	s, bus := newTestService(t)
+	err := s.Tx(ctx, func(ctx context.Context, _ *authdb.Queries) error {
+		if _, err := s.CreateAuthIdentities(ctx, sampleAuthIdentity(t, s, 1)); err != nil {
+			return err
+		}
+		if n := len(bus.take()); n != 0 {
+			t.Errorf("%d Emit calls before commit", n)
+		}
+		_, err := s.UpdateAuthIdentities(ctx, UpdateAuthIdentityInput{ID: "1"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := bus.take()
+	if len(calls) != 1 || len(calls[0]) < 2 || calls[0][len(calls[0])-1].Name != AuthIdentityUpdated {
+		t.Fatalf("events of a shared transaction: %+v", calls)
+	}
+	boom := fmt.Errorf("boom")
+	err = s.Tx(ctx, func(ctx context.Context, _ *authdb.Queries) error {
+		if _, err := s.CreateAuthIdentities(ctx, sampleAuthIdentity(t, s, 2)); err != nil {
+			return err
+		}
+		return boom
+	})
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("rolled back Tx = %v", err)
+	}
+	if calls := bus.take(); len(calls) != 0 {
+		t.Fatalf("events after rollback: %+v", calls)
+	}
+	if _, err := s.RetrieveAuthIdentity(ctx, "2"); !merrors.Is(err, merrors.NotFound) {
+		t.Fatalf("rolled back row exists: %v", err)
+	}
+}
+
 // sampleAuthIdentity is a valid create input for row n (its parents are created first).
 func sampleAuthIdentity(t *testing.T, s *Service, n int) CreateAuthIdentityInput {
 	t.Helper()
@@ -147,7 +221,7 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		if err != nil || n != 2 || len(page) != 1 || page[0].ID != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := rt.FindConfig{Take: 1}
+		cfg := rt.FindConfig{Take: 1, Select: []string{"id"}, Order: []rt.Order{{Field: "created_at"}}}
 		first, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)
@@ -339,7 +413,7 @@ func TestProviderIdentityGenerated(t *testing.T) {
 		if err != nil || n != 2 || len(page) != 1 || page[0].ID != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := rt.FindConfig{Take: 1}
+		cfg := rt.FindConfig{Take: 1, Select: []string{"id"}, Order: []rt.Order{{Field: "created_at"}}}
 		first, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)
@@ -393,6 +467,14 @@ func TestProviderIdentityGenerated(t *testing.T) {
 		after, _ := json.Marshal(got[0])
 		if string(before) == string(after) {
 			t.Fatalf("update changed nothing: %s", after)
+		}
+	})
+
+	t.Run("not null", func(t *testing.T) {
+		_, err := s.updateProviderIdentities(ctx, UpdateProviderIdentityInput{ID: "2", EntityID: rt.Null[string]()})
+		wantMessage(t, err, merrors.InvalidData, "Cannot set field 'entity_id' of Provider identity to null")
+		if n := len(bus.take()); n != 0 {
+			t.Fatalf("%d Emit calls after a failed update", n)
 		}
 	})
 
