@@ -102,13 +102,19 @@ type stepDef interface {
 	compensateRecord(ctx context.Context, sc StepContext, rec *StepRecord) error
 }
 
-// decode turns a stored value (the typed value in the memory store, JSON read
-// from Postgres, or any JSON-compatible value from SetStepSuccess) into T.
+// decode turns a stored value (a pointer to the typed value in the memory
+// store, JSON read from Postgres, or any JSON-compatible value from
+// SetStepSuccess) into T.
 func decode[T any](v any) (T, error) {
 	var zero T
 	switch x := v.(type) {
 	case nil:
 		return zero, nil
+	case *T: // what the engine stores: a pointer to the step's typed value
+		if x == nil {
+			return zero, nil
+		}
+		return *x, nil
 	case T:
 		return x, nil
 	case json.RawMessage:

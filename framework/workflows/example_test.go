@@ -212,9 +212,11 @@ func ExampleEngine_GetRun() {
 	view, _ := eng.GetRun(context.Background(), workflows.RunKey{WorkflowID: "create-user", TransactionID: "tx-1"})
 	fmt.Println(view.State)
 	for _, st := range view.Steps {
-		fmt.Println(st.Position, st.Name, st.State, st.CompInput)
+		out, _ := json.Marshal(st.Output)
+		comp, _ := json.Marshal(st.CompInput)
+		fmt.Println(st.Position, st.Name, st.State, string(out), string(comp))
 	}
 	// Output:
 	// done
-	// 0 create-user done user_1
+	// 0 create-user done {"id":"user_1","first_name":"John","last_name":"","email":""} "user_1"
 }

@@ -140,10 +140,10 @@ func (v *invocation[In, Out, Comp]) Do(ctx context.Context) (*StepRecord, error)
 		v.rec.State = StepWaiting
 	} else {
 		v.rec.State = StepDone
-		v.rec.Output = v.out
+		v.rec.Output = &v.out // a pointer into the invocation: no boxing allocation
 	}
 	if v.s.compensate != nil {
-		v.rec.CompInput = v.comp
+		v.rec.CompInput = &v.comp
 	}
 	return &v.rec, nil
 }
@@ -249,7 +249,7 @@ func (s *Step[In, Out, Comp]) failed(wc *Context, v *invocation[In, Out, Comp]) 
 	}
 	v.rec.Output, v.rec.Error = nil, v.err.Error()
 	if s.compensate != nil {
-		v.rec.CompInput = v.comp
+		v.rec.CompInput = &v.comp
 	}
 	if err := r.store.SaveStep(context.WithoutCancel(r.ctx), r.key, &v.rec); err != nil {
 		r.eng.logger.ErrorContext(r.ctx, "workflows: save failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", s.name, "err", err)

@@ -77,8 +77,10 @@ type RunRecord struct {
 	FinishedAt  time.Time `json:"finished_at,omitzero"`
 }
 
-// StepRecord is one step's checkpoint. Output and CompInput hold typed values
-// in the memory store and json.RawMessage when read from Postgres.
+// StepRecord is one step's checkpoint. Output and CompInput hold pointers to
+// the step's typed values in the memory store (or the value given to
+// SetStepSuccess) and json.RawMessage when read from Postgres; both encode to
+// the same JSON.
 type StepRecord struct {
 	Position  string    `json:"position"`
 	Name      string    `json:"name"`
