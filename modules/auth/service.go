@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/modgen/rt"
@@ -79,8 +80,21 @@ func (e *extension) setup(*Service) error {
 
 // AppMetadata returns the app_metadata of an auth identity (an empty map
 // when it is null). A missing identity fails with not_found "AuthIdentity
-// with id: <id> was not found".
+// with id: <id> was not found". Inside a transaction (ctx carries one, see
+// db.InTx) the row is locked until it ends (SELECT … FOR UPDATE), so that a
+// read-check-write such as "set-auth-app-metadata" (link an identity only
+// once) cannot interleave with a concurrent one.
 func (s *Service) AppMetadata(ctx context.Context, authIdentityID string) (map[string]any, error) {
+	if _, inTx := db.TxFrom(ctx); inTx {
+		raw, err := s.Queries(ctx).LockAuthIdentityAppMetadata(ctx, authIdentityID)
+		if err != nil {
+			if merrors.Is(mapErr(err), merrors.NotFound) {
+				return nil, merrors.New(merrors.NotFound, "AuthIdentity with id: %s was not found", authIdentityID)
+			}
+			return nil, mapErr(err)
+		}
+		return decodeMetadata(raw)
+	}
 	ai, err := s.retrieveAuthIdentity(ctx, authIdentityID, rt.FindConfig{Select: []string{"id", "app_metadata"}})
 	if err != nil {
 		return nil, err

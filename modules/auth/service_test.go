@@ -3,13 +3,18 @@ package auth_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
@@ -444,4 +449,61 @@ func TestRehashOnLoginAfterParamsChange(t *testing.T) {
 	if _, err := newer.Authenticate(ctx, "h@example.com", "pw"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Inside a transaction AppMetadata locks the identity's row until the
+// transaction ends, so two read-check-write links cannot interleave: a
+// second transaction cannot read it meanwhile (lock_timeout makes the wait
+// fail instead of block).
+func TestAppMetadataLocksInTransaction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newService(t)
+	ai, err := s.Register(ctx, "lock@example.com", "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := s.DB().(*pgxpool.Pool)
+	tx1, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx1.Rollback(ctx) //nolint:errcheck
+	if _, err := s.AppMetadata(db.WithTx(ctx, tx1), ai.ID); err != nil {
+		t.Fatal(err)
+	}
+	err = db.InTx(ctx, pool, func(ctx context.Context, tx2 pgx.Tx) error {
+		if _, err := tx2.Exec(ctx, `SET LOCAL lock_timeout = '50ms'`); err != nil {
+			return err
+		}
+		_, err := s.AppMetadata(ctx, ai.ID)
+		return err
+	})
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) || pg.Code != "55P03" {
+		t.Fatalf("second transaction read a locked identity: %v", err)
+	}
+	// Outside a transaction the read does not wait for the lock.
+	if md, err := s.AppMetadata(ctx, ai.ID); err != nil || len(md) != 0 {
+		t.Fatalf("plain read: %v %v", md, err)
+	}
+	if err := tx1.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Once the first transaction ended, the second one goes through.
+	err = db.InTx(ctx, pool, func(ctx context.Context, _ pgx.Tx) error {
+		if _, err := s.AppMetadata(ctx, ai.ID); err != nil {
+			return err
+		}
+		return s.SetAppMetadata(ctx, ai.ID, map[string]any{"user_id": "user_x"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A missing identity inside a transaction: the same not_found.
+	err = db.InTx(ctx, pool, func(ctx context.Context, _ pgx.Tx) error {
+		_, err := s.AppMetadata(ctx, "authid_missing")
+		return err
+	})
+	wantErr(t, err, merrors.NotFound, "AuthIdentity with id: authid_missing was not found")
 }
