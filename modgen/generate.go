@@ -148,7 +148,6 @@ func Generate(ctx context.Context, mod *dml.Module, opt Options) (*Result, error
 	for p, b := range sqlcFiles {
 		out[p] = b
 	}
-	out[filepath.Join(sqlcOutDir(name), "doc.go")] = []byte(fmt.Sprintf("%s\n\n// Package %sdb is sqlc's output for the %s module: the queries of\n// queries/%s (generated and *.custom.sql), over pgx/v5.\npackage %sdb\n", Header, name, name, name, name))
 
 	// Go code and reference
 	goModule, err := readModulePath(opt.Root)
