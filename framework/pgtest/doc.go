@@ -6,7 +6,8 @@
 //  1. the server at $TEST_DATABASE_URL (a superuser URL), when set;
 //  2. a throwaway server started from the local binaries (PATH, $PG_BIN or
 //     /usr/lib/postgresql/<version>/bin, see framework/pgembed) on a unix
-//     socket in a temporary directory, with fsync=off; as root it runs as the
+//     socket, with fsync=off, in /dev/shm when it is a writable tmpfs (else
+//     the temporary directory; $PGTEST_DIR overrides); as root it runs as the
 //     "postgres" OS user; it is stopped by Main and killed with its parent
 //     process (pdeathsig), so it never outlives the run;
 //  3. a testcontainers-go Postgres container, when a Docker engine answers.
