@@ -3,17 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -188,16 +184,12 @@ func withUserDB(ctx context.Context, env *cliEnv, dir string, fn func(*pgxpool.P
 	u := env.getenv("DATABASE_URL")
 	embedded := u == ""
 	if embedded {
-		if running, ok := runningDevServer(ctx, dir); ok {
-			u = running
-		} else {
-			url, stop, err := startEmbedded(ctx, dir, env.stderr, nil)
-			if err != nil {
-				return err
-			}
-			defer stop(context.Background()) //nolint:errcheck
-			u = url
+		url, stop, err := startEmbedded(ctx, dir, env.stderr, nil)
+		if err != nil {
+			return err
 		}
+		defer stop(context.Background()) //nolint:errcheck
+		u = url
 	}
 	pool, err := db.Open(ctx, u)
 	if err != nil {
@@ -225,31 +217,4 @@ func withUserDB(ctx context.Context, env *cliEnv, dir string, fn func(*pgxpool.P
 		}
 	}
 	return fn(pool)
-}
-
-// runningDevServer returns the URL of the development database when the
-// embedded server of dir is already running (medusa-go dev in another
-// terminal): startEmbedded's socket, one per project directory.
-// TODO(lead): move next to startEmbedded in devdb.go so that both share
-// the socket rule.
-func runningDevServer(ctx context.Context, dir string) (string, bool) {
-	base, err := filepath.Abs(filepath.Join(dir, ".medusa"))
-	if err != nil {
-		return "", false
-	}
-	sum := sha256.Sum256([]byte(base))
-	sock := filepath.Join(os.TempDir(), "medusa-go-"+hex.EncodeToString(sum[:])[:12])
-	if _, err := os.Stat(filepath.Join(sock, ".s.PGSQL.5432")); err != nil {
-		return "", false
-	}
-	q := url.Values{"host": {sock}, "port": {"5432"}, "user": {"postgres"}, "sslmode": {"disable"}}
-	u := "postgres:///" + devDatabase + "?" + q.Encode()
-	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(cctx, u)
-	if err != nil {
-		return "", false
-	}
-	_ = conn.Close(cctx)
-	return u, true
 }

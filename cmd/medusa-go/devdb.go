@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -19,13 +20,48 @@ import (
 // devDatabase is the database medusa-go dev creates on its embedded server.
 const devDatabase = "medusa"
 
-// startEmbedded starts the persistent development server whose cluster lives
-// in <dir>/.medusa/postgres, creates the development database if missing, and
-// returns its URL and a stop function.
+// devPaths returns the development cluster's base directory
+// (<dir>/.medusa) and its socket directory: unix socket paths are
+// short-limited, so the socket lives in /tmp, one per project directory.
+func devPaths(dir string) (base, sock string, err error) {
+	base, err = filepath.Abs(filepath.Join(dir, ".medusa"))
+	if err != nil {
+		return "", "", err
+	}
+	sum := sha256.Sum256([]byte(base))
+	return base, filepath.Join(os.TempDir(), "medusa-go-"+hex.EncodeToString(sum[:])[:12]), nil
+}
+
+// runningDev returns the development database's URL when the embedded server
+// of the project is already up (medusa-go dev in another terminal).
+func runningDev(ctx context.Context, sock string) (string, bool) {
+	if _, err := os.Stat(filepath.Join(sock, ".s.PGSQL.5432")); err != nil {
+		return "", false
+	}
+	q := url.Values{"host": {sock}, "port": {"5432"}, "user": {"postgres"}, "sslmode": {"disable"}}
+	u := "postgres:///" + devDatabase + "?" + q.Encode()
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(cctx, u)
+	if err != nil {
+		return "", false
+	}
+	_ = conn.Close(cctx)
+	return u, true
+}
+
+// startEmbedded returns the URL of the development database and a stop
+// function: the running development server's when medusa-go dev is up
+// (stop is then a no-op), else a persistent server it starts, whose cluster
+// lives in <dir>/.medusa/postgres, creating the database if missing.
 func startEmbedded(ctx context.Context, dir string, out io.Writer, log *slog.Logger) (string, func(context.Context) error, error) {
-	base, err := filepath.Abs(filepath.Join(dir, ".medusa"))
+	base, sock, err := devPaths(dir)
 	if err != nil {
 		return "", nil, err
+	}
+	if u, ok := runningDev(ctx, sock); ok {
+		fmt.Fprintln(out, "medusa-go: using the running development server")
+		return u, func(context.Context) error { return nil }, nil
 	}
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return "", nil, fmt.Errorf("create %s: %w", base, err)
@@ -34,10 +70,6 @@ func startEmbedded(ctx context.Context, dir string, out io.Writer, log *slog.Log
 	if os.Geteuid() == 0 {
 		_ = os.Chmod(base, 0o755)
 	}
-	// Unix socket paths are short-limited; keep the socket in /tmp, one per
-	// project directory.
-	sum := sha256.Sum256([]byte(base))
-	sock := filepath.Join(os.TempDir(), "medusa-go-"+hex.EncodeToString(sum[:])[:12])
 	fmt.Fprintf(out, "medusa-go: starting embedded Postgres (data in %s)...\n", filepath.Join(base, "postgres"))
 	t0 := time.Now()
 	srv, err := pgembed.Start(ctx, pgembed.Options{
