@@ -17,10 +17,10 @@ type routeField struct {
 }
 
 type routeModel struct {
-	G, P, LC, Name, Path, PK                     string
-	ListAndCount, Retrieve, Update, SoftDelete   string
-	HasSearch                                    bool
-	Filters, Body                                []routeField
+	G, P, LC, Name, Path, PK                   string
+	ListAndCount, Retrieve, Update, SoftDelete string
+	HasSearch                                  bool
+	Filters, Body                              []routeField
 }
 
 func (g *gen) routeModels() []routeModel {
