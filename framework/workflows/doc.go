@@ -164,8 +164,8 @@
 // seen by polling (WithAsyncPollInterval).
 //
 // Engine.Subscribe delivers run events (begin, resume, step begin, success,
-// failure, skipped, awaiting, compensation begin, step compensation success
-// and failure, finish). The engine's slog records carry the workflow name and
+// failure, skipped, awaiting, timeout, compensation begin, step compensation
+// success and failure, finish). The engine's slog records carry the workflow name and
 // the transaction id. Engine.ListRuns and Engine.GetRun read runs (state,
 // steps, errors) back for an admin view.
 package workflows

@@ -527,6 +527,7 @@ const (
 	EventStepFailure           EventType = "step_failure"
 	EventStepSkipped           EventType = "step_skipped"
 	EventStepAwaiting          EventType = "step_awaiting"
+	EventTimeout               EventType = "timeout" // a step or the workflow timed out
 	EventCompensateBegin       EventType = "compensate_begin"
 	EventCompensateStepBegin   EventType = "compensate_step_begin"
 	EventCompensateStepSuccess EventType = "compensate_step_success"

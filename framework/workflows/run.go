@@ -90,6 +90,13 @@ func (r *run) emit(t EventType, step, pos string, attempt int, err error) {
 	r.eng.dispatch(r.ctx, ev)
 }
 
+// emitTimeout emits EventTimeout when err is a step or workflow timeout.
+func (r *run) emitTimeout(step, pos string, attempt int, err error) {
+	if errors.Is(err, ErrStepTimeout) || errors.Is(err, ErrWorkflowTimeout) {
+		r.emit(EventTimeout, step, pos, attempt, err)
+	}
+}
+
 func (r *run) bus() events.Bus {
 	if r.scope == nil || !r.scope.Has(EventBusKey.Name()) {
 		return nil

@@ -319,7 +319,17 @@ func TestTimeouts(t *testing.T) {
 			}
 			return block.Run(wc, a)
 		}, workflows.WithWorkflowTimeout(30*time.Millisecond))
+		var timeouts []string
+		unsub := h.eng.Subscribe(func(ev workflows.Event) {
+			if ev.Type == workflows.EventTimeout {
+				timeouts = append(timeouts, ev.Step)
+			}
+		})
+		defer unsub()
 		_, err = wf2.Run(ctx(), h.root.Scope(), num{1})
+		if !slices.Equal(timeouts, []string{"block"}) {
+			t.Fatalf("timeout events for %v", timeouts)
+		}
 		if !errors.As(err, &re) || re.State != workflows.RunReverted || !errors.Is(err, workflows.ErrWorkflowTimeout) {
 			t.Fatalf("err = %v, want reverted with ErrWorkflowTimeout", err)
 		}

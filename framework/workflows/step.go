@@ -180,6 +180,7 @@ func (s *Step[In, Out, Comp]) Run(wc *Context, in In) (Out, error) {
 		if err := r.ctx.Err(); err != nil {
 			v.err = r.ctxErr()
 			if attempt == 1 { // never invoked: nothing to compensate
+				r.emitTimeout(s.name, pos, 0, v.err)
 				r.emit(EventStepFailure, s.name, pos, 0, v.err)
 				return zero, r.addError(s.name, pos, HandlerInvoke, 0, v.err)
 			}
@@ -255,6 +256,7 @@ func (s *Step[In, Out, Comp]) failed(wc *Context, v *invocation[In, Out, Comp]) 
 		r.eng.logger.ErrorContext(r.ctx, "workflows: save failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", s.name, "err", err)
 	}
 	wc.seq.items = append(wc.seq.items, &v.item)
+	r.emitTimeout(s.name, v.rec.Position, v.rec.Attempt, v.err)
 	r.emit(EventStepFailure, s.name, v.rec.Position, v.rec.Attempt, v.err)
 	return r.addError(s.name, v.rec.Position, HandlerInvoke, v.rec.Attempt, v.err)
 }
@@ -350,6 +352,7 @@ func (s *Step[In, Out, Comp]) await(wc *Context, rec *StepRecord) (Out, error) {
 				continue
 			}
 		}
+		r.emitTimeout(s.name, rec.Position, rec.Attempt, ferr)
 		r.emit(EventStepFailure, s.name, rec.Position, rec.Attempt, ferr)
 		return zero, r.addError(s.name, rec.Position, HandlerInvoke, rec.Attempt, ferr)
 	}
