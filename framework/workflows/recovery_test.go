@@ -341,7 +341,7 @@ func TestRecoverWithInstanceIDs(t *testing.T) {
 // A live run's heartbeat keeps other instances from taking it over.
 func TestHeartbeatKeepsLiveRuns(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
-		const lease = 300 * time.Millisecond
+		const lease = 600 * time.Millisecond
 		a := workflows.NewEngine(workflows.WithStore(h.store), workflows.WithLogger(quiet), workflows.WithInstanceID("a", lease))
 		started, release := make(chan struct{}), make(chan struct{})
 		block := workflows.NewStep("block", func(ctx context.Context, sc workflows.StepContext, in num) (num, num, error) {
