@@ -1,10 +1,11 @@
 package rt
 
 import (
-	"bytes"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 )
@@ -55,30 +56,110 @@ func NormalizeOrder(model string, sortable []string, pk string, order []Order) (
 
 // MarshalSelected renders a JSON object of the fields in all order that are
 // in selected (every field when selected is nil); value returns a field's
-// Go value.
+// Go value. The output is byte for byte what encoding/json gives for the
+// same values; the common column types (strings, times, booleans, integers,
+// nil pointers and null JSON) are written without reflection, everything
+// else goes through json.Marshal.
 func MarshalSelected(all, selected []string, value func(string) any) ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
+	b := make([]byte, 0, 64*len(all))
+	b = append(b, '{')
 	first := true
 	for _, f := range all {
 		if selected != nil && !slices.Contains(selected, f) {
 			continue
 		}
 		if !first {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
 		first = false
-		k, _ := json.Marshal(f)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(value(f))
-		if err != nil {
+		b = appendJSONString(b, f)
+		b = append(b, ':')
+		var err error
+		if b, err = appendJSONValue(b, value(f)); err != nil {
 			return nil, err
 		}
-		b.Write(v)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	b = append(b, '}')
+	return b, nil
+}
+
+// appendJSONValue appends v as encoding/json renders it.
+func appendJSONValue(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		return appendJSONString(b, x), nil
+	case *string:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		return appendJSONString(b, *x), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case time.Time:
+		return appendJSONTime(b, x)
+	case *time.Time:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		return appendJSONTime(b, *x)
+	case json.RawMessage:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+	}
+	m, err := json.Marshal(v)
+	if err != nil {
+		return b, err
+	}
+	return append(b, m...), nil
+}
+
+// appendJSONString appends s quoted; strings of printable ASCII that
+// encoding/json leaves alone (no quote, backslash or HTML-escaped
+// character) are copied, the others go through json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			m, _ := json.Marshal(s)
+			return append(b, m...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendJSONTime appends t as time.Time.MarshalJSON does (RFC 3339 with
+// nanoseconds); times it refuses (year outside [0,9999], zone offset of 24
+// hours or more) go through json.Marshal, which reports the error.
+func appendJSONTime(b []byte, t time.Time) ([]byte, error) {
+	n0 := len(b)
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	ts := b[n0+1:]
+	ok := len(ts) > 4 && ts[4] == '-'
+	if ok && ts[len(ts)-1] != 'Z' {
+		c := ts[len(ts)-len("Z07:00")]
+		h := ts[len(ts)-len("07:00"):]
+		ok = (c == '+' || c == '-') && 10*(h[0]-'0')+(h[1]-'0') < 24
+	}
+	if !ok {
+		m, err := json.Marshal(t)
+		if err != nil {
+			return b[:n0], err
+		}
+		return append(b[:n0], m...), nil
+	}
+	return append(b, '"'), nil
 }
 
 // Unique returns vs without duplicates, in first-seen order.
@@ -97,6 +178,7 @@ func Missing[T comparable](want, got []T) []T {
 
 // Contains wraps q for a substring ILIKE match ("%q%").
 func Contains(q string) string { return "%" + q + "%" }
+
 
 // WithOrderColumns returns cols plus the order fields it lacks: they are read
 // (so that Cursor works on a page read with a narrow select) but not
