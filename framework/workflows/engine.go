@@ -45,6 +45,8 @@ type Engine struct {
 	instance  string
 	lease     time.Duration
 
+	lastPurge atomic.Int64 // unix nanoseconds of the last opportunistic purge
+
 	beatOnce sync.Once
 	beatStop chan struct{}
 	stopOnce sync.Once
@@ -510,9 +512,28 @@ func comparePositions(a, b string) int {
 	return len(as) - len(bs)
 }
 
-// Purge deletes finished runs whose retention has passed.
+// Purge deletes finished runs whose retention has passed. The engine also
+// purges by itself, in the background, at most once a minute when a run
+// finishes, and in Recover.
 func (e *Engine) Purge(ctx context.Context) (int, error) {
 	return e.store.Purge(ctx, time.Now())
+}
+
+// purgeInterval bounds how often a finishing run triggers a purge.
+const purgeInterval = time.Minute
+
+func (e *Engine) maybePurge(now time.Time) {
+	last := e.lastPurge.Load()
+	if now.UnixNano()-last < int64(purgeInterval) || !e.lastPurge.CompareAndSwap(last, now.UnixNano()) {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := e.store.Purge(ctx, now); err != nil {
+			e.logger.WarnContext(ctx, "workflows: purge finished runs", "err", err)
+		}
+	}()
 }
 
 // EventType names a run event (Medusa's workflow subscriber events).

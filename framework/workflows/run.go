@@ -275,6 +275,9 @@ func (r *run) finish(state RunState, out any, err error) {
 		serr = r.store.DeleteRun(ctx, r.key)
 	} else {
 		serr = r.store.UpdateRun(ctx, r.rec)
+		if r.rec.Retention > 0 {
+			r.eng.maybePurge(now)
+		}
 	}
 	if serr != nil {
 		r.eng.logger.ErrorContext(ctx, "workflows: save finished run", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "err", serr)

@@ -68,3 +68,31 @@ func TestStoreContract(t *testing.T) {
 		}
 	})
 }
+
+// A finishing run with a retention purges expired runs in the background.
+func TestFinishingRunPurges(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		old := workflows.RunKey{WorkflowID: "kept", TransactionID: "old"}
+		if err := h.store.CreateRun(ctx(), &workflows.RunRecord{RunKey: old, State: workflows.RunInvoking, Retention: time.Minute}); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.store.UpdateRun(ctx(), &workflows.RunRecord{RunKey: old, State: workflows.RunDone, FinishedAt: time.Now().Add(-time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		wf := workflows.New("kept", func(wc *workflows.Context, in int) (int, error) { return in, nil }, workflows.WithRetention(time.Minute))
+		if _, err := wf.Run(ctx(), h.root.Scope(), 1, workflows.WithTransactionID("new")); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if _, err := h.store.GetRun(ctx(), old); errors.Is(err, workflows.ErrRunNotFound) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the expired run was not purged")
+			}
+		}
+		if _, err := h.store.GetRun(ctx(), workflows.RunKey{WorkflowID: "kept", TransactionID: "new"}); err != nil {
+			t.Fatalf("the new run was purged: %v", err)
+		}
+	})
+}
