@@ -43,7 +43,8 @@
 // # Middleware and routing
 //
 // AssignRequestID, AccessLog (secrets redacted, no headers), Recover,
-// LimitBody, ScopePerRequest (a container scope per request, see Scope) and
+// LimitBody, ScopePerRequest (a container scope per request, see Scope),
+// CORS (Medusa's admin/store/auth CORS with credentials) and
 // Router, a thin layer over http.ServeMux patterns with group middleware and
 // a JSON 404.
 //

@@ -1,0 +1,60 @@
+package httpx_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/medusa-go/medusa/framework/httpx"
+)
+
+func TestCORS(t *testing.T) {
+	cors, err := httpx.CORS("http://localhost:7001/", ` /^https:\/\/[a-z]+\.example\.com$/ `, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := cors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) }))
+	for _, c := range []struct {
+		name, method, origin, reqMethod, reqHeaders string
+		status                                      int
+		allowOrigin, allowHeaders                   string
+	}{
+		{"allowed exact", "GET", "http://localhost:7001", "", "", 200, "http://localhost:7001", ""},
+		{"allowed regexp", "POST", "https://admin.example.com", "", "", 200, "https://admin.example.com", ""},
+		{"regexp anchored", "GET", "https://admin.example.com.evil.io", "", "", 200, "", ""},
+		{"other origin", "GET", "http://evil.io", "", "", 200, "", ""},
+		{"no origin", "GET", "", "", "", 200, "", ""},
+		{"preflight", "OPTIONS", "http://localhost:7001", "POST", "content-type,authorization", 204, "http://localhost:7001", "content-type,authorization"},
+		{"preflight other origin", "OPTIONS", "http://evil.io", "POST", "authorization", 204, "", ""},
+		{"plain options", "OPTIONS", "http://localhost:7001", "", "", 200, "http://localhost:7001", ""},
+	} {
+		req := httptest.NewRequest(c.method, "/admin/users", nil)
+		if c.origin != "" {
+			req.Header.Set("Origin", c.origin)
+		}
+		if c.reqMethod != "" {
+			req.Header.Set("Access-Control-Request-Method", c.reqMethod)
+		}
+		if c.reqHeaders != "" {
+			req.Header.Set("Access-Control-Request-Headers", c.reqHeaders)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		got := rec.Header()
+		if rec.Code != c.status || got.Get("Access-Control-Allow-Origin") != c.allowOrigin || got.Get("Access-Control-Allow-Headers") != c.allowHeaders {
+			t.Errorf("%s: %d %v", c.name, rec.Code, got)
+		}
+		if c.allowOrigin != "" && got.Get("Access-Control-Allow-Credentials") != "true" {
+			t.Errorf("%s: no credentials header", c.name)
+		}
+		if c.allowOrigin == "" && got.Get("Access-Control-Allow-Credentials") != "" {
+			t.Errorf("%s: credentials for a refused origin", c.name)
+		}
+		if got.Get("Vary") == "" {
+			t.Errorf("%s: no Vary", c.name)
+		}
+	}
+	if _, err := httpx.CORS("/([/"); err == nil {
+		t.Error("bad regexp accepted")
+	}
+}
