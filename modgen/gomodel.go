@@ -7,6 +7,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/medusa-go/medusa/modgen/dml"
+	"github.com/medusa-go/medusa/modgen/rt"
 )
 
 func ctxParam() jen.Code { return jen.Id("ctx").Qual("context", "Context") }
@@ -307,42 +308,160 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 	}, []jen.Code{ctxParam(), jen.Id("f").Id(G + "Filter"), cfgs}, []jen.Code{jen.Index().Id(G), jen.Int(), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("f"), jen.Id("cfg").Op("...")}, true)
 }
 
+// insertCol is one column of the bulk insert: the arrays the Go side sends
+// (one per unnest column) and the expression the SELECT inserts.
+type insertCol struct {
+	col    string      // quoted column name
+	arrays []insertArr // one or two (set flag + value) unnest columns
+	expr   string      // SQL over u.cN
+}
+
+type insertArr struct {
+	name  string   // Go variable
+	elem  jen.Code // Go element type
+	sql   string   // SQL element type of the unnest parameter
+	value jen.Code // Go expression of the element for input x
+}
+
+// insertElem is how field f's value travels to the bulk insert: its Go
+// element type for a nullable or non-nullable array, the SQL element type and
+// the conversion of the input value v (a Go expression) when needed.
+func insertElem(f *dml.Field, nullable bool, v jen.Code) (elem jen.Code, sqlType string, value jen.Code, cast func(string) string) {
+	cast = func(u string) string { return u }
+	switch f.Kind {
+	case dml.KindJSON:
+		return jen.Op("*").String(), "text", jen.Qual(rtPath, "JSONText").Call(v), func(u string) string { return u + "::jsonb" }
+	case dml.KindArray:
+		return jen.Op("*").String(), "text", jen.Qual(rtPath, "ArrayText").Call(v), func(u string) string {
+			return "CASE WHEN " + u + " IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(" + u + "::jsonb)) END"
+		}
+	}
+	elem = baseType(f)
+	if nullable {
+		elem = jen.Op("*").Add(baseType(f))
+	}
+	return elem, SQLType(f.Kind), v, cast
+}
+
+// insertCols describes the bulk insert of m (see createMethod).
+func insertCols(m *dml.Model) []insertCol {
+	pk := m.PK()
+	n := 0
+	next := func() string { n++; return fmt.Sprintf("u.c%d", n) }
+	cols := []insertCol{{col: qi(pk.Name), arrays: []insertArr{{name: "c" + dml.Pascal(pk.Name), elem: jen.String(), sql: SQLType(pk.Kind), value: jen.Id("id")}}, expr: next()}}
+	for _, x := range m.Fields {
+		if !updatable(x) {
+			continue
+		}
+		name := "c" + dml.Pascal(x.Name)
+		in := jen.Id("x").Dot(dml.Pascal(x.Name))
+		c := insertCol{col: qi(x.Name)}
+		switch {
+		case x.HasDefault && x.IsNullable:
+			v := in.Clone().Dot("Pointer").Call()
+			if selfNull(x) {
+				v = in.Clone().Dot("Value")
+			}
+			elem, st, val, cast := insertElem(x, true, v)
+			set, u := next(), next()
+			c.arrays = []insertArr{{name: name + "Set", elem: jen.Bool(), sql: "boolean", value: in.Clone().Dot("Set")}, {name: name, elem: elem, sql: st, value: val}}
+			c.expr = fmt.Sprintf("CASE WHEN %s THEN %s ELSE %s END", set, cast(u), sqlDefault(x))
+		case x.HasDefault:
+			elem, st, val, cast := insertElem(x, true, in)
+			u := next()
+			c.arrays = []insertArr{{name: name, elem: elem, sql: st, value: val}}
+			c.expr = fmt.Sprintf("COALESCE(%s, %s)", cast(u), sqlDefault(x))
+		default:
+			elem, st, val, cast := insertElem(x, x.IsNullable, in)
+			u := next()
+			c.arrays = []insertArr{{name: name, elem: elem, sql: st, value: val}}
+			c.expr = cast(u)
+		}
+		cols = append(cols, c)
+	}
+	return cols
+}
+
+// insertSQL is the bulk insert of m: one INSERT … SELECT FROM unnest(one
+// array per column) RETURNING every field.
+func insertSQL(m *dml.Model) string {
+	var cols, exprs, params, aliases, ret []string
+	i := 0
+	for _, c := range insertCols(m) {
+		cols = append(cols, c.col)
+		exprs = append(exprs, c.expr)
+		for _, a := range c.arrays {
+			i++
+			params = append(params, fmt.Sprintf("$%d::%s[]", i, a.sql))
+			aliases = append(aliases, fmt.Sprintf("c%d", i))
+		}
+	}
+	cols = append(cols, qi(dml.CreatedAt), qi(dml.UpdatedAt))
+	exprs = append(exprs, "now()", "now()")
+	for _, x := range m.Fields {
+		ret = append(ret, qi(x.Name))
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s)\nSELECT %s\nFROM unnest(%s) AS u(%s)\nRETURNING %s",
+		qi(m.TableName), strings.Join(cols, ", "), strings.Join(exprs, ", "), strings.Join(params, ", "), strings.Join(aliases, ", "), strings.Join(ret, ", "))
+}
+
 func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 	G, P := m.GoName(), m.Plural()
 	lc := dml.Camel(m.Name)
 	pk := m.PK()
 	PK := dml.Pascal(pk.Name)
-	params := jen.Dict{jen.Id(sqlcName(pk.Name)): jen.Id("id")}
-	for _, x := range m.Fields {
-		if !updatable(x) {
-			continue
-		}
-		n := dml.Pascal(x.Name)
-		sn := sqlcName(x.Name)
-		switch {
-		case x.HasDefault && x.IsNullable:
-			params[jen.Id("Set"+sn)] = jen.Id("in").Dot(n).Dot("Set")
-			if selfNull(x) {
-				params[jen.Id(sn)] = jen.Id("in").Dot(n).Dot("Value")
-			} else {
-				params[jen.Id(sn)] = jen.Id("in").Dot(n).Dot("Pointer").Call()
-			}
-		default:
-			params[jen.Id(sn)] = jen.Id("in").Dot(n)
+	cols := insertCols(m)
+	sqlConst := lc + "InsertSQL"
+	f.Comment(fmt.Sprintf("%s inserts a chunk of %s rows sent as one array per column (%s).", sqlConst, m.Name, g.priv(m, dml.MethodCreate)))
+	f.Const().Id(sqlConst).Op("=").Lit(insertSQL(m))
+	f.Line()
+
+	var decls, assigns, args, scan []jen.Code
+	for _, c := range cols {
+		for _, a := range c.arrays {
+			decls = append(decls, jen.Id(a.name).Op(":=").Make(jen.Index().Add(a.elem), jen.Len(jen.Id("chunk"))))
+			assigns = append(assigns, jen.Id(a.name).Index(jen.Id("i")).Op("=").Add(a.value))
+			args = append(args, jen.Id(a.name))
 		}
 	}
+	for _, x := range m.Fields {
+		scan = append(scan, jen.Op("&").Id("x").Dot(dml.Pascal(x.Name)))
+	}
 	idExpr := jen.Qual(rtPath, "NewID").Call(jen.Lit(pk.IDPrefix))
+	loop := []jen.Code{
+		jen.Id("chunk").Op(":=").Id("in").Index(jen.Id("start").Op(":").Min(jen.Id("start").Op("+").Qual(rtPath, "InsertChunk"), jen.Len(jen.Id("in")))),
+	}
+	loop = append(loop, decls...)
+	loop = append(loop,
+		jen.Id("pos").Op(":=").Make(jen.Map(jen.String()).Int(), jen.Len(jen.Id("chunk"))),
+		jen.For(jen.List(jen.Id("i"), jen.Id("x")).Op(":=").Range().Id("chunk")).Block(append([]jen.Code{
+			jen.Id("id").Op(":=").Id("x").Dot(PK),
+			jen.If(jen.Id("id").Op("==").Lit("")).Block(jen.Id("id").Op("=").Add(idExpr)),
+			jen.Id("pos").Index(jen.Id("id")).Op("=").Id("start").Op("+").Id("i"),
+		}, assigns...)...),
+		jen.List(jen.Id("rows"), jen.Err()).Op(":=").Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")).Dot("Query").Call(append([]jen.Code{jen.Id("ctx"), jen.Id(sqlConst)}, args...)...),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.For(jen.Id("rows").Dot("Next").Call()).Block(
+			jen.Var().Id("x").Id(G),
+			jen.If(jen.Err().Op(":=").Id("rows").Dot("Scan").Call(scan...), jen.Err().Op("!=").Nil()).Block(
+				jen.Id("rows").Dot("Close").Call(),
+				jen.Return(jen.Err()),
+			),
+			jen.Id("out").Index(jen.Id("pos").Index(jen.Id("x").Dot(PK))).Op("=").Id("x"),
+		),
+		jen.If(jen.Err().Op(":=").Id("rows").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+	)
+	f.Comment(fmt.Sprintf("%s inserts in[start:start+rt.InsertChunk] with one %s statement per", g.priv(m, dml.MethodCreate), sqlConst))
+	f.Comment("chunk and returns the rows in input order (matched by id: ids are unique, or the")
+	f.Comment("insert fails). A duplicate inside the batch fails like one against the table.")
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodCreate)).Params(ctxParam(), jen.Id("in").Op("...").Id("Create"+G+"Input")).Params(jen.Index().Id(G), jen.Error()).Block(
-		jen.Id("out").Op(":=").Make(jen.Index().Id(G), jen.Lit(0), jen.Len(jen.Id("in"))),
-		jen.Err().Op(":=").Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("q").Op("*").Qual(g.dbPkg, "Queries")).Error().Block(
-			jen.Id("msgs").Op(":=").Make(jen.Index().Qual(eventsPath, "Message"), jen.Lit(0), jen.Len(jen.Id("in"))),
-			jen.For(jen.List(jen.Id("_"), jen.Id("in")).Op(":=").Range().Id("in")).Block(
-				jen.Id("id").Op(":=").Id("in").Dot(PK),
-				jen.If(jen.Id("id").Op("==").Lit("")).Block(jen.Id("id").Op("=").Add(idExpr)),
-				jen.List(jen.Id("row"), jen.Err()).Op(":=").Id("q").Dot("Create"+G).Call(jen.Id("ctx"), jen.Qual(g.dbPkg, "Create"+G+"Params").Values(params)),
-				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-				jen.Id("out").Op("=").Append(jen.Id("out"), jen.Id(lc+"FromRow").Call(jen.Id("row"))),
-				jen.Id("msgs").Op("=").Append(jen.Id("msgs"), jen.Id("Event").Call(jen.Id(eventConst(m, "created")), jen.Lit(m.Name), jen.Lit("created"), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("row").Dot(sqlcName(pk.Name))}))),
+		jen.If(jen.Len(jen.Id("in")).Op("==").Lit(0)).Block(jen.Return(jen.Index().Id(G).Values(), jen.Nil())),
+		jen.Id("out").Op(":=").Make(jen.Index().Id(G), jen.Len(jen.Id("in"))),
+		jen.Err().Op(":=").Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("_").Op("*").Qual(g.dbPkg, "Queries")).Error().Block(
+			jen.For(jen.Id("start").Op(":=").Lit(0), jen.Id("start").Op("<").Len(jen.Id("in")), jen.Id("start").Op("+=").Qual(rtPath, "InsertChunk")).Block(loop...),
+			jen.Id("msgs").Op(":=").Make(jen.Index().Qual(eventsPath, "Message"), jen.Len(jen.Id("out"))),
+			jen.For(jen.List(jen.Id("i"), jen.Id("x")).Op(":=").Range().Id("out")).Block(
+				jen.Id("msgs").Index(jen.Id("i")).Op("=").Id("Event").Call(jen.Id(eventConst(m, "created")), jen.Lit(m.Name), jen.Lit("created"), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("x").Dot(PK)})),
 			),
 			jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("msgs").Op("...")),
 			jen.Return(jen.Nil()),
@@ -352,8 +471,10 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 	)
 	f.Line()
 	g.wrapper(f, m, dml.MethodCreate, []string{
-		fmt.Sprintf("%s inserts rows (Medusa's create%s) and emits %s {id} per row after commit.", g.pub(m, dml.MethodCreate), P, eventConst(m, "created")),
-		fmt.Sprintf("A unique violation fails with invalid_data \"%s with <field>: <value>, already exists.\"", strings.ReplaceAll(humanTable(m.TableName), `"`, "")),
+		fmt.Sprintf("%s inserts rows (Medusa's create%s), one multi-row statement per %d rows, and", g.pub(m, dml.MethodCreate), P, rt.InsertChunk),
+		fmt.Sprintf("returns them in input order; it emits %s {id} per row, in one Emit with the call's", eventConst(m, "created")),
+		"other events. A unique violation, inside the batch or against the table, fails the whole",
+		fmt.Sprintf("call with invalid_data \"%s with <field>: <value>, already exists.\"", strings.ReplaceAll(humanTable(m.TableName), `"`, "")),
 	}, []jen.Code{ctxParam(), jen.Id("in").Op("...").Id("Create" + G + "Input")}, []jen.Code{jen.Index().Id(G), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("in").Op("...")}, true)
 }
 

@@ -358,6 +358,24 @@ func Test{{.G}}Generated(t *testing.T) {
 		bus.take()
 	})
 
+	t.Run("bulk create keeps input order and given ids", func(t *testing.T) {
+		a, b, c := sample{{.G}}(t, s, 5), sample{{.G}}(t, s, 6), sample{{.G}}(t, s, 7)
+		a.{{.PK}}, b.{{.PK}}, c.{{.PK}} = "z5", "", "a7"
+		bus.take()
+		got, err := s.{{.Create}}(ctx, a, b, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 || got[0].{{.PK}} != "z5" || !strings.HasPrefix(got[1].{{.PK}}, {{printf "%q" .Prefix}}+"_") || got[2].{{.PK}} != "a7" || got[1].CreatedAt.IsZero() {
+			t.Fatalf("created %+v", got)
+		}
+		wantEvents(t, bus, {{.G}}Created, got[0].{{.PK}}, got[1].{{.PK}}, got[2].{{.PK}})
+		if err := s.{{.Delete}}(ctx, got[0].{{.PK}}, got[1].{{.PK}}, got[2].{{.PK}}); err != nil {
+			t.Fatal(err)
+		}
+		bus.take()
+	})
+
 	t.Run("list and count", func(t *testing.T) {
 		all, err := s.{{.List}}(ctx, {{.G}}Filter{})
 		if err != nil || len(all) != 2 || all[0].{{.PK}} != "1" || all[1].{{.PK}} != "2" {
@@ -469,6 +487,20 @@ func Test{{.G}}Generated(t *testing.T) {
 		wantMessage(t, err, merrors.InvalidData, "{{.Human}} with {{.UniqueCol}}: {{.UniqueVal}}, already exists.")
 		if n := len(bus.take()); n != 0 {
 			t.Fatalf("%d Emit calls after a failed create", n)
+		}
+	})
+
+	t.Run("unique violation inside the batch", func(t *testing.T) {
+		a, b := sample{{.G}}(t, s, 8), sample{{.G}}(t, s, 8)
+		a.{{.PK}}, b.{{.PK}} = "d1", "d2"
+		bus.take()
+		_, err := s.{{.Create}}(ctx, a, b)
+		wantMessage(t, err, merrors.InvalidData, "{{.Human}} with {{.UniqueCol}}: {{.UniqueCol}}_8@test.com, already exists.")
+		if n := len(bus.take()); n != 0 {
+			t.Fatalf("%d Emit calls after a failed create", n)
+		}
+		if _, err := s.{{.Retrieve}}(ctx, "d1"); !merrors.Is(err, merrors.NotFound) {
+			t.Fatalf("a row of the failed batch exists: %v", err)
 		}
 	})
 	{{- end}}

@@ -179,7 +179,6 @@ func Missing[T comparable](want, got []T) []T {
 // Contains wraps q for a substring ILIKE match ("%q%").
 func Contains(q string) string { return "%" + q + "%" }
 
-
 // WithOrderColumns returns cols plus the order fields it lacks: they are read
 // (so that Cursor works on a page read with a narrow select) but not
 // rendered.

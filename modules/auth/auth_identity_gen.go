@@ -288,24 +288,51 @@ func (s *Service) ListAndCountAuthIdentities(ctx context.Context, f AuthIdentity
 	return s.listAndCountAuthIdentities(ctx, f, cfg...)
 }
 
+// authIdentityInsertSQL inserts a chunk of auth_identity rows sent as one array per column (createAuthIdentities).
+const authIdentityInsertSQL = "INSERT INTO \"auth_identity\" (\"id\", \"app_metadata\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2::jsonb, now(), now()\nFROM unnest($1::text[], $2::text[]) AS u(c1, c2)\nRETURNING \"id\", \"app_metadata\", \"created_at\", \"updated_at\", \"deleted_at\""
+
+// createAuthIdentities inserts in[start:start+rt.InsertChunk] with one authIdentityInsertSQL statement per
+// chunk and returns the rows in input order (matched by id: ids are unique, or the
+// insert fails). A duplicate inside the batch fails like one against the table.
 func (s *Service) createAuthIdentities(ctx context.Context, in ...CreateAuthIdentityInput) ([]AuthIdentity, error) {
-	out := make([]AuthIdentity, 0, len(in))
-	err := s.Tx(ctx, func(ctx context.Context, q *authdb.Queries) error {
-		msgs := make([]events.Message, 0, len(in))
-		for _, in := range in {
-			id := in.ID
-			if id == "" {
-				id = rt.NewID("authid")
+	if len(in) == 0 {
+		return []AuthIdentity{}, nil
+	}
+	out := make([]AuthIdentity, len(in))
+	err := s.Tx(ctx, func(ctx context.Context, _ *authdb.Queries) error {
+		for start := 0; start < len(in); start += rt.InsertChunk {
+			chunk := in[start:min(start+rt.InsertChunk, len(in))]
+			cID := make([]string, len(chunk))
+			cAppMetadata := make([]*string, len(chunk))
+			pos := make(map[string]int, len(chunk))
+			for i, x := range chunk {
+				id := x.ID
+				if id == "" {
+					id = rt.NewID("authid")
+				}
+				pos[id] = start + i
+				cID[i] = id
+				cAppMetadata[i] = rt.JSONText(x.AppMetadata)
 			}
-			row, err := q.CreateAuthIdentity(ctx, authdb.CreateAuthIdentityParams{
-				AppMetadata: in.AppMetadata,
-				ID:          id,
-			})
+			rows, err := db.Conn(ctx, s.db).Query(ctx, authIdentityInsertSQL, cID, cAppMetadata)
 			if err != nil {
 				return err
 			}
-			out = append(out, authIdentityFromRow(row))
-			msgs = append(msgs, Event(AuthIdentityCreated, "auth_identity", "created", map[string]any{"id": row.ID}))
+			for rows.Next() {
+				var x AuthIdentity
+				if err := rows.Scan(&x.ID, &x.AppMetadata, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
+					rows.Close()
+					return err
+				}
+				out[pos[x.ID]] = x
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		msgs := make([]events.Message, len(out))
+		for i, x := range out {
+			msgs[i] = Event(AuthIdentityCreated, "auth_identity", "created", map[string]any{"id": x.ID})
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -316,8 +343,10 @@ func (s *Service) createAuthIdentities(ctx context.Context, in ...CreateAuthIden
 	return out, nil
 }
 
-// CreateAuthIdentities inserts rows (Medusa's createAuthIdentities) and emits AuthIdentityCreated {id} per row after commit.
-// A unique violation fails with invalid_data "Auth identity with <field>: <value>, already exists."
+// CreateAuthIdentities inserts rows (Medusa's createAuthIdentities), one multi-row statement per 10000 rows, and
+// returns them in input order; it emits AuthIdentityCreated {id} per row, in one Emit with the call's
+// other events. A unique violation, inside the batch or against the table, fails the whole
+// call with invalid_data "Auth identity with <field>: <value>, already exists."
 func (s *Service) CreateAuthIdentities(ctx context.Context, in ...CreateAuthIdentityInput) ([]AuthIdentity, error) {
 	return s.createAuthIdentities(ctx, in...)
 }

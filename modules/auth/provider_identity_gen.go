@@ -313,28 +313,59 @@ func (s *Service) listAndCountProviderIdentities(ctx context.Context, f Provider
 	return s.findProviderIdentities(ctx, f, firstConfig(cfg), true)
 }
 
+// providerIdentityInsertSQL inserts a chunk of provider_identity rows sent as one array per column (createProviderIdentities).
+const providerIdentityInsertSQL = "INSERT INTO \"provider_identity\" (\"id\", \"entity_id\", \"provider\", \"user_metadata\", \"provider_metadata\", \"auth_identity_id\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, u.c3, u.c4::jsonb, u.c5::jsonb, u.c6, now(), now()\nFROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)\nRETURNING \"id\", \"entity_id\", \"provider\", \"user_metadata\", \"provider_metadata\", \"auth_identity_id\", \"created_at\", \"updated_at\", \"deleted_at\""
+
+// createProviderIdentities inserts in[start:start+rt.InsertChunk] with one providerIdentityInsertSQL statement per
+// chunk and returns the rows in input order (matched by id: ids are unique, or the
+// insert fails). A duplicate inside the batch fails like one against the table.
 func (s *Service) createProviderIdentities(ctx context.Context, in ...CreateProviderIdentityInput) ([]ProviderIdentity, error) {
-	out := make([]ProviderIdentity, 0, len(in))
-	err := s.Tx(ctx, func(ctx context.Context, q *authdb.Queries) error {
-		msgs := make([]events.Message, 0, len(in))
-		for _, in := range in {
-			id := in.ID
-			if id == "" {
-				id = rt.NewID("provid")
+	if len(in) == 0 {
+		return []ProviderIdentity{}, nil
+	}
+	out := make([]ProviderIdentity, len(in))
+	err := s.Tx(ctx, func(ctx context.Context, _ *authdb.Queries) error {
+		for start := 0; start < len(in); start += rt.InsertChunk {
+			chunk := in[start:min(start+rt.InsertChunk, len(in))]
+			cID := make([]string, len(chunk))
+			cEntityID := make([]string, len(chunk))
+			cProvider := make([]string, len(chunk))
+			cUserMetadata := make([]*string, len(chunk))
+			cProviderMetadata := make([]*string, len(chunk))
+			cAuthIdentityID := make([]string, len(chunk))
+			pos := make(map[string]int, len(chunk))
+			for i, x := range chunk {
+				id := x.ID
+				if id == "" {
+					id = rt.NewID("provid")
+				}
+				pos[id] = start + i
+				cID[i] = id
+				cEntityID[i] = x.EntityID
+				cProvider[i] = x.Provider
+				cUserMetadata[i] = rt.JSONText(x.UserMetadata)
+				cProviderMetadata[i] = rt.JSONText(x.ProviderMetadata)
+				cAuthIdentityID[i] = x.AuthIdentityID
 			}
-			row, err := q.CreateProviderIdentity(ctx, authdb.CreateProviderIdentityParams{
-				AuthIdentityID:   in.AuthIdentityID,
-				EntityID:         in.EntityID,
-				ID:               id,
-				Provider:         in.Provider,
-				ProviderMetadata: in.ProviderMetadata,
-				UserMetadata:     in.UserMetadata,
-			})
+			rows, err := db.Conn(ctx, s.db).Query(ctx, providerIdentityInsertSQL, cID, cEntityID, cProvider, cUserMetadata, cProviderMetadata, cAuthIdentityID)
 			if err != nil {
 				return err
 			}
-			out = append(out, providerIdentityFromRow(row))
-			msgs = append(msgs, Event(ProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": row.ID}))
+			for rows.Next() {
+				var x ProviderIdentity
+				if err := rows.Scan(&x.ID, &x.EntityID, &x.Provider, &x.UserMetadata, &x.ProviderMetadata, &x.AuthIdentityID, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
+					rows.Close()
+					return err
+				}
+				out[pos[x.ID]] = x
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		msgs := make([]events.Message, len(out))
+		for i, x := range out {
+			msgs[i] = Event(ProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": x.ID})
 		}
 		s.Emit(ctx, msgs...)
 		return nil

@@ -208,6 +208,24 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		bus.take()
 	})
 
+	t.Run("bulk create keeps input order and given ids", func(t *testing.T) {
+		a, b, c := sampleAuthIdentity(t, s, 5), sampleAuthIdentity(t, s, 6), sampleAuthIdentity(t, s, 7)
+		a.ID, b.ID, c.ID = "z5", "", "a7"
+		bus.take()
+		got, err := s.CreateAuthIdentities(ctx, a, b, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 || got[0].ID != "z5" || !strings.HasPrefix(got[1].ID, "authid"+"_") || got[2].ID != "a7" || got[1].CreatedAt.IsZero() {
+			t.Fatalf("created %+v", got)
+		}
+		wantEvents(t, bus, AuthIdentityCreated, got[0].ID, got[1].ID, got[2].ID)
+		if err := s.DeleteAuthIdentities(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		bus.take()
+	})
+
 	t.Run("list and count", func(t *testing.T) {
 		all, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{})
 		if err != nil || len(all) != 2 || all[0].ID != "1" || all[1].ID != "2" {
@@ -395,6 +413,24 @@ func TestProviderIdentityGenerated(t *testing.T) {
 			t.Fatalf("id %q, want %s<ULID>", got[0].ID, want)
 		}
 		if err := s.DeleteProviderIdentities(ctx, got[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		bus.take()
+	})
+
+	t.Run("bulk create keeps input order and given ids", func(t *testing.T) {
+		a, b, c := sampleProviderIdentity(t, s, 5), sampleProviderIdentity(t, s, 6), sampleProviderIdentity(t, s, 7)
+		a.ID, b.ID, c.ID = "z5", "", "a7"
+		bus.take()
+		got, err := s.createProviderIdentities(ctx, a, b, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 || got[0].ID != "z5" || !strings.HasPrefix(got[1].ID, "provid"+"_") || got[2].ID != "a7" || got[1].CreatedAt.IsZero() {
+			t.Fatalf("created %+v", got)
+		}
+		wantEvents(t, bus, ProviderIdentityCreated, got[0].ID, got[1].ID, got[2].ID)
+		if err := s.DeleteProviderIdentities(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
 			t.Fatal(err)
 		}
 		bus.take()

@@ -338,28 +338,59 @@ func (s *Service) ListAndCountInvites(ctx context.Context, f InviteFilter, cfg .
 	return s.listAndCountInvites(ctx, f, cfg...)
 }
 
+// inviteInsertSQL inserts a chunk of invite rows sent as one array per column (createInvites).
+const inviteInsertSQL = "INSERT INTO \"invite\" (\"id\", \"email\", \"accepted\", \"token\", \"expires_at\", \"metadata\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, COALESCE(u.c3, false), u.c4, u.c5, u.c6::jsonb, now(), now()\nFROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::timestamptz[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)\nRETURNING \"id\", \"email\", \"accepted\", \"token\", \"expires_at\", \"metadata\", \"created_at\", \"updated_at\", \"deleted_at\""
+
+// createInvites inserts in[start:start+rt.InsertChunk] with one inviteInsertSQL statement per
+// chunk and returns the rows in input order (matched by id: ids are unique, or the
+// insert fails). A duplicate inside the batch fails like one against the table.
 func (s *Service) createInvites(ctx context.Context, in ...CreateInviteInput) ([]Invite, error) {
-	out := make([]Invite, 0, len(in))
-	err := s.Tx(ctx, func(ctx context.Context, q *userdb.Queries) error {
-		msgs := make([]events.Message, 0, len(in))
-		for _, in := range in {
-			id := in.ID
-			if id == "" {
-				id = rt.NewID("invite")
+	if len(in) == 0 {
+		return []Invite{}, nil
+	}
+	out := make([]Invite, len(in))
+	err := s.Tx(ctx, func(ctx context.Context, _ *userdb.Queries) error {
+		for start := 0; start < len(in); start += rt.InsertChunk {
+			chunk := in[start:min(start+rt.InsertChunk, len(in))]
+			cID := make([]string, len(chunk))
+			cEmail := make([]string, len(chunk))
+			cAccepted := make([]*bool, len(chunk))
+			cToken := make([]string, len(chunk))
+			cExpiresAt := make([]time.Time, len(chunk))
+			cMetadata := make([]*string, len(chunk))
+			pos := make(map[string]int, len(chunk))
+			for i, x := range chunk {
+				id := x.ID
+				if id == "" {
+					id = rt.NewID("invite")
+				}
+				pos[id] = start + i
+				cID[i] = id
+				cEmail[i] = x.Email
+				cAccepted[i] = x.Accepted
+				cToken[i] = x.Token
+				cExpiresAt[i] = x.ExpiresAt
+				cMetadata[i] = rt.JSONText(x.Metadata)
 			}
-			row, err := q.CreateInvite(ctx, userdb.CreateInviteParams{
-				Accepted:  in.Accepted,
-				Email:     in.Email,
-				ExpiresAt: in.ExpiresAt,
-				ID:        id,
-				Metadata:  in.Metadata,
-				Token:     in.Token,
-			})
+			rows, err := db.Conn(ctx, s.db).Query(ctx, inviteInsertSQL, cID, cEmail, cAccepted, cToken, cExpiresAt, cMetadata)
 			if err != nil {
 				return err
 			}
-			out = append(out, inviteFromRow(row))
-			msgs = append(msgs, Event(InviteCreated, "invite", "created", map[string]any{"id": row.ID}))
+			for rows.Next() {
+				var x Invite
+				if err := rows.Scan(&x.ID, &x.Email, &x.Accepted, &x.Token, &x.ExpiresAt, &x.Metadata, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
+					rows.Close()
+					return err
+				}
+				out[pos[x.ID]] = x
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		msgs := make([]events.Message, len(out))
+		for i, x := range out {
+			msgs[i] = Event(InviteCreated, "invite", "created", map[string]any{"id": x.ID})
 		}
 		s.Emit(ctx, msgs...)
 		return nil

@@ -212,6 +212,24 @@ func TestUserGenerated(t *testing.T) {
 		bus.take()
 	})
 
+	t.Run("bulk create keeps input order and given ids", func(t *testing.T) {
+		a, b, c := sampleUser(t, s, 5), sampleUser(t, s, 6), sampleUser(t, s, 7)
+		a.ID, b.ID, c.ID = "z5", "", "a7"
+		bus.take()
+		got, err := s.CreateUsers(ctx, a, b, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 || got[0].ID != "z5" || !strings.HasPrefix(got[1].ID, "user"+"_") || got[2].ID != "a7" || got[1].CreatedAt.IsZero() {
+			t.Fatalf("created %+v", got)
+		}
+		wantEvents(t, bus, UserCreated, got[0].ID, got[1].ID, got[2].ID)
+		if err := s.DeleteUsers(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		bus.take()
+	})
+
 	t.Run("list and count", func(t *testing.T) {
 		all, err := s.ListUsers(ctx, UserFilter{})
 		if err != nil || len(all) != 2 || all[0].ID != "1" || all[1].ID != "2" {
@@ -316,6 +334,20 @@ func TestUserGenerated(t *testing.T) {
 		}
 	})
 
+	t.Run("unique violation inside the batch", func(t *testing.T) {
+		a, b := sampleUser(t, s, 8), sampleUser(t, s, 8)
+		a.ID, b.ID = "d1", "d2"
+		bus.take()
+		_, err := s.CreateUsers(ctx, a, b)
+		wantMessage(t, err, merrors.InvalidData, "User with email: email_8@test.com, already exists.")
+		if n := len(bus.take()); n != 0 {
+			t.Fatalf("%d Emit calls after a failed create", n)
+		}
+		if _, err := s.RetrieveUser(ctx, "d1"); !merrors.Is(err, merrors.NotFound) {
+			t.Fatalf("a row of the failed batch exists: %v", err)
+		}
+	})
+
 	t.Run("soft delete and restore", func(t *testing.T) {
 		keys, err := s.SoftDeleteUsers(ctx, "1", "does-not-exist")
 		if err != nil || fmt.Sprint(keys) != "map[user_id:[1]]" {
@@ -397,6 +429,24 @@ func TestInviteGenerated(t *testing.T) {
 			t.Fatalf("id %q, want %s<ULID>", got[0].ID, want)
 		}
 		if err := s.DeleteInvites(ctx, got[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		bus.take()
+	})
+
+	t.Run("bulk create keeps input order and given ids", func(t *testing.T) {
+		a, b, c := sampleInvite(t, s, 5), sampleInvite(t, s, 6), sampleInvite(t, s, 7)
+		a.ID, b.ID, c.ID = "z5", "", "a7"
+		bus.take()
+		got, err := s.createInvites(ctx, a, b, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 || got[0].ID != "z5" || !strings.HasPrefix(got[1].ID, "invite"+"_") || got[2].ID != "a7" || got[1].CreatedAt.IsZero() {
+			t.Fatalf("created %+v", got)
+		}
+		wantEvents(t, bus, InviteCreated, got[0].ID, got[1].ID, got[2].ID)
+		if err := s.DeleteInvites(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
 			t.Fatal(err)
 		}
 		bus.take()
@@ -495,6 +545,20 @@ func TestInviteGenerated(t *testing.T) {
 		wantMessage(t, err, merrors.InvalidData, "Invite with email: email_1@test.com, already exists.")
 		if n := len(bus.take()); n != 0 {
 			t.Fatalf("%d Emit calls after a failed create", n)
+		}
+	})
+
+	t.Run("unique violation inside the batch", func(t *testing.T) {
+		a, b := sampleInvite(t, s, 8), sampleInvite(t, s, 8)
+		a.ID, b.ID = "d1", "d2"
+		bus.take()
+		_, err := s.createInvites(ctx, a, b)
+		wantMessage(t, err, merrors.InvalidData, "Invite with email: email_8@test.com, already exists.")
+		if n := len(bus.take()); n != 0 {
+			t.Fatalf("%d Emit calls after a failed create", n)
+		}
+		if _, err := s.RetrieveInvite(ctx, "d1"); !merrors.Is(err, merrors.NotFound) {
+			t.Fatalf("a row of the failed batch exists: %v", err)
 		}
 	})
 

@@ -337,28 +337,59 @@ func (s *Service) ListAndCountUsers(ctx context.Context, f UserFilter, cfg ...rt
 	return s.listAndCountUsers(ctx, f, cfg...)
 }
 
+// userInsertSQL inserts a chunk of user rows sent as one array per column (createUsers).
+const userInsertSQL = "INSERT INTO \"user\" (\"id\", \"first_name\", \"last_name\", \"email\", \"avatar_url\", \"metadata\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, u.c3, u.c4, u.c5, u.c6::jsonb, now(), now()\nFROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)\nRETURNING \"id\", \"first_name\", \"last_name\", \"email\", \"avatar_url\", \"metadata\", \"created_at\", \"updated_at\", \"deleted_at\""
+
+// createUsers inserts in[start:start+rt.InsertChunk] with one userInsertSQL statement per
+// chunk and returns the rows in input order (matched by id: ids are unique, or the
+// insert fails). A duplicate inside the batch fails like one against the table.
 func (s *Service) createUsers(ctx context.Context, in ...CreateUserInput) ([]User, error) {
-	out := make([]User, 0, len(in))
-	err := s.Tx(ctx, func(ctx context.Context, q *userdb.Queries) error {
-		msgs := make([]events.Message, 0, len(in))
-		for _, in := range in {
-			id := in.ID
-			if id == "" {
-				id = rt.NewID("user")
+	if len(in) == 0 {
+		return []User{}, nil
+	}
+	out := make([]User, len(in))
+	err := s.Tx(ctx, func(ctx context.Context, _ *userdb.Queries) error {
+		for start := 0; start < len(in); start += rt.InsertChunk {
+			chunk := in[start:min(start+rt.InsertChunk, len(in))]
+			cID := make([]string, len(chunk))
+			cFirstName := make([]*string, len(chunk))
+			cLastName := make([]*string, len(chunk))
+			cEmail := make([]string, len(chunk))
+			cAvatarURL := make([]*string, len(chunk))
+			cMetadata := make([]*string, len(chunk))
+			pos := make(map[string]int, len(chunk))
+			for i, x := range chunk {
+				id := x.ID
+				if id == "" {
+					id = rt.NewID("user")
+				}
+				pos[id] = start + i
+				cID[i] = id
+				cFirstName[i] = x.FirstName
+				cLastName[i] = x.LastName
+				cEmail[i] = x.Email
+				cAvatarURL[i] = x.AvatarURL
+				cMetadata[i] = rt.JSONText(x.Metadata)
 			}
-			row, err := q.CreateUser(ctx, userdb.CreateUserParams{
-				AvatarUrl: in.AvatarURL,
-				Email:     in.Email,
-				FirstName: in.FirstName,
-				ID:        id,
-				LastName:  in.LastName,
-				Metadata:  in.Metadata,
-			})
+			rows, err := db.Conn(ctx, s.db).Query(ctx, userInsertSQL, cID, cFirstName, cLastName, cEmail, cAvatarURL, cMetadata)
 			if err != nil {
 				return err
 			}
-			out = append(out, userFromRow(row))
-			msgs = append(msgs, Event(UserCreated, "user", "created", map[string]any{"id": row.ID}))
+			for rows.Next() {
+				var x User
+				if err := rows.Scan(&x.ID, &x.FirstName, &x.LastName, &x.Email, &x.AvatarURL, &x.Metadata, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
+					rows.Close()
+					return err
+				}
+				out[pos[x.ID]] = x
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		msgs := make([]events.Message, len(out))
+		for i, x := range out {
+			msgs[i] = Event(UserCreated, "user", "created", map[string]any{"id": x.ID})
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -369,8 +400,10 @@ func (s *Service) createUsers(ctx context.Context, in ...CreateUserInput) ([]Use
 	return out, nil
 }
 
-// CreateUsers inserts rows (Medusa's createUsers) and emits UserCreated {id} per row after commit.
-// A unique violation fails with invalid_data "User with <field>: <value>, already exists."
+// CreateUsers inserts rows (Medusa's createUsers), one multi-row statement per 10000 rows, and
+// returns them in input order; it emits UserCreated {id} per row, in one Emit with the call's
+// other events. A unique violation, inside the batch or against the table, fails the whole
+// call with invalid_data "User with <field>: <value>, already exists."
 func (s *Service) CreateUsers(ctx context.Context, in ...CreateUserInput) ([]User, error) {
 	return s.createUsers(ctx, in...)
 }
