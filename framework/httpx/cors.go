@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -17,11 +16,16 @@ const corsMethods = "GET,HEAD,PUT,PATCH,POST,DELETE"
 // Access-Control-Allow-Credentials: true; a preflight (OPTIONS with
 // Access-Control-Request-Method) is answered 204 with the allowed methods
 // and the requested headers. Other origins get no CORS headers, so browsers
-// refuse the response. origins are exact origins ("http://localhost:7001")
-// or, written between slashes, regular expressions ("/\.example\.com$/"),
-// as in Medusa's adminCors / storeCors / authCors settings (a comma-separated
-// string can be split with strings.Split).
-func CORS(origins ...string) (Middleware, error) {
+// refuse the response.
+//
+// origins follow Medusa's adminCors / storeCors / authCors entries (split a
+// comma-separated setting with strings.Split): an exact origin
+// ("http://localhost:7001"), or a regular expression between one of the
+// delimiters / ~ @ ; % # ' with optional flags i, m, s (u, g and y are
+// ignored), such as "/^https:\/\/.+\.example\.com$/i". A pattern that
+// does not compile (Go's RE2 has no look-arounds, for instance) is kept as
+// a literal origin, as Medusa keeps invalid JavaScript patterns.
+func CORS(origins ...string) Middleware {
 	exact := map[string]bool{}
 	var res []*regexp.Regexp
 	for _, o := range origins {
@@ -29,15 +33,11 @@ func CORS(origins ...string) (Middleware, error) {
 		if o == "" {
 			continue
 		}
-		if len(o) >= 2 && strings.HasPrefix(o, "/") && strings.HasSuffix(o, "/") {
-			re, err := regexp.Compile(o[1 : len(o)-1])
-			if err != nil {
-				return nil, fmt.Errorf("httpx: cors origin %s: %w", o, err)
-			}
+		if re := corsPattern(o); re != nil {
 			res = append(res, re)
 			continue
 		}
-		exact[strings.TrimSuffix(o, "/")] = true
+		exact[o] = true
 	}
 	allowed := func(origin string) bool {
 		if exact[origin] {
@@ -74,5 +74,37 @@ func CORS(origins ...string) (Middleware, error) {
 			}
 			next.ServeHTTP(w, r)
 		})
-	}, nil
+	}
+}
+
+// corsPattern compiles a delimited pattern such as "/re/i" (Medusa's
+// buildRegexpIfValid), or returns nil when s is not one.
+func corsPattern(s string) *regexp.Regexp {
+	if len(s) < 2 || !strings.ContainsRune("/~@;%#'", rune(s[0])) {
+		return nil
+	}
+	// Only the last delimiter can be followed by nothing but flags.
+	end := strings.LastIndexByte(s, s[0])
+	if end == 0 {
+		return nil
+	}
+	flags, seen := "", ""
+	for _, f := range s[end+1:] {
+		if !strings.ContainsRune("gimsuy", f) || strings.ContainsRune(seen, f) {
+			return nil // not a flag, or a repeated one (invalid in JavaScript)
+		}
+		seen += string(f)
+		if f == 'i' || f == 'm' || f == 's' {
+			flags += string(f)
+		}
+	}
+	expr := s[1:end]
+	if flags != "" {
+		expr = "(?" + flags + ")" + expr
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return nil
+	}
+	return re
 }
