@@ -55,3 +55,24 @@ func TestCORS(t *testing.T) {
 		}
 	}
 }
+
+// TestCORSBeforeRouting: a preflight matches no route, so CORS runs around
+// the router, limited to a path prefix with ForPrefix.
+func TestCORSBeforeRouting(t *testing.T) {
+	r := httpx.NewRouter(httpx.ForPrefix("/admin", httpx.CORS("http://localhost:7001")))
+	r.HandleFunc("GET /admin/users", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
+	r.HandleFunc("GET /administrator", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
+	for path, want := range map[string]string{"/admin/users": "http://localhost:7001", "/admin": "http://localhost:7001", "/administrator": "", "/store/x": ""} {
+		req := httptest.NewRequest("OPTIONS", path, nil)
+		req.Header.Set("Origin", "http://localhost:7001")
+		req.Header.Set("Access-Control-Request-Method", "GET")
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		if got := rec.Header().Get("Access-Control-Allow-Origin"); got != want {
+			t.Errorf("%s: allow-origin %q, want %q (%d)", path, got, want, rec.Code)
+		}
+		if want != "" && rec.Code != 204 {
+			t.Errorf("%s: preflight %d", path, rec.Code)
+		}
+	}
+}

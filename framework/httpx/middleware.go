@@ -298,3 +298,24 @@ func Scope(r *http.Request) *container.Container {
 	c, _ := r.Context().Value(scopeKey).(*container.Container)
 	return c
 }
+
+// ForPrefix applies mw only to requests whose path is prefix or below it
+// ("/admin" covers "/admin" and "/admin/users", not "/administrator"). Use
+// it for middleware that must run before routing, such as CORS, whose
+// preflight OPTIONS requests match no route:
+//
+//	httpx.NewRouter(httpx.ForPrefix("/admin", httpx.CORS(adminOrigins...)), ...)
+func ForPrefix(prefix string, mw Middleware) Middleware {
+	prefix = strings.TrimSuffix(prefix, "/")
+	return func(next http.Handler) http.Handler {
+		wrapped := mw(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p := r.URL.Path
+			if p == prefix || strings.HasPrefix(p, prefix+"/") {
+				wrapped.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
