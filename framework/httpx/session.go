@@ -51,10 +51,10 @@ func (c SessionConfig) ProductionCookies() SessionConfig {
 }
 
 // SessionStore keeps cookie sessions server-side in Postgres (table
-// http_session, created by the "http" migrations in Migrations). The cookie
-// holds a random 256-bit token; the table holds only its SHA-256, the
-// AuthContext and the expiry. Expired rows are ignored and removed by
-// DeleteExpired.
+// http_session, created by the "http" migrations in package migrations).
+// The cookie holds a random 256-bit token; the table holds only its
+// SHA-256, the AuthContext and the expiry. Expired rows are never returned;
+// they are removed whenever a session is created, and by DeleteExpired.
 type SessionStore struct {
 	db  db.DBTX
 	cfg SessionConfig
@@ -127,7 +127,10 @@ func (s *SessionStore) Create(ctx context.Context, w http.ResponseWriter, r *htt
 	}
 	now := s.cfg.Now()
 	expires := now.Add(s.cfg.MaxAge)
-	if _, err := s.db.Exec(ctx, `INSERT INTO http_session (id, data, expires_at, created_at) VALUES ($1, $2, $3, $4)`, hashToken(tok), data, expires, now); err != nil {
+	// Creating a session also removes expired ones, so the table cleans
+	// itself without a scheduled job (an index range scan on expires_at).
+	if _, err := s.db.Exec(ctx, `WITH gone AS (DELETE FROM http_session WHERE expires_at <= $4)
+		INSERT INTO http_session (id, data, expires_at, created_at) VALUES ($1, $2, $3, $4)`, hashToken(tok), data, expires, now); err != nil {
 		return fmt.Errorf("httpx: create session: %w", merrors.FromPg(err))
 	}
 	http.SetCookie(w, &http.Cookie{

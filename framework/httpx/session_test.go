@@ -84,6 +84,40 @@ func TestSessionLifecycle(t *testing.T) {
 	if n, err := s.DeleteExpired(ctx); err != nil || n != 1 {
 		t.Errorf("DeleteExpired: %d %v", n, err)
 	}
+	if n, err := s.DeleteExpired(ctx); err != nil || n != 0 {
+		t.Errorf("DeleteExpired again: %d %v", n, err)
+	}
+}
+
+func TestSessionCreateRemovesExpired(t *testing.T) {
+	ctx := context.Background()
+	s, pool, clk := newStore(t, httpx.SessionConfig{MaxAge: time.Hour})
+	ac := httpx.AuthContext{ActorID: "u", ActorType: "user", AuthIdentityID: "a"}
+	for i := 0; i < 3; i++ {
+		if err := s.Create(ctx, httptest.NewRecorder(), httptest.NewRequest("POST", "/", nil), ac); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.t = clk.t.Add(30 * time.Minute)
+	if err := s.Create(ctx, httptest.NewRecorder(), httptest.NewRequest("POST", "/", nil), ac); err != nil {
+		t.Fatal(err)
+	}
+	count := func() (n int) {
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM http_session`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 4 {
+		t.Fatalf("%d rows, want 4", n)
+	}
+	clk.t = clk.t.Add(45 * time.Minute) // the first three expired, the fourth not
+	if err := s.Create(ctx, httptest.NewRecorder(), httptest.NewRequest("POST", "/", nil), ac); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 2 {
+		t.Errorf("%d rows after creating past expiry, want 2", n)
+	}
 }
 
 func TestSessionDestroyAndRegenerate(t *testing.T) {
