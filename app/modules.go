@@ -2,8 +2,9 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"net/http"
+	"os"
+	"time"
 
 	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/container"
@@ -74,6 +75,7 @@ func registerModules(ctx context.Context, a *App) error {
 		workflows.WithStore(workflows.NewPostgresStore(a.Pool)),
 		workflows.WithContainer(a.Container),
 		workflows.WithLogger(a.Logger),
+		workflows.WithInstanceID(instanceID(a), WorkflowLease),
 	)
 	a.Workflows = wf
 	if err := container.Register(a.Container, workflows.EngineKey, wf); err != nil {
@@ -131,17 +133,48 @@ func registerModules(ctx context.Context, a *App) error {
 
 	// Interrupted workflow runs are recovered once every module and workflow
 	// is registered, when the application starts.
-	a.Container.OnLifecycle("workflows-recover", func(ctx context.Context) error {
+	// runs of this instance (its own restart) are resumed at start-up; runs
+	// of an instance that died (stale heartbeat) are taken over by the
+	// periodic recovery job, which the job engine runs once per tick across
+	// all instances, so they spread and survive restarts.
+	recover := func(ctx context.Context) error {
 		keys, err := wf.Recover(ctx)
-		if err != nil {
-			return fmt.Errorf("recover workflow runs: %w", err)
-		}
 		if len(keys) > 0 {
-			a.Logger.Info("recovered interrupted workflow runs", "count", len(keys))
+			a.Logger.InfoContext(ctx, "recovered interrupted workflow runs", "count", len(keys))
+		}
+		if err != nil {
+			// Runs of workflows this build does not register are left in
+			// the store; they must not keep the application from starting.
+			a.Logger.WarnContext(ctx, "workflow recovery incomplete", "err", err)
 		}
 		return nil
-	}, nil)
+	}
+	a.Container.OnLifecycle("workflows-recover", recover, wf.Shutdown)
+	if engine.Mode().Works() {
+		if err := engine.Schedule(jobs.Scheduled{Name: "workflows-recover", Every: WorkflowLease / 2, Handler: func(ctx context.Context, _ *container.Container, _ jobs.Run) error {
+			return recover(ctx)
+		}}); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// WorkflowLease is how long a workflow run's heartbeat may be silent before
+// another instance takes the run over.
+const WorkflowLease = 30 * time.Second
+
+// instanceID names this instance for the workflow engine: $MEDUSA_INSTANCE_ID,
+// else the host name (set MEDUSA_INSTANCE_ID when several instances share a
+// host).
+func instanceID(a *App) string {
+	if id := a.getenv("MEDUSA_INSTANCE_ID"); id != "" {
+		return id
+	}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "medusa-go"
 }
 
 // mountRoutes mounts the built-in API routes: /auth and the Admin API of
