@@ -162,9 +162,10 @@ type AuthOptions struct {
 // (when "session" is allowed and Sessions is set), and a bearer JWT. A
 // context whose actor type is in actorTypes ("*" = any) and that has an
 // actor_id passes; one with only an auth_identity_id passes when
-// AllowUnregistered; otherwise AllowUnauthenticated passes without context
-// and anything else is answered 401 {"message":"Unauthorized"}. Forged,
-// expired, alg "none" or non-HS256 tokens count as no credentials.
+// AllowUnregistered; otherwise a bearer token that fails verification
+// (forged, expired, alg "none", not HS256, malformed) is answered 401 even
+// when AllowUnauthenticated, AllowUnauthenticated passes without context,
+// and anything else is answered 401 {"message":"Unauthorized"}.
 func (a *Auth) Authenticate(actorTypes, authTypes []string, opts AuthOptions) Middleware {
 	anyActor := slices.Contains(actorTypes, "*")
 	permitted := func(t string) bool { return anyActor || slices.Contains(actorTypes, t) }
@@ -197,12 +198,14 @@ func (a *Auth) Authenticate(actorTypes, authTypes []string, opts AuthOptions) Mi
 					ac = s
 				}
 			}
+			invalidBearer := false
 			if ac == nil && useBearer {
 				if tok, ok := bearerToken(r); ok {
 					c, err := a.VerifyToken(tok)
 					if err == nil && permitted(c.ActorType) {
 						ac = &c
 					} else if err != nil {
+						invalidBearer = true
 						Logger(ctx).DebugContext(ctx, "bearer token refused", slog.String("request_id", RequestID(ctx)), slog.String("reason", err.Error()))
 					}
 				}
@@ -210,6 +213,12 @@ func (a *Auth) Authenticate(actorTypes, authTypes []string, opts AuthOptions) Mi
 			switch {
 			case ac != nil && ac.ActorID != "":
 			case ac != nil && ac.AuthIdentityID != "" && opts.AllowUnregistered:
+			case invalidBearer:
+				// Forged, expired or malformed credentials are refused even
+				// where unauthenticated requests are allowed (as newer Medusa
+				// versions do).
+				WriteError(w, r, ErrUnauthorized)
+				return
 			case opts.AllowUnauthenticated:
 				if ac != nil && ac.ActorID == "" && !opts.AllowUnregistered {
 					ac = nil
@@ -236,8 +245,8 @@ func bearerToken(r *http.Request) (string, bool) {
 	return tok, tok != ""
 }
 
-// apiKeyToken extracts a secret API key: "Basic base64(key:)" or a raw
-// "sk_…" value after Basic.
+// apiKeyToken extracts a secret API key from "Basic base64(sk_…:)" or a raw
+// "Basic sk_…"; other Basic credentials are not API keys.
 func apiKeyToken(r *http.Request) (string, bool) {
 	h := r.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(h, " ")
@@ -245,15 +254,15 @@ func apiKeyToken(r *http.Request) (string, bool) {
 		return "", false
 	}
 	tok = strings.TrimSpace(tok)
-	if strings.HasPrefix(tok, "sk_") {
-		return tok, true
+	if !strings.HasPrefix(tok, "sk_") {
+		raw, err := base64.StdEncoding.DecodeString(tok)
+		if err != nil {
+			return "", false
+		}
+		tok = string(raw)
 	}
-	raw, err := base64.StdEncoding.DecodeString(tok)
-	if err != nil {
-		return "", false
-	}
-	key, _, _ := strings.Cut(string(raw), ":")
-	return key, key != ""
+	tok = strings.TrimSuffix(tok, ":")
+	return tok, strings.HasPrefix(tok, "sk_") && len(tok) > 3
 }
 
 // WithAuthContext returns ctx carrying ac (Authenticate does this; tests and

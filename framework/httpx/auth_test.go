@@ -236,7 +236,10 @@ func TestAuthenticateOptionsAndAPIKey(t *testing.T) {
 		{"key store failure", withKey, "Basic sk_broken", 500, `"unknown_error"`},
 		{"any actor type", anyActor, "Bearer " + customerTok, 200, `"actor_type":"customer"`},
 		{"unauthenticated allowed", open, "", 200, `"ok":false`},
-		{"bad token, unauthenticated allowed", open, "Bearer junk", 200, `"ok":false`},
+		{"bad token refused even when unauthenticated allowed", open, "Bearer junk", 401, ""},
+		{"valid token of another actor, unauthenticated allowed", open, "Bearer " + customerTok, 200, `"ok":false`},
+		{"basic credentials that are not a key", withKey, "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:password")), 401, ""},
+		{"raw key with colon", withKey, "Basic sk_live:", 200, `"actor_id":"apk_1"`},
 		{"unregistered dropped when only unauthenticated allowed", open, "Bearer " + unregTok, 200, `"ok":false`},
 	} {
 		req := httptest.NewRequest("GET", "/", nil)
