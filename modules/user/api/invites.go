@@ -1,8 +1,6 @@
 package api
 
 import (
-	"net/http"
-
 	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/modules/user"
 )
@@ -43,55 +41,8 @@ func inviteFilter(q *httpx.Query) (user.InviteFilter, error) {
 	return f, err
 }
 
-// GET /admin/invites
-func handleListInvites(w http.ResponseWriter, r *http.Request) {
-	q, err := listInvites.Parse(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	f, err := inviteFilter(q)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	svc, err := service(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	list, count, err := svc.ListAndCountInvites(r.Context(), f, findConfig(q))
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	if list == nil {
-		list = []user.Invite{}
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"invites": list, "count": count, "offset": q.Offset, "limit": q.Limit})
-}
-
-// retrieveInvite answers {invite} for id with the fields the query selects.
-func retrieveInvite(w http.ResponseWriter, r *http.Request, id string) {
-	q, err := inviteQuery.Parse(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	svc, err := service(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	inv, err := svc.RetrieveInvite(r.Context(), id, findConfig(q))
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"invite": inv})
-}
-
-// GET /admin/invites/{id}
-func handleGetInvite(w http.ResponseWriter, r *http.Request) {
-	retrieveInvite(w, r, r.PathValue("id"))
+var invites = resource[user.Invite, user.InviteFilter]{
+	name: "invite", plural: "invites", one: inviteQuery, list: listInvites, filter: inviteFilter,
+	listAndCount: (*user.Service).ListAndCountInvites,
+	retrieve:     (*user.Service).RetrieveInvite,
 }

@@ -54,57 +54,10 @@ func service(r *http.Request) (*user.Service, error) {
 	return container.ResolveContext(r.Context(), httpx.Scope(r), user.Key)
 }
 
-// GET /admin/users
-func handleListUsers(w http.ResponseWriter, r *http.Request) {
-	q, err := listUsers.Parse(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	f, err := userFilter(q)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	svc, err := service(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	list, count, err := svc.ListAndCountUsers(r.Context(), f, findConfig(q))
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	if list == nil {
-		list = []user.User{}
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"users": list, "count": count, "offset": q.Offset, "limit": q.Limit})
-}
-
-// retrieveUser answers {user} for id with the fields the query selects.
-func retrieveUser(w http.ResponseWriter, r *http.Request, id string) {
-	q, err := userQuery.Parse(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	svc, err := service(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	u, err := svc.RetrieveUser(r.Context(), id, findConfig(q))
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"user": u})
-}
-
-// GET /admin/users/{id}
-func handleGetUser(w http.ResponseWriter, r *http.Request) {
-	retrieveUser(w, r, r.PathValue("id"))
+var users = resource[user.User, user.UserFilter]{
+	name: "user", plural: "users", one: userQuery, list: listUsers, filter: userFilter,
+	listAndCount: (*user.Service).ListAndCountUsers,
+	retrieve:     (*user.Service).RetrieveUser,
 }
 
 // GET /admin/users/me
@@ -114,5 +67,5 @@ func handleMe(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, merrors.New(merrors.NotFound, "User ID not found"))
 		return
 	}
-	retrieveUser(w, r, ac.ActorID)
+	users.respond(w, r, ac.ActorID)
 }

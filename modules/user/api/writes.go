@@ -53,7 +53,7 @@ func handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	retrieveUser(w, r, id)
+	users.respond(w, r, id)
 }
 
 type deleted struct {
@@ -107,7 +107,7 @@ func handleCreateInvite(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	retrieveInvite(w, r, created[0].ID)
+	invites.respond(w, r, created[0].ID)
 }
 
 // DELETE /admin/invites/{id}: soft delete; unknown ids still answer 200.
@@ -131,7 +131,7 @@ func handleResendInvite(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	retrieveInvite(w, r, id)
+	invites.respond(w, r, id)
 }
 
 var acceptQuery = httpx.MustQuerySpec(httpx.QueryConfig{

@@ -1,0 +1,74 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/modules/user"
+)
+
+// resource is the read side of one model's admin routes: list with count,
+// and retrieve by id, straight from the module's service.
+type resource[T, F any] struct {
+	name, plural string           // "user", "users": the response keys
+	one, list    *httpx.QuerySpec // retrieve and list query strings
+	filter       func(*httpx.Query) (F, error)
+	// The service's methods, as method expressions.
+	listAndCount func(*user.Service, context.Context, F, ...rt.FindConfig) ([]T, int, error)
+	retrieve     func(*user.Service, context.Context, string, ...rt.FindConfig) (T, error)
+}
+
+// handleList answers {<plural>, count, offset, limit}.
+func (res resource[T, F]) handleList(w http.ResponseWriter, r *http.Request) {
+	q, err := res.list.Parse(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	f, err := res.filter(q)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	svc, err := service(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	rows, count, err := res.listAndCount(svc, r.Context(), f, findConfig(q))
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if rows == nil {
+		rows = []T{}
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{res.plural: rows, "count": count, "offset": q.Offset, "limit": q.Limit})
+}
+
+// respond answers {<name>} for id with the fields the query selects.
+func (res resource[T, F]) respond(w http.ResponseWriter, r *http.Request, id string) {
+	q, err := res.one.Parse(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	svc, err := service(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	v, err := res.retrieve(svc, r.Context(), id, findConfig(q))
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{res.name: v})
+}
+
+// handleGet answers GET /admin/<plural>/{id}.
+func (res resource[T, F]) handleGet(w http.ResponseWriter, r *http.Request) {
+	res.respond(w, r, r.PathValue("id"))
+}
