@@ -142,20 +142,30 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 	f.Type().Id(G + "Filter").Struct(fl...)
 	f.Line()
 	var applies []jen.Code
-	var search []string
-	for _, x := range m.Fields {
-		if x.IsSearch {
-			search = append(search, x.Name)
-		}
-	}
-	if len(search) > 0 {
+	if search := searchFields(m); len(search) == 1 {
+		applies = append(applies, jen.If(jen.Id("f").Dot("Q").Op("!=").Lit("")).Block(
+			jen.Id("w").Dot("Add").Call(jen.Lit(SearchExpr(m)+" ILIKE ").Op("+").Id("w").Dot("Arg").Call(jen.Qual(rtPath, "Contains").Call(jen.Id("f").Dot("Q")))),
+		))
+	} else if len(search) > 1 {
 		var ors []jen.Code
 		for _, c := range search {
-			ors = append(ors, jen.Lit(qi(c)+" ILIKE ").Op("+").Id("p"))
+			ors = append(ors, jen.Lit(qi(c.Name)+" ILIKE ").Op("+").Id("p"))
 		}
 		applies = append(applies, jen.If(jen.Id("f").Dot("Q").Op("!=").Lit("")).Block(
 			jen.Id("p").Op(":=").Id("w").Dot("Arg").Call(jen.Qual(rtPath, "Contains").Call(jen.Id("f").Dot("Q"))),
-			jen.Id("w").Dot("Add").Call(jen.Lit("(").Op("+").Qual("strings", "Join").Call(jen.Index().String().Values(ors...), jen.Lit(" OR ")).Op("+").Lit(")")),
+			jen.Id("or").Op(":=").Lit("(").Op("+").Qual("strings", "Join").Call(jen.Index().String().Values(ors...), jen.Lit(" OR ")).Op("+").Lit(")"),
+			jen.Comment("Medusa's q is the OR of one ILIKE per field. The ILIKE on the joined fields is what"),
+			jen.Comment("the trigram index IDX_"+m.TableName+"_q_trgm serves: alone when it is exact, else as a"),
+			jen.Comment("necessary condition before the OR (see rt.SearchJoinable, rt.SearchNarrows)."),
+			jen.Switch().Block(
+				jen.Case(jen.Qual(rtPath, "SearchJoinable").Call(jen.Id("f").Dot("Q"))).Block(
+					jen.Id("w").Dot("Add").Call(jen.Lit("("+SearchExpr(m)+") ILIKE ").Op("+").Id("p")),
+				),
+				jen.Case(jen.Qual(rtPath, "SearchNarrows").Call(jen.Id("f").Dot("Q"))).Block(
+					jen.Id("w").Dot("Add").Call(jen.Lit("("+SearchExpr(m)+") ILIKE ").Op("+").Id("p").Op("+").Lit(" AND ").Op("+").Id("or")),
+				),
+				jen.Default().Block(jen.Id("w").Dot("Add").Call(jen.Id("or"))),
+			),
 		))
 	} else {
 		applies = append(applies, jen.If(jen.Id("f").Dot("Q").Op("!=").Lit("")).Block(

@@ -21,6 +21,7 @@ type testModel struct {
 	UniqueCol, UniqueVal                     string
 	HasSearch                                bool
 	SearchQ                                  string
+	SpanNext                                 string // start of the 2nd searchable field's sample (joined q tests)
 	UpdField, UpdValue, UpdJSON              string
 	UpdNullable                              bool
 	UpdType                                  string
@@ -91,6 +92,9 @@ func (g *gen) testModels() []testModel {
 			}
 		}
 		tm.Sample = strings.Join(lines, "\n")
+		if sf := searchFields(m); len(sf) > 1 && sf[0].Kind == dml.KindText && sf[1].Kind == dml.KindText && sf[0].FK == nil && sf[1].FK == nil && !sf[0].IsPK && !sf[1].IsPK {
+			tm.SpanNext = sf[1].Name[:min(4, len(sf[1].Name))]
+		}
 		for _, ix := range dml.AllIndexes(m) {
 			if ix.Unique && len(ix.On) == 1 && ix.Where == "deleted_at IS NULL" && tm.UniqueCol == "" {
 				if x := m.Field(ix.On[0]); x != nil && x.Kind == dml.KindText && x.FK == nil {
@@ -411,6 +415,19 @@ func Test{{.G}}Generated(t *testing.T) {
 		if err != nil || len(found) != 1 || found[0].{{.PK}} != "2" {
 			t.Fatalf("q = %+v, %v", found, err)
 		}
+		{{- if .SpanNext}}
+		// q against the joined searchable fields (one ILIKE, the trigram index) and its
+		// fallbacks: no q may match across two fields.
+		joined, err := s.{{.List}}(ctx, {{.G}}Filter{Q: "2@TEST"})
+		if err != nil || len(joined) != 1 || joined[0].{{.PK}} != "2" {
+			t.Fatalf("q 2@TEST = %+v, %v", joined, err)
+		}
+		for _, q := range []string{".com{{.SpanNext}}", ".com%{{.SpanNext}}", ".com_{{.SpanNext}}", ".com\x1f{{.SpanNext}}"} {
+			if got, err := s.{{.List}}(ctx, {{.G}}Filter{Q: q}); err != nil || len(got) != 0 {
+				t.Fatalf("q %q matched across fields: %+v, %v", q, got, err)
+			}
+		}
+		{{- end}}
 		either, err := s.{{.List}}(ctx, {{.G}}Filter{Or: []{{.G}}Filter{ { {{.PK}}: rt.Eq("1")}, { {{.PK}}: rt.Eq("2")} }})
 		if err != nil || len(either) != 2 {
 			t.Fatalf("$or = %+v, %v", either, err)

@@ -250,6 +250,12 @@ func createIndex(table string, ix IndexDef) string {
 			cols[i] += " " + ix.Ops
 		}
 	}
+	if ix.Expr != "" {
+		cols = []string{"(" + ix.Expr + ")"}
+		if ix.Ops != "" {
+			cols[0] += " " + ix.Ops
+		}
+	}
 	u := ""
 	if ix.Unique {
 		u = "UNIQUE "

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -207,6 +208,36 @@ func TestDiff(t *testing.T) {
 				t.Fatalf("allowed destructive migration:\n%s", sql)
 			}
 		})
+	}
+}
+
+// TestSearchIndex checks the one trigram index per model that serves q: on
+// the column for one searchable field, on the joined expression for several,
+// and the migration from per-field indexes to it.
+func TestSearchIndex(t *testing.T) {
+	one := schemaOf(t, dml.Define("tag", dml.ID(), dml.Text("value").Searchable()))
+	if sql, _ := migrationText(t, nil, one, false); !strings.Contains(sql, `CREATE INDEX IF NOT EXISTS "IDX_tag_value_trgm" ON "tag" USING gin ("value" gin_trgm_ops) WHERE deleted_at IS NULL;`) {
+		t.Errorf("one searchable field:\n%s", sql)
+	}
+	two := dml.Define("person", dml.ID(), dml.Text("name").Nullable().Searchable(), dml.Text("email").Searchable(), dml.Text("note").Nullable())
+	if got, want := SearchExpr(two), `coalesce("name", '') || E'\x1f' || "email"`; got != want {
+		t.Errorf("SearchExpr = %s, want %s", got, want)
+	}
+	cur := schemaOf(t, two)
+	old := schemaOf(t, dml.Define("person", dml.ID(), dml.Text("name").Nullable().Searchable(), dml.Text("email").Searchable(), dml.Text("note").Nullable()))
+	old.Tables[0].Indexes = slices.DeleteFunc(old.Tables[0].Indexes, func(ix IndexDef) bool { return ix.Expr != "" })
+	for _, c := range []string{"name", "email"} {
+		old.Tables[0].Indexes = append(old.Tables[0].Indexes, IndexDef{Name: "IDX_person_" + c + "_trgm", Columns: []string{c}, Using: "gin", Ops: TrgmOps, Where: "deleted_at IS NULL"})
+	}
+	sql, _ := migrationText(t, old, cur, false)
+	for _, want := range []string{
+		`DROP INDEX IF EXISTS "IDX_person_name_trgm";`,
+		`DROP INDEX IF EXISTS "IDX_person_email_trgm";`,
+		`CREATE INDEX IF NOT EXISTS "IDX_person_q_trgm" ON "person" USING gin ((coalesce("name", '') || E'\x1f' || "email") gin_trgm_ops) WHERE deleted_at IS NULL;`,
+	} {
+		if !strings.Contains(sql, want) {
+			t.Errorf("missing %q in:\n%s", want, sql)
+		}
 	}
 }
 

@@ -63,7 +63,11 @@ func Reference(mod *dml.Module, s *Schema) []byte {
 			if ix.Using != "" {
 				using = " using " + ix.Using
 			}
-			w("- `%s`: %s%s(%s)%s where `%s`\n", ix.Name, u, "", strings.Join(ix.Columns, ", "), using, ix.Where)
+			on := strings.Join(ix.Columns, ", ")
+			if ix.Expr != "" {
+				on = "`" + ix.Expr + "`"
+			}
+			w("- `%s`: %s(%s)%s where `%s`\n", ix.Name, u, on, using, ix.Where)
 		}
 		if len(m.Relations) > 0 {
 			w("\nRelations:\n\n")

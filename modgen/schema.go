@@ -47,6 +47,9 @@ type IndexDef struct {
 	Using   string   `json:"using,omitempty"`
 	Ops     string   `json:"ops,omitempty"`
 	Where   string   `json:"where,omitempty"`
+	// Expr, when set, is the indexed expression (Columns then only name the
+	// columns it reads, for documentation).
+	Expr string `json:"expr,omitempty"`
 }
 
 // ForeignKey is one foreign key constraint.
@@ -123,13 +126,80 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'
 
 func qi(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-// TrgmOps is the operator class of the trigram indexes that serve the free
-// text "q" filter.
+// TrgmOps is the operator class of the pg_trgm GIN index that serves the
+// free text "q" filter.
 const TrgmOps = "gin_trgm_ops"
 
-// BuildSchema turns a validated module into its Schema. Every searchable text
-// field also gets a pg_trgm GIN index ("IDX_<table>_<col>_trgm", among
-// non-deleted rows) so that q's ILIKE '%…%' can use an index.
+// SearchSep is the character that separates the searchable fields in a
+// model's search expression (ASCII unit separator, E'\x1f'). A q holding it
+// is matched field by field instead (see SearchExpr).
+const SearchSep = `\x1f`
+
+// searchFields returns m's searchable fields, in definition order.
+func searchFields(m *dml.Model) []*dml.Field {
+	var out []*dml.Field
+	for _, f := range m.Fields {
+		if f.IsSearch {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// SearchExpr is the SQL expression a model's q is matched against with one
+// ILIKE, and that its pg_trgm index covers: the searchable column itself
+// when there is one, else the searchable columns joined by E'\x1f', NULLs
+// coalesced to the empty string:
+//
+//	coalesce("first_name", '') || E'\x1f' || coalesce("last_name", '') || E'\x1f' || "email"
+//
+// For a q without the separator, LIKE wildcards (% and _) or the escape
+// character (\), a match of '%q%' on the joined text lies inside one
+// field's segment, so it is exactly Medusa's OR of per-field ILIKEs. Other
+// q keep it as a necessary condition (the index narrows the rows) before
+// that OR, except a q with the escape character, which gets the OR alone
+// (rt.SearchJoinable, rt.SearchNarrows).
+// It returns "" when m has no searchable field.
+func SearchExpr(m *dml.Model) string {
+	fs := searchFields(m)
+	if len(fs) == 1 {
+		return qi(fs[0].Name)
+	}
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = qi(f.Name)
+		if f.IsNullable {
+			parts[i] = "coalesce(" + qi(f.Name) + ", '')"
+		}
+	}
+	return strings.Join(parts, " || E'"+SearchSep+"' || ")
+}
+
+// searchIndex is the pg_trgm GIN index that serves q on m: on the column
+// itself for one searchable field ("IDX_<table>_<col>_trgm"), on
+// SearchExpr for several ("IDX_<table>_q_trgm"); among non-deleted rows.
+func searchIndex(m *dml.Model) (IndexDef, bool) {
+	fs := searchFields(m)
+	if len(fs) == 0 {
+		return IndexDef{}, false
+	}
+	ix := IndexDef{Using: "gin", Ops: TrgmOps, Where: "deleted_at IS NULL"}
+	for _, f := range fs {
+		ix.Columns = append(ix.Columns, f.Name)
+	}
+	if len(fs) == 1 {
+		ix.Name = "IDX_" + m.TableName + "_" + fs[0].Name + "_trgm"
+		return ix, true
+	}
+	ix.Name = "IDX_" + m.TableName + "_q_trgm"
+	ix.Expr = SearchExpr(m)
+	return ix, true
+}
+
+// BuildSchema turns a validated module into its Schema. A model with
+// searchable fields also gets one pg_trgm GIN index over its search
+// expression (see SearchExpr, searchIndex) so that q's ILIKE '%…%' can use
+// an index.
 func BuildSchema(mod *dml.Module) (*Schema, error) {
 	if err := mod.Validate(); err != nil {
 		return nil, err
@@ -162,11 +232,9 @@ func BuildSchema(mod *dml.Module) (*Schema, error) {
 		for _, ix := range dml.AllIndexes(m) {
 			t.Indexes = append(t.Indexes, IndexDef{Name: ix.Name, Columns: ix.On, Unique: ix.Unique, Using: ix.Using, Ops: ix.Ops, Where: ix.Where})
 		}
-		for _, f := range m.Fields {
-			if f.IsSearch && (f.Kind == dml.KindText || f.Kind == dml.KindEnum) {
-				trgm = true
-				t.Indexes = append(t.Indexes, IndexDef{Name: "IDX_" + m.TableName + "_" + f.Name + "_trgm", Columns: []string{f.Name}, Using: "gin", Ops: TrgmOps, Where: "deleted_at IS NULL"})
-			}
+		if ix, ok := searchIndex(m); ok {
+			trgm = true
+			t.Indexes = append(t.Indexes, ix)
 		}
 		s.Tables = append(s.Tables, t)
 	}

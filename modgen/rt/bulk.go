@@ -1,6 +1,24 @@
 package rt
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
+
+// SearchJoinable reports whether q may be matched with one ILIKE '%q%'
+// against a model's searchable fields joined by the unit separator (\x1f)
+// with exactly the result of ORing one ILIKE per field (Medusa's q): q holds
+// neither the separator nor a LIKE wildcard (% or _) nor the escape
+// character (\), so no match can span two fields or depend on where the
+// joined text ends.
+func SearchJoinable(q string) bool { return !strings.ContainsAny(q, "\x1f%_\\") }
+
+// SearchNarrows reports whether the ILIKE '%q%' on the joined fields holds
+// for every row the per-field OR matches, so that it can narrow the rows
+// (through the trigram index) before the OR decides: true unless q holds
+// the escape character, which can anchor the pattern at the end of the
+// text ('%a\%' matches text ending in "a%").
+func SearchNarrows(q string) bool { return !strings.Contains(q, "\\") }
 
 // InsertChunk is the number of rows a generated Create method inserts with
 // one statement; larger inputs take several statements in the same

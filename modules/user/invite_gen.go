@@ -170,8 +170,7 @@ type InviteFilter struct {
 // apply adds f's predicates to w and reports whether it filters on deleted_at.
 func (f InviteFilter) apply(w *rt.Where) (bool, error) {
 	if f.Q != "" {
-		p := w.Arg(rt.Contains(f.Q))
-		w.Add("(" + strings.Join([]string{"\"email\" ILIKE " + p}, " OR ") + ")")
+		w.Add("\"email\" ILIKE " + w.Arg(rt.Contains(f.Q)))
 	}
 	if err := f.ID.Apply(w, "\"id\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())

@@ -264,6 +264,17 @@ func TestUserGenerated(t *testing.T) {
 		if err != nil || len(found) != 1 || found[0].ID != "2" {
 			t.Fatalf("q = %+v, %v", found, err)
 		}
+		// q against the joined searchable fields (one ILIKE, the trigram index) and its
+		// fallbacks: no q may match across two fields.
+		joined, err := s.ListUsers(ctx, UserFilter{Q: "2@TEST"})
+		if err != nil || len(joined) != 1 || joined[0].ID != "2" {
+			t.Fatalf("q 2@TEST = %+v, %v", joined, err)
+		}
+		for _, q := range []string{".comlast", ".com%last", ".com_last", ".com\x1flast"} {
+			if got, err := s.ListUsers(ctx, UserFilter{Q: q}); err != nil || len(got) != 0 {
+				t.Fatalf("q %q matched across fields: %+v, %v", q, got, err)
+			}
+		}
 		either, err := s.ListUsers(ctx, UserFilter{Or: []UserFilter{{ID: rt.Eq("1")}, {ID: rt.Eq("2")}}})
 		if err != nil || len(either) != 2 {
 			t.Fatalf("$or = %+v, %v", either, err)

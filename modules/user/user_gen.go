@@ -170,7 +170,18 @@ type UserFilter struct {
 func (f UserFilter) apply(w *rt.Where) (bool, error) {
 	if f.Q != "" {
 		p := w.Arg(rt.Contains(f.Q))
-		w.Add("(" + strings.Join([]string{"\"first_name\" ILIKE " + p, "\"last_name\" ILIKE " + p, "\"email\" ILIKE " + p}, " OR ") + ")")
+		or := "(" + strings.Join([]string{"\"first_name\" ILIKE " + p, "\"last_name\" ILIKE " + p, "\"email\" ILIKE " + p}, " OR ") + ")"
+		// Medusa's q is the OR of one ILIKE per field. The ILIKE on the joined fields is what
+		// the trigram index IDX_user_q_trgm serves: alone when it is exact, else as a
+		// necessary condition before the OR (see rt.SearchJoinable, rt.SearchNarrows).
+		switch {
+		case rt.SearchJoinable(f.Q):
+			w.Add("(coalesce(\"first_name\", '') || E'\\x1f' || coalesce(\"last_name\", '') || E'\\x1f' || \"email\") ILIKE " + p)
+		case rt.SearchNarrows(f.Q):
+			w.Add("(coalesce(\"first_name\", '') || E'\\x1f' || coalesce(\"last_name\", '') || E'\\x1f' || \"email\") ILIKE " + p + " AND " + or)
+		default:
+			w.Add(or)
+		}
 	}
 	if err := f.ID.Apply(w, "\"id\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
