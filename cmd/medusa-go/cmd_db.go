@@ -7,7 +7,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/medusa-go/medusa/app"
-	"github.com/medusa-go/medusa/framework/db"
 	"github.com/medusa-go/medusa/framework/migrate"
 )
 
@@ -20,20 +19,11 @@ func init() {
 // withMigrator opens DATABASE_URL, or the embedded development server when it
 // is unset, and hands a migrator over.
 func withMigrator(ctx context.Context, env *cliEnv, fn func(*migrate.Migrator) error) error {
-	u := env.getenv("DATABASE_URL")
-	if u == "" {
-		url, stop, err := startEmbedded(ctx, ".", env.stderr, nil)
-		if err != nil {
-			return err
-		}
-		defer stop(context.Background()) //nolint:errcheck
-		u = url
-	}
-	pool, err := db.Open(ctx, u)
+	pool, _, closeDB, err := openDB(ctx, env, ".")
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
+	defer closeDB()
 	return fn(migrate.New(pool, app.Migrations()...))
 }
 

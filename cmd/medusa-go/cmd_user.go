@@ -19,7 +19,6 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/modules/auth"
-	authmigrations "github.com/medusa-go/medusa/modules/auth/migrations"
 	"github.com/medusa-go/medusa/modules/user"
 )
 
@@ -164,39 +163,17 @@ func readPassword(r io.Reader) (string, error) {
 	return p, nil
 }
 
-// userMigrations are the application's migrations plus the Auth Module's
-// when the application does not list them (yet).
-func userMigrations() []migrate.Source {
-	srcs := app.Migrations()
-	for _, s := range srcs {
-		if s.Module == authmigrations.Source.Module {
-			return srcs
-		}
-	}
-	return append(srcs, authmigrations.Source)
-}
-
 // withUserDB opens DATABASE_URL, which must be migrated (medusa-go db
 // migrate), or the embedded development server of dir: the one medusa-go
 // dev runs when it is up, else one started for the command and migrated, as
 // medusa-go dev does.
 func withUserDB(ctx context.Context, env *cliEnv, dir string, fn func(*pgxpool.Pool) error) error {
-	u := env.getenv("DATABASE_URL")
-	embedded := u == ""
-	if embedded {
-		url, stop, err := startEmbedded(ctx, dir, env.stderr, nil)
-		if err != nil {
-			return err
-		}
-		defer stop(context.Background()) //nolint:errcheck
-		u = url
-	}
-	pool, err := db.Open(ctx, u)
+	pool, embedded, closeDB, err := openDB(ctx, env, dir)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	m := migrate.New(pool, userMigrations()...)
+	defer closeDB()
+	m := migrate.New(pool, app.Migrations()...)
 	if embedded {
 		if _, err := m.Up(ctx); err != nil {
 			return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/medusa-go/medusa/app"
 	"net/url"
 	"regexp"
 	"strings"
@@ -39,7 +40,7 @@ func TestUserCommandUsage(t *testing.T) {
 
 func TestUserCommand(t *testing.T) {
 	ctx := context.Background()
-	dbURL := pgtest.NewURL(t, userMigrations()...)
+	dbURL := pgtest.NewURL(t, app.Migrations()...)
 	pool, err := db.Open(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)

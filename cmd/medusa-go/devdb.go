@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/medusa-go/medusa/framework/db"
 
 	"github.com/medusa-go/medusa/framework/pgembed"
 )
@@ -100,4 +103,27 @@ func startEmbedded(ctx context.Context, dir string, out io.Writer, log *slog.Log
 	}
 	fmt.Fprintf(out, "medusa-go: Postgres ready in %s\n", time.Since(t0).Round(time.Millisecond))
 	return srv.URL(devDatabase), srv.Stop, nil
+}
+
+// openDB opens DATABASE_URL, or, when it is unset, the development database
+// of the project in dir (see startEmbedded); embedded tells which. closeDB
+// closes the pool and stops a server started for the command.
+func openDB(ctx context.Context, env *cliEnv, dir string) (pool *pgxpool.Pool, embedded bool, closeDB func(), err error) {
+	u := env.getenv("DATABASE_URL")
+	stop := func(context.Context) error { return nil }
+	if u == "" {
+		embedded = true
+		if u, stop, err = startEmbedded(ctx, dir, env.stderr, nil); err != nil {
+			return nil, false, nil, err
+		}
+	}
+	pool, err = db.Open(ctx, u)
+	if err != nil {
+		_ = stop(context.Background())
+		return nil, false, nil, err
+	}
+	return pool, embedded, func() {
+		pool.Close()
+		_ = stop(context.Background())
+	}, nil
 }
