@@ -355,3 +355,28 @@ func TestSubscriberAndScheduledJobRunWorkflows(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestCORSOnAdminRoutes(t *testing.T) {
+	pool := pgtest.NewPool(t, app.Migrations()...)
+	cfg, err := config.FromEnv(config.Development, func(k string) string {
+		return map[string]string{"ADMIN_CORS": "http://localhost:7001,/^https:\\/\\/.+\\.example\\.com$/", "JWT_SECRET": "test-secret-0123456789"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(context.Background(), cfg, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for origin, allowed := range map[string]bool{"http://localhost:7001": true, "https://shop.example.com": true, "https://evil.test": false} {
+		req := httptest.NewRequest("OPTIONS", "/admin/users", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "GET")
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, req)
+		got := rec.Header().Get("Access-Control-Allow-Origin") == origin
+		if got != allowed {
+			t.Errorf("%s: allowed=%v, want %v (status %d, headers %v)", origin, got, allowed, rec.Code, rec.Header())
+		}
+	}
+}

@@ -188,8 +188,17 @@ func mountRoutes(a *App, mux *http.ServeMux) error {
 }
 
 // wrap applies the global middleware: request id, access log, panic
-// recovery, body limit and a container scope per request.
+// recovery, body limit, a container scope per request, and CORS for the
+// route prefixes that have allowed origins (before routing, since preflight
+// requests match no route).
 func wrap(a *App, h http.Handler) http.Handler {
+	var cors []httpx.Middleware
+	for prefix, origins := range map[string][]string{"/admin": a.Config.AdminCORS, "/auth": a.Config.AuthCORS, "/store": a.Config.StoreCORS} {
+		if len(origins) > 0 {
+			cors = append(cors, httpx.ForPrefix(prefix, httpx.CORS(origins...)))
+		}
+	}
+	h = httpx.Chain(h, cors...)
 	return httpx.Chain(h,
 		httpx.AssignRequestID(),
 		httpx.AccessLog(a.Logger),

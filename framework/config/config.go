@@ -33,6 +33,10 @@ type Config struct {
 	CookieSecret string
 	// WorkerMode is "shared" (HTTP and background work), "server" or "worker".
 	WorkerMode string
+	// AdminCORS, AuthCORS and StoreCORS are the origins allowed to call
+	// /admin, /auth and /store from a browser (ADMIN_CORS, AUTH_CORS,
+	// STORE_CORS: comma-separated origins or /regex/ patterns, as Medusa's).
+	AdminCORS, AuthCORS, StoreCORS []string
 }
 
 // FromEnv reads the configuration with getenv (os.Getenv in production code).
@@ -46,6 +50,9 @@ func FromEnv(mode Mode, getenv func(string) string) (Config, error) {
 		JWTExpires:   24 * time.Hour,
 		WorkerMode:   or(getenv("MEDUSA_WORKER_MODE"), "shared"),
 	}
+	c.AdminCORS = splitList(getenv("ADMIN_CORS"))
+	c.AuthCORS = splitList(getenv("AUTH_CORS"))
+	c.StoreCORS = splitList(getenv("STORE_CORS"))
 	port, err := strconv.Atoi(or(getenv("PORT"), "9000"))
 	if err != nil || port < 0 || port > 65535 {
 		return Config{}, fmt.Errorf("config: PORT=%q is not a port number", getenv("PORT"))
@@ -82,6 +89,16 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func or(v, def string) string {
