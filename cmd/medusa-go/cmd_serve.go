@@ -88,7 +88,7 @@ func serve(ctx context.Context, env *cliEnv, args []string, mode config.Mode) er
 		}
 	}()
 
-	pool, err := db.Open(ctx, cfg.DatabaseURL)
+	pool, err := db.Open(ctx, cfg.DatabaseURL, poolSize(cfg.DatabaseURL))
 	if err != nil {
 		return err
 	}
