@@ -128,7 +128,19 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, opts ...Opt
 }
 
 // Handler returns the application's HTTP handler.
-func (a *App) Handler() http.Handler { return wrap(a, a.mux) }
+func (a *App) Handler() http.Handler { return wrap(a, http.HandlerFunc(a.route)) }
+
+// route dispatches to the mux. A path whose routes exist for other methods
+// only (POST /admin/users, say) gets Medusa's JSON 404, not the mux's plain
+// 405: Express answers unknown method and path pairs with 404, and Medusa's
+// clients expect its error shape.
+func (a *App) route(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := a.mux.Handler(r); pattern == "" {
+		httpx.NotFound(w, r)
+		return
+	}
+	a.mux.ServeHTTP(w, r) // (Handler sets no path values; ServeHTTP does)
+}
 
 // Serve listens on addr and serves until ctx ends, then shuts down
 // gracefully (in-flight requests get up to 10 s) and stops the container.

@@ -218,6 +218,8 @@ func TestMalformedAdminRequests(t *testing.T) {
 		{name: "register no password", method: "POST", path: "/auth/user/emailpass/register", body: `{"email":"a@b.c"}`, noAuth: true},
 		{name: "refresh without token", method: "POST", path: "/auth/token/refresh", noAuth: true},
 		{name: "unknown route", method: "GET", path: "/admin/nothing"},
+		{name: "POST /admin/users (not a Medusa route)", method: "POST", path: "/admin/users", body: `{"email":"a@b.c"}`},
+		{name: "PUT on a GET route", method: "PUT", path: "/admin/invites", body: `{}`},
 	}
 	if len(cases) < 40 {
 		t.Fatalf("only %d cases", len(cases))
