@@ -203,7 +203,7 @@ func (g *gen) serviceFile() *jen.File {
 	f.Comment(fmt.Sprintf("Service is the %s module's service: per model (%s) the eight generated methods", name, strings.Join(models, ", ")))
 	f.Comment("Retrieve, List, ListAndCount, Create, Update, Delete, SoftDelete and Restore, plus the")
 	f.Comment("hand-written methods of service.go. Each call runs in one transaction, or in the caller's")
-	f.Comment("when ctx carries one (db.InTx), and emits its module events after commit.")
+	f.Comment("when ctx carries one (db.InTx), and emits its module events once, at its end (see Tx).")
 	f.Type().Id("Service").Struct(
 		jen.Id("db").Qual(rtPath, "DB"),
 		jen.Id("bus").Qual(eventsPath, "Bus"),
@@ -257,7 +257,9 @@ func (g *gen) serviceFile() *jen.File {
 	f.Line()
 	f.Comment("Tx runs fn in one transaction (the caller's when ctx carries one) with sqlc's queries bound")
 	f.Comment("to it. Module events added with Emit during fn, including by nested service calls, are")
-	f.Comment("emitted in one Bus.Emit call after the transaction commits. Postgres errors are mapped to")
+	f.Comment("emitted in one Bus.Emit call: inside the transaction, after fn's writes, when the bus writes")
+	f.Comment("in it (events.TxEmitter, the durable event bus: stored iff the data commits; an Emit error")
+	f.Comment("fails the call), else after the transaction commits. Postgres errors are mapped to")
 	f.Comment("*merrors.Error with Medusa's messages.")
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("Tx").Params(
 		jen.Id("ctx").Qual("context", "Context"),
@@ -266,20 +268,25 @@ func (g *gen) serviceFile() *jen.File {
 		jen.List(jen.Id("ctx"), jen.Id("col"), jen.Id("owner")).Op(":=").Qual(rtPath, "WithCollector").Call(jen.Id("ctx")),
 		jen.Err().Op(":=").Qual(dbPath, "InTx").Call(jen.Id("ctx"), jen.Id("s").Dot("db"), jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("tx").Qual(pgxPath, "Tx")).Error().Block(
 			jen.If(jen.Err().Op(":=").Id("fn").Call(jen.Id("ctx"), jen.Qual(g.dbPkg, "New").Call(jen.Id("tx"))), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-			jen.If(jen.Id("owner")).Block(jen.Qual(rtPath, "Publish").Call(jen.Id("ctx"), jen.Id("s").Dot("bus"), jen.Id("col").Dot("Messages").Call())),
+			jen.If(jen.Id("owner")).Block(
+				jen.If(jen.Err().Op(":=").Qual(rtPath, "Publish").Call(jen.Id("ctx"), jen.Id("s").Dot("bus"), jen.Id("col").Dot("Messages").Call()), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+			),
 			jen.Return(jen.Nil()),
 		)),
 		jen.Return(jen.Id("mapErr").Call(jen.Err())),
 	)
 	f.Line()
-	f.Comment("Emit adds module events to the current service call (emitted after its commit); outside")
-	f.Comment("a call (no Tx in ctx) they are emitted after the transaction ctx carries, or at once.")
+	f.Comment("Emit adds module events to the current service call (emitted with its other events, see Tx);")
+	f.Comment("outside a call they are emitted as Tx would (in or after the transaction ctx carries, or at")
+	f.Comment("once), and an Emit error is logged.")
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("Emit").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("msgs").Op("...").Qual(eventsPath, "Message")).Block(
 		jen.If(jen.List(jen.Id("col"), jen.Id("ok")).Op(":=").Qual(rtPath, "CollectorFrom").Call(jen.Id("ctx")), jen.Id("ok")).Block(
 			jen.Id("col").Dot("Add").Call(jen.Id("msgs").Op("...")),
 			jen.Return(),
 		),
-		jen.Qual(rtPath, "Publish").Call(jen.Id("ctx"), jen.Id("s").Dot("bus"), jen.Id("msgs")),
+		jen.If(jen.Err().Op(":=").Qual(rtPath, "Publish").Call(jen.Id("ctx"), jen.Id("s").Dot("bus"), jen.Id("msgs")), jen.Err().Op("!=").Nil()).Block(
+			jen.Qual("log/slog", "ErrorContext").Call(jen.Id("ctx"), jen.Lit(name+": emit module events"), jen.Lit("err"), jen.Err()),
+		),
 	)
 	f.Line()
 	f.Comment("Event builds a module event message with the module as source.")

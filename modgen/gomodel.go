@@ -538,8 +538,8 @@ func (g *gen) updateMethod(f *jen.File, m *dml.Model) {
 	)
 	f.Line()
 	g.wrapper(f, m, dml.MethodUpdate, []string{
-		fmt.Sprintf("%s updates rows by %s (Medusa's update%s) and emits %s {id} per row after", g.pub(m, dml.MethodUpdate), pk.Name, P, eventConst(m, "updated")),
-		"commit. If any id is missing (or soft-deleted) the whole call fails with not_found",
+		fmt.Sprintf("%s updates rows by %s (Medusa's update%s) and emits %s {id} per row (see", g.pub(m, dml.MethodUpdate), pk.Name, P, eventConst(m, "updated")),
+		"Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found",
 		fmt.Sprintf("%q.", G+" with "+pk.Name+" \"<ids joined by , >\" not found"),
 	}, []jen.Code{ctxParam(), jen.Id("in").Op("...").Id("Update" + G + "Input")}, []jen.Code{jen.Index().Id(G), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("in").Op("...")}, true)
 }
@@ -565,7 +565,7 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 	f.Line()
 	g.wrapper(f, m, dml.MethodDelete, []string{
 		fmt.Sprintf("%s hard-deletes rows by %s (Medusa's delete%s) and emits %s {id} per id", g.pub(m, dml.MethodDelete), pk.Name, P, eventConst(m, "deleted")),
-		"after commit. No ids is a no-op; unknown ids are ignored.",
+		"(see Tx for when). No ids is a no-op; unknown ids are ignored.",
 	}, []jen.Code{ctxParam(), idsP}, []jen.Code{jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("ids").Op("...")}, true)
 
 	for _, mode := range []struct {
@@ -618,13 +618,13 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 			doc = []string{
 				fmt.Sprintf("%s sets deleted_at on rows by %s and on the rows of cascaded relations (Medusa's", g.pub(m, mode.meth), pk.Name),
 				fmt.Sprintf("softDelete%s). It returns the affected ids per linkable key ({%q: [...]}) and emits one", P, key),
-				fmt.Sprintf("%s {id: [ids]} per model after commit. Unknown ids are ignored.", eventConst(m, "deleted")),
+				fmt.Sprintf("%s {id: [ids]} per model (see Tx for when). Unknown ids are ignored.", eventConst(m, "deleted")),
 			}
 		} else {
 			doc = []string{
 				fmt.Sprintf("%s clears deleted_at on rows by %s and on cascaded relations (Medusa's restore%s).", g.pub(m, mode.meth), pk.Name, P),
 				fmt.Sprintf("It returns the restored ids per linkable key and, like Medusa, emits %s", eventConst(m, "created")),
-				"{id: [ids]} (action \"created\") per model after commit.",
+				"{id: [ids]} (action \"created\") per model (see Tx for when).",
 			}
 		}
 		g.wrapper(f, m, mode.meth, doc, []jen.Code{ctxParam(), idsP}, []jen.Code{jen.Map(jen.String()).Index().String(), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("ids").Op("...")}, true)

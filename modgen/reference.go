@@ -115,7 +115,7 @@ func Reference(mod *dml.Module, s *Schema) []byte {
 			w("| `%s` | `%s.%s.%s` |\n", eventConst(m, a), mod.Name, m.Name, a)
 		}
 	}
-	w("\nAll messages of one call are emitted in one `Bus.Emit` after commit, with metadata `{source: %q, object, action}` and no event group.\n", mod.Name)
+	w("\nAll messages of one call are emitted in one `Bus.Emit` — inside the call's transaction, after its writes, when the bus writes in it (`events.TxEmitter`, the durable event bus), else after commit — with metadata `{source: %q, object, action}` and no event group.\n", mod.Name)
 	return []byte(b.String())
 }
 

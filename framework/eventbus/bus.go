@@ -93,6 +93,9 @@ type Bus struct {
 
 var _ events.Bus = (*Bus)(nil)
 
+// EmitsInTx implements events.TxEmitter: Emit writes in the transaction the context carries.
+func (b *Bus) EmitsInTx() bool { return true }
+
 // New returns a bus on engine and registers its worker and queue there, so it
 // must be called before the engine starts. maxWorkers bounds concurrent
 // deliveries in this instance (0: the engine's default).

@@ -2,6 +2,7 @@ package rt
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/medusa-go/medusa/framework/db"
@@ -9,8 +10,8 @@ import (
 )
 
 // Collector gathers the module events of one service call (Medusa's
-// MessageAggregator), so that they are emitted in one Bus.Emit call after
-// the call's transaction commits.
+// MessageAggregator), so that they are emitted in one Bus.Emit call at the
+// end of the call's transaction (see Publish).
 type Collector struct{ msgs []events.Message }
 
 type collectorKey struct{}
@@ -38,14 +39,24 @@ func WithCollector(ctx context.Context) (_ context.Context, c *Collector, owner 
 	return context.WithValue(ctx, collectorKey{}, c), c, true
 }
 
-// Publish schedules msgs to be emitted on bus in one call after the
-// transaction ctx carries commits (at once outside a transaction). Module
-// events carry no event group (Medusa emits them at once even inside a
-// workflow), so the group a workflow put in ctx is removed. A nil bus or no
-// message does nothing. Emit errors are logged: the data is committed.
-func Publish(ctx context.Context, bus events.Bus, msgs []events.Message) {
+// Publish emits msgs on bus in one call. On a bus that writes in the
+// caller's transaction (events.TxEmitter, the durable event bus) it emits at
+// once, in the transaction ctx carries, so the events are stored if and only
+// if the data commits; an Emit error is returned and must fail the
+// transaction. On any other bus it schedules the Emit after the transaction
+// ctx carries commits (at once outside a transaction) and logs an Emit
+// error, since the data is committed by then. Module events carry no event
+// group (Medusa emits them at once even inside a workflow), so the group a
+// workflow put in ctx is removed. A nil bus or no message does nothing.
+func Publish(ctx context.Context, bus events.Bus, msgs []events.Message) error {
 	if bus == nil || len(msgs) == 0 {
-		return
+		return nil
+	}
+	if events.EmitsInTx(bus) {
+		if err := bus.Emit(events.WithGroup(ctx, ""), msgs...); err != nil {
+			return fmt.Errorf("emit module events: %w", err)
+		}
+		return nil
 	}
 	db.AfterCommit(ctx, func(ctx context.Context) {
 		ctx = events.WithGroup(ctx, "")
@@ -53,6 +64,7 @@ func Publish(ctx context.Context, bus events.Bus, msgs []events.Message) {
 			slog.ErrorContext(ctx, "emit module events", "err", err, "count", len(msgs), "first", msgs[0].Name)
 		}
 	})
+	return nil
 }
 
 // Event builds a module event message named name with data, metadata

@@ -388,8 +388,8 @@ func (s *Service) updateAuthIdentities(ctx context.Context, in ...UpdateAuthIden
 	return out, nil
 }
 
-// UpdateAuthIdentities updates rows by id (Medusa's updateAuthIdentities) and emits AuthIdentityUpdated {id} per row after
-// commit. If any id is missing (or soft-deleted) the whole call fails with not_found
+// UpdateAuthIdentities updates rows by id (Medusa's updateAuthIdentities) and emits AuthIdentityUpdated {id} per row (see
+// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
 // "AuthIdentity with id \"<ids joined by , >\" not found".
 func (s *Service) UpdateAuthIdentities(ctx context.Context, in ...UpdateAuthIdentityInput) ([]AuthIdentity, error) {
 	return s.updateAuthIdentities(ctx, in...)
@@ -412,7 +412,7 @@ func (s *Service) deleteAuthIdentities(ctx context.Context, ids ...string) error
 }
 
 // DeleteAuthIdentities hard-deletes rows by id (Medusa's deleteAuthIdentities) and emits AuthIdentityDeleted {id} per id
-// after commit. No ids is a no-op; unknown ids are ignored.
+// (see Tx for when). No ids is a no-op; unknown ids are ignored.
 func (s *Service) DeleteAuthIdentities(ctx context.Context, ids ...string) error {
 	return s.deleteAuthIdentities(ctx, ids...)
 }
@@ -465,7 +465,7 @@ func (s *Service) softDeleteAuthIdentities(ctx context.Context, ids ...string) (
 
 // SoftDeleteAuthIdentities sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeleteAuthIdentities). It returns the affected ids per linkable key ({"auth_identity_id": [...]}) and emits one
-// AuthIdentityDeleted {id: [ids]} per model after commit. Unknown ids are ignored.
+// AuthIdentityDeleted {id: [ids]} per model (see Tx for when). Unknown ids are ignored.
 func (s *Service) SoftDeleteAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeleteAuthIdentities(ctx, ids...)
 }
@@ -518,7 +518,7 @@ func (s *Service) restoreAuthIdentities(ctx context.Context, ids ...string) (map
 
 // RestoreAuthIdentities clears deleted_at on rows by id and on cascaded relations (Medusa's restoreAuthIdentities).
 // It returns the restored ids per linkable key and, like Medusa, emits AuthIdentityCreated
-// {id: [ids]} (action "created") per model after commit.
+// {id: [ids]} (action "created") per model (see Tx for when).
 func (s *Service) RestoreAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.restoreAuthIdentities(ctx, ids...)
 }

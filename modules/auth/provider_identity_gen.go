@@ -438,7 +438,7 @@ func (s *Service) deleteProviderIdentities(ctx context.Context, ids ...string) e
 }
 
 // DeleteProviderIdentities hard-deletes rows by id (Medusa's deleteProviderIdentities) and emits ProviderIdentityDeleted {id} per id
-// after commit. No ids is a no-op; unknown ids are ignored.
+// (see Tx for when). No ids is a no-op; unknown ids are ignored.
 func (s *Service) DeleteProviderIdentities(ctx context.Context, ids ...string) error {
 	return s.deleteProviderIdentities(ctx, ids...)
 }
@@ -478,7 +478,7 @@ func (s *Service) softDeleteProviderIdentities(ctx context.Context, ids ...strin
 
 // SoftDeleteProviderIdentities sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeleteProviderIdentities). It returns the affected ids per linkable key ({"provider_identity_id": [...]}) and emits one
-// ProviderIdentityDeleted {id: [ids]} per model after commit. Unknown ids are ignored.
+// ProviderIdentityDeleted {id: [ids]} per model (see Tx for when). Unknown ids are ignored.
 func (s *Service) SoftDeleteProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeleteProviderIdentities(ctx, ids...)
 }
@@ -518,7 +518,7 @@ func (s *Service) restoreProviderIdentities(ctx context.Context, ids ...string) 
 
 // RestoreProviderIdentities clears deleted_at on rows by id and on cascaded relations (Medusa's restoreProviderIdentities).
 // It returns the restored ids per linkable key and, like Medusa, emits ProviderIdentityCreated
-// {id: [ids]} (action "created") per model after commit.
+// {id: [ids]} (action "created") per model (see Tx for when).
 func (s *Service) RestoreProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.restoreProviderIdentities(ctx, ids...)
 }

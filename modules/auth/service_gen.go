@@ -18,6 +18,7 @@ import (
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/modgen/rt"
 	"github.com/medusa-go/medusa/modules/auth/db"
+	"log/slog"
 )
 
 // Key is the container key of the auth module's service (Medusa's Modules.AUTH).
@@ -29,7 +30,7 @@ var EventBusKey = container.NewKey[events.Bus]("event_bus")
 // Service is the auth module's service: per model (AuthIdentity, ProviderIdentity) the eight generated methods
 // Retrieve, List, ListAndCount, Create, Update, Delete, SoftDelete and Restore, plus the
 // hand-written methods of service.go. Each call runs in one transaction, or in the caller's
-// when ctx carries one (db.InTx), and emits its module events after commit.
+// when ctx carries one (db.InTx), and emits its module events once, at its end (see Tx).
 type Service struct {
 	db  rt.DB
 	bus events.Bus
@@ -95,7 +96,9 @@ func (s *Service) Queries(ctx context.Context) *authdb.Queries {
 
 // Tx runs fn in one transaction (the caller's when ctx carries one) with sqlc's queries bound
 // to it. Module events added with Emit during fn, including by nested service calls, are
-// emitted in one Bus.Emit call after the transaction commits. Postgres errors are mapped to
+// emitted in one Bus.Emit call: inside the transaction, after fn's writes, when the bus writes
+// in it (events.TxEmitter, the durable event bus: stored iff the data commits; an Emit error
+// fails the call), else after the transaction commits. Postgres errors are mapped to
 // *merrors.Error with Medusa's messages.
 func (s *Service) Tx(ctx context.Context, fn func(ctx context.Context, q *authdb.Queries) error) error {
 	ctx, col, owner := rt.WithCollector(ctx)
@@ -104,21 +107,26 @@ func (s *Service) Tx(ctx context.Context, fn func(ctx context.Context, q *authdb
 			return err
 		}
 		if owner {
-			rt.Publish(ctx, s.bus, col.Messages())
+			if err := rt.Publish(ctx, s.bus, col.Messages()); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
 	return mapErr(err)
 }
 
-// Emit adds module events to the current service call (emitted after its commit); outside
-// a call (no Tx in ctx) they are emitted after the transaction ctx carries, or at once.
+// Emit adds module events to the current service call (emitted with its other events, see Tx);
+// outside a call they are emitted as Tx would (in or after the transaction ctx carries, or at
+// once), and an Emit error is logged.
 func (s *Service) Emit(ctx context.Context, msgs ...events.Message) {
 	if col, ok := rt.CollectorFrom(ctx); ok {
 		col.Add(msgs...)
 		return
 	}
-	rt.Publish(ctx, s.bus, msgs)
+	if err := rt.Publish(ctx, s.bus, msgs); err != nil {
+		slog.ErrorContext(ctx, "auth: emit module events", "err", err)
+	}
 }
 
 // Event builds a module event message with the module as source.

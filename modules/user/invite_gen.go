@@ -462,7 +462,7 @@ func (s *Service) deleteInvites(ctx context.Context, ids ...string) error {
 }
 
 // DeleteInvites hard-deletes rows by id (Medusa's deleteInvites) and emits InviteDeleted {id} per id
-// after commit. No ids is a no-op; unknown ids are ignored.
+// (see Tx for when). No ids is a no-op; unknown ids are ignored.
 func (s *Service) DeleteInvites(ctx context.Context, ids ...string) error {
 	return s.deleteInvites(ctx, ids...)
 }
@@ -502,7 +502,7 @@ func (s *Service) softDeleteInvites(ctx context.Context, ids ...string) (map[str
 
 // SoftDeleteInvites sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeleteInvites). It returns the affected ids per linkable key ({"invite_id": [...]}) and emits one
-// InviteDeleted {id: [ids]} per model after commit. Unknown ids are ignored.
+// InviteDeleted {id: [ids]} per model (see Tx for when). Unknown ids are ignored.
 func (s *Service) SoftDeleteInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeleteInvites(ctx, ids...)
 }
@@ -542,7 +542,7 @@ func (s *Service) restoreInvites(ctx context.Context, ids ...string) (map[string
 
 // RestoreInvites clears deleted_at on rows by id and on cascaded relations (Medusa's restoreInvites).
 // It returns the restored ids per linkable key and, like Medusa, emits InviteCreated
-// {id: [ids]} (action "created") per model after commit.
+// {id: [ids]} (action "created") per model (see Tx for when).
 func (s *Service) RestoreInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.restoreInvites(ctx, ids...)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
@@ -167,6 +168,62 @@ func TestGeneratedTxEvents(t *testing.T) {
 	}
 	if _, err := s.RetrieveUser(ctx, "2"); !merrors.Is(err, merrors.NotFound) {
 		t.Fatalf("rolled back row exists: %v", err)
+	}
+}
+
+// txRecordingBus is a recordingBus that declares that it writes in the caller's
+// transaction (events.TxEmitter, like the durable event bus). It records whether each
+// Emit got a transaction, and fails every Emit while fail is set.
+type txRecordingBus struct {
+	recordingBus
+	inTx []bool
+	fail error
+}
+
+var _ events.TxEmitter = (*txRecordingBus)(nil)
+
+func (b *txRecordingBus) EmitsInTx() bool { return true }
+
+func (b *txRecordingBus) Emit(ctx context.Context, msgs ...events.Message) error {
+	_, ok := db.TxFrom(ctx)
+	b.mu.Lock()
+	b.inTx = append(b.inTx, ok)
+	b.mu.Unlock()
+	if b.fail != nil {
+		return b.fail
+	}
+	return b.recordingBus.Emit(ctx, msgs...)
+}
+
+// TestGeneratedTxEmitter checks that on a bus that writes in the caller's transaction
+// a call's module events are emitted inside that transaction, in one Emit, and that a
+// failing Emit fails the call and rolls its writes back.
+func TestGeneratedTxEmitter(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t, migrations.Source)
+	bus := &txRecordingBus{recordingBus: recordingBus{Local: events.NewLocal()}}
+	s, err := NewService(pool, WithEventBus(bus))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := sampleUser(t, s, 1)
+	bus.take()
+	bus.inTx = nil
+	if _, err := s.CreateUsers(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if calls := bus.take(); len(calls) != 1 || len(bus.inTx) != 1 || !bus.inTx[0] {
+		t.Fatalf("%d Emit calls, in a transaction: %v; want 1, [true]", len(calls), bus.inTx)
+	}
+	in = sampleUser(t, s, 2)
+	bus.fail = fmt.Errorf("outbox down")
+	_, err = s.CreateUsers(ctx, in)
+	bus.fail = nil
+	if err == nil || !strings.Contains(err.Error(), "outbox down") {
+		t.Fatalf("create with a failing in-transaction Emit = %v", err)
+	}
+	if _, err := s.RetrieveUser(ctx, "2"); !merrors.Is(err, merrors.NotFound) {
+		t.Fatalf("the row of a call whose Emit failed exists: %v", err)
 	}
 }
 

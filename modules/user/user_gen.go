@@ -464,8 +464,8 @@ func (s *Service) updateUsers(ctx context.Context, in ...UpdateUserInput) ([]Use
 	return out, nil
 }
 
-// UpdateUsers updates rows by id (Medusa's updateUsers) and emits UserUpdated {id} per row after
-// commit. If any id is missing (or soft-deleted) the whole call fails with not_found
+// UpdateUsers updates rows by id (Medusa's updateUsers) and emits UserUpdated {id} per row (see
+// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
 // "User with id \"<ids joined by , >\" not found".
 func (s *Service) UpdateUsers(ctx context.Context, in ...UpdateUserInput) ([]User, error) {
 	return s.updateUsers(ctx, in...)
@@ -488,7 +488,7 @@ func (s *Service) deleteUsers(ctx context.Context, ids ...string) error {
 }
 
 // DeleteUsers hard-deletes rows by id (Medusa's deleteUsers) and emits UserDeleted {id} per id
-// after commit. No ids is a no-op; unknown ids are ignored.
+// (see Tx for when). No ids is a no-op; unknown ids are ignored.
 func (s *Service) DeleteUsers(ctx context.Context, ids ...string) error {
 	return s.deleteUsers(ctx, ids...)
 }
@@ -528,7 +528,7 @@ func (s *Service) softDeleteUsers(ctx context.Context, ids ...string) (map[strin
 
 // SoftDeleteUsers sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeleteUsers). It returns the affected ids per linkable key ({"user_id": [...]}) and emits one
-// UserDeleted {id: [ids]} per model after commit. Unknown ids are ignored.
+// UserDeleted {id: [ids]} per model (see Tx for when). Unknown ids are ignored.
 func (s *Service) SoftDeleteUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeleteUsers(ctx, ids...)
 }
@@ -568,7 +568,7 @@ func (s *Service) restoreUsers(ctx context.Context, ids ...string) (map[string][
 
 // RestoreUsers clears deleted_at on rows by id and on cascaded relations (Medusa's restoreUsers).
 // It returns the restored ids per linkable key and, like Medusa, emits UserCreated
-// {id: [ids]} (action "created") per model after commit.
+// {id: [ids]} (action "created") per model (see Tx for when).
 func (s *Service) RestoreUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.restoreUsers(ctx, ids...)
 }

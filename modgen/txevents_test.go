@@ -1,0 +1,119 @@
+package modgen_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"slices"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/db"
+	"github.com/medusa-go/medusa/framework/eventbus"
+	busmig "github.com/medusa-go/medusa/framework/eventbus/migrations"
+	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/jobs"
+	jobsmig "github.com/medusa-go/medusa/framework/jobs/migrations"
+	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/modules/user"
+	"github.com/medusa-go/medusa/modules/user/migrations"
+)
+
+// TestModuleEventsDurableBus runs the generated User Module service on the
+// durable event bus (framework/eventbus, a transactional outbox that
+// declares events.TxEmitter): the module events of a call are written in
+// the call's transaction, so they are stored if and only if the data
+// commits, and a crash between commit and emit cannot lose them.
+func TestModuleEventsDurableBus(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t, migrations.Source, jobsmig.Source, busmig.Source)
+	engine, err := jobs.New(pool, container.New(), jobs.Options{Mode: jobs.ModeServer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus, err := eventbus.New(engine, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !events.EmitsInTx(bus) {
+		t.Fatal("eventbus.Bus does not declare that it emits in the transaction")
+	}
+	if events.EmitsInTx(events.NewLocal()) {
+		t.Fatal("the local bus declares that it emits in the transaction")
+	}
+	nop := func(context.Context, *container.Container, events.Message) error { return nil }
+	if err := bus.Subscribe(eventbus.Subscriber{ID: "test", Events: []string{user.UserCreated}, Handler: nop}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := user.NewService(pool, user.WithEventBus(bus))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// stored lists the ids of the stored user.user.created events, as conn sees them.
+	stored := func(conn db.DBTX) []string {
+		t.Helper()
+		rows, err := conn.Query(ctx, `SELECT args->'event'->'data'->>'id' FROM river_job WHERE kind = 'medusa_event' ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+
+	created, err := s.CreateUsers(ctx, user.CreateUserInput{ID: "u1", Email: "a@x.com"}, user.CreateUserInput{Email: "b@x.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(pool); !slices.Equal(got, []string{"u1", created[1].ID}) {
+		t.Fatalf("stored events %v after a committed create, want [u1 %s]", got, created[1].ID)
+	}
+
+	// Emitted inside the transaction: visible to it before commit, not to others.
+	err = db.InTx(ctx, pool, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := s.CreateUsers(ctx, user.CreateUserInput{ID: "u3", Email: "c@x.com"}); err != nil {
+			return err
+		}
+		if in, out := stored(tx), stored(pool); len(in) != 3 || len(out) != 2 {
+			t.Errorf("before commit: the transaction sees %v, another connection %v", in, out)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(pool); len(got) != 3 || got[2] != "u3" {
+		t.Fatalf("stored events %v after commit", got)
+	}
+
+	// Rolled back: neither the user nor its event.
+	boom := errors.New("boom")
+	err = db.InTx(ctx, pool, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := s.CreateUsers(ctx, user.CreateUserInput{ID: "u4", Email: "d@x.com"}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("rolled back transaction = %v", err)
+	}
+	if got := stored(pool); len(got) != 3 {
+		t.Fatalf("stored events %v after a rollback, want the 3 committed ones", got)
+	}
+	if _, err := s.RetrieveUser(ctx, "u4"); err == nil {
+		t.Fatal("the rolled back user exists")
+	}
+
+	// A failed call (duplicate email) stores nothing either.
+	if _, err := s.CreateUsers(ctx, user.CreateUserInput{ID: "u5", Email: "e@x.com"}, user.CreateUserInput{ID: "u6", Email: "a@x.com"}); err == nil {
+		t.Fatal("duplicate email accepted")
+	}
+	if got := stored(pool); len(got) != 3 {
+		t.Fatalf("stored events %v after a failed call", got)
+	}
+}
