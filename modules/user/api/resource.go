@@ -45,7 +45,7 @@ func (res resource[T, F]) handleList(w http.ResponseWriter, r *http.Request) {
 	if rows == nil {
 		rows = []T{}
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{res.plural: rows, "count": count, "offset": q.Offset, "limit": q.Limit})
+	writeList(w, res.plural, rows, count, q.Offset, q.Limit)
 }
 
 // respond answers {<name>} for id with the fields the query selects.
