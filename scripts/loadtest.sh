@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# scripts/loadtest.sh — reproduces every number of docs/perf/api.md (issue 6,
+# "Numbers"): GET /admin/users and POST /admin/invites with wrk on loopback
+# (10 connections), start to a healthy /health (startprobe and hyperfine),
+# and the server's resident memory (VmRSS/VmHWM from /proc).
+#
+# It builds the binary, starts a throwaway Postgres with framework/pgembed
+# (default server settings, fsync on; cluster under $WORK) unless
+# DATABASE_URL is set, migrates, creates an admin with the CLI, logs in,
+# seeds $USERS users, runs the measurements and prints the results. Everything
+# listens on 127.0.0.1 only; every run is bounded.
+#
+# Usage: scripts/loadtest.sh            (from the repository root)
+# Environment:
+#   DATABASE_URL  use this (empty or migrated) database instead of a throwaway server;
+#                 the script adds users and invites to it
+#   DURATION      wrk duration of one run (default 15s)
+#   RUNS          wrk runs per route (default 3)
+#   CONNS         wrk connections (default 10); THREADS wrk threads (default 2)
+#   USERS         users seeded for the list (default 1000)
+#   STARTS        starts measured by startprobe and hyperfine (default 20)
+#   PORT          the server's port (default 9123)
+#   PG_SET        extra Postgres settings for the throwaway server, e.g. "fsync=off synchronous_commit=off"
+#   PROFILE=1     build with -tags pprof and save a 10 s CPU profile of each route under $WORK
+#   KEEP=1        keep $WORK (logs, profiles) after the run
+# Needs: go, wrk, hyperfine, curl, psql, Postgres server binaries (for the throwaway server).
+set -euo pipefail
+
+DURATION=${DURATION:-15s}
+RUNS=${RUNS:-3}
+CONNS=${CONNS:-10}
+THREADS=${THREADS:-2}
+USERS=${USERS:-1000}
+STARTS=${STARTS:-20}
+PORT=${PORT:-9123}
+ADDR=127.0.0.1:$PORT
+PPROF_ADDR=127.0.0.1:$((PORT + 1))
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+for tool in go wrk hyperfine curl psql; do
+	command -v "$tool" >/dev/null || { echo "loadtest: $tool is not installed (apt-get install -y wrk hyperfine curl postgresql-client)" >&2; exit 2; }
+done
+
+WORK=$(mktemp -d /tmp/medusa-loadtest.XXXXXX)
+chmod 755 "$WORK" # the postgres OS user must reach the cluster when we run as root
+PG_PID= SERVER_PID=
+cleanup() {
+	set +e
+	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+	[ -n "$PG_PID" ] && kill "$PG_PID" 2>/dev/null && wait "$PG_PID" 2>/dev/null
+	if [ "${KEEP:-0}" = 1 ]; then echo "loadtest: kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+say() { printf '\n== %s\n' "$*"; }
+load() { awk '{print "load average " $1 " " $2 " " $3}' /proc/loadavg; }
+
+say "machine"
+date -u '+%Y-%m-%d %H:%M:%S UTC'
+echo "$(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+go version
+load
+
+say "build"
+tags=()
+[ "${PROFILE:-0}" = 1 ] && tags=(-tags pprof)
+(cd "$ROOT" && go build "${tags[@]}" -o "$WORK/medusa-go" ./cmd/medusa-go && go build -o "$WORK/pgserver" ./scripts/pgserver && go build -o "$WORK/startprobe" ./scripts/startprobe)
+ls -l "$WORK/medusa-go" | awk '{print "binary " $5 " bytes"}'
+
+export JWT_SECRET=loadtest-jwt-secret-4f1c2a9e8b7d COOKIE_SECRET=loadtest-cookie-secret-9a8b7c6d5e4f
+if [ -z "${DATABASE_URL:-}" ]; then
+	say "throwaway Postgres (framework/pgembed)"
+	set_args=()
+	for kv in ${PG_SET:-}; do set_args+=(-set "$kv"); done
+	"$WORK/pgserver" -dir "$WORK/pg/data" -socket "$WORK/sock" "${set_args[@]}" >"$WORK/pg.url" 2>"$WORK/pgserver.log" &
+	PG_PID=$!
+	for _ in $(seq 600); do [ -s "$WORK/pg.url" ] && break; kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.1; done
+	[ -s "$WORK/pg.url" ] || { echo "loadtest: Postgres did not start:" >&2; cat "$WORK/pgserver.log" "$WORK/pg/postgres.log" >&2 || true; exit 1; }
+	export DATABASE_URL=$(cat "$WORK/pg.url")
+	psql -X -qAt "$DATABASE_URL" -c 'SELECT version()'
+	echo "settings: defaults of initdb${PG_SET:+, plus $PG_SET}; $(psql -X -qAt "$DATABASE_URL" -c "SELECT string_agg(name || '=' || setting, ' ') FROM pg_settings WHERE name IN ('fsync','synchronous_commit','shared_buffers','max_connections','wal_level')")"
+else
+	say "Postgres from DATABASE_URL"
+	psql -X -qAt "$DATABASE_URL" -c 'SELECT version()'
+fi
+
+say "migrate, admin, seed"
+"$WORK/medusa-go" db migrate >/dev/null
+ADMIN_EMAIL=admin-$(date +%s)@loadtest.example
+"$WORK/medusa-go" user -e "$ADMIN_EMAIL" -p loadtest-password
+psql -X -q "$DATABASE_URL" -v ON_ERROR_STOP=1 -v n="$USERS" <<'SQL'
+INSERT INTO "user" (id, email, first_name, last_name)
+SELECT 'user_LT' || lpad(g::text, 21, '0'), 'seed' || g || '@loadtest.example', 'First' || g, 'Last' || g
+FROM generate_series(1, :n) g
+WHERE NOT EXISTS (SELECT 1 FROM "user" u WHERE u.email = 'seed' || g || '@loadtest.example' AND u.deleted_at IS NULL);
+SQL
+psql -X -qAt "$DATABASE_URL" -c "SELECT format('%s users, %s invites', (SELECT count(*) FROM \"user\" WHERE deleted_at IS NULL), (SELECT count(*) FROM invite))"
+
+# start_server starts medusa-go start in the background and waits for /health.
+start_server() {
+	PPROF_ADDR=$PPROF_ADDR "$WORK/medusa-go" start -H 127.0.0.1 -p "$PORT" >>"$WORK/server.out" 2>>"$WORK/server.log" &
+	SERVER_PID=$!
+	for _ in $(seq 300); do curl -fs "http://$ADDR/health" >/dev/null && return 0; sleep 0.05; done
+	echo "loadtest: the server did not become healthy; log:" >&2
+	tail -20 "$WORK/server.log" >&2
+	exit 1
+}
+stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=; }
+mem() { awk '/^VmRSS|^VmHWM/ {printf "%s %.1f MB  ", $1, $2/1024} END {print ""}' "/proc/$SERVER_PID/status"; }
+# cpu_ticks prints the user+system clock ticks of the server and of the
+# throwaway Postgres (postmaster, its live children, its reaped children).
+cpu_ticks() {
+	local s p=0 pm
+	s=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
+	if [ -f "$WORK/pg/data/postmaster.pid" ]; then
+		pm=$(head -1 "$WORK/pg/data/postmaster.pid")
+		for pid in "$pm" $(cat "/proc/$pm/task/$pm/children" 2>/dev/null); do
+			p=$((p + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+		done
+	fi
+	echo "$s $p"
+}
+
+say "start to healthy /health (existing, migrated database; medusa-go start)"
+load
+"$WORK/startprobe" -addr "$ADDR" -n "$STARTS" -settle 2s -log "$WORK/startprobe.log" -- \
+	"$WORK/medusa-go" start -H 127.0.0.1 -p "$PORT"
+echo "hyperfine: process start, poll /health every 1 ms until 200, SIGTERM, wait for exit"
+hyperfine --style basic -N --warmup 2 --runs "$STARTS" \
+	"$WORK/startprobe -addr $ADDR -n 1 -- $WORK/medusa-go start -H 127.0.0.1 -p $PORT"
+
+say "login"
+start_server
+sleep 2
+echo "idle 2 s after start, before any request: $(mem)"
+TOKEN=$(curl -fs -X POST "http://$ADDR/auth/user/emailpass" -H 'Content-Type: application/json' \
+	-d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"loadtest-password\"}" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+[ -n "$TOKEN" ] || { echo "loadtest: login failed" >&2; exit 1; }
+export TOKEN
+echo "GET /admin/users answers $(curl -fs -H "Authorization: Bearer $TOKEN" "http://$ADDR/admin/users" | wc -c) bytes: $(curl -fs -H "Authorization: Bearer $TOKEN" "http://$ADDR/admin/users" | grep -o '"count":[0-9]*,"limit":[0-9]*')"
+echo "after one login (scrypt logN 15, r 8: 32 MiB per hash): $(mem)"
+
+# bench NAME LUA: RUNS wrk runs of DURATION, each with the load average
+# before it and the CPU seconds of the server and Postgres during it.
+bench() {
+	local name=$1 lua=$2 i t0 t1 hz
+	hz=$(getconf CLK_TCK)
+	for i in $(seq "$RUNS"); do
+		echo "-- $name run $i/$RUNS ($(load))"
+		read -r s0 p0 < <(cpu_ticks)
+		RUN_ID=$(date +%s%N) wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 5s --latency -s "$lua" "http://$ADDR" |
+			grep -E 'Requests/sec|^ +(50|90|99)%|Latency  |requests in|non-200|Socket errors'
+		read -r s1 p1 < <(cpu_ticks)
+		echo "   CPU during the run: server $(((s1 - s0) / hz)).$(((s1 - s0) % hz * 100 / hz / 10))s, Postgres $(((p1 - p0) / hz)).$(((p1 - p0) % hz * 100 / hz / 10))s; $(mem)"
+	done
+	if [ "${PROFILE:-0}" = 1 ]; then
+		RUN_ID=p$(date +%s%N) wrk -t"$THREADS" -c"$CONNS" -d12s -s "$lua" "http://$ADDR" >/dev/null &
+		sleep 1
+		curl -fs -o "$WORK/cpu-$name.pprof" "http://$PPROF_ADDR/debug/pprof/profile?seconds=10"
+		wait $!
+		echo "   profile: go tool pprof -top $WORK/medusa-go $WORK/cpu-$name.pprof"
+	fi
+}
+
+say "GET /admin/users (bearer token, default limit 50, $USERS+ users; wrk -t$THREADS -c$CONNS -d$DURATION)"
+bench list-users "$ROOT/scripts/wrk/list-users.lua"
+
+say "POST /admin/invites (distinct email per request; wrk -t$THREADS -c$CONNS -d$DURATION)"
+bench create-invites "$ROOT/scripts/wrk/create-invites.lua"
+psql -X -qAt "$DATABASE_URL" -c "SELECT format('%s invites in the database', count(*)) FROM invite"
+
+say "memory"
+echo "after the load runs: $(mem)  (VmHWM is the peak since the process started)"
+stop_server
+load
