@@ -67,7 +67,11 @@ func Reference(mod *dml.Module, s *Schema) []byte {
 			if ix.Expr != "" {
 				on = "`" + ix.Expr + "`"
 			}
-			w("- `%s`: %s(%s)%s where `%s`\n", ix.Name, u, on, using, ix.Where)
+			where := ""
+			if ix.Where != "" {
+				where = " where `" + ix.Where + "`"
+			}
+			w("- `%s`: %s(%s)%s%s\n", ix.Name, u, on, using, where)
 		}
 		if len(m.Relations) > 0 {
 			w("\nRelations:\n\n")

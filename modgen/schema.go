@@ -176,8 +176,9 @@ func SearchExpr(m *dml.Model) string {
 }
 
 // searchIndex is the pg_trgm GIN index that serves q on m: on the column
-// itself for one searchable field ("IDX_<table>_<col>_trgm"), on
-// SearchExpr for several ("IDX_<table>_q_trgm"); among non-deleted rows.
+// itself for one searchable field ("IDX_<table>_<col>_trgm", among
+// non-deleted rows), on SearchExpr for several ("IDX_<table>_q_trgm", all
+// rows).
 func searchIndex(m *dml.Model) (IndexDef, bool) {
 	fs := searchFields(m)
 	if len(fs) == 0 {
@@ -191,8 +192,14 @@ func searchIndex(m *dml.Model) (IndexDef, bool) {
 		ix.Name = "IDX_" + m.TableName + "_" + fs[0].Name + "_trgm"
 		return ix, true
 	}
+	// Not partial: the planner ignores the expression statistics of a
+	// partial index, and without them it guesses that any q matches a few
+	// rows (a q that matches most of the table then reads it all through
+	// the index instead of walking the primary key and stopping at the
+	// page size).
 	ix.Name = "IDX_" + m.TableName + "_q_trgm"
 	ix.Expr = SearchExpr(m)
+	ix.Where = ""
 	return ix, true
 }
 

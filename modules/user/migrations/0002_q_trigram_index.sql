@@ -4,7 +4,7 @@
 DROP INDEX IF EXISTS "IDX_user_first_name_trgm";
 DROP INDEX IF EXISTS "IDX_user_last_name_trgm";
 DROP INDEX IF EXISTS "IDX_user_email_trgm";
-CREATE INDEX IF NOT EXISTS "IDX_user_q_trgm" ON "user" USING gin ((coalesce("first_name", '') || E'\x1f' || coalesce("last_name", '') || E'\x1f' || "email") gin_trgm_ops) WHERE deleted_at IS NULL;
+CREATE INDEX IF NOT EXISTS "IDX_user_q_trgm" ON "user" USING gin ((coalesce("first_name", '') || E'\x1f' || coalesce("last_name", '') || E'\x1f' || "email") gin_trgm_ops);
 
 -- migrate:down
 DROP INDEX IF EXISTS "IDX_user_q_trgm";
