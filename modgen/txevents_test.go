@@ -3,6 +3,7 @@ package modgen_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -116,4 +117,51 @@ func TestModuleEventsDurableBus(t *testing.T) {
 	if got := stored(pool); len(got) != 3 {
 		t.Fatalf("stored events %v after a failed call", got)
 	}
+}
+
+// BenchmarkCreateUsersDurableBus creates 10,000 users in one CreateUsers
+// call on the durable event bus with one subscriber: the 10,000
+// user.user.created events become 10,000 River jobs written in the call's
+// transaction. Compare with modules/user BenchmarkCreateUsers (in-process
+// bus, events after commit).
+func BenchmarkCreateUsersDurableBus(b *testing.B) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(b, migrations.Source, jobsmig.Source, busmig.Source)
+	engine, err := jobs.New(pool, container.New(), jobs.Options{Mode: jobs.ModeServer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bus, err := eventbus.New(engine, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	nop := func(context.Context, *container.Container, events.Message) error { return nil }
+	if err := bus.Subscribe(eventbus.Subscriber{ID: "bench", Events: []string{user.UserCreated}, Handler: nop}); err != nil {
+		b.Fatal(err)
+	}
+	s, err := user.NewService(pool, user.WithEventBus(bus))
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 10000
+	batch := 0
+	for b.Loop() {
+		b.StopTimer()
+		batch++
+		in := make([]user.CreateUserInput, n)
+		for i := range in {
+			first := fmt.Sprint("First", i)
+			in[i] = user.CreateUserInput{Email: fmt.Sprintf("b%d-%d@example.com", batch, i), FirstName: &first}
+		}
+		b.StartTimer()
+		if out, err := s.CreateUsers(ctx, in...); err != nil || len(out) != n {
+			b.Fatalf("%d users, %v", len(out), err)
+		}
+	}
+	b.StopTimer()
+	var jobsN int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'medusa_event'`).Scan(&jobsN); err != nil || jobsN != n*batch {
+		b.Fatalf("%d stored events, want %d: %v", jobsN, n*batch, err)
+	}
+	b.ReportMetric(float64(n*batch)/b.Elapsed().Seconds(), "rows/s")
 }
