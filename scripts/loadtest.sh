@@ -20,6 +20,7 @@
 #   USERS         users seeded for the list (default 1000)
 #   STARTS        starts measured by startprobe and hyperfine (default 20)
 #   PORT          the server's port (default 9123)
+#   SERVER_GOMEMLIMIT, SERVER_GOGC  GOMEMLIMIT / GOGC for the server process only (default: unset)
 #   PG_SET        extra Postgres settings for the throwaway server, e.g. "fsync=off synchronous_commit=off"
 #   PROFILE=1     build with -tags pprof and save a 10 s CPU profile of each route under $WORK
 #   KEEP=1        keep $WORK (logs, profiles) after the run
@@ -67,6 +68,11 @@ tags=()
 (cd "$ROOT" && go build "${tags[@]}" -o "$WORK/medusa-go" ./cmd/medusa-go && go build -o "$WORK/pgserver" ./scripts/pgserver && go build -o "$WORK/startprobe" ./scripts/startprobe)
 ls -l "$WORK/medusa-go" | awk '{print "binary " $5 " bytes"}'
 
+# The Go runtime settings meant for the server only (the go tool must not get them).
+server_env=()
+[ -n "${SERVER_GOMEMLIMIT:-}" ] && server_env+=("GOMEMLIMIT=$SERVER_GOMEMLIMIT")
+[ -n "${SERVER_GOGC:-}" ] && server_env+=("GOGC=$SERVER_GOGC")
+if [ ${#server_env[@]} -gt 0 ]; then echo "server environment: ${server_env[*]}"; fi
 export JWT_SECRET=loadtest-jwt-secret-4f1c2a9e8b7d COOKIE_SECRET=loadtest-cookie-secret-9a8b7c6d5e4f
 if [ -z "${DATABASE_URL:-}" ]; then
 	say "throwaway Postgres (framework/pgembed)"
@@ -98,7 +104,7 @@ psql -X -qAt "$DATABASE_URL" -c "SELECT format('%s users, %s invites', (SELECT c
 
 # start_server starts medusa-go start in the background and waits for /health.
 start_server() {
-	PPROF_ADDR=$PPROF_ADDR "$WORK/medusa-go" start -H 127.0.0.1 -p "$PORT" >>"$WORK/server.out" 2>>"$WORK/server.log" &
+	env "${server_env[@]}" PPROF_ADDR="$PPROF_ADDR" "$WORK/medusa-go" start -H 127.0.0.1 -p "$PORT" >>"$WORK/server.out" 2>>"$WORK/server.log" &
 	SERVER_PID=$!
 	for _ in $(seq 300); do curl -fs "http://$ADDR/health" >/dev/null && return 0; sleep 0.05; done
 	echo "loadtest: the server did not become healthy; log:" >&2
@@ -124,10 +130,10 @@ cpu_ticks() {
 say "start to healthy /health (existing, migrated database; medusa-go start)"
 load
 "$WORK/startprobe" -addr "$ADDR" -n "$STARTS" -settle 2s -log "$WORK/startprobe.log" -- \
-	"$WORK/medusa-go" start -H 127.0.0.1 -p "$PORT"
+	env "${server_env[@]}" "$WORK/medusa-go" start -H 127.0.0.1 -p "$PORT"
 echo "hyperfine: process start, poll /health every 1 ms until 200, SIGTERM, wait for exit"
 hyperfine --style basic -N --warmup 2 --runs "$STARTS" \
-	"$WORK/startprobe -addr $ADDR -n 1 -- $WORK/medusa-go start -H 127.0.0.1 -p $PORT"
+	"$WORK/startprobe -addr $ADDR -n 1 -- env ${server_env[*]} $WORK/medusa-go start -H 127.0.0.1 -p $PORT"
 
 say "login"
 start_server
