@@ -11,7 +11,7 @@ import (
 )
 
 const (
-	rtPath        = "github.com/medusa-go/medusa/modgen/rt"
+	rtPath        = "github.com/medusa-go/medusa/framework/rt"
 	dbPath        = "github.com/medusa-go/medusa/framework/db"
 	eventsPath    = "github.com/medusa-go/medusa/framework/events"
 	errorsPath    = "github.com/medusa-go/medusa/framework/errors"

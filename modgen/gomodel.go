@@ -6,8 +6,8 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
+	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/modgen/dml"
-	"github.com/medusa-go/medusa/modgen/rt"
 )
 
 func ctxParam() jen.Code { return jen.Id("ctx").Qual("context", "Context") }

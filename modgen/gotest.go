@@ -151,7 +151,7 @@ import (
 {{- if .Routes}}
 	"github.com/medusa-go/medusa/framework/httpx"
 {{- end}}
-	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/framework/rt"
 	"{{.MigPkg}}"
 	"{{.DBPkg}}"
 )

@@ -68,7 +68,7 @@ func ownedImports(mod *dml.Module) string {
 	}
 	switch {
 	case rt:
-		return "\nimport (\n\t\"context\"\n\n\t\"github.com/medusa-go/medusa/modgen/rt\"\n)\n"
+		return "\nimport (\n\t\"context\"\n\n\t\"github.com/medusa-go/medusa/framework/rt\"\n)\n"
 	case ctx:
 		return "\nimport \"context\"\n"
 	}

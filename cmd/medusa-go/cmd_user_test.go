@@ -10,7 +10,7 @@ import (
 
 	"github.com/medusa-go/medusa/framework/db"
 	"github.com/medusa-go/medusa/framework/pgtest"
-	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/modules/auth"
 	"github.com/medusa-go/medusa/modules/user"
 )

@@ -149,7 +149,7 @@ func (o Opt[T]) IsZero() bool { return !o.Set }
 
 // optionalElem reports whether t is an optional wrapper such as Opt[T] (or
 // any struct with Set bool, Null bool and Value fields whose pointer
-// implements json.Unmarshaler, like modgen/rt.Optional) and returns the
+// implements json.Unmarshaler, like framework/rt.Optional) and returns the
 // value's type.
 func optionalElem(t reflect.Type) (reflect.Type, bool) {
 	if t.Kind() != reflect.Struct || !reflect.PointerTo(t).Implements(reflect.TypeFor[json.Unmarshaler]()) {

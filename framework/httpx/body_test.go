@@ -112,7 +112,7 @@ func TestBodyNested(t *testing.T) {
 	}
 }
 
-// optional mimics modgen/rt.Optional: NewBody accepts any Set/Null/Value
+// optional mimics framework/rt.Optional: NewBody accepts any Set/Null/Value
 // struct with a json.Unmarshaler pointer.
 type optional[T any] struct {
 	Set   bool

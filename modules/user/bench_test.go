@@ -13,7 +13,7 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
-	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/framework/rt"
 	userdb "github.com/medusa-go/medusa/modules/user/db"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )

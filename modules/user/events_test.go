@@ -9,7 +9,7 @@ import (
 
 	"github.com/medusa-go/medusa/framework/db"
 	"github.com/medusa-go/medusa/framework/events"
-	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/framework/rt"
 )
 
 // Module events leave only with committed data: a call inside the caller's

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
-	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/framework/rt"
 	userdb "github.com/medusa-go/medusa/modules/user/db"
 )
 

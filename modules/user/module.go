@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/medusa-go/medusa/framework/container"
-	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/framework/rt"
 )
 
 // New returns the User Module's service over database with its options

@@ -16,7 +16,7 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
-	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/modules/user/db"
 	"log/slog"
 )

@@ -5,7 +5,7 @@ import (
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx"
-	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/framework/rt"
 )
 
 // applyCond adds one parsed query condition to a typed service filter.

@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/medusa-go/medusa/framework/httpx"
-	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/modules/user"
 )
 

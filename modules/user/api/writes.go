@@ -6,7 +6,7 @@ import (
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx"
-	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/flows"
 )

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/framework/workflows"
-	"github.com/medusa-go/medusa/modgen/rt"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/flows"
 )

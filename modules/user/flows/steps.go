@@ -8,8 +8,8 @@ import (
 
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/framework/workflows"
-	"github.com/medusa-go/medusa/modgen/rt"
 	"github.com/medusa-go/medusa/modules/user"
 )
 

@@ -12,4 +12,12 @@
 // one SQL text per filter shape ("email = $1 AND deleted_at IS NULL"), so
 // even a generic plan of that text has only real predicates and uses the
 // matching index. See docs/modgen.md for EXPLAIN evidence.
+//
+// It also holds the module-event collector and publisher (Collector,
+// Publish: in the transaction on an events.TxEmitter bus, else after
+// commit), the parameters of generated bulk inserts (InsertChunk, JSONText,
+// ArrayText) and the classification of q for the joined search index
+// (SearchJoinable, SearchNarrows). It lives in framework/ because generated
+// modules import only framework packages (DESIGN.md); modgen writes the code
+// that uses it.
 package rt

@@ -3,7 +3,7 @@ package rt_test
 import (
 	"fmt"
 
-	"github.com/medusa-go/medusa/modgen/rt"
+	"github.com/medusa-go/medusa/framework/rt"
 )
 
 // A filter becomes SQL with only the predicates in use, values as bind
