@@ -26,6 +26,9 @@ type testModel struct {
 	UpdNullable                              bool
 	UpdType                                  string
 	RequiredField, RequiredCol, RequiredType string
+	Table                                    string
+	DefaultZero                              []string // statements that leave defaulted fields absent
+	DefaultCheck                             string   // SQL: the row holds every column default
 	Cascades                                 []testCascade
 }
 
@@ -92,6 +95,22 @@ func (g *gen) testModels() []testModel {
 			}
 		}
 		tm.Sample = strings.Join(lines, "\n")
+		tm.Table = m.TableName
+		var checks []string
+		for _, x := range m.Fields {
+			if !updatable(x) || !x.HasDefault || x.FK != nil || x.Kind == dml.KindDateTime {
+				continue
+			}
+			n := dml.Pascal(x.Name)
+			switch {
+			case x.IsNullable:
+				tm.DefaultZero = append(tm.DefaultZero, "in."+n+" = rt.Optional["+goTypeString(x)+"]{}")
+			default:
+				tm.DefaultZero = append(tm.DefaultZero, "in."+n+" = nil")
+			}
+			checks = append(checks, fmt.Sprintf("(%s IS NOT DISTINCT FROM %s)", qi(x.Name), sqlDefault(x)))
+		}
+		tm.DefaultCheck = strings.Join(checks, " AND ")
 		if sf := searchFields(m); len(sf) > 1 && sf[0].Kind == dml.KindText && sf[1].Kind == dml.KindText && sf[0].FK == nil && sf[1].FK == nil && !sf[0].IsPK && !sf[1].IsPK {
 			tm.SpanNext = sf[1].Name[:min(4, len(sf[1].Name))]
 		}
@@ -436,6 +455,29 @@ func Test{{.G}}Generated(t *testing.T) {
 		}
 		bus.take()
 	})
+
+	{{- if .DefaultZero}}
+
+	t.Run("absent fields get their defaults", func(t *testing.T) {
+		in := sample{{.G}}(t, s, 9)
+		in.{{.PK}} = "def"
+		{{- range .DefaultZero}}
+		{{.}}
+		{{- end}}
+		bus.take()
+		if _, err := s.{{.Create}}(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		var ok bool
+		if err := s.DB().QueryRow(ctx, {{printf "%q" (printf "SELECT %s FROM %q WHERE %q = 'def'" .DefaultCheck .Table .PKCol)}}).Scan(&ok); err != nil || !ok {
+			t.Fatalf("defaults of an absent field: %v, %v", ok, err)
+		}
+		if err := s.{{.Delete}}(ctx, "def"); err != nil {
+			t.Fatal(err)
+		}
+		bus.take()
+	})
+	{{- end}}
 
 	t.Run("list and count", func(t *testing.T) {
 		all, err := s.{{.List}}(ctx, {{.G}}Filter{})

@@ -520,6 +520,24 @@ func TestInviteGenerated(t *testing.T) {
 		bus.take()
 	})
 
+	t.Run("absent fields get their defaults", func(t *testing.T) {
+		in := sampleInvite(t, s, 9)
+		in.ID = "def"
+		in.Accepted = nil
+		bus.take()
+		if _, err := s.createInvites(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		var ok bool
+		if err := s.DB().QueryRow(ctx, "SELECT (\"accepted\" IS NOT DISTINCT FROM false) FROM \"invite\" WHERE \"id\" = 'def'").Scan(&ok); err != nil || !ok {
+			t.Fatalf("defaults of an absent field: %v, %v", ok, err)
+		}
+		if err := s.DeleteInvites(ctx, "def"); err != nil {
+			t.Fatal(err)
+		}
+		bus.take()
+	})
+
 	t.Run("list and count", func(t *testing.T) {
 		all, err := s.ListInvites(ctx, InviteFilter{})
 		if err != nil || len(all) != 2 || all[0].ID != "1" || all[1].ID != "2" {
