@@ -60,26 +60,8 @@ func queriesBody(b *strings.Builder, mod *dml.Module, m *dml.Model) {
 	G, P := m.GoName(), m.Plural()
 	defer fmt.Fprintf(b, "\n%s\n-- Queries of model %q (table %s). Hand-written queries go in *.custom.sql files.\n", sqlHeader, m.Name, m.TableName)
 
-	var cols, vals []string
-	cols = append(cols, qi(pk.Name))
-	vals = append(vals, castParam(pk, false))
-	for _, f := range m.Fields {
-		if !updatable(f) {
-			continue
-		}
-		cols = append(cols, qi(f.Name))
-		switch {
-		case f.HasDefault && f.IsNullable:
-			vals = append(vals, fmt.Sprintf("CASE WHEN sqlc.arg('set_%s')::boolean THEN %s ELSE %s END", f.Name, castParam(f, true), sqlDefault(f)))
-		case f.HasDefault:
-			vals = append(vals, fmt.Sprintf("COALESCE(%s, %s)", castParam(f, true), sqlDefault(f)))
-		default:
-			vals = append(vals, castParam(f, f.IsNullable))
-		}
-	}
-	cols = append(cols, qi(dml.CreatedAt), qi(dml.UpdatedAt))
-	vals = append(vals, "now()", "now()")
-	fmt.Fprintf(b, "-- name: Create%s :one\nINSERT INTO %s (%s)\nVALUES (\n  %s\n)\nRETURNING *;\n\n", G, t, strings.Join(cols, ", "), strings.Join(vals, ",\n  "))
+	// Creation is not a sqlc query: the service inserts in bulk with one
+	// INSERT … SELECT FROM unnest(…) per call (rt.InsertChunk).
 
 	var sets []string
 	for _, f := range m.Fields {

@@ -10,11 +10,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/medusa-go/medusa/framework/db"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/rt"
-	userdb "github.com/medusa-go/medusa/modules/user/db"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
 
@@ -155,79 +153,6 @@ func BenchmarkListAndCountUsers(b *testing.B) {
 			}
 		})
 	}
-}
-
-// BenchmarkCreateUsersUnnestPrototype measures what the generator change
-// proposed in docs/perf/user.md would give: the same 10,000 users inserted
-// by one INSERT … SELECT FROM unnest($1::text[], …) RETURNING * in the
-// service's transaction, DTOs built from the returned rows and one
-// user.user.created {id} per row emitted after commit. It is a measurement
-// only: CreateUsers is generated and still inserts row by row.
-func BenchmarkCreateUsersUnnestPrototype(b *testing.B) {
-	ctx := context.Background()
-	pool := pgtest.NewPool(b, migrations.Source)
-	bus := &recordingBus{Local: events.NewLocal()}
-	s, err := New(pool, Options{JWTSecret: "bench"}, WithEventBus(bus))
-	if err != nil {
-		b.Fatal(err)
-	}
-	const n = 10000
-	const sql = `INSERT INTO "user" ("id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at")
-SELECT u.id, u.first_name, u.last_name, u.email, u.avatar_url, u.metadata::jsonb, now(), now()
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, first_name, last_name, email, avatar_url, metadata)
-RETURNING *`
-	batch := 0
-	for b.Loop() {
-		b.StopTimer()
-		batch++
-		in := make([]CreateUserInput, n)
-		for i := range in {
-			first := fmt.Sprint("First", i)
-			in[i] = CreateUserInput{Email: fmt.Sprintf("b%d-%d@example.com", batch, i), FirstName: &first}
-		}
-		b.StartTimer()
-		var out []User
-		err := s.Tx(ctx, func(ctx context.Context, q *userdb.Queries) error {
-			ids := make([]string, n)
-			first, last, email, avatar, meta := make([]*string, n), make([]*string, n), make([]string, n), make([]*string, n), make([]*string, n)
-			for i, x := range in {
-				ids[i] = x.ID
-				if ids[i] == "" {
-					ids[i] = rt.NewID("user")
-				}
-				first[i], last[i], email[i], avatar[i] = x.FirstName, x.LastName, x.Email, x.AvatarURL
-				if len(x.Metadata) > 0 {
-					m := string(x.Metadata)
-					meta[i] = &m
-				}
-			}
-			rows, err := db.Conn(ctx, s.DB()).Query(ctx, sql, ids, first, last, email, avatar, meta)
-			if err != nil {
-				return err
-			}
-			got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[userdb.User])
-			if err != nil {
-				return err
-			}
-			out = make([]User, len(got))
-			msgs := make([]events.Message, len(got))
-			for i, r := range got {
-				out[i] = userFromRow(r)
-				msgs[i] = Event(UserCreated, "user", "created", map[string]any{"id": r.ID})
-			}
-			s.Emit(ctx, msgs...)
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StopTimer()
-		if calls := bus.take(); len(out) != n || len(calls) != 1 || len(calls[0]) != n {
-			b.Fatalf("%d DTOs, %d Emit calls", len(out), len(calls))
-		}
-		b.StartTimer()
-	}
-	b.ReportMetric(float64(n*batch)/b.Elapsed().Seconds(), "rows/s")
 }
 
 // BenchmarkUserInsertCeiling is the database's own cost of 10,000 user rows

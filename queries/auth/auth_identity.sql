@@ -1,13 +1,3 @@
--- name: CreateAuthIdentity :one
-INSERT INTO "auth_identity" ("id", "app_metadata", "created_at", "updated_at")
-VALUES (
-  sqlc.arg('id')::text,
-  sqlc.narg('app_metadata')::jsonb,
-  now(),
-  now()
-)
-RETURNING *;
-
 -- name: UpdateAuthIdentity :one
 UPDATE "auth_identity" SET
   "app_metadata" = CASE WHEN sqlc.arg('set_app_metadata')::boolean THEN sqlc.narg('app_metadata')::jsonb ELSE "app_metadata" END,

@@ -1,17 +1,3 @@
--- name: CreateProviderIdentity :one
-INSERT INTO "provider_identity" ("id", "entity_id", "provider", "user_metadata", "provider_metadata", "auth_identity_id", "created_at", "updated_at")
-VALUES (
-  sqlc.arg('id')::text,
-  sqlc.arg('entity_id')::text,
-  sqlc.arg('provider')::text,
-  sqlc.narg('user_metadata')::jsonb,
-  sqlc.narg('provider_metadata')::jsonb,
-  sqlc.arg('auth_identity_id')::text,
-  now(),
-  now()
-)
-RETURNING *;
-
 -- name: UpdateProviderIdentity :one
 UPDATE "provider_identity" SET
   "entity_id" = CASE WHEN sqlc.arg('set_entity_id')::boolean THEN sqlc.narg('entity_id')::text ELSE "entity_id" END,

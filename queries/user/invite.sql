@@ -1,17 +1,3 @@
--- name: CreateInvite :one
-INSERT INTO "invite" ("id", "email", "accepted", "token", "expires_at", "metadata", "created_at", "updated_at")
-VALUES (
-  sqlc.arg('id')::text,
-  sqlc.arg('email')::text,
-  COALESCE(sqlc.narg('accepted')::boolean, false),
-  sqlc.arg('token')::text,
-  sqlc.arg('expires_at')::timestamptz,
-  sqlc.narg('metadata')::jsonb,
-  now(),
-  now()
-)
-RETURNING *;
-
 -- name: UpdateInvite :one
 UPDATE "invite" SET
   "email" = CASE WHEN sqlc.arg('set_email')::boolean THEN sqlc.narg('email')::text ELSE "email" END,

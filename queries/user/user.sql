@@ -1,17 +1,3 @@
--- name: CreateUser :one
-INSERT INTO "user" ("id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at")
-VALUES (
-  sqlc.arg('id')::text,
-  sqlc.narg('first_name')::text,
-  sqlc.narg('last_name')::text,
-  sqlc.arg('email')::text,
-  sqlc.narg('avatar_url')::text,
-  sqlc.narg('metadata')::jsonb,
-  now(),
-  now()
-)
-RETURNING *;
-
 -- name: UpdateUser :one
 UPDATE "user" SET
   "first_name" = CASE WHEN sqlc.arg('set_first_name')::boolean THEN sqlc.narg('first_name')::text ELSE "first_name" END,

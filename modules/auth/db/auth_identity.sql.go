@@ -10,35 +10,6 @@ import (
 	"encoding/json"
 )
 
-const createAuthIdentity = `-- name: CreateAuthIdentity :one
-INSERT INTO "auth_identity" ("id", "app_metadata", "created_at", "updated_at")
-VALUES (
-  $1::text,
-  $2::jsonb,
-  now(),
-  now()
-)
-RETURNING id, app_metadata, created_at, updated_at, deleted_at
-`
-
-type CreateAuthIdentityParams struct {
-	ID          string
-	AppMetadata json.RawMessage
-}
-
-func (q *Queries) CreateAuthIdentity(ctx context.Context, arg CreateAuthIdentityParams) (AuthIdentity, error) {
-	row := q.db.QueryRow(ctx, createAuthIdentity, arg.ID, arg.AppMetadata)
-	var i AuthIdentity
-	err := row.Scan(
-		&i.ID,
-		&i.AppMetadata,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.DeletedAt,
-	)
-	return i, err
-}
-
 const deleteAuthIdentities = `-- name: DeleteAuthIdentities :many
 DELETE FROM "auth_identity" WHERE "id" = ANY($1::text[])
 RETURNING "id"

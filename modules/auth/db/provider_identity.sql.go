@@ -10,54 +10,6 @@ import (
 	"encoding/json"
 )
 
-const createProviderIdentity = `-- name: CreateProviderIdentity :one
-INSERT INTO "provider_identity" ("id", "entity_id", "provider", "user_metadata", "provider_metadata", "auth_identity_id", "created_at", "updated_at")
-VALUES (
-  $1::text,
-  $2::text,
-  $3::text,
-  $4::jsonb,
-  $5::jsonb,
-  $6::text,
-  now(),
-  now()
-)
-RETURNING id, entity_id, provider, user_metadata, provider_metadata, auth_identity_id, created_at, updated_at, deleted_at
-`
-
-type CreateProviderIdentityParams struct {
-	ID               string
-	EntityID         string
-	Provider         string
-	UserMetadata     json.RawMessage
-	ProviderMetadata json.RawMessage
-	AuthIdentityID   string
-}
-
-func (q *Queries) CreateProviderIdentity(ctx context.Context, arg CreateProviderIdentityParams) (ProviderIdentity, error) {
-	row := q.db.QueryRow(ctx, createProviderIdentity,
-		arg.ID,
-		arg.EntityID,
-		arg.Provider,
-		arg.UserMetadata,
-		arg.ProviderMetadata,
-		arg.AuthIdentityID,
-	)
-	var i ProviderIdentity
-	err := row.Scan(
-		&i.ID,
-		&i.EntityID,
-		&i.Provider,
-		&i.UserMetadata,
-		&i.ProviderMetadata,
-		&i.AuthIdentityID,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.DeletedAt,
-	)
-	return i, err
-}
-
 const deleteProviderIdentities = `-- name: DeleteProviderIdentities :many
 DELETE FROM "provider_identity" WHERE "id" = ANY($1::text[])
 RETURNING "id"

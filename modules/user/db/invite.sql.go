@@ -11,54 +11,6 @@ import (
 	"time"
 )
 
-const createInvite = `-- name: CreateInvite :one
-INSERT INTO "invite" ("id", "email", "accepted", "token", "expires_at", "metadata", "created_at", "updated_at")
-VALUES (
-  $1::text,
-  $2::text,
-  COALESCE($3::boolean, false),
-  $4::text,
-  $5::timestamptz,
-  $6::jsonb,
-  now(),
-  now()
-)
-RETURNING id, email, accepted, token, expires_at, metadata, created_at, updated_at, deleted_at
-`
-
-type CreateInviteParams struct {
-	ID        string
-	Email     string
-	Accepted  *bool
-	Token     string
-	ExpiresAt time.Time
-	Metadata  json.RawMessage
-}
-
-func (q *Queries) CreateInvite(ctx context.Context, arg CreateInviteParams) (Invite, error) {
-	row := q.db.QueryRow(ctx, createInvite,
-		arg.ID,
-		arg.Email,
-		arg.Accepted,
-		arg.Token,
-		arg.ExpiresAt,
-		arg.Metadata,
-	)
-	var i Invite
-	err := row.Scan(
-		&i.ID,
-		&i.Email,
-		&i.Accepted,
-		&i.Token,
-		&i.ExpiresAt,
-		&i.Metadata,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.DeletedAt,
-	)
-	return i, err
-}
-
 const deleteInvites = `-- name: DeleteInvites :many
 DELETE FROM "invite" WHERE "id" = ANY($1::text[])
 RETURNING "id"

@@ -10,54 +10,6 @@ import (
 	"encoding/json"
 )
 
-const createUser = `-- name: CreateUser :one
-INSERT INTO "user" ("id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at")
-VALUES (
-  $1::text,
-  $2::text,
-  $3::text,
-  $4::text,
-  $5::text,
-  $6::jsonb,
-  now(),
-  now()
-)
-RETURNING id, first_name, last_name, email, avatar_url, metadata, created_at, updated_at, deleted_at
-`
-
-type CreateUserParams struct {
-	ID        string
-	FirstName *string
-	LastName  *string
-	Email     string
-	AvatarUrl *string
-	Metadata  json.RawMessage
-}
-
-func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, error) {
-	row := q.db.QueryRow(ctx, createUser,
-		arg.ID,
-		arg.FirstName,
-		arg.LastName,
-		arg.Email,
-		arg.AvatarUrl,
-		arg.Metadata,
-	)
-	var i User
-	err := row.Scan(
-		&i.ID,
-		&i.FirstName,
-		&i.LastName,
-		&i.Email,
-		&i.AvatarUrl,
-		&i.Metadata,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.DeletedAt,
-	)
-	return i, err
-}
-
 const deleteUsers = `-- name: DeleteUsers :many
 DELETE FROM "user" WHERE "id" = ANY($1::text[])
 RETURNING "id"
