@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/medusa-go/medusa/framework/rt"
 	"io"
 	"math"
 	"mime"
@@ -97,55 +98,15 @@ func (r *Rule) Nullish() *Rule { return r.Optional().Nullable() }
 
 // Opt holds a body field that may be absent, null or a value: Set is false
 // when the field was absent; Null is true when it was null; otherwise Value
-// holds it. Use it for Optional or Nullable rules.
-type Opt[T any] struct {
-	Set   bool
-	Null  bool
-	Value T
-}
+// holds it. Use it for Optional or Nullable rules. It is the services'
+// rt.Optional, so a decoded body field passes to an update input as is.
+type Opt[T any] = rt.Optional[T]
 
 // Some returns a set, non-null Opt.
-func Some[T any](v T) Opt[T] { return Opt[T]{Set: true, Value: v} }
+func Some[T any](v T) Opt[T] { return rt.Some(v) }
 
 // Null returns a set, null Opt.
-func Null[T any]() Opt[T] { return Opt[T]{Set: true, Null: true} }
-
-// Get returns the value and true when the field was given and not null.
-func (o Opt[T]) Get() (T, bool) { return o.Value, o.Set && !o.Null }
-
-// Ptr returns nil when the field was absent or null, else a pointer to a copy
-// of the value.
-func (o Opt[T]) Ptr() *T {
-	if !o.Set || o.Null {
-		return nil
-	}
-	v := o.Value
-	return &v
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (o *Opt[T]) UnmarshalJSON(b []byte) error {
-	o.Set = true
-	if string(b) == "null" {
-		o.Null = true
-		var zero T
-		o.Value = zero
-		return nil
-	}
-	o.Null = false
-	return json.Unmarshal(b, &o.Value)
-}
-
-// MarshalJSON implements json.Marshaler: null when absent or null.
-func (o Opt[T]) MarshalJSON() ([]byte, error) {
-	if !o.Set || o.Null {
-		return []byte("null"), nil
-	}
-	return json.Marshal(o.Value)
-}
-
-// IsZero reports whether o is absent (for encoding/json's omitzero).
-func (o Opt[T]) IsZero() bool { return !o.Set }
+func Null[T any]() Opt[T] { return rt.Null[T]() }
 
 // optionalElem reports whether t is an optional wrapper such as Opt[T] (or
 // any struct with Set bool, Null bool and Value fields whose pointer

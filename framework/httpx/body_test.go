@@ -33,7 +33,7 @@ func TestBodyAbsentNullValue(t *testing.T) {
 	if v, ok := in.FirstName.Get(); !ok || v != "Jo" {
 		t.Errorf("first_name %+v", in.FirstName)
 	}
-	if !in.LastName.Set || !in.LastName.Null || in.LastName.Ptr() != nil {
+	if !in.LastName.Set || !in.LastName.Null || in.LastName.Pointer() != nil {
 		t.Errorf("last_name %+v", in.LastName)
 	}
 	if in.AvatarURL.Set {

@@ -28,6 +28,9 @@ func Ptr[T any](p *T) Optional[T] {
 	return Some(*p)
 }
 
+// Get returns the value and true when the field was given and not null.
+func (o Optional[T]) Get() (T, bool) { return o.Value, o.Set && !o.Null }
+
 // IsZero reports whether o is absent (for encoding/json's omitzero).
 func (o Optional[T]) IsZero() bool { return !o.Set }
 

@@ -6,7 +6,6 @@ import (
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx"
-	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/flows"
 )
@@ -26,16 +25,6 @@ var updateUser = httpx.MustBody[updateUserBody](
 	httpx.Object("metadata").Nullish(),
 )
 
-func opt[T any](o httpx.Opt[T]) rt.Optional[T] {
-	switch {
-	case !o.Set:
-		return rt.Optional[T]{}
-	case o.Null:
-		return rt.Null[T]()
-	}
-	return rt.Some(o.Value)
-}
-
 // POST /admin/users/{id}
 func handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
@@ -48,7 +37,7 @@ func handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	in := user.UpdateUserInput{ID: id, FirstName: opt(b.FirstName), LastName: opt(b.LastName), AvatarURL: opt(b.AvatarURL), Metadata: opt(b.Metadata)}
+	in := user.UpdateUserInput{ID: id, FirstName: b.FirstName, LastName: b.LastName, AvatarURL: b.AvatarURL, Metadata: b.Metadata}
 	if _, err := flows.UpdateUsersWorkflow.Run(r.Context(), httpx.Scope(r), flows.UpdateUsersInput{Updates: []user.UpdateUserInput{in}}); err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -173,7 +162,7 @@ func handleAcceptInvite(w http.ResponseWriter, r *http.Request) {
 	in := flows.AcceptInviteInput{
 		InviteToken:    q.Params["token"],
 		AuthIdentityID: ac.AuthIdentityID,
-		User:           flows.AcceptInviteUser{Email: b.Email.Ptr(), FirstName: b.FirstName.Ptr(), LastName: b.LastName.Ptr()},
+		User:           flows.AcceptInviteUser{Email: b.Email.Pointer(), FirstName: b.FirstName.Pointer(), LastName: b.LastName.Pointer()},
 	}
 	created, err := flows.AcceptInviteWorkflow.Run(r.Context(), httpx.Scope(r), in)
 	if err != nil {
