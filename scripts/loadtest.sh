@@ -100,6 +100,9 @@ SELECT 'user_LT' || lpad(g::text, 21, '0'), 'seed' || g || '@loadtest.example', 
 FROM generate_series(1, :n) g
 WHERE NOT EXISTS (SELECT 1 FROM "user" u WHERE u.email = 'seed' || g || '@loadtest.example' AND u.deleted_at IS NULL);
 SQL
+# Analyze now, so that autovacuum's first pass over the fresh tables does not
+# run during the measurements.
+psql -X -q "$DATABASE_URL" -c 'VACUUM ANALYZE' -c 'CHECKPOINT'
 psql -X -qAt "$DATABASE_URL" -c "SELECT format('%s users, %s invites', (SELECT count(*) FROM \"user\" WHERE deleted_at IS NULL), (SELECT count(*) FROM invite))"
 
 # start_server starts medusa-go start in the background and waits for /health.
@@ -113,18 +116,14 @@ start_server() {
 }
 stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=; }
 mem() { awk '/^VmRSS|^VmHWM/ {printf "%s %.1f MB  ", $1, $2/1024} END {print ""}' "/proc/$SERVER_PID/status"; }
-# cpu_ticks prints the user+system clock ticks of the server and of the
-# throwaway Postgres (postmaster, its live children, its reaped children).
+# cpu_ticks prints the server's user+system clock ticks, and the machine's
+# busy and total ticks over all cores (/proc/stat: everything but idle and
+# iowait is busy), so a run shows how much of the machine the server took
+# and whether the machine was saturated (Postgres, wrk, other work).
 cpu_ticks() {
-	local s p=0 pm
+	local s
 	s=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
-	if [ -f "$WORK/pg/data/postmaster.pid" ]; then
-		pm=$(head -1 "$WORK/pg/data/postmaster.pid")
-		for pid in "$pm" $(cat "/proc/$pm/task/$pm/children" 2>/dev/null); do
-			p=$((p + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
-		done
-	fi
-	echo "$s $p"
+	awk -v s="$s" '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print s, t - $5 - $6, t}' /proc/stat
 }
 
 say "start to healthy /health (existing, migrated database; medusa-go start)"
@@ -149,15 +148,17 @@ echo "after one login (scrypt logN 15, r 8: 32 MiB per hash): $(mem)"
 # bench NAME LUA: RUNS wrk runs of DURATION, each with the load average
 # before it and the CPU seconds of the server and Postgres during it.
 bench() {
-	local name=$1 lua=$2 i t0 t1 hz
+	local name=$1 lua=$2 i hz s0 b0 t0 s1 b1 t1
 	hz=$(getconf CLK_TCK)
+	# A 3 s warm-up (connections, statement caches, heap), not reported.
+	RUN_ID=w$(date +%s%N) wrk -t"$THREADS" -c"$CONNS" -d3s -s "$lua" "http://$ADDR" >/dev/null
 	for i in $(seq "$RUNS"); do
 		echo "-- $name run $i/$RUNS ($(load))"
-		read -r s0 p0 < <(cpu_ticks)
+		read -r s0 b0 t0 < <(cpu_ticks)
 		RUN_ID=$(date +%s%N) wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 5s --latency -s "$lua" "http://$ADDR" |
 			grep -E 'Requests/sec|^ +(50|90|99)%|Latency  |requests in|non-200|Socket errors'
-		read -r s1 p1 < <(cpu_ticks)
-		echo "   CPU during the run: server $(((s1 - s0) / hz)).$(((s1 - s0) % hz * 100 / hz / 10))s, Postgres $(((p1 - p0) / hz)).$(((p1 - p0) % hz * 100 / hz / 10))s; $(mem)"
+		read -r s1 b1 t1 < <(cpu_ticks)
+		echo "   CPU during the run: server $(((s1 - s0) / hz)).$(((s1 - s0) % hz * 10 / hz))s ($(((s1 - s0) * 100 / (t1 - t0)))% of the machine), machine busy $(((b1 - b0) * 100 / (t1 - t0)))% of $(nproc) cores; $(mem)"
 	done
 	if [ "${PROFILE:-0}" = 1 ]; then
 		RUN_ID=p$(date +%s%N) wrk -t"$THREADS" -c"$CONNS" -d12s -s "$lua" "http://$ADDR" >/dev/null &
