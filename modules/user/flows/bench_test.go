@@ -1,0 +1,158 @@
+package flows_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/eventbus"
+	busmig "github.com/medusa-go/medusa/framework/eventbus/migrations"
+	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/jobs"
+	jobsmig "github.com/medusa-go/medusa/framework/jobs/migrations"
+	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/framework/workflows"
+	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/modules/user"
+	"github.com/medusa-go/medusa/modules/user/flows"
+	"github.com/medusa-go/medusa/modules/user/migrations"
+)
+
+// wireCounter is a pgx tracer that counts what a client sends: round trips
+// (a statement outside a batch, or a whole batch), statements, and commits
+// (COMMIT, an autocommitted write outside a transaction, or a batch that
+// writes in its implicit transaction).
+type wireCounter struct {
+	roundTrips, statements, commits atomic.Int64
+}
+
+type batchKey struct{}
+
+type batchState struct {
+	idle, begins, writes bool
+}
+
+func isWrite(sql string) bool {
+	s := strings.ToUpper(strings.TrimSpace(sql))
+	return !strings.HasPrefix(s, "SELECT") && !strings.HasPrefix(s, "BEGIN") && !strings.HasPrefix(s, "COMMIT") && !strings.HasPrefix(s, "ROLLBACK")
+}
+
+func (w *wireCounter) TraceQueryStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	w.roundTrips.Add(1)
+	w.statements.Add(1)
+	s := strings.ToUpper(strings.TrimSpace(d.SQL))
+	if s == "COMMIT" || (conn.PgConn().TxStatus() == 'I' && isWrite(d.SQL)) {
+		w.commits.Add(1)
+	}
+	return ctx
+}
+
+func (w *wireCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (w *wireCounter) TraceBatchStart(ctx context.Context, conn *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	w.roundTrips.Add(1)
+	return context.WithValue(ctx, batchKey{}, &batchState{idle: conn.PgConn().TxStatus() == 'I'})
+}
+
+func (w *wireCounter) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	w.statements.Add(1)
+	st, _ := ctx.Value(batchKey{}).(*batchState)
+	s := strings.ToUpper(strings.TrimSpace(d.SQL))
+	switch {
+	case s == "COMMIT":
+		w.commits.Add(1)
+	case s == "BEGIN":
+		if st != nil {
+			st.begins = true
+		}
+	case isWrite(d.SQL) && st != nil:
+		st.writes = true
+	}
+}
+
+func (w *wireCounter) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchEndData) {
+	if st, _ := ctx.Value(batchKey{}).(*batchState); st != nil && st.idle && !st.begins && st.writes {
+		w.commits.Add(1)
+	}
+}
+
+// BenchmarkCreateInvitesWorkflow runs CreateInvitesWorkflow (one invite per
+// run) with the application's wiring: Postgres workflow store, durable event
+// bus in server mode with a subscriber of invite.created (so the release
+// stores a delivery), on a pool whose tracer counts round trips, statements
+// and commits per run. The HTTP route adds one SELECT (the response).
+func BenchmarkCreateInvitesWorkflow(b *testing.B) {
+	ctx := context.Background()
+	url := pgtest.NewURL(b, migrations.Source, wfmigrations.Source(), jobsmig.Source, busmig.Source)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	wc := &wireCounter{}
+	cfg.ConnConfig.Tracer = wc
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	root := container.New()
+	je, err := jobs.New(pool, root, jobs.Options{Mode: jobs.ModeServer, Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bus, err := eventbus.New(je, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := bus.Subscribe(eventbus.Subscriber{ID: "invites", Events: []string{flows.InviteCreated},
+		Handler: func(context.Context, *container.Container, events.Message) error { return nil }}); err != nil {
+		b.Fatal(err)
+	}
+	container.MustRegister(root, eventbus.Key, events.Bus(bus))
+	if err := user.RegisterModule(root, pool, user.Options{JWTSecret: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	engine := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithContainer(root), workflows.WithLogger(quiet))
+	container.MustRegister(root, workflows.EngineKey, engine)
+	if err := flows.Register(engine); err != nil {
+		b.Fatal(err)
+	}
+	run := func(i int) {
+		in := flows.CreateInvitesInput{Invites: []user.CreateInviteInput{{Email: "bench" + strconv.Itoa(i) + "@example.com"}}}
+		if _, err := flows.CreateInvitesWorkflow.Run(ctx, root.Scope(), in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 20 { // connections, statement caches
+		run(-1 - i)
+	}
+	r0, s0, c0 := wc.roundTrips.Load(), wc.statements.Load(), wc.commits.Load()
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		run(i)
+		i++
+	}
+	b.StopTimer()
+	n := float64(i)
+	b.ReportMetric(float64(wc.roundTrips.Load()-r0)/n, "roundtrips/op")
+	b.ReportMetric(float64(wc.statements.Load()-s0)/n, "statements/op")
+	b.ReportMetric(float64(wc.commits.Load()-c0)/n, "commits/op")
+	var jobsStored, runs int
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM river_job WHERE kind = 'medusa_event'), (SELECT count(*) FROM workflow_run)`).Scan(&jobsStored, &runs); err != nil {
+		b.Fatal(err)
+	}
+	if jobsStored != i+20 || runs != 0 {
+		b.Fatalf("%d deliveries and %d runs stored after %d invites", jobsStored, runs, i+20)
+	}
+}
