@@ -21,6 +21,8 @@ type Context struct {
 	seq    *seq
 	prefix string
 	n      int
+	// concurrent is set inside parallel branches.
+	concurrent bool
 }
 
 // Context returns the run's context.Context: it carries the event group
@@ -50,7 +52,7 @@ func (c *Context) next() string {
 }
 
 func (c *Context) child(s *seq, pos string) *Context {
-	return &Context{r: c.r, seq: s, prefix: pos + "/"}
+	return &Context{r: c.r, seq: s, prefix: pos + "/", concurrent: c.concurrent}
 }
 
 // StepContext describes the step execution a handler runs for (Medusa's step

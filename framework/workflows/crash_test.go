@@ -123,6 +123,9 @@ func asyncCrashWorkflow(pool *pgxpool.Pool) *workflows.Workflow[int, int] {
 }
 
 func crashChild() int {
+	if strings.HasPrefix(os.Getenv(childEnv), "bus-") {
+		return busCrashChild()
+	}
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, os.Getenv(childURL))
 	if err != nil {

@@ -16,6 +16,7 @@ func (c *Context) group(n int) []*Context {
 	for i := range n {
 		it.branches[i] = &seq{}
 		ctxs[i] = c.child(it.branches[i], pos+"/"+strconv.Itoa(i))
+		ctxs[i].concurrent = true
 	}
 	c.seq.items = append(c.seq.items, it)
 	return ctxs

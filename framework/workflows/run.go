@@ -33,6 +33,14 @@ type run struct {
 
 	root seq
 
+	// pending is the run's record while it is not stored yet: with a store
+	// that can write it in a transaction of its own (txRunStore), a new run
+	// with a generated transaction id is created by its first step when that
+	// step is WithDatabaseOnly (in the step's transaction), else just before
+	// the first other write. nil once stored.
+	createMu sync.Mutex
+	pending  *RunRecord
+
 	mu      sync.Mutex
 	errs    []*StepError
 	skipped bool
@@ -67,6 +75,51 @@ func (r *run) setSkipped() {
 	r.mu.Lock()
 	r.skipped = true
 	r.mu.Unlock()
+}
+
+// ensureCreated stores the run's record if it is still pending.
+func (r *run) ensureCreated(ctx context.Context) error {
+	r.createMu.Lock()
+	defer r.createMu.Unlock()
+	if r.pending == nil {
+		return nil
+	}
+	if err := r.store.CreateRun(ctx, r.pending); err != nil {
+		return fmt.Errorf("create run %s/%s: %w", r.key.WorkflowID, r.key.TransactionID, err)
+	}
+	r.pending = nil
+	return nil
+}
+
+// isPending reports whether the run's record is not stored yet.
+func (r *run) isPending() bool {
+	r.createMu.Lock()
+	defer r.createMu.Unlock()
+	return r.pending != nil
+}
+
+// step runs one step execution through the store. A WithDatabaseOnly step
+// that is not in a parallel branch creates the pending run in its own
+// transaction; any other step first stores the pending run.
+func (r *run) step(wc *Context, dbOnly bool, w StepWork) error {
+	if dbOnly && !wc.concurrent {
+		r.createMu.Lock()
+		rec := r.pending
+		r.createMu.Unlock()
+		if rec != nil {
+			if err := r.store.(txRunStore).StepCreatingRun(r.ctx, rec, w); err != nil {
+				return err
+			}
+			r.createMu.Lock()
+			r.pending = nil
+			r.createMu.Unlock()
+			return nil
+		}
+	}
+	if err := r.ensureCreated(r.ctx); err != nil {
+		return err
+	}
+	return r.store.Step(r.ctx, r.key, w)
 }
 
 // ctxErr explains why the run's context ended.
@@ -159,6 +212,9 @@ func (r *run) compensateStep(ctx context.Context, it *item) {
 		return
 	}
 	name := it.def.stepName()
+	if err := r.ensureCreated(ctx); err != nil {
+		r.eng.logger.ErrorContext(ctx, "workflows: store the run before compensating", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", name, "err", err)
+	}
 	if !it.def.hasCompensate() {
 		rec.State = StepReverted
 		if err := r.store.SaveStep(ctx, r.key, rec); err != nil {
@@ -218,16 +274,10 @@ func execute[In, Out any](w *Workflow[In, Out], r *run, in In, resumed bool) (Ou
 		err, failed = r.addError(w.name, "", HandlerWorkflow, 0, ErrCancelled), true
 	}
 	if !failed {
-		if b := r.bus(); b != nil {
-			if rerr := b.ReleaseGroup(context.WithoutCancel(r.ctx), r.groupID); rerr != nil {
-				err = fmt.Errorf("release event group %s: %w", r.groupID, rerr)
-				failed = true
-			}
+		if err = r.succeed(out); err == nil {
+			return out, nil
 		}
-	}
-	if !failed {
-		r.finish(RunDone, out, nil)
-		return out, nil
+		failed = true
 	}
 	if err != nil && !errors.Is(err, errReplayStopped) {
 		var se *StepError
@@ -237,8 +287,12 @@ func execute[In, Out any](w *Workflow[In, Out], r *run, in In, resumed bool) (Ou
 	}
 	cctx := context.WithoutCancel(r.ctx)
 	r.rec.State = RunCompensating
-	if uerr := r.store.UpdateRun(cctx, r.rec); uerr != nil {
-		log.ErrorContext(cctx, "workflows: save compensating state", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "err", uerr)
+	// A run whose record is still pending has no step stored: nothing a
+	// crash could leave to compensate, so no compensating state to save.
+	if !r.isPending() {
+		if uerr := r.store.UpdateRun(cctx, r.rec); uerr != nil {
+			log.ErrorContext(cctx, "workflows: save compensating state", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "err", uerr)
+		}
 	}
 	r.emit(EventCompensateBegin, "", "", 0, nil)
 	r.compensateSeq(cctx, &r.root)
@@ -261,8 +315,54 @@ func execute[In, Out any](w *Workflow[In, Out], r *run, in In, resumed bool) (Ou
 	return zero, rerr
 }
 
-func (r *run) finish(state RunState, out any, err error) {
+// succeed releases the run's event group and saves the run as done. With a
+// txRunStore both happen in one transaction; if that transaction fails other
+// than in the release, they are retried one after the other. A release
+// failure is returned (the run then reverts); a failure to save the final
+// state is only logged, as the run did succeed.
+func (r *run) succeed(out any) error {
 	ctx := context.WithoutCancel(r.ctx)
+	b := r.bus()
+	release := func(ctx context.Context) error {
+		if b == nil {
+			return nil
+		}
+		if err := b.ReleaseGroup(ctx, r.groupID); err != nil {
+			return fmt.Errorf("release event group %s: %w", r.groupID, err)
+		}
+		return nil
+	}
+	del := r.deletes()
+	if ts, ok := r.store.(txRunStore); ok && !(del && r.isPending()) && (del || r.ensureCreated(ctx) == nil) {
+		now := r.setFinal(RunDone, out)
+		var relErr error
+		err := ts.FinishRun(ctx, r.rec, del, func(ctx context.Context) error {
+			relErr = release(ctx)
+			return relErr
+		})
+		if err == nil {
+			r.finished(RunDone, out, nil, now)
+			return nil
+		}
+		r.rec.State, r.rec.FinishedAt, r.rec.Output = RunInvoking, time.Time{}, nil
+		if relErr != nil {
+			return relErr
+		}
+		r.eng.logger.WarnContext(ctx, "workflows: finish run and release its events in one transaction; retrying one after the other",
+			"workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "err", err)
+	}
+	if err := release(ctx); err != nil {
+		return err
+	}
+	r.finish(RunDone, out, nil)
+	return nil
+}
+
+// deletes reports whether the finished run is deleted rather than kept.
+func (r *run) deletes() bool { return r.rec.Retention == 0 && !r.rec.Idempotent }
+
+// setFinal sets the run record's final state and returns the finish time.
+func (r *run) setFinal(state RunState, out any) time.Time {
 	now := time.Now()
 	r.rec.State, r.rec.FinishedAt = state, now
 	r.rec.Output = nil
@@ -270,17 +370,32 @@ func (r *run) finish(state RunState, out any, err error) {
 		r.rec.Output = out
 	}
 	r.rec.Errors = errorRecords(r.errs)
+	return now
+}
+
+func (r *run) finish(state RunState, out any, err error) {
+	ctx := context.WithoutCancel(r.ctx)
+	now := r.setFinal(state, out)
 	var serr error
-	if r.rec.Retention == 0 && !r.rec.Idempotent {
-		serr = r.store.DeleteRun(ctx, r.key)
-	} else {
-		serr = r.store.UpdateRun(ctx, r.rec)
-		if r.rec.Retention > 0 {
-			r.eng.maybePurge(now)
+	if r.deletes() {
+		if !r.isPending() { // a pending run was never stored
+			serr = r.store.DeleteRun(ctx, r.key)
 		}
+	} else if serr = r.ensureCreated(ctx); serr == nil {
+		serr = r.store.UpdateRun(ctx, r.rec)
 	}
 	if serr != nil {
 		r.eng.logger.ErrorContext(ctx, "workflows: save finished run", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "err", serr)
+	}
+	r.finished(state, out, err, now)
+}
+
+// finished ends the run once its final state is saved: result, finish event,
+// log, purge, and the run leaves the engine.
+func (r *run) finished(state RunState, out any, err error, now time.Time) {
+	ctx := context.WithoutCancel(r.ctx)
+	if r.rec.Retention > 0 {
+		r.eng.maybePurge(now)
 	}
 	r.result, r.err = out, err
 	if subs := r.eng.subs.Load(); subs != nil && len(*subs) > 0 {

@@ -33,6 +33,7 @@ type stepConfig struct {
 	retryInterval time.Duration
 	timeout       time.Duration
 	async         bool
+	dbOnly        bool
 }
 
 // StepOption configures a step.
@@ -60,6 +61,27 @@ func WithStepTimeout(d time.Duration) StepOption {
 // durable store.
 func WithAsync() StepOption {
 	return func(c *stepConfig) { c.async = true }
+}
+
+// WithDatabaseOnly declares that the step's only side effects are database
+// writes made in the transaction its context carries (through db.InTx or
+// db.Conn; a transactional outbox such as framework/eventbus counts, and so
+// do callbacks registered with db.AfterCommit, which run only once the step
+// committed). With the Postgres store such a step happens exactly once with
+// its checkpoint, so when it is the first step of a new run (not in a
+// parallel branch) and the run's transaction id was generated, the engine
+// inserts the run's record in the step's transaction instead of in a commit
+// of its own before the step: one round trip and one commit less per run.
+// Until that transaction commits the run is not in the store (ListRuns and
+// GetRun do not see it; a crash before the commit leaves nothing to
+// recover, as the step's writes roll back with it).
+//
+// Do not declare it for a step that calls other systems (e-mail, HTTP, a
+// non-transactional queue) before it commits: after a crash inside such a
+// step nothing would recover the run, so the call would not be retried nor
+// compensated.
+func WithDatabaseOnly() StepOption {
+	return func(c *stepConfig) { c.dbOnly = true }
 }
 
 // NewStep returns a step named name. compensate may be nil (nothing to undo).
@@ -188,7 +210,7 @@ func (s *Step[In, Out, Comp]) Run(wc *Context, in In) (Out, error) {
 		}
 		v.rec.Attempt = attempt
 		r.emit(EventStepBegin, s.name, pos, attempt, nil)
-		err := r.store.Step(r.ctx, r.key, v)
+		err := r.step(wc, s.cfg.dbOnly, v)
 		if err == nil {
 			v.err = nil
 			break
@@ -251,6 +273,9 @@ func (s *Step[In, Out, Comp]) failed(wc *Context, v *invocation[In, Out, Comp]) 
 	v.rec.Output, v.rec.Error = nil, v.err.Error()
 	if s.compensate != nil {
 		v.rec.CompInput = &v.comp
+	}
+	if err := r.ensureCreated(context.WithoutCancel(r.ctx)); err != nil {
+		r.eng.logger.ErrorContext(r.ctx, "workflows: store the run of a failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", s.name, "err", err)
 	}
 	if err := r.store.SaveStep(context.WithoutCancel(r.ctx), r.key, &v.rec); err != nil {
 		r.eng.logger.ErrorContext(r.ctx, "workflows: save failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", s.name, "err", err)

@@ -29,6 +29,17 @@ type stepTx struct {
 	closed bool
 	sql    string
 	args   []any // the checkpoint, set when the work succeeded
+	// pre are statements sent right after BEGIN, pipelined with it and the
+	// step's first statement (the new run's record; see
+	// PostgresStore.StepCreatingRun). When the step never uses the database
+	// they are sent with the checkpoint, in one implicit transaction.
+	pre []queued
+}
+
+// queued is one statement with its arguments.
+type queued struct {
+	sql  string
+	args []any
 }
 
 // stepBeginner hands the stepTx to db.InTx.
@@ -81,6 +92,14 @@ func (t *stepTx) ensureReal(ctx context.Context) (pgx.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !t.begun {
+		for _, q := range t.pre {
+			if _, err := tx.Exec(ctx, q.sql, q.args...); err != nil {
+				_ = tx.Rollback(ctx)
+				return nil, err
+			}
+		}
+	}
 	t.real, t.begun = tx, true
 	return tx, nil
 }
@@ -109,6 +128,11 @@ func (t *stepTx) beginAlone(ctx context.Context) error {
 		return err
 	}
 	t.begun = true
+	for _, q := range t.pre {
+		if _, err := t.conn.Exec(ctx, q.sql, q.args...); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -119,11 +143,16 @@ func (t *stepTx) pipelineBegin(ctx context.Context, sql string, args []any) (pgx
 	}
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
+	for _, q := range t.pre {
+		b.Queue(q.sql, q.args...)
+	}
 	b.Queue(sql, args...)
 	br := t.conn.SendBatch(ctx, b)
-	if _, err := br.Exec(); err != nil {
-		_ = br.Close()
-		return nil, err
+	for range 1 + len(t.pre) {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, err
+		}
 	}
 	t.begun = true
 	return br, nil
@@ -257,14 +286,41 @@ func (t *stepTx) Commit(ctx context.Context) error {
 	}
 	defer t.release()
 	if !t.begun {
-		if t.args == nil {
+		if t.args == nil && len(t.pre) == 0 {
 			return nil
 		}
-		var err error
+		if len(t.pre) == 0 {
+			var err error
+			if t.conn != nil {
+				_, err = t.conn.Exec(ctx, t.sql, t.args...)
+			} else {
+				_, err = t.pool.Exec(ctx, t.sql, t.args...)
+			}
+			return err
+		}
+		// The pre statements and the checkpoint in one batch: one implicit
+		// transaction, so they commit together or not at all.
+		b := &pgx.Batch{}
+		for _, q := range t.pre {
+			b.Queue(q.sql, q.args...)
+		}
+		if t.args != nil {
+			b.Queue(t.sql, t.args...)
+		}
+		var br pgx.BatchResults
 		if t.conn != nil {
-			_, err = t.conn.Exec(ctx, t.sql, t.args...)
+			br = t.conn.SendBatch(ctx, b)
 		} else {
-			_, err = t.pool.Exec(ctx, t.sql, t.args...)
+			br = t.pool.SendBatch(ctx, b)
+		}
+		var err error
+		for range b.Len() {
+			if _, err = br.Exec(); err != nil {
+				break
+			}
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
 		}
 		return err
 	}

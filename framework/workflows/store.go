@@ -150,3 +150,16 @@ type Store interface {
 	// returns how many it deleted.
 	Purge(ctx context.Context, now time.Time) (int, error)
 }
+
+// txRunStore is implemented by stores that can write a run's record in the
+// same transaction as other work (PostgresStore): the engine then creates a
+// run with its first step and finishes it with the release of its events,
+// saving round trips and commits. Other stores get the separate calls.
+type txRunStore interface {
+	// StepCreatingRun is Step that also creates the run r, atomically with
+	// the step's checkpoint.
+	StepCreatingRun(ctx context.Context, r *RunRecord, w StepWork) error
+	// FinishRun runs before, then saves r's final state (deletes the run
+	// when del is set), atomically.
+	FinishRun(ctx context.Context, r *RunRecord, del bool, before func(ctx context.Context) error) error
+}

@@ -91,11 +91,13 @@ func stepArgs(key RunKey, s *StepRecord) ([]any, error) {
 	return []any{key.WorkflowID, key.TransactionID, s.Position, s.Name, string(s.State), s.Attempt, out, comp, s.Error}, nil
 }
 
-// CreateRun implements Store.
-func (s *PostgresStore) CreateRun(ctx context.Context, r *RunRecord) error {
+const insertRunSQL = `INSERT INTO workflow_run (workflow_id, transaction_id, state, input, event_group_id, idempotent, retention_ms, owner, heartbeat_at, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9)`
+
+func runArgs(r *RunRecord) ([]any, error) {
 	in, err := toJSON(r.Input)
 	if err != nil {
-		return fmt.Errorf("encode input: %w", err)
+		return nil, fmt.Errorf("encode input: %w", err)
 	}
 	created := r.CreatedAt
 	if created.IsZero() {
@@ -107,9 +109,16 @@ func (s *PostgresStore) CreateRun(ctx context.Context, r *RunRecord) error {
 	} else if r.Retention > 0 && retention == 0 {
 		retention = 1
 	}
-	tag, err := db.Conn(ctx, s.pool).Exec(ctx, `INSERT INTO workflow_run (workflow_id, transaction_id, state, input, event_group_id, idempotent, retention_ms, owner, heartbeat_at, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9) ON CONFLICT DO NOTHING`,
-		r.WorkflowID, r.TransactionID, string(r.State), in, r.EventGroupID, r.Idempotent, retention, r.Owner, created)
+	return []any{r.WorkflowID, r.TransactionID, string(r.State), in, r.EventGroupID, r.Idempotent, retention, r.Owner, created}, nil
+}
+
+// CreateRun implements Store.
+func (s *PostgresStore) CreateRun(ctx context.Context, r *RunRecord) error {
+	args, err := runArgs(r)
+	if err != nil {
+		return err
+	}
+	tag, err := db.Conn(ctx, s.pool).Exec(ctx, insertRunSQL+` ON CONFLICT DO NOTHING`, args...)
 	if err != nil {
 		return err
 	}
@@ -119,11 +128,13 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9) ON CONFLICT DO NOTHING`,
 	return nil
 }
 
-// UpdateRun implements Store.
-func (s *PostgresStore) UpdateRun(ctx context.Context, r *RunRecord) error {
+const updateRunSQL = `UPDATE workflow_run SET state = $3, output = $4, errors = $5, finished_at = $6, updated_at = now()
+WHERE workflow_id = $1 AND transaction_id = $2`
+
+func updateRunArgs(r *RunRecord) ([]any, error) {
 	out, err := toJSON(r.Output)
 	if err != nil {
-		return fmt.Errorf("encode output: %w", err)
+		return nil, fmt.Errorf("encode output: %w", err)
 	}
 	errs := r.Errors
 	if errs == nil {
@@ -131,10 +142,18 @@ func (s *PostgresStore) UpdateRun(ctx context.Context, r *RunRecord) error {
 	}
 	eb, err := json.Marshal(errs)
 	if err != nil {
+		return nil, err
+	}
+	return []any{r.WorkflowID, r.TransactionID, string(r.State), out, eb, nullTime(r.FinishedAt)}, nil
+}
+
+// UpdateRun implements Store.
+func (s *PostgresStore) UpdateRun(ctx context.Context, r *RunRecord) error {
+	args, err := updateRunArgs(r)
+	if err != nil {
 		return err
 	}
-	tag, err := db.Conn(ctx, s.pool).Exec(ctx, `UPDATE workflow_run SET state = $3, output = $4, errors = $5, finished_at = $6, updated_at = now()
-WHERE workflow_id = $1 AND transaction_id = $2`, r.WorkflowID, r.TransactionID, string(r.State), out, eb, nullTime(r.FinishedAt))
+	tag, err := db.Conn(ctx, s.pool).Exec(ctx, updateRunSQL, args...)
 	if err != nil {
 		return err
 	}
@@ -144,10 +163,12 @@ WHERE workflow_id = $1 AND transaction_id = $2`, r.WorkflowID, r.TransactionID, 
 	return nil
 }
 
+const deleteRunSQL = `WITH steps AS (DELETE FROM workflow_step WHERE workflow_id = $1 AND transaction_id = $2)
+DELETE FROM workflow_run WHERE workflow_id = $1 AND transaction_id = $2`
+
 // DeleteRun implements Store.
 func (s *PostgresStore) DeleteRun(ctx context.Context, key RunKey) error {
-	_, err := db.Conn(ctx, s.pool).Exec(ctx, `WITH steps AS (DELETE FROM workflow_step WHERE workflow_id = $1 AND transaction_id = $2)
-DELETE FROM workflow_run WHERE workflow_id = $1 AND transaction_id = $2`, key.WorkflowID, key.TransactionID)
+	_, err := db.Conn(ctx, s.pool).Exec(ctx, deleteRunSQL, key.WorkflowID, key.TransactionID)
 	return err
 }
 
@@ -366,4 +387,65 @@ func (s *PostgresStore) Step(ctx context.Context, key RunKey, w StepWork) error 
 	}
 	t := &stepTx{pool: s.pool, key: key, work: w}
 	return db.InTx(ctx, (*stepBeginner)(t), t.do)
+}
+
+// StepCreatingRun is Step for the first step of a run whose record is not
+// stored yet: the run's record is inserted in the step's transaction,
+// pipelined with BEGIN and the step's first statement (or, when the step does
+// no database work, in one implicit transaction with the checkpoint). The run
+// then exists if and only if the step's checkpoint does. The engine uses it
+// only for a step declared WithDatabaseOnly that starts a run with a
+// generated transaction id (see WithDatabaseOnly).
+func (s *PostgresStore) StepCreatingRun(ctx context.Context, r *RunRecord, w StepWork) error {
+	if _, ok := db.TxFrom(ctx); ok {
+		if err := s.CreateRun(ctx, r); err != nil {
+			return err
+		}
+		return s.Step(ctx, r.RunKey, w)
+	}
+	args, err := runArgs(r)
+	if err != nil {
+		return err
+	}
+	t := &stepTx{pool: s.pool, key: r.RunKey, work: w, pre: []queued{{insertRunSQL, args}}}
+	return db.InTx(ctx, (*stepBeginner)(t), t.do)
+}
+
+// FinishRun runs before (the release of the run's events) and then writes
+// the run's final state, deleting the run and its steps when del is set, in
+// one transaction: BEGIN goes with before's first statement, the run's write
+// with COMMIT. Either both happen or neither: a crash leaves the run
+// unfinished with its events held, and recovery replays it and finishes it
+// again. When ctx carries a transaction, both join it.
+func (s *PostgresStore) FinishRun(ctx context.Context, r *RunRecord, del bool, before func(ctx context.Context) error) error {
+	var sql string
+	var args []any
+	if del {
+		sql, args = deleteRunSQL, []any{r.WorkflowID, r.TransactionID}
+	} else {
+		a, err := updateRunArgs(r)
+		if err != nil {
+			return err
+		}
+		sql, args = updateRunSQL, a
+	}
+	if _, ok := db.TxFrom(ctx); ok {
+		if before != nil {
+			if err := before(ctx); err != nil {
+				return err
+			}
+		}
+		_, err := db.Conn(ctx, s.pool).Exec(ctx, sql, args...)
+		return err
+	}
+	t := &stepTx{pool: s.pool, key: r.RunKey}
+	return db.InTx(ctx, (*stepBeginner)(t), func(ctx context.Context, _ pgx.Tx) error {
+		if before != nil {
+			if err := before(ctx); err != nil {
+				return err
+			}
+		}
+		t.sql, t.args = sql, args
+		return nil
+	})
 }

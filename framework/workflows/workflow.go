@@ -78,6 +78,9 @@ type runConfig struct {
 	groupID string
 	engine  *Engine
 	info    *RunInfo
+	// genTx: the transaction id was generated (a fresh ULID no other run
+	// has), so the run's record may be created lazily.
+	genTx bool
 }
 
 // WithTransactionID sets the run's transaction id (default: a new ULID). For
@@ -134,7 +137,7 @@ func (w *Workflow[In, Out]) Run(ctx context.Context, scope *container.Container,
 		return zero, err
 	}
 	if cfg.txID == "" {
-		cfg.txID = newID()
+		cfg.txID, cfg.genTx = newID(), true
 	}
 	if cfg.groupID == "" {
 		cfg.groupID = newID()
@@ -172,6 +175,15 @@ func (w *Workflow[In, Out]) start(ctx context.Context, eng *Engine, key RunKey, 
 			fillInfo(cfg.info, other)
 			out, _ := other.result.(Out)
 			return out, other.err
+		}
+		if _, ok := eng.store.(txRunStore); ok && cfg.genTx && !w.cfg.idempotent {
+			// A fresh transaction id: no run can exist under it, so the
+			// record is stored by the first step (see WithDatabaseOnly) or
+			// the first other write of the run.
+			r.pending = rec
+			out, err := execute(w, r, in, false)
+			fillInfo(cfg.info, r)
+			return out, err
 		}
 		err := eng.store.CreateRun(ctx, rec)
 		if err == nil {
