@@ -6,6 +6,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/medusa-go/medusa/framework/db"
 	"github.com/medusa-go/medusa/framework/workflows"
 )
@@ -32,7 +34,10 @@ func TestRunRecordFoldedIntoFirstStep(t *testing.T) {
 	type seen struct{ inTx, outside int }
 	probe := func(name string, opts ...workflows.StepOption) *workflows.Step[string, seen, struct{}] {
 		return workflows.NewStep(name, func(ctx context.Context, sc workflows.StepContext, _ string) (seen, struct{}, error) {
-			if _, err := db.Conn(ctx, h.pool).Exec(ctx, `INSERT INTO item (name) VALUES ($1)`, sc.TransactionID+"/"+sc.Position); err != nil {
+			// An exec mode option: BEGIN and the run's record go in a batch
+			// before this statement (the crash test covers the pipelined
+			// case, a first statement without options).
+			if _, err := db.Conn(ctx, h.pool).Exec(ctx, `INSERT INTO item (name) VALUES ($1)`, pgx.QueryExecModeCacheDescribe, sc.TransactionID+"/"+sc.Position); err != nil {
 				return seen{}, struct{}{}, err
 			}
 			in, out, err := runsSeen(ctx, h, sc.TransactionID)

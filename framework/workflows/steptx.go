@@ -118,21 +118,38 @@ func hasQueryOptions(args []any) bool {
 	return false
 }
 
-// beginAlone sends BEGIN on its own, for statements that cannot be
-// pipelined with it.
+// beginAlone sends BEGIN (and the pre statements, pipelined with it) before
+// a statement that cannot be pipelined with them.
 func (t *stepTx) beginAlone(ctx context.Context) error {
 	if err := t.acquire(ctx); err != nil {
 		return err
 	}
-	if _, err := t.conn.Exec(ctx, "BEGIN"); err != nil {
+	if len(t.pre) == 0 {
+		if _, err := t.conn.Exec(ctx, "BEGIN"); err != nil {
+			return err
+		}
+		t.begun = true
+		return nil
+	}
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	for _, q := range t.pre {
+		b.Queue(q.sql, q.args...)
+	}
+	br := t.conn.SendBatch(ctx, b)
+	var err error
+	for range b.Len() {
+		if _, err = br.Exec(); err != nil {
+			break
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return err
 	}
 	t.begun = true
-	for _, q := range t.pre {
-		if _, err := t.conn.Exec(ctx, q.sql, q.args...); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
