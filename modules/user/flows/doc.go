@@ -13,6 +13,13 @@
 // module events (user.user.created, …) are emitted by the service after each
 // commit, outside the group, as in Medusa.
 //
+// The steps that only call the User Module's service (create, update,
+// delete, refresh and validate) are declared workflows.WithDatabaseOnly: the
+// service writes in the step's transaction (and emits its module events in
+// it on a transactional bus, or after its commit), so with the Postgres
+// workflow store a run that starts with one of them stores its run record in
+// that step's transaction instead of a commit of its own.
+//
 // Steps resolve the User Module from the run's container under user.Key
 // ("user") and the Auth Module under AuthKey ("auth") as an AuthIdentities.
 // Register the workflows with the engine at start-up (Register) so that

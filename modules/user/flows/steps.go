@@ -68,7 +68,7 @@ var CreateUsersStep = workflows.NewStep("create-users-step",
 			return err
 		}
 		return s.DeleteUsers(ctx, ids...)
-	})
+	}, workflows.WithDatabaseOnly())
 
 // UpdateUsersStep ("update-users-step") updates users (no input: nothing to
 // do); compensation restores each user's first_name, last_name, email,
@@ -117,7 +117,7 @@ var UpdateUsersStep = workflows.NewStep("update-users-step",
 		}
 		_, err = s.UpdateUsers(ctx, restore...)
 		return err
-	})
+	}, workflows.WithDatabaseOnly())
 
 // jsonOpt sets a JSON column back to m: SQL NULL when m is empty or null.
 func jsonOpt(m json.RawMessage) rt.Optional[json.RawMessage] {
@@ -151,7 +151,7 @@ var DeleteUsersStep = workflows.NewStep("delete-users-step",
 		}
 		_, err = s.RestoreUsers(ctx, ids...)
 		return err
-	})
+	}, workflows.WithDatabaseOnly())
 
 // CreateInviteStep ("create-invite-step") creates invites (with tokens);
 // compensation hard-deletes them.
@@ -176,7 +176,7 @@ var CreateInviteStep = workflows.NewStep("create-invite-step",
 			return err
 		}
 		return s.DeleteInvites(ctx, ids...)
-	})
+	}, workflows.WithDatabaseOnly())
 
 // DeleteInvitesStep ("delete-invites-step") soft-deletes invites (unknown ids
 // are ignored); compensation restores those it deleted.
@@ -191,7 +191,7 @@ var DeleteInvitesStep = workflows.NewStep("delete-invites-step",
 			return struct{}{}, nil, err
 		}
 		return struct{}{}, keys["invite_id"], nil
-	}, restoreInvites)
+	}, restoreInvites, workflows.WithDatabaseOnly())
 
 func restoreInvites(ctx context.Context, sc workflows.StepContext, ids []string) error {
 	if len(ids) == 0 {
@@ -273,7 +273,7 @@ var RefreshInviteTokensStep = workflows.NewStep("refresh-invite-tokens-step",
 		}
 		_, err = s.UpdateInvites(ctx, upd...)
 		return err
-	})
+	}, workflows.WithDatabaseOnly())
 
 // ValidateTokenStep ("validate-invite-token-step") returns the invite of a
 // valid, current, unexpired token (user.Service.ValidateInviteToken).
@@ -285,7 +285,7 @@ var ValidateTokenStep = workflows.NewStep("validate-invite-token-step",
 		}
 		inv, err := s.ValidateInviteToken(ctx, token)
 		return inv, struct{}{}, err
-	}, nil)
+	}, nil, workflows.WithDatabaseOnly())
 
 // SetAuthAppMetadataInput links an auth identity to an actor: app_metadata
 // key "<ActorType>_id" is set to Value (nil stores null: unlinks but keeps
