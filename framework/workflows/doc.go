@@ -73,6 +73,19 @@
 // once; make them idempotent. Compensations run the same way, so a
 // compensation is also applied exactly once.
 //
+// Fewer commits with PostgresStore: a run finishes in one transaction (the
+// release of its event group and the deletion or final update of the run);
+// the transaction of a step without retries that is not async nor in a
+// parallel branch stays open, on an engine without subscribers, until the
+// next step starts or the run finishes (then it is the finish's
+// transaction), as nothing can observe the step's success in between; a
+// step declared WithDatabaseOnly that starts a run with a generated
+// transaction id also inserts the run's record. A crash before such a
+// commit rolls back what it holds, and recovery runs the step again, as
+// after a crash inside it. If the held commit itself fails, the step fails
+// as if its own commit had failed (saved as failed, compensated), and the run
+// reverts. Callbacks registered with db.AfterCommit run after that commit.
+//
 // # Decisions
 //
 // The failing step's own compensation: when a step fails (after its

@@ -10,6 +10,9 @@ import (
 // group opens a parallel group of n branches at the next position and returns
 // a Context per branch. Branch i's steps take positions <pos>/<i>/0, 1, …
 func (c *Context) group(n int) []*Context {
+	// The last step's transaction commits before the branches start; if it
+	// is lost, the run fails (its error is recorded).
+	_ = c.r.flush()
 	pos := c.next()
 	it := &item{kind: kindGroup, pos: pos, branches: make([]*seq, n)}
 	ctxs := make([]*Context, n)

@@ -41,6 +41,16 @@ type run struct {
 	createMu sync.Mutex
 	pending  *RunRecord
 
+	// held is the open transaction of the last step run, when the engine
+	// left it open (see hold): committed before anything else the run does,
+	// or joined by the finish. heldIt is that step; heldCreate the run's
+	// record when the step also created the run. lost is set when a held
+	// transaction rolled back: the run then fails. Guarded by mu.
+	held       *stepTx
+	heldIt     *item
+	heldCreate *RunRecord
+	lost       bool
+
 	mu      sync.Mutex
 	errs    []*StepError
 	skipped bool
@@ -100,26 +110,111 @@ func (r *run) isPending() bool {
 
 // step runs one step execution through the store. A WithDatabaseOnly step
 // that is not in a parallel branch creates the pending run in its own
-// transaction; any other step first stores the pending run.
-func (r *run) step(wc *Context, dbOnly bool, w StepWork) error {
+// transaction; any other step first stores the pending run. With a
+// txRunStore, a step that may be held (not async, no retries) and is not in
+// a parallel branch, on an engine without subscribers, leaves its
+// transaction open (held): the
+// workflow function runs on to its next step or to its end, and the
+// transaction commits before the next step starts or with the run's finish.
+// Nothing can observe the step's success in between: the workflow function
+// is deterministic and does no side effects of its own outside steps.
+func (r *run) step(wc *Context, dbOnly, hold bool, w StepWork, it *item) error {
+	var create *RunRecord
 	if dbOnly && !wc.concurrent {
 		r.createMu.Lock()
-		rec := r.pending
+		create = r.pending
 		r.createMu.Unlock()
-		if rec != nil {
-			if err := r.store.(txRunStore).StepCreatingRun(r.ctx, rec, w); err != nil {
-				return err
-			}
+	}
+	if create == nil {
+		if err := r.ensureCreated(r.ctx); err != nil {
+			return err
+		}
+	}
+	ts, ok := r.store.(txRunStore)
+	if subs := r.eng.subs.Load(); ok && hold && !wc.concurrent && (subs == nil || len(*subs) == 0) {
+		t, err := ts.stepHeld(r.ctx, r.key, create, w)
+		if err != nil {
+			return err
+		}
+		if create != nil {
 			r.createMu.Lock()
 			r.pending = nil
 			r.createMu.Unlock()
-			return nil
 		}
+		if t != nil {
+			r.mu.Lock()
+			r.held, r.heldIt, r.heldCreate = t, it, create
+			r.mu.Unlock()
+		}
+		return nil
 	}
-	if err := r.ensureCreated(r.ctx); err != nil {
-		return err
+	if create != nil {
+		if err := ts.StepCreatingRun(r.ctx, create, w); err != nil {
+			return err
+		}
+		r.createMu.Lock()
+		r.pending = nil
+		r.createMu.Unlock()
+		return nil
 	}
 	return r.store.Step(r.ctx, r.key, w)
+}
+
+// takeHeld returns the held transaction, if any, and forgets it.
+func (r *run) takeHeld() (*stepTx, *item, *RunRecord) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, it, create := r.held, r.heldIt, r.heldCreate
+	r.held, r.heldIt, r.heldCreate = nil, nil, nil
+	return t, it, create
+}
+
+// flush commits the held transaction of the last step, if any. If the
+// commit fails the step did not happen (heldLost) and its error is returned.
+func (r *run) flush() error {
+	t, it, create := r.takeHeld()
+	if t == nil {
+		return nil
+	}
+	if err := commitHeld(context.WithoutCancel(r.ctx), t); err != nil {
+		return r.heldLost(it, create, err)
+	}
+	return nil
+}
+
+// heldLost records that the held transaction of step it rolled back: the
+// step's writes and checkpoint are gone. As when a step's own commit fails,
+// the step is failed (no retries: only steps without retries are held) and
+// saved as such, its compensation runs with its compensation input when the
+// run reverts, and the run's record is pending again if the step created
+// it. The run fails whatever the workflow function does.
+func (r *run) heldLost(it *item, create *RunRecord, err error) *StepError {
+	ctx := context.WithoutCancel(r.ctx)
+	if create != nil {
+		r.createMu.Lock()
+		r.pending = create
+		r.createMu.Unlock()
+	}
+	r.mu.Lock()
+	r.lost = true
+	r.mu.Unlock()
+	err = fmt.Errorf("checkpoint: %w", err)
+	rec := it.rec
+	rec.State, rec.Output, rec.Error = StepFailed, nil, err.Error()
+	if cerr := r.ensureCreated(ctx); cerr != nil {
+		r.eng.logger.ErrorContext(ctx, "workflows: store the run of a failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", rec.Name, "err", cerr)
+	}
+	if serr := r.store.SaveStep(ctx, r.key, rec); serr != nil {
+		r.eng.logger.ErrorContext(ctx, "workflows: save failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", rec.Name, "err", serr)
+	}
+	r.emit(EventStepFailure, rec.Name, rec.Position, rec.Attempt, err)
+	return r.addError(rec.Name, rec.Position, HandlerInvoke, rec.Attempt, err)
+}
+
+func (r *run) isLost() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lost
 }
 
 // ctxErr explains why the run's context ended.
@@ -212,6 +307,7 @@ func (r *run) compensateStep(ctx context.Context, it *item) {
 		return
 	}
 	name := it.def.stepName()
+	_ = r.flush() // a lost step is marked failed
 	if err := r.ensureCreated(ctx); err != nil {
 		r.eng.logger.ErrorContext(ctx, "workflows: store the run before compensating", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", name, "err", err)
 	}
@@ -269,7 +365,7 @@ func execute[In, Out any](w *Workflow[In, Out], r *run, in In, resumed bool) (Ou
 	}
 	wc := &Context{r: r, seq: &r.root}
 	out, err := w.call(wc, in)
-	failed := err != nil || r.compensateOnly
+	failed := err != nil || r.compensateOnly || r.isLost()
 	if !failed && errors.Is(context.Cause(r.ctx), ErrCancelled) {
 		err, failed = r.addError(w.name, "", HandlerWorkflow, 0, ErrCancelled), true
 	}
@@ -286,6 +382,7 @@ func execute[In, Out any](w *Workflow[In, Out], r *run, in In, resumed bool) (Ou
 		}
 	}
 	cctx := context.WithoutCancel(r.ctx)
+	_ = r.flush() // a lost step is recorded in r.errs
 	r.rec.State = RunCompensating
 	// A run whose record is still pending has no step stored: nothing a
 	// crash could leave to compensate, so no compensating state to save.
@@ -334,9 +431,10 @@ func (r *run) succeed(out any) error {
 	}
 	del := r.deletes()
 	if ts, ok := r.store.(txRunStore); ok && !(del && r.isPending()) && (del || r.ensureCreated(ctx) == nil) {
+		held, it, create := r.takeHeld()
 		now := r.setFinal(RunDone, out)
 		var relErr error
-		err := ts.FinishRun(ctx, r.rec, del, func(ctx context.Context) error {
+		err := ts.FinishRun(ctx, r.rec, del, held, func(ctx context.Context) error {
 			relErr = release(ctx)
 			return relErr
 		})
@@ -345,6 +443,10 @@ func (r *run) succeed(out any) error {
 			return nil
 		}
 		r.rec.State, r.rec.FinishedAt, r.rec.Output = RunInvoking, time.Time{}, nil
+		var lost *heldLostError
+		if errors.As(err, &lost) {
+			return r.heldLost(it, create, lost.err)
+		}
 		if relErr != nil {
 			return relErr
 		}
@@ -375,6 +477,7 @@ func (r *run) setFinal(state RunState, out any) time.Time {
 
 func (r *run) finish(state RunState, out any, err error) {
 	ctx := context.WithoutCancel(r.ctx)
+	_ = r.flush()
 	now := r.setFinal(state, out)
 	var serr error
 	if r.deletes() {

@@ -195,6 +195,9 @@ func (s *Step[In, Out, Comp]) Run(wc *Context, in In) (Out, error) {
 			return zero, errReplayStopped
 		}
 	}
+	if err := r.flush(); err != nil { // the previous step's transaction
+		return zero, err
+	}
 	v := &invocation[In, Out, Comp]{s: s, r: r, in: in}
 	v.item = item{kind: kindStep, def: s, rec: &v.rec, pos: pos}
 	v.rec.Position, v.rec.Name = pos, s.name
@@ -210,7 +213,7 @@ func (s *Step[In, Out, Comp]) Run(wc *Context, in In) (Out, error) {
 		}
 		v.rec.Attempt = attempt
 		r.emit(EventStepBegin, s.name, pos, attempt, nil)
-		err := r.step(wc, s.cfg.dbOnly, v)
+		err := r.step(wc, s.cfg.dbOnly, !s.cfg.async && s.cfg.maxRetries == 0, v, &v.item)
 		if err == nil {
 			v.err = nil
 			break

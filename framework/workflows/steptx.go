@@ -29,11 +29,17 @@ type stepTx struct {
 	closed bool
 	sql    string
 	args   []any // the checkpoint, set when the work succeeded
-	// pre are statements sent right after BEGIN, pipelined with it and the
-	// step's first statement (the new run's record; see
-	// PostgresStore.StepCreatingRun). When the step never uses the database
-	// they are sent with the checkpoint, in one implicit transaction.
+	// pre are statements sent with the next round trip, pipelined before the
+	// next statement (after BEGIN when the transaction has not begun): the
+	// new run's record (PostgresStore.StepCreatingRun), or a held step's
+	// checkpoint and a savepoint (PostgresStore.FinishRun). When the
+	// transaction never begins they are sent with the checkpoint, in one
+	// implicit transaction.
 	pre []queued
+	// txCtx is the context the step's work ran with (it carries the
+	// callbacks registered with db.AfterCommit) while the transaction is
+	// held open after the step (PostgresStore.StepHolding).
+	txCtx context.Context
 }
 
 // queued is one statement with its arguments.
@@ -80,6 +86,14 @@ func (t *stepTx) acquire(ctx context.Context) error {
 }
 
 func (t *stepTx) ensureReal(ctx context.Context) (pgx.Tx, error) {
+	if t.real != nil && len(t.pre) == 0 {
+		return t.real, nil
+	}
+	if t.begun || len(t.pre) > 0 {
+		if err := t.beginAlone(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if t.real != nil {
 		return t.real, nil
 	}
@@ -91,14 +105,6 @@ func (t *stepTx) ensureReal(ctx context.Context) (pgx.Tx, error) {
 	tx, err := t.conn.Conn().Begin(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if !t.begun {
-		for _, q := range t.pre {
-			if _, err := tx.Exec(ctx, q.sql, q.args...); err != nil {
-				_ = tx.Rollback(ctx)
-				return nil, err
-			}
-		}
 	}
 	t.real, t.begun = tx, true
 	return tx, nil
@@ -118,13 +124,14 @@ func hasQueryOptions(args []any) bool {
 	return false
 }
 
-// beginAlone sends BEGIN (and the pre statements, pipelined with it) before
-// a statement that cannot be pipelined with them.
+// beginAlone sends BEGIN (unless the transaction has begun) and the pre
+// statements, in one batch, before a statement that cannot be pipelined
+// with them.
 func (t *stepTx) beginAlone(ctx context.Context) error {
 	if err := t.acquire(ctx); err != nil {
 		return err
 	}
-	if len(t.pre) == 0 {
+	if !t.begun && len(t.pre) == 0 {
 		if _, err := t.conn.Exec(ctx, "BEGIN"); err != nil {
 			return err
 		}
@@ -132,7 +139,9 @@ func (t *stepTx) beginAlone(ctx context.Context) error {
 		return nil
 	}
 	b := &pgx.Batch{}
-	b.Queue("BEGIN")
+	if !t.begun {
+		b.Queue("BEGIN")
+	}
 	for _, q := range t.pre {
 		b.Queue(q.sql, q.args...)
 	}
@@ -149,42 +158,50 @@ func (t *stepTx) beginAlone(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	t.begun = true
+	t.begun, t.pre = true, nil
 	return nil
 }
 
-// pipelineBegin sends BEGIN followed by the first statement in one batch.
+// pipelineBegin sends BEGIN (unless the transaction has begun) and the pre
+// statements followed by the statement sql in one batch, and returns the
+// batch positioned at sql's result.
 func (t *stepTx) pipelineBegin(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
 	if err := t.acquire(ctx); err != nil {
 		return nil, err
 	}
 	b := &pgx.Batch{}
-	b.Queue("BEGIN")
+	if !t.begun {
+		b.Queue("BEGIN")
+	}
 	for _, q := range t.pre {
 		b.Queue(q.sql, q.args...)
 	}
 	b.Queue(sql, args...)
 	br := t.conn.SendBatch(ctx, b)
-	for range 1 + len(t.pre) {
+	for range b.Len() - 1 {
 		if _, err := br.Exec(); err != nil {
 			_ = br.Close()
 			return nil, err
 		}
 	}
-	t.begun = true
+	t.begun, t.pre = true, nil
 	return br, nil
 }
+
+// direct reports whether a statement goes straight to the connection: the
+// transaction has begun and nothing is queued.
+func (t *stepTx) direct() bool { return t.begun && len(t.pre) == 0 }
 
 func (t *stepTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	if t.closed {
 		return pgconn.CommandTag{}, pgx.ErrTxClosed
 	}
-	if !t.begun && hasQueryOptions(args) {
+	if !t.direct() && hasQueryOptions(args) {
 		if err := t.beginAlone(ctx); err != nil {
 			return pgconn.CommandTag{}, err
 		}
 	}
-	if t.begun {
+	if t.direct() {
 		return t.conn.Exec(ctx, sql, args...)
 	}
 	br, err := t.pipelineBegin(ctx, sql, args)
@@ -202,12 +219,12 @@ func (t *stepTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 	if t.closed {
 		return nil, pgx.ErrTxClosed
 	}
-	if !t.begun && hasQueryOptions(args) {
+	if !t.direct() && hasQueryOptions(args) {
 		if err := t.beginAlone(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if t.begun {
+	if t.direct() {
 		return t.conn.Query(ctx, sql, args...)
 	}
 	br, err := t.pipelineBegin(ctx, sql, args)
@@ -226,12 +243,12 @@ func (t *stepTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 	if t.closed {
 		return errRow{pgx.ErrTxClosed}
 	}
-	if !t.begun && hasQueryOptions(args) {
+	if !t.direct() && hasQueryOptions(args) {
 		if err := t.beginAlone(ctx); err != nil {
 			return errRow{err}
 		}
 	}
-	if t.begun {
+	if t.direct() {
 		return t.conn.QueryRow(ctx, sql, args...)
 	}
 	br, err := t.pipelineBegin(ctx, sql, args)
@@ -342,6 +359,10 @@ func (t *stepTx) Commit(ctx context.Context) error {
 		return err
 	}
 	b := &pgx.Batch{}
+	for _, q := range t.pre {
+		b.Queue(q.sql, q.args...)
+	}
+	t.pre = nil
 	if t.args != nil {
 		b.Queue(t.sql, t.args...)
 	}

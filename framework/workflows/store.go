@@ -160,6 +160,9 @@ type txRunStore interface {
 	// the step's checkpoint.
 	StepCreatingRun(ctx context.Context, r *RunRecord, w StepWork) error
 	// FinishRun runs before, then saves r's final state (deletes the run
-	// when del is set), atomically.
-	FinishRun(ctx context.Context, r *RunRecord, del bool, before func(ctx context.Context) error) error
+	// when del is set), atomically, in held when it is not nil.
+	FinishRun(ctx context.Context, r *RunRecord, del bool, held *stepTx, before func(ctx context.Context) error) error
+	// stepHeld is Step (creating the run when create is set) that may leave
+	// the step's transaction open and return it.
+	stepHeld(ctx context.Context, key RunKey, create *RunRecord, w StepWork) (*stepTx, error)
 }

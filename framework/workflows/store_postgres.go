@@ -411,13 +411,85 @@ func (s *PostgresStore) StepCreatingRun(ctx context.Context, r *RunRecord, w Ste
 	return db.InTx(ctx, (*stepBeginner)(t), t.do)
 }
 
+// stepHeld is Step (StepCreatingRun when create is set) that leaves the
+// step's transaction open when the step used the database: its checkpoint
+// is queued, not yet sent, and the open transaction is returned, to be
+// committed by the caller (stepTx.Commit, then db.RunAfterCommit with its
+// txCtx) or joined by FinishRun. A step without database work is committed
+// at once and nil is returned. Within a caller's transaction nothing is held.
+func (s *PostgresStore) stepHeld(ctx context.Context, key RunKey, create *RunRecord, w StepWork) (*stepTx, error) {
+	if _, ok := db.TxFrom(ctx); ok {
+		if create != nil {
+			return nil, s.StepCreatingRun(ctx, create, w)
+		}
+		return nil, s.Step(ctx, key, w)
+	}
+	t := &stepTx{pool: s.pool, key: key, work: w}
+	if create != nil {
+		args, err := runArgs(create)
+		if err != nil {
+			return nil, err
+		}
+		t.pre = []queued{{insertRunSQL, args}}
+	}
+	txCtx := db.WithTx(ctx, t)
+	returned := false
+	defer func() {
+		if !returned { // the work panicked: the connection must not stay in a transaction
+			_ = t.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	err := t.do(txCtx, t)
+	returned = true
+	if err != nil {
+		_ = t.Rollback(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	if !t.begun {
+		if err := t.Commit(ctx); err != nil {
+			return nil, fmt.Errorf("db: commit: %w", err)
+		}
+		db.RunAfterCommit(txCtx)
+		return nil, nil
+	}
+	t.txCtx = txCtx
+	return t, nil
+}
+
+// commitHeld commits a transaction returned by stepHeld and runs its
+// after-commit callbacks.
+func commitHeld(ctx context.Context, t *stepTx) error {
+	if err := t.Commit(ctx); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	db.RunAfterCommit(t.txCtx)
+	return nil
+}
+
+// heldLostError reports that the held transaction of a run's last step
+// rolled back: that step's writes and checkpoint are gone.
+type heldLostError struct{ err error }
+
+func (e *heldLostError) Error() string { return e.err.Error() }
+func (e *heldLostError) Unwrap() error { return e.err }
+
+const finishSavepoint = "SAVEPOINT workflows_finish"
+
 // FinishRun runs before (the release of the run's events) and then writes
 // the run's final state, deleting the run and its steps when del is set, in
 // one transaction: BEGIN goes with before's first statement, the run's write
 // with COMMIT. Either both happen or neither: a crash leaves the run
 // unfinished with its events held, and recovery replays it and finishes it
 // again. When ctx carries a transaction, both join it.
-func (s *PostgresStore) FinishRun(ctx context.Context, r *RunRecord, del bool, before func(ctx context.Context) error) error {
+//
+// held, when not nil, is the open transaction of the run's last step
+// (stepHeld): the finish joins it, so the step's commit is the finish's. Its
+// checkpoint goes first (skipped when the run is deleted in the same
+// transaction), then a savepoint, both pipelined with before's first
+// statement. If before fails the transaction rolls back to the savepoint and
+// the step commits with its checkpoint; before's error is returned. If the
+// commit fails, the step is lost with the rest: a *heldLostError.
+func (s *PostgresStore) FinishRun(ctx context.Context, r *RunRecord, del bool, held *stepTx, before func(ctx context.Context) error) error {
 	var sql string
 	var args []any
 	if del {
@@ -429,7 +501,7 @@ func (s *PostgresStore) FinishRun(ctx context.Context, r *RunRecord, del bool, b
 		}
 		sql, args = updateRunSQL, a
 	}
-	if _, ok := db.TxFrom(ctx); ok {
+	if _, ok := db.TxFrom(ctx); ok && held == nil {
 		if before != nil {
 			if err := before(ctx); err != nil {
 				return err
@@ -438,14 +510,67 @@ func (s *PostgresStore) FinishRun(ctx context.Context, r *RunRecord, del bool, b
 		_, err := db.Conn(ctx, s.pool).Exec(ctx, sql, args...)
 		return err
 	}
-	t := &stepTx{pool: s.pool, key: r.RunKey}
-	return db.InTx(ctx, (*stepBeginner)(t), func(ctx context.Context, _ pgx.Tx) error {
-		if before != nil {
-			if err := before(ctx); err != nil {
-				return err
-			}
+	t := held
+	var ckptSQL string
+	var ckptArgs []any
+	if t == nil {
+		t = &stepTx{pool: s.pool, key: r.RunKey}
+	} else {
+		ckptSQL, ckptArgs = t.sql, t.args
+		t.sql, t.args = "", nil
+		if !del && ckptArgs != nil {
+			t.pre = append(t.pre, queued{ckptSQL, ckptArgs})
 		}
-		t.sql, t.args = sql, args
-		return nil
-	})
+		t.pre = append(t.pre, queued{finishSavepoint, nil})
+	}
+	fail := func(err error) error {
+		if held != nil {
+			return &heldLostError{err}
+		}
+		return err
+	}
+	txCtx := db.WithTx(ctx, t)
+	returned := false
+	defer func() {
+		if !returned {
+			_ = t.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	var berr error
+	if before != nil {
+		berr = before(txCtx)
+	}
+	returned = true
+	if berr != nil {
+		if held == nil {
+			_ = t.Rollback(context.WithoutCancel(ctx))
+			return berr
+		}
+		// Undo before's work, keep the step's, commit the step.
+		if n := len(t.pre); n > 0 && t.pre[n-1].sql == finishSavepoint {
+			t.pre = t.pre[:n-1] // before never reached the database
+		} else if _, err := t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK TO "+finishSavepoint); err != nil {
+			_ = t.Rollback(context.WithoutCancel(ctx))
+			return fail(err)
+		}
+		if del {
+			t.sql, t.args = ckptSQL, ckptArgs
+		}
+		if err := commitHeld(context.WithoutCancel(ctx), t); err != nil {
+			return fail(err)
+		}
+		return berr
+	}
+	if n := len(t.pre); held != nil && n > 0 && t.pre[n-1].sql == finishSavepoint {
+		t.pre = t.pre[:n-1]
+	}
+	t.sql, t.args = sql, args
+	if err := t.Commit(ctx); err != nil {
+		return fail(fmt.Errorf("db: commit: %w", err))
+	}
+	if held != nil {
+		db.RunAfterCommit(held.txCtx)
+	}
+	db.RunAfterCommit(txCtx)
+	return nil
 }
