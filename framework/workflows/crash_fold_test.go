@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -49,8 +50,12 @@ func (b *killingBus) ReleaseGroup(ctx context.Context, groupID string) error {
 	return err
 }
 
-func busCrashWorkflow(pool *pgxpool.Pool, killAt string) *workflows.Workflow[int, int] {
-	step := func(n int, emit bool) *workflows.Step[int, int, int] {
+// With split, step 2 has a timeout, so it cannot join step 1's transaction:
+// step 1 commits when step 2 starts, and step 2's transaction is held until
+// the finish joins it. Without split both steps and the finish share one
+// transaction.
+func busCrashWorkflow(pool *pgxpool.Pool, killAt string, split bool) *workflows.Workflow[int, int] {
+	step := func(n int, emit bool, opts ...workflows.StepOption) *workflows.Step[int, int, int] {
 		return workflows.NewStep(fmt.Sprintf("step-%d", n), func(ctx context.Context, sc workflows.StepContext, in int) (int, int, error) {
 			if _, err := db.Conn(ctx, pool).Exec(ctx, `INSERT INTO effects (step, kind) VALUES ($1, 'invoke')`, n); err != nil {
 				return 0, 0, err
@@ -70,9 +75,13 @@ func busCrashWorkflow(pool *pgxpool.Pool, killAt string) *workflows.Workflow[int
 				select {}
 			}
 			return in + n, 0, nil
-		}, nil, workflows.WithDatabaseOnly())
+		}, nil, append(opts, workflows.WithDatabaseOnly())...)
 	}
-	s1, s2 := step(1, true), step(2, false)
+	var opts []workflows.StepOption
+	if split {
+		opts = append(opts, workflows.WithStepTimeout(time.Minute))
+	}
+	s1, s2 := step(1, true), step(2, false, opts...)
 	return workflows.New("crashy-bus", func(wc *workflows.Context, in int) (int, error) {
 		a, err := s1.Run(wc, in)
 		if err != nil {
@@ -112,7 +121,7 @@ func busCrashChild() int {
 	}
 	container.MustRegister(root, workflows.EventBusKey, events.Bus(&killingBus{Bus: eb, kill: killAt == "release"}))
 	eng := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithLogger(quiet), workflows.WithContainer(root))
-	wf := busCrashWorkflow(pool, killAt)
+	wf := busCrashWorkflow(pool, killAt, os.Getenv(childFail) == "1")
 	if err := eng.Register(wf); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -154,29 +163,42 @@ func busCrashChild() int {
 
 // TestCrashFoldedRunRecord kills the process inside the first step (its
 // transaction, which also holds the run's record, is open), right after the
-// first step committed, and inside the finishing transaction (events
-// released, run not yet deleted), then recovers in a second process: each
-// step's effect and the event's delivery exist exactly once, or, for a crash
-// inside the first step, nothing at all exists (nor is recovered).
+// first step's success (a subscriber: nothing is held), inside the second
+// step, and inside the finishing transaction (events released, run not yet
+// deleted), then recovers in a second process. When both steps share the
+// first step's transaction (joined), a crash anywhere before the finish's
+// commit leaves nothing at all (the run did not happen, nothing is
+// recovered); when the second step cannot join (split), the first step
+// committed and the run is recovered: each step's effect and the event's
+// delivery exist exactly once.
 func TestCrashFoldedRunRecord(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash tests start child processes")
 	}
 	cases := []struct {
 		killAt    string
+		split     bool
 		recovered int  // runs the second process recovers
 		done      bool // the run's effects exist after recovery
 	}{
-		{"invoke:1", 0, false},
-		{"after:1", 1, true},
-		{"invoke:2", 1, true},
-		{"release", 1, true},
-		{"", 0, true}, // no crash: the run finishes in the first process
+		{"invoke:1", false, 0, false},
+		{"after:1", false, 1, true},
+		{"invoke:2", false, 0, false},
+		{"release", false, 0, false},
+		{"", false, 0, true}, // no crash: the run finishes in the first process
+		{"invoke:2", true, 1, true},
+		{"release", true, 1, true},
+		{"", true, 0, true},
 	}
 	for _, c := range cases {
 		name := c.killAt
 		if name == "" {
 			name = "none"
+		}
+		if c.split {
+			name += "-split"
+		} else {
+			name += "-joined"
 		}
 		t.Run(name, func(t *testing.T) {
 			url := pgtest.NewURL(t, migrations.Source(), jobsmig.Source, busmig.Source)
@@ -188,7 +210,7 @@ func TestCrashFoldedRunRecord(t *testing.T) {
 			if _, err := pool.Exec(ctx(), `CREATE TABLE effects (step int NOT NULL, kind text NOT NULL)`); err != nil {
 				t.Fatal(err)
 			}
-			out, err := runChild(t, url, "bus-run", c.killAt, "", false)
+			out, err := runChild(t, url, "bus-run", c.killAt, "", c.split)
 			var ee *exec.ExitError
 			if c.killAt == "" {
 				if !errors.As(err, &ee) || ee.ExitCode() != 3 {
@@ -210,7 +232,7 @@ func TestCrashFoldedRunRecord(t *testing.T) {
 				t.Fatalf("after the first process: %d runs, %d held, %d deliveries; want %d, %d, %d",
 					runs, held, deliveries, c.recovered, wantHeld, wantDeliveries)
 			}
-			out, err = runChild(t, url, "bus-recover", "", "", false)
+			out, err = runChild(t, url, "bus-recover", "", "", c.split)
 			if err != nil || !strings.Contains(out, fmt.Sprintf("recovered %d", c.recovered)) {
 				t.Fatalf("recover child: %v\n%s", err, out)
 			}

@@ -79,12 +79,18 @@
 // parallel branch stays open, on an engine without subscribers, until the
 // next step starts or the run finishes (then it is the finish's
 // transaction), as nothing can observe the step's success in between; a
-// step declared WithDatabaseOnly that starts a run with a generated
-// transaction id also inserts the run's record. A crash before such a
-// commit rolls back what it holds, and recovery runs the step again, as
-// after a crash inside it. If the held commit itself fails, the step fails
-// as if its own commit had failed (saved as failed, compensated), and the run
-// reverts. Callbacks registered with db.AfterCommit run after that commit.
+// next step declared WithDatabaseOnly (no retries, no timeout) joins that
+// open transaction after a savepoint instead of committing it first (a
+// failure rolls back to the savepoint; the steps before it keep their
+// writes); a step declared WithDatabaseOnly that starts a run with a
+// generated transaction id also inserts the run's record. So a run of
+// database-only steps commits once. A crash before such a commit rolls back
+// what it holds, and recovery runs those steps again (or, when the run's
+// record was in it, the run did not happen). If the held commit itself
+// fails, its steps fail as if their own commits had failed (saved as
+// failed, compensated), and the run reverts. Callbacks registered with
+// db.AfterCommit run after that commit. Row locks are held until that
+// commit too; WithCommitPerStep restores one commit per step.
 //
 // # Decisions
 //

@@ -44,6 +44,8 @@ type Engine struct {
 	asyncPoll time.Duration
 	instance  string
 	lease     time.Duration
+	// commitEach disables held and joined step transactions.
+	commitEach bool
 
 	lastPurge atomic.Int64 // unix nanoseconds of the last opportunistic purge
 
@@ -112,6 +114,16 @@ func WithAsyncPollInterval(d time.Duration) EngineOption {
 func WithInstanceID(id string, lease time.Duration) EngineOption {
 	return func(e *Engine) { e.instance, e.lease = id, lease }
 }
+
+// WithCommitPerStep makes every step commit its own transaction when it
+// ends, as a store without held transactions does. By default, with
+// PostgresStore, a step's transaction may stay open until the next step or
+// the finish, and database-only steps may share it (see the package
+// documentation): fewer commits, but a step's row locks are then held until
+// that later commit, which under contention means longer waits and, for
+// runs locking the same rows in opposite orders across steps, deadlocks
+// that Postgres breaks by failing one of the steps.
+func WithCommitPerStep() EngineOption { return func(e *Engine) { e.commitEach = true } }
 
 // NewEngine returns an engine; by default it keeps runs in memory.
 func NewEngine(opts ...EngineOption) *Engine {

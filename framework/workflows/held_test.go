@@ -118,3 +118,119 @@ func TestHeldStepAfterCommit(t *testing.T) {
 		t.Fatalf("the callback saw %d rows", seen)
 	}
 }
+
+// Database-only steps share one transaction (each after a savepoint). A
+// joined step that fails (here an immediate unique violation, which aborts
+// the transaction) is rolled back to its savepoint: the steps before it
+// keep their writes, commit, and are compensated with it, as when every
+// step committed on its own. When the shared transaction's commit fails,
+// every step in it failed: each is saved as failed and compensated.
+func TestJoinedSteps(t *testing.T) {
+	h := pgHarness(t)
+	if _, err := h.pool.Exec(ctx(), `CREATE TABLE deferred_item (name text UNIQUE DEFERRABLE INITIALLY DEFERRED);
+INSERT INTO deferred_item VALUES ('dup'); INSERT INTO item (name) VALUES ('taken')`); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(name, table string) *workflows.Step[string, string, string] {
+		return workflows.NewStep(name, func(ctx context.Context, sc workflows.StepContext, v string) (string, string, error) {
+			_, err := db.Conn(ctx, h.pool).Exec(ctx, `INSERT INTO `+table+` (name) VALUES ($1)`, v)
+			return v, name, err
+		}, func(ctx context.Context, sc workflows.StepContext, comp string) error {
+			_, err := db.Conn(ctx, h.pool).Exec(ctx, `INSERT INTO item (name) VALUES ($1)`, "compensated "+comp)
+			return err
+		}, workflows.WithDatabaseOnly())
+	}
+	a, b, c := insert("a", "item"), insert("b", "item"), insert("c", "deferred_item")
+	cases := []struct {
+		name, second, arg string
+		wantSteps         string
+		wantErrs          []string
+		wantItems         string
+	}{
+		{"a joined step fails", "b", "taken", "a:reverted b:reverted", []string{"b"}, "compensated a,compensated b,taken,x"},
+		{"the shared commit fails", "c", "dup", "a:reverted c:reverted", []string{"a", "c"}, "compensated a,compensated c,taken"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := h.pool.Exec(ctx(), `DELETE FROM item WHERE name <> 'taken'`); err != nil {
+				t.Fatal(err)
+			}
+			second := b
+			if tc.second == "c" {
+				second = c
+			}
+			wf := workflows.New("joined-"+tc.second, func(wc *workflows.Context, in string) (string, error) {
+				if _, err := a.Run(wc, in); err != nil {
+					return "", err
+				}
+				return second.Run(wc, tc.arg)
+			}, workflows.WithRetention(-1))
+			var info workflows.RunInfo
+			_, err := wf.Run(ctx(), h.root.Scope(), "x", workflows.WithInfo(&info))
+			var re *workflows.RunError
+			if !errors.As(err, &re) || re.State != workflows.RunReverted || len(re.Errors) != len(tc.wantErrs) {
+				t.Fatalf("run error %v", err)
+			}
+			for i, se := range re.Errors {
+				if se.Step != tc.wantErrs[i] {
+					t.Fatalf("errors %v, want steps %v", re.Errors, tc.wantErrs)
+				}
+			}
+			view, err := h.eng.GetRun(ctx(), workflows.RunKey{WorkflowID: wf.Name(), TransactionID: info.TransactionID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var states []string
+			for _, st := range view.Steps {
+				states = append(states, st.Name+":"+string(st.State))
+			}
+			if view.State != workflows.RunReverted || strings.Join(states, " ") != tc.wantSteps {
+				t.Fatalf("run %s, steps %v", view.State, states)
+			}
+			rows, err := h.pool.Query(ctx(), `SELECT name FROM item ORDER BY name`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for rows.Next() {
+				var n string
+				if err := rows.Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				names = append(names, n)
+			}
+			if got := strings.Join(names, ","); got != tc.wantItems {
+				t.Fatalf("items %s, want %s", got, tc.wantItems)
+			}
+		})
+	}
+}
+
+// WithCommitPerStep: every step commits when it ends, so its after-commit
+// callbacks run before the workflow function goes on.
+func TestCommitPerStep(t *testing.T) {
+	h := backends[1].new(t, workflows.WithCommitPerStep())
+	if _, err := h.pool.Exec(ctx(), `CREATE TABLE item (id serial PRIMARY KEY, name text NOT NULL UNIQUE)`); err != nil {
+		t.Fatal(err)
+	}
+	seen := -1
+	s := workflows.NewStep("insert", func(ctx context.Context, sc workflows.StepContext, v string) (string, struct{}, error) {
+		if _, err := db.Conn(ctx, h.pool).Exec(ctx, `INSERT INTO item (name) VALUES ($1)`, v); err != nil {
+			return "", struct{}{}, err
+		}
+		db.AfterCommit(ctx, func(context.Context) {
+			_ = h.pool.QueryRow(context.Background(), `SELECT count(*) FROM item WHERE name = $1`, v).Scan(&seen)
+		})
+		return v, struct{}{}, nil
+	}, nil, workflows.WithDatabaseOnly())
+	wf := workflows.New("commit-per-step", func(wc *workflows.Context, in string) (string, error) {
+		out, err := s.Run(wc, in)
+		if err == nil && seen != 1 {
+			return "", errors.New("the step had not committed when it returned")
+		}
+		return out, err
+	})
+	if _, err := wf.Run(ctx(), h.root.Scope(), "v"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -43,11 +43,12 @@ type run struct {
 
 	// held is the open transaction of the last step run, when the engine
 	// left it open (see hold): committed before anything else the run does,
-	// or joined by the finish. heldIt is that step; heldCreate the run's
-	// record when the step also created the run. lost is set when a held
+	// or joined by the finish or by a next step that can join (see join).
+	// heldIts are the steps it holds; heldCreate the run's record when the
+	// first of them also created the run. lost is set when a held
 	// transaction rolled back: the run then fails. Guarded by mu.
 	held       *stepTx
-	heldIt     *item
+	heldIts    []*item
 	heldCreate *RunRecord
 	lost       bool
 
@@ -118,7 +119,27 @@ func (r *run) isPending() bool {
 // transaction commits before the next step starts or with the run's finish.
 // Nothing can observe the step's success in between: the workflow function
 // is deterministic and does no side effects of its own outside steps.
-func (r *run) step(wc *Context, dbOnly, hold bool, w StepWork, it *item) error {
+func (r *run) step(wc *Context, dbOnly, hold, join bool, w StepWork, it *item) error {
+	if join {
+		r.mu.Lock()
+		t := r.held
+		r.mu.Unlock()
+		if t != nil {
+			err := r.store.(txRunStore).stepJoin(r.ctx, t, w)
+			var lost *heldLostError
+			if errors.As(err, &lost) {
+				_, its, create := r.takeHeld()
+				r.heldLost(its, create, lost.err)
+				return lost.err
+			}
+			if err == nil {
+				r.mu.Lock()
+				r.heldIts = append(r.heldIts, it)
+				r.mu.Unlock()
+			}
+			return err
+		}
+	}
 	var create *RunRecord
 	if dbOnly && !wc.concurrent {
 		r.createMu.Lock()
@@ -131,7 +152,7 @@ func (r *run) step(wc *Context, dbOnly, hold bool, w StepWork, it *item) error {
 		}
 	}
 	ts, ok := r.store.(txRunStore)
-	if subs := r.eng.subs.Load(); ok && hold && !wc.concurrent && (subs == nil || len(*subs) == 0) {
+	if ok && hold && !wc.concurrent && r.mayHold() {
 		t, err := ts.stepHeld(r.ctx, r.key, create, w)
 		if err != nil {
 			return err
@@ -143,7 +164,7 @@ func (r *run) step(wc *Context, dbOnly, hold bool, w StepWork, it *item) error {
 		}
 		if t != nil {
 			r.mu.Lock()
-			r.held, r.heldIt, r.heldCreate = t, it, create
+			r.held, r.heldIts, r.heldCreate = t, []*item{it}, create
 			r.mu.Unlock()
 		}
 		return nil
@@ -160,35 +181,62 @@ func (r *run) step(wc *Context, dbOnly, hold bool, w StepWork, it *item) error {
 	return r.store.Step(r.ctx, r.key, w)
 }
 
-// takeHeld returns the held transaction, if any, and forgets it.
-func (r *run) takeHeld() (*stepTx, *item, *RunRecord) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	t, it, create := r.held, r.heldIt, r.heldCreate
-	r.held, r.heldIt, r.heldCreate = nil, nil, nil
-	return t, it, create
+// mayHold reports whether step transactions may be held: the engine
+// has no subscribers (nothing observes a step's success before its commit)
+// and was not made WithCommitPerStep.
+func (r *run) mayHold() bool {
+	if r.eng.commitEach {
+		return false
+	}
+	subs := r.eng.subs.Load()
+	return subs == nil || len(*subs) == 0
 }
 
-// flush commits the held transaction of the last step, if any. If the
-// commit fails the step did not happen (heldLost) and its error is returned.
+// canJoin reports whether a step can run in the held transaction of the
+// steps before it instead of committing them first: it is database-only (so
+// nothing outside the database happens before that transaction commits),
+// has no retries, no timeout (a cancelled statement may cost the
+// connection, and the held steps with it), is not async nor in a parallel
+// branch, the engine has no subscribers, and a transaction is held.
+func (r *run) canJoin(wc *Context, c *stepConfig) bool {
+	if !c.dbOnly || c.maxRetries != 0 || c.timeout != 0 || c.async || wc.concurrent || !r.mayHold() {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.held != nil
+}
+
+// takeHeld returns the held transaction, if any, and forgets it.
+func (r *run) takeHeld() (*stepTx, []*item, *RunRecord) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, its, create := r.held, r.heldIts, r.heldCreate
+	r.held, r.heldIts, r.heldCreate = nil, nil, nil
+	return t, its, create
+}
+
+// flush commits the held transaction, if any. If the commit fails the held
+// steps did not happen (heldLost) and the first one's error is returned.
 func (r *run) flush() error {
-	t, it, create := r.takeHeld()
+	t, its, create := r.takeHeld()
 	if t == nil {
 		return nil
 	}
 	if err := commitHeld(context.WithoutCancel(r.ctx), t); err != nil {
-		return r.heldLost(it, create, err)
+		return r.heldLost(its, create, err)
 	}
 	return nil
 }
 
-// heldLost records that the held transaction of step it rolled back: the
-// step's writes and checkpoint are gone. As when a step's own commit fails,
-// the step is failed (no retries: only steps without retries are held) and
+// heldLost records that the held transaction of steps its rolled back: the
+// steps' writes and checkpoints are gone. As when a step's own commit fails,
+// each step is failed (no retries: only steps without retries are held) and
 // saved as such, its compensation runs with its compensation input when the
-// run reverts, and the run's record is pending again if the step created
-// it. The run fails whatever the workflow function does.
-func (r *run) heldLost(it *item, create *RunRecord, err error) *StepError {
+// run reverts, and the run's record is pending again if the first step
+// created it. The run fails whatever the workflow function does. It returns
+// the first step's error.
+func (r *run) heldLost(its []*item, create *RunRecord, err error) *StepError {
 	ctx := context.WithoutCancel(r.ctx)
 	if create != nil {
 		r.createMu.Lock()
@@ -199,16 +247,23 @@ func (r *run) heldLost(it *item, create *RunRecord, err error) *StepError {
 	r.lost = true
 	r.mu.Unlock()
 	err = fmt.Errorf("checkpoint: %w", err)
-	rec := it.rec
-	rec.State, rec.Output, rec.Error = StepFailed, nil, err.Error()
 	if cerr := r.ensureCreated(ctx); cerr != nil {
-		r.eng.logger.ErrorContext(ctx, "workflows: store the run of a failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", rec.Name, "err", cerr)
+		r.eng.logger.ErrorContext(ctx, "workflows: store the run of a failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "err", cerr)
 	}
-	if serr := r.store.SaveStep(ctx, r.key, rec); serr != nil {
-		r.eng.logger.ErrorContext(ctx, "workflows: save failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", rec.Name, "err", serr)
+	var first *StepError
+	for _, it := range its {
+		rec := it.rec
+		rec.State, rec.Output, rec.Error = StepFailed, nil, err.Error()
+		if serr := r.store.SaveStep(ctx, r.key, rec); serr != nil {
+			r.eng.logger.ErrorContext(ctx, "workflows: save failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", rec.Name, "err", serr)
+		}
+		r.emit(EventStepFailure, rec.Name, rec.Position, rec.Attempt, err)
+		se := r.addError(rec.Name, rec.Position, HandlerInvoke, rec.Attempt, err)
+		if first == nil {
+			first = se
+		}
 	}
-	r.emit(EventStepFailure, rec.Name, rec.Position, rec.Attempt, err)
-	return r.addError(rec.Name, rec.Position, HandlerInvoke, rec.Attempt, err)
+	return first
 }
 
 func (r *run) isLost() bool {
@@ -431,7 +486,7 @@ func (r *run) succeed(out any) error {
 	}
 	del := r.deletes()
 	if ts, ok := r.store.(txRunStore); ok && !(del && r.isPending()) && (del || r.ensureCreated(ctx) == nil) {
-		held, it, create := r.takeHeld()
+		held, its, create := r.takeHeld()
 		now := r.setFinal(RunDone, out)
 		var relErr error
 		err := ts.FinishRun(ctx, r.rec, del, held, func(ctx context.Context) error {
@@ -445,7 +500,7 @@ func (r *run) succeed(out any) error {
 		r.rec.State, r.rec.FinishedAt, r.rec.Output = RunInvoking, time.Time{}, nil
 		var lost *heldLostError
 		if errors.As(err, &lost) {
-			return r.heldLost(it, create, lost.err)
+			return r.heldLost(its, create, lost.err)
 		}
 		if relErr != nil {
 			return relErr

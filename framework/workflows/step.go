@@ -195,8 +195,11 @@ func (s *Step[In, Out, Comp]) Run(wc *Context, in In) (Out, error) {
 			return zero, errReplayStopped
 		}
 	}
-	if err := r.flush(); err != nil { // the previous step's transaction
-		return zero, err
+	join := r.canJoin(wc, &s.cfg)
+	if !join {
+		if err := r.flush(); err != nil { // the previous steps' transaction
+			return zero, err
+		}
 	}
 	v := &invocation[In, Out, Comp]{s: s, r: r, in: in}
 	v.item = item{kind: kindStep, def: s, rec: &v.rec, pos: pos}
@@ -213,7 +216,7 @@ func (s *Step[In, Out, Comp]) Run(wc *Context, in In) (Out, error) {
 		}
 		v.rec.Attempt = attempt
 		r.emit(EventStepBegin, s.name, pos, attempt, nil)
-		err := r.step(wc, s.cfg.dbOnly, !s.cfg.async && s.cfg.maxRetries == 0, v, &v.item)
+		err := r.step(wc, s.cfg.dbOnly, !s.cfg.async && s.cfg.maxRetries == 0, join, v, &v.item)
 		if err == nil {
 			v.err = nil
 			break
@@ -277,6 +280,10 @@ func (s *Step[In, Out, Comp]) failed(wc *Context, v *invocation[In, Out, Comp]) 
 	if s.compensate != nil {
 		v.rec.CompInput = &v.comp
 	}
+	// The steps before it (held, when this one tried to join them) did
+	// succeed: commit them before writing anything else, which also frees
+	// their connection for the writes below. A lost commit is recorded.
+	_ = r.flush()
 	if err := r.ensureCreated(context.WithoutCancel(r.ctx)); err != nil {
 		r.eng.logger.ErrorContext(r.ctx, "workflows: store the run of a failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", s.name, "err", err)
 	}

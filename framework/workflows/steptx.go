@@ -7,6 +7,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/medusa-go/medusa/framework/db"
 )
 
 // stepTx is the transaction a step runs in with the Postgres store. It is a
@@ -36,10 +38,10 @@ type stepTx struct {
 	// transaction never begins they are sent with the checkpoint, in one
 	// implicit transaction.
 	pre []queued
-	// txCtx is the context the step's work ran with (it carries the
-	// callbacks registered with db.AfterCommit) while the transaction is
-	// held open after the step (PostgresStore.StepHolding).
-	txCtx context.Context
+	// after are the contexts the held steps' work ran with (they carry the
+	// callbacks registered with db.AfterCommit), run once the transaction
+	// commits (see PostgresStore.stepHeld).
+	after []context.Context
 }
 
 // queued is one statement with its arguments.
@@ -466,3 +468,21 @@ func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}
 func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
 func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
 func (b errBatch) Close() error                     { return b.err }
+
+// dropQueued removes sql from the end of the queued statements when it is
+// still there (not sent), and reports whether it did.
+func (t *stepTx) dropQueued(sql string) bool {
+	if n := len(t.pre); n > 0 && t.pre[n-1].sql == sql && t.pre[n-1].args == nil {
+		t.pre = t.pre[:n-1]
+		return true
+	}
+	return false
+}
+
+// runAfterCommit runs the held steps' after-commit callbacks.
+func (t *stepTx) runAfterCommit() {
+	for _, c := range t.after {
+		db.RunAfterCommit(c)
+	}
+	t.after = nil
+}

@@ -165,4 +165,6 @@ type txRunStore interface {
 	// stepHeld is Step (creating the run when create is set) that may leave
 	// the step's transaction open and return it.
 	stepHeld(ctx context.Context, key RunKey, create *RunRecord, w StepWork) (*stepTx, error)
+	// stepJoin runs a step in a held transaction, after a savepoint.
+	stepJoin(ctx context.Context, t *stepTx, w StepWork) error
 }

@@ -452,8 +452,47 @@ func (s *PostgresStore) stepHeld(ctx context.Context, key RunKey, create *RunRec
 		db.RunAfterCommit(txCtx)
 		return nil, nil
 	}
-	t.txCtx = txCtx
+	t.after = append(t.after, txCtx)
 	return t, nil
+}
+
+const stepSavepoint = "SAVEPOINT workflows_step"
+
+// stepJoin runs a step in t, the open transaction of the steps before it
+// (stepHeld), after a savepoint: the previous checkpoint and the savepoint
+// go with the step's first statement. On success t holds this step too (its
+// checkpoint queued). If the step fails, its work is rolled back to the
+// savepoint and t holds what it held before; if that rollback fails, the
+// held steps are lost with it: a *heldLostError.
+func (s *PostgresStore) stepJoin(ctx context.Context, t *stepTx, w StepWork) error {
+	if t.args != nil {
+		t.pre = append(t.pre, queued{t.sql, t.args})
+	}
+	t.sql, t.args = "", nil
+	t.pre = append(t.pre, queued{stepSavepoint, nil})
+	t.work = w
+	txCtx := db.WithTx(ctx, t)
+	returned := false
+	defer func() {
+		if !returned {
+			_ = t.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	err := t.do(txCtx, t)
+	returned = true
+	sent := !t.dropQueued(stepSavepoint)
+	if err == nil {
+		t.after = append(t.after, txCtx)
+		return nil
+	}
+	t.sql, t.args = "", nil
+	if sent {
+		if _, rerr := t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK TO "+stepSavepoint); rerr != nil {
+			_ = t.Rollback(context.WithoutCancel(ctx))
+			return &heldLostError{fmt.Errorf("roll back the failed step %w: %w", err, rerr)}
+		}
+	}
+	return err
 }
 
 // commitHeld commits a transaction returned by stepHeld and runs its
@@ -462,7 +501,7 @@ func commitHeld(ctx context.Context, t *stepTx) error {
 	if err := t.Commit(ctx); err != nil {
 		return fmt.Errorf("db: commit: %w", err)
 	}
-	db.RunAfterCommit(t.txCtx)
+	t.runAfterCommit()
 	return nil
 }
 
@@ -547,11 +586,11 @@ func (s *PostgresStore) FinishRun(ctx context.Context, r *RunRecord, del bool, h
 			return berr
 		}
 		// Undo before's work, keep the step's, commit the step.
-		if n := len(t.pre); n > 0 && t.pre[n-1].sql == finishSavepoint {
-			t.pre = t.pre[:n-1] // before never reached the database
-		} else if _, err := t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK TO "+finishSavepoint); err != nil {
-			_ = t.Rollback(context.WithoutCancel(ctx))
-			return fail(err)
+		if !t.dropQueued(finishSavepoint) { // else before never reached the database
+			if _, err := t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK TO "+finishSavepoint); err != nil {
+				_ = t.Rollback(context.WithoutCancel(ctx))
+				return fail(err)
+			}
 		}
 		if del {
 			t.sql, t.args = ckptSQL, ckptArgs
@@ -561,16 +600,14 @@ func (s *PostgresStore) FinishRun(ctx context.Context, r *RunRecord, del bool, h
 		}
 		return berr
 	}
-	if n := len(t.pre); held != nil && n > 0 && t.pre[n-1].sql == finishSavepoint {
-		t.pre = t.pre[:n-1]
+	if held != nil {
+		t.dropQueued(finishSavepoint)
 	}
 	t.sql, t.args = sql, args
 	if err := t.Commit(ctx); err != nil {
 		return fail(fmt.Errorf("db: commit: %w", err))
 	}
-	if held != nil {
-		db.RunAfterCommit(held.txCtx)
-	}
+	t.runAfterCommit()
 	db.RunAfterCommit(txCtx)
 	return nil
 }
