@@ -34,6 +34,12 @@ type EmitEventInput struct {
 // the run's event group: the engine releases the group when the run succeeds
 // and clears it when the run reverts, so the events of a failed run are never
 // delivered. No data, or no bus, is a no-op. Nothing to compensate.
+//
+// It is WithDatabaseOnly: on the durable bus (framework/eventbus) the held
+// events are rows written in the step's transaction; on a bus that holds
+// them elsewhere (events.Local keeps them in memory), events held by a run
+// that is lost in a crash are never released, which is what a run that did
+// not happen must get.
 var EmitEventStep = workflows.NewStep("emit-event-step",
 	func(ctx context.Context, sc workflows.StepContext, in EmitEventInput) (struct{}, struct{}, error) {
 		if len(in.Data) == 0 || sc.Container == nil || !sc.Container.Has(workflows.EventBusKey.Name()) {
@@ -55,7 +61,7 @@ var EmitEventStep = workflows.NewStep("emit-event-step",
 			return struct{}{}, struct{}{}, fmt.Errorf("emit %s: %w", in.EventName, err)
 		}
 		return struct{}{}, struct{}{}, nil
-	}, nil)
+	}, nil, workflows.WithDatabaseOnly())
 
 // idEvents is the data of a workflow event: {"id": id} per id.
 func idEvents(ids []string) []any {
