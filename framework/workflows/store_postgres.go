@@ -536,6 +536,11 @@ func (s *PostgresStore) FinishRun(ctx context.Context, r *RunRecord, del bool, h
 	} else {
 		a, err := updateRunArgs(r)
 		if err != nil {
+			if held != nil { // the steps did succeed: commit them
+				if cerr := commitHeld(context.WithoutCancel(ctx), held); cerr != nil {
+					return &heldLostError{cerr}
+				}
+			}
 			return err
 		}
 		sql, args = updateRunSQL, a
