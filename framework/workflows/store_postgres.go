@@ -28,7 +28,10 @@ import (
 // the step either happened and is not run again, or did not happen and runs
 // again. The transaction begins lazily, pipelined with the step's first
 // statement; a step that does no database work costs one autocommitted
-// checkpoint write.
+// checkpoint write. The engine may also keep a step's transaction open until
+// the next step or the run's finish, let database-only steps share it, and
+// write the run's record in the first step's transaction (see the package
+// documentation and WithCommitPerStep).
 type PostgresStore struct {
 	pool *pgxpool.Pool
 }
