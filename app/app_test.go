@@ -382,3 +382,42 @@ func TestCORSOnAdminRoutes(t *testing.T) {
 		}
 	}
 }
+
+// The create and resend responses (rendered from the workflow's output) are
+// byte for byte what GET /admin/invites/{id} answers right after, and a
+// fields selection still applies.
+func TestInviteWriteResponsesMatchRetrieve(t *testing.T) {
+	a := newApp(t, "shared")
+	tok, _ := adminToken(t, a)
+	do := func(method, path, body string) string {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body.String())
+		}
+		return rec.Body.String()
+	}
+	created := do("POST", "/admin/invites", `{"email":"match@example.com","metadata":{"a":1}}`)
+	var v struct{ Invite struct{ ID string } }
+	if err := json.Unmarshal([]byte(created), &v); err != nil || v.Invite.ID == "" {
+		t.Fatalf("create: %s %v", created, err)
+	}
+	if got := do("GET", "/admin/invites/"+v.Invite.ID, ""); got != created {
+		t.Fatalf("create response\n%s\ndiffers from retrieve\n%s", created, got)
+	}
+	resent := do("POST", "/admin/invites/"+v.Invite.ID+"/resend", "")
+	if resent == created {
+		t.Fatal("resend returned the old token")
+	}
+	if got := do("GET", "/admin/invites/"+v.Invite.ID, ""); got != resent {
+		t.Fatalf("resend response\n%s\ndiffers from retrieve\n%s", resent, got)
+	}
+	if got := do("POST", "/admin/invites?fields=id,email", `{"email":"other@example.com"}`); !strings.Contains(got, `"email":"other@example.com"`) || strings.Contains(got, "token") {
+		t.Fatalf("fields selection ignored: %s", got)
+	}
+}

@@ -44,5 +44,6 @@ func inviteFilter(q *httpx.Query) (user.InviteFilter, error) {
 var invites = resource[user.Invite, user.InviteFilter]{
 	name: "invite", plural: "invites", one: inviteQuery, list: listInvites, filter: inviteFilter,
 	listAndCount: (*user.Service).ListAndCountInvites,
+	id:           func(x user.Invite) string { return x.ID },
 	retrieve:     (*user.Service).RetrieveInvite,
 }

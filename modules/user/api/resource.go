@@ -15,6 +15,7 @@ type resource[T, F any] struct {
 	name, plural string           // "user", "users": the response keys
 	one, list    *httpx.QuerySpec // retrieve and list query strings
 	filter       func(*httpx.Query) (F, error)
+	id           func(T) string
 	// The service's methods, as method expressions.
 	listAndCount func(*user.Service, context.Context, F, ...rt.FindConfig) ([]T, int, error)
 	retrieve     func(*user.Service, context.Context, string, ...rt.FindConfig) (T, error)
@@ -71,4 +72,16 @@ func (res resource[T, F]) respond(w http.ResponseWriter, r *http.Request, id str
 // handleGet answers GET /admin/<plural>/{id}.
 func (res resource[T, F]) handleGet(w http.ResponseWriter, r *http.Request) {
 	res.respond(w, r, r.PathValue("id"))
+}
+
+// respondWith answers {<name>} with v, the row a workflow just wrote (all
+// fields), when the request selects no fields; otherwise it re-reads the row
+// with the selection, as respond does. It saves the re-read on the common
+// path.
+func (res resource[T, F]) respondWith(w http.ResponseWriter, r *http.Request, v T) {
+	if r.URL.Query().Has("fields") {
+		res.respond(w, r, res.id(v))
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{res.name: v})
 }

@@ -57,6 +57,7 @@ func service(r *http.Request) (*user.Service, error) {
 var users = resource[user.User, user.UserFilter]{
 	name: "user", plural: "users", one: userQuery, list: listUsers, filter: userFilter,
 	listAndCount: (*user.Service).ListAndCountUsers,
+	id:           func(x user.User) string { return x.ID },
 	retrieve:     (*user.Service).RetrieveUser,
 }
 

@@ -96,7 +96,7 @@ func handleCreateInvite(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	invites.respond(w, r, created[0].ID)
+	invites.respondWith(w, r, created[0])
 }
 
 // DELETE /admin/invites/{id}: soft delete; unknown ids still answer 200.
@@ -116,11 +116,12 @@ func handleResendInvite(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if _, err := flows.RefreshInviteTokensWorkflow.Run(r.Context(), httpx.Scope(r), flows.RefreshInviteTokensInput{InviteIDs: []string{id}}); err != nil {
+	refreshed, err := flows.RefreshInviteTokensWorkflow.Run(r.Context(), httpx.Scope(r), flows.RefreshInviteTokensInput{InviteIDs: []string{id}})
+	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	invites.respond(w, r, id)
+	invites.respondWith(w, r, refreshed[0])
 }
 
 var acceptQuery = httpx.MustQuerySpec(httpx.QueryConfig{
