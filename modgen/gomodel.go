@@ -236,48 +236,19 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 	f.Comment(fmt.Sprintf("find%s reads %s rows with SQL built from the filter's used predicates only (see", P, m.Name))
 	f.Comment("package rt), and counts them too when count is set (ignoring skip, take and after).")
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("find"+P).Params(ctxParam(), jen.Id("f").Id(G+"Filter"), jen.Id("cfg").Add(cfgT), jen.Id("count").Bool()).Params(jen.Index().Id(G), jen.Int(), jen.Error()).Block(
-		jen.List(jen.Id("cols"), jen.Err()).Op(":=").Qual(rtPath, "Columns").Call(jen.Lit(m.Name), jen.Id(lc+"Fields"), jen.Lit(pk.Name), jen.Id("cfg").Dot("Select")),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
-		jen.List(jen.Id("order"), jen.Err()).Op(":=").Qual(rtPath, "NormalizeOrder").Call(jen.Lit(m.Name), jen.Id(lc+"Sortable"), jen.Lit(pk.Name), jen.Id("cfg").Dot("Order")),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
-		jen.Id("read").Op(":=").Qual(rtPath, "WithOrderColumns").Call(jen.Id("cols"), jen.Id("order")),
-		jen.Id("w").Op(":=").Qual(rtPath, "NewWhere").Call(),
-		jen.List(jen.Id("wd"), jen.Err()).Op(":=").Id("f").Dot("apply").Call(jen.Id("w")),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
-		jen.If(jen.Op("!").Id("cfg").Dot("WithDeleted").Op("&&").Op("!").Id("wd")).Block(jen.Id("w").Dot("Add").Call(jen.Lit(`"deleted_at" IS NULL`))),
-		jen.Id("sel").Op(":=").Qual(rtPath, "Select").Values(jen.Dict{
-			jen.Id("Table"): jen.Lit(table), jen.Id("Where"): jen.Id("w"), jen.Id("Order"): jen.Id("order"),
-			jen.Id("Limit"): jen.Max(jen.Id("cfg").Dot("Take"), jen.Lit(0)), jen.Id("Offset"): jen.Max(jen.Id("cfg").Dot("Skip"), jen.Lit(0)),
-		}),
-		jen.For(jen.List(jen.Id("_"), jen.Id("c")).Op(":=").Range().Id("read")).Block(jen.Id("sel").Dot("Columns").Op("=").Append(jen.Id("sel").Dot("Columns"), jen.Qual(rtPath, "QuoteIdent").Call(jen.Id("c")))),
-		jen.List(jen.Id("countSQL"), jen.Id("countArgs")).Op(":=").List(jen.Id("sel").Dot("CountSQL").Call(), jen.Qual("slices", "Clone").Call(jen.Id("w").Dot("Args").Call())),
-		jen.If(jen.Id("cfg").Dot("After").Op("!=").Nil()).Block(
-			jen.If(jen.Err().Op(":=").Qual(rtPath, "Keyset").Call(jen.Id("w"), jen.Id("order"), jen.Id("cfg").Dot("After")), jen.Err().Op("!=").Nil()).Block(
-				jen.Return(jen.Nil(), jen.Lit(0), jen.Qual(errorsPath, "Wrap").Call(jen.Qual(errorsPath, "InvalidData"), jen.Err(), jen.Err().Dot("Error").Call())),
-			),
+		jen.List(jen.Id("out"), jen.Id("n"), jen.Err()).Op(":=").Qual(rtPath, "Find").Call(
+			jen.Id("ctx"), jen.Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")), jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("count"), jen.Id("f").Dot("apply"),
+			jen.Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}))),
+			jen.Parens(jen.Op("*").Id(G)).Dot("dest"),
 		),
-		jen.Id("conn").Op(":=").Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")),
-		jen.Comment("The unnamed statement (CacheDescribe) is planned with the actual values on every"),
-		jen.Comment("execution: never a generic plan (docs/modgen.md)."),
-		jen.List(jen.Id("rows"), jen.Err()).Op(":=").Id("conn").Dot("Query").Call(jen.Id("ctx"), jen.Id("sel").Dot("SQL").Call(), jen.Append(jen.Index().Any().Values(jen.Qual(pgxPath, "QueryExecModeCacheDescribe")), jen.Id("w").Dot("Args").Call().Op("...")).Op("...")),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
-		jen.Defer().Id("rows").Dot("Close").Call(),
-		jen.Var().Id("selected").Index().String(),
-		jen.If(jen.Len(jen.Id("cfg").Dot("Select")).Op(">").Lit(0)).Block(jen.Id("selected").Op("=").Id("cols")),
-		jen.Id("out").Op(":=").Index().Id(G).Values(),
-		jen.Id("dests").Op(":=").Make(jen.Index().Any(), jen.Len(jen.Id("read"))),
-		jen.For(jen.Id("rows").Dot("Next").Call()).Block(
-			jen.Id("x").Op(":=").Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}),
-			jen.For(jen.List(jen.Id("i"), jen.Id("c")).Op(":=").Range().Id("read")).Block(jen.Id("dests").Index(jen.Id("i")).Op("=").Id("x").Dot("dest").Call(jen.Id("c"))),
-			jen.If(jen.Err().Op(":=").Id("rows").Dot("Scan").Call(jen.Id("dests").Op("...")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
-			jen.Id("out").Op("=").Append(jen.Id("out"), jen.Id("x")),
-		),
-		jen.If(jen.Err().Op(":=").Id("rows").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
-		jen.If(jen.Op("!").Id("count")).Block(jen.Return(jen.Id("out"), jen.Lit(0), jen.Nil())),
-		jen.Var().Id("n").Int(),
-		jen.If(jen.Err().Op(":=").Id("conn").Dot("QueryRow").Call(jen.Id("ctx"), jen.Id("countSQL"), jen.Append(jen.Index().Any().Values(jen.Qual(pgxPath, "QueryExecModeCacheDescribe")), jen.Id("countArgs").Op("...")).Op("...")).Dot("Scan").Call(jen.Op("&").Id("n")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
-		jen.Return(jen.Id("out"), jen.Id("n"), jen.Nil()),
+		jen.Return(jen.Id("out"), jen.Id("n"), jen.Id("mapErr").Call(jen.Err())),
 	)
+	f.Line()
+	f.Comment(fmt.Sprintf("%sTable describes table %s to rt.Find.", lc, m.TableName))
+	f.Var().Id(lc+"Table").Op("=").Qual(rtPath, "Table").Values(jen.Dict{
+		jen.Id("Model"): jen.Lit(m.Name), jen.Id("Name"): jen.Lit(table), jen.Id("PK"): jen.Lit(pk.Name),
+		jen.Id("Fields"): jen.Id(lc + "Fields"), jen.Id("Sortable"): jen.Id(lc + "Sortable"),
+	})
 	f.Line()
 
 	// retrieve

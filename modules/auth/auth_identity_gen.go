@@ -5,13 +5,11 @@ package auth
 import (
 	"context"
 	"encoding/json"
-	"github.com/jackc/pgx/v5"
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/modules/auth/db"
-	"slices"
 	"strings"
 	"time"
 )
@@ -174,74 +172,19 @@ func (f AuthIdentityFilter) apply(w *rt.Where) (bool, error) {
 // findAuthIdentities reads auth_identity rows with SQL built from the filter's used predicates only (see
 // package rt), and counts them too when count is set (ignoring skip, take and after).
 func (s *Service) findAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg rt.FindConfig, count bool) ([]AuthIdentity, int, error) {
-	cols, err := rt.Columns("auth_identity", authIdentityFields, "id", cfg.Select)
-	if err != nil {
-		return nil, 0, err
-	}
-	order, err := rt.NormalizeOrder("auth_identity", authIdentitySortable, "id", cfg.Order)
-	if err != nil {
-		return nil, 0, err
-	}
-	read := rt.WithOrderColumns(cols, order)
-	w := rt.NewWhere()
-	wd, err := f.apply(w)
-	if err != nil {
-		return nil, 0, err
-	}
-	if !cfg.WithDeleted && !wd {
-		w.Add("\"deleted_at\" IS NULL")
-	}
-	sel := rt.Select{
-		Limit:  max(cfg.Take, 0),
-		Offset: max(cfg.Skip, 0),
-		Order:  order,
-		Table:  "\"auth_identity\"",
-		Where:  w,
-	}
-	for _, c := range read {
-		sel.Columns = append(sel.Columns, rt.QuoteIdent(c))
-	}
-	countSQL, countArgs := sel.CountSQL(), slices.Clone(w.Args())
-	if cfg.After != nil {
-		if err := rt.Keyset(w, order, cfg.After); err != nil {
-			return nil, 0, merrors.Wrap(merrors.InvalidData, err, err.Error())
-		}
-	}
-	conn := db.Conn(ctx, s.db)
-	// The unnamed statement (CacheDescribe) is planned with the actual values on every
-	// execution: never a generic plan (docs/modgen.md).
-	rows, err := conn.Query(ctx, sel.SQL(), append([]any{pgx.QueryExecModeCacheDescribe}, w.Args()...)...)
-	if err != nil {
-		return nil, 0, mapErr(err)
-	}
-	defer rows.Close()
-	var selected []string
-	if len(cfg.Select) > 0 {
-		selected = cols
-	}
-	out := []AuthIdentity{}
-	dests := make([]any, len(read))
-	for rows.Next() {
-		x := AuthIdentity{selected: selected}
-		for i, c := range read {
-			dests[i] = x.dest(c)
-		}
-		if err := rows.Scan(dests...); err != nil {
-			return nil, 0, mapErr(err)
-		}
-		out = append(out, x)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, mapErr(err)
-	}
-	if !count {
-		return out, 0, nil
-	}
-	var n int
-	if err := conn.QueryRow(ctx, countSQL, append([]any{pgx.QueryExecModeCacheDescribe}, countArgs...)...).Scan(&n); err != nil {
-		return nil, 0, mapErr(err)
-	}
-	return out, n, nil
+	out, n, err := rt.Find(ctx, db.Conn(ctx, s.db), authIdentityTable, cfg, count, f.apply, func(selected []string) AuthIdentity {
+		return AuthIdentity{selected: selected}
+	}, (*AuthIdentity).dest)
+	return out, n, mapErr(err)
+}
+
+// authIdentityTable describes table auth_identity to rt.Find.
+var authIdentityTable = rt.Table{
+	Fields:   authIdentityFields,
+	Model:    "auth_identity",
+	Name:     "\"auth_identity\"",
+	PK:       "id",
+	Sortable: authIdentitySortable,
 }
 
 func (s *Service) retrieveAuthIdentity(ctx context.Context, id string, cfg ...rt.FindConfig) (AuthIdentity, error) {

@@ -5,13 +5,11 @@ package auth
 import (
 	"context"
 	"encoding/json"
-	"github.com/jackc/pgx/v5"
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/modules/auth/db"
-	"slices"
 	"strings"
 	"time"
 )
@@ -218,74 +216,19 @@ func (f ProviderIdentityFilter) apply(w *rt.Where) (bool, error) {
 // findProviderIdentities reads provider_identity rows with SQL built from the filter's used predicates only (see
 // package rt), and counts them too when count is set (ignoring skip, take and after).
 func (s *Service) findProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg rt.FindConfig, count bool) ([]ProviderIdentity, int, error) {
-	cols, err := rt.Columns("provider_identity", providerIdentityFields, "id", cfg.Select)
-	if err != nil {
-		return nil, 0, err
-	}
-	order, err := rt.NormalizeOrder("provider_identity", providerIdentitySortable, "id", cfg.Order)
-	if err != nil {
-		return nil, 0, err
-	}
-	read := rt.WithOrderColumns(cols, order)
-	w := rt.NewWhere()
-	wd, err := f.apply(w)
-	if err != nil {
-		return nil, 0, err
-	}
-	if !cfg.WithDeleted && !wd {
-		w.Add("\"deleted_at\" IS NULL")
-	}
-	sel := rt.Select{
-		Limit:  max(cfg.Take, 0),
-		Offset: max(cfg.Skip, 0),
-		Order:  order,
-		Table:  "\"provider_identity\"",
-		Where:  w,
-	}
-	for _, c := range read {
-		sel.Columns = append(sel.Columns, rt.QuoteIdent(c))
-	}
-	countSQL, countArgs := sel.CountSQL(), slices.Clone(w.Args())
-	if cfg.After != nil {
-		if err := rt.Keyset(w, order, cfg.After); err != nil {
-			return nil, 0, merrors.Wrap(merrors.InvalidData, err, err.Error())
-		}
-	}
-	conn := db.Conn(ctx, s.db)
-	// The unnamed statement (CacheDescribe) is planned with the actual values on every
-	// execution: never a generic plan (docs/modgen.md).
-	rows, err := conn.Query(ctx, sel.SQL(), append([]any{pgx.QueryExecModeCacheDescribe}, w.Args()...)...)
-	if err != nil {
-		return nil, 0, mapErr(err)
-	}
-	defer rows.Close()
-	var selected []string
-	if len(cfg.Select) > 0 {
-		selected = cols
-	}
-	out := []ProviderIdentity{}
-	dests := make([]any, len(read))
-	for rows.Next() {
-		x := ProviderIdentity{selected: selected}
-		for i, c := range read {
-			dests[i] = x.dest(c)
-		}
-		if err := rows.Scan(dests...); err != nil {
-			return nil, 0, mapErr(err)
-		}
-		out = append(out, x)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, mapErr(err)
-	}
-	if !count {
-		return out, 0, nil
-	}
-	var n int
-	if err := conn.QueryRow(ctx, countSQL, append([]any{pgx.QueryExecModeCacheDescribe}, countArgs...)...).Scan(&n); err != nil {
-		return nil, 0, mapErr(err)
-	}
-	return out, n, nil
+	out, n, err := rt.Find(ctx, db.Conn(ctx, s.db), providerIdentityTable, cfg, count, f.apply, func(selected []string) ProviderIdentity {
+		return ProviderIdentity{selected: selected}
+	}, (*ProviderIdentity).dest)
+	return out, n, mapErr(err)
+}
+
+// providerIdentityTable describes table provider_identity to rt.Find.
+var providerIdentityTable = rt.Table{
+	Fields:   providerIdentityFields,
+	Model:    "provider_identity",
+	Name:     "\"provider_identity\"",
+	PK:       "id",
+	Sortable: providerIdentitySortable,
 }
 
 func (s *Service) retrieveProviderIdentity(ctx context.Context, id string, cfg ...rt.FindConfig) (ProviderIdentity, error) {

@@ -5,13 +5,11 @@ package user
 import (
 	"context"
 	"encoding/json"
-	"github.com/jackc/pgx/v5"
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/modules/user/db"
-	"slices"
 	"strings"
 	"time"
 )
@@ -223,74 +221,19 @@ func (f InviteFilter) apply(w *rt.Where) (bool, error) {
 // findInvites reads invite rows with SQL built from the filter's used predicates only (see
 // package rt), and counts them too when count is set (ignoring skip, take and after).
 func (s *Service) findInvites(ctx context.Context, f InviteFilter, cfg rt.FindConfig, count bool) ([]Invite, int, error) {
-	cols, err := rt.Columns("invite", inviteFields, "id", cfg.Select)
-	if err != nil {
-		return nil, 0, err
-	}
-	order, err := rt.NormalizeOrder("invite", inviteSortable, "id", cfg.Order)
-	if err != nil {
-		return nil, 0, err
-	}
-	read := rt.WithOrderColumns(cols, order)
-	w := rt.NewWhere()
-	wd, err := f.apply(w)
-	if err != nil {
-		return nil, 0, err
-	}
-	if !cfg.WithDeleted && !wd {
-		w.Add("\"deleted_at\" IS NULL")
-	}
-	sel := rt.Select{
-		Limit:  max(cfg.Take, 0),
-		Offset: max(cfg.Skip, 0),
-		Order:  order,
-		Table:  "\"invite\"",
-		Where:  w,
-	}
-	for _, c := range read {
-		sel.Columns = append(sel.Columns, rt.QuoteIdent(c))
-	}
-	countSQL, countArgs := sel.CountSQL(), slices.Clone(w.Args())
-	if cfg.After != nil {
-		if err := rt.Keyset(w, order, cfg.After); err != nil {
-			return nil, 0, merrors.Wrap(merrors.InvalidData, err, err.Error())
-		}
-	}
-	conn := db.Conn(ctx, s.db)
-	// The unnamed statement (CacheDescribe) is planned with the actual values on every
-	// execution: never a generic plan (docs/modgen.md).
-	rows, err := conn.Query(ctx, sel.SQL(), append([]any{pgx.QueryExecModeCacheDescribe}, w.Args()...)...)
-	if err != nil {
-		return nil, 0, mapErr(err)
-	}
-	defer rows.Close()
-	var selected []string
-	if len(cfg.Select) > 0 {
-		selected = cols
-	}
-	out := []Invite{}
-	dests := make([]any, len(read))
-	for rows.Next() {
-		x := Invite{selected: selected}
-		for i, c := range read {
-			dests[i] = x.dest(c)
-		}
-		if err := rows.Scan(dests...); err != nil {
-			return nil, 0, mapErr(err)
-		}
-		out = append(out, x)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, mapErr(err)
-	}
-	if !count {
-		return out, 0, nil
-	}
-	var n int
-	if err := conn.QueryRow(ctx, countSQL, append([]any{pgx.QueryExecModeCacheDescribe}, countArgs...)...).Scan(&n); err != nil {
-		return nil, 0, mapErr(err)
-	}
-	return out, n, nil
+	out, n, err := rt.Find(ctx, db.Conn(ctx, s.db), inviteTable, cfg, count, f.apply, func(selected []string) Invite {
+		return Invite{selected: selected}
+	}, (*Invite).dest)
+	return out, n, mapErr(err)
+}
+
+// inviteTable describes table invite to rt.Find.
+var inviteTable = rt.Table{
+	Fields:   inviteFields,
+	Model:    "invite",
+	Name:     "\"invite\"",
+	PK:       "id",
+	Sortable: inviteSortable,
 }
 
 func (s *Service) retrieveInvite(ctx context.Context, id string, cfg ...rt.FindConfig) (Invite, error) {

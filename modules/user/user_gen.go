@@ -5,13 +5,11 @@ package user
 import (
 	"context"
 	"encoding/json"
-	"github.com/jackc/pgx/v5"
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/modules/user/db"
-	"slices"
 	"strings"
 	"time"
 )
@@ -234,74 +232,19 @@ func (f UserFilter) apply(w *rt.Where) (bool, error) {
 // findUsers reads user rows with SQL built from the filter's used predicates only (see
 // package rt), and counts them too when count is set (ignoring skip, take and after).
 func (s *Service) findUsers(ctx context.Context, f UserFilter, cfg rt.FindConfig, count bool) ([]User, int, error) {
-	cols, err := rt.Columns("user", userFields, "id", cfg.Select)
-	if err != nil {
-		return nil, 0, err
-	}
-	order, err := rt.NormalizeOrder("user", userSortable, "id", cfg.Order)
-	if err != nil {
-		return nil, 0, err
-	}
-	read := rt.WithOrderColumns(cols, order)
-	w := rt.NewWhere()
-	wd, err := f.apply(w)
-	if err != nil {
-		return nil, 0, err
-	}
-	if !cfg.WithDeleted && !wd {
-		w.Add("\"deleted_at\" IS NULL")
-	}
-	sel := rt.Select{
-		Limit:  max(cfg.Take, 0),
-		Offset: max(cfg.Skip, 0),
-		Order:  order,
-		Table:  "\"user\"",
-		Where:  w,
-	}
-	for _, c := range read {
-		sel.Columns = append(sel.Columns, rt.QuoteIdent(c))
-	}
-	countSQL, countArgs := sel.CountSQL(), slices.Clone(w.Args())
-	if cfg.After != nil {
-		if err := rt.Keyset(w, order, cfg.After); err != nil {
-			return nil, 0, merrors.Wrap(merrors.InvalidData, err, err.Error())
-		}
-	}
-	conn := db.Conn(ctx, s.db)
-	// The unnamed statement (CacheDescribe) is planned with the actual values on every
-	// execution: never a generic plan (docs/modgen.md).
-	rows, err := conn.Query(ctx, sel.SQL(), append([]any{pgx.QueryExecModeCacheDescribe}, w.Args()...)...)
-	if err != nil {
-		return nil, 0, mapErr(err)
-	}
-	defer rows.Close()
-	var selected []string
-	if len(cfg.Select) > 0 {
-		selected = cols
-	}
-	out := []User{}
-	dests := make([]any, len(read))
-	for rows.Next() {
-		x := User{selected: selected}
-		for i, c := range read {
-			dests[i] = x.dest(c)
-		}
-		if err := rows.Scan(dests...); err != nil {
-			return nil, 0, mapErr(err)
-		}
-		out = append(out, x)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, mapErr(err)
-	}
-	if !count {
-		return out, 0, nil
-	}
-	var n int
-	if err := conn.QueryRow(ctx, countSQL, append([]any{pgx.QueryExecModeCacheDescribe}, countArgs...)...).Scan(&n); err != nil {
-		return nil, 0, mapErr(err)
-	}
-	return out, n, nil
+	out, n, err := rt.Find(ctx, db.Conn(ctx, s.db), userTable, cfg, count, f.apply, func(selected []string) User {
+		return User{selected: selected}
+	}, (*User).dest)
+	return out, n, mapErr(err)
+}
+
+// userTable describes table user to rt.Find.
+var userTable = rt.Table{
+	Fields:   userFields,
+	Model:    "user",
+	Name:     "\"user\"",
+	PK:       "id",
+	Sortable: userSortable,
 }
 
 func (s *Service) retrieveUser(ctx context.Context, id string, cfg ...rt.FindConfig) (User, error) {
