@@ -16,6 +16,7 @@ import (
 	"github.com/medusa-go/medusa/framework/jobs"
 	jobsmigrations "github.com/medusa-go/medusa/framework/jobs/migrations"
 	"github.com/medusa-go/medusa/framework/migrate"
+	"github.com/medusa-go/medusa/framework/wftimers"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
 	"github.com/medusa-go/medusa/modules/auth"
@@ -71,12 +72,21 @@ func registerModules(ctx context.Context, a *App) error {
 		return err
 	}
 
+	// Runs that wait (a retry interval, an async step, their deadlines)
+	// park, and their wake-ups are jobs on the job engine: they survive a
+	// restart and resume on whichever instance works the job.
+	timers, err := wftimers.New(engine)
+	if err != nil {
+		return err
+	}
 	wf := workflows.NewEngine(
 		workflows.WithStore(workflows.NewPostgresStore(a.Pool)),
 		workflows.WithContainer(a.Container),
 		workflows.WithLogger(a.Logger),
 		workflows.WithInstanceID(instanceID(a), WorkflowLease),
+		workflows.WithTimers(timers),
 	)
+	timers.Bind(wf)
 	a.Workflows = wf
 	if err := container.Register(a.Container, workflows.EngineKey, wf); err != nil {
 		return err

@@ -30,7 +30,7 @@ var EventBusKey = container.NewKey[events.Bus]("event_bus")
 // Definition is a workflow as the engine knows it: any *Workflow[In, Out].
 type Definition interface {
 	Name() string
-	resume(ctx context.Context, e *Engine, rec *RunRecord, steps []StepRecord, compensateOnly bool) (*run, error)
+	resume(ctx context.Context, e *Engine, rec *RunRecord, steps []StepRecord, compensateOnly bool, cause error) (*run, error)
 }
 
 // Engine runs workflows on a store, keeps the registry of workflows by name
@@ -46,6 +46,8 @@ type Engine struct {
 	lease     time.Duration
 	// commitEach disables held and joined step transactions.
 	commitEach bool
+	// timers, when set, makes runs park on durable waits (see WithTimers).
+	timers Timers
 
 	lastPurge atomic.Int64 // unix nanoseconds of the last opportunistic purge
 
@@ -57,6 +59,12 @@ type Engine struct {
 	workflows map[string]Definition
 	live      map[RunKey]*run
 	waiters   map[waiterKey]chan struct{}
+	// alarms are the in-process timers of runs parked by this engine (the
+	// fast path of their wake-up; the job engine's is the durable one);
+	// finishWait are the callers of Run waiting for a parked run's end.
+	alarms     map[RunKey]*time.Timer
+	finishWait map[RunKey][]chan *run
+	stopped    bool
 
 	subMu   sync.Mutex
 	subs    atomic.Pointer[[]subscriber]
@@ -128,11 +136,13 @@ func WithCommitPerStep() EngineOption { return func(e *Engine) { e.commitEach = 
 // NewEngine returns an engine; by default it keeps runs in memory.
 func NewEngine(opts ...EngineOption) *Engine {
 	e := &Engine{
-		logger:    slog.Default(),
-		asyncPoll: time.Second,
-		workflows: map[string]Definition{},
-		live:      map[RunKey]*run{},
-		waiters:   map[waiterKey]chan struct{}{},
+		logger:     slog.Default(),
+		asyncPoll:  time.Second,
+		workflows:  map[string]Definition{},
+		live:       map[RunKey]*run{},
+		waiters:    map[waiterKey]chan struct{}{},
+		alarms:     map[RunKey]*time.Timer{},
+		finishWait: map[RunKey][]chan *run{},
 	}
 	for _, o := range opts {
 		o(e)
@@ -217,8 +227,12 @@ func (e *Engine) newRun(parent context.Context, key RunKey, scope *container.Con
 		ctx, stop = context.WithTimeoutCause(ctx, timeout, ErrWorkflowTimeout)
 		cancel = func(cause error) { cancelCause(cause); stop() }
 	}
-	return &run{eng: e, store: e.store, key: key, groupID: rec.EventGroupID, scope: scope, ctx: ctx, cancel: cancel,
+	r := &run{eng: e, store: e.store, key: key, groupID: rec.EventGroupID, scope: scope, ctx: ctx, cancel: cancel,
 		rec: rec, started: time.Now(), done: make(chan struct{})}
+	if timeout > 0 {
+		r.wfDeadline = r.started.Add(timeout)
+	}
+	return r
 }
 
 func (e *Engine) addLive(r *run) *run {
@@ -300,7 +314,9 @@ func (e *Engine) Recover(ctx context.Context) ([]RunKey, error) {
 	if e.instance != "" {
 		staleBefore = time.Now().Add(-e.lease)
 	}
-	recs, err := e.store.ClaimRuns(ctx, e.instance, staleBefore)
+	// A parked run whose wake-up is a lease overdue lost it (its job was
+	// never delivered): recovery takes it over.
+	recs, err := e.store.ClaimRuns(ctx, e.instance, staleBefore, time.Now().Add(-e.lease))
 	if err != nil {
 		return nil, fmt.Errorf("workflows: recover: list runs: %w", err)
 	}
@@ -325,7 +341,7 @@ func (e *Engine) Recover(ctx context.Context) ([]RunKey, error) {
 			errs = append(errs, fmt.Errorf("workflows: recover %s/%s: steps: %w", rec.WorkflowID, rec.TransactionID, err))
 			continue
 		}
-		if _, err := def.resume(bg, e, rec, steps, rec.State == RunCompensating); err != nil {
+		if _, err := def.resume(bg, e, rec, steps, rec.State == RunCompensating, nil); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -346,6 +362,13 @@ func (e *Engine) Recover(ctx context.Context) ([]RunKey, error) {
 //	}, eng.Shutdown)
 func (e *Engine) Shutdown(ctx context.Context) error {
 	defer e.stopOnce.Do(func() { close(e.beatStop) })
+	e.mu.Lock()
+	e.stopped = true
+	for k, t := range e.alarms {
+		t.Stop()
+		delete(e.alarms, k)
+	}
+	e.mu.Unlock()
 	for {
 		e.mu.Lock()
 		var r *run
@@ -378,7 +401,10 @@ func (e *Engine) Cancel(ctx context.Context, key RunKey) error {
 	if r != nil {
 		r.cancel(ErrCancelled)
 		<-r.done
-		return nil
+		if !r.parked {
+			return nil
+		}
+		// It parked before it saw the cancellation: cancel the parked run.
 	}
 	rec, err := e.store.GetRun(ctx, key)
 	if errors.Is(err, ErrRunNotFound) {
@@ -399,12 +425,35 @@ func (e *Engine) Cancel(ctx context.Context, key RunKey) error {
 	if def == nil {
 		return merrors.New(merrors.NotFound, "Workflow with id %q not found.", key.WorkflowID)
 	}
+	if !rec.ParkedAt.IsZero() {
+		claimed, err := e.store.ClaimParked(ctx, key, e.instance, time.Time{})
+		if err != nil {
+			return fmt.Errorf("workflows: cancel %s/%s: claim the parked run: %w", key.WorkflowID, key.TransactionID, err)
+		}
+		if claimed == nil { // woken at this moment, here or on another instance
+			e.mu.Lock()
+			r := e.live[key]
+			e.mu.Unlock()
+			if r != nil {
+				return e.Cancel(ctx, key)
+			}
+			return merrors.New(merrors.Conflict, "Transaction %s of workflow %s was resumed on another instance; cancel it again.", key.TransactionID, key.WorkflowID)
+		}
+		e.disarm(key)
+		rec = claimed
+	}
 	steps, err := e.store.Steps(ctx, key)
 	if err != nil {
 		return fmt.Errorf("workflows: cancel %s/%s: %w", key.WorkflowID, key.TransactionID, err)
 	}
 	rec.FinishedAt = time.Time{}
-	nr, err := def.resume(context.WithoutCancel(ctx), e, rec, steps, true)
+	// A parked run was still going: it ends cancelled, as a running one
+	// does. A finished one is only compensated.
+	var cause error
+	if !rec.State.Finished() {
+		cause = ErrCancelled
+	}
+	nr, err := def.resume(context.WithoutCancel(ctx), e, rec, steps, true, cause)
 	if err != nil {
 		return err
 	}
@@ -465,7 +514,22 @@ func (e *Engine) setStep(ctx context.Context, key RunKey, stepName, what string,
 	}
 	upd := *found
 	set(&upd)
-	ok, err := e.store.CompareAndSaveStep(ctx, key, &upd, StepWaiting)
+	var ok bool
+	if e.timers == nil {
+		ok, err = e.store.CompareAndSaveStep(ctx, key, &upd, StepWaiting)
+	} else {
+		// The run is parked (or about to be): its wake-up is scheduled on
+		// the job engine with the completion, so that it happens even if
+		// this process dies now; then this engine tries to take the run
+		// at once (the job then finds it taken).
+		err = e.store.Atomically(ctx, func(ctx context.Context) error {
+			var err error
+			if ok, err = e.store.CompareAndSaveStep(ctx, key, &upd, StepWaiting); err != nil || !ok {
+				return err
+			}
+			return e.timers.Schedule(ctx, key, time.Time{})
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("workflows: set step %s: %w", what, err)
 	}
@@ -478,6 +542,12 @@ func (e *Engine) setStep(ctx context.Context, key RunKey, stepName, what string,
 		return merrors.New(merrors.NotAllowed, "Cannot set step %s when status is %s", what, state)
 	}
 	e.wake(key, found.Position)
+	if e.timers != nil {
+		if err := e.Wake(context.WithoutCancel(ctx), key, time.Time{}); err != nil {
+			// The scheduled wake-up will retry it.
+			e.logger.WarnContext(ctx, "workflows: resume the run of a completed step", "workflow", key.WorkflowID, "transaction_id", key.TransactionID, "err", err)
+		}
+	}
 	return nil
 }
 
@@ -560,6 +630,7 @@ const (
 	EventStepFailure           EventType = "step_failure"
 	EventStepSkipped           EventType = "step_skipped"
 	EventStepAwaiting          EventType = "step_awaiting"
+	EventPark                  EventType = "park"    // the run is parked until its wake-up (WithTimers)
 	EventTimeout               EventType = "timeout" // a step or the workflow timed out
 	EventCompensateBegin       EventType = "compensate_begin"
 	EventCompensateStepBegin   EventType = "compensate_step_begin"

@@ -138,15 +138,37 @@ func (e *RunError) CompensateErrors() []*StepError {
 	return out
 }
 
-// storedError is an error read back from a store: only its message survives.
-type storedError struct{ msg string }
+// storedError is an error read back from a store: its message survives, and
+// the engine's sentinel it wrapped, if any (so that errors.Is still sees a
+// step timeout or a cancellation in a result read from the store).
+type storedError struct {
+	msg   string
+	cause error
+}
 
 func (e *storedError) Error() string { return e.msg }
+func (e *storedError) Unwrap() error { return e.cause }
+
+// sentinels are the errors whose identity an ErrorRecord keeps, by code.
+var sentinels = []struct {
+	code string
+	err  error
+}{
+	{"step_timeout", ErrStepTimeout},
+	{"workflow_timeout", ErrWorkflowTimeout},
+	{"cancelled", ErrCancelled},
+}
 
 func errorRecords(errs []*StepError) []ErrorRecord {
 	out := make([]ErrorRecord, len(errs))
 	for i, se := range errs {
 		out[i] = ErrorRecord{Step: se.Step, Position: se.Position, Handler: se.Handler, Message: se.Err.Error()}
+		for _, s := range sentinels {
+			if errors.Is(se.Err, s.err) {
+				out[i].Code = s.code
+				break
+			}
+		}
 	}
 	return out
 }
@@ -154,7 +176,13 @@ func errorRecords(errs []*StepError) []ErrorRecord {
 func stepErrors(recs []ErrorRecord) []*StepError {
 	out := make([]*StepError, len(recs))
 	for i, r := range recs {
-		out[i] = &StepError{Step: r.Step, Position: r.Position, Handler: r.Handler, Err: &storedError{msg: r.Message}}
+		se := &storedError{msg: r.Message}
+		for _, s := range sentinels {
+			if r.Code == s.code {
+				se.cause = s.err
+			}
+		}
+		out[i] = &StepError{Step: r.Step, Position: r.Position, Handler: r.Handler, Err: se}
 	}
 	return out
 }

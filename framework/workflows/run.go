@@ -56,6 +56,20 @@ type run struct {
 	errs    []*StepError
 	skipped bool
 
+	// Parking (WithTimers), guarded by mu: a step asked to park the run
+	// (parkReq) until parkAt (zero: a completion), waiting for the async
+	// steps at parkWaiting. parked is set when this execution ended parked;
+	// wfDeadline is when the workflow timeout expires (zero: none);
+	// finishCh, for a run started by Run, gets the run when it finishes in
+	// this engine after a park.
+	parkReq     bool
+	parkAt      time.Time
+	parkWaiting []string
+	parked      bool
+	caller      bool
+	wfDeadline  time.Time
+	finishCh    chan *run
+
 	done   chan struct{}
 	result any
 	err    error
@@ -357,7 +371,7 @@ func (w *compWork) Do(ctx context.Context) (*StepRecord, error) {
 func (r *run) compensateStep(ctx context.Context, it *item) {
 	rec := it.rec
 	switch rec.State {
-	case StepDone, StepFailed, StepTimeout, StepWaiting:
+	case StepDone, StepFailed, StepTimeout, StepWaiting, StepRetrying:
 	default:
 		return
 	}
@@ -418,8 +432,33 @@ func execute[In, Out any](w *Workflow[In, Out], r *run, in In, resumed bool) (Ou
 			log.LogAttrs(r.ctx, slog.LevelDebug, "workflows: run begins", slog.String("workflow", r.key.WorkflowID), slog.String("transaction_id", r.key.TransactionID))
 		}
 	}
-	wc := &Context{r: r, seq: &r.root}
-	out, err := w.call(wc, in)
+	var out Out
+	var err error
+	for {
+		wc := &Context{r: r, seq: &r.root}
+		out, err = w.call(wc, in)
+		if r.compensateOnly || !r.parkRequested() {
+			break
+		}
+		// A step parked the run (WithTimers): the steps before it are
+		// committed, then the run is saved as parked and its wake-up
+		// scheduled. When that is not possible, or a completion arrived
+		// meanwhile, the run replays from its checkpoints here.
+		_ = r.flush()
+		if !r.parkRequested() { // the flush lost the steps before the park
+			break
+		}
+		if r.parkOrWait() {
+			r.parkedEnd()
+			return zero, errParked
+		}
+		steps, serr := r.store.Steps(context.WithoutCancel(r.ctx), r.key)
+		if serr != nil {
+			err = r.addError(w.name, "", HandlerWorkflow, 0, fmt.Errorf("reload checkpoints: %w", serr))
+			break
+		}
+		r.resetForReplay(steps)
+	}
 	failed := err != nil || r.compensateOnly || r.isLost()
 	if !failed && errors.Is(context.Cause(r.ctx), ErrCancelled) {
 		err, failed = r.addError(w.name, "", HandlerWorkflow, 0, ErrCancelled), true
@@ -430,7 +469,7 @@ func execute[In, Out any](w *Workflow[In, Out], r *run, in In, resumed bool) (Ou
 		}
 		failed = true
 	}
-	if err != nil && !errors.Is(err, errReplayStopped) {
+	if err != nil && !errors.Is(err, errReplayStopped) && !errors.Is(err, errParked) {
 		var se *StepError
 		if !errors.As(err, &se) {
 			r.addError(w.name, "", HandlerWorkflow, 0, err)
@@ -572,4 +611,5 @@ func (r *run) finished(state RunState, out any, err error, now time.Time) {
 	}
 	r.eng.removeLive(r)
 	close(r.done)
+	r.eng.notifyFinished(r)
 }

@@ -160,6 +160,9 @@ func (v *invocation[In, Out, Comp]) Do(ctx context.Context) (*StepRecord, error)
 	}
 	if v.s.cfg.async {
 		v.rec.State = StepWaiting
+		if v.s.cfg.timeout > 0 { // the deadline of the wait, kept with the checkpoint
+			v.rec.WakeAt = time.Now().Add(v.s.cfg.timeout)
+		}
 	} else {
 		v.rec.State = StepDone
 		v.rec.Output = &v.out // a pointer into the invocation: no boxing allocation
@@ -187,14 +190,24 @@ func (s *Step[In, Out, Comp]) Run(wc *Context, in In) (Out, error) {
 	var zero Out
 	r := wc.r
 	pos := wc.next()
+	if r.parkRequested() { // an earlier step parked the run
+		return zero, errParked
+	}
 	if r.ckpt != nil {
 		if rec, ok := r.ckpt[pos]; ok {
-			return replayStep(s, wc, pos, rec)
+			return replayStep(s, wc, pos, rec, in)
 		}
 		if r.compensateOnly {
 			return zero, errReplayStopped
 		}
 	}
+	return s.attempts(wc, pos, in, 1)
+}
+
+// attempts invokes the step, from attempt first on, with its retries.
+func (s *Step[In, Out, Comp]) attempts(wc *Context, pos string, in In, first int) (Out, error) {
+	var zero Out
+	r := wc.r
 	join := r.canJoin(wc, &s.cfg)
 	if !join {
 		if err := r.flush(); err != nil { // the previous steps' transaction
@@ -204,7 +217,7 @@ func (s *Step[In, Out, Comp]) Run(wc *Context, in In) (Out, error) {
 	v := &invocation[In, Out, Comp]{s: s, r: r, in: in}
 	v.item = item{kind: kindStep, def: s, rec: &v.rec, pos: pos}
 	v.rec.Position, v.rec.Name = pos, s.name
-	for attempt := 1; ; attempt++ {
+	for attempt := first; ; attempt++ {
 		if err := r.ctx.Err(); err != nil {
 			v.err = r.ctxErr()
 			if attempt == 1 { // never invoked: nothing to compensate
@@ -240,6 +253,11 @@ func (s *Step[In, Out, Comp]) Run(wc *Context, in In) (Out, error) {
 		r.eng.logger.LogAttrs(r.ctx, slog.LevelWarn, "workflows: step failed, retrying",
 			slog.String("workflow", r.key.WorkflowID), slog.String("transaction_id", r.key.TransactionID),
 			slog.String("step", s.name), slog.Int("attempt", attempt), slog.Any("err", v.err))
+		if s.cfg.retryInterval > 0 && r.eng.parks() {
+			if s.retryLater(wc, v) {
+				return zero, errParked
+			}
+		}
 		if s.cfg.retryInterval > 0 {
 			t := time.NewTimer(s.cfg.retryInterval)
 			select {
@@ -296,8 +314,37 @@ func (s *Step[In, Out, Comp]) failed(wc *Context, v *invocation[In, Out, Comp]) 
 	return r.addError(s.name, v.rec.Position, HandlerInvoke, v.rec.Attempt, v.err)
 }
 
+// retryLater saves the failed attempt v as retrying, due after the retry
+// interval, and asks to park the run until then (WithTimers). It reports
+// false when the record could not be saved: the step then waits in process.
+func (s *Step[In, Out, Comp]) retryLater(wc *Context, v *invocation[In, Out, Comp]) bool {
+	r := wc.r
+	ctx := context.WithoutCancel(r.ctx)
+	if err := r.flush(); err != nil {
+		return false
+	}
+	rec := v.rec
+	rec.State, rec.Output, rec.Error = StepRetrying, nil, v.err.Error()
+	rec.WakeAt = time.Now().Add(s.cfg.retryInterval)
+	if s.compensate != nil {
+		rec.CompInput = &v.comp
+	}
+	err := r.ensureCreated(ctx)
+	if err == nil {
+		err = r.store.SaveStep(ctx, r.key, &rec)
+	}
+	if err != nil {
+		r.eng.logger.WarnContext(ctx, "workflows: save a retrying step; retrying in process", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", s.name, "err", err)
+		return false
+	}
+	v.rec = rec
+	wc.seq.items = append(wc.seq.items, &v.item) // compensated as a failed step if the run reverts
+	r.requestPark(rec.Position, rec.WakeAt, false)
+	return true
+}
+
 // replayStep returns a step call's checkpointed result.
-func replayStep[In, Out, Comp any](s *Step[In, Out, Comp], wc *Context, pos string, rec *StepRecord) (Out, error) {
+func replayStep[In, Out, Comp any](s *Step[In, Out, Comp], wc *Context, pos string, rec *StepRecord, in In) (Out, error) {
 	var zero Out
 	r := wc.r
 	if rec.Name != s.name {
@@ -315,6 +362,17 @@ func replayStep[In, Out, Comp any](s *Step[In, Out, Comp], wc *Context, pos stri
 			return zero, errReplayStopped
 		}
 		return s.await(wc, rec)
+	case StepRetrying:
+		if r.compensateOnly { // cancelled between attempts: compensated as failed
+			wc.seq.items = append(wc.seq.items, it)
+			return zero, errReplayStopped
+		}
+		if time.Now().Before(rec.WakeAt) { // woken early: park again
+			wc.seq.items = append(wc.seq.items, it)
+			r.requestPark(pos, rec.WakeAt, false)
+			return zero, errParked
+		}
+		return s.attempts(wc, pos, in, rec.Attempt+1)
 	case StepFailed, StepTimeout:
 		wc.seq.items = append(wc.seq.items, it)
 		return zero, r.addError(s.name, pos, HandlerInvoke, rec.Attempt, &storedError{msg: rec.Error})
@@ -334,16 +392,25 @@ func (s *Step[In, Out, Comp]) await(wc *Context, rec *StepRecord) (Out, error) {
 	var zero Out
 	r := wc.r
 	r.emit(EventStepAwaiting, s.name, rec.Position, rec.Attempt, nil)
-	notify := r.eng.addWaiter(r.key, rec.Position)
-	defer r.eng.removeWaiter(r.key, rec.Position)
-	var deadline <-chan time.Time
-	if s.cfg.timeout > 0 {
-		t := time.NewTimer(s.cfg.timeout)
-		defer t.Stop()
-		deadline = t.C
+	parks := r.eng.parks()
+	var notify chan struct{}
+	var deadline, pollC <-chan time.Time
+	if !parks {
+		notify = r.eng.addWaiter(r.key, rec.Position)
+		defer r.eng.removeWaiter(r.key, rec.Position)
+		if s.cfg.timeout > 0 {
+			d := s.cfg.timeout
+			if !rec.WakeAt.IsZero() { // the deadline set when the wait began
+				d = time.Until(rec.WakeAt)
+			}
+			t := time.NewTimer(d)
+			defer t.Stop()
+			deadline = t.C
+		}
+		poll := time.NewTicker(r.eng.asyncPoll)
+		defer poll.Stop()
+		pollC = poll.C
 	}
-	poll := time.NewTicker(r.eng.asyncPoll)
-	defer poll.Stop()
 	bg := context.WithoutCancel(r.ctx) // a response that arrived must be seen even when the run is cancelled
 	for {
 		cur, err := r.store.GetStep(bg, r.key, rec.Position)
@@ -367,17 +434,33 @@ func (s *Step[In, Out, Comp]) await(wc *Context, rec *StepRecord) (Out, error) {
 			}
 		}
 		var ferr error
-		select {
-		case <-notify:
-			continue
-		case <-poll.C:
-			continue
-		case <-deadline:
-			ferr = fmt.Errorf("%w after %v waiting for the step's response", ErrStepTimeout, s.cfg.timeout)
-			rec.State = StepTimeout
-		case <-r.ctx.Done():
-			ferr = r.ctxErr()
-			rec.State = StepFailed
+		if parks {
+			// Park until the deadline or a completion (WithTimers); a
+			// wake-up replays the run to here.
+			switch {
+			case r.ctx.Err() != nil:
+				ferr = r.ctxErr()
+				rec.State = StepFailed
+			case !rec.WakeAt.IsZero() && !time.Now().Before(rec.WakeAt):
+				ferr = fmt.Errorf("%w after %v waiting for the step's response", ErrStepTimeout, s.cfg.timeout)
+				rec.State = StepTimeout
+			default:
+				r.requestPark(rec.Position, rec.WakeAt, true)
+				return zero, errParked
+			}
+		} else {
+			select {
+			case <-notify:
+				continue
+			case <-pollC:
+				continue
+			case <-deadline:
+				ferr = fmt.Errorf("%w after %v waiting for the step's response", ErrStepTimeout, s.cfg.timeout)
+				rec.State = StepTimeout
+			case <-r.ctx.Done():
+				ferr = r.ctxErr()
+				rec.State = StepFailed
+			}
 		}
 		rec.Error = ferr.Error()
 		if ok, err := r.store.CompareAndSaveStep(bg, r.key, rec, StepWaiting); err != nil || !ok {

@@ -63,8 +63,10 @@ func (t *stepTx) do(ctx context.Context, _ pgx.Tx) error {
 	}
 	t.sql = upsertStepSQL
 	switch rec.State {
-	case StepDone, StepWaiting, StepSkipped: // an invoke's first checkpoint
-		t.sql = insertStepSQL
+	case StepDone, StepWaiting, StepSkipped:
+		if rec.Attempt <= 1 { // an invoke's first checkpoint (a later attempt may follow a "retrying" one)
+			t.sql = insertStepSQL
+		}
 	}
 	t.args, err = stepArgs(t.key, rec)
 	return err

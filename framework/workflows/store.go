@@ -34,6 +34,7 @@ const (
 	StepDone             StepState = "done"              // invoked successfully; output checkpointed
 	StepSkipped          StepState = "skipped"           // invoke returned ErrSkip
 	StepWaiting          StepState = "waiting"           // async step waiting for SetStepSuccess/SetStepFailure
+	StepRetrying         StepState = "retrying"          // a failed attempt; the next one is due at WakeAt (parked runs, see WithTimers)
 	StepFailed           StepState = "failed"            // invoke failed after its retries
 	StepTimeout          StepState = "timeout"           // invoke exceeded its timeout
 	StepReverted         StepState = "reverted"          // compensated
@@ -52,6 +53,10 @@ type ErrorRecord struct {
 	Position string `json:"position,omitempty"`
 	Handler  string `json:"handler_type"`
 	Message  string `json:"message"`
+	// Code keeps the identity of an engine error ("step_timeout",
+	// "workflow_timeout", "cancelled"), so that errors.Is sees it in a
+	// result read from the store.
+	Code string `json:"code,omitempty"`
 }
 
 // RunRecord is a run as stored. Input and Output hold the typed values in the
@@ -72,9 +77,14 @@ type RunRecord struct {
 	// runs it. See WithInstanceID.
 	Owner       string    `json:"owner,omitempty"`
 	HeartbeatAt time.Time `json:"heartbeat_at,omitzero"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	FinishedAt  time.Time `json:"finished_at,omitzero"`
+	// ParkedAt is set while the run is parked (see WithTimers): no instance
+	// runs it, and it waits for a wake-up at WakeAt (zero: only a
+	// completion of one of its async steps, or Cancel, wakes it).
+	ParkedAt   time.Time `json:"parked_at,omitzero"`
+	WakeAt     time.Time `json:"wake_at,omitzero"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
 }
 
 // StepRecord is one step's checkpoint. Output and CompInput hold pointers to
@@ -89,6 +99,9 @@ type StepRecord struct {
 	Output    any       `json:"output,omitempty"`
 	CompInput any       `json:"compensate_input,omitempty"`
 	Error     string    `json:"error,omitempty"`
+	// WakeAt is, for a waiting async step with a timeout, its deadline, and
+	// for a retrying step, when its next attempt is due.
+	WakeAt    time.Time `json:"wake_at,omitzero"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
@@ -142,8 +155,26 @@ type Store interface {
 	// ClaimRuns takes over the unfinished (invoking or compensating) runs
 	// that belong to owner, or whose heartbeat is older than staleBefore
 	// (or missing), setting their owner to owner and their heartbeat to now,
-	// and returns them.
-	ClaimRuns(ctx context.Context, owner string, staleBefore time.Time) ([]RunRecord, error)
+	// and returns them. Parked runs are left alone unless their wake-up is
+	// older than overdueBefore (a wake-up that was lost); a claimed run is
+	// no longer parked.
+	ClaimRuns(ctx context.Context, owner string, staleBefore, overdueBefore time.Time) ([]RunRecord, error)
+	// ParkRun parks the unfinished run r.RunKey: no owner, ParkedAt now,
+	// WakeAt wakeAt, and r.Retention saved; unless one of the steps at the
+	// positions waiting is no longer waiting (a completion arrived), in
+	// which case it changes nothing and reports false. within, when not
+	// nil, runs in the same transaction (it schedules the wake-up) and its
+	// error undoes the park.
+	ParkRun(ctx context.Context, r *RunRecord, wakeAt time.Time, waiting []string, within func(ctx context.Context) error) (bool, error)
+	// ClaimParked takes over the parked run key for owner (no longer
+	// parked, owner set, heartbeat now) and returns it, or nil when the run
+	// is not parked, or when due is not zero and the run's wake-up is
+	// missing or later than due (the wake-up is for an earlier park).
+	ClaimParked(ctx context.Context, key RunKey, owner string, due time.Time) (*RunRecord, error)
+	// Atomically runs fn in one transaction (a store without transactions
+	// just calls it): SetStepSuccess completes a step and schedules the
+	// run's wake-up together.
+	Atomically(ctx context.Context, fn func(ctx context.Context) error) error
 	// Heartbeat marks owner's unfinished runs as still running.
 	Heartbeat(ctx context.Context, owner string) error
 	// Purge deletes finished runs whose retention has passed at now and

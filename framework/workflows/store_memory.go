@@ -222,7 +222,7 @@ func expired(r *RunRecord, now time.Time) bool {
 }
 
 // ClaimRuns implements Store.
-func (s *MemoryStore) ClaimRuns(_ context.Context, owner string, staleBefore time.Time) ([]RunRecord, error) {
+func (s *MemoryStore) ClaimRuns(_ context.Context, owner string, staleBefore, overdueBefore time.Time) ([]RunRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
@@ -232,10 +232,14 @@ func (s *MemoryStore) ClaimRuns(_ context.Context, owner string, staleBefore tim
 		if r.State != RunInvoking && r.State != RunCompensating {
 			continue
 		}
-		if r.Owner != owner && !r.HeartbeatAt.Before(staleBefore) {
+		if !r.ParkedAt.IsZero() {
+			if r.WakeAt.IsZero() || !r.WakeAt.Before(overdueBefore) {
+				continue
+			}
+		} else if r.Owner != owner && !r.HeartbeatAt.Before(staleBefore) {
 			continue
 		}
-		r.Owner, r.HeartbeatAt = owner, now
+		r.Owner, r.HeartbeatAt, r.ParkedAt, r.WakeAt = owner, now, time.Time{}, time.Time{}
 		cp := *r
 		cp.Errors = slices.Clone(r.Errors)
 		out = append(out, cp)
@@ -255,4 +259,51 @@ func (s *MemoryStore) Heartbeat(_ context.Context, owner string) error {
 		}
 	}
 	return nil
+}
+
+// ParkRun implements Store.
+func (s *MemoryStore) ParkRun(ctx context.Context, r *RunRecord, wakeAt time.Time, waiting []string, within func(ctx context.Context) error) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.runs[r.RunKey]
+	if !ok || !m.rec.FinishedAt.IsZero() {
+		return false, nil
+	}
+	for _, pos := range waiting {
+		if st, ok := m.get(pos); ok && st.State != StepWaiting {
+			return false, nil
+		}
+	}
+	if within != nil {
+		if err := within(ctx); err != nil {
+			return false, err
+		}
+	}
+	now := time.Now()
+	m.rec.ParkedAt, m.rec.WakeAt, m.rec.Owner, m.rec.Retention, m.rec.UpdatedAt = now, wakeAt, "", r.Retention, now
+	return true, nil
+}
+
+// ClaimParked implements Store.
+func (s *MemoryStore) ClaimParked(_ context.Context, key RunKey, owner string, due time.Time) (*RunRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.runs[key]
+	if !ok || m.rec.ParkedAt.IsZero() || !m.rec.FinishedAt.IsZero() {
+		return nil, nil
+	}
+	if !due.IsZero() && (m.rec.WakeAt.IsZero() || m.rec.WakeAt.After(due)) {
+		return nil, nil
+	}
+	now := time.Now()
+	m.rec.ParkedAt, m.rec.WakeAt, m.rec.Owner, m.rec.HeartbeatAt, m.rec.UpdatedAt = time.Time{}, time.Time{}, owner, now, now
+	cp := m.rec
+	cp.Errors = slices.Clone(m.rec.Errors)
+	return &cp, nil
+}
+
+// Atomically implements Store: the memory store has no transactions, so fn
+// is just called.
+func (s *MemoryStore) Atomically(ctx context.Context, fn func(ctx context.Context) error) error {
+	return fn(ctx)
 }

@@ -42,18 +42,18 @@ func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore { return &PostgresStore
 
 var _ Store = (*PostgresStore)(nil)
 
-const runColumns = `workflow_id, transaction_id, state, input, output, errors, event_group_id, idempotent, retention_ms, owner, heartbeat_at, created_at, updated_at, finished_at`
+const runColumns = `workflow_id, transaction_id, state, input, output, errors, event_group_id, idempotent, retention_ms, owner, heartbeat_at, parked_at, wake_at, created_at, updated_at, finished_at`
 
 // insertStepSQL writes the first checkpoint of a step (a plain insert is a
 // little cheaper than an upsert); later writes (failure, compensation) use
 // upsertStepSQL.
-const insertStepSQL = `INSERT INTO workflow_step (workflow_id, transaction_id, position, name, state, attempt, output, comp_input, error)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+const insertStepSQL = `INSERT INTO workflow_step (workflow_id, transaction_id, position, name, state, attempt, output, comp_input, error, wake_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 
-const upsertStepSQL = `INSERT INTO workflow_step (workflow_id, transaction_id, position, name, state, attempt, output, comp_input, error, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+const upsertStepSQL = `INSERT INTO workflow_step (workflow_id, transaction_id, position, name, state, attempt, output, comp_input, error, wake_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
 ON CONFLICT (workflow_id, transaction_id, position) DO UPDATE SET name = EXCLUDED.name, state = EXCLUDED.state,
-attempt = EXCLUDED.attempt, output = EXCLUDED.output, comp_input = EXCLUDED.comp_input, error = EXCLUDED.error, updated_at = now()`
+attempt = EXCLUDED.attempt, output = EXCLUDED.output, comp_input = EXCLUDED.comp_input, error = EXCLUDED.error, wake_at = EXCLUDED.wake_at, updated_at = now()`
 
 func toJSON(v any) ([]byte, error) {
 	switch x := v.(type) {
@@ -75,6 +75,25 @@ func fromJSON(b []byte) any {
 	return json.RawMessage(b)
 }
 
+// retentionMillis is a retention as stored: milliseconds, -1 for ever, at
+// least 1 when positive.
+func retentionMillis(d time.Duration) int64 {
+	switch {
+	case d < 0:
+		return -1
+	case d > 0:
+		return max(d.Milliseconds(), 1)
+	}
+	return 0
+}
+
+func derefTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
 func nullTime(t time.Time) any {
 	if t.IsZero() {
 		return nil
@@ -91,7 +110,7 @@ func stepArgs(key RunKey, s *StepRecord) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode compensation input of step %s: %w", s.Name, err)
 	}
-	return []any{key.WorkflowID, key.TransactionID, s.Position, s.Name, string(s.State), s.Attempt, out, comp, s.Error}, nil
+	return []any{key.WorkflowID, key.TransactionID, s.Position, s.Name, string(s.State), s.Attempt, out, comp, s.Error, nullTime(s.WakeAt)}, nil
 }
 
 const insertRunSQL = `INSERT INTO workflow_run (workflow_id, transaction_id, state, input, event_group_id, idempotent, retention_ms, owner, heartbeat_at, created_at)
@@ -106,13 +125,7 @@ func runArgs(r *RunRecord) ([]any, error) {
 	if created.IsZero() {
 		created = time.Now()
 	}
-	retention := r.Retention.Milliseconds()
-	if r.Retention < 0 {
-		retention = -1
-	} else if r.Retention > 0 && retention == 0 {
-		retention = 1
-	}
-	return []any{r.WorkflowID, r.TransactionID, string(r.State), in, r.EventGroupID, r.Idempotent, retention, r.Owner, created}, nil
+	return []any{r.WorkflowID, r.TransactionID, string(r.State), in, r.EventGroupID, r.Idempotent, retentionMillis(r.Retention), r.Owner, created}, nil
 }
 
 // CreateRun implements Store.
@@ -180,13 +193,11 @@ func scanRun(row pgx.Row) (*RunRecord, error) {
 	var state string
 	var in, out, errs []byte
 	var retention int64
-	var finished, heartbeat *time.Time
-	if err := row.Scan(&r.WorkflowID, &r.TransactionID, &state, &in, &out, &errs, &r.EventGroupID, &r.Idempotent, &retention, &r.Owner, &heartbeat, &r.CreatedAt, &r.UpdatedAt, &finished); err != nil {
+	var finished, heartbeat, parked, wake *time.Time
+	if err := row.Scan(&r.WorkflowID, &r.TransactionID, &state, &in, &out, &errs, &r.EventGroupID, &r.Idempotent, &retention, &r.Owner, &heartbeat, &parked, &wake, &r.CreatedAt, &r.UpdatedAt, &finished); err != nil {
 		return nil, err
 	}
-	if heartbeat != nil {
-		r.HeartbeatAt = *heartbeat
-	}
+	r.HeartbeatAt, r.ParkedAt, r.WakeAt = derefTime(heartbeat), derefTime(parked), derefTime(wake)
 	r.State, r.Input, r.Output, r.Retention = RunState(state), fromJSON(in), fromJSON(out), time.Duration(retention)*time.Millisecond
 	if finished != nil {
 		r.FinishedAt = *finished
@@ -254,15 +265,17 @@ func (s *PostgresStore) ListRuns(ctx context.Context, f ListFilter) ([]RunRecord
 	return out, rows.Err()
 }
 
-const stepColumns = `position, name, state, attempt, output, comp_input, error, updated_at`
+const stepColumns = `position, name, state, attempt, output, comp_input, error, wake_at, updated_at`
 
 func scanStep(row pgx.Row) (*StepRecord, error) {
 	var st StepRecord
 	var state string
 	var out, comp []byte
-	if err := row.Scan(&st.Position, &st.Name, &state, &st.Attempt, &out, &comp, &st.Error, &st.UpdatedAt); err != nil {
+	var wake *time.Time
+	if err := row.Scan(&st.Position, &st.Name, &state, &st.Attempt, &out, &comp, &st.Error, &wake, &st.UpdatedAt); err != nil {
 		return nil, err
 	}
+	st.WakeAt = derefTime(wake)
 	st.State, st.Output, st.CompInput = StepState(state), fromJSON(out), fromJSON(comp)
 	return &st, nil
 }
@@ -324,8 +337,8 @@ func (s *PostgresStore) CompareAndSaveStep(ctx context.Context, key RunKey, st *
 	if err != nil {
 		return false, err
 	}
-	tag, err := db.Conn(ctx, s.pool).Exec(ctx, `UPDATE workflow_step SET name = $4, state = $5, attempt = $6, output = $7, comp_input = $8, error = $9, updated_at = now()
-WHERE workflow_id = $1 AND transaction_id = $2 AND position = $3 AND state = $10`, append(args, string(from))...)
+	tag, err := db.Conn(ctx, s.pool).Exec(ctx, `UPDATE workflow_step SET name = $4, state = $5, attempt = $6, output = $7, comp_input = $8, error = $9, wake_at = $10, updated_at = now()
+WHERE workflow_id = $1 AND transaction_id = $2 AND position = $3 AND state = $11`, append(args, string(from))...)
 	if err != nil {
 		return false, err
 	}
@@ -333,10 +346,12 @@ WHERE workflow_id = $1 AND transaction_id = $2 AND position = $3 AND state = $10
 }
 
 // ClaimRuns implements Store.
-func (s *PostgresStore) ClaimRuns(ctx context.Context, owner string, staleBefore time.Time) ([]RunRecord, error) {
-	rows, err := db.Conn(ctx, s.pool).Query(ctx, `UPDATE workflow_run SET owner = $1, heartbeat_at = now()
-WHERE state IN ('invoking', 'compensating') AND (owner = $1 OR heartbeat_at IS NULL OR heartbeat_at < $2)
-RETURNING `+runColumns, owner, staleBefore)
+func (s *PostgresStore) ClaimRuns(ctx context.Context, owner string, staleBefore, overdueBefore time.Time) ([]RunRecord, error) {
+	rows, err := db.Conn(ctx, s.pool).Query(ctx, `UPDATE workflow_run SET owner = $1, heartbeat_at = now(), parked_at = NULL, wake_at = NULL
+WHERE state IN ('invoking', 'compensating') AND (
+  (parked_at IS NULL AND (owner = $1 OR heartbeat_at IS NULL OR heartbeat_at < $2))
+  OR (parked_at IS NOT NULL AND wake_at < $3))
+RETURNING `+runColumns, owner, staleBefore, overdueBefore)
 	if err != nil {
 		return nil, err
 	}
@@ -354,6 +369,47 @@ RETURNING `+runColumns, owner, staleBefore)
 	}
 	slices.SortFunc(out, func(a, b RunRecord) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return out, nil
+}
+
+// ParkRun implements Store.
+func (s *PostgresStore) ParkRun(ctx context.Context, r *RunRecord, wakeAt time.Time, waiting []string, within func(ctx context.Context) error) (bool, error) {
+	parked := false
+	err := db.InTx(ctx, s.pool, func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE workflow_run SET parked_at = now(), wake_at = $3, owner = '', retention_ms = $4, updated_at = now()
+WHERE workflow_id = $1 AND transaction_id = $2 AND finished_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM workflow_step s WHERE s.workflow_id = $1 AND s.transaction_id = $2
+    AND s.position = ANY($5) AND s.state <> 'waiting')`,
+			r.WorkflowID, r.TransactionID, nullTime(wakeAt), retentionMillis(r.Retention), waiting)
+		if err != nil {
+			return err
+		}
+		if parked = tag.RowsAffected() == 1; !parked || within == nil {
+			return nil
+		}
+		return within(ctx)
+	})
+	if err != nil {
+		return false, err
+	}
+	return parked, nil
+}
+
+// ClaimParked implements Store.
+func (s *PostgresStore) ClaimParked(ctx context.Context, key RunKey, owner string, due time.Time) (*RunRecord, error) {
+	r, err := scanRun(db.Conn(ctx, s.pool).QueryRow(ctx, `UPDATE workflow_run SET parked_at = NULL, wake_at = NULL, owner = $3, heartbeat_at = now(), updated_at = now()
+WHERE workflow_id = $1 AND transaction_id = $2 AND parked_at IS NOT NULL AND finished_at IS NULL
+  AND ($4::timestamptz IS NULL OR wake_at <= $4)
+RETURNING `+runColumns, key.WorkflowID, key.TransactionID, owner, nullTime(due)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return r, err
+}
+
+// Atomically implements Store: fn runs in a transaction (joining the one ctx
+// carries, if any).
+func (s *PostgresStore) Atomically(ctx context.Context, fn func(ctx context.Context) error) error {
+	return db.InTx(ctx, s.pool, func(ctx context.Context, _ pgx.Tx) error { return fn(ctx) })
 }
 
 // Heartbeat implements Store.

@@ -172,6 +172,10 @@ func (w *Workflow[In, Out]) start(ctx context.Context, eng *Engine, key RunKey, 
 			case <-ctx.Done():
 				return zero, ctx.Err()
 			}
+			if other.parked {
+				ch := eng.addFinishWaiter(key)
+				return awaitParked[Out](ctx, eng, key, ch, cfg.info)
+			}
 			fillInfo(cfg.info, other)
 			out, _ := other.result.(Out)
 			return out, other.err
@@ -181,15 +185,11 @@ func (w *Workflow[In, Out]) start(ctx context.Context, eng *Engine, key RunKey, 
 			// record is stored by the first step (see WithDatabaseOnly) or
 			// the first other write of the run.
 			r.pending = rec
-			out, err := execute(w, r, in, false)
-			fillInfo(cfg.info, r)
-			return out, err
+			return w.execute(ctx, r, in, cfg)
 		}
 		err := eng.store.CreateRun(ctx, rec)
 		if err == nil {
-			out, err := execute(w, r, in, false)
-			fillInfo(cfg.info, r)
-			return out, err
+			return w.execute(ctx, r, in, cfg)
 		}
 		eng.removeLive(r)
 		r.cancel(nil)
@@ -217,6 +217,18 @@ func (w *Workflow[In, Out]) start(ctx context.Context, eng *Engine, key RunKey, 
 		}
 	}
 	return zero, merrors.New(merrors.Conflict, "Transaction %s of workflow %s is being created concurrently.", key.TransactionID, key.WorkflowID)
+}
+
+// execute runs a new run for its caller and returns its result; a run that
+// parks is awaited (see WithTimers).
+func (w *Workflow[In, Out]) execute(ctx context.Context, r *run, in In, cfg *runConfig) (Out, error) {
+	r.caller = true
+	out, err := execute(w, r, in, false)
+	if r.parked {
+		return awaitParked[Out](ctx, r.eng, r.key, r.finishCh, cfg.info)
+	}
+	fillInfo(cfg.info, r)
+	return out, err
 }
 
 func fillInfo(info *RunInfo, r *run) {
@@ -247,7 +259,7 @@ func (w *Workflow[In, Out]) call(wc *Context, in In) (out Out, err error) {
 }
 
 // resume replays a stored run (see Engine.Recover and Engine.Cancel).
-func (w *Workflow[In, Out]) resume(ctx context.Context, e *Engine, rec *RunRecord, steps []StepRecord, compensateOnly bool) (*run, error) {
+func (w *Workflow[In, Out]) resume(ctx context.Context, e *Engine, rec *RunRecord, steps []StepRecord, compensateOnly bool, cause error) (*run, error) {
 	in, err := decode[In](rec.Input)
 	if err != nil {
 		return nil, fmt.Errorf("workflows: resume %s/%s: input: %w", rec.WorkflowID, rec.TransactionID, err)
@@ -277,6 +289,9 @@ func (w *Workflow[In, Out]) resume(ctx context.Context, e *Engine, rec *RunRecor
 			return nil, fmt.Errorf("workflows: mark %s/%s compensating: %w", rec.WorkflowID, rec.TransactionID, err)
 		}
 	}
+	if cause != nil {
+		r.addError(w.name, "", HandlerWorkflow, 0, cause)
+	}
 	go execute(w, r, in, true)
 	return r, nil
 }
@@ -301,6 +316,9 @@ func (w *Workflow[In, Out]) RunAsStep(wc *Context, in In) (Out, error) {
 	}
 	if errors.Is(err, errReplayStopped) {
 		return zero, err
+	}
+	if r.parkRequested() { // a step parked the run: the sub-workflow goes on when it resumes
+		return zero, errParked
 	}
 	var se *StepError
 	if !errors.As(err, &se) {

@@ -1,0 +1,437 @@
+package wftimers_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/jobs"
+	jobsmigrations "github.com/medusa-go/medusa/framework/jobs/migrations"
+	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/framework/wftimers"
+	"github.com/medusa-go/medusa/framework/workflows"
+	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// nodeKey names the instance a step runs on: each node's container holds its
+// own name, and steps resolve it as they would resolve a service.
+var nodeKey = container.NewKey[string]("node")
+
+// journal records what steps did, on which node.
+type journal struct {
+	mu    sync.Mutex
+	lines []string
+	at    map[string]time.Time
+}
+
+func (j *journal) add(line string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.lines = append(j.lines, line)
+	if j.at == nil {
+		j.at = map[string]time.Time{}
+	}
+	j.at[line] = time.Now()
+}
+
+func (j *journal) has(line string) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	_, ok := j.at[line]
+	return ok
+}
+
+func (j *journal) when(line string) time.Time {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.at[line]
+}
+
+func (j *journal) String() string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return fmt.Sprint(j.lines)
+}
+
+func nodeOf(sc workflows.StepContext) string {
+	n, err := container.Resolve(sc.Container, nodeKey)
+	if err != nil {
+		return "?"
+	}
+	return n
+}
+
+// node is one instance: a job engine, its wake-up timers and a workflow
+// engine, on the shared database.
+type node struct {
+	name   string
+	jobs   *jobs.Engine
+	wf     *workflows.Engine
+	events chan workflows.Event
+}
+
+func newNode(t *testing.T, pool *pgxpool.Pool, name string, poll time.Duration, defs ...workflows.Definition) *node {
+	t.Helper()
+	c := container.New()
+	if err := container.Register(c, nodeKey, name); err != nil {
+		t.Fatal(err)
+	}
+	je, err := jobs.New(pool, c, jobs.Options{ID: name, Logger: discard, Configure: func(cfg *river.Config) {
+		cfg.FetchCooldown = 5 * time.Millisecond
+		cfg.FetchPollInterval = 50 * time.Millisecond
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := wftimers.New(je)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf := workflows.NewEngine(
+		workflows.WithStore(workflows.NewPostgresStore(pool)),
+		workflows.WithContainer(c),
+		workflows.WithLogger(discard),
+		workflows.WithTimers(tm),
+		workflows.WithInstanceID(name, 2*time.Second),
+		workflows.WithAsyncPollInterval(poll),
+	)
+	tm.Bind(wf)
+	if err := wf.Register(defs...); err != nil {
+		t.Fatal(err)
+	}
+	n := &node{name: name, jobs: je, wf: wf, events: make(chan workflows.Event, 256)}
+	wf.Subscribe(func(ev workflows.Event) {
+		select {
+		case n.events <- ev:
+		default:
+		}
+	})
+	if err := je.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.stop(t) })
+	return n
+}
+
+// stop shuts the node down as a process going away would: its workflow
+// engine (and in-process timers) and its job engine stop.
+func (n *node) stop(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = n.wf.Shutdown(ctx)
+	_ = n.jobs.Stop(ctx)
+}
+
+// waitEvent waits for an event of type typ on the node.
+func (n *node) waitEvent(t *testing.T, typ workflows.EventType) workflows.Event {
+	t.Helper()
+	timeout := time.After(60 * time.Second)
+	for {
+		select {
+		case ev := <-n.events:
+			if ev.Type == typ {
+				return ev
+			}
+		case <-timeout:
+			t.Fatalf("%s: no %s event", n.name, typ)
+		}
+	}
+}
+
+func newPool(t *testing.T) *pgxpool.Pool {
+	return pgtest.NewPool(t, jobsmigrations.Source, wfmigrations.Source())
+}
+
+type result struct {
+	out string
+	err error
+}
+
+func runAsync(ctx context.Context, wf *workflows.Workflow[string, string], eng *workflows.Engine, in, txID string) chan result {
+	ch := make(chan result, 1)
+	go func() {
+		out, err := wf.Run(ctx, nil, in, workflows.WithEngine(eng), workflows.WithTransactionID(txID))
+		ch <- result{out, err}
+	}()
+	return ch
+}
+
+func wait(t *testing.T, ch chan result) result {
+	t.Helper()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(90 * time.Second):
+		t.Fatal("Run did not return")
+	}
+	return result{}
+}
+
+// flakyWorkflow fails its step's first attempt and succeeds on the second,
+// after interval.
+func flakyWorkflow(name string, j *journal, interval time.Duration) *workflows.Workflow[string, string] {
+	step := workflows.NewStep(name+"-step", func(ctx context.Context, sc workflows.StepContext, in string) (string, struct{}, error) {
+		j.add(fmt.Sprintf("attempt %d on %s", sc.Attempt, nodeOf(sc)))
+		if sc.Attempt == 1 {
+			return "", struct{}{}, errors.New("not yet")
+		}
+		return in + " done", struct{}{}, nil
+	}, nil, workflows.WithRetries(2, interval))
+	return workflows.New(name, func(wc *workflows.Context, in string) (string, error) { return step.Run(wc, in) })
+}
+
+func wakeJobs(t *testing.T, pool *pgxpool.Pool, txID string) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'medusa_workflow_wake' AND args->>'transaction_id' = $1`, txID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestRetryIntervalParksTheRun(t *testing.T) {
+	pool := newPool(t)
+	j := &journal{}
+	wf := flakyWorkflow("flaky", j, 300*time.Millisecond)
+	a := newNode(t, pool, "a", 100*time.Millisecond, wf)
+
+	ch := runAsync(context.Background(), wf, a.wf, "job", "tx-retry")
+	a.waitEvent(t, workflows.EventPark)
+	// Parked: the run is saved with its wake-up, owned by no one, and the
+	// wake-up is a job on the job engine.
+	rec, err := a.wf.Store().GetRun(context.Background(), workflows.RunKey{WorkflowID: "flaky", TransactionID: "tx-retry"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.State.Finished() {
+		t.Fatalf("run finished before its retry: %+v", rec)
+	}
+	if got := wakeJobs(t, pool, "tx-retry"); got != 1 {
+		t.Errorf("wake-up jobs = %d, want 1", got)
+	}
+
+	r := wait(t, ch)
+	if r.err != nil || r.out != "job done" {
+		t.Fatalf("Run = %q, %v", r.out, r.err)
+	}
+	if gap := j.when("attempt 2 on a").Sub(j.when("attempt 1 on a")); gap < 300*time.Millisecond {
+		t.Errorf("attempt 2 came %v after attempt 1, before the retry interval", gap)
+	}
+	rec, err = a.wf.Store().GetRun(context.Background(), workflows.RunKey{WorkflowID: "flaky", TransactionID: "tx-retry"})
+	if err != nil {
+		t.Fatalf("a parked run's record is kept after it finishes: %v", err)
+	}
+	if rec.State != workflows.RunDone || !rec.ParkedAt.IsZero() || rec.Retention < workflows.ParkedRetention {
+		t.Errorf("finished run = %+v", rec)
+	}
+}
+
+func TestParkedRetryResumesOnAnotherInstance(t *testing.T) {
+	pool := newPool(t)
+	j := &journal{}
+	wf := flakyWorkflow("flaky-moved", j, 500*time.Millisecond)
+	a := newNode(t, pool, "a", 100*time.Millisecond, wf)
+	b := newNode(t, pool, "b", time.Hour, wf)
+
+	ch := runAsync(context.Background(), wf, a.wf, "job", "tx-moved")
+	a.waitEvent(t, workflows.EventPark)
+	a.stop(t) // instance a goes away with its in-process timer
+
+	b.waitEvent(t, workflows.EventFinish)
+	if !j.has("attempt 1 on a") || !j.has("attempt 2 on b") {
+		t.Fatalf("attempts: %s", j)
+	}
+	// The caller on a still gets the result, from the stored run.
+	r := wait(t, ch)
+	if r.err != nil || r.out != "job done" {
+		t.Fatalf("Run = %q, %v", r.out, r.err)
+	}
+}
+
+func asyncWorkflow(name string, j *journal, timeout time.Duration) *workflows.Workflow[string, string] {
+	var opts []workflows.StepOption
+	opts = append(opts, workflows.WithAsync())
+	if timeout > 0 {
+		opts = append(opts, workflows.WithStepTimeout(timeout))
+	}
+	ask := workflows.NewStep(name+"-ask", func(ctx context.Context, sc workflows.StepContext, in string) (string, string, error) {
+		j.add("ask on " + nodeOf(sc))
+		return "", in, nil
+	}, func(ctx context.Context, sc workflows.StepContext, in string) error {
+		j.add("undo ask " + in + " on " + nodeOf(sc))
+		return nil
+	}, opts...)
+	after := workflows.NewStep(name+"-after", func(ctx context.Context, sc workflows.StepContext, in string) (string, struct{}, error) {
+		j.add("after on " + nodeOf(sc))
+		return in + "!", struct{}{}, nil
+	}, nil)
+	return workflows.New(name, func(wc *workflows.Context, in string) (string, error) {
+		answer, err := ask.Run(wc, in)
+		if err != nil {
+			return "", err
+		}
+		return after.Run(wc, answer)
+	})
+}
+
+func TestAsyncCompletionOnAnotherInstanceResumesThere(t *testing.T) {
+	pool := newPool(t)
+	j := &journal{}
+	wf := asyncWorkflow("approve", j, 0)
+	a := newNode(t, pool, "a", 100*time.Millisecond, wf)
+	b := newNode(t, pool, "b", time.Hour, wf) // b never polls: only the wake-up moves the run
+
+	ch := runAsync(context.Background(), wf, a.wf, "order 7", "tx-async")
+	a.waitEvent(t, workflows.EventPark)
+	key := workflows.RunKey{WorkflowID: "approve", TransactionID: "tx-async"}
+	if err := b.wf.SetStepSuccess(context.Background(), key, "approve-ask", "approved"); err != nil {
+		t.Fatal(err)
+	}
+	ev := b.waitEvent(t, workflows.EventFinish)
+	if ev.State != workflows.RunDone || ev.Result != "approved!" {
+		t.Fatalf("finish on b: %+v", ev)
+	}
+	if !j.has("after on b") || j.has("after on a") {
+		t.Fatalf("journal: %s", j)
+	}
+	r := wait(t, ch)
+	if r.err != nil || r.out != "approved!" {
+		t.Fatalf("Run on a = %q, %v", r.out, r.err)
+	}
+	// A second completion is refused: the step is no longer waiting.
+	err := b.wf.SetStepSuccess(context.Background(), key, "approve-ask", "again")
+	if err == nil {
+		t.Fatal("a second completion was accepted")
+	}
+}
+
+func TestAsyncTimeoutFiresAfterItsInstanceIsGone(t *testing.T) {
+	pool := newPool(t)
+	j := &journal{}
+	wf := asyncWorkflow("deadline", j, time.Second)
+	a := newNode(t, pool, "a", 100*time.Millisecond, wf)
+	b := newNode(t, pool, "b", time.Hour, wf)
+
+	ch := runAsync(context.Background(), wf, a.wf, "order 8", "tx-deadline")
+	a.waitEvent(t, workflows.EventPark)
+	a.stop(t)
+
+	ev := b.waitEvent(t, workflows.EventFinish)
+	if ev.State != workflows.RunReverted || !errors.Is(ev.Err, workflows.ErrStepTimeout) {
+		t.Fatalf("finish on b: %+v", ev)
+	}
+	if !j.has("undo ask order 8 on b") || j.has("after on a") || j.has("after on b") {
+		t.Fatalf("journal: %s", j)
+	}
+	view, err := b.wf.GetRun(context.Background(), workflows.RunKey{WorkflowID: "deadline", TransactionID: "tx-deadline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(view.Steps) != 1 || view.Steps[0].State != workflows.StepReverted {
+		t.Fatalf("steps: %+v", view.Steps)
+	}
+	r := wait(t, ch)
+	if !errors.Is(r.err, workflows.ErrStepTimeout) {
+		t.Fatalf("Run on a = %q, %v; want a step timeout", r.out, r.err)
+	}
+}
+
+func TestCancellingTheCallerCancelsAParkedRun(t *testing.T) {
+	pool := newPool(t)
+	j := &journal{}
+	wf := asyncWorkflow("cancel-me", j, 0)
+	a := newNode(t, pool, "a", 100*time.Millisecond, wf)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := runAsync(ctx, wf, a.wf, "order 9", "tx-cancel")
+	a.waitEvent(t, workflows.EventPark)
+	cancel()
+	r := wait(t, ch)
+	if !errors.Is(r.err, workflows.ErrCancelled) {
+		t.Fatalf("Run = %q, %v; want cancelled", r.out, r.err)
+	}
+	if !j.has("undo ask order 9 on a") {
+		t.Fatalf("journal: %s", j)
+	}
+	rec, err := a.wf.Store().GetRun(context.Background(), workflows.RunKey{WorkflowID: "cancel-me", TransactionID: "tx-cancel"})
+	if err != nil || rec.State != workflows.RunReverted {
+		t.Fatalf("run = %+v, %v", rec, err)
+	}
+}
+
+func TestCompletionBeforeTheParkIsNotLost(t *testing.T) {
+	pool := newPool(t)
+	j := &journal{}
+	wf := asyncWorkflow("quick", j, 0)
+	a := newNode(t, pool, "a", time.Hour, wf)
+	key := workflows.RunKey{WorkflowID: "quick", TransactionID: "tx-quick"}
+	// The completion arrives while the run is between its waiting
+	// checkpoint and its park: the park must see it and go on.
+	a.wf.Subscribe(func(ev workflows.Event) {
+		if ev.Type == workflows.EventStepAwaiting && ev.TransactionID == key.TransactionID {
+			if err := a.wf.SetStepSuccess(context.Background(), key, "quick-ask", "fast"); err != nil {
+				t.Errorf("SetStepSuccess: %v", err)
+			}
+		}
+	})
+	r := wait(t, runAsync(context.Background(), wf, a.wf, "x", key.TransactionID))
+	if r.err != nil || r.out != "fast!" {
+		t.Fatalf("Run = %q, %v", r.out, r.err)
+	}
+}
+
+func TestRecoverTakesAParkedRunWhoseWakeUpWasLost(t *testing.T) {
+	pool := newPool(t)
+	j := &journal{}
+	wf := flakyWorkflow("lost", j, 100*time.Millisecond)
+	a := newNode(t, pool, "a", 100*time.Millisecond, wf)
+
+	ch := runAsync(context.Background(), wf, a.wf, "job", "tx-lost")
+	a.waitEvent(t, workflows.EventPark)
+	a.stop(t)
+	// The wake-up job is lost (deleted by hand).
+	if _, err := pool.Exec(context.Background(), `DELETE FROM river_job WHERE kind = 'medusa_workflow_wake'`); err != nil {
+		t.Fatal(err)
+	}
+	b := newNode(t, pool, "b", time.Hour, wf)
+	key := workflows.RunKey{WorkflowID: "lost", TransactionID: "tx-lost"}
+	// Not overdue by a lease (2 s) yet: recovery leaves the parked run to its wake-up.
+	if keys, err := b.wf.Recover(context.Background()); err != nil || len(keys) != 0 {
+		t.Fatalf("early Recover = %v, %v", keys, err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		keys, err := b.wf.Recover(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) == 1 && keys[0] == key {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Recover never took the overdue parked run")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	b.waitEvent(t, workflows.EventFinish)
+	if !j.has("attempt 2 on b") {
+		t.Fatalf("journal: %s", j)
+	}
+	if r := wait(t, ch); r.err != nil || r.out != "job done" {
+		t.Fatalf("Run = %q, %v", r.out, r.err)
+	}
+}
