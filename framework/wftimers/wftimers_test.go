@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -22,7 +23,12 @@ import (
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if url := os.Getenv(childEnv); url != "" {
+		os.Exit(childMain(url))
+	}
+	pgtest.Main(m)
+}
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
