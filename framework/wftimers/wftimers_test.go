@@ -89,7 +89,7 @@ type node struct {
 	events chan workflows.Event
 }
 
-func newNode(t *testing.T, pool *pgxpool.Pool, name string, poll time.Duration, defs ...workflows.Definition) *node {
+func newNode(t testing.TB, pool *pgxpool.Pool, name string, poll time.Duration, defs ...workflows.Definition) *node {
 	t.Helper()
 	c := container.New()
 	if err := container.Register(c, nodeKey, name); err != nil {
@@ -134,7 +134,7 @@ func newNode(t *testing.T, pool *pgxpool.Pool, name string, poll time.Duration, 
 
 // stop shuts the node down as a process going away would: its workflow
 // engine (and in-process timers) and its job engine stop.
-func (n *node) stop(t *testing.T) {
+func (n *node) stop(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -143,7 +143,7 @@ func (n *node) stop(t *testing.T) {
 }
 
 // waitEvent waits for an event of type typ on the node.
-func (n *node) waitEvent(t *testing.T, typ workflows.EventType) workflows.Event {
+func (n *node) waitEvent(t testing.TB, typ workflows.EventType) workflows.Event {
 	t.Helper()
 	timeout := time.After(60 * time.Second)
 	for {
@@ -158,7 +158,7 @@ func (n *node) waitEvent(t *testing.T, typ workflows.EventType) workflows.Event 
 	}
 }
 
-func newPool(t *testing.T) *pgxpool.Pool {
+func newPool(t testing.TB) *pgxpool.Pool {
 	return pgtest.NewPool(t, jobsmigrations.Source, wfmigrations.Source())
 }
 
@@ -176,7 +176,7 @@ func runAsync(ctx context.Context, wf *workflows.Workflow[string, string], eng *
 	return ch
 }
 
-func wait(t *testing.T, ch chan result) result {
+func wait(t testing.TB, ch chan result) result {
 	t.Helper()
 	select {
 	case r := <-ch:

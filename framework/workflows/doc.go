@@ -179,11 +179,17 @@
 //
 // A step created WithAsync waits, after its invoke, for Engine.SetStepSuccess
 // or Engine.SetStepFailure (by run key and step name); with PostgresStore the
-// waiting survives a restart, and a completion made by another process is
-// seen by polling (WithAsyncPollInterval).
+// waiting survives a restart. With WithTimers (a job engine, see
+// framework/wftimers) a run that waits for a completion, a retry interval or
+// a deadline is parked: saved with its wake-up, which is a job scheduled in
+// the same transaction, so the wait holds no goroutine, survives restarts and
+// resumes on whichever instance works the job; a completion schedules the
+// wake-up with itself. Without timers the run waits in process and a
+// completion made by another process is seen by polling
+// (WithAsyncPollInterval).
 //
 // Engine.Subscribe delivers run events (begin, resume, step begin, success,
-// failure, skipped, awaiting, timeout, compensation begin, step compensation
+// failure, skipped, awaiting, park, timeout, compensation begin, step compensation
 // success and failure, finish). The engine's slog records carry the workflow name and
 // the transaction id. Engine.ListRuns and Engine.GetRun read runs (state,
 // steps, errors) back for an admin view.
