@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -438,6 +439,58 @@ func TestRecoverTakesAParkedRunWhoseWakeUpWasLost(t *testing.T) {
 		t.Fatalf("journal: %s", j)
 	}
 	if r := wait(t, ch); r.err != nil || r.out != "job done" {
+		t.Fatalf("Run = %q, %v", r.out, r.err)
+	}
+}
+
+func TestCompensationRetryParksAndResumesElsewhere(t *testing.T) {
+	pool := newPool(t)
+	j := &journal{}
+	reserve := workflows.NewStep("reserve", func(ctx context.Context, sc workflows.StepContext, in string) (string, string, error) {
+		j.add("reserve on " + nodeOf(sc))
+		return in, in, nil
+	}, func(ctx context.Context, sc workflows.StepContext, in string) error {
+		j.add(fmt.Sprintf("release attempt %d on %s", sc.Attempt, nodeOf(sc)))
+		if sc.Attempt == 1 {
+			return errors.New("stock service unavailable")
+		}
+		return nil
+	}, workflows.WithRetries(1, 500*time.Millisecond))
+	charge := workflows.NewStep("charge", func(ctx context.Context, sc workflows.StepContext, in string) (string, struct{}, error) {
+		return "", struct{}{}, workflows.PermanentFailure("card declined")
+	}, nil)
+	wf := workflows.New("checkout", func(wc *workflows.Context, in string) (string, error) {
+		r, err := reserve.Run(wc, in)
+		if err != nil {
+			return "", err
+		}
+		return charge.Run(wc, r)
+	})
+	a := newNode(t, pool, "a", 100*time.Millisecond, wf)
+	b := newNode(t, pool, "b", time.Hour, wf)
+
+	ch := runAsync(context.Background(), wf, a.wf, "sku-1", "tx-comp")
+	a.waitEvent(t, workflows.EventPark)
+	view, err := a.wf.GetRun(context.Background(), workflows.RunKey{WorkflowID: "checkout", TransactionID: "tx-comp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if view.State != workflows.RunCompensating || view.Steps[0].State != workflows.StepCompensateRetrying {
+		t.Fatalf("parked run: %+v", view)
+	}
+	a.stop(t)
+
+	ev := b.waitEvent(t, workflows.EventFinish)
+	if ev.State != workflows.RunReverted {
+		t.Fatalf("finish on b: %+v", ev)
+	}
+	if !j.has("release attempt 1 on a") || !j.has("release attempt 2 on b") {
+		t.Fatalf("journal: %s", j)
+	}
+	// The error that made the run compensate survives the park.
+	r := wait(t, ch)
+	var re *workflows.RunError
+	if !errors.As(r.err, &re) || re.State != workflows.RunReverted || !strings.Contains(r.err.Error(), "card declined") {
 		t.Fatalf("Run = %q, %v", r.out, r.err)
 	}
 }

@@ -21,8 +21,8 @@ type Timers interface {
 }
 
 // WithTimers makes the engine park runs that wait, instead of holding a
-// goroutine and in-process timers for them: a step retrying after an
-// interval, an async step waiting for SetStepSuccess/SetStepFailure (and its
+// goroutine and in-process timers for them: a step (or a compensation)
+// retrying after an interval, an async step waiting for SetStepSuccess/SetStepFailure (and its
 // timeout), and the workflow timeout of such a run. A parked run is saved
 // with its wake-up time and no owner; t schedules the wake-up on the job
 // engine in the same transaction, and whichever instance runs that job
@@ -44,7 +44,7 @@ type Timers interface {
 // run does, not with the scope given to Run.
 //
 // Still in process: a step's invoke timeout (its context's deadline, while
-// the invoke runs) and the intervals between retries of a compensation.
+// the invoke runs).
 // Needs a store that supports parking (PostgresStore; MemoryStore does too,
 // but nothing it holds survives the process).
 func WithTimers(t Timers) EngineOption { return func(e *Engine) { e.timers = t } }
@@ -83,6 +83,21 @@ func (r *run) parkRequested() bool {
 	return r.parkReq && len(r.errs) == 0 && !r.lost
 }
 
+// parkPending reports whether a step asked to park, whatever else happened
+// (a compensation waiting for its retry parks a run that failed).
+func (r *run) parkPending() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.parkReq
+}
+
+// clearPark forgets a park request.
+func (r *run) clearPark() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.parkReq, r.parkAt, r.parkWaiting = false, time.Time{}, nil
+}
+
 // resetForReplay prepares the run to call its workflow function again from
 // the checkpoints in steps.
 func (r *run) resetForReplay(steps []StepRecord) {
@@ -108,7 +123,7 @@ func (r *run) park() (bool, error) {
 	r.mu.Lock()
 	wakeAt, waiting := r.parkAt, r.parkWaiting
 	r.mu.Unlock()
-	if d := r.wfDeadline; !d.IsZero() && (wakeAt.IsZero() || d.Before(wakeAt)) {
+	if d := r.wfDeadline; !d.IsZero() && r.rec.State != RunCompensating && (wakeAt.IsZero() || d.Before(wakeAt)) {
 		wakeAt = d
 	}
 	r.mu.Lock()
@@ -117,6 +132,9 @@ func (r *run) park() (bool, error) {
 	}
 	r.mu.Unlock()
 	rec := *r.rec
+	r.mu.Lock()
+	rec.Errors = errorRecords(r.errs)
+	r.mu.Unlock()
 	if rec.Retention >= 0 && rec.Retention < ParkedRetention {
 		rec.Retention = ParkedRetention
 	}

@@ -88,6 +88,20 @@ func (r *run) stepContext(name, pos, action string, attempt int) StepContext {
 	}
 }
 
+// replayError is addError for an error read back from a checkpoint: the run
+// may already hold it (from its stored record, see resume).
+func (r *run) replayError(step, pos, handler string, attempt int, err error) *StepError {
+	r.mu.Lock()
+	for _, se := range r.errs {
+		if se.Position == pos && se.Handler == handler && se.Step == step {
+			r.mu.Unlock()
+			return se
+		}
+	}
+	r.mu.Unlock()
+	return r.addError(step, pos, handler, attempt, err)
+}
+
 func (r *run) addError(step, pos, handler string, attempt int, err error) *StepError {
 	se := &StepError{Step: step, Position: pos, Handler: handler, Attempt: attempt, Err: err}
 	r.mu.Lock()
@@ -371,8 +385,11 @@ func (w *compWork) Do(ctx context.Context) (*StepRecord, error) {
 func (r *run) compensateStep(ctx context.Context, it *item) {
 	rec := it.rec
 	switch rec.State {
-	case StepDone, StepFailed, StepTimeout, StepWaiting, StepRetrying:
+	case StepDone, StepFailed, StepTimeout, StepWaiting, StepRetrying, StepCompensateRetrying:
 	default:
+		return
+	}
+	if r.parkPending() { // a newer compensation waits for its retry: keep the order
 		return
 	}
 	name := it.def.stepName()
@@ -388,8 +405,16 @@ func (r *run) compensateStep(ctx context.Context, it *item) {
 		return
 	}
 	maxRetries, interval := it.def.retryPolicy()
+	first := 1
+	if rec.State == StepCompensateRetrying {
+		if time.Now().Before(rec.WakeAt) { // woken early: park again
+			r.requestPark(rec.Position, rec.WakeAt, false)
+			return
+		}
+		first = rec.Attempt + 1
+	}
 	var lastErr error
-	for attempt := 1; ; attempt++ {
+	for attempt := first; ; attempt++ {
 		w := &compWork{r: r, it: it, sc: r.stepContext(name, rec.Position, HandlerCompensate, attempt)}
 		r.emit(EventCompensateStepBegin, name, rec.Position, attempt, nil)
 		err := r.store.Step(ctx, r.key, w)
@@ -405,6 +430,19 @@ func (r *run) compensateStep(ctx context.Context, it *item) {
 		var perm *PermanentError
 		if errors.As(err, &perm) || attempt > maxRetries {
 			break
+		}
+		if interval > 0 && r.eng.parks() {
+			// Park until the next attempt is due (WithTimers).
+			retry := *rec
+			retry.State, retry.Attempt, retry.Error, retry.WakeAt = StepCompensateRetrying, attempt, err.Error(), time.Now().Add(interval)
+			if serr := r.store.SaveStep(ctx, r.key, &retry); serr == nil {
+				*rec = retry
+				r.emit(EventCompensateStepFailure, name, rec.Position, attempt, err)
+				r.requestPark(rec.Position, rec.WakeAt, false)
+				return
+			} else {
+				r.eng.logger.WarnContext(ctx, "workflows: save a retrying compensation; retrying in process", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", name, "err", serr)
+			}
 		}
 		if interval > 0 {
 			time.Sleep(interval)
@@ -478,6 +516,9 @@ func execute[In, Out any](w *Workflow[In, Out], r *run, in In, resumed bool) (Ou
 	cctx := context.WithoutCancel(r.ctx)
 	_ = r.flush() // a lost step is recorded in r.errs
 	r.rec.State = RunCompensating
+	r.mu.Lock()
+	r.rec.Errors = errorRecords(r.errs) // kept for a resumption of the compensation
+	r.mu.Unlock()
 	// A run whose record is still pending has no step stored: nothing a
 	// crash could leave to compensate, so no compensating state to save.
 	if !r.isPending() {
@@ -486,7 +527,20 @@ func execute[In, Out any](w *Workflow[In, Out], r *run, in In, resumed bool) (Ou
 		}
 	}
 	r.emit(EventCompensateBegin, "", "", 0, nil)
-	r.compensateSeq(cctx, &r.root)
+	for {
+		r.compensateSeq(cctx, &r.root)
+		if !r.parkPending() {
+			break
+		}
+		// A compensation waits for its retry (WithTimers): park the
+		// compensating run; if that is not possible, go on here once the
+		// retry is due.
+		if r.parkOrWait() {
+			r.parkedEnd()
+			return zero, errParked
+		}
+		r.clearPark()
+	}
 	state := RunReverted
 	for _, se := range r.errs {
 		if se.Handler == HandlerCompensate {

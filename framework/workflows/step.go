@@ -375,9 +375,9 @@ func replayStep[In, Out, Comp any](s *Step[In, Out, Comp], wc *Context, pos stri
 		return s.attempts(wc, pos, in, rec.Attempt+1)
 	case StepFailed, StepTimeout:
 		wc.seq.items = append(wc.seq.items, it)
-		return zero, r.addError(s.name, pos, HandlerInvoke, rec.Attempt, &storedError{msg: rec.Error})
+		return zero, r.replayError(s.name, pos, HandlerInvoke, rec.Attempt, &storedError{msg: rec.Error})
 	case StepCompensateFailed:
-		r.addError(s.name, pos, HandlerCompensate, rec.Attempt, &storedError{msg: rec.Error})
+		r.replayError(s.name, pos, HandlerCompensate, rec.Attempt, &storedError{msg: rec.Error})
 	}
 	out, err := decode[Out](rec.Output)
 	if err != nil {

@@ -39,6 +39,9 @@ const (
 	StepTimeout          StepState = "timeout"           // invoke exceeded its timeout
 	StepReverted         StepState = "reverted"          // compensated
 	StepCompensateFailed StepState = "compensate_failed" // compensation failed after its retries
+	// StepCompensateRetrying: the compensation's attempt Attempt failed; the
+	// next one is due at WakeAt (parked runs, see WithTimers).
+	StepCompensateRetrying StepState = "compensate_retrying"
 )
 
 // RunKey identifies a run: a transaction id is unique per workflow.

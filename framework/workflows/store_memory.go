@@ -281,6 +281,7 @@ func (s *MemoryStore) ParkRun(ctx context.Context, r *RunRecord, wakeAt time.Tim
 	}
 	now := time.Now()
 	m.rec.ParkedAt, m.rec.WakeAt, m.rec.Owner, m.rec.Retention, m.rec.UpdatedAt = now, wakeAt, "", r.Retention, now
+	m.rec.Errors = slices.Clone(r.Errors)
 	return true, nil
 }
 

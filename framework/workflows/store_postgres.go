@@ -375,11 +375,19 @@ RETURNING `+runColumns, owner, staleBefore, overdueBefore)
 func (s *PostgresStore) ParkRun(ctx context.Context, r *RunRecord, wakeAt time.Time, waiting []string, within func(ctx context.Context) error) (bool, error) {
 	parked := false
 	err := db.InTx(ctx, s.pool, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE workflow_run SET parked_at = now(), wake_at = $3, owner = '', retention_ms = $4, updated_at = now()
+		errs := r.Errors
+		if errs == nil {
+			errs = []ErrorRecord{}
+		}
+		eb, err := json.Marshal(errs)
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE workflow_run SET parked_at = now(), wake_at = $3, owner = '', retention_ms = $4, errors = $6, updated_at = now()
 WHERE workflow_id = $1 AND transaction_id = $2 AND finished_at IS NULL
   AND NOT EXISTS (SELECT 1 FROM workflow_step s WHERE s.workflow_id = $1 AND s.transaction_id = $2
     AND s.position = ANY($5) AND s.state <> 'waiting')`,
-			r.WorkflowID, r.TransactionID, nullTime(wakeAt), retentionMillis(r.Retention), waiting)
+			r.WorkflowID, r.TransactionID, nullTime(wakeAt), retentionMillis(r.Retention), waiting, eb)
 		if err != nil {
 			return err
 		}

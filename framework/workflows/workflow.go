@@ -277,6 +277,9 @@ func (w *Workflow[In, Out]) resume(ctx context.Context, e *Engine, rec *RunRecor
 		r.ckpt[steps[i].Position] = &steps[i]
 	}
 	r.compensateOnly = compensateOnly
+	if rec.State == RunCompensating { // the errors that made it compensate
+		r.errs = stepErrors(rec.Errors)
+	}
 	if other := e.addLive(r); other != nil {
 		r.cancel(nil)
 		return nil, merrors.New(merrors.NotAllowed, "Transaction %s of workflow %s is already running.", rec.TransactionID, rec.WorkflowID)
