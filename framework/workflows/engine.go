@@ -279,8 +279,9 @@ func (e *Engine) wake(key RunKey, pos string) {
 	}
 }
 
-// Wait blocks until the run key, if it is running in this engine, finishes,
-// and returns its error (nil when it is not running here).
+// Wait blocks until the run key, if it is running in this engine, finishes
+// or parks (WithTimers), and returns its error (nil when it is not running
+// here, or parked).
 func (e *Engine) Wait(ctx context.Context, key RunKey) error {
 	e.mu.Lock()
 	r := e.live[key]
@@ -290,6 +291,9 @@ func (e *Engine) Wait(ctx context.Context, key RunKey) error {
 	}
 	select {
 	case <-r.done:
+		if r.parked {
+			return nil
+		}
 		return r.err
 	case <-ctx.Done():
 		return ctx.Err()
