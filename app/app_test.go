@@ -421,3 +421,61 @@ func TestInviteWriteResponsesMatchRetrieve(t *testing.T) {
 		t.Fatalf("fields selection ignored: %s", got)
 	}
 }
+
+// The application's workflow engine parks a run waiting for an async step,
+// and a completion (as a webhook route would make) resumes it through the job
+// engine's wake-up.
+func TestAppParksWaitingRuns(t *testing.T) {
+	ask := workflows.NewStep("ask-approval", func(ctx context.Context, sc workflows.StepContext, s string) (string, string, error) {
+		return "", s, nil
+	}, nil, workflows.WithAsync())
+	wf := workflows.New("approval", func(wc *workflows.Context, s string) (string, error) { return ask.Run(wc, s) })
+	a := newApp(t, "shared")
+	ctx := context.Background()
+	if err := a.Container.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Container.Stop(ctx) //nolint:errcheck
+	parked := make(chan struct{}, 1)
+	a.Workflows.Subscribe(func(ev workflows.Event) {
+		if ev.Type == workflows.EventPark {
+			parked <- struct{}{}
+		}
+	})
+	type res struct {
+		out string
+		err error
+	}
+	done := make(chan res, 1)
+	go func() {
+		out, err := wf.Run(ctx, a.Container.Scope(), "order", workflows.WithTransactionID("tx-approval"))
+		done <- res{out, err}
+	}()
+	select {
+	case <-parked:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the run did not park")
+	}
+	var jobs int
+	if err := a.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'medusa_workflow_wake'`).Scan(&jobs); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Workflows.SetStepSuccess(ctx, workflows.RunKey{WorkflowID: "approval", TransactionID: "tx-approval"}, "ask-approval", "approved"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		if r.err != nil || r.out != "approved" {
+			t.Fatalf("Run = %q, %v", r.out, r.err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the completed run did not finish")
+	}
+	var after int
+	if err := a.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'medusa_workflow_wake'`).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if after != jobs+1 {
+		t.Errorf("wake-up jobs: %d before the completion, %d after; want one more", jobs, after)
+	}
+}
