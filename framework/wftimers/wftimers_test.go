@@ -494,3 +494,30 @@ func TestCompensationRetryParksAndResumesElsewhere(t *testing.T) {
 		t.Fatalf("Run = %q, %v", r.out, r.err)
 	}
 }
+
+func TestIdempotentRunWaitsForTheParkedRun(t *testing.T) {
+	pool := newPool(t)
+	j := &journal{}
+	ask := workflows.NewStep("idem-ask", func(ctx context.Context, sc workflows.StepContext, in string) (string, string, error) {
+		j.add("ask " + in)
+		return "", in, nil
+	}, nil, workflows.WithAsync())
+	wf := workflows.New("idem", func(wc *workflows.Context, in string) (string, error) { return ask.Run(wc, in) }, workflows.WithIdempotent())
+	a := newNode(t, pool, "a", 50*time.Millisecond, wf)
+
+	first := runAsync(context.Background(), wf, a.wf, "x", "tx-idem")
+	a.waitEvent(t, workflows.EventPark)
+	second := runAsync(context.Background(), wf, a.wf, "x", "tx-idem")
+	time.Sleep(100 * time.Millisecond) // let the second caller find the parked run
+	if err := a.wf.SetStepSuccess(context.Background(), workflows.RunKey{WorkflowID: "idem", TransactionID: "tx-idem"}, "idem-ask", "yes"); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range []chan result{first, second} {
+		if r := wait(t, ch); r.err != nil || r.out != "yes" {
+			t.Fatalf("Run = %q, %v", r.out, r.err)
+		}
+	}
+	if j.String() != "[ask x]" {
+		t.Fatalf("the step ran %s", j)
+	}
+}

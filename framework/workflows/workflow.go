@@ -204,6 +204,11 @@ func (w *Workflow[In, Out]) start(ctx context.Context, eng *Engine, key RunKey, 
 			return zero, fmt.Errorf("workflows: read run %s/%s: %w", key.WorkflowID, key.TransactionID, gerr)
 		}
 		if !existing.State.Finished() {
+			if w.cfg.idempotent && !existing.ParkedAt.IsZero() {
+				// Parked (or just resumed elsewhere): wait for its result,
+				// as for a run in progress in this engine.
+				return awaitParked[Out](ctx, eng, key, eng.addFinishWaiter(key), cfg.info)
+			}
 			return zero, merrors.New(merrors.NotAllowed, "Transaction %s of workflow %s is already running.", key.TransactionID, key.WorkflowID)
 		}
 		if w.cfg.idempotent {
