@@ -24,6 +24,19 @@
 #   PG_SET        extra Postgres settings for the throwaway server, e.g. "fsync=off synchronous_commit=off"
 #   PROFILE=1     build with -tags pprof and save a 10 s CPU profile of each route under $WORK
 #   KEEP=1        keep $WORK (logs, profiles) after the run
+#   BURST         concurrent logins per login burst (default 20; 0 skips the bursts)
+#
+# Login bursts (after the list and invite runs, BURST > 0): BURST identities
+# are registered over the API one by one, then BURST parallel
+# POST /auth/user/emailpass go out at once (a third each: right password,
+# wrong password, unknown email), first with the server otherwise idle, then
+# in the middle of a DURATION wrk run of GET /admin/users. Each request comes
+# from its own loopback address (127.0.<round>.<n>, curl --interface) and
+# each identity is used at most 3 times, so the per-IP and per-email login
+# limits do not refuse any of them (every answer is checked: 200 or 401).
+# The server's VmHWM is reset (/proc/<pid>/clear_refs) before each burst when
+# the kernel allows it, so the peak printed after a burst is that phase's.
+# Bounded: 3 x BURST requests, each with a 30 s curl timeout.
 # Needs: go, wrk, hyperfine, curl, psql, Postgres server binaries (for the throwaway server).
 set -euo pipefail
 
@@ -34,6 +47,7 @@ THREADS=${THREADS:-2}
 USERS=${USERS:-1000}
 STARTS=${STARTS:-20}
 PORT=${PORT:-9123}
+BURST=${BURST:-20}
 ADDR=127.0.0.1:$PORT
 PPROF_ADDR=127.0.0.1:$((PORT + 1))
 
@@ -178,5 +192,61 @@ psql -X -qAt "$DATABASE_URL" -c "SELECT format('%s invites in the database', cou
 
 say "memory"
 echo "after the load runs: $(mem)  (VmHWM is the peak since the process started)"
+
+# reset_peak makes VmHWM restart from the current VmRSS (Linux >= 4.0).
+reset_peak() {
+	if echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null; then echo "(VmHWM reset)"; else echo "(VmHWM not resettable: peaks below are since the start)"; fi
+}
+# login_burst ROUND: BURST parallel logins, request n from 127.0.ROUND.n;
+# prints the answers' status counts and latencies per kind.
+login_burst() {
+	local round=$1 i kind email pw out=$WORK/burst-$1 pids=()
+	: >"$out"
+	for i in $(seq "$BURST"); do
+		case $((i % 3)) in
+		0) kind=right email=burst-$i@loadtest.example pw=burst-password-$i ;;
+		1) kind=wrong email=burst-$i@loadtest.example pw=not-the-password ;;
+		2) kind=unknown email=nobody-$round-$i@loadtest.example pw=burst-password-$i ;;
+		esac
+		curl -s -o /dev/null --max-time 30 --interface "127.0.$round.$i" -w "$kind %{http_code} %{time_total}\n" \
+			-X POST "http://$ADDR/auth/user/emailpass" -H 'Content-Type: application/json' \
+			-d "{\"email\":\"$email\",\"password\":\"$pw\"}" >>"$out" &
+		pids+=($!)
+	done
+	wait "${pids[@]}" # not a bare wait: Postgres runs in the background too
+	sort -k1,1 -k3,3g "$out" | awk '{n[$1]++; c[$1 " " $2]++; v[$1, n[$1]] = $3} END {
+		for (k in c) printf "   %s: %d answers\n", k, c[k]
+		for (k in n) printf "   %s: %d logins, time min %.0f ms, median %.0f ms, max %.0f ms\n", k, n[k], v[k, 1]*1000, v[k, int((n[k]+1)/2)]*1000, v[k, n[k]]*1000
+	}' | sort
+	if awk '($1 == "right" && $2 != 200) || ($1 != "right" && $2 != 401) {bad = 1} END {exit !bad}' "$out"; then
+		echo "loadtest: a burst login got an unexpected answer (see above)" >&2
+		exit 1
+	fi
+}
+if [ "$BURST" -gt 0 ]; then
+	[ "$BURST" -le 250 ] || { echo "loadtest: BURST must be at most 250" >&2; exit 2; }
+	say "login bursts ($BURST parallel POST /auth/user/emailpass: right password, wrong password, unknown email)"
+	for i in $(seq "$BURST"); do
+		[ $((i % 3)) = 2 ] && continue # unknown emails are never registered
+		curl -fs -o /dev/null --max-time 30 --interface "127.0.3.$i" -X POST "http://$ADDR/auth/user/emailpass/register" \
+			-H 'Content-Type: application/json' -d "{\"email\":\"burst-$i@loadtest.example\",\"password\":\"burst-password-$i\"}" ||
+			{ echo "loadtest: registering burst-$i failed" >&2; exit 1; }
+	done
+	echo "registered the burst identities one by one: $(mem)"
+	sleep 1
+	echo "-- burst with the server otherwise idle ($(load)) $(reset_peak)"
+	login_burst 1
+	echo "   after the burst: $(mem)"
+	sleep 1
+	echo "-- burst during GET /admin/users (wrk -t$THREADS -c$CONNS -d$DURATION; the burst 1 s in) ($(load)) $(reset_peak)"
+	RUN_ID=b$(date +%s%N) wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 5s -s "$ROOT/scripts/wrk/list-users.lua" "http://$ADDR" |
+		grep -E 'Requests/sec|non-200' | sed 's/^/   /' &
+	wrk_pid=$!
+	sleep 1
+	login_burst 2
+	echo "   right after the burst: $(mem)"
+	wait "$wrk_pid"
+	echo "   after the list run: $(mem)"
+fi
 stop_server
 load
