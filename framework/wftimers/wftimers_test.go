@@ -299,8 +299,10 @@ func TestAsyncCompletionOnAnotherInstanceResumesThere(t *testing.T) {
 	pool := newPool(t)
 	j := &journal{}
 	wf := asyncWorkflow("approve", j, 0)
-	a := newNode(t, pool, "a", 100*time.Millisecond, wf)
-	b := newNode(t, pool, "b", time.Hour, wf) // b never polls: only the wake-up moves the run
+	// Neither polls: the wake-up moves the run to b, and b's announcement
+	// of its end gives the caller on a its result.
+	a := newNode(t, pool, "a", time.Hour, wf)
+	b := newNode(t, pool, "b", time.Hour, wf)
 
 	ch := runAsync(context.Background(), wf, a.wf, "order 7", "tx-async")
 	a.waitEvent(t, workflows.EventPark)

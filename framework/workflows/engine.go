@@ -30,7 +30,7 @@ var EventBusKey = container.NewKey[events.Bus]("event_bus")
 // Definition is a workflow as the engine knows it: any *Workflow[In, Out].
 type Definition interface {
 	Name() string
-	resume(ctx context.Context, e *Engine, rec *RunRecord, steps []StepRecord, compensateOnly bool, cause error) (*run, error)
+	resume(ctx context.Context, e *Engine, rec *RunRecord, steps []StepRecord, compensateOnly bool, cause error, woken bool) (*run, error)
 }
 
 // Engine runs workflows on a store, keeps the registry of workflows by name
@@ -65,6 +65,8 @@ type Engine struct {
 	alarms     map[RunKey]*time.Timer
 	finishWait map[RunKey][]chan *run
 	stopped    bool
+	// listenStop stops the listener of finished runs (see awaitParked).
+	listenStop context.CancelFunc
 
 	subMu   sync.Mutex
 	subs    atomic.Pointer[[]subscriber]
@@ -345,7 +347,7 @@ func (e *Engine) Recover(ctx context.Context) ([]RunKey, error) {
 			errs = append(errs, fmt.Errorf("workflows: recover %s/%s: steps: %w", rec.WorkflowID, rec.TransactionID, err))
 			continue
 		}
-		if _, err := def.resume(bg, e, rec, steps, rec.State == RunCompensating, nil); err != nil {
+		if _, err := def.resume(bg, e, rec, steps, rec.State == RunCompensating, nil, false); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -368,6 +370,9 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	defer e.stopOnce.Do(func() { close(e.beatStop) })
 	e.mu.Lock()
 	e.stopped = true
+	if e.listenStop != nil {
+		e.listenStop()
+	}
 	for k, t := range e.alarms {
 		t.Stop()
 		delete(e.alarms, k)
@@ -429,7 +434,8 @@ func (e *Engine) Cancel(ctx context.Context, key RunKey) error {
 	if def == nil {
 		return merrors.New(merrors.NotFound, "Workflow with id %q not found.", key.WorkflowID)
 	}
-	if !rec.ParkedAt.IsZero() {
+	wasParked := !rec.ParkedAt.IsZero()
+	if wasParked {
 		claimed, err := e.store.ClaimParked(ctx, key, e.instance, time.Time{})
 		if err != nil {
 			return fmt.Errorf("workflows: cancel %s/%s: claim the parked run: %w", key.WorkflowID, key.TransactionID, err)
@@ -457,7 +463,7 @@ func (e *Engine) Cancel(ctx context.Context, key RunKey) error {
 	if !rec.State.Finished() {
 		cause = ErrCancelled
 	}
-	nr, err := def.resume(context.WithoutCancel(ctx), e, rec, steps, true, cause)
+	nr, err := def.resume(context.WithoutCancel(ctx), e, rec, steps, true, cause, wasParked)
 	if err != nil {
 		return err
 	}

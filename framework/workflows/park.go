@@ -275,7 +275,7 @@ func (e *Engine) Wake(ctx context.Context, key RunKey, due time.Time) error {
 	if err != nil {
 		return fmt.Errorf("workflows: wake %s/%s: steps: %w", key.WorkflowID, key.TransactionID, err)
 	}
-	if _, err := def.resume(context.WithoutCancel(ctx), e, rec, steps, rec.State == RunCompensating, nil); err != nil {
+	if _, err := def.resume(context.WithoutCancel(ctx), e, rec, steps, rec.State == RunCompensating, nil, true); err != nil {
 		return fmt.Errorf("workflows: wake %s/%s: %w", key.WorkflowID, key.TransactionID, err)
 	}
 	return nil
@@ -284,7 +284,7 @@ func (e *Engine) Wake(ctx context.Context, key RunKey, due time.Time) error {
 // addFinishWaiter registers a channel that gets the run key when it
 // finishes in this engine.
 func (e *Engine) addFinishWaiter(key RunKey) chan *run {
-	ch := make(chan *run, 1)
+	ch := make(chan *run, 2)
 	e.mu.Lock()
 	e.finishWait[key] = append(e.finishWait[key], ch)
 	e.mu.Unlock()
@@ -315,8 +315,68 @@ func (e *Engine) notifyFinished(r *run) {
 	delete(e.finishWait, r.key)
 	e.mu.Unlock()
 	for _, ch := range ws {
-		ch <- r
+		select { // full only of pokes: the waiter reads the stored run
+		case ch <- r:
+		default:
+		}
 	}
+}
+
+// poke tells the callers waiting for run key that it finished elsewhere:
+// they read its stored record.
+func (e *Engine) poke(key RunKey) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ch := range e.finishWait[key] {
+		select {
+		case ch <- nil:
+		default:
+		}
+	}
+}
+
+// finishNotifier and finishListener are implemented by stores that can
+// announce finished runs to other processes (PostgresStore: NOTIFY/LISTEN):
+// a run resumed after a park announces its end, and a caller waiting for it
+// in another process reads its result at once instead of at its next poll.
+type finishNotifier interface {
+	NotifyFinished(ctx context.Context, key RunKey) error
+}
+
+type finishListener interface {
+	// ListenFinished calls fn with the key of every announced run until ctx
+	// ends or the connection fails.
+	ListenFinished(ctx context.Context, fn func(RunKey)) error
+}
+
+// listen starts, once, the listener of announced finished runs, if the
+// store has one; it reconnects after a failure and stops at Shutdown.
+func (e *Engine) listen() {
+	ls, ok := e.store.(finishListener)
+	if !ok {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.listenStop != nil || e.stopped {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e.listenStop = cancel
+	go func() {
+		for {
+			err := ls.ListenFinished(ctx, e.poke)
+			if ctx.Err() != nil {
+				return
+			}
+			e.logger.Warn("workflows: listen for finished runs; retrying in 1s", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}()
 }
 
 // awaitParked waits for the end of a parked run on behalf of the caller of
@@ -326,6 +386,7 @@ func (e *Engine) notifyFinished(r *run) {
 func awaitParked[Out any](ctx context.Context, e *Engine, key RunKey, ch chan *run, info *RunInfo) (Out, error) {
 	var zero Out
 	defer e.removeFinishWaiter(key, ch)
+	e.listen()
 	bg := context.WithoutCancel(ctx)
 	poll := time.NewTicker(e.asyncPoll)
 	defer poll.Stop()
@@ -333,9 +394,12 @@ func awaitParked[Out any](ctx context.Context, e *Engine, key RunKey, ch chan *r
 	for {
 		select {
 		case fr := <-ch:
-			fillInfo(info, fr)
-			out, _ := fr.result.(Out)
-			return out, fr.err
+			if fr != nil {
+				fillInfo(info, fr)
+				out, _ := fr.result.(Out)
+				return out, fr.err
+			}
+			// Announced as finished by another process: read it.
 		case <-poll.C:
 		case <-done:
 			done = nil

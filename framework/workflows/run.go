@@ -67,8 +67,11 @@ type run struct {
 	parkWaiting []string
 	parked      bool
 	caller      bool
-	wfDeadline  time.Time
-	finishCh    chan *run
+	// woken: this execution resumes a parked run, whose caller may be
+	// waiting on another instance (told through the store when it ends).
+	woken      bool
+	wfDeadline time.Time
+	finishCh   chan *run
 
 	done   chan struct{}
 	result any
@@ -666,4 +669,11 @@ func (r *run) finished(state RunState, out any, err error, now time.Time) {
 	r.eng.removeLive(r)
 	close(r.done)
 	r.eng.notifyFinished(r)
+	if r.woken {
+		if n, ok := r.store.(finishNotifier); ok {
+			if err := n.NotifyFinished(ctx, r.key); err != nil {
+				r.eng.logger.WarnContext(ctx, "workflows: announce a finished run", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "err", err)
+			}
+		}
+	}
 }

@@ -420,6 +420,55 @@ func (s *PostgresStore) Atomically(ctx context.Context, fn func(ctx context.Cont
 	return db.InTx(ctx, s.pool, func(ctx context.Context, _ pgx.Tx) error { return fn(ctx) })
 }
 
+// finishedChannel is the NOTIFY channel of finished runs that had been
+// parked (see WithTimers).
+const finishedChannel = "medusa_workflow_finished"
+
+// NotifyFinished announces that run key finished, to the engines listening
+// (ListenFinished), when the transaction ctx carries commits (at once
+// without one).
+func (s *PostgresStore) NotifyFinished(ctx context.Context, key RunKey) error {
+	payload, err := json.Marshal(key)
+	if err != nil {
+		return err
+	}
+	_, err = db.Conn(ctx, s.pool).Exec(ctx, `SELECT pg_notify($1, $2)`, finishedChannel, string(payload))
+	return err
+}
+
+// ListenFinished calls fn with every run announced by NotifyFinished, on a
+// connection of its own, until ctx ends or the connection fails.
+func (s *PostgresStore) ListenFinished(ctx context.Context, fn func(RunKey)) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if !conn.Conn().IsClosed() {
+			// Do not hand a listening connection back to the pool.
+			uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if _, err := conn.Exec(uctx, "UNLISTEN *"); err != nil {
+				_ = conn.Conn().Close(uctx)
+			}
+			cancel()
+		}
+		conn.Release()
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+finishedChannel); err != nil {
+		return err
+	}
+	for {
+		n, err := conn.Conn().WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		var key RunKey
+		if json.Unmarshal([]byte(n.Payload), &key) == nil {
+			fn(key)
+		}
+	}
+}
+
 // Heartbeat implements Store.
 func (s *PostgresStore) Heartbeat(ctx context.Context, owner string) error {
 	_, err := db.Conn(ctx, s.pool).Exec(ctx, `UPDATE workflow_run SET heartbeat_at = now()

@@ -264,7 +264,7 @@ func (w *Workflow[In, Out]) call(wc *Context, in In) (out Out, err error) {
 }
 
 // resume replays a stored run (see Engine.Recover and Engine.Cancel).
-func (w *Workflow[In, Out]) resume(ctx context.Context, e *Engine, rec *RunRecord, steps []StepRecord, compensateOnly bool, cause error) (*run, error) {
+func (w *Workflow[In, Out]) resume(ctx context.Context, e *Engine, rec *RunRecord, steps []StepRecord, compensateOnly bool, cause error, woken bool) (*run, error) {
 	in, err := decode[In](rec.Input)
 	if err != nil {
 		return nil, fmt.Errorf("workflows: resume %s/%s: input: %w", rec.WorkflowID, rec.TransactionID, err)
@@ -282,6 +282,7 @@ func (w *Workflow[In, Out]) resume(ctx context.Context, e *Engine, rec *RunRecor
 		r.ckpt[steps[i].Position] = &steps[i]
 	}
 	r.compensateOnly = compensateOnly
+	r.woken = woken
 	if rec.State == RunCompensating { // the errors that made it compensate
 		r.errs = stepErrors(rec.Errors)
 	}
