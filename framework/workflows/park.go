@@ -38,7 +38,10 @@ type Timers interface {
 //
 // Run still returns the run's result: when the run is resumed in this
 // engine, from the resumed run; when another instance finishes it, from its
-// stored record, read every async poll interval (WithAsyncPollInterval). A
+// stored record, read when that instance announces the end (PostgresStore:
+// NOTIFY, heard by a listener connection this engine opens on first need)
+// and at every async poll interval (WithAsyncPollInterval) in case an
+// announcement was missed. A
 // parked run's record is therefore kept for at least ParkedRetention after it
 // finishes. A parked run resumes with the engine's container, as a recovered
 // run does, not with the scope given to Run.
