@@ -41,6 +41,9 @@ type App struct {
 	Bus *eventbus.Bus
 	// Workflows is the workflow engine (also registered as "workflows").
 	Workflows *workflows.Engine
+	// Jobs is the job engine (River) the bus, the scheduled jobs and the
+	// workflow engine's wake-ups run on.
+	Jobs *jobs.Engine
 	// Auth verifies and issues API tokens and sessions.
 	Auth *httpx.Auth
 	// AuthModule is the Auth Module's service (also registered as "auth").

@@ -479,3 +479,45 @@ func TestAppParksWaitingRuns(t *testing.T) {
 		t.Errorf("wake-up jobs: %d before the completion, %d after; want one more", jobs, after)
 	}
 }
+
+// The session sweep, a scheduled job, deletes expired sessions and keeps the
+// others.
+func TestSessionSweepDeletesExpiredSessions(t *testing.T) {
+	a := newApp(t, "shared")
+	ctx := context.Background()
+	if _, err := a.Pool.Exec(ctx, `INSERT INTO http_session (id, data, expires_at, created_at) VALUES
+		('old', '{}', now() - interval '1 hour', now() - interval '2 hours'),
+		('live', '{}', now() + interval '1 hour', now())`); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Container.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Container.Stop(ctx) //nolint:errcheck
+	if err := a.Jobs.RunNow(ctx, app.SessionSweep, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var ids []string
+		rows, err := a.Pool.Query(ctx, `SELECT id FROM http_session ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if strings.Join(ids, ",") == "live" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sessions after the sweep: %v", ids)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

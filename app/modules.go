@@ -61,6 +61,7 @@ func registerModules(ctx context.Context, a *App) error {
 	if err != nil {
 		return err
 	}
+	a.Jobs = engine
 	bus, err := eventbus.New(engine, 0)
 	if err != nil {
 		return err
@@ -99,6 +100,19 @@ func registerModules(ctx context.Context, a *App) error {
 	sessions, err := httpx.NewSessionStore(a.Pool, sc)
 	if err != nil {
 		return err
+	}
+	if engine.Mode().Works() {
+		// Expired sessions are also deleted when a session is created;
+		// this sweep keeps the table small when nobody logs in.
+		if err := engine.Schedule(jobs.Scheduled{Name: SessionSweep, Every: 10 * time.Minute, Handler: func(ctx context.Context, _ *container.Container, _ jobs.Run) error {
+			n, err := sessions.DeleteExpired(ctx)
+			if n > 0 {
+				a.Logger.InfoContext(ctx, "deleted expired sessions", "count", n)
+			}
+			return err
+		}}); err != nil {
+			return err
+		}
 	}
 	httpAuth, err := httpx.NewAuth(httpx.AuthConfig{JWTSecret: a.Config.JWTSecret, JWTExpiresIn: a.Config.JWTExpires, Sessions: sessions})
 	if err != nil {
@@ -169,6 +183,10 @@ func registerModules(ctx context.Context, a *App) error {
 	}
 	return nil
 }
+
+// SessionSweep is the scheduled job that deletes expired HTTP sessions
+// (every 10 minutes, once per tick across instances).
+const SessionSweep = "http-sessions-sweep"
 
 // WorkflowLease is how long a workflow run's heartbeat may be silent before
 // another instance takes the run over.
