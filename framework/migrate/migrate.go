@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -30,6 +31,12 @@ type Migration struct {
 	Up      string
 	Down    string
 	HasDown bool
+	// UpNoTx and DownNoTx are set by "transaction:false" on the section's
+	// marker line ("-- migrate:up transaction:false"): the section runs
+	// outside a transaction (CREATE INDEX CONCURRENTLY needs that) and must
+	// be a single statement.
+	UpNoTx   bool
+	DownNoTx bool
 }
 
 // Status is a migration and whether and when it was applied.
@@ -74,11 +81,12 @@ func Load(src Source) ([]Migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("migrate: read %s/%s: %w", src.Module, e.Name(), err)
 		}
-		up, down, hasDown, err := Split(string(b))
+		up, down, err := parse(string(b))
 		if err != nil {
 			return nil, fmt.Errorf("migrate: %s/%s: %w", src.Module, e.Name(), err)
 		}
-		out = append(out, Migration{Module: src.Module, Version: m[1], Name: strings.TrimSuffix(e.Name(), path.Ext(e.Name())), Up: up, Down: down, HasDown: hasDown})
+		out = append(out, Migration{Module: src.Module, Version: m[1], Name: strings.TrimSuffix(e.Name(), path.Ext(e.Name())),
+			Up: up.sql, Down: down.sql, HasDown: down.present, UpNoTx: up.noTx, DownNoTx: down.noTx})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := versionNumber(out[i].Version), versionNumber(out[j].Version)
@@ -99,21 +107,64 @@ func versionNumber(v string) string {
 	return "0"
 }
 
-// Split separates a migration file into its up and down sections.
+// Split separates a migration file into its up and down sections (without
+// their marker lines).
 func Split(text string) (up, down string, hasDown bool, err error) {
+	u, d, err := parse(text)
+	return u.sql, d.sql, d.present, err
+}
+
+// section is one section of a migration file.
+type section struct {
+	sql     string
+	present bool
+	noTx    bool // "transaction:false" on the marker line
+}
+
+// parse separates a migration file into its sections. A marker line is
+// "-- migrate:up" or "-- migrate:down", optionally followed by options; the
+// only option is "transaction:false" (or "transaction:true", the default).
+func parse(text string) (up, down section, err error) {
 	const upMark, downMark = "-- migrate:up", "-- migrate:down"
 	ui := strings.Index(text, upMark)
 	if ui < 0 {
-		return "", "", false, errors.New(`missing "-- migrate:up" line`)
+		return up, down, errors.New(`missing "-- migrate:up" line`)
 	}
 	di := strings.Index(text, downMark)
 	if di >= 0 && di < ui {
-		return "", "", false, errors.New(`"-- migrate:down" comes before "-- migrate:up"`)
+		return up, down, errors.New(`"-- migrate:down" comes before "-- migrate:up"`)
 	}
-	if di < 0 {
-		return strings.TrimSpace(text[ui+len(upMark):]), "", false, nil
+	end := len(text)
+	if di >= 0 {
+		end = di
 	}
-	return strings.TrimSpace(text[ui+len(upMark) : di]), strings.TrimSpace(text[di+len(downMark):]), true, nil
+	if up, err = parseSection(text[ui+len(upMark) : end]); err != nil {
+		return up, down, fmt.Errorf("%s: %w", upMark, err)
+	}
+	if di >= 0 {
+		if down, err = parseSection(text[di+len(downMark):]); err != nil {
+			return up, down, fmt.Errorf("%s: %w", downMark, err)
+		}
+	}
+	return up, down, nil
+}
+
+// parseSection reads the options left on a marker line and the SQL after it.
+func parseSection(rest string) (section, error) {
+	s := section{present: true}
+	opts, body, _ := strings.Cut(rest, "\n")
+	for _, o := range strings.Fields(opts) {
+		switch o {
+		case "transaction:false":
+			s.noTx = true
+		case "transaction:true":
+			s.noTx = false
+		default:
+			return s, fmt.Errorf("unknown option %q (the only option is transaction:false)", o)
+		}
+	}
+	s.sql = strings.TrimSpace(body)
+	return s, nil
 }
 
 // Migrator applies and reverts migrations of several modules on one database.
@@ -148,7 +199,12 @@ func (m *Migrator) all() ([]Migration, error) {
 	return out, nil
 }
 
-func ensureTable(ctx context.Context, tx pgx.Tx) error {
+// execer is a transaction or a connection.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func ensureTable(ctx context.Context, tx execer) error {
 	_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+Table+` (
 	module text NOT NULL,
 	version text NOT NULL,
@@ -160,6 +216,32 @@ func ensureTable(ctx context.Context, tx pgx.Tx) error {
 		return fmt.Errorf("migrate: create %s: %w", Table, err)
 	}
 	return nil
+}
+
+// withLock runs fn on a connection of its own that holds the migrations'
+// advisory lock (a session lock: fn may commit several transactions).
+func (m *Migrator) withLock(ctx context.Context, fn func(conn *pgxpool.Conn) error) error {
+	conn, err := m.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: connect: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(lockID)); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, int64(lockID)); err != nil {
+			// A connection that may still hold the lock must not go back
+			// to the pool: closing it releases the lock.
+			_ = conn.Conn().Close(uctx)
+		}
+	}()
+	if err := ensureTable(ctx, conn); err != nil {
+		return err
+	}
+	return fn(conn)
 }
 
 func (m *Migrator) locked(ctx context.Context, fn func(tx pgx.Tx) error) error {
@@ -183,8 +265,13 @@ func (m *Migrator) locked(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return nil
 }
 
-func applied(ctx context.Context, tx pgx.Tx) (map[string]Status, error) {
-	rows, err := tx.Query(ctx, `SELECT module, version, batch, applied_at FROM `+Table)
+// querier is a transaction or a connection.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func applied(ctx context.Context, q querier) (map[string]Status, error) {
+	rows, err := q.Query(ctx, `SELECT module, version, batch, applied_at FROM `+Table)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: read %s: %w", Table, err)
 	}
@@ -200,41 +287,96 @@ func applied(ctx context.Context, tx pgx.Tx) (map[string]Status, error) {
 	return out, rows.Err()
 }
 
-// Up applies every pending migration, all in one transaction and one batch,
-// and returns the ones it applied. A failing migration rolls back the batch.
+// Up applies every pending migration as one batch and returns the ones it
+// applied. Transactional migrations run in one transaction, so a failing
+// one rolls the batch back; a migration marked transaction:false runs on its
+// own, outside any transaction, after the migrations before it have been
+// committed: if it (or a later one) fails, those stay applied, and the
+// failing migration is not recorded (a CREATE INDEX CONCURRENTLY that failed
+// may leave an invalid index to drop before retrying).
 func (m *Migrator) Up(ctx context.Context) ([]Migration, error) {
 	all, err := m.all()
 	if err != nil {
 		return nil, err
 	}
 	var done []Migration
-	err = m.locked(ctx, func(tx pgx.Tx) error {
-		have, err := applied(ctx, tx)
+	err = m.withLock(ctx, func(conn *pgxpool.Conn) error {
+		have, err := applied(ctx, conn)
 		if err != nil {
 			return err
 		}
 		var batch int
-		if err := tx.QueryRow(ctx, `SELECT coalesce(max(batch), 0) + 1 FROM `+Table).Scan(&batch); err != nil {
+		if err := conn.QueryRow(ctx, `SELECT coalesce(max(batch), 0) + 1 FROM `+Table).Scan(&batch); err != nil {
 			return fmt.Errorf("migrate: next batch: %w", err)
 		}
+		var changes []change
 		for _, mg := range all {
 			if _, ok := have[mg.Module+"/"+mg.Version]; ok {
 				continue
 			}
-			if _, err := tx.Exec(ctx, mg.Up); err != nil {
-				return fmt.Errorf("migrate: apply %s/%s: %w", mg.Module, mg.Name, err)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO `+Table+` (module, version, name, batch) VALUES ($1, $2, $3, $4)`, mg.Module, mg.Version, mg.Name, batch); err != nil {
-				return fmt.Errorf("migrate: record %s/%s: %w", mg.Module, mg.Name, err)
-			}
-			done = append(done, mg)
+			changes = append(changes, change{mg: mg, verb: "apply", sql: mg.Up, noTx: mg.UpNoTx,
+				record: `INSERT INTO ` + Table + ` (module, version, name, batch) VALUES ($1, $2, $3, $4)`,
+				args:   []any{mg.Module, mg.Version, mg.Name, batch}})
 		}
-		return nil
+		return apply(ctx, conn, changes, func(mg Migration) { done = append(done, mg) })
 	})
-	if err != nil {
-		return nil, err
+	return done, err
+}
+
+// change is one migration to apply or revert, with the statement that
+// records it.
+type change struct {
+	mg     Migration
+	verb   string // "apply" or "revert"
+	sql    string
+	noTx   bool
+	record string
+	args   []any
+}
+
+// apply runs the changes in order: consecutive transactional ones in one
+// transaction, each non-transactional one alone followed by its record.
+// done is called for each change once it is committed.
+func apply(ctx context.Context, conn *pgxpool.Conn, changes []change, done func(Migration)) error {
+	for len(changes) > 0 {
+		if c := changes[0]; c.noTx {
+			// The extended protocol refuses several statements in one
+			// string, which would otherwise run as one implicit
+			// transaction block.
+			if _, err := conn.Exec(ctx, c.sql, pgx.QueryExecModeExec); err != nil {
+				return fmt.Errorf("migrate: %s %s/%s (transaction:false, a single statement): %w", c.verb, c.mg.Module, c.mg.Name, err)
+			}
+			if _, err := conn.Exec(ctx, c.record, c.args...); err != nil {
+				return fmt.Errorf("migrate: record %s/%s: %w", c.mg.Module, c.mg.Name, err)
+			}
+			done(c.mg)
+			changes = changes[1:]
+			continue
+		}
+		n := 0
+		for n < len(changes) && !changes[n].noTx {
+			n++
+		}
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			for _, c := range changes[:n] {
+				if _, err := tx.Exec(ctx, c.sql); err != nil {
+					return fmt.Errorf("migrate: %s %s/%s: %w", c.verb, c.mg.Module, c.mg.Name, err)
+				}
+				if _, err := tx.Exec(ctx, c.record, c.args...); err != nil {
+					return fmt.Errorf("migrate: record %s/%s: %w", c.mg.Module, c.mg.Name, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, c := range changes[:n] {
+			done(c.mg)
+		}
+		changes = changes[n:]
 	}
-	return done, nil
+	return nil
 }
 
 // Rollback reverts the last applied batch of the named modules (all modules
@@ -259,8 +401,8 @@ func (m *Migrator) Rollback(ctx context.Context, modules ...string) ([]Migration
 		}
 	}
 	var done []Migration
-	err = m.locked(ctx, func(tx pgx.Tx) error {
-		have, err := applied(ctx, tx)
+	err = m.withLock(ctx, func(conn *pgxpool.Conn) error {
+		have, err := applied(ctx, conn)
 		if err != nil {
 			return err
 		}
@@ -273,6 +415,7 @@ func (m *Migrator) Rollback(ctx context.Context, modules ...string) ([]Migration
 		if last == 0 {
 			return nil
 		}
+		var changes []change
 		for i := len(all) - 1; i >= 0; i-- {
 			mg := all[i]
 			s, ok := have[mg.Module+"/"+mg.Version]
@@ -282,20 +425,12 @@ func (m *Migrator) Rollback(ctx context.Context, modules ...string) ([]Migration
 			if !mg.HasDown {
 				return fmt.Errorf("migrate: %s/%s has no down section", mg.Module, mg.Name)
 			}
-			if _, err := tx.Exec(ctx, mg.Down); err != nil {
-				return fmt.Errorf("migrate: revert %s/%s: %w", mg.Module, mg.Name, err)
-			}
-			if _, err := tx.Exec(ctx, `DELETE FROM `+Table+` WHERE module = $1 AND version = $2`, mg.Module, mg.Version); err != nil {
-				return fmt.Errorf("migrate: unrecord %s/%s: %w", mg.Module, mg.Name, err)
-			}
-			done = append(done, mg)
+			changes = append(changes, change{mg: mg, verb: "revert", sql: mg.Down, noTx: mg.DownNoTx,
+				record: `DELETE FROM ` + Table + ` WHERE module = $1 AND version = $2`, args: []any{mg.Module, mg.Version}})
 		}
-		return nil
+		return apply(ctx, conn, changes, func(mg Migration) { done = append(done, mg) })
 	})
-	if err != nil {
-		return nil, err
-	}
-	return done, nil
+	return done, err
 }
 
 // Status lists every known migration and whether it is applied.

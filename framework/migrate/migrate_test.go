@@ -471,3 +471,71 @@ func TestMigratorRejectsBadSourceLists(t *testing.T) {
 	wantTables(t, pool)
 	wantRecorded(t, pool)
 }
+
+// A migration marked transaction:false runs outside a transaction, which
+// CREATE INDEX CONCURRENTLY needs; the migrations around it still apply and
+// roll back as one batch.
+func TestNonTransactionalMigration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	concurrently := file("-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY IF NOT EXISTS user_email ON \"user\" (email);\n" +
+		"-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY IF EXISTS user_email;")
+	src := migrate.Source{Module: "user", FS: fstest.MapFS{
+		"0001_create_user.sql": user1, "0002_add_email.sql": user2, "0003_index_email.sql": concurrently,
+		"0004_add_name.sql": file("-- migrate:up\nALTER TABLE \"user\" ADD COLUMN name text;\n-- migrate:down\nALTER TABLE \"user\" DROP COLUMN name;"),
+	}}
+	ms, err := migrate.Load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ms[2].UpNoTx || !ms[2].DownNoTx || ms[1].UpNoTx || ms[2].Up != `CREATE INDEX CONCURRENTLY IF NOT EXISTS user_email ON "user" (email);` {
+		t.Fatalf("parsed: %+v", ms[2])
+	}
+	m := migrate.New(pool, src)
+	done, err := m.Up(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(done); !slices.Equal(got, []string{"user/0001_create_user", "user/0002_add_email", "user/0003_index_email", "user/0004_add_name"}) {
+		t.Fatalf("applied %v", got)
+	}
+	var valid bool
+	if err := pool.QueryRow(ctx, `SELECT indisvalid FROM pg_index WHERE indexrelid = 'user_email'::regclass`).Scan(&valid); err != nil || !valid {
+		t.Fatalf("index valid = %v, %v", valid, err)
+	}
+	wantRecorded(t, pool, record{"user", "0001", "0001_create_user", 1}, record{"user", "0002", "0002_add_email", 1},
+		record{"user", "0003", "0003_index_email", 1}, record{"user", "0004", "0004_add_name", 1})
+	undone, err := m.Rollback(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(undone) != 4 {
+		t.Fatalf("reverted %v", names(undone))
+	}
+	wantTables(t, pool)
+	wantRecorded(t, pool)
+}
+
+// A transaction:false section must be one statement; when it fails, the
+// migrations before it stay applied (they were committed first) and it is
+// not recorded. An unknown option is refused before anything runs.
+func TestNonTransactionalMigrationErrors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	two := file("-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY a ON \"user\" (id);\nCREATE INDEX CONCURRENTLY b ON \"user\" (id);")
+	m := migrate.New(pool, migrate.Source{Module: "user", FS: fstest.MapFS{"0001_create_user.sql": user1, "0002_two.sql": two}})
+	_, err := m.Up(ctx)
+	if err == nil || !strings.Contains(err.Error(), "apply user/0002_two (transaction:false, a single statement)") {
+		t.Fatalf("err = %v", err)
+	}
+	wantTables(t, pool, "user")
+	wantRecorded(t, pool, record{"user", "0001", "0001_create_user", 1})
+
+	bad := migrate.New(pool, migrate.Source{Module: "x", FS: fstest.MapFS{"0001_x.sql": file("-- migrate:up transaction:no\nCREATE TABLE x ();")}})
+	if _, err := bad.Up(ctx); err == nil || !strings.Contains(err.Error(), `x/0001_x.sql: -- migrate:up: unknown option "transaction:no"`) {
+		t.Fatalf("err = %v", err)
+	}
+	wantTables(t, pool, "user")
+}
