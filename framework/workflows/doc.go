@@ -84,7 +84,10 @@
 // failure rolls back to the savepoint; the steps before it keep their
 // writes); a step declared WithDatabaseOnly that starts a run with a
 // generated transaction id also inserts the run's record. So a run of
-// database-only steps commits once. A crash before such a commit rolls back
+// database-only steps commits once. The run's record and the checkpoints of
+// held steps are sent with that commit; a run that begins and ends in one
+// transaction and is deleted when it finishes (no retention, not
+// idempotent) sends neither, nor the deletion. A crash before such a commit rolls back
 // what it holds, and recovery runs those steps again (or, when the run's
 // record was in it, the run did not happen). If the held commit itself
 // fails, its steps fail as if their own commits had failed (saved as

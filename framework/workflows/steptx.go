@@ -38,6 +38,15 @@ type stepTx struct {
 	// transaction never begins they are sent with the checkpoint, in one
 	// implicit transaction.
 	pre []queued
+	// deferred are the engine's own writes that nothing reads before the
+	// commit: the new run's record (PostgresStore.StepCreatingRun) and the
+	// checkpoints of held steps that a later step joined. They are sent
+	// with COMMIT, or dropped when the run finishes in this transaction and
+	// is deleted (PostgresStore.FinishRun): a run that begins and ends in
+	// one transaction writes neither its record nor its checkpoints.
+	// createsRun: the run's record is among them.
+	deferred   []queued
+	createsRun bool
 	// after are the contexts the held steps' work ran with (they carry the
 	// callbacks registered with db.AfterCommit), run once the transaction
 	// commits (see PostgresStore.stepHeld).
@@ -323,6 +332,10 @@ func (t *stepTx) Commit(ctx context.Context) error {
 		return pgx.ErrTxClosed
 	}
 	defer t.release()
+	if len(t.deferred) > 0 {
+		t.pre = append(t.deferred, t.pre...)
+		t.deferred = nil
+	}
 	if !t.begun {
 		if t.args == nil && len(t.pre) == 0 {
 			return nil

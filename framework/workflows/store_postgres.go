@@ -523,7 +523,7 @@ func (s *PostgresStore) StepCreatingRun(ctx context.Context, r *RunRecord, w Ste
 	if err != nil {
 		return err
 	}
-	t := &stepTx{pool: s.pool, key: r.RunKey, work: w, pre: []queued{{insertRunSQL, args}}}
+	t := &stepTx{pool: s.pool, key: r.RunKey, work: w, deferred: []queued{{insertRunSQL, args}}, createsRun: true}
 	return db.InTx(ctx, (*stepBeginner)(t), t.do)
 }
 
@@ -546,7 +546,7 @@ func (s *PostgresStore) stepHeld(ctx context.Context, key RunKey, create *RunRec
 		if err != nil {
 			return nil, err
 		}
-		t.pre = []queued{{insertRunSQL, args}}
+		t.deferred, t.createsRun = []queued{{insertRunSQL, args}}, true
 	}
 	txCtx := db.WithTx(ctx, t)
 	returned := false
@@ -582,7 +582,7 @@ const stepSavepoint = "SAVEPOINT workflows_step"
 // held steps are lost with it: a *heldLostError.
 func (s *PostgresStore) stepJoin(ctx context.Context, t *stepTx, w StepWork) error {
 	if t.args != nil {
-		t.pre = append(t.pre, queued{t.sql, t.args})
+		t.deferred = append(t.deferred, queued{t.sql, t.args})
 	}
 	t.sql, t.args = "", nil
 	t.pre = append(t.pre, queued{stepSavepoint, nil})
@@ -725,6 +725,15 @@ func (s *PostgresStore) FinishRun(ctx context.Context, r *RunRecord, del bool, h
 		t.dropQueued(finishSavepoint)
 	}
 	t.sql, t.args = sql, args
+	if del && held != nil {
+		// The run's record and checkpoints not sent yet need not be: the
+		// run is deleted. If its record was never sent, neither is the
+		// delete.
+		t.deferred = nil
+		if t.createsRun {
+			t.sql, t.args = "", nil
+		}
+	}
 	if err := t.Commit(ctx); err != nil {
 		return fail(fmt.Errorf("db: commit: %w", err))
 	}
