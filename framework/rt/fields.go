@@ -61,7 +61,15 @@ func NormalizeOrder(model string, sortable []string, pk string, order []Order) (
 // nil pointers and null JSON) are written without reflection, everything
 // else goes through json.Marshal.
 func MarshalSelected(all, selected []string, value func(string) any) ([]byte, error) {
-	b := make([]byte, 0, 64*len(all))
+	return AppendSelected(make([]byte, 0, 64*len(all)), all, selected, value)
+}
+
+// AppendSelected appends to b the object MarshalSelected renders. field may
+// return a field's value or a pointer to it (the generated models pass
+// their dest, which points into the row): a pointer renders as its pointee,
+// exactly as encoding/json renders pointers, and boxing a pointer in an any
+// does not allocate, where boxing a string, a time or a raw message does.
+func AppendSelected(b []byte, all, selected []string, field func(string) any) ([]byte, error) {
 	b = append(b, '{')
 	first := true
 	for _, f := range all {
@@ -75,7 +83,7 @@ func MarshalSelected(all, selected []string, value func(string) any) ([]byte, er
 		b = appendJSONString(b, f)
 		b = append(b, ':')
 		var err error
-		if b, err = appendJSONValue(b, value(f)); err != nil {
+		if b, err = appendJSONValue(b, field(f)); err != nil {
 			return nil, err
 		}
 	}
@@ -95,10 +103,35 @@ func appendJSONValue(b []byte, v any) ([]byte, error) {
 			return append(b, "null"...), nil
 		}
 		return appendJSONString(b, *x), nil
+	case **string:
+		if x == nil || *x == nil {
+			return append(b, "null"...), nil
+		}
+		return appendJSONString(b, **x), nil
 	case bool:
 		return strconv.AppendBool(b, x), nil
+	case *bool:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		return strconv.AppendBool(b, *x), nil
+	case **bool:
+		if x == nil || *x == nil {
+			return append(b, "null"...), nil
+		}
+		return strconv.AppendBool(b, **x), nil
 	case int:
 		return strconv.AppendInt(b, int64(x), 10), nil
+	case *int:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		return strconv.AppendInt(b, int64(*x), 10), nil
+	case **int:
+		if x == nil || *x == nil {
+			return append(b, "null"...), nil
+		}
+		return strconv.AppendInt(b, int64(**x), 10), nil
 	case int32:
 		return strconv.AppendInt(b, int64(x), 10), nil
 	case int64:
@@ -110,8 +143,17 @@ func appendJSONValue(b []byte, v any) ([]byte, error) {
 			return append(b, "null"...), nil
 		}
 		return appendJSONTime(b, *x)
+	case **time.Time:
+		if x == nil || *x == nil {
+			return append(b, "null"...), nil
+		}
+		return appendJSONTime(b, **x)
 	case json.RawMessage:
 		if x == nil {
+			return append(b, "null"...), nil
+		}
+	case *json.RawMessage:
+		if x == nil || *x == nil {
 			return append(b, "null"...), nil
 		}
 	}

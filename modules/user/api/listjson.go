@@ -5,18 +5,35 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/medusa-go/medusa/framework/httpx"
 )
 
+// jsonAppender is implemented by the User Module's models (AppendJSON, in
+// modules/user/appendjson.go): MarshalJSON's bytes appended to b, with no
+// allocation per row.
+type jsonAppender interface {
+	AppendJSON(b []byte) ([]byte, error)
+}
+
+// listBufs recycles the response buffers of writeList: a page of 50 users is
+// ~12.6 kB, and net/http copies what Write is given before Write returns.
+// Buffers that grew beyond maxPooledList are left to the GC.
+var listBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+const maxPooledList = 256 << 10
+
 // writeList answers 200 with the bytes httpx.WriteJSON writes for
 // map[string]any{plural: rows, "count": count, "offset": offset, "limit":
 // limit} (keys sorted, no HTML escaping beyond what the rows carry), but it
-// copies each row's MarshalJSON output as is: encoding/json would validate and
-// compact every row again, about 15% of GET /admin/users' CPU
-// (docs/perf/api.md). The rows' MarshalJSON must return compact JSON, as
-// the generated models' rt.MarshalSelected does. A row that is not a
-// json.Marshaler, or fails to marshal, falls back to httpx.WriteJSON.
+// appends each row's JSON as is: encoding/json would validate and compact
+// every row again, about 15% of GET /admin/users' CPU (docs/perf/api.md).
+// Rows whose pointer is a jsonAppender are appended in place; other rows
+// must be json.Marshalers returning compact JSON, as the generated models'
+// rt.MarshalSelected does. A row that is neither, or fails to marshal,
+// falls back to httpx.WriteJSON.
 func writeList[T any](w http.ResponseWriter, plural string, rows []T, count, offset, limit int) {
 	fallback := func() {
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{plural: rows, "count": count, "offset": offset, "limit": limit})
@@ -25,28 +42,21 @@ func writeList[T any](w http.ResponseWriter, plural string, rows []T, count, off
 		key string
 		n   int
 	}
-	fields := []field{{"count", count}, {"limit", limit}, {"offset", offset}, {plural, -1}}
-	slices.SortFunc(fields, func(a, b field) int {
-		switch {
-		case a.key < b.key:
-			return -1
-		case a.key > b.key:
-			return 1
+	fields := [...]field{{"count", count}, {"limit", limit}, {"offset", offset}, {plural, -1}}
+	slices.SortFunc(fields[:], func(a, b field) int { return strings.Compare(a.key, b.key) })
+	bp := listBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxPooledList {
+			listBufs.Put(bp)
 		}
-		return 0
-	})
-	b := make([]byte, 0, 64+512*len(rows))
+	}()
+	b := (*bp)[:0]
 	b = append(b, '{')
 	for i, f := range fields {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		k, err := json.Marshal(f.key)
-		if err != nil {
-			fallback()
-			return
-		}
-		b = append(b, k...)
+		b = appendKey(b, f.key)
 		b = append(b, ':')
 		if f.key != plural {
 			b = strconv.AppendInt(b, int64(f.n), 10)
@@ -54,27 +64,48 @@ func writeList[T any](w http.ResponseWriter, plural string, rows []T, count, off
 		}
 		b = append(b, '[')
 		for j := range rows {
-			m, ok := any(rows[j]).(json.Marshaler)
-			if !ok {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if a, ok := any(&rows[j]).(jsonAppender); ok {
+				b, err = a.AppendJSON(b)
+			} else if m, ok := any(rows[j]).(json.Marshaler); ok {
+				var out []byte
+				out, err = m.MarshalJSON()
+				b = append(b, out...)
+			} else {
 				fallback()
 				return
 			}
-			out, err := m.MarshalJSON()
 			if err != nil {
 				fallback()
 				return
 			}
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, out...)
 		}
 		b = append(b, ']')
 	}
 	b = append(b, '}')
+	*bp = b
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+}
+
+// appendKey appends k as encoding/json quotes an object key: keys of
+// letters, digits and '_' are copied, anything else goes through
+// json.Marshal.
+func appendKey(b []byte, k string) []byte {
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			q, _ := json.Marshal(k)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, k...)
+	return append(b, '"')
 }
