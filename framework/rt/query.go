@@ -55,6 +55,56 @@ func (w *Where) AnyOf(groups ...*Where) {
 // Args returns the bind parameters.
 func (w *Where) Args() []any { return *w.args }
 
+// EqualityOnly reports whether every predicate binds no value, or is an
+// equality of one column with one bound value or list (`"col" = $1`,
+// `"col" = ANY($1)`, as Filter.Apply writes Eq and In): the predicates
+// whose plan does not depend on the values bound, so that a generic plan of
+// a prepared statement is the custom one (Find, docs/modgen.md). Ranges,
+// LIKE/ILIKE (q), negations, OR groups and keysets report false.
+func (w *Where) EqualityOnly() bool {
+	for _, p := range w.preds {
+		if strings.IndexByte(p, '$') >= 0 && !isEquality(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// isEquality reports whether p is `"col" = $n` or `"col" = ANY($n)`.
+func isEquality(p string) bool {
+	if len(p) < 2 || p[0] != '"' {
+		return false
+	}
+	end := strings.IndexByte(p[1:], '"')
+	if end < 0 {
+		return false
+	}
+	rest, ok := strings.CutPrefix(p[end+2:], " = ")
+	if !ok {
+		return false
+	}
+	if inner, ok := strings.CutPrefix(rest, "ANY("); ok {
+		rest, ok = strings.CutSuffix(inner, ")")
+		if !ok {
+			return false
+		}
+	}
+	return isPlaceholder(rest)
+}
+
+// isPlaceholder reports whether s is "$" and digits.
+func isPlaceholder(s string) bool {
+	if len(s) < 2 || s[0] != '$' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // Order is one ORDER BY term.
 type Order struct {
 	Field string

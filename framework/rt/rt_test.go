@@ -125,3 +125,42 @@ func TestNewID(t *testing.T) {
 		t.Fatalf("NewID = %q", id)
 	}
 }
+
+// TestEqualityOnly checks which predicates Find may send as a prepared
+// statement: none bound, or equalities written by Filter.Apply (Eq, In).
+func TestEqualityOnly(t *testing.T) {
+	where := func(build func(w *Where)) *Where { w := NewWhere(); build(w); return w }
+	cases := []struct {
+		name string
+		w    *Where
+		want bool
+	}{
+		{"empty", NewWhere(), true},
+		{"deleted_at", where(func(w *Where) { w.Add(`"deleted_at" IS NULL`) }), true},
+		{"eq", where(func(w *Where) { _ = Eq("a").Apply(w, `"id"`, true); w.Add(`"deleted_at" IS NULL`) }), true},
+		{"in one", where(func(w *Where) { _ = In("a").Apply(w, `"id"`, true) }), true},
+		{"in many", where(func(w *Where) { _ = In("a", "b").Apply(w, `"email"`, true) }), true},
+		{"in none", where(func(w *Where) { _ = In[string]().Apply(w, `"id"`, true) }), true},
+		{"two columns", where(func(w *Where) { _ = Eq("a").Apply(w, `"id"`, true); _ = Eq(true).Apply(w, `"accepted"`, false) }), true},
+		{"is null", where(func(w *Where) { _ = IsNull[string](false).Apply(w, `"avatar_url"`, true) }), true},
+		{"ne", where(func(w *Where) { _ = Ne("a").Apply(w, `"id"`, true) }), false},
+		{"nin", where(func(w *Where) { _ = Nin("a", "b").Apply(w, `"id"`, true) }), false},
+		{"gte", where(func(w *Where) { _ = Gte(3).Apply(w, `"n"`, false) }), false},
+		{"ilike", where(func(w *Where) { _ = ILike("%a%").Apply(w, `"email"`, true) }), false},
+		{"like", where(func(w *Where) { _ = Like("a%").Apply(w, `"email"`, true) }), false},
+		{"or", where(func(w *Where) {
+			a, b := w.Sub(), w.Sub()
+			_ = Eq("a").Apply(a, `"id"`, true)
+			_ = Eq("b").Apply(b, `"email"`, true)
+			w.AnyOf(a, b)
+		}), false},
+		{"keyset", where(func(w *Where) { _ = Keyset(w, []Order{{Field: "id"}}, []any{"x"}) }), false},
+		{"expression", where(func(w *Where) { w.Add(`lower("email") = ` + w.Arg("a")) }), false},
+		{"quoted quote", where(func(w *Where) { w.Add(`"a""b" = ` + w.Arg("a")) }), false},
+	}
+	for _, c := range cases {
+		if got := c.w.EqualityOnly(); got != c.want {
+			t.Errorf("%s (%s): EqualityOnly = %v, want %v", c.name, c.w.SQL(), got, c.want)
+		}
+	}
+}
