@@ -24,6 +24,8 @@
 #   PG_SET        extra Postgres settings for the throwaway server, e.g. "fsync=off synchronous_commit=off"
 #   PROFILE=1     build with -tags pprof and save a 10 s CPU profile of each route under $WORK
 #   KEEP=1        keep $WORK (logs, profiles) after the run
+#   ROUTES        which routes to load: "list-users", "create-invites" or both
+#                 (default "list-users create-invites"); STARTS=0 skips the start measurements
 #   BURST         concurrent logins per login burst (default 20; 0 skips the bursts)
 #
 # Login bursts (after the list and invite runs, BURST > 0): BURST identities
@@ -47,6 +49,7 @@ THREADS=${THREADS:-2}
 USERS=${USERS:-1000}
 STARTS=${STARTS:-20}
 PORT=${PORT:-9123}
+ROUTES=${ROUTES:-list-users create-invites}
 BURST=${BURST:-20}
 ADDR=127.0.0.1:$PORT
 PPROF_ADDR=127.0.0.1:$((PORT + 1))
@@ -140,13 +143,15 @@ cpu_ticks() {
 	awk -v s="$s" '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print s, t - $5 - $6, t}' /proc/stat
 }
 
-say "start to healthy /health (existing, migrated database; medusa-go start)"
-load
-"$WORK/startprobe" -addr "$ADDR" -n "$STARTS" -settle 2s -log "$WORK/startprobe.log" -- \
-	env "${server_env[@]}" "$WORK/medusa-go" start -H 127.0.0.1 -p "$PORT"
-echo "hyperfine: process start, poll /health every 1 ms until 200, SIGTERM, wait for exit"
-hyperfine --style basic -N --warmup 2 --runs "$STARTS" \
-	"$WORK/startprobe -addr $ADDR -n 1 -- env ${server_env[*]} $WORK/medusa-go start -H 127.0.0.1 -p $PORT"
+if [ "$STARTS" -gt 0 ]; then
+	say "start to healthy /health (existing, migrated database; medusa-go start)"
+	load
+	"$WORK/startprobe" -addr "$ADDR" -n "$STARTS" -settle 2s -log "$WORK/startprobe.log" -- \
+		env "${server_env[@]}" "$WORK/medusa-go" start -H 127.0.0.1 -p "$PORT"
+	echo "hyperfine: process start, poll /health every 1 ms until 200, SIGTERM, wait for exit"
+	hyperfine --style basic -N --warmup 2 --runs "$STARTS" \
+		"$WORK/startprobe -addr $ADDR -n 1 -- env ${server_env[*]} $WORK/medusa-go start -H 127.0.0.1 -p $PORT"
+fi
 
 say "login"
 start_server
@@ -183,11 +188,17 @@ bench() {
 	fi
 }
 
-say "GET /admin/users (bearer token, default limit 50, $USERS+ users; wrk -t$THREADS -c$CONNS -d$DURATION)"
-bench list-users "$ROOT/scripts/wrk/list-users.lua"
+case " $ROUTES " in *" list-users "*)
+	say "GET /admin/users (bearer token, default limit 50, $USERS+ users; wrk -t$THREADS -c$CONNS -d$DURATION)"
+	bench list-users "$ROOT/scripts/wrk/list-users.lua"
+	;;
+esac
 
-say "POST /admin/invites (distinct email per request; wrk -t$THREADS -c$CONNS -d$DURATION)"
-bench create-invites "$ROOT/scripts/wrk/create-invites.lua"
+case " $ROUTES " in *" create-invites "*)
+	say "POST /admin/invites (distinct email per request; wrk -t$THREADS -c$CONNS -d$DURATION)"
+	bench create-invites "$ROOT/scripts/wrk/create-invites.lua"
+	;;
+esac
 psql -X -qAt "$DATABASE_URL" -c "SELECT format('%s invites in the database', count(*)) FROM invite"
 
 say "memory"
