@@ -78,7 +78,7 @@ func (s *Service) Register(ctx context.Context, email, password string) (AuthIde
 	} else if !merrors.Is(mapErr(err), merrors.NotFound) {
 		return AuthIdentity{}, fmt.Errorf("register: %w", mapErr(err))
 	}
-	hash, err := HashPassword(password, s.ext.hash)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return AuthIdentity{}, fmt.Errorf("register: %w", err)
 	}
@@ -110,28 +110,42 @@ func (s *Service) Register(ctx context.Context, email, password string) (AuthIde
 // Authenticate checks email and password against the emailpass identity
 // and returns its auth identity. An unknown email and a wrong password both
 // fail with unauthorized "Invalid email or password", and both cost one
-// scrypt verification (an unknown email is verified against a dummy hash),
-// so neither the answer nor its timing tells whether the email exists.
+// hash verification at the service's parameters, waiting for the hashing
+// budget alike (an unknown email, or a stored hash that cannot be read, is
+// verified against a dummy hash), so neither the answer nor its timing
+// tells whether the email exists. When ctx ends while the login waits for
+// the budget, the error wraps ctx's.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (AuthIdentity, error) {
 	if err := checkCredentials(email, password); err != nil {
 		return AuthIdentity{}, err
 	}
 	pi, err := s.Queries(ctx).ProviderIdentityByEntity(ctx, authdb.ProviderIdentityByEntityParams{EntityID: email, Provider: ProviderEmailpass})
-	hash := s.ext.dummy
-	known := false
+	stored, known := s.ext.dummyParsed, false
 	switch {
 	case err == nil:
 		if h, ok := storedHash(pi.ProviderMetadata); ok {
-			hash, known = h, true
+			if ph, perr := parseHash(h); perr == nil {
+				stored, known = ph, true
+			} else {
+				// Corrupted: the dummy's work is spent all the same.
+				slog.WarnContext(ctx, "auth: stored password hash is malformed", slog.String("provider_identity_id", pi.ID))
+			}
 		}
 	case !merrors.Is(mapErr(err), merrors.NotFound):
 		return AuthIdentity{}, fmt.Errorf("authenticate: %w", mapErr(err))
 	}
-	ok, verr := VerifyPassword(password, hash)
-	if !known || !ok || verr != nil {
+	var ok bool
+	var verr error
+	if err := s.ext.gate.do(ctx, stored.params.memory(), func() { ok, verr = stored.verify(password) }); err != nil {
+		return AuthIdentity{}, fmt.Errorf("authenticate: %w", err)
+	}
+	if verr != nil {
+		return AuthIdentity{}, fmt.Errorf("authenticate: %w", verr)
+	}
+	if !known || !ok {
 		return AuthIdentity{}, merrors.New(merrors.Unauthorized, MsgInvalidCredentials)
 	}
-	if !strings.HasPrefix(hash, paramsPrefix(s.ext.hash)) {
+	if stored.params != s.ext.hash {
 		// Stored with other parameters (they were changed since): re-hash
 		// at the current ones, so that every stored hash, and the dummy,
 		// cost the same again. A failure only postpones it.
@@ -150,12 +164,19 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Aut
 	return ai, nil
 }
 
-func paramsPrefix(p HashParams) string {
-	return fmt.Sprintf("$scrypt$ln=%d,r=%d,p=%d$", p.LogN, p.R, p.P)
+// hashPassword hashes password at the service's parameters once the
+// hashing budget has room.
+func (s *Service) hashPassword(ctx context.Context, password string) (string, error) {
+	var hash string
+	var herr error
+	if err := s.ext.gate.do(ctx, s.ext.hash.memory(), func() { hash, herr = hashAt(password, s.ext.hash) }); err != nil {
+		return "", err
+	}
+	return hash, herr
 }
 
 func (s *Service) rehash(ctx context.Context, email, password string) error {
-	hash, err := HashPassword(password, s.ext.hash)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -186,7 +207,7 @@ func (s *Service) UpdatePassword(ctx context.Context, email, password string) er
 	if email == "" {
 		return merrors.New(merrors.Unauthorized, "Cannot update %s provider identity without entity_id", ProviderEmailpass)
 	}
-	hash, err := HashPassword(password, s.ext.hash)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return fmt.Errorf("update password: %w", err)
 	}

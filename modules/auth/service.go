@@ -19,24 +19,38 @@ import (
 )
 
 // extension is the hand-written state of the Service: the emailpass
-// provider's hash parameters, the signer of reset-password tokens and the
-// dummy hash that unknown emails are verified against.
+// provider's hash parameters and hashing budget, the signer of
+// reset-password tokens and the dummy hash that unknown emails are verified
+// against.
 type extension struct {
 	hash     HashParams
+	budget   int64
+	gate     *kdfGate
 	secret   string
 	tokens   *httpx.Auth
 	resetTTL time.Duration
 	now      func() time.Time
 	// dummy is a hash at the service's parameters; Authenticate verifies the
 	// password against it when the email is unknown, so that an unknown
-	// email costs the same scrypt work as a wrong password.
-	dummy string
+	// email costs the same hashing work as a wrong password.
+	dummy       string
+	dummyParsed parsedHash
 }
 
-// WithHashParams sets the emailpass provider's scrypt parameters
-// (DefaultHashParams, Medusa's logN 15, r 8, p 1, when unset). Existing
-// hashes keep verifying with the parameters stored in them.
+// WithHashParams sets the emailpass provider's password hash parameters
+// (DefaultHashParams, Argon2id m 7 MiB t 5 p 1, when unset; a value with
+// only LogN, R and P set is scrypt, as before Argon2id). Existing hashes
+// keep verifying with the parameters stored in them, and a successful login
+// re-hashes them at these.
 func WithHashParams(p HashParams) Option { return func(s *Service) { s.ext.hash = p } }
+
+// WithHashMemoryBudget sets how much memory the Service's password hashes
+// may use at once (DefaultHashMemoryBudget, 16 MiB, when unset): Register,
+// Authenticate and UpdatePassword wait, in order and each until its
+// context is done, while the hashes running take the budget. A hash needing
+// more than the whole budget (e.g. a stored hash of larger parameters) runs
+// alone.
+func WithHashMemoryBudget(bytes int64) Option { return func(s *Service) { s.ext.budget = bytes } }
 
 // WithJWTSecret sets the secret that signs and verifies reset-password
 // tokens: the application's http JWT secret (JWT_SECRET), as in Medusa.
@@ -47,26 +61,47 @@ func WithJWTSecret(secret string) Option { return func(s *Service) { s.ext.secre
 // with (time.Now); for tests.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.ext.now = now } }
 
-// dummyHash is a hash of a random, forgotten password at DefaultHashParams.
-const dummyHash = "$scrypt$ln=15,r=8,p=1$zO3MZ8c8aW1WOQ3hjTMBCg$zr6CK6rr79oskwsR4gwbpHLk6NLCZoceanSEuDMU3sw"
+// Dummy hashes of random, forgotten passwords, at DefaultHashParams and at
+// MedusaScryptParams, so that a service with either needs no hashing at
+// start-up.
+const (
+	dummyHash       = "$argon2id$v=19$m=7168,t=5,p=1$UGpaVGowNEM3L3hBS3FzZA$REeEXzuDmHBvacvAWevCl0ULNGbPnvgm9YgcoOXKo6U"
+	dummyHashScrypt = "$scrypt$ln=15,r=8,p=1$zO3MZ8c8aW1WOQ3hjTMBCg$zr6CK6rr79oskwsR4gwbpHLk6NLCZoceanSEuDMU3sw"
+)
 
-// setup checks the options, builds the token signer and the dummy hash.
+// setup checks the options, builds the hashing gate, the token signer and
+// the dummy hash.
 func (e *extension) setup(*Service) error {
-	if e.hash == (HashParams{}) {
-		e.hash = DefaultHashParams
+	p, err := e.hash.normalize()
+	if err != nil {
+		return fmt.Errorf("auth: hash parameters: %w", err)
 	}
+	e.hash = p
+	switch {
+	case e.budget == 0:
+		e.budget = DefaultHashMemoryBudget
+	case e.budget < 0:
+		return fmt.Errorf("auth: hash memory budget %d is negative", e.budget)
+	}
+	e.gate = newKDFGate(e.budget)
 	if e.now == nil {
 		e.now = time.Now
 	}
 	e.resetTTL = ResetPasswordTokenTTL
-	if e.hash == DefaultHashParams {
+	switch e.hash {
+	case DefaultHashParams:
 		e.dummy = dummyHash
-	} else {
-		h, err := HashPassword("dummy password for unknown identities", e.hash)
+	case MedusaScryptParams:
+		e.dummy = dummyHashScrypt
+	default:
+		h, err := hashAt("dummy password for unknown identities", e.hash)
 		if err != nil {
 			return err
 		}
 		e.dummy = h
+	}
+	if e.dummyParsed, err = parseHash(e.dummy); err != nil {
+		return fmt.Errorf("auth: dummy hash: %w", err)
 	}
 	if e.secret != "" {
 		a, err := httpx.NewAuth(httpx.AuthConfig{JWTSecret: e.secret, JWTExpiresIn: e.resetTTL, Now: e.now})
