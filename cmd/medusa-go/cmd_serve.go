@@ -68,6 +68,9 @@ func serve(ctx context.Context, env *cliEnv, args []string, mode config.Mode) er
 		}
 	}
 	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	memLimit, restoreMemLimit := applyMemoryLimit(env.getenv)
+	defer restoreMemLimit()
+	log.Info("Go memory limit", "limit", memLimit)
 	if mode == config.Development && cfg.JWTSecret == config.DefaultSecret {
 		log.Warn("JWT_SECRET is not set: using the development default; medusa-go start refuses it")
 	}
