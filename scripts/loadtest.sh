@@ -132,7 +132,10 @@ start_server() {
 	exit 1
 }
 stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=; }
-mem() { awk '/^VmRSS|^VmHWM/ {printf "%s %.1f MB  ", $1, $2/1024} END {print ""}' "/proc/$SERVER_PID/status"; }
+# mem prints the server's peak (VmHWM) and current resident memory, and
+# the part of the latter in anonymous pages (heap, stacks: what GOMEMLIMIT
+# covers) and in file pages (the binary's code and data).
+mem() { awk '/^VmRSS|^VmHWM|^RssAnon|^RssFile/ {printf "%s %.1f MB  ", $1, $2/1024} END {print ""}' "/proc/$SERVER_PID/status"; }
 # cpu_ticks prints the server's user+system clock ticks, and the machine's
 # busy and total ticks over all cores (/proc/stat: everything but idle and
 # iowait is busy), so a run shows how much of the machine the server took
@@ -162,7 +165,7 @@ TOKEN=$(curl -fs -X POST "http://$ADDR/auth/user/emailpass" -H 'Content-Type: ap
 [ -n "$TOKEN" ] || { echo "loadtest: login failed" >&2; exit 1; }
 export TOKEN
 echo "GET /admin/users answers $(curl -fs -H "Authorization: Bearer $TOKEN" "http://$ADDR/admin/users" | wc -c) bytes: $(curl -fs -H "Authorization: Bearer $TOKEN" "http://$ADDR/admin/users" | grep -o '"count":[0-9]*,"limit":[0-9]*')"
-echo "after one login (scrypt logN 15, r 8: 32 MiB per hash): $(mem)"
+echo "after one login (one password hash; Argon2id 7 MiB since 2026-11-27, scrypt 32 MiB before): $(mem)"
 
 # bench NAME LUA: RUNS wrk runs of DURATION, each with the load average
 # before it and the CPU seconds of the server and Postgres during it.
