@@ -11,7 +11,7 @@ import (
 // and data pages, RssFile): 32 MiB kept the peak at 46-48 MB, within issue
 // 6's 50 MB, through bursts of 20 parallel logins, each of which allocates
 // its password hash's 7 MiB on the Go heap; without it the collector let
-// the heap grow to 61-68 MB (docs/perf/memory.md). Under the API load alone
+// the heap grow to 61-69 MB (docs/perf/memory.md). Under the API load alone
 // the process stays well below it (25-30 MB). It is soft: a live heap that
 // needs more gets more, with the collector working harder.
 const defaultMemoryLimit = 32 << 20
