@@ -12,6 +12,10 @@
 //
 // and add a new NNNN file for the versions River added instead of editing an
 // applied one, when a database already ran the old file.
+//
+// 0002_drop_river_gin_indexes.sql is ours: it drops River's GIN indexes on
+// river_job.args and river_job.metadata, which only JobList filters use and
+// which every job fetch and completion rewrote (docs/events.md).
 package migrations
 
 import (

@@ -37,7 +37,7 @@ func TestNoRiverVersionIsMissing(t *testing.T) {
 	}
 	for _, v := range m.AllVersions() {
 		if v.Version > pinnedVersion {
-			t.Errorf("River migration %03d %s is not in framework/jobs/migrations: add a 0002_river_%03d.sql with its up and down SQL and its river_migration row (and extend the render in this test)", v.Version, v.Name, v.Version)
+			t.Errorf("River migration %03d %s is not in framework/jobs/migrations: add a new NNNN_river_%03d.sql with its up and down SQL and its river_migration row (and extend the render in this test)", v.Version, v.Name, v.Version)
 		}
 	}
 }
@@ -193,6 +193,11 @@ func TestSchemaMatchesRivermigrate(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := schemaOf(ctx, t, ours), schemaOf(ctx, t, theirs)
+	// Deliberate differences (0002_drop_river_gin_indexes.sql): River's GIN
+	// indexes on args and metadata are dropped.
+	b = slices.DeleteFunc(b, func(l string) bool {
+		return strings.Contains(l, "river_job_args_index") || strings.Contains(l, "river_job_metadata_index")
+	})
 	if len(a) < 20 {
 		t.Fatalf("suspiciously small schema: %v", a)
 	}
