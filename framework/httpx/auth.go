@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -71,6 +72,7 @@ type Auth struct {
 	sessions  *SessionStore
 	apiKeys   APIKeyAuthenticator
 	now       func() time.Time
+	verified  tokenCache
 }
 
 // NewAuth returns an Auth for cfg; an empty JWTSecret is an error.
@@ -132,7 +134,18 @@ func (a *Auth) Parse(token string, claims jwt.Claims) error {
 
 // VerifyToken verifies an auth JWT and returns its AuthContext. Besides
 // Parse's checks it requires actor_type and auth_identity_id claims.
+//
+// A token that passed is remembered, by its exact text, until it expires
+// (at most tokenCacheSize tokens per Auth): a request carrying it again
+// skips the signature check and the decoding, but not the expiry check,
+// which runs on every use with the Auth's clock. Only tokens this Auth
+// verified are remembered, so a client cannot fill the cache with made-up
+// ones; each caller gets its own copy of the app_metadata.
 func (a *Auth) VerifyToken(token string) (AuthContext, error) {
+	now := a.now()
+	if ac, ok := a.verified.get(token, now); ok {
+		return ac, nil
+	}
 	var c Claims
 	if err := a.Parse(token, &c); err != nil {
 		return AuthContext{}, err
@@ -143,7 +156,78 @@ func (a *Auth) VerifyToken(token string) (AuthContext, error) {
 	if c.AppMetadata == nil {
 		c.AppMetadata = map[string]any{}
 	}
+	if c.ExpiresAt != nil { // required by Parse
+		a.verified.put(token, c.AuthContext, c.ExpiresAt.Time, now)
+	}
 	return c.AuthContext, nil
+}
+
+// tokenCacheSize bounds the verified tokens an Auth remembers.
+const tokenCacheSize = 1024
+
+// tokenCache remembers verified auth tokens until they expire.
+type tokenCache struct {
+	mu sync.RWMutex
+	m  map[string]verifiedToken
+}
+
+type verifiedToken struct {
+	ac  AuthContext
+	exp time.Time
+}
+
+func (c *tokenCache) get(token string, now time.Time) (AuthContext, bool) {
+	c.mu.RLock()
+	v, ok := c.m[token]
+	c.mu.RUnlock()
+	if !ok || !now.Before(v.exp) {
+		return AuthContext{}, false
+	}
+	ac := v.ac
+	ac.AppMetadata = cloneJSON(v.ac.AppMetadata).(map[string]any)
+	return ac, true
+}
+
+func (c *tokenCache) put(token string, ac AuthContext, exp, now time.Time) {
+	ac.AppMetadata = cloneJSON(ac.AppMetadata).(map[string]any)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[string]verifiedToken)
+	}
+	if len(c.m) >= tokenCacheSize {
+		for k, v := range c.m {
+			if !now.Before(v.exp) {
+				delete(c.m, k)
+			}
+		}
+		for k := range c.m { // still full: forget an arbitrary half
+			if len(c.m) < tokenCacheSize/2 {
+				break
+			}
+			delete(c.m, k)
+		}
+	}
+	c.m[token] = verifiedToken{ac: ac, exp: exp}
+}
+
+// cloneJSON deep-copies a decoded JSON value (maps, slices, scalars).
+func cloneJSON(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = cloneJSON(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = cloneJSON(e)
+		}
+		return out
+	}
+	return v
 }
 
 // AuthOptions are Authenticate's options.

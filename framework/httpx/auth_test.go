@@ -276,3 +276,43 @@ func TestSignParseOtherClaims(t *testing.T) {
 		t.Error("token without exp accepted")
 	}
 }
+
+// A remembered token still expires on time: the expiry is checked on every
+// use with the Auth's clock.
+func TestVerifiedTokenStillExpires(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	a, err := httpx.NewAuth(httpx.AuthConfig{JWTSecret: testSecret, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := a.IssueToken(httpx.AuthContext{ActorID: "u", ActorType: "user", AuthIdentityID: "a"})
+	for range 2 { // the second use is answered from memory
+		if _, err := a.VerifyToken(tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now = now.Add(24*time.Hour + time.Second)
+	if _, err := a.VerifyToken(tok); !errors.Is(err, jwt.ErrTokenExpired) {
+		t.Fatalf("after expiry: %v", err)
+	}
+}
+
+// Each verification of a remembered token returns its own app_metadata: a
+// handler changing it does not change what the next request sees.
+func TestVerifiedTokenMetadataIsCopied(t *testing.T) {
+	a := newAuth(t, time.Now())
+	tok, _ := a.IssueToken(httpx.AuthContext{ActorID: "u", ActorType: "user", AuthIdentityID: "a",
+		AppMetadata: map[string]any{"user_id": "u", "roles": []any{"admin"}, "prefs": map[string]any{"lang": "en"}}})
+	for i := range 3 {
+		ac, err := a.VerifyToken(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ac.AppMetadata["user_id"] != "u" || ac.AppMetadata["roles"].([]any)[0] != "admin" || ac.AppMetadata["prefs"].(map[string]any)["lang"] != "en" {
+			t.Fatalf("use %d: app_metadata %v", i, ac.AppMetadata)
+		}
+		ac.AppMetadata["user_id"] = "someone else"
+		ac.AppMetadata["roles"].([]any)[0] = "nobody"
+		ac.AppMetadata["prefs"].(map[string]any)["lang"] = "xx"
+	}
+}
