@@ -122,6 +122,26 @@ func AfterCommit(ctx context.Context, fn func(context.Context)) {
 	*s.afterCommit = append(*s.afterCommit, fn)
 }
 
+// Queuer is implemented by transactions that can hold back a statement
+// whose result nobody reads and send it with their next round trip (the
+// workflow engine's step transactions). An error of such a statement
+// surfaces with that round trip, or with the commit.
+type Queuer interface {
+	QueueExec(sql string, args ...any)
+}
+
+// ExecQueued executes sql on tx, or queues it when tx is a Queuer: for
+// writes whose outcome the caller does not need before the transaction's
+// next statement (an outbox insert, say).
+func ExecQueued(ctx context.Context, tx pgx.Tx, sql string, args ...any) error {
+	if q, ok := tx.(Queuer); ok {
+		q.QueueExec(sql, args...)
+		return nil
+	}
+	_, err := tx.Exec(ctx, sql, args...)
+	return err
+}
+
 // InTx runs fn in a transaction. When ctx already carries one, fn joins it
 // (its writes commit or roll back with the caller's); otherwise InTx begins a
 // transaction on b, commits it when fn returns nil, rolls it back otherwise,

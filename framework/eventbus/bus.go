@@ -266,7 +266,9 @@ func hold(ctx context.Context, tx pgx.Tx, msgs []events.Message) error {
 		}
 		groups[i], ids[i], names[i], bodies[i] = m.Metadata.EventGroupID, m.ID, m.Name, string(j)
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO event_bus_held (group_id, event_id, name, message)
+	// Queued when the transaction can (a workflow step's): nothing reads the
+	// held rows before the transaction's next statement.
+	err := db.ExecQueued(ctx, tx, `INSERT INTO event_bus_held (group_id, event_id, name, message)
 SELECT g, i, n, m::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(g, i, n, m, o) ORDER BY o`,
 		groups, ids, names, bodies)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/medusa-go/medusa/framework/jobs"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
+	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
 )
 
 // auditService is a module service the workflow's step resolves.
@@ -171,6 +173,93 @@ func TestWorkflowRunReleasesOrClearsItsEvents(t *testing.T) {
 	}
 	if rec.list()[0].ID != "evt_order_ok" {
 		t.Fatalf("deliveries %+v", rec.list())
+	}
+	var held int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM event_bus_held`).Scan(&held); err != nil || held != 0 {
+		t.Fatalf("%d events still held (%v)", held, err)
+	}
+}
+
+// Database-only steps share one transaction and their grouped events are
+// queued with it: a step that emits and then fails takes its queued event
+// with it (rolled back to its savepoint), while the events of the steps
+// around it are released when the run succeeds.
+func TestFailedJoinedStepDropsItsQueuedEvent(t *testing.T) {
+	pool := pgtest.NewPool(t, append(slices.Clone(sources), wfmigrations.Source())...)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `CREATE TABLE audit (what text NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	root := container.New()
+	bus, e := newBus(t, pool, jobs.ModeShared, root)
+	container.MustRegister(root, eventbus.Key, events.Bus(bus))
+	container.MustRegister(root, auditKey, &auditService{pool: pool})
+	rec := &recorder{}
+	if err := bus.Subscribe(eventbus.Subscriber{ID: "orders", Events: []string{"order.placed"}, Handler: rec.handler(nil)}); err != nil {
+		t.Fatal(err)
+	}
+	start(t, e)
+	engine := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithContainer(root))
+	emitAndMaybeFail := func(name string, fail bool) *workflows.Step[string, string, struct{}] {
+		return workflows.NewStep(name, func(ctx context.Context, sc workflows.StepContext, id string) (string, struct{}, error) {
+			audit, err := container.ResolveContext(ctx, sc.Container, auditKey)
+			if err != nil {
+				return "", struct{}{}, err
+			}
+			if err := audit.Record(ctx, name); err != nil {
+				return "", struct{}{}, err
+			}
+			b, err := container.ResolveContext(ctx, sc.Container, eventbus.Key)
+			if err != nil {
+				return "", struct{}{}, err
+			}
+			m, _ := events.New("order.placed", map[string]string{"step": name}, events.Metadata{})
+			m.ID = "evt_" + name
+			if err := b.Emit(ctx, m); err != nil {
+				return "", struct{}{}, err
+			}
+			if fail {
+				return "", struct{}{}, workflows.Permanent(fmt.Errorf("%s failed", name))
+			}
+			return id, struct{}{}, nil
+		}, nil, workflows.WithDatabaseOnly())
+	}
+	a, b, c := emitAndMaybeFail("a", false), emitAndMaybeFail("b", true), emitAndMaybeFail("c", false)
+	wf := workflows.New("tolerant", func(wc *workflows.Context, id string) (string, error) {
+		if _, err := a.Run(wc, id); err != nil {
+			return "", err
+		}
+		_, _ = b.Run(wc, id) // tolerated: the run goes on
+		return c.Run(wc, id)
+	})
+	if _, err := wf.Run(ctx, root.Scope(), "o1", workflows.WithEngine(engine)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the events of a and c", func() bool { return rec.count("orders") >= 2 })
+	if err := bus.Emit(ctx, msg(t, "order.placed", map[string]string{"id": "sentinel"})); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the sentinel", func() bool { return rec.count("orders") >= 3 })
+	var got []string
+	for _, d := range rec.list() {
+		got = append(got, d.ID)
+	}
+	if len(got) != 3 || got[0] != "evt_a" || got[1] != "evt_c" {
+		t.Fatalf("deliveries %v, want evt_a, evt_c, then the sentinel", got)
+	}
+	var audit []string
+	rows, err := pool.Query(ctx, `SELECT what FROM audit ORDER BY what`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var w string
+		_ = rows.Scan(&w)
+		audit = append(audit, w)
+	}
+	rows.Close()
+	if fmt.Sprint(audit) != "[a c]" {
+		t.Fatalf("audit rows %v, want [a c] (b's rolled back)", audit)
 	}
 	var held int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM event_bus_held`).Scan(&held); err != nil || held != 0 {

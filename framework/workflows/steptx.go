@@ -486,6 +486,25 @@ func (b errBatch) Close() error                     { return b.err }
 
 // dropQueued removes sql from the end of the queued statements when it is
 // still there (not sent), and reports whether it did.
+// QueueExec implements db.Queuer: sql goes with the next round trip, after
+// what is queued already (or with the commit).
+func (t *stepTx) QueueExec(sql string, args ...any) {
+	t.pre = append(t.pre, queued{sql, args})
+}
+
+// dropQueuedFrom drops the last queued statement sql (a savepoint) and
+// everything queued after it, and reports whether it found it (false: it was
+// sent).
+func (t *stepTx) dropQueuedFrom(sql string) bool {
+	for i := len(t.pre) - 1; i >= 0; i-- {
+		if t.pre[i].sql == sql && t.pre[i].args == nil {
+			t.pre = t.pre[:i]
+			return true
+		}
+	}
+	return false
+}
+
 func (t *stepTx) dropQueued(sql string) bool {
 	if n := len(t.pre); n > 0 && t.pre[n-1].sql == sql && t.pre[n-1].args == nil {
 		t.pre = t.pre[:n-1]

@@ -596,13 +596,15 @@ func (s *PostgresStore) stepJoin(ctx context.Context, t *stepTx, w StepWork) err
 	}()
 	err := t.do(txCtx, t)
 	returned = true
-	sent := !t.dropQueued(stepSavepoint)
 	if err == nil {
+		t.dropQueued(stepSavepoint) // the step sent and queued nothing
 		t.after = append(t.after, txCtx)
 		return nil
 	}
 	t.sql, t.args = "", nil
-	if sent {
+	// What the failed step queued after its savepoint goes with it; a
+	// savepoint already sent is rolled back to.
+	if !t.dropQueuedFrom(stepSavepoint) {
 		if _, rerr := t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK TO "+stepSavepoint); rerr != nil {
 			_ = t.Rollback(context.WithoutCancel(ctx))
 			return &heldLostError{fmt.Errorf("roll back the failed step %w: %w", err, rerr)}
