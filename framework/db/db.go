@@ -130,6 +130,18 @@ type Queuer interface {
 	QueueExec(sql string, args ...any)
 }
 
+// TagQueuer is a Queuer whose queued statements can carry a tag, and be
+// taken back before they are sent.
+type TagQueuer interface {
+	Queuer
+	// QueueTagged queues sql like QueueExec, under tag.
+	QueueTagged(tag, sql string, args ...any)
+	// TakeTagged removes the statements queued under tag and returns their
+	// arguments, in order, unless one of them was sent already: then it
+	// changes nothing and reports false.
+	TakeTagged(tag string) ([][]any, bool)
+}
+
 // ExecQueued executes sql on tx, or queues it when tx is a Queuer: for
 // writes whose outcome the caller does not need before the transaction's
 // next statement (an outbox insert, say).

@@ -251,10 +251,50 @@ func (b *Bus) Emit(ctx context.Context, msgs ...events.Message) error {
 	return nil
 }
 
+// holdSQL stores held events, in emission order.
+const holdSQL = `INSERT INTO event_bus_held (group_id, event_id, name, message)
+SELECT g, i, n, m::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(g, i, n, m, o) ORDER BY o`
+
+// holdTag tags the queued insert of a group's held events (db.TagQueuer).
+func holdTag(group string) string { return "event_bus_held:" + group }
+
 func hold(ctx context.Context, tx pgx.Tx, msgs []events.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
+	if tq, ok := tx.(db.TagQueuer); ok {
+		// One queued insert per group, tagged, so that a release in the
+		// same transaction can take it back (see ReleaseGroup).
+		var order []string
+		byGroup := map[string][]events.Message{}
+		for _, m := range msgs {
+			g := m.Metadata.EventGroupID
+			if _, ok := byGroup[g]; !ok {
+				order = append(order, g)
+			}
+			byGroup[g] = append(byGroup[g], m)
+		}
+		for _, g := range order {
+			args, err := holdArgs(byGroup[g])
+			if err != nil {
+				return err
+			}
+			tq.QueueTagged(holdTag(g), holdSQL, args...)
+		}
+		return nil
+	}
+	args, err := holdArgs(msgs)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, holdSQL, args...); err != nil {
+		return fmt.Errorf("hold grouped events: %w", merrors.FromPg(err))
+	}
+	return nil
+}
+
+// holdArgs are holdSQL's arguments for msgs.
+func holdArgs(msgs []events.Message) ([]any, error) {
 	groups := make([]string, len(msgs))
 	ids := make([]string, len(msgs))
 	names := make([]string, len(msgs))
@@ -262,19 +302,35 @@ func hold(ctx context.Context, tx pgx.Tx, msgs []events.Message) error {
 	for i, m := range msgs {
 		j, err := json.Marshal(m)
 		if err != nil {
-			return fmt.Errorf("hold %q: %w", m.Name, err)
+			return nil, fmt.Errorf("hold %q: %w", m.Name, err)
 		}
 		groups[i], ids[i], names[i], bodies[i] = m.Metadata.EventGroupID, m.ID, m.Name, string(j)
 	}
-	// Queued when the transaction can (a workflow step's): nothing reads the
-	// held rows before the transaction's next statement.
-	err := db.ExecQueued(ctx, tx, `INSERT INTO event_bus_held (group_id, event_id, name, message)
-SELECT g, i, n, m::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(g, i, n, m, o) ORDER BY o`,
-		groups, ids, names, bodies)
-	if err != nil {
-		return fmt.Errorf("hold grouped events: %w", merrors.FromPg(err))
+	return []any{groups, ids, names, bodies}, nil
+}
+
+// takeQueued takes back the still-queued inserts of group's held events
+// from a transaction that can (db.TagQueuer) and returns their messages; ok
+// is false when there is no such transaction or one of the inserts was sent.
+func takeQueued(tx pgx.Tx, group string) (msgs []events.Message, ok bool, err error) {
+	tq, isTQ := tx.(db.TagQueuer)
+	if !isTQ {
+		return nil, false, nil
 	}
-	return nil
+	all, ok := tq.TakeTagged(holdTag(group))
+	if !ok {
+		return nil, false, nil
+	}
+	for _, args := range all {
+		for _, body := range args[3].([]string) {
+			var m events.Message
+			if err := json.Unmarshal([]byte(body), &m); err != nil {
+				return nil, true, fmt.Errorf("read queued held event: %w", err)
+			}
+			msgs = append(msgs, m)
+		}
+	}
+	return msgs, true, nil
 }
 
 // ReleaseGroup turns the events held under groupID into deliveries, in
@@ -289,9 +345,22 @@ func (b *Bus) ReleaseGroup(ctx context.Context, groupID string) error {
 		return fmt.Errorf("eventbus: release group: %w", err)
 	}
 	err = db.InTx(ctx, b.engine.Pool(), func(ctx context.Context, tx pgx.Tx) error {
-		msgs, err := takeHeld(ctx, tx, groupID)
-		if err != nil {
-			return err
+		var msgs []events.Message
+		var taken bool
+		if events.GroupInTx(ctx) {
+			// Every event of the group was emitted in this transaction: if
+			// their inserts are still queued, none is stored yet, so they
+			// are delivered straight from here.
+			var err error
+			if msgs, taken, err = takeQueued(tx, groupID); err != nil {
+				return err
+			}
+		}
+		if !taken {
+			var err error
+			if msgs, err = takeHeld(ctx, tx, groupID); err != nil {
+				return err
+			}
 		}
 		if params := b.fanout(msgs); len(params) > 0 {
 			if _, err := client.InsertManyTx(ctx, tx, params); err != nil {

@@ -53,6 +53,23 @@ func WithGroup(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, groupKey{}, id)
 }
 
+type groupInTxKey struct{}
+
+// WithGroupInTx marks ctx, for a release of an event group, as saying that
+// every event of the group was emitted in the transaction ctx carries (the
+// workflow engine says so for a run that began in that transaction with a
+// group it generated): a bus may then take the group's events from the
+// transaction's pending writes instead of from its store.
+func WithGroupInTx(ctx context.Context) context.Context {
+	return context.WithValue(ctx, groupInTxKey{}, true)
+}
+
+// GroupInTx reports whether ctx was marked by WithGroupInTx.
+func GroupInTx(ctx context.Context) bool {
+	v, _ := ctx.Value(groupInTxKey{}).(bool)
+	return v
+}
+
 // GroupFrom returns the event group id ctx carries, if any.
 func GroupFrom(ctx context.Context) (string, bool) {
 	id, ok := ctx.Value(groupKey{}).(string)

@@ -67,6 +67,9 @@ type run struct {
 	parkWaiting []string
 	parked      bool
 	caller      bool
+	// groupFresh: the event group was generated for this run (no event of
+	// it can exist outside the run's own steps).
+	groupFresh bool
 	// woken: this execution resumes a parked run, whose caller may be
 	// waiting on another instance (told through the store when it ends).
 	woken      bool
@@ -583,9 +586,16 @@ func (r *run) succeed(out any) error {
 	del := r.deletes()
 	if ts, ok := r.store.(txRunStore); ok && !(del && r.isPending()) && (del || r.ensureCreated(ctx) == nil) {
 		held, its, create := r.takeHeld()
+		// A run that began in the finishing transaction, with a group of
+		// its own, emitted every event of the group in it: the bus may
+		// take them from the transaction's pending writes.
+		inTx := r.groupFresh && held != nil && held.createsRun
 		now := r.setFinal(RunDone, out)
 		var relErr error
 		err := ts.FinishRun(ctx, r.rec, del, held, func(ctx context.Context) error {
+			if inTx {
+				ctx = events.WithGroupInTx(ctx)
+			}
 			relErr = release(ctx)
 			return relErr
 		})

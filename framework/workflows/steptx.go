@@ -47,16 +47,23 @@ type stepTx struct {
 	// createsRun: the run's record is among them.
 	deferred   []queued
 	createsRun bool
+	// sentTags are the tags of queued statements already sent.
+	sentTags map[string]bool
+	// queuedN counts the statements queued in pre (see queue).
+	queuedN int
 	// after are the contexts the held steps' work ran with (they carry the
 	// callbacks registered with db.AfterCommit), run once the transaction
 	// commits (see PostgresStore.stepHeld).
 	after []context.Context
 }
 
-// queued is one statement with its arguments.
+// queued is one statement with its arguments, its tag (db.TagQueuer) and
+// its number in the order of queuing (see mark).
 type queued struct {
 	sql  string
 	args []any
+	tag  string
+	n    int
 }
 
 // stepBeginner hands the stepTx to db.InTx.
@@ -171,6 +178,7 @@ func (t *stepTx) beginAlone(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	t.sent(t.pre)
 	t.begun, t.pre = true, nil
 	return nil
 }
@@ -197,6 +205,7 @@ func (t *stepTx) pipelineBegin(ctx context.Context, sql string, args []any) (pgx
 			return nil, err
 		}
 	}
+	t.sent(t.pre)
 	t.begun, t.pre = true, nil
 	return br, nil
 }
@@ -489,20 +498,69 @@ func (b errBatch) Close() error                     { return b.err }
 // QueueExec implements db.Queuer: sql goes with the next round trip, after
 // what is queued already (or with the commit).
 func (t *stepTx) QueueExec(sql string, args ...any) {
-	t.pre = append(t.pre, queued{sql, args})
+	t.queue(queued{sql: sql, args: args})
 }
 
-// dropQueuedFrom drops the last queued statement sql (a savepoint) and
-// everything queued after it, and reports whether it found it (false: it was
-// sent).
-func (t *stepTx) dropQueuedFrom(sql string) bool {
-	for i := len(t.pre) - 1; i >= 0; i-- {
-		if t.pre[i].sql == sql && t.pre[i].args == nil {
-			t.pre = t.pre[:i]
-			return true
+// QueueTagged implements db.TagQueuer.
+func (t *stepTx) QueueTagged(tag, sql string, args ...any) {
+	t.queue(queued{sql: sql, args: args, tag: tag})
+}
+
+// queue appends q to pre, numbered.
+func (t *stepTx) queue(q queued) {
+	q.n = t.queuedN
+	t.queuedN++
+	t.pre = append(t.pre, q)
+}
+
+// TakeTagged implements db.TagQueuer.
+func (t *stepTx) TakeTagged(tag string) ([][]any, bool) {
+	if t.sentTags[tag] {
+		return nil, false
+	}
+	var out [][]any
+	kept := t.pre[:0]
+	for _, q := range t.pre {
+		if q.tag == tag {
+			out = append(out, q.args)
+			continue
+		}
+		kept = append(kept, q)
+	}
+	t.pre = kept
+	return out, true
+}
+
+// sent records the tags of the queued statements just sent.
+func (t *stepTx) sent(qs []queued) {
+	for _, q := range qs {
+		if q.tag != "" {
+			if t.sentTags == nil {
+				t.sentTags = map[string]bool{}
+			}
+			t.sentTags[q.tag] = true
 		}
 	}
-	return false
+}
+
+// mark returns the position of the next statement to be queued: what is
+// queued from there on can be dropped with dropSince.
+func (t *stepTx) mark() int { return t.queuedN }
+
+// dropSince drops the statements queued since mark m that are not sent yet
+// and reports whether the first of them (a savepoint) was among them, that
+// is, was never sent.
+func (t *stepTx) dropSince(m int) (firstUnsent bool) {
+	kept := t.pre[:0]
+	for _, q := range t.pre {
+		if q.n >= m {
+			firstUnsent = firstUnsent || q.n == m
+			continue
+		}
+		kept = append(kept, q)
+	}
+	t.pre = kept
+	return firstUnsent
 }
 
 func (t *stepTx) dropQueued(sql string) bool {

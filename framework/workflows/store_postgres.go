@@ -523,7 +523,7 @@ func (s *PostgresStore) StepCreatingRun(ctx context.Context, r *RunRecord, w Ste
 	if err != nil {
 		return err
 	}
-	t := &stepTx{pool: s.pool, key: r.RunKey, work: w, deferred: []queued{{insertRunSQL, args}}, createsRun: true}
+	t := &stepTx{pool: s.pool, key: r.RunKey, work: w, deferred: []queued{{sql: insertRunSQL, args: args}}, createsRun: true}
 	return db.InTx(ctx, (*stepBeginner)(t), t.do)
 }
 
@@ -546,7 +546,7 @@ func (s *PostgresStore) stepHeld(ctx context.Context, key RunKey, create *RunRec
 		if err != nil {
 			return nil, err
 		}
-		t.deferred, t.createsRun = []queued{{insertRunSQL, args}}, true
+		t.deferred, t.createsRun = []queued{{sql: insertRunSQL, args: args}}, true
 	}
 	txCtx := db.WithTx(ctx, t)
 	returned := false
@@ -582,10 +582,11 @@ const stepSavepoint = "SAVEPOINT workflows_step"
 // held steps are lost with it: a *heldLostError.
 func (s *PostgresStore) stepJoin(ctx context.Context, t *stepTx, w StepWork) error {
 	if t.args != nil {
-		t.deferred = append(t.deferred, queued{t.sql, t.args})
+		t.deferred = append(t.deferred, queued{sql: t.sql, args: t.args})
 	}
 	t.sql, t.args = "", nil
-	t.pre = append(t.pre, queued{stepSavepoint, nil})
+	m := t.mark()
+	t.queue(queued{sql: stepSavepoint})
 	t.work = w
 	txCtx := db.WithTx(ctx, t)
 	returned := false
@@ -602,9 +603,10 @@ func (s *PostgresStore) stepJoin(ctx context.Context, t *stepTx, w StepWork) err
 		return nil
 	}
 	t.sql, t.args = "", nil
-	// What the failed step queued after its savepoint goes with it; a
-	// savepoint already sent is rolled back to.
-	if !t.dropQueuedFrom(stepSavepoint) {
+	// What the failed step queued goes with it, sent or not: what it sent
+	// after its savepoint is rolled back to the savepoint, unless the
+	// savepoint itself was never sent.
+	if !t.dropSince(m) {
 		if _, rerr := t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK TO "+stepSavepoint); rerr != nil {
 			_ = t.Rollback(context.WithoutCancel(ctx))
 			return &heldLostError{fmt.Errorf("roll back the failed step %w: %w", err, rerr)}
@@ -681,9 +683,9 @@ func (s *PostgresStore) FinishRun(ctx context.Context, r *RunRecord, del bool, h
 		ckptSQL, ckptArgs = t.sql, t.args
 		t.sql, t.args = "", nil
 		if !del && ckptArgs != nil {
-			t.pre = append(t.pre, queued{ckptSQL, ckptArgs})
+			t.queue(queued{sql: ckptSQL, args: ckptArgs})
 		}
-		t.pre = append(t.pre, queued{finishSavepoint, nil})
+		t.queue(queued{sql: finishSavepoint})
 	}
 	fail := func(err error) error {
 		if held != nil {

@@ -81,6 +81,8 @@ type runConfig struct {
 	// genTx: the transaction id was generated (a fresh ULID no other run
 	// has), so the run's record may be created lazily.
 	genTx bool
+	// genGroup: the event group id was generated for this run.
+	genGroup bool
 }
 
 // WithTransactionID sets the run's transaction id (default: a new ULID). For
@@ -140,7 +142,7 @@ func (w *Workflow[In, Out]) Run(ctx context.Context, scope *container.Container,
 		cfg.txID, cfg.genTx = newID(), true
 	}
 	if cfg.groupID == "" {
-		cfg.groupID = newID()
+		cfg.groupID, cfg.genGroup = newID(), true
 	}
 	key := RunKey{WorkflowID: w.name, TransactionID: cfg.txID}
 	out, err := w.start(ctx, eng, key, scope, in, &cfg)
@@ -162,6 +164,7 @@ func (w *Workflow[In, Out]) start(ctx context.Context, eng *Engine, key RunKey, 
 			Idempotent: w.cfg.idempotent, Retention: w.retention(eng), Owner: eng.instance, CreatedAt: now}
 		eng.heartbeat()
 		r := eng.newRun(ctx, key, scope, rec, w.cfg.timeout)
+		r.groupFresh = cfg.genGroup
 		if other := eng.addLive(r); other != nil {
 			r.cancel(nil)
 			if !w.cfg.idempotent {
