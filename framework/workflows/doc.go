@@ -87,7 +87,10 @@
 // database-only steps commits once. The run's record and the checkpoints of
 // held steps are sent with that commit; a run that begins and ends in one
 // transaction and is deleted when it finishes (no retention, not
-// idempotent) sends neither, nor the deletion. A crash before such a commit rolls back
+// idempotent) sends neither, nor the deletion; and when its event group was
+// generated for it, its release tells the bus so (events.WithGroupInTx), so
+// that the events held by its steps, still queued in the transaction, are
+// delivered without passing through the bus's table. A crash before such a commit rolls back
 // what it holds, and recovery runs those steps again (or, when the run's
 // record was in it, the run did not happen). If the held commit itself
 // fails, its steps fail as if their own commits had failed (saved as
