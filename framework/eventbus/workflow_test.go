@@ -180,14 +180,13 @@ func TestWorkflowRunReleasesOrClearsItsEvents(t *testing.T) {
 	}
 }
 
-// Database-only steps share one transaction and their grouped events are
-// queued with it: a step that emits and then fails takes its queued event
-// with it (rolled back to its savepoint), while the events of the steps
-// around it are released when the run succeeds.
-func TestFailedJoinedStepDropsItsQueuedEvent(t *testing.T) {
+// auditApp is an application on a fresh database with the workflow store's
+// tables and schema (audit, say): the durable bus with a recorder of
+// order.placed, the audit service, and a workflow engine on Postgres.
+func auditApp(t *testing.T, schema string) (*pgxpool.Pool, *container.Container, *eventbus.Bus, *recorder, *workflows.Engine) {
+	t.Helper()
 	pool := pgtest.NewPool(t, append(slices.Clone(sources), wfmigrations.Source())...)
-	ctx := context.Background()
-	if _, err := pool.Exec(ctx, `CREATE TABLE audit (what text NOT NULL)`); err != nil {
+	if _, err := pool.Exec(context.Background(), schema); err != nil {
 		t.Fatal(err)
 	}
 	root := container.New()
@@ -200,6 +199,16 @@ func TestFailedJoinedStepDropsItsQueuedEvent(t *testing.T) {
 	}
 	start(t, e)
 	engine := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithContainer(root))
+	return pool, root, bus, rec, engine
+}
+
+// Database-only steps share one transaction and their grouped events are
+// queued with it: a step that emits and then fails takes its queued event
+// with it (rolled back to its savepoint), while the events of the steps
+// around it are released when the run succeeds.
+func TestFailedJoinedStepDropsItsQueuedEvent(t *testing.T) {
+	ctx := context.Background()
+	pool, root, bus, rec, engine := auditApp(t, `CREATE TABLE audit (what text NOT NULL)`)
 	emitAndMaybeFail := func(name string, fail bool) *workflows.Step[string, string, struct{}] {
 		return workflows.NewStep(name, func(ctx context.Context, sc workflows.StepContext, id string) (string, struct{}, error) {
 			audit, err := container.ResolveContext(ctx, sc.Container, auditKey)
@@ -273,24 +282,11 @@ func TestFailedJoinedStepDropsItsQueuedEvent(t *testing.T) {
 // event_bus_held is never written. A run given an existing group goes
 // through the table, as other transactions may hold events of that group.
 func TestRunInOneTransactionSkipsTheHeldTable(t *testing.T) {
-	pool := pgtest.NewPool(t, append(slices.Clone(sources), wfmigrations.Source())...)
 	ctx := context.Background()
-	if _, err := pool.Exec(ctx, `CREATE TABLE audit (what text NOT NULL);
+	pool, root, _, rec, engine := auditApp(t, `CREATE TABLE audit (what text NOT NULL);
 CREATE TABLE held_log (event_id text NOT NULL);
 CREATE FUNCTION log_held() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO held_log VALUES (NEW.event_id); RETURN NEW; END $$;
-CREATE TRIGGER held_log AFTER INSERT ON event_bus_held FOR EACH ROW EXECUTE FUNCTION log_held();`); err != nil {
-		t.Fatal(err)
-	}
-	root := container.New()
-	bus, e := newBus(t, pool, jobs.ModeShared, root)
-	container.MustRegister(root, eventbus.Key, events.Bus(bus))
-	container.MustRegister(root, auditKey, &auditService{pool: pool})
-	rec := &recorder{}
-	if err := bus.Subscribe(eventbus.Subscriber{ID: "orders", Events: []string{"order.placed"}, Handler: rec.handler(nil)}); err != nil {
-		t.Fatal(err)
-	}
-	start(t, e)
-	engine := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithContainer(root))
+CREATE TRIGGER held_log AFTER INSERT ON event_bus_held FOR EACH ROW EXECUTE FUNCTION log_held();`)
 	record := workflows.NewStep("record", func(ctx context.Context, sc workflows.StepContext, id string) (string, struct{}, error) {
 		audit, err := container.ResolveContext(ctx, sc.Container, auditKey)
 		if err != nil {

@@ -119,10 +119,11 @@ func startAndKillChild(t *testing.T, url, name string) {
 	}
 }
 
-// TestKilledInstanceRetryResumesElsewhere: an instance parks a run waiting
-// for its retry and is SIGKILLed; the surviving instance works the wake-up
-// job and finishes the run.
-func TestKilledInstanceRetryResumesElsewhere(t *testing.T) {
+// survivorOfKilledChild starts the surviving instance on a fresh database,
+// then a child instance that parks a run of workflow name and is SIGKILLed;
+// it returns the survivor and its journal.
+func survivorOfKilledChild(t *testing.T, name string) (*node, *journal) {
+	t.Helper()
 	url := pgtest.NewURL(t, jobsmigrations.Source, wfmigrations.Source())
 	pool, err := pgxpool.New(context.Background(), url)
 	if err != nil {
@@ -132,8 +133,15 @@ func TestKilledInstanceRetryResumesElsewhere(t *testing.T) {
 	j := &journal{}
 	defs := childWorkflows(j)
 	b := newNode(t, pool, "survivor", time.Hour, defs["killed-retry"], defs["killed-async"])
+	startAndKillChild(t, url, name)
+	return b, j
+}
 
-	startAndKillChild(t, url, "killed-retry")
+// TestKilledInstanceRetryResumesElsewhere: an instance parks a run waiting
+// for its retry and is SIGKILLed; the surviving instance works the wake-up
+// job and finishes the run.
+func TestKilledInstanceRetryResumesElsewhere(t *testing.T) {
+	b, j := survivorOfKilledChild(t, "killed-retry")
 	ev := b.waitEvent(t, workflows.EventFinish)
 	if ev.State != workflows.RunDone || ev.Result != "job done" {
 		t.Fatalf("finish: %+v", ev)
@@ -147,17 +155,7 @@ func TestKilledInstanceRetryResumesElsewhere(t *testing.T) {
 // an async step and is SIGKILLed; the step is completed on the surviving
 // instance, which resumes and finishes the run without polling.
 func TestKilledInstanceAsyncStepCompletedElsewhere(t *testing.T) {
-	url := pgtest.NewURL(t, jobsmigrations.Source, wfmigrations.Source())
-	pool, err := pgxpool.New(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	j := &journal{}
-	defs := childWorkflows(j)
-	b := newNode(t, pool, "survivor", time.Hour, defs["killed-retry"], defs["killed-async"])
-
-	startAndKillChild(t, url, "killed-async")
+	b, j := survivorOfKilledChild(t, "killed-async")
 	key := workflows.RunKey{WorkflowID: "killed-async", TransactionID: "tx-killed-async"}
 	if err := b.wf.SetStepSuccess(context.Background(), key, "killed-async-ask", "yes"); err != nil {
 		t.Fatal(err)
