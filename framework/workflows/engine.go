@@ -400,9 +400,11 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 // Cancel reverts a run (Medusa's cancel): a run running in this engine stops
 // before its next step and compensates; a finished, done run still in the
 // store (idempotent or retained) is replayed from its checkpoints and
-// compensated; a reverted run is left alone. Cancelling a failed run is
-// refused ("Cannot revert a permanent failed transaction."). Cancel returns
-// once the compensation has finished.
+// compensated; a parked run (WithTimers) is taken and compensated; a reverted
+// run is left alone. Cancelling a failed run is refused ("Cannot revert a
+// permanent failed transaction."), and so is cancelling a run in progress on
+// another instance whose heartbeat is fresh (conflict: cancel it there).
+// Cancel returns once the compensation has finished.
 func (e *Engine) Cancel(ctx context.Context, key RunKey) error {
 	e.mu.Lock()
 	r := e.live[key]
@@ -435,6 +437,12 @@ func (e *Engine) Cancel(ctx context.Context, key RunKey) error {
 		return merrors.New(merrors.NotFound, "Workflow with id %q not found.", key.WorkflowID)
 	}
 	wasParked := !rec.ParkedAt.IsZero()
+	if !wasParked && !rec.State.Finished() && rec.Owner != "" && rec.Owner != e.instance &&
+		!rec.HeartbeatAt.IsZero() && time.Since(rec.HeartbeatAt) < e.lease {
+		// Running on another live instance: replaying it here would run its
+		// steps twice.
+		return merrors.New(merrors.Conflict, "Transaction %s of workflow %s is running on instance %s; cancel it there.", key.TransactionID, key.WorkflowID, rec.Owner)
+	}
 	if wasParked {
 		claimed, err := e.store.ClaimParked(ctx, key, e.instance, time.Time{})
 		if err != nil {

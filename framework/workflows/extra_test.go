@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/workflows"
@@ -133,5 +134,41 @@ func TestSlogRecordsCarryTransactionID(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// Cancelling, from another instance, a run in progress on an instance whose
+// heartbeat is fresh is refused (replaying it there would run its steps
+// twice); its own instance cancels it.
+func TestCancelRefusesARunLiveOnAnotherInstance(t *testing.T) {
+	store := workflows.NewMemoryStore()
+	a := workflows.NewEngine(workflows.WithStore(store), workflows.WithInstanceID("a", time.Minute))
+	b := workflows.NewEngine(workflows.WithStore(store), workflows.WithInstanceID("b", time.Minute))
+	started := make(chan struct{})
+	block := workflows.NewStep("block", func(ctx context.Context, sc workflows.StepContext, in num) (num, num, error) {
+		close(started)
+		<-ctx.Done()
+		return in, in, ctx.Err()
+	}, nil)
+	wf := workflows.New("held-elsewhere", func(wc *workflows.Context, in num) (num, error) { return block.Run(wc, in) }, workflows.WithRetention(-1))
+	if err := b.Register(wf); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := wf.Run(ctx(), nil, num{1}, workflows.WithEngine(a), workflows.WithTransactionID("x"))
+		done <- err
+	}()
+	<-started
+	key := workflows.RunKey{WorkflowID: "held-elsewhere", TransactionID: "x"}
+	err := b.Cancel(ctx(), key)
+	if !merrors.Is(err, merrors.Conflict) || !strings.Contains(err.Error(), "running on instance a") {
+		t.Fatalf("cancel from b: %v", err)
+	}
+	if err := a.Cancel(ctx(), key); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, workflows.ErrCancelled) {
+		t.Fatalf("run: %v", err)
 	}
 }
