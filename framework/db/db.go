@@ -122,36 +122,18 @@ func AfterCommit(ctx context.Context, fn func(context.Context)) {
 	*s.afterCommit = append(*s.afterCommit, fn)
 }
 
-// Queuer is implemented by transactions that can hold back a statement
-// whose result nobody reads and send it with their next round trip (the
-// workflow engine's step transactions). An error of such a statement
-// surfaces with that round trip, or with the commit.
-type Queuer interface {
-	QueueExec(sql string, args ...any)
-}
-
-// TagQueuer is a Queuer whose queued statements can carry a tag, and be
-// taken back before they are sent.
+// TagQueuer is implemented by transactions that can hold back a statement
+// whose result nobody reads, send it with their next round trip, and give it
+// back before it is sent (the workflow engine's step transactions; the
+// event bus queues its outbox inserts there). An error of a queued
+// statement surfaces with that round trip, or with the commit.
 type TagQueuer interface {
-	Queuer
-	// QueueTagged queues sql like QueueExec, under tag.
+	// QueueTagged queues sql under tag.
 	QueueTagged(tag, sql string, args ...any)
 	// TakeTagged removes the statements queued under tag and returns their
 	// arguments, in order, unless one of them was sent already: then it
 	// changes nothing and reports false.
 	TakeTagged(tag string) ([][]any, bool)
-}
-
-// ExecQueued executes sql on tx, or queues it when tx is a Queuer: for
-// writes whose outcome the caller does not need before the transaction's
-// next statement (an outbox insert, say).
-func ExecQueued(ctx context.Context, tx pgx.Tx, sql string, args ...any) error {
-	if q, ok := tx.(Queuer); ok {
-		q.QueueExec(sql, args...)
-		return nil
-	}
-	_, err := tx.Exec(ctx, sql, args...)
-	return err
 }
 
 // InTx runs fn in a transaction. When ctx already carries one, fn joins it

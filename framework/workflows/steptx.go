@@ -495,13 +495,8 @@ func (b errBatch) Close() error                     { return b.err }
 
 // dropQueued removes sql from the end of the queued statements when it is
 // still there (not sent), and reports whether it did.
-// QueueExec implements db.Queuer: sql goes with the next round trip, after
-// what is queued already (or with the commit).
-func (t *stepTx) QueueExec(sql string, args ...any) {
-	t.queue(queued{sql: sql, args: args})
-}
-
-// QueueTagged implements db.TagQueuer.
+// QueueTagged implements db.TagQueuer: sql goes with the next round trip,
+// after what is queued already (or with the commit).
 func (t *stepTx) QueueTagged(tag, sql string, args ...any) {
 	t.queue(queued{sql: sql, args: args, tag: tag})
 }
