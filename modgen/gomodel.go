@@ -544,44 +544,33 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 		verb, action, q string
 	}{{dml.MethodSoftDelete, "softDelete", "deleted", "SoftDelete"}, {dml.MethodRestore, "restore", "created", "Restore"}} {
 		tree := mode.verb + G + "Tree"
-		// tree: this model's rows, then cascades
-		body := []jen.Code{
-			jen.List(jen.Id("got"), jen.Err()).Op(":=").Id("q").Dot(mode.q+P).Call(jen.Id("ctx"), jen.Id("ids")),
-			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-			jen.If(jen.Len(jen.Id("got")).Op("==").Lit(0)).Block(jen.Return(jen.Nil())),
-			jen.Id("keys").Index(jen.Lit(key)).Op("=").Append(jen.Id("keys").Index(jen.Lit(key)), jen.Id("got").Op("...")),
-			jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("Event").Call(jen.Id(eventConst(m, mode.action)), jen.Lit(m.Name), jen.Lit(mode.action), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("got")}))),
-			jen.Return(jen.Id("s").Dot(mode.verb+G+"Cascades").Call(jen.Id("ctx"), jen.Id("q"), jen.Id("got"), jen.Id("keys"))),
+		// cascade is one rt.Cascade call: rows of model mm by the query
+		// named qname, recorded under mm's key, then mm's own cascades.
+		cascade := func(mm *dml.Model, qname string) *jen.Statement {
+			return jen.Qual(rtPath, "Cascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("keys"), jen.Lit(mm.Name+"_"+mm.PK().Name), jen.Id("q").Dot(qname),
+				jen.Func().Params(jen.Id("got").Index().String()).Block(
+					jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("Event").Call(jen.Id(eventConst(mm, mode.action)), jen.Lit(mm.Name), jen.Lit(mode.action), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("got")}))),
+				),
+				jen.Func().Params(jen.Id("got").Index().String()).Error().Block(
+					jen.Return(jen.Id("s").Dot(mode.verb+mm.GoName()+"Cascades").Call(jen.Id("ctx"), jen.Id("q"), jen.Id("got"), jen.Id("keys"))),
+				))
 		}
-		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(tree).Params(ctxParam(), jen.Id("q").Add(qT), jen.Id("ids").Index().String(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(body...)
+		// tree: this model's rows, then cascades
+		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(tree).Params(ctxParam(), jen.Id("q").Add(qT), jen.Id("ids").Index().String(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(
+			jen.Return(cascade(m, mode.q+P)),
+		)
 		f.Line()
 		var casc []jen.Code
 		for _, l := range cascadeLinks(g.mod, m) {
 			c := l.Child
-			ckey := c.Name + "_" + c.PK().Name
-			casc = append(casc, jen.Block(
-				jen.List(jen.Id("got"), jen.Err()).Op(":=").Id("q").Dot(mode.q+c.Plural()+"By"+dml.Pascal(l.FKCol)).Call(jen.Id("ctx"), jen.Id("ids")),
-				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-				jen.If(jen.Len(jen.Id("got")).Op(">").Lit(0)).Block(
-					jen.Id("keys").Index(jen.Lit(ckey)).Op("=").Append(jen.Id("keys").Index(jen.Lit(ckey)), jen.Id("got").Op("...")),
-					jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("Event").Call(jen.Id(eventConst(c, mode.action)), jen.Lit(c.Name), jen.Lit(mode.action), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("got")}))),
-					jen.If(jen.Err().Op(":=").Id("s").Dot(mode.verb+c.GoName()+"Cascades").Call(jen.Id("ctx"), jen.Id("q"), jen.Id("got"), jen.Id("keys")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-				),
-			))
+			casc = append(casc, jen.If(jen.Err().Op(":=").Add(cascade(c, mode.q+c.Plural()+"By"+dml.Pascal(l.FKCol))), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())))
 		}
 		casc = append(casc, jen.Return(jen.Nil()))
 		f.Comment(fmt.Sprintf("%s%sCascades applies %s to the relations %s cascades to.", mode.verb, G, mode.verb, m.Name))
 		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(mode.verb+G+"Cascades").Params(ctxParam(), jen.Id("q").Add(qT), jen.Id("ids").Index().String(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(casc...)
 		f.Line()
 		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, mode.meth)).Params(ctxParam(), idsP).Params(jen.Map(jen.String()).Index().String(), jen.Error()).Block(
-			jen.Id("keys").Op(":=").Map(jen.String()).Index().String().Values(),
-			jen.Id("ids").Op("=").Qual(rtPath, "Unique").Call(jen.Id("ids")),
-			jen.If(jen.Len(jen.Id("ids")).Op("==").Lit(0)).Block(jen.Return(jen.Id("keys"), jen.Nil())),
-			jen.Err().Op(":=").Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("q").Add(qT)).Error().Block(
-				jen.Return(jen.Id("s").Dot(tree).Call(jen.Id("ctx"), jen.Id("q"), jen.Id("ids"), jen.Id("keys"))),
-			)),
-			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
-			jen.Return(jen.Id("keys"), jen.Nil()),
+			jen.Return(jen.Qual(rtPath, "RunCascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("s").Dot("Tx"), jen.Id("s").Dot(tree))),
 		)
 		f.Line()
 		var doc []string

@@ -361,49 +361,27 @@ func (s *Service) DeleteAuthIdentities(ctx context.Context, ids ...string) error
 }
 
 func (s *Service) softDeleteAuthIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	got, err := q.SoftDeleteAuthIdentities(ctx, ids)
-	if err != nil {
-		return err
-	}
-	if len(got) == 0 {
-		return nil
-	}
-	keys["auth_identity_id"] = append(keys["auth_identity_id"], got...)
-	s.Emit(ctx, Event(AuthIdentityDeleted, "auth_identity", "deleted", map[string]any{"id": got}))
-	return s.softDeleteAuthIdentityCascades(ctx, q, got, keys)
+	return rt.Cascade(ctx, ids, keys, "auth_identity_id", q.SoftDeleteAuthIdentities, func(got []string) {
+		s.Emit(ctx, Event(AuthIdentityDeleted, "auth_identity", "deleted", map[string]any{"id": got}))
+	}, func(got []string) error {
+		return s.softDeleteAuthIdentityCascades(ctx, q, got, keys)
+	})
 }
 
 // softDeleteAuthIdentityCascades applies softDelete to the relations auth_identity cascades to.
 func (s *Service) softDeleteAuthIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	{
-		got, err := q.SoftDeleteProviderIdentitiesByAuthIdentityID(ctx, ids)
-		if err != nil {
-			return err
-		}
-		if len(got) > 0 {
-			keys["provider_identity_id"] = append(keys["provider_identity_id"], got...)
-			s.Emit(ctx, Event(ProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
-			if err := s.softDeleteProviderIdentityCascades(ctx, q, got, keys); err != nil {
-				return err
-			}
-		}
+	if err := rt.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentitiesByAuthIdentityID, func(got []string) {
+		s.Emit(ctx, Event(ProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
+	}, func(got []string) error {
+		return s.softDeleteProviderIdentityCascades(ctx, q, got, keys)
+	}); err != nil {
+		return err
 	}
 	return nil
 }
 
 func (s *Service) softDeleteAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	keys := map[string][]string{}
-	ids = rt.Unique(ids)
-	if len(ids) == 0 {
-		return keys, nil
-	}
-	err := s.Tx(ctx, func(ctx context.Context, q *authdb.Queries) error {
-		return s.softDeleteAuthIdentityTree(ctx, q, ids, keys)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return keys, nil
+	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteAuthIdentityTree)
 }
 
 // SoftDeleteAuthIdentities sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -414,49 +392,27 @@ func (s *Service) SoftDeleteAuthIdentities(ctx context.Context, ids ...string) (
 }
 
 func (s *Service) restoreAuthIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	got, err := q.RestoreAuthIdentities(ctx, ids)
-	if err != nil {
-		return err
-	}
-	if len(got) == 0 {
-		return nil
-	}
-	keys["auth_identity_id"] = append(keys["auth_identity_id"], got...)
-	s.Emit(ctx, Event(AuthIdentityCreated, "auth_identity", "created", map[string]any{"id": got}))
-	return s.restoreAuthIdentityCascades(ctx, q, got, keys)
+	return rt.Cascade(ctx, ids, keys, "auth_identity_id", q.RestoreAuthIdentities, func(got []string) {
+		s.Emit(ctx, Event(AuthIdentityCreated, "auth_identity", "created", map[string]any{"id": got}))
+	}, func(got []string) error {
+		return s.restoreAuthIdentityCascades(ctx, q, got, keys)
+	})
 }
 
 // restoreAuthIdentityCascades applies restore to the relations auth_identity cascades to.
 func (s *Service) restoreAuthIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	{
-		got, err := q.RestoreProviderIdentitiesByAuthIdentityID(ctx, ids)
-		if err != nil {
-			return err
-		}
-		if len(got) > 0 {
-			keys["provider_identity_id"] = append(keys["provider_identity_id"], got...)
-			s.Emit(ctx, Event(ProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
-			if err := s.restoreProviderIdentityCascades(ctx, q, got, keys); err != nil {
-				return err
-			}
-		}
+	if err := rt.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentitiesByAuthIdentityID, func(got []string) {
+		s.Emit(ctx, Event(ProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
+	}, func(got []string) error {
+		return s.restoreProviderIdentityCascades(ctx, q, got, keys)
+	}); err != nil {
+		return err
 	}
 	return nil
 }
 
 func (s *Service) restoreAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	keys := map[string][]string{}
-	ids = rt.Unique(ids)
-	if len(ids) == 0 {
-		return keys, nil
-	}
-	err := s.Tx(ctx, func(ctx context.Context, q *authdb.Queries) error {
-		return s.restoreAuthIdentityTree(ctx, q, ids, keys)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return keys, nil
+	return rt.RunCascade(ctx, ids, s.Tx, s.restoreAuthIdentityTree)
 }
 
 // RestoreAuthIdentities clears deleted_at on rows by id and on cascaded relations (Medusa's restoreAuthIdentities).

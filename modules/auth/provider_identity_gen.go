@@ -387,16 +387,11 @@ func (s *Service) DeleteProviderIdentities(ctx context.Context, ids ...string) e
 }
 
 func (s *Service) softDeleteProviderIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	got, err := q.SoftDeleteProviderIdentities(ctx, ids)
-	if err != nil {
-		return err
-	}
-	if len(got) == 0 {
-		return nil
-	}
-	keys["provider_identity_id"] = append(keys["provider_identity_id"], got...)
-	s.Emit(ctx, Event(ProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
-	return s.softDeleteProviderIdentityCascades(ctx, q, got, keys)
+	return rt.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentities, func(got []string) {
+		s.Emit(ctx, Event(ProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
+	}, func(got []string) error {
+		return s.softDeleteProviderIdentityCascades(ctx, q, got, keys)
+	})
 }
 
 // softDeleteProviderIdentityCascades applies softDelete to the relations provider_identity cascades to.
@@ -405,18 +400,7 @@ func (s *Service) softDeleteProviderIdentityCascades(ctx context.Context, q *aut
 }
 
 func (s *Service) softDeleteProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	keys := map[string][]string{}
-	ids = rt.Unique(ids)
-	if len(ids) == 0 {
-		return keys, nil
-	}
-	err := s.Tx(ctx, func(ctx context.Context, q *authdb.Queries) error {
-		return s.softDeleteProviderIdentityTree(ctx, q, ids, keys)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return keys, nil
+	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteProviderIdentityTree)
 }
 
 // SoftDeleteProviderIdentities sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -427,16 +411,11 @@ func (s *Service) SoftDeleteProviderIdentities(ctx context.Context, ids ...strin
 }
 
 func (s *Service) restoreProviderIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	got, err := q.RestoreProviderIdentities(ctx, ids)
-	if err != nil {
-		return err
-	}
-	if len(got) == 0 {
-		return nil
-	}
-	keys["provider_identity_id"] = append(keys["provider_identity_id"], got...)
-	s.Emit(ctx, Event(ProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
-	return s.restoreProviderIdentityCascades(ctx, q, got, keys)
+	return rt.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentities, func(got []string) {
+		s.Emit(ctx, Event(ProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
+	}, func(got []string) error {
+		return s.restoreProviderIdentityCascades(ctx, q, got, keys)
+	})
 }
 
 // restoreProviderIdentityCascades applies restore to the relations provider_identity cascades to.
@@ -445,18 +424,7 @@ func (s *Service) restoreProviderIdentityCascades(ctx context.Context, q *authdb
 }
 
 func (s *Service) restoreProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	keys := map[string][]string{}
-	ids = rt.Unique(ids)
-	if len(ids) == 0 {
-		return keys, nil
-	}
-	err := s.Tx(ctx, func(ctx context.Context, q *authdb.Queries) error {
-		return s.restoreProviderIdentityTree(ctx, q, ids, keys)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return keys, nil
+	return rt.RunCascade(ctx, ids, s.Tx, s.restoreProviderIdentityTree)
 }
 
 // RestoreProviderIdentities clears deleted_at on rows by id and on cascaded relations (Medusa's restoreProviderIdentities).

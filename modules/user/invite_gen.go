@@ -411,16 +411,11 @@ func (s *Service) DeleteInvites(ctx context.Context, ids ...string) error {
 }
 
 func (s *Service) softDeleteInviteTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	got, err := q.SoftDeleteInvites(ctx, ids)
-	if err != nil {
-		return err
-	}
-	if len(got) == 0 {
-		return nil
-	}
-	keys["invite_id"] = append(keys["invite_id"], got...)
-	s.Emit(ctx, Event(InviteDeleted, "invite", "deleted", map[string]any{"id": got}))
-	return s.softDeleteInviteCascades(ctx, q, got, keys)
+	return rt.Cascade(ctx, ids, keys, "invite_id", q.SoftDeleteInvites, func(got []string) {
+		s.Emit(ctx, Event(InviteDeleted, "invite", "deleted", map[string]any{"id": got}))
+	}, func(got []string) error {
+		return s.softDeleteInviteCascades(ctx, q, got, keys)
+	})
 }
 
 // softDeleteInviteCascades applies softDelete to the relations invite cascades to.
@@ -429,18 +424,7 @@ func (s *Service) softDeleteInviteCascades(ctx context.Context, q *userdb.Querie
 }
 
 func (s *Service) softDeleteInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	keys := map[string][]string{}
-	ids = rt.Unique(ids)
-	if len(ids) == 0 {
-		return keys, nil
-	}
-	err := s.Tx(ctx, func(ctx context.Context, q *userdb.Queries) error {
-		return s.softDeleteInviteTree(ctx, q, ids, keys)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return keys, nil
+	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteInviteTree)
 }
 
 // SoftDeleteInvites sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -451,16 +435,11 @@ func (s *Service) SoftDeleteInvites(ctx context.Context, ids ...string) (map[str
 }
 
 func (s *Service) restoreInviteTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	got, err := q.RestoreInvites(ctx, ids)
-	if err != nil {
-		return err
-	}
-	if len(got) == 0 {
-		return nil
-	}
-	keys["invite_id"] = append(keys["invite_id"], got...)
-	s.Emit(ctx, Event(InviteCreated, "invite", "created", map[string]any{"id": got}))
-	return s.restoreInviteCascades(ctx, q, got, keys)
+	return rt.Cascade(ctx, ids, keys, "invite_id", q.RestoreInvites, func(got []string) {
+		s.Emit(ctx, Event(InviteCreated, "invite", "created", map[string]any{"id": got}))
+	}, func(got []string) error {
+		return s.restoreInviteCascades(ctx, q, got, keys)
+	})
 }
 
 // restoreInviteCascades applies restore to the relations invite cascades to.
@@ -469,18 +448,7 @@ func (s *Service) restoreInviteCascades(ctx context.Context, q *userdb.Queries, 
 }
 
 func (s *Service) restoreInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	keys := map[string][]string{}
-	ids = rt.Unique(ids)
-	if len(ids) == 0 {
-		return keys, nil
-	}
-	err := s.Tx(ctx, func(ctx context.Context, q *userdb.Queries) error {
-		return s.restoreInviteTree(ctx, q, ids, keys)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return keys, nil
+	return rt.RunCascade(ctx, ids, s.Tx, s.restoreInviteTree)
 }
 
 // RestoreInvites clears deleted_at on rows by id and on cascaded relations (Medusa's restoreInvites).

@@ -437,16 +437,11 @@ func (s *Service) DeleteUsers(ctx context.Context, ids ...string) error {
 }
 
 func (s *Service) softDeleteUserTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	got, err := q.SoftDeleteUsers(ctx, ids)
-	if err != nil {
-		return err
-	}
-	if len(got) == 0 {
-		return nil
-	}
-	keys["user_id"] = append(keys["user_id"], got...)
-	s.Emit(ctx, Event(UserDeleted, "user", "deleted", map[string]any{"id": got}))
-	return s.softDeleteUserCascades(ctx, q, got, keys)
+	return rt.Cascade(ctx, ids, keys, "user_id", q.SoftDeleteUsers, func(got []string) {
+		s.Emit(ctx, Event(UserDeleted, "user", "deleted", map[string]any{"id": got}))
+	}, func(got []string) error {
+		return s.softDeleteUserCascades(ctx, q, got, keys)
+	})
 }
 
 // softDeleteUserCascades applies softDelete to the relations user cascades to.
@@ -455,18 +450,7 @@ func (s *Service) softDeleteUserCascades(ctx context.Context, q *userdb.Queries,
 }
 
 func (s *Service) softDeleteUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
-	keys := map[string][]string{}
-	ids = rt.Unique(ids)
-	if len(ids) == 0 {
-		return keys, nil
-	}
-	err := s.Tx(ctx, func(ctx context.Context, q *userdb.Queries) error {
-		return s.softDeleteUserTree(ctx, q, ids, keys)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return keys, nil
+	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteUserTree)
 }
 
 // SoftDeleteUsers sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -477,16 +461,11 @@ func (s *Service) SoftDeleteUsers(ctx context.Context, ids ...string) (map[strin
 }
 
 func (s *Service) restoreUserTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	got, err := q.RestoreUsers(ctx, ids)
-	if err != nil {
-		return err
-	}
-	if len(got) == 0 {
-		return nil
-	}
-	keys["user_id"] = append(keys["user_id"], got...)
-	s.Emit(ctx, Event(UserCreated, "user", "created", map[string]any{"id": got}))
-	return s.restoreUserCascades(ctx, q, got, keys)
+	return rt.Cascade(ctx, ids, keys, "user_id", q.RestoreUsers, func(got []string) {
+		s.Emit(ctx, Event(UserCreated, "user", "created", map[string]any{"id": got}))
+	}, func(got []string) error {
+		return s.restoreUserCascades(ctx, q, got, keys)
+	})
 }
 
 // restoreUserCascades applies restore to the relations user cascades to.
@@ -495,18 +474,7 @@ func (s *Service) restoreUserCascades(ctx context.Context, q *userdb.Queries, id
 }
 
 func (s *Service) restoreUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
-	keys := map[string][]string{}
-	ids = rt.Unique(ids)
-	if len(ids) == 0 {
-		return keys, nil
-	}
-	err := s.Tx(ctx, func(ctx context.Context, q *userdb.Queries) error {
-		return s.restoreUserTree(ctx, q, ids, keys)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return keys, nil
+	return rt.RunCascade(ctx, ids, s.Tx, s.restoreUserTree)
 }
 
 // RestoreUsers clears deleted_at on rows by id and on cascaded relations (Medusa's restoreUsers).
