@@ -253,13 +253,12 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 
 	// retrieve
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodRetrieve)).Params(ctxParam(), jen.Id("id").String(), cfgs).Params(jen.Id(G), jen.Error()).Block(
-		jen.If(jen.Id("id").Op("==").Lit("")).Block(jen.Return(jen.Id(G).Values(), jen.Qual(errorsPath, "New").Call(jen.Qual(errorsPath, "NotFound"), jen.Lit(fmt.Sprintf("%s - %s must be defined", lc, pk.Name))))),
-		jen.Id("c").Op(":=").Id("firstConfig").Call(jen.Id("cfg")),
-		jen.List(jen.Id("c").Dot("Skip"), jen.Id("c").Dot("Take"), jen.Id("c").Dot("After"), jen.Id("c").Dot("Order")).Op("=").List(jen.Lit(0), jen.Lit(0), jen.Nil(), jen.Nil()),
-		jen.List(jen.Id("out"), jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot("find"+P).Call(jen.Id("ctx"), jen.Id(G+"Filter").Values(jen.Dict{jen.Id(dml.Pascal(pk.Name)): jen.Qual(rtPath, "Eq").Call(jen.Id("id"))}), jen.Id("c"), jen.False()),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id(G).Values(), jen.Err())),
-		jen.If(jen.Len(jen.Id("out")).Op("==").Lit(0)).Block(jen.Return(jen.Id(G).Values(), jen.Qual(errorsPath, "New").Call(jen.Qual(errorsPath, "NotFound"), jen.Lit(G+" with "+pk.Name+": %s was not found"), jen.Id("id")))),
-		jen.Return(jen.Id("out").Index(jen.Lit(0)), jen.Nil()),
+		jen.Return(jen.Qual(rtPath, "Retrieve").Call(jen.Id("id"), jen.Id("cfg"),
+			jen.Lit(fmt.Sprintf("%s - %s must be defined", lc, pk.Name)), jen.Lit(G+" with "+pk.Name+": %s was not found"),
+			jen.Func().Params(jen.Id("c").Qual(rtPath, "FindConfig")).Params(jen.Index().Id(G), jen.Error()).Block(
+				jen.List(jen.Id("out"), jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot("find"+P).Call(jen.Id("ctx"), jen.Id(G+"Filter").Values(jen.Dict{jen.Id(dml.Pascal(pk.Name)): jen.Qual(rtPath, "Eq").Call(jen.Id("id"))}), jen.Id("c"), jen.False()),
+				jen.Return(jen.Id("out"), jen.Err()),
+			))),
 	)
 	f.Line()
 	g.wrapper(f, m, dml.MethodRetrieve, []string{

@@ -117,3 +117,27 @@ func execMode(w *Where) []any {
 	}
 	return append(make([]any, 0, 1+len(w.Args())), pgx.QueryExecModeCacheDescribe)
 }
+
+// Retrieve returns the row with id that find reads with cfg's first config
+// (its selection and WithDeleted; paging, keyset and order dropped), as a
+// generated retrieve does: an empty id fails with not_found emptyMsg, no
+// row with not_found missingFmt (formatted with the id).
+func Retrieve[T any](id string, cfg []FindConfig, emptyMsg, missingFmt string, find func(FindConfig) ([]T, error)) (T, error) {
+	var zero T
+	if id == "" {
+		return zero, merrors.New(merrors.NotFound, "%s", emptyMsg)
+	}
+	var c FindConfig
+	if len(cfg) > 0 {
+		c = cfg[0]
+	}
+	c.Skip, c.Take, c.After, c.Order = 0, 0, nil, nil
+	out, err := find(c)
+	if err != nil {
+		return zero, err
+	}
+	if len(out) == 0 {
+		return zero, merrors.New(merrors.NotFound, missingFmt, id)
+	}
+	return out[0], nil
+}

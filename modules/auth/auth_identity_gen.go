@@ -188,19 +188,10 @@ var authIdentityTable = rt.Table{
 }
 
 func (s *Service) retrieveAuthIdentity(ctx context.Context, id string, cfg ...rt.FindConfig) (AuthIdentity, error) {
-	if id == "" {
-		return AuthIdentity{}, merrors.New(merrors.NotFound, "authIdentity - id must be defined")
-	}
-	c := firstConfig(cfg)
-	c.Skip, c.Take, c.After, c.Order = 0, 0, nil, nil
-	out, _, err := s.findAuthIdentities(ctx, AuthIdentityFilter{ID: rt.Eq(id)}, c, false)
-	if err != nil {
-		return AuthIdentity{}, err
-	}
-	if len(out) == 0 {
-		return AuthIdentity{}, merrors.New(merrors.NotFound, "AuthIdentity with id: %s was not found", id)
-	}
-	return out[0], nil
+	return rt.Retrieve(id, cfg, "authIdentity - id must be defined", "AuthIdentity with id: %s was not found", func(c rt.FindConfig) ([]AuthIdentity, error) {
+		out, _, err := s.findAuthIdentities(ctx, AuthIdentityFilter{ID: rt.Eq(id)}, c, false)
+		return out, err
+	})
 }
 
 // RetrieveAuthIdentity returns the auth_identity with the given id (Medusa's retrieveAuthIdentity). An empty id fails with

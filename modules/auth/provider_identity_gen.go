@@ -232,19 +232,10 @@ var providerIdentityTable = rt.Table{
 }
 
 func (s *Service) retrieveProviderIdentity(ctx context.Context, id string, cfg ...rt.FindConfig) (ProviderIdentity, error) {
-	if id == "" {
-		return ProviderIdentity{}, merrors.New(merrors.NotFound, "providerIdentity - id must be defined")
-	}
-	c := firstConfig(cfg)
-	c.Skip, c.Take, c.After, c.Order = 0, 0, nil, nil
-	out, _, err := s.findProviderIdentities(ctx, ProviderIdentityFilter{ID: rt.Eq(id)}, c, false)
-	if err != nil {
-		return ProviderIdentity{}, err
-	}
-	if len(out) == 0 {
-		return ProviderIdentity{}, merrors.New(merrors.NotFound, "ProviderIdentity with id: %s was not found", id)
-	}
-	return out[0], nil
+	return rt.Retrieve(id, cfg, "providerIdentity - id must be defined", "ProviderIdentity with id: %s was not found", func(c rt.FindConfig) ([]ProviderIdentity, error) {
+		out, _, err := s.findProviderIdentities(ctx, ProviderIdentityFilter{ID: rt.Eq(id)}, c, false)
+		return out, err
+	})
 }
 
 func (s *Service) listProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...rt.FindConfig) ([]ProviderIdentity, error) {

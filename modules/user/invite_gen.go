@@ -237,19 +237,10 @@ var inviteTable = rt.Table{
 }
 
 func (s *Service) retrieveInvite(ctx context.Context, id string, cfg ...rt.FindConfig) (Invite, error) {
-	if id == "" {
-		return Invite{}, merrors.New(merrors.NotFound, "invite - id must be defined")
-	}
-	c := firstConfig(cfg)
-	c.Skip, c.Take, c.After, c.Order = 0, 0, nil, nil
-	out, _, err := s.findInvites(ctx, InviteFilter{ID: rt.Eq(id)}, c, false)
-	if err != nil {
-		return Invite{}, err
-	}
-	if len(out) == 0 {
-		return Invite{}, merrors.New(merrors.NotFound, "Invite with id: %s was not found", id)
-	}
-	return out[0], nil
+	return rt.Retrieve(id, cfg, "invite - id must be defined", "Invite with id: %s was not found", func(c rt.FindConfig) ([]Invite, error) {
+		out, _, err := s.findInvites(ctx, InviteFilter{ID: rt.Eq(id)}, c, false)
+		return out, err
+	})
 }
 
 // RetrieveInvite returns the invite with the given id (Medusa's retrieveInvite). An empty id fails with

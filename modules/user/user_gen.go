@@ -248,19 +248,10 @@ var userTable = rt.Table{
 }
 
 func (s *Service) retrieveUser(ctx context.Context, id string, cfg ...rt.FindConfig) (User, error) {
-	if id == "" {
-		return User{}, merrors.New(merrors.NotFound, "user - id must be defined")
-	}
-	c := firstConfig(cfg)
-	c.Skip, c.Take, c.After, c.Order = 0, 0, nil, nil
-	out, _, err := s.findUsers(ctx, UserFilter{ID: rt.Eq(id)}, c, false)
-	if err != nil {
-		return User{}, err
-	}
-	if len(out) == 0 {
-		return User{}, merrors.New(merrors.NotFound, "User with id: %s was not found", id)
-	}
-	return out[0], nil
+	return rt.Retrieve(id, cfg, "user - id must be defined", "User with id: %s was not found", func(c rt.FindConfig) ([]User, error) {
+		out, _, err := s.findUsers(ctx, UserFilter{ID: rt.Eq(id)}, c, false)
+		return out, err
+	})
 }
 
 // RetrieveUser returns the user with the given id (Medusa's retrieveUser). An empty id fails with
