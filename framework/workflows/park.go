@@ -311,18 +311,19 @@ func (e *Engine) removeFinishWaiter(key RunKey, ch chan *run) {
 	}
 }
 
-// notifyFinished hands the finished run r to the callers waiting for it.
-func (e *Engine) notifyFinished(r *run) {
+// retire removes the finished run r from the engine and returns the callers
+// waiting for it (see awaitParked), under one lock.
+func (e *Engine) retire(r *run) []chan *run {
 	e.mu.Lock()
-	ws := e.finishWait[r.key]
-	delete(e.finishWait, r.key)
-	e.mu.Unlock()
-	for _, ch := range ws {
-		select { // full only of pokes: the waiter reads the stored run
-		case ch <- r:
-		default:
-		}
+	defer e.mu.Unlock()
+	if e.live[r.key] == r {
+		delete(e.live, r.key)
 	}
+	ws := e.finishWait[r.key]
+	if ws != nil {
+		delete(e.finishWait, r.key)
+	}
+	return ws
 }
 
 // poke tells the callers waiting for run key that it finished elsewhere:

@@ -676,9 +676,14 @@ func (r *run) finished(state RunState, out any, err error, now time.Time) {
 	if r.cancel != nil {
 		r.cancel(nil)
 	}
-	r.eng.removeLive(r)
+	waiters := r.eng.retire(r)
 	close(r.done)
-	r.eng.notifyFinished(r)
+	for _, ch := range waiters {
+		select { // full only of pokes: the waiter reads the stored run
+		case ch <- r:
+		default:
+		}
+	}
 	if r.woken {
 		if n, ok := r.store.(finishNotifier); ok {
 			if err := n.NotifyFinished(ctx, r.key); err != nil {

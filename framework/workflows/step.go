@@ -190,7 +190,7 @@ func (s *Step[In, Out, Comp]) Run(wc *Context, in In) (Out, error) {
 	var zero Out
 	r := wc.r
 	pos := wc.next()
-	if r.parkRequested() { // an earlier step parked the run
+	if r.eng.parks() && r.parkRequested() { // an earlier step parked the run
 		return zero, errParked
 	}
 	if r.ckpt != nil {
