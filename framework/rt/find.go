@@ -38,7 +38,10 @@ const maxPrealloc = 256
 // execution (planning was ~40% of the default list's statement time and
 // ~75 µs of each lookup, docs/perf/api.md). Postgres still only switches a
 // prepared statement to its generic plan when that plan is estimated no
-// costlier than the custom ones (plan_cache_mode = auto).
+// costlier than the custom ones (plan_cache_mode = auto). When both the page
+// and its count are such statements, they go out together in one pgx.Batch
+// (one write and one round trip instead of two; the conn must have
+// SendBatch, as pools, connections and transactions do).
 //
 // newRow makes an empty row holding the selected fields (nil: all); dest
 // returns the scan destination of one column of a row. Database errors are
@@ -66,15 +69,74 @@ func Find[T any](ctx context.Context, conn db.DBTX, t Table, cfg FindConfig, cou
 		sel.Columns = append(sel.Columns, QuoteIdent(c))
 	}
 	countSQL, countArgs := sel.CountSQL(), append(execMode(w), w.Args()...)
+	countPrepared := w.EqualityOnly()
 	if cfg.After != nil {
 		if err := Keyset(w, order, cfg.After); err != nil {
 			return nil, 0, merrors.Wrap(merrors.InvalidData, err, err.Error())
 		}
 	}
-	rows, err := conn.Query(ctx, sel.SQL(), append(execMode(w), w.Args()...)...)
+	mode := execMode(w)
+	// A page and its count on a prepared statement (the pool's default
+	// mode for both) go out in one batch: one write, one Sync, one round
+	// trip instead of two. The batch runs both in the connection's default
+	// mode, so a statement that needs CacheDescribe keeps its own query.
+	if count && countPrepared && len(mode) == 0 {
+		if b, ok := conn.(batcher); ok {
+			return findBatch(ctx, b, sel.SQL(), append(mode, w.Args()...), countSQL, countArgs, read, cfg, cols, newRow, dest)
+		}
+	}
+	rows, err := conn.Query(ctx, sel.SQL(), append(mode, w.Args()...)...)
 	if err != nil {
 		return nil, 0, err
 	}
+	out, err := scanPage(rows, read, cfg, cols, newRow, dest)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !count {
+		return out, 0, nil
+	}
+	var n int
+	if err := conn.QueryRow(ctx, countSQL, countArgs...).Scan(&n); err != nil {
+		return nil, 0, err
+	}
+	return out, n, nil
+}
+
+// batcher is what findBatch needs: *pgxpool.Pool, *pgx.Conn and pgx.Tx.
+type batcher interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// findBatch sends the page and its count in one batch and reads both.
+func findBatch[T any](ctx context.Context, b batcher, pageSQL string, pageArgs []any, countSQL string, countArgs []any, read []string, cfg FindConfig, cols []string, newRow func(selected []string) T, dest func(*T, string) any) ([]T, int, error) {
+	batch := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 2)}
+	batch.Queue(pageSQL, pageArgs...)
+	batch.Queue(countSQL, countArgs...)
+	br := b.SendBatch(ctx, batch)
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return nil, 0, err
+	}
+	out, err := scanPage(rows, read, cfg, cols, newRow, dest)
+	if err != nil {
+		_ = br.Close()
+		return nil, 0, err
+	}
+	var n int
+	if err := br.QueryRow().Scan(&n); err != nil {
+		_ = br.Close()
+		return nil, 0, err
+	}
+	if err := br.Close(); err != nil {
+		return nil, 0, err
+	}
+	return out, n, nil
+}
+
+// scanPage reads rows (and closes them) into a page of newRow values.
+func scanPage[T any](rows pgx.Rows, read []string, cfg FindConfig, cols []string, newRow func(selected []string) T, dest func(*T, string) any) ([]T, error) {
 	defer rows.Close()
 	var selected []string
 	if len(cfg.Select) > 0 {
@@ -92,20 +154,13 @@ func Find[T any](ctx context.Context, conn db.DBTX, t Table, cfg FindConfig, cou
 			dests[i] = dest(x, c)
 		}
 		if err := rows.Scan(dests...); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	if !count {
-		return out, 0, nil
-	}
-	var n int
-	if err := conn.QueryRow(ctx, countSQL, countArgs...).Scan(&n); err != nil {
-		return nil, 0, err
-	}
-	return out, n, nil
+	return out, nil
 }
 
 // execMode returns the query option for w's predicates: none (the pool's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -16,18 +17,30 @@ import (
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
 
-type statementCounter struct{ n atomic.Int64 }
+// statementCounter counts statements (n) and round trips (trips: a query,
+// or a batch of queries).
+type statementCounter struct{ n, trips atomic.Int64 }
 
 func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
 	c.n.Add(1)
+	c.trips.Add(1)
 	return ctx
 }
 func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (c *statementCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	c.trips.Add(1)
+	return ctx
+}
+func (c *statementCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {
+	c.n.Add(1)
+}
+func (c *statementCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 // TestListAndCountPages checks rt.Find's pages (scanned in place into a
 // preallocated slice) and counts for pages inside and past the end,
 // keysets, filters, selections and soft-deleted rows, against ListUsers, and
-// that a list and count costs two statements (the page and the count).
+// that a list and count costs two statements (the page and the count), sent
+// in one round trip (a batch) when both are prepared statements (no keyset).
 func TestListAndCountPages(t *testing.T) {
 	ctx := context.Background()
 	cfg, err := pgxpool.ParseConfig(pgtest.NewURL(t, migrations.Source))
@@ -58,37 +71,39 @@ func TestListAndCountPages(t *testing.T) {
 	}
 	first0 := "First0"
 	cases := []struct {
-		name       string
-		f          UserFilter
-		cfg        rt.FindConfig
-		rows, n    int
-		statements int64
+		name    string
+		f       UserFilter
+		cfg     rt.FindConfig
+		rows, n int
+		trips   int64
 	}{
-		{"first page", UserFilter{}, rt.FindConfig{Take: 10}, 10, 23, 2},
-		{"all", UserFilter{}, rt.FindConfig{}, 23, 23, 2},
-		{"last partial page", UserFilter{}, rt.FindConfig{Take: 10, Skip: 20}, 3, 23, 2},
-		{"past the end", UserFilter{}, rt.FindConfig{Take: 10, Skip: 30}, 0, 23, 2},
-		{"with deleted", UserFilter{}, rt.FindConfig{Take: 5, WithDeleted: true}, 5, 25, 2},
-		{"filter", UserFilter{FirstName: rt.Eq(first0)}, rt.FindConfig{Take: 3}, 3, 8, 2},
-		{"filter and select", UserFilter{FirstName: rt.Eq(first0)}, rt.FindConfig{Take: 3, Select: []string{"email"}}, 3, 8, 2},
-		{"no match", UserFilter{Email: rt.Eq("nobody@example.com")}, rt.FindConfig{Take: 10}, 0, 0, 2},
+		{"first page", UserFilter{}, rt.FindConfig{Take: 10}, 10, 23, 1},
+		{"all", UserFilter{}, rt.FindConfig{}, 23, 23, 1},
+		{"last partial page", UserFilter{}, rt.FindConfig{Take: 10, Skip: 20}, 3, 23, 1},
+		{"past the end", UserFilter{}, rt.FindConfig{Take: 10, Skip: 30}, 0, 23, 1},
+		{"with deleted", UserFilter{}, rt.FindConfig{Take: 5, WithDeleted: true}, 5, 25, 1},
+		{"filter", UserFilter{FirstName: rt.Eq(first0)}, rt.FindConfig{Take: 3}, 3, 8, 1},
+		{"filter and select", UserFilter{FirstName: rt.Eq(first0)}, rt.FindConfig{Take: 3, Select: []string{"email"}}, 3, 8, 1},
+		{"no match", UserFilter{Email: rt.Eq("nobody@example.com")}, rt.FindConfig{Take: 10}, 0, 0, 1},
 		{"keyset", UserFilter{}, rt.FindConfig{Take: 5, After: []any{"user_20"}}, 4, 23, 2},
 		{"keyset past the end", UserFilter{}, rt.FindConfig{Take: 5, After: []any{"user_24"}}, 0, 23, 2},
 		{"keyset and filter", UserFilter{FirstName: rt.Eq(first0)}, rt.FindConfig{Take: 2, After: []any{"user_06"}, Order: []rt.Order{{Field: "id"}}}, 2, 8, 2},
-		{"descending", UserFilter{}, rt.FindConfig{Take: 2, Order: []rt.Order{{Field: "email", Desc: true}}}, 2, 23, 2},
+		{"descending", UserFilter{}, rt.FindConfig{Take: 2, Order: []rt.Order{{Field: "email", Desc: true}}}, 2, 23, 1},
+		{"search (unnamed statements)", UserFilter{Q: "u0"}, rt.FindConfig{Take: 3}, 3, 8, 2},
+		{"range (unnamed statements)", UserFilter{Email: rt.Gt("u20")}, rt.FindConfig{Take: 3}, 3, 5, 2},
 	}
 	for _, c := range cases {
-		before := sc.n.Load()
+		before, tripsBefore := sc.n.Load(), sc.trips.Load()
 		got, n, err := s.ListAndCountUsers(ctx, c.f, c.cfg)
-		statements := sc.n.Load() - before
+		statements, trips := sc.n.Load()-before, sc.trips.Load()-tripsBefore
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		if len(got) != c.rows || n != c.n {
 			t.Errorf("%s: %d rows, count %d; want %d rows, count %d", c.name, len(got), n, c.rows, c.n)
 		}
-		if statements != c.statements {
-			t.Errorf("%s: %d statements, want %d", c.name, statements, c.statements)
+		if statements != 2 || trips != c.trips {
+			t.Errorf("%s: %d statements in %d round trips, want 2 in %d", c.name, statements, trips, c.trips)
 		}
 		// The page is what ListUsers reads with the same config.
 		page, err := s.ListUsers(ctx, c.f, c.cfg)
@@ -120,4 +135,81 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestFindScansTextLikePgx checks that rt.Find's own scan of text columns
+// (strings copied into blocks shared by the page) gives what pgx's Scan
+// gives: empty strings, NULLs (nil *string), multi-byte text and values
+// longer than a page's first block, on pages of one, a few and all rows.
+func TestFindScansTextLikePgx(t *testing.T) {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, pgtest.NewURL(t, migrations.Source))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	s, err := New(pool, Options{JWTSecret: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	str := func(v string) *string { return &v }
+	long := strings.Repeat("λ", 3000)
+	in := []CreateUserInput{
+		{ID: "user_a", Email: "a@example.com"},
+		{ID: "user_b", Email: "b@example.com", FirstName: str(""), LastName: str("")},
+		{ID: "user_c", Email: "c@example.com", FirstName: str("Zoë"), LastName: str("Ødegård"), AvatarURL: str("https://x.test/c.png")},
+		{ID: "user_d", Email: "d@example.com", FirstName: str(long), AvatarURL: str(long + long)},
+		{ID: "user_e", Email: long + "@example.com", LastName: str("E")},
+	}
+	if _, err := s.CreateUsers(ctx, in...); err != nil {
+		t.Fatal(err)
+	}
+	cols := make([]string, len(userTable.Fields))
+	for i, c := range userTable.Fields {
+		cols[i] = rt.QuoteIdent(c)
+	}
+	rows, err := pool.Query(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM "user" ORDER BY "id"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []User
+	for rows.Next() {
+		var u User
+		dests := make([]any, len(userTable.Fields))
+		for i, c := range userTable.Fields {
+			dests[i] = u.dest(c)
+		}
+		if err := rows.Scan(dests...); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, u)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, take := range []int{0, 1, 2, 3} {
+		step := take
+		if take == 0 {
+			step = len(want)
+		}
+		for skip := 0; skip < len(want); skip += step {
+			got, err := s.ListUsers(ctx, UserFilter{}, rt.FindConfig{Take: take, Skip: skip})
+			if err != nil {
+				t.Fatal(err)
+			}
+			end := len(want)
+			if take > 0 {
+				end = min(skip+take, len(want))
+			}
+			if a, b := mustJSON(t, got), mustJSON(t, want[skip:end]); a != b {
+				t.Errorf("take %d skip %d:\n got %s\nwant %s", take, skip, a, b)
+			}
+			for i := range got {
+				w := want[skip+i]
+				if (got[i].FirstName == nil) != (w.FirstName == nil) || (got[i].LastName == nil) != (w.LastName == nil) || (got[i].AvatarURL == nil) != (w.AvatarURL == nil) {
+					t.Errorf("take %d skip %d row %d: NULLs differ", take, skip, i)
+				}
+			}
+		}
+	}
 }
