@@ -164,12 +164,13 @@ func (a *App) Serve(ctx context.Context, addr string, ready func(net.Addr)) erro
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ConnContext:       httpx.ConnContext, // with OneWriteListener: a list answers with one write
 	}
 	if ready != nil {
 		ready(ln.Addr())
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(httpx.OneWriteListener(ln)) }()
 	select {
 	case err := <-errc:
 		_ = a.Container.Stop(context.WithoutCancel(ctx))

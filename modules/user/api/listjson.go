@@ -34,7 +34,7 @@ const maxPooledList = 256 << 10
 // must be json.Marshalers returning compact JSON, as the generated models'
 // rt.MarshalSelected does. A row that is neither, or fails to marshal,
 // falls back to httpx.WriteJSON.
-func writeList[T any](w http.ResponseWriter, plural string, rows []T, count, offset, limit int) {
+func writeList[T any](w http.ResponseWriter, r *http.Request, plural string, rows []T, count, offset, limit int) {
 	fallback := func() {
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{plural: rows, "count": count, "offset": offset, "limit": limit})
 	}
@@ -87,11 +87,8 @@ func writeList[T any](w http.ResponseWriter, plural string, rows []T, count, off
 	}
 	b = append(b, '}')
 	*bp = b
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	httpx.WriteWhole(w, r, http.StatusOK, b)
 }
 
 // appendKey appends k as encoding/json quotes an object key: keys of

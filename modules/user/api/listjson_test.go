@@ -10,6 +10,8 @@ import (
 	"github.com/medusa-go/medusa/modules/user"
 )
 
+var listReq = httptest.NewRequest("GET", "/admin/users", nil)
+
 // TestWriteListMatchesWriteJSON checks that writeList answers the same
 // status, headers and bytes as httpx.WriteJSON with the list map.
 func TestWriteListMatchesWriteJSON(t *testing.T) {
@@ -26,13 +28,13 @@ func TestWriteListMatchesWriteJSON(t *testing.T) {
 		got  func(*httptest.ResponseRecorder)
 		want any
 	}{
-		{"users", func(w *httptest.ResponseRecorder) { writeList(w, "users", users, 1001, 50, 50) },
+		{"users", func(w *httptest.ResponseRecorder) { writeList(w, listReq, "users", users, 1001, 50, 50) },
 			map[string]any{"users": users, "count": 1001, "offset": 50, "limit": 50}},
-		{"no users", func(w *httptest.ResponseRecorder) { writeList(w, "users", []user.User{}, 0, 0, 50) },
+		{"no users", func(w *httptest.ResponseRecorder) { writeList(w, listReq, "users", []user.User{}, 0, 0, 50) },
 			map[string]any{"users": []user.User{}, "count": 0, "offset": 0, "limit": 50}},
-		{"invites (key sorts first)", func(w *httptest.ResponseRecorder) { writeList(w, "invites", invites, 1, 0, 20) },
+		{"invites (key sorts first)", func(w *httptest.ResponseRecorder) { writeList(w, listReq, "invites", invites, 1, 0, 20) },
 			map[string]any{"invites": invites, "count": 1, "offset": 0, "limit": 20}},
-		{"fallback", func(w *httptest.ResponseRecorder) { writeList(w, "rows", []notMarshaler{{"<"}}, 1, 0, 20) },
+		{"fallback", func(w *httptest.ResponseRecorder) { writeList(w, listReq, "rows", []notMarshaler{{"<"}}, 1, 0, 20) },
 			map[string]any{"rows": []notMarshaler{{"<"}}, "count": 1, "offset": 0, "limit": 20}},
 	}
 	for _, tc := range cases {

@@ -46,7 +46,7 @@ func (res resource[T, F]) handleList(w http.ResponseWriter, r *http.Request) {
 	if rows == nil {
 		rows = []T{}
 	}
-	writeList(w, res.plural, rows, count, q.Offset, q.Limit)
+	writeList(w, r, res.plural, rows, count, q.Offset, q.Limit)
 }
 
 // respond answers {<name>} for id with the fields the query selects.
