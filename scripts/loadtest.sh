@@ -28,6 +28,10 @@
 #                 (default "list-users create-invites"); STARTS=0 skips the start measurements
 #   BURST         concurrent logins per login burst (default 20; 0 skips the bursts)
 #
+# After each POST /admin/invites run the script waits until the run's event
+# deliveries (one invite e-mail per invite, sent by the log provider) are
+# done and prints the sustained rate: requests / (run time + that wait).
+#
 # Login bursts (after the list and invite runs, BURST > 0): BURST identities
 # are registered over the API one by one, then BURST parallel
 # POST /auth/user/emailpass go out at once (a third each: right password,
@@ -177,10 +181,11 @@ bench() {
 	for i in $(seq "$RUNS"); do
 		echo "-- $name run $i/$RUNS ($(load))"
 		read -r s0 b0 t0 < <(cpu_ticks)
-		RUN_ID=$(date +%s%N) wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 5s --latency -s "$lua" "http://$ADDR" |
-			grep -E 'Requests/sec|^ +(50|90|99)%|Latency  |requests in|non-200|Socket errors'
+		RUN_ID=$(date +%s%N) wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 5s --latency -s "$lua" "http://$ADDR" >"$WORK/wrk.out"
+		grep -E 'Requests/sec|^ +(50|90|99)%|Latency  |requests in|non-200|Socket errors' "$WORK/wrk.out"
 		read -r s1 b1 t1 < <(cpu_ticks)
 		echo "   CPU during the run: server $(((s1 - s0) / hz)).$(((s1 - s0) % hz * 10 / hz))s ($(((s1 - s0) * 100 / (t1 - t0)))% of the machine), machine busy $(((b1 - b0) * 100 / (t1 - t0)))% of $(nproc) cores; $(mem)"
+		if [ "$name" = create-invites ]; then drain; fi
 	done
 	if [ "${PROFILE:-0}" = 1 ]; then
 		RUN_ID=p$(date +%s%N) wrk -t"$THREADS" -c"$CONNS" -d12s -s "$lua" "http://$ADDR" >/dev/null &
@@ -189,6 +194,32 @@ bench() {
 		wait $!
 		echo "   profile: go tool pprof -top $WORK/medusa-go $WORK/cpu-$name.pprof"
 	fi
+}
+
+# drain prints the event deliveries (invite.created -> the invite e-mail
+# subscriber) still pending when a wrk run ends, waits until none is left
+# (bounded: 120 s) and prints the rate the run sustained counting that time:
+# requests / (run time + drain time). Pending: direct deliveries in
+# event_bus_outbox plus unfinished River jobs of the event bus.
+drain() {
+	# (event_bus_outbox exists from eventbus migration 0002 on; older builds have none)
+	local q="SELECT CASE WHEN to_regclass('event_bus_outbox') IS NULL THEN 0 ELSE (xpath('/row/c/text()', query_to_xml('SELECT count(*) AS c FROM event_bus_outbox', false, true, '')))[1]::text::int END
+		+ (SELECT count(*) FROM river_job WHERE kind = 'medusa_event' AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending'))"
+	local n0 n start end reqs secs
+	n0=$(psql -X -qAt "$DATABASE_URL" -c "$q")
+	start=$(date +%s%N)
+	n=$n0
+	while [ "$n" -gt 0 ] && [ $(( ($(date +%s%N) - start) / 1000000000 )) -lt 120 ]; do
+		sleep 0.05
+		n=$(psql -X -qAt "$DATABASE_URL" -c "$q")
+	done
+	end=$(date +%s%N)
+	reqs=$(awk '/requests in/ {print $1}' "$WORK/wrk.out")
+	secs=$(awk '/requests in/ {sub(/s,$/, "", $4); print $4}' "$WORK/wrk.out")
+	awk -v n0="$n0" -v n="$n" -v ms="$(( (end - start) / 1000000 ))" -v reqs="$reqs" -v secs="$secs" 'BEGIN {
+		printf "   deliveries pending at the end of the run: %d; %s after %d ms; sustained %.0f req/s (requests / (run + drain))\n",
+			n0, (n == 0 ? "all delivered" : n " still pending"), ms, reqs / (secs + ms / 1000)
+	}'
 }
 
 case " $ROUTES " in *" list-users "*)

@@ -83,6 +83,7 @@ var idRe = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
 // register the same subscribers at start-up.
 type Bus struct {
 	engine *jobs.Engine
+	direct *direct // nil with WithoutDirectDelivery
 
 	mu   sync.RWMutex
 	subs map[string]*Subscriber
@@ -96,16 +97,35 @@ var _ events.Bus = (*Bus)(nil)
 // EmitsInTx implements events.TxEmitter: Emit writes in the transaction the context carries.
 func (b *Bus) EmitsInTx() bool { return true }
 
-// New returns a bus on engine and registers its worker and queue there, so it
-// must be called before the engine starts. maxWorkers bounds concurrent
-// deliveries in this instance (0: the engine's default).
-func New(engine *jobs.Engine, maxWorkers int) (*Bus, error) {
+// New returns a bus on engine and registers its worker, queue and direct
+// deliveries there, so it must be called before the engine starts.
+// maxWorkers bounds concurrent deliveries in this instance (0: the engine's
+// default), for River's jobs and for direct deliveries each.
+//
+// By default an instance that works jobs delivers the events it emits
+// itself, right after the commit, and only retries (and the deliveries of
+// an instance that died) go through River jobs; see direct.go and
+// docs/events.md ("Direct delivery"). WithoutDirectDelivery turns this off.
+func New(engine *jobs.Engine, maxWorkers int, opts ...Option) (*Bus, error) {
+	o := busOptions{direct: true}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	b := &Bus{engine: engine, subs: map[string]*Subscriber{}, byName: map[string][]*Subscriber{}}
 	if err := jobs.AddWorker(engine, &eventWorker{b: b}); err != nil {
 		return nil, fmt.Errorf("eventbus: %w", err)
 	}
 	if err := engine.AddQueue(QueueEvents, maxWorkers); err != nil {
 		return nil, fmt.Errorf("eventbus: %w", err)
+	}
+	if o.direct {
+		if maxWorkers <= 0 {
+			maxWorkers = engine.MaxWorkers()
+		}
+		b.direct = newDirect(b, maxWorkers, o)
+		if err := engine.AddService(b.direct); err != nil {
+			return nil, fmt.Errorf("eventbus: %w", err)
+		}
 	}
 	return b, nil
 }
@@ -166,16 +186,20 @@ func (b *Bus) subscriber(id string) *Subscriber {
 type EventArgs struct {
 	Subscriber string         `json:"subscriber"`
 	Event      events.Message `json:"event"`
+	// PriorAttempts counts the attempts made before the job existed (a
+	// failed direct delivery): Delivery.Attempt is the job's attempt plus
+	// this.
+	PriorAttempts int `json:"prior_attempts,omitempty"`
 }
 
 // Kind implements river.JobArgs.
 func (EventArgs) Kind() string { return "medusa_event" }
 
 // fanout builds one job per (message, subscriber), in message order.
-func (b *Bus) fanout(msgs []events.Message) []river.InsertManyParams {
+func (b *Bus) fanout(msgs []events.Message) []outboxRow {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	var out []river.InsertManyParams
+	var out []outboxRow
 	for _, m := range msgs {
 		seen := map[string]bool{}
 		for _, list := range [][]*Subscriber{b.byName[m.Name], b.byName[Wildcard]} {
@@ -184,14 +208,40 @@ func (b *Bus) fanout(msgs []events.Message) []river.InsertManyParams {
 					continue
 				}
 				seen[s.ID] = true
-				out = append(out, river.InsertManyParams{
-					Args:       EventArgs{Subscriber: s.ID, Event: m},
-					InsertOpts: &river.InsertOpts{Queue: QueueEvents, MaxAttempts: s.MaxAttempts},
-				})
+				out = append(out, outboxRow{sub: s, msg: m})
 			}
 		}
 	}
 	return out
+}
+
+// deliver stores the deliveries of rows in tx: as direct deliveries when
+// this instance delivers them itself, as River jobs otherwise.
+func (b *Bus) deliver(ctx context.Context, tx pgx.Tx, rows []outboxRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if b.direct.accepting() {
+		for i := range rows {
+			rows[i].id = newOutboxID()
+		}
+		return b.direct.insert(ctx, tx, rows)
+	}
+	client, err := b.engine.Client()
+	if err != nil {
+		return err
+	}
+	params := make([]river.InsertManyParams, len(rows))
+	for i, r := range rows {
+		params[i] = river.InsertManyParams{
+			Args:       EventArgs{Subscriber: r.sub.ID, Event: r.msg},
+			InsertOpts: &river.InsertOpts{Queue: QueueEvents, MaxAttempts: r.sub.MaxAttempts},
+		}
+	}
+	if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("insert deliveries: %w", err)
+	}
+	return nil
 }
 
 // Emit stores msgs for delivery, in the transaction ctx carries or in one of
@@ -226,24 +276,15 @@ func (b *Bus) Emit(ctx context.Context, msgs ...events.Message) error {
 			now = append(now, m)
 		}
 	}
-	client, err := b.engine.Client()
-	if err != nil {
-		return fmt.Errorf("eventbus: emit: %w", err)
-	}
-	params := b.fanout(now)
-	if len(held) == 0 && len(params) == 0 {
+	rows := b.fanout(now)
+	if len(held) == 0 && len(rows) == 0 {
 		return nil
 	}
-	err = db.InTx(ctx, b.engine.Pool(), func(ctx context.Context, tx pgx.Tx) error {
+	err := db.InTx(ctx, b.engine.Pool(), func(ctx context.Context, tx pgx.Tx) error {
 		if err := hold(ctx, tx, held); err != nil {
 			return err
 		}
-		if len(params) > 0 {
-			if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
-				return fmt.Errorf("insert deliveries: %w", err)
-			}
-		}
-		return nil
+		return b.deliver(ctx, tx, rows)
 	})
 	if err != nil {
 		return fmt.Errorf("eventbus: emit: %w", err)
@@ -340,11 +381,7 @@ func (b *Bus) ReleaseGroup(ctx context.Context, groupID string) error {
 	if groupID == "" {
 		return merrors.New(merrors.InvalidData, "eventbus: release group: empty group id")
 	}
-	client, err := b.engine.Client()
-	if err != nil {
-		return fmt.Errorf("eventbus: release group: %w", err)
-	}
-	err = db.InTx(ctx, b.engine.Pool(), func(ctx context.Context, tx pgx.Tx) error {
+	err := db.InTx(ctx, b.engine.Pool(), func(ctx context.Context, tx pgx.Tx) error {
 		var msgs []events.Message
 		var taken bool
 		if events.GroupInTx(ctx) {
@@ -362,12 +399,7 @@ func (b *Bus) ReleaseGroup(ctx context.Context, groupID string) error {
 				return err
 			}
 		}
-		if params := b.fanout(msgs); len(params) > 0 {
-			if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
-				return fmt.Errorf("insert deliveries: %w", err)
-			}
-		}
-		return nil
+		return b.deliver(ctx, tx, b.fanout(msgs))
 	})
 	if err != nil {
 		return fmt.Errorf("eventbus: release group %q: %w", groupID, err)

@@ -27,6 +27,13 @@ import (
 const (
 	childEnv     = "EVENTBUS_TEST_CHILD"
 	childNameEnv = "EVENTBUS_TEST_CHILD_NAME"
+	// childEmitEnv, when set, makes the child emit (itself, as direct
+	// deliveries) ten thing.created events and one slow.created event, in
+	// one transaction, before it reports ready; the events' ids start with
+	// the variable's value.
+	childEmitEnv = "EVENTBUS_TEST_CHILD_EMIT"
+	// survivor is the instance name whose slow deliveries do not get stuck.
+	survivor = "survivor"
 )
 
 // appTables are the tables the test application writes to.
@@ -67,7 +74,7 @@ func registerApp(bus *eventbus.Bus, e *jobs.Engine, pool *pgxpool.Pool, instance
 			if err := logDelivery(ctx); err != nil {
 				return err
 			}
-			if d, _ := eventbus.DeliveryFrom(ctx); d.Attempt == 1 {
+			if d, _ := eventbus.DeliveryFrom(ctx); d.Attempt == 1 && instance != survivor {
 				// Stuck mid-delivery (ignoring its context) until the process
 				// is killed.
 				time.Sleep(10 * time.Minute)
@@ -110,7 +117,7 @@ func childMain() int {
 	if err != nil {
 		return fail(err)
 	}
-	bus, err := eventbus.New(e, 0)
+	bus, err := eventbus.New(e, 0, eventbus.WithDirectLease(time.Second))
 	if err != nil {
 		return fail(err)
 	}
@@ -121,6 +128,23 @@ func childMain() int {
 	signal.Notify(sig, syscall.SIGTERM)
 	if err := e.Start(ctx); err != nil {
 		return fail(err)
+	}
+	if prefix := os.Getenv(childEmitEnv); prefix != "" {
+		err := db.InTx(ctx, pool, func(ctx context.Context, tx pgx.Tx) error {
+			for i := range 10 {
+				m, _ := events.New("thing.created", map[string]int{"i": i}, events.Metadata{Source: name})
+				m.ID = fmt.Sprintf("%s%02d", prefix, i)
+				if err := bus.Emit(ctx, m); err != nil {
+					return err
+				}
+			}
+			m, _ := events.New("slow.created", nil, events.Metadata{Source: name})
+			m.ID = prefix + "slow"
+			return bus.Emit(ctx, m)
+		})
+		if err != nil {
+			return fail(err)
+		}
 	}
 	fmt.Println("ready")
 	<-sig
@@ -139,14 +163,14 @@ type instance struct {
 	errs *strings.Builder
 }
 
-func startInstance(t *testing.T, url, name string) *instance {
+func startInstance(t *testing.T, url, name string, env ...string) *instance {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+url, childNameEnv+"="+name)
+	cmd.Env = append(append(os.Environ(), childEnv+"="+url, childNameEnv+"="+name), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	errs := &strings.Builder{}
 	cmd.Stderr = errs

@@ -32,7 +32,7 @@ func (b *Bus) DeadLetters(ctx context.Context, subscriberID string, limit int) (
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := b.engine.Pool().Query(ctx, `SELECT id, args, attempt, errors, finalized_at FROM river_job
+	rows, err := b.engine.Pool().Query(ctx, `SELECT id, args, attempt + coalesce((args->>'prior_attempts')::int, 0), errors, finalized_at FROM river_job
 WHERE kind = $1 AND state = 'discarded' AND ($2 = '' OR args->>'subscriber' = $2)
 ORDER BY id LIMIT $3`, EventArgs{}.Kind(), subscriberID, limit)
 	if err != nil {

@@ -6,8 +6,13 @@
 //     framework/db), so an event exists if and only if its data committed.
 //   - Grouped events (a workflow run's) wait in event_bus_held until
 //     ReleaseGroup (the run succeeded) or ClearGroup (it failed).
-//   - Fan-out: each (event, subscriber) is one River job, so one subscriber's
+//   - Fan-out: each (event, subscriber) is one delivery, so one subscriber's
 //     failure retries only that subscriber.
+//   - Direct delivery: on an instance that works jobs, the first attempt runs
+//     on the emitting instance right after the commit, from an
+//     event_bus_outbox row written in the emitting transaction; failures,
+//     overflow, shutdown and the rows of a dead instance (lease expired)
+//     become River jobs (direct.go, WithoutDirectDelivery).
 //   - At least once, with retries and backoff; after MaxAttempts a delivery is
 //     dead-lettered (River's "discarded" state, see DeadLetters, Redeliver).
 //   - Each event has a stable ID; Once (with the event_bus_processed table)

@@ -45,13 +45,13 @@ func fast(cfg *river.Config) {
 }
 
 // newBus returns a bus on pool with its engine (not started).
-func newBus(t *testing.T, pool *pgxpool.Pool, mode jobs.Mode, c *container.Container) (*eventbus.Bus, *jobs.Engine) {
+func newBus(t *testing.T, pool *pgxpool.Pool, mode jobs.Mode, c *container.Container, opts ...eventbus.Option) (*eventbus.Bus, *jobs.Engine) {
 	t.Helper()
 	e, err := jobs.New(pool, c, jobs.Options{Mode: mode, Logger: quietLogger(), Configure: fast})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := eventbus.New(e, 0)
+	b, err := eventbus.New(e, 0, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

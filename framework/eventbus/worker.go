@@ -16,7 +16,8 @@ type Delivery struct {
 	// Attempt counts from 1; above 1 this is a redelivery.
 	Attempt     int
 	MaxAttempts int
-	// JobID is River's job id (see DeadLetters, Redeliver).
+	// JobID is River's job id (see DeadLetters, Redeliver); 0 for a direct
+	// delivery (the first attempt, made by the emitting instance).
 	JobID int64
 }
 
@@ -41,7 +42,7 @@ type eventWorker struct {
 
 func (w *eventWorker) NextRetry(job *river.Job[EventArgs]) time.Time {
 	if s := w.b.subscriber(job.Args.Subscriber); s != nil && s.Backoff != nil {
-		return time.Now().Add(max(0, s.Backoff(job.Attempt)))
+		return time.Now().Add(max(0, s.Backoff(job.Attempt+job.Args.PriorAttempts)))
 	}
 	return time.Time{} // River's default policy
 }
@@ -62,10 +63,11 @@ func (w *eventWorker) Work(ctx context.Context, job *river.Job[EventArgs]) error
 	}
 	ctx = WithDelivery(ctx, Delivery{
 		SubscriberID: s.ID, EventID: job.Args.Event.ID, EventName: job.Args.Event.Name,
-		Attempt: job.Attempt, MaxAttempts: job.MaxAttempts, JobID: job.ID,
+		Attempt: job.Attempt + job.Args.PriorAttempts, MaxAttempts: job.MaxAttempts + job.Args.PriorAttempts, JobID: job.ID,
 	})
 	if err := s.Handler(ctx, w.b.engine.Container().Scope(), job.Args.Event); err != nil {
-		return fmt.Errorf("subscriber %q on %q (%s), attempt %d/%d: %w", s.ID, job.Args.Event.Name, job.Args.Event.ID, job.Attempt, job.MaxAttempts, err)
+		return fmt.Errorf("subscriber %q on %q (%s), attempt %d/%d: %w", s.ID, job.Args.Event.Name, job.Args.Event.ID,
+			job.Attempt+job.Args.PriorAttempts, job.MaxAttempts+job.Args.PriorAttempts, err)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,6 +26,9 @@ const QueueScheduled = "scheduled"
 // ErrFrozen is returned when a worker, queue or scheduled job is added after
 // the engine built its River client (on Start or on the first insert).
 var ErrFrozen = errors.New("jobs: engine already built; register workers, queues and scheduled jobs before Start and before the first insert")
+
+// DefaultMaxWorkers is the default number of concurrent jobs per queue.
+const DefaultMaxWorkers = 50
 
 // Options configure an Engine.
 type Options struct {
@@ -87,6 +91,37 @@ type Engine struct {
 	running   bool
 	stopLoops context.CancelFunc
 	loops     sync.WaitGroup
+	services  []Service
+	started   []Service // the services Start started, for Stop
+}
+
+// Service is a component that runs with the engine's workers (the event
+// bus's direct deliveries, say): in a mode that works jobs, Start starts it
+// after River, and Stop stops it, in reverse order of registration, before
+// River stops. A server-mode engine never starts it.
+type Service interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+}
+
+// AddService registers s to start and stop with the engine (see Service).
+func (e *Engine) AddService(s Service) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.client != nil {
+		return ErrFrozen
+	}
+	e.services = append(e.services, s)
+	return nil
+}
+
+// JobTimeout returns how long one attempt of a job may run by default: the
+// JobTimeout option, River's 1 minute when unset, or -1 for none.
+func (e *Engine) JobTimeout() time.Duration {
+	if e.opts.JobTimeout == 0 {
+		return time.Minute
+	}
+	return e.opts.JobTimeout
 }
 
 // New returns an engine on pool. c is the container handed (as a fresh scope)
@@ -101,7 +136,7 @@ func New(pool *pgxpool.Pool, c *container.Container, opts Options) (*Engine, err
 	}
 	opts.Mode = mode
 	if opts.MaxWorkers <= 0 {
-		opts.MaxWorkers = 50
+		opts.MaxWorkers = DefaultMaxWorkers
 	}
 	if opts.RescueStuckJobsAfter <= 0 {
 		jt := opts.JobTimeout
@@ -141,6 +176,9 @@ func (e *Engine) Container() *container.Container { return e.root }
 
 // Mode returns the worker mode.
 func (e *Engine) Mode() Mode { return e.opts.Mode }
+
+// MaxWorkers returns the default number of concurrent jobs per queue.
+func (e *Engine) MaxWorkers() int { return e.opts.MaxWorkers }
 
 // Logger returns the engine's logger.
 func (e *Engine) Logger() *slog.Logger { return e.log }
@@ -228,6 +266,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	for _, name := range e.order {
 		scheduled = append(scheduled, e.scheduled[name])
 	}
+	services := slices.Clone(e.services)
 	e.mu.Unlock()
 	if err != nil {
 		return err
@@ -245,6 +284,15 @@ func (e *Engine) Start(ctx context.Context) error {
 		e.loops.Go(func() { e.tickLoop(loopCtx, s) })
 	}
 	e.running = true
+	for _, svc := range services {
+		if err := svc.Start(ctx); err != nil {
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			_ = e.stopLocked(stopCtx)
+			return fmt.Errorf("jobs: start service: %w", err)
+		}
+		e.started = append(e.started, svc)
+	}
 	e.log.InfoContext(ctx, "jobs: started", "mode", string(e.opts.Mode), "id", client.ID(), "scheduled", len(scheduled))
 	return nil
 }
@@ -257,6 +305,11 @@ func (e *Engine) Stop(ctx context.Context) error {
 	// loops take e.mu to look up their registrations.
 	e.lc.Lock()
 	defer e.lc.Unlock()
+	return e.stopLocked(ctx)
+}
+
+// stopLocked is Stop with e.lc held.
+func (e *Engine) stopLocked(ctx context.Context) error {
 	if !e.running {
 		return nil
 	}
@@ -264,6 +317,13 @@ func (e *Engine) Stop(ctx context.Context) error {
 	if e.stopLoops == nil {
 		return nil // server mode: nothing was started
 	}
+	var svcErr error
+	for i := len(e.started) - 1; i >= 0; i-- {
+		if err := e.started[i].Stop(ctx); err != nil {
+			svcErr = errors.Join(svcErr, fmt.Errorf("jobs: stop service: %w", err))
+		}
+	}
+	e.started = nil
 	e.stopLoops()
 	e.loops.Wait()
 	e.stopLoops = nil
@@ -272,11 +332,11 @@ func (e *Engine) Stop(ctx context.Context) error {
 			hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
 			if err2 := e.client.StopAndCancel(hard); err2 != nil {
-				return fmt.Errorf("jobs: stop River: %w", errors.Join(err, err2))
+				return errors.Join(svcErr, fmt.Errorf("jobs: stop River: %w", errors.Join(err, err2)))
 			}
-			return nil
+			return svcErr
 		}
-		return fmt.Errorf("jobs: stop River: %w", err)
+		return errors.Join(svcErr, fmt.Errorf("jobs: stop River: %w", err))
 	}
-	return nil
+	return svcErr
 }

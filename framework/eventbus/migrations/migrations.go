@@ -1,6 +1,7 @@
 // Package migrations holds the event bus's tables: event_bus_held (grouped
-// events waiting for their workflow run) and event_bus_processed (the
-// deduplication records of eventbus.Once). River's own tables come from
+// events waiting for their workflow run), event_bus_processed (the
+// deduplication records of eventbus.Once) and event_bus_outbox (deliveries
+// the emitting instance makes itself). River's own tables come from
 // framework/jobs/migrations, which must be applied first.
 package migrations
 
