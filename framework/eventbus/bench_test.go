@@ -27,24 +27,30 @@ var riverConfigs = []struct {
 	name      string
 	configure func(*river.Config)
 	workers   int
+	direct    bool // the bus's default; the others measure River jobs (WithoutDirectDelivery)
 }{
-	{"engine-defaults", nil, 0},
-	{"engine-defaults-200-workers", nil, 200},
-	{"river-defaults", func(c *river.Config) { c.FetchCooldown = 100 * time.Millisecond; c.FetchPollInterval = time.Second }, 0},
+	{"direct", nil, 0, true},
+	{"engine-defaults", nil, 0, false},
+	{"engine-defaults-200-workers", nil, 200, false},
+	{"river-defaults", func(c *river.Config) { c.FetchCooldown = 100 * time.Millisecond; c.FetchPollInterval = time.Second }, 0, false},
 	{"cooldown-5ms", func(c *river.Config) {
 		c.FetchCooldown = 5 * time.Millisecond
 		c.FetchPollInterval = 50 * time.Millisecond
-	}, 0},
+	}, 0, false},
 }
 
-func benchBus(b *testing.B, configure func(*river.Config), workers int, h eventbus.Handler) *eventbus.Bus {
+func benchBus(b *testing.B, configure func(*river.Config), workers int, direct bool, h eventbus.Handler) *eventbus.Bus {
 	b.Helper()
 	pool := pgtest.NewPool(b, sources...)
 	e, err := jobs.New(pool, container.New(), jobs.Options{Logger: quietLogger(), Configure: configure})
 	if err != nil {
 		b.Fatal(err)
 	}
-	bus, err := eventbus.New(e, workers)
+	var opts []eventbus.Option
+	if !direct {
+		opts = append(opts, eventbus.WithoutDirectDelivery())
+	}
+	bus, err := eventbus.New(e, workers, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -65,7 +71,7 @@ func BenchmarkDeliveryLatency(b *testing.B) {
 	for _, rc := range riverConfigs {
 		b.Run(rc.name, func(b *testing.B) {
 			got := make(chan time.Duration, 1)
-			bus := benchBus(b, rc.configure, rc.workers, func(ctx context.Context, _ *container.Container, m events.Message) error {
+			bus := benchBus(b, rc.configure, rc.workers, rc.direct, func(ctx context.Context, _ *container.Container, m events.Message) error {
 				var sent int64
 				if err := json.Unmarshal(m.Data, &sent); err != nil {
 					return err
@@ -99,7 +105,7 @@ func BenchmarkThroughput(b *testing.B) {
 		for _, batch := range []int{1, 100} {
 			b.Run(fmt.Sprintf("%s/batch=%d", rc.name, batch), func(b *testing.B) {
 				var handled atomic.Int64
-				bus := benchBus(b, rc.configure, rc.workers, func(context.Context, *container.Container, events.Message) error {
+				bus := benchBus(b, rc.configure, rc.workers, rc.direct, func(context.Context, *container.Container, events.Message) error {
 					handled.Add(1)
 					return nil
 				})
