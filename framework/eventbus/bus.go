@@ -200,7 +200,7 @@ func (b *Bus) fanout(msgs []events.Message) []outboxRow {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	var out []outboxRow
-	for _, m := range msgs {
+	for mi, m := range msgs {
 		seen := map[string]bool{}
 		for _, list := range [][]*Subscriber{b.byName[m.Name], b.byName[Wildcard]} {
 			for _, s := range list {
@@ -208,7 +208,7 @@ func (b *Bus) fanout(msgs []events.Message) []outboxRow {
 					continue
 				}
 				seen[s.ID] = true
-				out = append(out, outboxRow{sub: s, msg: m})
+				out = append(out, outboxRow{sub: s, msg: m, mi: mi})
 			}
 		}
 	}

@@ -86,6 +86,7 @@ type outboxRow struct {
 	id  string
 	sub *Subscriber
 	msg events.Message
+	mi  int // index of msg in its Emit or release, to encode each message once
 }
 
 // direct runs the direct deliveries of one instance; it is a jobs.Service of
@@ -98,7 +99,7 @@ type direct struct {
 
 	mu      sync.Mutex
 	running bool
-	ch      chan outboxRow
+	ch      chan *outboxRow // pointers: the buffer stays small (8 bytes a slot)
 	held    map[string]time.Time // rows leased to this instance: when the lease was last set
 	done    []string             // delivered rows, to delete
 
@@ -123,7 +124,7 @@ func newDirect(b *Bus, workers int, o busOptions) *direct {
 	}
 	return &direct{
 		b: b, lease: o.lease, sweepEvery: o.sweepEvery, log: b.engine.Logger(),
-		ch: make(chan outboxRow, o.queue), held: map[string]time.Time{},
+		ch: make(chan *outboxRow, o.queue), held: map[string]time.Time{},
 		sem: make(chan struct{}, workers), flush: make(chan struct{}, 1),
 	}
 }
@@ -175,7 +176,7 @@ func (d *direct) Stop(ctx context.Context) error {
 	for more := true; more; {
 		select {
 		case r := <-d.ch:
-			waiting = append(waiting, r)
+			waiting = append(waiting, *r)
 		default:
 			more = false
 		}
@@ -206,15 +207,14 @@ func (d *direct) insert(ctx context.Context, tx pgx.Tx, rows []outboxRow) error 
 	ids := make([]string, len(rows))
 	subs := make([]string, len(rows))
 	bodies := make([]string, len(rows))
-	var last *events.Message
-	var body string
+	last, body := -1, ""
 	for i, r := range rows {
-		if last == nil || last.ID != r.msg.ID {
+		if r.mi != last {
 			j, err := json.Marshal(r.msg)
 			if err != nil {
 				return fmt.Errorf("encode %q: %w", r.msg.Name, err)
 			}
-			body, last = string(j), &rows[i].msg
+			body, last = string(j), r.mi
 		}
 		ids[i], subs[i], bodies[i] = r.id, r.sub.ID, body
 	}
@@ -239,7 +239,7 @@ func (d *direct) enqueue(ctx context.Context, rows []outboxRow) {
 	send:
 		for ; i < len(rows); i++ {
 			select {
-			case d.ch <- rows[i]:
+			case d.ch <- &rows[i]:
 				d.held[rows[i].id] = now
 			default:
 				break send
@@ -276,7 +276,7 @@ func (d *direct) dispatch(ctx context.Context) {
 }
 
 // deliver runs the first attempt of r.
-func (d *direct) deliver(r outboxRow) {
+func (d *direct) deliver(r *outboxRow) {
 	ctx := d.baseCtx
 	timeout := r.sub.Timeout
 	if timeout == 0 {
@@ -310,13 +310,13 @@ func (d *direct) deliver(r outboxRow) {
 	d.log.WarnContext(ctx, "eventbus: delivery failed; retrying as a job", "err", err)
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), handOverTimeout)
 	defer cancel()
-	if herr := d.handOver(hctx, []outboxRow{r}, err); herr != nil {
+	if herr := d.handOver(hctx, []outboxRow{*r}, err); herr != nil {
 		d.log.WarnContext(ctx, "eventbus: failed delivery left to the sweep", "subscriber", r.sub.ID, "event", r.msg.ID, "err", herr)
 	}
 }
 
 // call runs r's handler, turning a panic into an error.
-func call(ctx context.Context, d *direct, r outboxRow) (err error) {
+func call(ctx context.Context, d *direct, r *outboxRow) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
