@@ -99,7 +99,7 @@ type direct struct {
 
 	mu      sync.Mutex
 	running bool
-	ch      chan *outboxRow // pointers: the buffer stays small (8 bytes a slot)
+	ch      chan *outboxRow      // pointers: the buffer stays small (8 bytes a slot)
 	held    map[string]time.Time // rows leased to this instance: when the lease was last set
 	done    []string             // delivered rows, to delete
 
