@@ -26,6 +26,22 @@ func count(t *testing.T, pool *pgxpool.Pool, q string, args ...any) int {
 	return n
 }
 
+// appDatabase returns a database with the test application's tables, its
+// URL for child instances and a pool for this process.
+func appDatabase(t *testing.T) (string, *pgxpool.Pool) {
+	t.Helper()
+	url := pgtest.NewURL(t, sources...)
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if _, err := pool.Exec(context.Background(), appTables); err != nil {
+		t.Fatal(err)
+	}
+	return url, pool
+}
+
 // Two application instances, real processes on one database:
 //   - each event reaches each subscriber exactly once after deduplication;
 //   - the per-second scheduled job runs once per tick;
@@ -39,16 +55,8 @@ func TestTwoInstances(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes and waits for a leader lease to expire")
 	}
-	url := pgtest.NewURL(t, sources...)
+	url, pool := appDatabase(t)
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if _, err := pool.Exec(ctx, appTables); err != nil {
-		t.Fatal(err)
-	}
 	// This process is a server-mode instance: it emits (fan-out needs the
 	// subscribers registered) and works nothing.
 	bus, e := newBus(t, pool, jobs.ModeServer, container.New())

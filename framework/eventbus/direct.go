@@ -152,9 +152,9 @@ func (d *direct) Start(ctx context.Context) error {
 	d.stopLoops = stop
 	d.running = true
 	d.loops.Go(func() { d.dispatch(loopCtx) })
-	d.loops.Go(func() { d.flushLoop(loopCtx) })
-	d.loops.Go(func() { d.every(loopCtx, d.lease/3, d.renew) })
-	d.loops.Go(func() { d.every(loopCtx, d.sweepEvery, func(ctx context.Context) { _, _ = d.b.sweep(ctx) }) })
+	d.loops.Go(func() { d.every(loopCtx, flushEvery, d.flush, d.flushStep) })
+	d.loops.Go(func() { d.every(loopCtx, d.lease/3, nil, d.renew) })
+	d.loops.Go(func() { d.every(loopCtx, d.sweepEvery, nil, func(ctx context.Context) { _, _ = d.b.sweep(ctx) }) })
 	return nil
 }
 
@@ -406,20 +406,10 @@ finalized_at = CASE WHEN $3 = 'discarded' THEN now() END WHERE id = $1`, res[0].
 	})
 }
 
-// flushLoop deletes delivered rows in batches.
-func (d *direct) flushLoop(ctx context.Context) {
-	t := time.NewTicker(flushEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-d.flush:
-		}
-		if err := d.deleteDone(ctx); err != nil && ctx.Err() == nil {
-			d.log.WarnContext(ctx, "eventbus: deleting delivered rows failed; retrying", "err", err)
-		}
+// flushStep deletes the delivered rows (every flushEvery, or when a batch is full).
+func (d *direct) flushStep(ctx context.Context) {
+	if err := d.deleteDone(ctx); err != nil && ctx.Err() == nil {
+		d.log.WarnContext(ctx, "eventbus: deleting delivered rows failed; retrying", "err", err)
 	}
 }
 
@@ -476,7 +466,9 @@ func (d *direct) renew(ctx context.Context) {
 	d.mu.Unlock()
 }
 
-func (d *direct) every(ctx context.Context, period time.Duration, fn func(context.Context)) {
+// every runs fn every period, and when wake (if not nil) fires, until ctx
+// is done.
+func (d *direct) every(ctx context.Context, period time.Duration, wake <-chan struct{}, fn func(context.Context)) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
@@ -484,8 +476,9 @@ func (d *direct) every(ctx context.Context, period time.Duration, fn func(contex
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			fn(ctx)
+		case <-wake:
 		}
+		fn(ctx)
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/db"
@@ -320,16 +319,7 @@ func TestDirectDeliveriesOfAKilledInstance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a process")
 	}
-	url := pgtest.NewURL(t, sources...)
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if _, err := pool.Exec(ctx, appTables); err != nil {
-		t.Fatal(err)
-	}
+	url, pool := appDatabase(t)
 	a := startInstance(t, url, "instance-a", childEmitEnv+"=evt_d")
 	waitFor(t, "A's direct deliveries", func() bool {
 		return count(t, pool, `SELECT count(*) FROM effect WHERE instance = 'instance-a'`) == 20 &&
