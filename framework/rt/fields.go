@@ -169,8 +169,7 @@ func appendJSONValue(b []byte, v any) ([]byte, error) {
 // character) are copied, the others go through json.Marshal.
 func appendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if !jsonPlain[s[i]] {
 			m, _ := json.Marshal(s)
 			return append(b, m...)
 		}
@@ -179,6 +178,15 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, s...)
 	return append(b, '"')
 }
+
+// jsonPlain marks the bytes encoding/json copies as they are into a string
+// (printable ASCII but '"', '\\' and the HTML characters '<', '>', '&').
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 // appendJSONTime appends t as time.Time.MarshalJSON does (RFC 3339 with
 // nanoseconds); times it refuses (year outside [0,9999], zone offset of 24
