@@ -3,6 +3,7 @@ package rt
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/jackc/pgx/v5"
@@ -93,7 +94,7 @@ func Find[T any](ctx context.Context, conn db.DBTX, t Table, cfg FindConfig, cou
 	if err != nil {
 		return nil, 0, err
 	}
-	out, err := scanPage(rows, read, cfg, cols, newRow, dest)
+	out, err := scanPage(rows, pageRows[T](ctx, cfg), read, cfg, cols, newRow, dest)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -123,7 +124,7 @@ func findBatch[T any](ctx context.Context, b batcher, pageSQL string, pageArgs [
 		_ = br.Close()
 		return nil, 0, err
 	}
-	out, err := scanPage(rows, read, cfg, cols, newRow, dest)
+	out, err := scanPage(rows, pageRows[T](ctx, cfg), read, cfg, cols, newRow, dest)
 	if err != nil {
 		_ = br.Close()
 		return nil, 0, err
@@ -147,7 +148,7 @@ func findBatch[T any](ctx context.Context, b batcher, pageSQL string, pageArgs [
 // of the eight allocations of a user row). The values are the ones pgx
 // would give: the same bytes, nil for NULL in a **string, and pgx's error
 // for NULL in a *string. pgx scans every other column.
-func scanPage[T any](rows pgx.Rows, read []string, cfg FindConfig, cols []string, newRow func(selected []string) T, dest func(*T, string) any) ([]T, error) {
+func scanPage[T any](rows pgx.Rows, out []T, read []string, cfg FindConfig, cols []string, newRow func(selected []string) T, dest func(*T, string) any) ([]T, error) {
 	defer rows.Close()
 	var selected []string
 	if len(cfg.Select) > 0 {
@@ -155,8 +156,8 @@ func scanPage[T any](rows pgx.Rows, read []string, cfg FindConfig, cols []string
 	}
 	// Rows are scanned in place, into the slice's next element: a row
 	// scanned into a local would escape (its field pointers go through
-	// dests) and cost an allocation per row. The slice is sized for a page.
-	out := make([]T, 0, min(max(cfg.Take, 1), maxPrealloc))
+	// dests) and cost an allocation per row. The slice is sized for a page
+	// (pageRows).
 	dests := make([]any, 2*len(read))
 	dests, texts := dests[:len(read)], dests[len(read):]
 	var (
@@ -290,6 +291,38 @@ func (a *textArena) ptr(src []byte) *string {
 	}
 	a.strs = append(a.strs, a.str(src))
 	return &a.strs[len(a.strs)-1]
+}
+
+// rowsKey is the context key of WithRows.
+type rowsKey struct{}
+
+// rowsBuf is what WithRows stores: the buffer, and whether a Find took it.
+type rowsBuf[T any] struct {
+	taken atomic.Bool
+	rows  []T
+}
+
+// WithRows returns a context under which the first Find reading rows of
+// type T reads them into buf's array, when it holds a page, instead of a
+// new one. The rows that Find returns then share that array: the caller
+// must be done with them before it reuses buf. A list handler that writes
+// its response, then clears the rows and keeps their array for its next
+// request saves a page's allocation per request (8 kB for 50 users, a
+// third of what GET /admin/users allocated). Further Finds under ctx
+// allocate as usual.
+func WithRows[T any](ctx context.Context, buf []T) context.Context {
+	return context.WithValue(ctx, rowsKey{}, &rowsBuf[T]{rows: buf})
+}
+
+// pageRows returns an empty slice for a page of cfg's rows: the buffer of
+// WithRows when ctx carries one for T that no Find took yet and that is
+// large enough, else a new one.
+func pageRows[T any](ctx context.Context, cfg FindConfig) []T {
+	n := min(max(cfg.Take, 1), maxPrealloc)
+	if b, ok := ctx.Value(rowsKey{}).(*rowsBuf[T]); ok && cap(b.rows) >= n && b.taken.CompareAndSwap(false, true) {
+		return b.rows[:0]
+	}
+	return make([]T, 0, n)
 }
 
 // execMode returns the query option for w's predicates: none (the pool's

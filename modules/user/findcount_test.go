@@ -213,3 +213,41 @@ func TestFindScansTextLikePgx(t *testing.T) {
 		}
 	}
 }
+
+// TestFindWithRows checks rt.WithRows: the first Find under the context
+// reads into the buffer's array when it holds the page, later ones and
+// pages larger than the buffer get their own.
+func TestFindWithRows(t *testing.T) {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, pgtest.NewURL(t, migrations.Source))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	s, err := New(pool, Options{JWTSecret: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in []CreateUserInput
+	for i := range 8 {
+		in = append(in, CreateUserInput{ID: fmt.Sprintf("user_%02d", i), Email: fmt.Sprintf("u%02d@example.com", i)})
+	}
+	if _, err := s.CreateUsers(ctx, in...); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]User, 0, 5)
+	shares := func(rows []User) bool { return len(rows) > 0 && &rows[:1][0] == &buf[:1][0] }
+	bctx := rt.WithRows(ctx, buf)
+	first, n, err := s.ListAndCountUsers(bctx, UserFilter{}, rt.FindConfig{Take: 5})
+	if err != nil || n != 8 || len(first) != 5 || first[0].ID != "user_00" || !shares(first) {
+		t.Fatalf("first Find: %d rows, count %d, %v; in the buffer: %v", len(first), n, err, shares(first))
+	}
+	second, err := s.ListUsers(bctx, UserFilter{}, rt.FindConfig{Take: 5, Skip: 5})
+	if err != nil || len(second) != 3 || shares(second) || first[0].ID != "user_00" || second[0].ID != "user_05" {
+		t.Fatalf("second Find under the same context: %v, %v, in the buffer: %v", second, err, shares(second))
+	}
+	big, err := s.ListUsers(rt.WithRows(ctx, buf), UserFilter{}, rt.FindConfig{Take: 6})
+	if err != nil || len(big) != 6 || shares(big) || first[0].ID != "user_00" {
+		t.Fatalf("page larger than the buffer: %v, %v, in the buffer: %v", big, err, shares(big))
+	}
+}

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"sync"
+
 	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/modules/user"
 )
@@ -46,4 +48,5 @@ var invites = resource[user.Invite, user.InviteFilter]{
 	listAndCount: (*user.Service).ListAndCountInvites,
 	id:           func(x user.Invite) string { return x.ID },
 	retrieve:     (*user.Service).RetrieveInvite,
+	pages:        &sync.Pool{},
 }

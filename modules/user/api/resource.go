@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"sync"
 
 	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/framework/rt"
@@ -19,7 +20,12 @@ type resource[T, F any] struct {
 	// The service's methods, as method expressions.
 	listAndCount func(*user.Service, context.Context, F, ...rt.FindConfig) ([]T, int, error)
 	retrieve     func(*user.Service, context.Context, string, ...rt.FindConfig) (T, error)
+	// pages recycles the arrays of listed rows (*[]T, see rt.WithRows).
+	pages *sync.Pool
 }
+
+// maxPooledPage bounds the rows of an array that pages keeps.
+const maxPooledPage = 1024
 
 // handleList answers {<plural>, count, offset, limit}.
 func (res resource[T, F]) handleList(w http.ResponseWriter, r *http.Request) {
@@ -38,7 +44,11 @@ func (res resource[T, F]) handleList(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	rows, count, err := res.listAndCount(svc, r.Context(), f, findConfig(q))
+	p, _ := res.pages.Get().(*[]T)
+	if p == nil {
+		p = new([]T)
+	}
+	rows, count, err := res.listAndCount(svc, rt.WithRows(r.Context(), *p), f, findConfig(q))
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -47,6 +57,13 @@ func (res resource[T, F]) handleList(w http.ResponseWriter, r *http.Request) {
 		rows = []T{}
 	}
 	writeList(w, r, res.plural, rows, count, q.Offset, q.Limit)
+	// The response is written: the rows' array (page's, or a new one)
+	// serves the next list, cleared so that it holds on to no strings.
+	if c := cap(rows); c > 0 && c <= maxPooledPage {
+		clear(rows)
+		*p = rows[:0]
+		res.pages.Put(p)
+	}
 }
 
 // respond answers {<name>} for id with the fields the query selects.

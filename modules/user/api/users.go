@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
@@ -59,6 +60,7 @@ var users = resource[user.User, user.UserFilter]{
 	listAndCount: (*user.Service).ListAndCountUsers,
 	id:           func(x user.User) string { return x.ID },
 	retrieve:     (*user.Service).RetrieveUser,
+	pages:        &sync.Pool{},
 }
 
 // GET /admin/users/me
