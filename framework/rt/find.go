@@ -246,30 +246,34 @@ func textKinds(fds []pgconn.FieldDescription, dests []any) []textKind {
 // *string of a nullable column points into a shared slice of strings. A
 // block lives as long as any string of it does (at most a page's text).
 type textArena struct {
-	buf  []byte
-	strs []string
-	next int // bytes of the next block
-	ptrs int // strings of the next slice
+	buf   []byte
+	strs  []string
+	first int // bytes of the first block
+	next  int // bytes of the next block
+	ptrs  int // strings of the next slice
 }
 
 // maxTextBlock bounds the blocks of a textArena.
 const maxTextBlock = 64 << 10
 
 // size sets the blocks' sizes from the first row's text, for a page of
-// rows rows: the first block holds rows such rows, a further one a quarter
-// of that (rows differ in length, a page may hold fewer rows).
+// rows rows: the first block holds rows such rows, each further one a
+// quarter of that (rows differ in length, a page may hold fewer rows); a
+// slice of strings holds the first row's non-NULL nullable values (at
+// least one) rows times.
 func (a *textArena) size(kinds []textKind, raw [][]byte, rows int) {
 	n, p := 0, 0
 	for i, k := range kinds {
 		if k != notText && i < len(raw) {
 			n += len(raw[i])
-			if k == textPointer {
+			if k == textPointer && raw[i] != nil {
 				p++
 			}
 		}
 	}
-	a.next = min(max(n*rows, 64), maxTextBlock)
-	a.ptrs = max(p*rows, 1)
+	a.first = min(max(n*rows, 64), maxTextBlock)
+	a.next = a.first
+	a.ptrs = max(p, 1) * rows
 }
 
 func (a *textArena) str(src []byte) string {
@@ -278,7 +282,7 @@ func (a *textArena) str(src []byte) string {
 	}
 	if cap(a.buf)-len(a.buf) < len(src) {
 		a.buf = make([]byte, 0, max(len(src), a.next))
-		a.next = max(a.next/4, 64)
+		a.next = max(a.first/4, 512)
 	}
 	n := len(a.buf)
 	a.buf = append(a.buf, src...)

@@ -77,8 +77,11 @@ func timeField(f *rt.Filter[time.Time]) fieldSetter {
 // converts sub-filters of $and/$or.
 func build[F any](src httpx.Filter, fields func(*F) map[string]fieldSetter, and, or func(*F, []F)) (F, error) {
 	var out F
-	set := fields(&out)
+	var set map[string]fieldSetter // made on the first condition: most lists have none
 	for _, c := range src.Conds {
+		if set == nil {
+			set = fields(&out)
+		}
 		s, ok := set[c.Field]
 		if !ok {
 			return out, merrors.New(merrors.InvalidData, "Invalid request: Unrecognized fields: '%s'", c.Field)
