@@ -2,8 +2,10 @@ package rt
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/jackc/pgx/v5"
@@ -171,7 +173,7 @@ func scanPage[T any](rows pgx.Rows, out []T, read []string, cfg FindConfig, cols
 			dests[i] = dest(x, c)
 		}
 		if kinds == nil {
-			kinds = textKinds(rows.FieldDescriptions(), dests)
+			kinds = textKinds(rows.FieldDescriptions(), dests, rows.Conn())
 		}
 		for i, k := range kinds {
 			if k != notText {
@@ -199,6 +201,10 @@ func scanPage[T any](rows pgx.Rows, out []T, read []string, cfg FindConfig, cols
 				} else {
 					*p = arena.ptr(raw[i])
 				}
+			case timeValue, timePointer:
+				if err := scanTimestamptz(rows, i, raw[i], texts[i], k); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
@@ -215,19 +221,33 @@ const (
 	notText     textKind = iota // pgx scans it
 	textString                  // text into a *string
 	textPointer                 // text into a **string
+	timeValue                   // binary timestamptz into a *time.Time
+	timePointer                 // binary timestamptz into a **time.Time
 )
 
 // textKinds returns the kind of each column: text when pgx would scan it
 // with its plain string plan (pgtype.Map.PlanScan: any column in the text
 // format, a text or varchar column in the binary one) into a *string, or
-// into the *string it allocates for a **string.
-func textKinds(fds []pgconn.FieldDescription, dests []any) []textKind {
+// into the *string it allocates for a **string; time for a binary
+// timestamptz column scanned into a *time.Time or a **time.Time when conn
+// decodes timestamptz with pgx's own codec in the local time zone (no
+// ScanLocation).
+func textKinds(fds []pgconn.FieldDescription, dests []any, conn *pgx.Conn) []textKind {
 	kinds := make([]textKind, len(dests))
 	if len(fds) != len(dests) {
 		return kinds // pgx reports the mismatch
 	}
 	for i, d := range dests {
 		fd := fds[i]
+		if fd.DataTypeOID == pgtype.TimestamptzOID && fd.Format == pgtype.BinaryFormatCode && plainTimestamptz(conn) {
+			switch d.(type) {
+			case *time.Time:
+				kinds[i] = timeValue
+			case **time.Time:
+				kinds[i] = timePointer
+			}
+			continue
+		}
 		if fd.Format != pgtype.TextFormatCode && fd.DataTypeOID != pgtype.TextOID && fd.DataTypeOID != pgtype.VarcharOID {
 			continue
 		}
@@ -239,6 +259,61 @@ func textKinds(fds []pgconn.FieldDescription, dests []any) []textKind {
 		}
 	}
 	return kinds
+}
+
+// plainTimestamptz reports whether conn scans timestamptz with pgx's
+// TimestamptzCodec without a ScanLocation.
+func plainTimestamptz(conn *pgx.Conn) bool {
+	if conn == nil {
+		return false
+	}
+	t, ok := conn.TypeMap().TypeForOID(pgtype.TimestamptzOID)
+	if !ok {
+		return false
+	}
+	c, ok := t.Codec.(*pgtype.TimestamptzCodec)
+	return ok && c.ScanLocation == nil
+}
+
+// Binary timestamptz values between these bounds (microseconds from
+// 2000-01-01: about the years 99 and 9922) are decoded by scanTimestamptz;
+// others (infinities, values pgx refuses as out of range, and the rest of
+// the range, for simplicity) go through pgx.
+const (
+	minFastTimestamptz = -60_000_000_000_000_000
+	maxFastTimestamptz = 250_000_000_000_000_000
+)
+
+// scanTimestamptz sets *dst (a *time.Time, or a **time.Time for
+// timePointer) from the binary timestamptz src of column i, as pgx's
+// TimestamptzCodec does: time.Unix of the microseconds since 2000-01-01, in
+// the local zone; NULL is nil for a **time.Time. Anything else (a NULL for
+// a *time.Time, a wrong length, an infinity, the range's far ends) is
+// scanned by pgx, with pgx's errors.
+func scanTimestamptz(rows pgx.Rows, i int, src []byte, dst any, k textKind) error {
+	if src == nil && k == timePointer {
+		*dst.(**time.Time) = nil
+		return nil
+	}
+	if len(src) == 8 {
+		us := int64(binary.BigEndian.Uint64(src))
+		if us >= minFastTimestamptz && us <= maxFastTimestamptz {
+			t := time.Unix(946_684_800+us/1_000_000, us%1_000_000*1_000)
+			if k == timePointer {
+				p := new(time.Time)
+				*p = t
+				*dst.(**time.Time) = p
+			} else {
+				*dst.(*time.Time) = t
+			}
+			return nil
+		}
+	}
+	fd := rows.FieldDescriptions()[i]
+	if err := rows.Conn().TypeMap().Scan(fd.DataTypeOID, fd.Format, src, dst); err != nil {
+		return pgx.ScanArgError{ColumnIndex: i, FieldName: fd.Name, Err: err}
+	}
+	return nil
 }
 
 // textArena hands out one page's strings from shared blocks: a string is a
@@ -264,7 +339,7 @@ const maxTextBlock = 64 << 10
 func (a *textArena) size(kinds []textKind, raw [][]byte, rows int) {
 	n, p := 0, 0
 	for i, k := range kinds {
-		if k != notText && i < len(raw) {
+		if (k == textString || k == textPointer) && i < len(raw) {
 			n += len(raw[i])
 			if k == textPointer && raw[i] != nil {
 				p++

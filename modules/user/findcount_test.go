@@ -164,6 +164,18 @@ func TestFindScansTextLikePgx(t *testing.T) {
 	if _, err := s.CreateUsers(ctx, in...); err != nil {
 		t.Fatal(err)
 	}
+	// Times: a soft-deleted row (a non-NULL **time.Time), one far in the
+	// past and far in the future (decoded by pgx, past rt.Find's fast range),
+	// and microseconds before 2000 (negative offsets).
+	for _, q := range []string{
+		`UPDATE "user" SET deleted_at = '1999-12-31 23:59:59.999999+00' WHERE id = 'user_a'`,
+		`UPDATE "user" SET created_at = '0050-01-01 00:00:00.5+00', deleted_at = '9999-12-31 23:59:59.123456+00' WHERE id = 'user_b'`,
+		`UPDATE "user" SET updated_at = '1970-01-01 00:00:00.000001+00' WHERE id = 'user_c'`,
+	} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cols := make([]string, len(userTable.Fields))
 	for i, c := range userTable.Fields {
 		cols[i] = rt.QuoteIdent(c)
@@ -193,7 +205,7 @@ func TestFindScansTextLikePgx(t *testing.T) {
 			step = len(want)
 		}
 		for skip := 0; skip < len(want); skip += step {
-			got, err := s.ListUsers(ctx, UserFilter{}, rt.FindConfig{Take: take, Skip: skip})
+			got, err := s.ListUsers(ctx, UserFilter{}, rt.FindConfig{Take: take, Skip: skip, WithDeleted: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -209,8 +221,34 @@ func TestFindScansTextLikePgx(t *testing.T) {
 				if (got[i].FirstName == nil) != (w.FirstName == nil) || (got[i].LastName == nil) != (w.LastName == nil) || (got[i].AvatarURL == nil) != (w.AvatarURL == nil) {
 					t.Errorf("take %d skip %d row %d: NULLs differ", take, skip, i)
 				}
+				// The same time.Time values (instant and location), not only the same JSON.
+				if got[i].CreatedAt != w.CreatedAt || got[i].UpdatedAt != w.UpdatedAt || (got[i].DeletedAt == nil) != (w.DeletedAt == nil) || got[i].DeletedAt != nil && *got[i].DeletedAt != *w.DeletedAt {
+					t.Errorf("take %d skip %d row %d: times differ: %v %v %v, want %v %v %v", take, skip, i, got[i].CreatedAt, got[i].UpdatedAt, got[i].DeletedAt, w.CreatedAt, w.UpdatedAt, w.DeletedAt)
+				}
 			}
 		}
+	}
+	// An infinite deleted_at: rt.Find leaves it to pgx, with pgx's error.
+	if _, err := pool.Exec(ctx, `UPDATE "user" SET deleted_at = 'infinity' WHERE id = 'user_e'`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = pool.Query(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM "user" WHERE id = 'user_e'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u User
+	var pgxErr error
+	for rows.Next() {
+		dests := make([]any, len(userTable.Fields))
+		for i, c := range userTable.Fields {
+			dests[i] = u.dest(c)
+		}
+		pgxErr = rows.Scan(dests...)
+	}
+	rows.Close()
+	_, findErr := s.ListUsers(ctx, UserFilter{ID: rt.Eq("user_e")}, rt.FindConfig{WithDeleted: true})
+	if pgxErr == nil || findErr == nil || !strings.Contains(findErr.Error(), pgxErr.Error()) {
+		t.Errorf("infinite deleted_at: Find %v, pgx %v", findErr, pgxErr)
 	}
 }
 
