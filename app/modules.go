@@ -16,6 +16,7 @@ import (
 	"github.com/medusa-go/medusa/framework/jobs"
 	jobsmigrations "github.com/medusa-go/medusa/framework/jobs/migrations"
 	"github.com/medusa-go/medusa/framework/migrate"
+	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/framework/wftimers"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
@@ -104,6 +105,14 @@ func registerModules(ctx context.Context, a *App) error {
 	if engine.Mode().Works() {
 		// Expired sessions are also deleted when a session is created;
 		// this sweep keeps the table small when nobody logs in.
+		// Tables counted by triggers (dml CountRows) get one count row per
+		// write statement; merging them keeps a list's count one row read.
+		if err := engine.Schedule(jobs.Scheduled{Name: RowCountCompaction, Every: RowCountCompactionEvery, Handler: func(ctx context.Context, _ *container.Container, _ jobs.Run) error {
+			_, err := rt.CompactRowCounts(ctx, a.Pool)
+			return err
+		}}); err != nil {
+			return err
+		}
 		if err := engine.Schedule(jobs.Scheduled{Name: SessionSweep, Every: 10 * time.Minute, Handler: func(ctx context.Context, _ *container.Container, _ jobs.Run) error {
 			n, err := sessions.DeleteExpired(ctx)
 			if n > 0 {
@@ -187,6 +196,14 @@ func registerModules(ctx context.Context, a *App) error {
 // SessionSweep is the scheduled job that deletes expired HTTP sessions
 // (every 10 minutes, once per tick across instances).
 const SessionSweep = "http-sessions-sweep"
+
+// RowCountCompaction is the scheduled job that merges the count rows of
+// tables counted by triggers (rt.CompactRowCounts), every
+// RowCountCompactionEvery.
+const RowCountCompaction = "row-counts-compact"
+
+// RowCountCompactionEvery is how often RowCountCompaction runs.
+const RowCountCompactionEvery = 10 * time.Second
 
 // WorkflowLease is how long a workflow run's heartbeat may be silent before
 // another instance takes the run over.

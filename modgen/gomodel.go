@@ -245,10 +245,14 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 	)
 	f.Line()
 	f.Comment(fmt.Sprintf("%sTable describes table %s to rt.Find.", lc, m.TableName))
-	f.Var().Id(lc+"Table").Op("=").Qual(rtPath, "Table").Values(jen.Dict{
+	td := jen.Dict{
 		jen.Id("Model"): jen.Lit(m.Name), jen.Id("Name"): jen.Lit(table), jen.Id("PK"): jen.Lit(pk.Name),
 		jen.Id("Fields"): jen.Id(lc + "Fields"), jen.Id("Sortable"): jen.Id(lc + "Sortable"),
-	})
+	}
+	if m.RowCount {
+		td[jen.Id("RowCount")] = jen.Lit(m.TableName)
+	}
+	f.Var().Id(lc+"Table").Op("=").Qual(rtPath, "Table").Values(td)
 	f.Line()
 
 	// retrieve

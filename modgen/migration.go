@@ -30,6 +30,7 @@ const (
 	stAddFK
 	stDropColumn
 	stDropTable
+	stRowCount
 )
 
 // ErrDestructive is wrapped by Diff's error when a change loses data and
@@ -69,9 +70,18 @@ func Diff(old, cur *Schema, allowDestructive bool) ([]Change, error) {
 			for _, fk := range t.ForeignKeys {
 				add(Change{order: stAddFK, Up: []string{addFK(t.Name, fk)}, Summary: "fk_" + fk.Name})
 			}
+			if t.RowCount {
+				add(Change{order: stRowCount, Up: rowCountOn(t.Name), Summary: "row_count_" + t.Name})
+			}
 			continue
 		}
 		diffTable(o, t, add)
+		switch {
+		case t.RowCount && !o.RowCount:
+			add(Change{order: stRowCount, Up: rowCountOn(t.Name), Down: rowCountOff(t.Name), Summary: "row_count_" + t.Name})
+		case !t.RowCount && o.RowCount:
+			add(Change{order: stRowCount, Up: rowCountOff(t.Name), Down: rowCountOn(t.Name), Summary: "no_row_count_" + t.Name})
+		}
 	}
 	for i := range old.Tables {
 		o := &old.Tables[i]
@@ -80,12 +90,18 @@ func Diff(old, cur *Schema, allowDestructive bool) ([]Change, error) {
 		}
 		c := Change{order: stDropTable, Up: []string{fmt.Sprintf("DROP TABLE IF EXISTS %s CASCADE;", qi(o.Name))}, Summary: "drop_" + o.Name,
 			Destructive: fmt.Sprintf("drops table %q and its data", o.Name)}
+		if o.RowCount {
+			c.Up = append(rowCountOff(o.Name), c.Up...)
+		}
 		c.Down = append(c.Down, createTable(o))
 		for _, ix := range o.Indexes {
 			c.Down = append(c.Down, createIndex(o.Name, ix))
 		}
 		for _, fk := range o.ForeignKeys {
 			c.Down = append(c.Down, addFK(o.Name, fk))
+		}
+		if o.RowCount {
+			c.Down = append(c.Down, rowCountOn(o.Name)...)
 		}
 		add(c)
 	}

@@ -193,6 +193,44 @@ func TestDiff(t *testing.T) {
 			t.Errorf("index change:\n%s", sql)
 		}
 	})
+	t.Run("row counts on and off", func(t *testing.T) {
+		counted := schemaOf(t, v1().CountRows())
+		sql, name := migrationText(t, base, counted, false)
+		up, down, _ := strings.Cut(sql, "-- migrate:down")
+		for _, want := range []string{
+			"CREATE TABLE IF NOT EXISTS medusa_row_counts",
+			"CREATE OR REPLACE FUNCTION medusa_row_count()",
+			`LOCK TABLE "post" IN SHARE ROW EXCLUSIVE MODE;`,
+			`INSERT INTO medusa_row_counts (table_name, live, total) SELECT 'post', count(*) FILTER (WHERE deleted_at IS NULL), count(*) FROM "post";`,
+			`CREATE TRIGGER medusa_row_count_insert AFTER INSERT ON "post" REFERENCING NEW TABLE AS medusa_new_rows FOR EACH STATEMENT`,
+			`CREATE TRIGGER medusa_row_count_update AFTER UPDATE ON "post" REFERENCING OLD TABLE AS medusa_old_rows NEW TABLE AS medusa_new_rows`,
+			`CREATE TRIGGER medusa_row_count_truncate AFTER TRUNCATE ON "post"`,
+		} {
+			if !strings.Contains(up, want) {
+				t.Errorf("missing %q in the up section:\n%s", want, up)
+			}
+		}
+		if !strings.Contains(down, `DROP TRIGGER IF EXISTS medusa_row_count_insert ON "post";`) || !strings.Contains(down, `DELETE FROM medusa_row_counts WHERE table_name = 'post';`) {
+			t.Errorf("down section:\n%s", down)
+		}
+		if name != "row_count_post" {
+			t.Errorf("name %q", name)
+		}
+		off, _ := migrationText(t, counted, base, false)
+		if up, _, _ := strings.Cut(off, "-- migrate:down"); !strings.Contains(up, `DROP TRIGGER IF EXISTS medusa_row_count_update ON "post";`) || strings.Contains(up, "CREATE TRIGGER") {
+			t.Errorf("turning counts off:\n%s", off)
+		}
+		if ch, err := Diff(counted, schemaOf(t, v1().CountRows()), false); err != nil || len(ch) != 0 {
+			t.Errorf("unchanged counted model: %v, %v", ch, err)
+		}
+		created, err := Diff(nil, counted, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body, _ := RenderMigration(created); !strings.Contains(string(body), `CREATE TRIGGER medusa_row_count_delete AFTER DELETE ON "post"`) {
+			t.Errorf("a new counted table gets no triggers:\n%s", body)
+		}
+	})
 	for name, cur := range map[string]*Schema{
 		"drop column": schemaOf(t, dml.Define("post", dml.ID().Prefix("post"), dml.Text("title"), dml.Number("views").Default(0))),
 		"drop table":  schemaOf(t, dml.Define("other", dml.ID())),

@@ -28,6 +28,8 @@ type Table struct {
 	Indexes     []IndexDef   `json:"indexes,omitempty"`
 	ForeignKeys []ForeignKey `json:"foreign_keys,omitempty"`
 	Checks      []Check      `json:"checks,omitempty"`
+	// RowCount: the table's rows are counted by triggers (dml CountRows).
+	RowCount bool `json:"row_count,omitempty"`
 }
 
 // Column is one column.
@@ -214,7 +216,7 @@ func BuildSchema(mod *dml.Module) (*Schema, error) {
 	s := &Schema{Module: mod.Name, GeneratedBy: "medusa-go"}
 	trgm := false
 	for _, m := range mod.Models {
-		t := Table{Name: m.TableName}
+		t := Table{Name: m.TableName, RowCount: m.RowCount}
 		for _, f := range m.Fields {
 			t.Columns = append(t.Columns, Column{Name: f.Name, Type: SQLType(f.Kind), Nullable: f.IsNullable, Default: sqlDefault(f)})
 			if f.IsPK {

@@ -24,6 +24,10 @@ type Table struct {
 	PK       string
 	Fields   []string
 	Sortable []string
+	// RowCount, when set, is the table name under which triggers keep the
+	// table's exact row count in medusa_row_counts (dml CountRows): a list
+	// without filters reads its count there instead of counting rows.
+	RowCount string
 }
 
 // maxPrealloc bounds the rows Find allocates room for before reading any.
@@ -68,7 +72,9 @@ func Find[T any](ctx context.Context, conn db.DBTX, t Table, cfg FindConfig, cou
 	if err != nil {
 		return nil, 0, err
 	}
-	if !cfg.WithDeleted && !withDeleted {
+	unfiltered := w.Empty()
+	live := !cfg.WithDeleted && !withDeleted
+	if live {
 		w.Add(`"deleted_at" IS NULL`)
 	}
 	sel := Select{Table: t.Name, Where: w, Order: order, Limit: max(cfg.Take, 0), Offset: max(cfg.Skip, 0)}
@@ -77,6 +83,12 @@ func Find[T any](ctx context.Context, conn db.DBTX, t Table, cfg FindConfig, cou
 	}
 	countSQL, countArgs := sel.CountSQL(), append(execMode(w), w.Args()...)
 	countPrepared := w.EqualityOnly()
+	if unfiltered && t.RowCount != "" {
+		countSQL, countArgs = rowCountTotalSQL, []any{t.RowCount}
+		if live {
+			countSQL = rowCountLiveSQL
+		}
+	}
 	if cfg.After != nil {
 		if err := Keyset(w, order, cfg.After); err != nil {
 			return nil, 0, merrors.Wrap(merrors.InvalidData, err, err.Error())
@@ -111,6 +123,34 @@ func Find[T any](ctx context.Context, conn db.DBTX, t Table, cfg FindConfig, cou
 }
 
 // batcher is what findBatch needs: *pgxpool.Pool, *pgx.Conn and pgx.Tx.
+// The counts of a table counted by triggers (see Table.RowCount): the sum
+// of its rows in medusa_row_counts, in the reader's snapshot.
+const (
+	rowCountLiveSQL  = `SELECT coalesce(sum(live), 0)::int8 FROM medusa_row_counts WHERE table_name = $1`
+	rowCountTotalSQL = `SELECT coalesce(sum(total), 0)::int8 FROM medusa_row_counts WHERE table_name = $1`
+)
+
+// CompactRowCounts merges the count rows of each table counted by triggers
+// (dml CountRows) into one, so that reading a count stays one row per table
+// plus the write statements since the last compaction; it returns how many
+// tables it compacted. Run it periodically (the application schedules it). It is
+// MVCC-safe: readers see the rows before or after, and writers only insert.
+// Without any counted table it does nothing.
+func CompactRowCounts(ctx context.Context, conn db.DBTX) (int64, error) {
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('medusa_row_counts') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+		return 0, err
+	}
+	tag, err := conn.Exec(ctx, `WITH d AS (
+  DELETE FROM medusa_row_counts WHERE table_name IN (SELECT table_name FROM medusa_row_counts GROUP BY table_name HAVING count(*) > 1)
+  RETURNING table_name, live, total)
+INSERT INTO medusa_row_counts (table_name, live, total) SELECT table_name, sum(live), sum(total) FROM d GROUP BY table_name`)
+	if err != nil {
+		return 0, fmt.Errorf("rt: compact row counts: %w", merrors.FromPg(err))
+	}
+	return tag.RowsAffected(), nil
+}
+
 type batcher interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }

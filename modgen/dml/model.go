@@ -52,8 +52,11 @@ type Model struct {
 	IndexList     []Index
 	CascadeDelete []string
 	Overrides     []Method
-	Pos           Pos
-	props         []Property
+	// RowCount keeps an exact count of the table's rows in Postgres (see
+	// CountRows).
+	RowCount bool
+	Pos      Pos
+	props    []Property
 }
 
 // Define declares a model called name (snake_case, e.g. "user" or
@@ -71,6 +74,14 @@ func Define(name string, props ...Property) *Model {
 	}
 	return m
 }
+
+// CountRows keeps an exact count of the model's rows, maintained by
+// statement-level triggers in the writing transactions (MVCC-exact: every
+// transaction sees the count of its own snapshot), so that a list without
+// filters answers its count without counting rows. It suits tables that are
+// listed more often than written; each write statement adds a small insert
+// (see docs/modgen.md, "Exact row counts").
+func (m *Model) CountRows() *Model { m.RowCount = true; return m }
 
 // Table overrides the table name.
 func (m *Model) Table(t string) *Model { m.TableName = t; return m }

@@ -244,6 +244,7 @@ var userTable = rt.Table{
 	Model:    "user",
 	Name:     "\"user\"",
 	PK:       "id",
+	RowCount: "user",
 	Sortable: userSortable,
 }
 

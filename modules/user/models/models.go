@@ -12,7 +12,7 @@ var User = dml.Define("user",
 	dml.JSON("metadata").Nullable(),
 ).Indexes(
 	dml.Index{On: []string{"email"}, Unique: true}, // IDX_user_email_unique WHERE deleted_at IS NULL
-)
+).CountRows() // the admin list's count without counting rows (few writes, many lists)
 
 // Invite is an invitation to become a user (table "invite", ids
 // "invite_<ULID>"). Create and Update are overridden by the module's
