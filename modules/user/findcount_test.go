@@ -137,21 +137,25 @@ func mustJSON(t *testing.T, v any) string {
 	return string(b)
 }
 
+// newPoolService returns the module with options {jwt_secret: "test"} (and
+// the default event bus) on a fresh database, and its pool.
+func newPoolService(t *testing.T) (*pgxpool.Pool, *Service) {
+	t.Helper()
+	pool := pgtest.NewPool(t, migrations.Source)
+	s, err := New(pool, Options{JWTSecret: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pool, s
+}
+
 // TestFindScansTextLikePgx checks that rt.Find's own scan of text columns
 // (strings copied into blocks shared by the page) gives what pgx's Scan
 // gives: empty strings, NULLs (nil *string), multi-byte text and values
 // longer than a page's first block, on pages of one, a few and all rows.
 func TestFindScansTextLikePgx(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, pgtest.NewURL(t, migrations.Source))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	s, err := New(pool, Options{JWTSecret: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, s := newPoolService(t)
 	str := func(v string) *string { return &v }
 	long := strings.Repeat("λ", 3000)
 	in := []CreateUserInput{
@@ -257,15 +261,7 @@ func TestFindScansTextLikePgx(t *testing.T) {
 // pages larger than the buffer get their own.
 func TestFindWithRows(t *testing.T) {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, pgtest.NewURL(t, migrations.Source))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	s, err := New(pool, Options{JWTSecret: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, s := newPoolService(t)
 	var in []CreateUserInput
 	for i := range 8 {
 		in = append(in, CreateUserInput{ID: fmt.Sprintf("user_%02d", i), Email: fmt.Sprintf("u%02d@example.com", i)})

@@ -10,10 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/medusa-go/medusa/framework/events"
-	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/rt"
-	"github.com/medusa-go/medusa/modules/user/migrations"
 )
 
 // counts returns, in one REPEATABLE READ snapshot, the user table's real
@@ -42,11 +39,7 @@ func counts(t *testing.T, pool *pgxpool.Pool) (realLive, realAll, live, all int)
 // when the list has no filter.
 func TestRowCountIsExact(t *testing.T) {
 	ctx := context.Background()
-	pool := pgtest.NewPool(t, migrations.Source)
-	s, err := New(pool, Options{JWTSecret: "test"}, WithEventBus(events.NewLocal()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, s := newPoolService(t)
 	check := func(step string) {
 		t.Helper()
 		rl, ra, l, a := counts(t, pool)
