@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -338,3 +339,77 @@ func TestStopWhileBusy(t *testing.T) {
 		}
 	}
 }
+
+// service records its lifecycle calls; failStart makes Start fail.
+type service struct {
+	name      string
+	failStart bool
+	log       *[]string
+}
+
+func (s *service) Start(context.Context) error {
+	*s.log = append(*s.log, "start "+s.name)
+	if s.failStart {
+		return errors.New("cannot start " + s.name)
+	}
+	return nil
+}
+
+func (s *service) Stop(context.Context) error {
+	*s.log = append(*s.log, "stop "+s.name)
+	return nil
+}
+
+// Services start after River in a working mode and stop before it, in
+// reverse order; a failing Start stops what started and fails the engine's
+// Start; a server-mode engine never starts them; registration freezes.
+func TestServicesLifecycle(t *testing.T) {
+	pool := pgtest.NewPool(t, migrations.Source)
+	ctx := context.Background()
+	var got []string
+	e := newEngine(t, pool, nil, jobs.ModeShared)
+	for _, n := range []string{"a", "b"} {
+		if err := e.AddService(&service{name: n, log: &got}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.AddService(&service{name: "late", log: &got}); !errors.Is(err, jobs.ErrFrozen) {
+		t.Fatalf("AddService after Start: %v", err)
+	}
+	if err := e.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if want := "start a,start b,stop b,stop a"; joinLog(got) != want {
+		t.Fatalf("lifecycle %q, want %q", joinLog(got), want)
+	}
+
+	got = nil
+	failing := newEngine(t, pool, nil, jobs.ModeWorker)
+	_ = failing.AddService(&service{name: "ok", log: &got})
+	_ = failing.AddService(&service{name: "bad", failStart: true, log: &got})
+	if err := failing.Start(ctx); err == nil || !strings.Contains(err.Error(), "cannot start bad") {
+		t.Fatalf("Start with a failing service: %v", err)
+	}
+	if want := "start ok,start bad,stop ok"; joinLog(got) != want {
+		t.Fatalf("lifecycle %q, want %q", joinLog(got), want)
+	}
+	if err := failing.Stop(ctx); err != nil { // already stopped: no-op
+		t.Fatal(err)
+	}
+	if want := "start ok,start bad,stop ok"; joinLog(got) != want {
+		t.Fatalf("lifecycle after a second Stop %q", joinLog(got))
+	}
+
+	got = nil
+	server := newEngine(t, pool, nil, jobs.ModeServer)
+	_ = server.AddService(&service{name: "s", log: &got})
+	start(t, server)
+	if len(got) != 0 {
+		t.Fatalf("server mode ran %v", got)
+	}
+}
+
+func joinLog(l []string) string { return strings.Join(l, ",") }
