@@ -8,11 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/medusa-go/medusa/app"
@@ -22,26 +20,6 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/modules/user"
 )
-
-// wireCount is a pgx tracer counting round trips (a statement outside a
-// batch, or a whole batch) and statements, over every connection of the
-// pool: the request's and River's (job fetch, delivery, completion).
-type wireCount struct{ roundTrips, statements atomic.Int64 }
-
-func (w *wireCount) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	w.roundTrips.Add(1)
-	w.statements.Add(1)
-	return ctx
-}
-func (w *wireCount) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (w *wireCount) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	w.roundTrips.Add(1)
-	return ctx
-}
-func (w *wireCount) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {
-	w.statements.Add(1)
-}
-func (w *wireCount) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 // BenchmarkAdminAPI serves GET /admin/users (1,000 seeded users, the default
 // page of 50) and POST /admin/invites through the application's whole
@@ -62,7 +40,7 @@ func BenchmarkAdminAPI(b *testing.B) {
 		b.Fatal(err)
 	}
 	pcfg.MaxConns = 16
-	wc := &wireCount{}
+	wc := &pgtest.WireCounter{}
 	pcfg.ConnConfig.Tracer = wc
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
@@ -139,7 +117,7 @@ func BenchmarkAdminAPI(b *testing.B) {
 			serve(method, path, body(-1-i))
 		}
 		settle()
-		r0, s0 := wc.roundTrips.Load(), wc.statements.Load()
+		r0, s0 := wc.RoundTrips.Load(), wc.Statements.Load()
 		b.ReportAllocs()
 		b.ResetTimer()
 		i := 0
@@ -150,8 +128,8 @@ func BenchmarkAdminAPI(b *testing.B) {
 		b.StopTimer()
 		settle()
 		n := float64(i)
-		b.ReportMetric(float64(wc.roundTrips.Load()-r0)/n, "roundtrips/op")
-		b.ReportMetric(float64(wc.statements.Load()-s0)/n, "statements/op")
+		b.ReportMetric(float64(wc.RoundTrips.Load()-r0)/n, "roundtrips/op")
+		b.ReportMetric(float64(wc.Statements.Load()-s0)/n, "statements/op")
 	}
 	b.Run("list-users", func(b *testing.B) {
 		measure(b, http.MethodGet, "/admin/users", func(int) string { return "" })

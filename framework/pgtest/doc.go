@@ -25,4 +25,7 @@
 //		pool := pgtest.NewPool(t, migrate.Source{Module: "user", FS: migrations.FS})
 //		...
 //	}
+//
+// WireCounter, a pgx tracer, counts the round trips, statements and commits
+// a client sends, for tests and benchmarks of what an operation costs.
 package pgtest

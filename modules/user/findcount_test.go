@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/medusa-go/medusa/framework/db"
@@ -16,25 +14,6 @@ import (
 	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
-
-// statementCounter counts statements (n) and round trips (trips: a query,
-// or a batch of queries).
-type statementCounter struct{ n, trips atomic.Int64 }
-
-func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	c.trips.Add(1)
-	return ctx
-}
-func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (c *statementCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	c.trips.Add(1)
-	return ctx
-}
-func (c *statementCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {
-	c.n.Add(1)
-}
-func (c *statementCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 // TestListAndCountPages checks rt.Find's pages (scanned in place into a
 // preallocated slice) and counts for pages inside and past the end,
@@ -47,7 +26,7 @@ func TestListAndCountPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := &statementCounter{}
+	sc := &pgtest.WireCounter{}
 	cfg.ConnConfig.Tracer = sc
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -93,9 +72,9 @@ func TestListAndCountPages(t *testing.T) {
 		{"range (unnamed statements)", UserFilter{Email: rt.Gt("u20")}, rt.FindConfig{Take: 3}, 3, 5, 2},
 	}
 	for _, c := range cases {
-		before, tripsBefore := sc.n.Load(), sc.trips.Load()
+		before, tripsBefore := sc.Statements.Load(), sc.RoundTrips.Load()
 		got, n, err := s.ListAndCountUsers(ctx, c.f, c.cfg)
-		statements, trips := sc.n.Load()-before, sc.trips.Load()-tripsBefore
+		statements, trips := sc.Statements.Load()-before, sc.RoundTrips.Load()-tripsBefore
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}

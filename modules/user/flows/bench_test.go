@@ -5,12 +5,10 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/medusa-go/medusa/framework/container"
@@ -26,64 +24,6 @@ import (
 	"github.com/medusa-go/medusa/modules/user/flows"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
-
-// wireCounter is a pgx tracer that counts what a client sends: round trips
-// (a statement outside a batch, or a whole batch), statements, and commits
-// (COMMIT, an autocommitted write outside a transaction, or a batch that
-// writes in its implicit transaction).
-type wireCounter struct {
-	roundTrips, statements, commits atomic.Int64
-}
-
-type batchKey struct{}
-
-type batchState struct {
-	idle, begins, writes bool
-}
-
-func isWrite(sql string) bool {
-	s := strings.ToUpper(strings.TrimSpace(sql))
-	return !strings.HasPrefix(s, "SELECT") && !strings.HasPrefix(s, "BEGIN") && !strings.HasPrefix(s, "COMMIT") && !strings.HasPrefix(s, "ROLLBACK")
-}
-
-func (w *wireCounter) TraceQueryStart(ctx context.Context, conn *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	w.roundTrips.Add(1)
-	w.statements.Add(1)
-	s := strings.ToUpper(strings.TrimSpace(d.SQL))
-	if s == "COMMIT" || (conn.PgConn().TxStatus() == 'I' && isWrite(d.SQL)) {
-		w.commits.Add(1)
-	}
-	return ctx
-}
-
-func (w *wireCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-func (w *wireCounter) TraceBatchStart(ctx context.Context, conn *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	w.roundTrips.Add(1)
-	return context.WithValue(ctx, batchKey{}, &batchState{idle: conn.PgConn().TxStatus() == 'I'})
-}
-
-func (w *wireCounter) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
-	w.statements.Add(1)
-	st, _ := ctx.Value(batchKey{}).(*batchState)
-	s := strings.ToUpper(strings.TrimSpace(d.SQL))
-	switch {
-	case s == "COMMIT":
-		w.commits.Add(1)
-	case s == "BEGIN":
-		if st != nil {
-			st.begins = true
-		}
-	case isWrite(d.SQL) && st != nil:
-		st.writes = true
-	}
-}
-
-func (w *wireCounter) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchEndData) {
-	if st, _ := ctx.Value(batchKey{}).(*batchState); st != nil && st.idle && !st.begins && st.writes {
-		w.commits.Add(1)
-	}
-}
 
 // BenchmarkCreateInvitesWorkflow runs CreateInvitesWorkflow (one invite per
 // run) with the application's wiring: Postgres workflow store, durable event
@@ -107,7 +47,7 @@ func benchCreateInvites(b *testing.B, mode jobs.Mode) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	wc := &wireCounter{}
+	wc := &pgtest.WireCounter{}
 	cfg.ConnConfig.Tracer = wc
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -169,7 +109,7 @@ func benchCreateInvites(b *testing.B, mode jobs.Mode) {
 		run(-1 - i)
 	}
 	settled()
-	r0, s0, c0 := wc.roundTrips.Load(), wc.statements.Load(), wc.commits.Load()
+	r0, s0, c0 := wc.RoundTrips.Load(), wc.Statements.Load(), wc.Commits.Load()
 	b.ReportAllocs()
 	b.ResetTimer()
 	i := 0
@@ -180,9 +120,9 @@ func benchCreateInvites(b *testing.B, mode jobs.Mode) {
 	b.StopTimer()
 	settled() // the deliveries' deletions count; the polls use another pool
 	n := float64(i)
-	b.ReportMetric(float64(wc.roundTrips.Load()-r0)/n, "roundtrips/op")
-	b.ReportMetric(float64(wc.statements.Load()-s0)/n, "statements/op")
-	b.ReportMetric(float64(wc.commits.Load()-c0)/n, "commits/op")
+	b.ReportMetric(float64(wc.RoundTrips.Load()-r0)/n, "roundtrips/op")
+	b.ReportMetric(float64(wc.Statements.Load()-s0)/n, "statements/op")
+	b.ReportMetric(float64(wc.Commits.Load()-c0)/n, "commits/op")
 	var jobsStored, runs int
 	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM river_job WHERE kind = 'medusa_event'), (SELECT count(*) FROM workflow_run)`).Scan(&jobsStored, &runs); err != nil {
 		b.Fatal(err)
