@@ -215,6 +215,11 @@ func (b *Bus) fanout(msgs []events.Message) []outboxRow {
 	return out
 }
 
+// deliveryJob is the River job of one delivery, on the events queue.
+func deliveryJob(args EventArgs, maxAttempts int) river.InsertManyParams {
+	return river.InsertManyParams{Args: args, InsertOpts: &river.InsertOpts{Queue: QueueEvents, MaxAttempts: maxAttempts}}
+}
+
 // deliver stores the deliveries of rows in tx: as direct deliveries when
 // this instance delivers them itself, as River jobs otherwise.
 func (b *Bus) deliver(ctx context.Context, tx pgx.Tx, rows []outboxRow) error {
@@ -233,10 +238,7 @@ func (b *Bus) deliver(ctx context.Context, tx pgx.Tx, rows []outboxRow) error {
 	}
 	params := make([]river.InsertManyParams, len(rows))
 	for i, r := range rows {
-		params[i] = river.InsertManyParams{
-			Args:       EventArgs{Subscriber: r.sub.ID, Event: r.msg},
-			InsertOpts: &river.InsertOpts{Queue: QueueEvents, MaxAttempts: r.sub.MaxAttempts},
-		}
+		params[i] = deliveryJob(EventArgs{Subscriber: r.sub.ID, Event: r.msg}, r.sub.MaxAttempts)
 	}
 	if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("insert deliveries: %w", err)

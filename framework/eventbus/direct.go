@@ -39,7 +39,7 @@ import (
 // Per delivery that saves River's job insert, fetch and completion (each a
 // write to every index of river_job) and the fetch's round trip latency.
 
-// directDefaults.
+// Direct delivery's defaults and fixed settings.
 const (
 	defaultLease      = 30 * time.Second
 	defaultQueue      = 4096
@@ -154,7 +154,7 @@ func (d *direct) Start(ctx context.Context) error {
 	d.loops.Go(func() { d.dispatch(loopCtx) })
 	d.loops.Go(func() { d.every(loopCtx, flushEvery, d.flush, d.flushStep) })
 	d.loops.Go(func() { d.every(loopCtx, d.lease/3, nil, d.renew) })
-	d.loops.Go(func() { d.every(loopCtx, d.sweepEvery, nil, func(ctx context.Context) { _, _ = d.b.sweep(ctx) }) })
+	d.loops.Go(func() { d.every(loopCtx, d.sweepEvery, nil, func(ctx context.Context) { _, _ = d.b.Sweep(ctx) }) })
 	return nil
 }
 
@@ -365,18 +365,16 @@ func (d *direct) handOver(ctx context.Context, rows []outboxRow, failed error) e
 			if !mine[r.id] {
 				continue
 			}
-			args := EventArgs{Subscriber: r.sub.ID, Event: r.msg}
-			opts := &river.InsertOpts{Queue: QueueEvents, MaxAttempts: r.sub.MaxAttempts}
+			job := deliveryJob(EventArgs{Subscriber: r.sub.ID, Event: r.msg}, r.sub.MaxAttempts)
 			if failed != nil {
-				args.PriorAttempts = 1
-				opts.MaxAttempts = max(1, r.sub.MaxAttempts-1)
+				job = deliveryJob(EventArgs{Subscriber: r.sub.ID, Event: r.msg, PriorAttempts: 1}, max(1, r.sub.MaxAttempts-1))
 				wait := firstRetryDefault
 				if r.sub.Backoff != nil {
 					wait = max(0, r.sub.Backoff(1))
 				}
-				opts.ScheduledAt = time.Now().Add(wait)
+				job.InsertOpts.ScheduledAt = time.Now().Add(wait)
 			}
-			params = append(params, river.InsertManyParams{Args: args, InsertOpts: opts})
+			params = append(params, job)
 		}
 		if len(params) == 0 {
 			return nil
@@ -486,9 +484,7 @@ func (d *direct) every(ctx context.Context, period time.Duration, wake <-chan st
 // or could not hand them over) into River jobs, and returns how many it
 // moved. Working instances run it periodically (WithSweepInterval); it is
 // safe to run anywhere, any number of times at once.
-func (b *Bus) Sweep(ctx context.Context) (int, error) { return b.sweep(ctx) }
-
-func (b *Bus) sweep(ctx context.Context) (int, error) {
+func (b *Bus) Sweep(ctx context.Context) (int, error) {
 	client, err := b.engine.Client()
 	if err != nil {
 		return 0, fmt.Errorf("eventbus: sweep: %w", err)
@@ -513,10 +509,7 @@ SELECT subscriber_id, message FROM moved ORDER BY id`, sweepBatch)
 				if s := b.subscriber(sub); s != nil {
 					ma = s.MaxAttempts
 				}
-				params = append(params, river.InsertManyParams{
-					Args:       EventArgs{Subscriber: sub, Event: m},
-					InsertOpts: &river.InsertOpts{Queue: QueueEvents, MaxAttempts: ma},
-				})
+				params = append(params, deliveryJob(EventArgs{Subscriber: sub, Event: m}, ma))
 				return nil
 			})
 			if err != nil {
