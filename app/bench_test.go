@@ -34,19 +34,7 @@ import (
 //	go test ./app -run '^$' -bench AdminAPI -benchmem
 func BenchmarkAdminAPI(b *testing.B) {
 	ctx := context.Background()
-	u := pgtest.NewURL(b, app.Migrations()...)
-	pcfg, err := pgxpool.ParseConfig(u)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pcfg.MaxConns = 16
-	wc := &pgtest.WireCounter{}
-	pcfg.ConnConfig.Tracer = wc
-	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pool.Close()
+	pool, wc := pgtest.NewCountedPool(b, pgtest.NewURL(b, app.Migrations()...), func(c *pgxpool.Config) { c.MaxConns = 16 })
 	cfg, err := config.FromEnv(config.Development, func(k string) string {
 		return map[string]string{"MEDUSA_WORKER_MODE": "shared", "JWT_SECRET": "bench-secret-0123456789"}[k]
 	})

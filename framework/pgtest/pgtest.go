@@ -340,6 +340,28 @@ func dropDatabase(s *server, name string) {
 	_, _ = admin.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`)
 }
 
+// NewCountedPool opens a pgx pool on url (a NewURL database) whose
+// connections report to a WireCounter, closed when the test ends;
+// configure, if set, adjusts the pool's configuration first.
+func NewCountedPool(t testing.TB, url string, configure func(*pgxpool.Config)) (*pgxpool.Pool, *WireCounter) {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatalf("pgtest: parse %s: %v", url, err)
+	}
+	if configure != nil {
+		configure(cfg)
+	}
+	wc := &WireCounter{}
+	cfg.ConnConfig.Tracer = wc
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("pgtest: open pool: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool, wc
+}
+
 // NewPool is NewURL plus a pgx pool on the new database, closed when the
 // test ends (before the database is dropped).
 func NewPool(t testing.TB, sources ...migrate.Source) *pgxpool.Pool {

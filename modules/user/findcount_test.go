@@ -22,17 +22,7 @@ import (
 // in one round trip (a batch) when both are prepared statements (no keyset).
 func TestListAndCountPages(t *testing.T) {
 	ctx := context.Background()
-	cfg, err := pgxpool.ParseConfig(pgtest.NewURL(t, migrations.Source))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := &pgtest.WireCounter{}
-	cfg.ConnConfig.Tracer = sc
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool, sc := pgtest.NewCountedPool(t, pgtest.NewURL(t, migrations.Source), nil)
 	s, err := New(pool, Options{JWTSecret: "test"})
 	if err != nil {
 		t.Fatal(err)

@@ -43,17 +43,7 @@ func BenchmarkCreateInvitesWorkflow(b *testing.B) {
 func benchCreateInvites(b *testing.B, mode jobs.Mode) {
 	ctx := context.Background()
 	url := pgtest.NewURL(b, migrations.Source, wfmigrations.Source(), jobsmig.Source, busmig.Source)
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	wc := &pgtest.WireCounter{}
-	cfg.ConnConfig.Tracer = wc
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pool.Close()
+	pool, wc := pgtest.NewCountedPool(b, url, nil)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	root := container.New()
 	je, err := jobs.New(pool, root, jobs.Options{Mode: mode, Logger: quiet})
