@@ -110,6 +110,7 @@ func SQLCBlock(module string) string {
         out: modules/%[1]s/db
         sql_package: pgx/v5
         emit_pointers_for_null_types: true
+        omit_unused_structs: true
         overrides:
           - db_type: timestamptz
             go_type: time.Time

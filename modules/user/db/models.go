@@ -21,12 +21,6 @@ type Invite struct {
 	DeletedAt *time.Time
 }
 
-type MedusaRowCount struct {
-	TableName string
-	Live      int64
-	Total     int64
-}
-
 type User struct {
 	ID        string
 	FirstName *string
