@@ -23,16 +23,35 @@ import (
 // devDatabase is the database medusa-go dev creates on its embedded server.
 const devDatabase = "medusa"
 
-// devPaths returns the development cluster's base directory
-// (<dir>/.medusa) and its socket directory: unix socket paths are
-// short-limited, so the socket lives in /tmp, one per project directory.
-func devPaths(dir string) (base, sock string, err error) {
+// devFallbackRoot holds the development clusters of projects the postgres
+// OS user cannot enter (see devPaths). A variable for the tests.
+var devFallbackRoot = "/var/lib/medusa-go"
+
+// devPaths returns the development cluster's base directory and its socket
+// directory. The base is <dir>/.medusa, unless this process runs as root
+// and the postgres OS user, which the server then runs as, cannot enter the
+// project (a checkout under /root, mode 0700): then it is
+// devFallbackRoot/<project hash>, and moved says why. Unix socket paths are
+// short-limited, so the socket lives in the temporary directory, one per
+// project directory.
+func devPaths(dir string) (base, sock string, moved error, err error) {
 	base, err = filepath.Abs(filepath.Join(dir, ".medusa"))
 	if err != nil {
-		return "", "", err
+		return "", "", nil, err
 	}
 	sum := sha256.Sum256([]byte(base))
-	return base, filepath.Join(os.TempDir(), "medusa-go-"+hex.EncodeToString(sum[:])[:12]), nil
+	h := hex.EncodeToString(sum[:])[:12]
+	sock = filepath.Join(os.TempDir(), "medusa-go-"+h)
+	if moved = pgembed.Reachable(filepath.Join(base, "postgres")); moved != nil {
+		if _, statErr := os.Stat(filepath.Join(base, "postgres", "PG_VERSION")); statErr == nil {
+			// A cluster is already there (made before this fallback existed,
+			// or the project's mode changed since): keep it, and let Start
+			// report why it cannot run.
+			return base, sock, nil, nil
+		}
+		base = filepath.Join(devFallbackRoot, "medusa-go-"+h)
+	}
+	return base, sock, moved, nil
 }
 
 // runningDev returns the development database's URL when the embedded server
@@ -56,9 +75,10 @@ func runningDev(ctx context.Context, sock string) (string, bool) {
 // startEmbedded returns the URL of the development database and a stop
 // function: the running development server's when medusa-go dev is up
 // (stop is then a no-op), else a persistent server it starts, whose cluster
-// lives in <dir>/.medusa/postgres, creating the database if missing.
+// lives in <dir>/.medusa/postgres (or devFallbackRoot, see devPaths),
+// creating the database if missing.
 func startEmbedded(ctx context.Context, dir string, out io.Writer, log *slog.Logger) (string, func(context.Context) error, error) {
-	base, sock, err := devPaths(dir)
+	base, sock, moved, err := devPaths(dir)
 	if err != nil {
 		return "", nil, err
 	}
@@ -72,6 +92,9 @@ func startEmbedded(ctx context.Context, dir string, out io.Writer, log *slog.Log
 	// The postgres OS user must be able to reach .medusa when we run as root.
 	if os.Geteuid() == 0 {
 		_ = os.Chmod(base, 0o755)
+	}
+	if moved != nil {
+		fmt.Fprintf(out, "medusa-go: the postgres OS user cannot reach the project's .medusa (%v): the development cluster lives in %s instead\n", moved, base)
 	}
 	fmt.Fprintf(out, "medusa-go: starting embedded Postgres (data in %s)...\n", filepath.Join(base, "postgres"))
 	t0 := time.Now()

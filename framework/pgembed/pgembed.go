@@ -136,14 +136,36 @@ func chown(path string, cred *syscall.Credential) error {
 	return nil
 }
 
+// Reachable reports whether a server started by this process could use dir
+// as its data or socket directory: nil when the process does not run as
+// root (the server then runs as the same user), else an error naming the
+// first existing ancestor of dir that the postgres OS user cannot enter
+// (a project under /root, mode 0700, say). Missing ancestors do not count:
+// Start creates them enterable.
+func Reachable(dir string) error {
+	cred, err := osUser()
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("pgembed: %w", err)
+	}
+	return checkTraversable(abs, cred)
+}
+
 // checkTraversable fails clearly when the server user cannot reach dir, e.g.
-// a data directory under /root while running as root.
+// a data directory under /root while running as root. Ancestors that do not
+// exist yet are skipped (they are created enterable).
 func checkTraversable(dir string, cred *syscall.Credential) error {
 	if cred == nil {
 		return nil
 	}
 	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
 		st, err := os.Stat(d)
+		if errors.Is(err, os.ErrNotExist) && d != "/" && d != "." {
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("pgembed: %w", err)
 		}

@@ -140,6 +140,24 @@ func TestStartRefusesUnreachableDataDir(t *testing.T) {
 	}
 }
 
+func TestReachable(t *testing.T) {
+	open := tempRoot(t) // 0755
+	if err := pgembed.Reachable(filepath.Join(open, "not", "yet", "there")); err != nil {
+		t.Errorf("missing directories under an enterable one: %v", err)
+	}
+	closed := t.TempDir() // 0700 (and its parent), this process's
+	err := pgembed.Reachable(filepath.Join(closed, "data"))
+	if os.Geteuid() != 0 {
+		if err != nil {
+			t.Errorf("not root (the server runs as this user): %v", err)
+		}
+		return
+	}
+	if err == nil || !strings.Contains(err.Error(), "postgres OS user cannot enter "+filepath.Dir(closed)) {
+		t.Errorf("as root, a directory under a 0700 one: err = %v, want it named", err)
+	}
+}
+
 // TestServerLifecycle runs one cluster through its life (one initdb keeps
 // the test fast): start, a second server on the same data directory, a bad
 // setting, stop twice, restart, and the data is still there.
