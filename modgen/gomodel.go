@@ -1,6 +1,7 @@
 package modgen
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -53,8 +54,13 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 	f.Line()
 	f.Comment("MarshalJSON renders the selected fields (all when none were selected).")
 	f.Func().Params(jen.Id("x").Id(G)).Id("MarshalJSON").Params().Params(jen.Index().Byte(), jen.Error()).Block(
-		jen.Return(jen.Qual(rtPath, "MarshalSelected").Call(jen.Id(allVar), jen.Id("x").Dot("selected"), jen.Id("x").Dot("value"))),
+		jen.Return(jen.Id("x").Dot("AppendJSON").Call(jen.Make(jen.Index().Byte(), jen.Lit(0), jen.Lit(64*len(m.Fields))))),
 	)
+	f.Line()
+	f.Comment("AppendJSON appends what MarshalJSON returns to b: one typed call per selected field,")
+	f.Comment("reading it in place, and no allocation beyond b's growth (list routes render their")
+	f.Comment("pages with it).")
+	f.Func().Params(jen.Id("x").Op("*").Id(G)).Id("AppendJSON").Params(jen.Id("b").Index().Byte()).Params(jen.Index().Byte(), jen.Error()).Block(appendJSONBody(m)...)
 	f.Line()
 	f.Comment("Cursor returns the keyset cursor of x for cfg's order: pass it as FindConfig.After to")
 	f.Comment("read the next page.")
@@ -592,4 +598,57 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 		}
 		g.wrapper(f, m, mode.meth, doc, []jen.Code{ctxParam(), idsP}, []jen.Code{jen.Map(jen.String()).Index().String(), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("ids").Op("...")}, true)
 	}
+}
+
+// appendJSONBody is the body of a model's AppendJSON: for each field in
+// definition order, when the row holds it, `,"name":` and the value by the
+// rt helper for its Go type (encoding/json's rendering, checked by
+// TestAppendHelpersMatchEncodingJSON); rt.CloseObject turns the first
+// comma into the opening brace.
+func appendJSONBody(m *dml.Model) []jen.Code {
+	b := func() *jen.Statement { return jen.Id("b") }
+	body := []jen.Code{
+		jen.Id("sel").Op(":=").Qual(rtPath, "NewSelection").Call(jen.Id("x").Dot("selected")),
+		jen.Id("start").Op(":=").Qual(rtPath, "OpenObject").Call(b()),
+	}
+	var decl bool
+	for _, x := range m.Fields {
+		key, _ := json.Marshal(x.Name)
+		field := jen.Id("x").Dot(dml.Pascal(x.Name))
+		nullable := x.IsNullable && !selfNull(x)
+		stmts := []jen.Code{b().Op("=").Append(b(), jen.Lit(","+string(key)+":").Op("..."))}
+		plain := func(fn string, args ...jen.Code) {
+			stmts = append(stmts, b().Op("=").Qual(rtPath, fn).Call(append([]jen.Code{b()}, args...)...))
+		}
+		checked := func(fn string, arg jen.Code) {
+			decl = true
+			stmts = append(stmts, jen.If(
+				jen.List(b(), jen.Err()).Op("=").Qual(rtPath, fn).Call(b(), arg),
+				jen.Err().Op("!=").Nil(),
+			).Block(jen.Return(jen.Nil(), jen.Err())))
+		}
+		switch {
+		case isText(x) && nullable:
+			plain("AppendJSONStringPtr", field)
+		case isText(x):
+			plain("AppendJSONString", field)
+		case x.Kind == dml.KindDateTime && nullable:
+			checked("AppendJSONTimePtr", field)
+		case x.Kind == dml.KindDateTime:
+			checked("AppendJSONTime", field)
+		case x.Kind == dml.KindBoolean && !nullable:
+			stmts = append(stmts, b().Op("=").Qual("strconv", "AppendBool").Call(b(), field))
+		case x.Kind == dml.KindNumber && !nullable:
+			stmts = append(stmts, b().Op("=").Qual("strconv", "AppendInt").Call(b(), jen.Int64().Call(field), jen.Lit(10)))
+		case nullable:
+			checked("AppendJSONValue", field) // a pointer already
+		default:
+			checked("AppendJSONValue", jen.Op("&").Add(field)) // a pointer boxes without allocating
+		}
+		body = append(body, jen.If(jen.Id("sel").Dot("Has").Call(jen.Lit(x.Name))).Block(stmts...))
+	}
+	if decl {
+		body = append(body[:2:2], append([]jen.Code{jen.Var().Err().Error()}, body[2:]...)...)
+	}
+	return append(body, jen.Return(jen.Qual(rtPath, "CloseObject").Call(b(), jen.Id("start")), jen.Nil()))
 }

@@ -543,6 +543,15 @@ func Test{{.G}}Generated(t *testing.T) {
 		wantMessage(t, err, merrors.NotFound, "{{.G}} with {{.PKCol}}: does-not-exist was not found")
 		_, err = s.{{.Retrieve}}(ctx, "")
 		wantMessage(t, err, merrors.NotFound, "{{.LC}} - {{.PKCol}} must be defined")
+		// The generated MarshalJSON (AppendJSON) renders every field as
+		// encoding/json does.
+		type plain {{.G}}
+		for _, x := range append([]{{.G}}{got}, created...) {
+			want, werr := json.Marshal(plain(x))
+			if b, err := json.Marshal(x); err != nil || werr != nil || string(b) != string(want) {
+				t.Fatalf("MarshalJSON = %s (%v), encoding/json %s (%v)", b, err, want, werr)
+			}
+		}
 		sel, err := s.{{.Retrieve}}(ctx, "1", rt.FindConfig{Select: []string{ {{printf "%q" .PKCol}} }})
 		if err != nil {
 			t.Fatal(err)

@@ -54,43 +54,6 @@ func NormalizeOrder(model string, sortable []string, pk string, order []Order) (
 	return out, nil
 }
 
-// MarshalSelected renders a JSON object of the fields in all order that are
-// in selected (every field when selected is nil); value returns a field's
-// Go value. The output is byte for byte what encoding/json gives for the
-// same values; the common column types (strings, times, booleans, integers,
-// nil pointers and null JSON) are written without reflection, everything
-// else goes through json.Marshal.
-func MarshalSelected(all, selected []string, value func(string) any) ([]byte, error) {
-	return AppendSelected(make([]byte, 0, 64*len(all)), all, selected, value)
-}
-
-// AppendSelected appends to b the object MarshalSelected renders. field may
-// return a field's value or a pointer to it (the generated models pass
-// their dest, which points into the row): a pointer renders as its pointee,
-// exactly as encoding/json renders pointers, and boxing a pointer in an any
-// does not allocate, where boxing a string, a time or a raw message does.
-func AppendSelected(b []byte, all, selected []string, field func(string) any) ([]byte, error) {
-	b = append(b, '{')
-	first := true
-	for _, f := range all {
-		if selected != nil && !slices.Contains(selected, f) {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendJSONString(b, f)
-		b = append(b, ':')
-		var err error
-		if b, err = appendJSONValue(b, field(f)); err != nil {
-			return nil, err
-		}
-	}
-	b = append(b, '}')
-	return b, nil
-}
-
 // appendJSONValue appends v as encoding/json renders it.
 func appendJSONValue(b []byte, v any) ([]byte, error) {
 	switch x := v.(type) {

@@ -3,15 +3,16 @@ package rt
 import (
 	"encoding/json"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 )
 
-// TestMarshalSelectedMatchesEncodingJSON checks the reflection-free paths
-// of MarshalSelected against encoding/json value by value, including the
-// strings encoding/json escapes and the times it refuses.
-func TestMarshalSelectedMatchesEncodingJSON(t *testing.T) {
+// TestAppendHelpersMatchEncodingJSON checks the helpers the generated
+// AppendJSON methods call against encoding/json value by value, including
+// the strings encoding/json escapes and the times it refuses: AppendJSONValue
+// for every value and a pointer to it (the generated code passes pointers),
+// and the typed helpers for their types.
+func TestAppendHelpersMatchEncodingJSON(t *testing.T) {
 	str := func(s string) *string { return &s }
 	tm := func(t time.Time) *time.Time { return &t }
 	ist := time.FixedZone("IST", 5*3600+1800)
@@ -26,53 +27,71 @@ func TestMarshalSelectedMatchesEncodingJSON(t *testing.T) {
 		json.RawMessage(nil), json.RawMessage(`{ "a" : [1, 2], "h": "<x>" }`), json.RawMessage(`null`),
 		map[string]any{"k": 1.5}, []string{"a"}, 3.25, uint8(9),
 	}
+	render := func(v any) (string, error) {
+		b, err := AppendJSONValue([]byte("x"), v)
+		if err == nil && (len(b) == 0 || b[0] != 'x') {
+			t.Fatalf("%#v: b's contents lost: %s", v, b)
+		}
+		if err != nil {
+			return "", err
+		}
+		return string(b[1:]), nil
+	}
 	for _, v := range values {
-		want, wantErr := json.Marshal(map[string]any{"f": v})
-		got, gotErr := MarshalSelected([]string{"f"}, nil, func(string) any { return v })
-		if (wantErr != nil) != (gotErr != nil) {
-			t.Errorf("%#v: error %v, encoding/json %v", v, gotErr, wantErr)
-			continue
+		want, wantErr := json.Marshal(v)
+		got, gotErr := render(v)
+		if (wantErr != nil) != (gotErr != nil) || got != string(want) && wantErr == nil {
+			t.Errorf("%#v: %s (%v), encoding/json %s (%v)", v, got, gotErr, want, wantErr)
 		}
-		if wantErr != nil {
-			continue
-		}
-		if string(got) != string(want) {
-			t.Errorf("%#v:\n got %s\nwant %s", v, got, want)
-		}
-		// AppendSelected with a pointer to the value (what the generated
-		// models' dest returns) renders the same bytes, after what b holds.
 		if v == nil {
 			continue
 		}
 		p := reflect.New(reflect.TypeOf(v))
 		p.Elem().Set(reflect.ValueOf(v))
-		got, gotErr = AppendSelected([]byte("x"), []string{"f"}, nil, func(string) any { return p.Interface() })
-		if gotErr != nil || string(got) != "x"+string(want) {
-			t.Errorf("pointer to %#v:\n got %s (%v)\nwant x%s", v, got, gotErr, want)
+		got, gotErr = render(p.Interface())
+		if (wantErr != nil) != (gotErr != nil) || got != string(want) && wantErr == nil {
+			t.Errorf("pointer to %#v: %s (%v), encoding/json %s (%v)", v, got, gotErr, want, wantErr)
+		}
+		// The typed helpers, for the types they take.
+		var typed []byte
+		var typedErr error
+		switch x := v.(type) {
+		case string:
+			typed = AppendJSONString(nil, x)
+		case *string:
+			typed = AppendJSONStringPtr(nil, x)
+		case time.Time:
+			typed, typedErr = AppendJSONTime(nil, x)
+		case *time.Time:
+			typed, typedErr = AppendJSONTimePtr(nil, x)
+		default:
+			continue
+		}
+		if (wantErr != nil) != (typedErr != nil) || string(typed) != string(want) && wantErr == nil {
+			t.Errorf("typed helper, %#v: %s (%v), encoding/json %s (%v)", v, typed, typedErr, want, wantErr)
 		}
 	}
 	// A nil pointer to a nullable field's pointer is null, like a nil pointer.
 	for _, p := range []any{(**string)(nil), new(*string), (**time.Time)(nil), new(*time.Time), new(*bool), new(*int), (*json.RawMessage)(nil), new(json.RawMessage), new(bool), new(int)} {
-		want, _ := json.Marshal(map[string]any{"f": p})
-		got, err := AppendSelected(nil, []string{"f"}, nil, func(string) any { return p })
-		if err != nil || string(got) != string(want) {
+		want, _ := json.Marshal(p)
+		got, err := render(p)
+		if err != nil || got != string(want) {
 			t.Errorf("%T: got %s (%v), want %s", p, got, err, want)
 		}
 	}
-	// Field names are quoted like values.
-	got, err := MarshalSelected([]string{"a", `b"<`}, nil, func(f string) any { return strings.ToUpper(f) })
-	if err != nil || string(got) != `{"a":"A","b\"\u003c":"B\"\u003c"}` {
-		t.Fatalf("names: %s, %v", got, err)
-	}
 	// An invalid raw message is an error, as with encoding/json.
-	if _, err := MarshalSelected([]string{"m"}, nil, func(string) any { return json.RawMessage(`{`) }); err == nil {
+	if _, err := render(json.RawMessage(`{`)); err == nil {
 		t.Fatal("invalid raw message accepted")
+	}
+	// A refused time leaves b as it was.
+	if b, err := AppendJSONTime([]byte("x"), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)); err == nil || string(b) != "x" {
+		t.Fatalf("year 10000: %q, %v", b, err)
 	}
 }
 
-// BenchmarkAppendSelected renders a user row from pointers to its fields,
-// as the generated AppendJSON does (no boxing of strings and times).
-func BenchmarkAppendSelected(b *testing.B) {
+// BenchmarkAppendHelpers renders a user row's fields as the generated
+// AppendJSON does (a typed call per field, no boxing of strings and times).
+func BenchmarkAppendHelpers(b *testing.B) {
 	fn, ln := "First", "Last"
 	now := time.Now().UTC()
 	var row struct {
@@ -83,53 +102,20 @@ func BenchmarkAppendSelected(b *testing.B) {
 		DeletedAt                      *time.Time
 	}
 	row.ID, row.Email, row.FirstName, row.LastName, row.CreatedAt, row.UpdatedAt = "user_01M8D86FDMZ4D4CR8QVDSWVM28", "seed1@example.com", &fn, &ln, now, now
-	dest := func(f string) any {
-		switch f {
-		case "id":
-			return &row.ID
-		case "first_name":
-			return &row.FirstName
-		case "last_name":
-			return &row.LastName
-		case "email":
-			return &row.Email
-		case "avatar_url":
-			return &row.AvatarURL
-		case "metadata":
-			return &row.Metadata
-		case "created_at":
-			return &row.CreatedAt
-		case "updated_at":
-			return &row.UpdatedAt
-		case "deleted_at":
-			return &row.DeletedAt
-		}
-		return nil
-	}
-	all := []string{"id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at", "deleted_at"}
 	buf := make([]byte, 0, 1024)
 	b.ReportAllocs()
 	for b.Loop() {
-		var err error
-		if buf, err = AppendSelected(buf[:0], all, nil, dest); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkMarshalSelected(b *testing.B) {
-	fn, ln := "First", "Last"
-	now := time.Now().UTC()
-	vals := map[string]any{
-		"id": "user_01M8D86FDMZ4D4CR8QVDSWVM28", "first_name": &fn, "last_name": &ln, "email": "seed1@example.com",
-		"avatar_url": (*string)(nil), "metadata": json.RawMessage(nil), "created_at": now, "updated_at": now, "deleted_at": (*time.Time)(nil),
-	}
-	all := []string{"id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at", "deleted_at"}
-	get := func(f string) any { return vals[f] }
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := MarshalSelected(all, nil, get); err != nil {
-			b.Fatal(err)
-		}
+		buf = buf[:0]
+		start := OpenObject(buf)
+		buf = AppendJSONString(append(buf, `,"id":`...), row.ID)
+		buf = AppendJSONStringPtr(append(buf, `,"first_name":`...), row.FirstName)
+		buf = AppendJSONStringPtr(append(buf, `,"last_name":`...), row.LastName)
+		buf = AppendJSONString(append(buf, `,"email":`...), row.Email)
+		buf = AppendJSONStringPtr(append(buf, `,"avatar_url":`...), row.AvatarURL)
+		buf, _ = AppendJSONValue(append(buf, `,"metadata":`...), &row.Metadata)
+		buf, _ = AppendJSONTime(append(buf, `,"created_at":`...), row.CreatedAt)
+		buf, _ = AppendJSONTime(append(buf, `,"updated_at":`...), row.UpdatedAt)
+		buf, _ = AppendJSONTimePtr(append(buf, `,"deleted_at":`...), row.DeletedAt)
+		buf = CloseObject(buf, start)
 	}
 }

@@ -3,6 +3,7 @@ package rt
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
@@ -106,16 +107,36 @@ func TestOptionalJSON(t *testing.T) {
 	}
 }
 
-func TestMarshalSelected(t *testing.T) {
-	vals := map[string]any{"id": "1", "email": "a@b", "n": nil}
-	get := func(f string) any { return vals[f] }
-	b, _ := MarshalSelected([]string{"id", "email", "n"}, []string{"id"}, get)
-	if string(b) != `{"id":"1"}` {
-		t.Fatalf("%s", b)
+func TestSelection(t *testing.T) {
+	all := []string{"id", "email", "n", "m"}
+	for _, c := range []struct {
+		selected []string
+		want     string
+	}{
+		{nil, "id email n m"},
+		{[]string{"id", "n"}, "id n"},       // a subsequence, as Columns returns
+		{[]string{"m", "email"}, "email m"}, // any other order still answers right
+		{[]string{}, ""},
+	} {
+		sel := NewSelection(c.selected)
+		var got []string
+		for _, f := range all {
+			if sel.Has(f) {
+				got = append(got, f)
+			}
+		}
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("%q: has %q, want %q", c.selected, got, c.want)
+		}
 	}
-	b, _ = MarshalSelected([]string{"id", "email", "n"}, nil, get)
-	if string(b) != `{"id":"1","email":"a@b","n":null}` {
-		t.Fatalf("%s", b)
+	if b := CloseObject(nil, OpenObject(nil)); string(b) != "{}" {
+		t.Errorf("empty object %s", b)
+	}
+	b := []byte("x")
+	start := OpenObject(b)
+	b = append(b, `,"a":1,"b":2`...)
+	if b = CloseObject(b, start); string(b) != `x{"a":1,"b":2}` {
+		t.Errorf("object %s", b)
 	}
 }
 

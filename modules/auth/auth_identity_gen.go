@@ -41,7 +41,45 @@ func (x AuthIdentity) Fields() []string {
 
 // MarshalJSON renders the selected fields (all when none were selected).
 func (x AuthIdentity) MarshalJSON() ([]byte, error) {
-	return rt.MarshalSelected(authIdentityFields, x.selected, x.value)
+	return x.AppendJSON(make([]byte, 0, 320))
+}
+
+// AppendJSON appends what MarshalJSON returns to b: one typed call per selected field,
+// reading it in place, and no allocation beyond b's growth (list routes render their
+// pages with it).
+func (x *AuthIdentity) AppendJSON(b []byte) ([]byte, error) {
+	sel := rt.NewSelection(x.selected)
+	start := rt.OpenObject(b)
+	var err error
+	if sel.Has("id") {
+		b = append(b, ",\"id\":"...)
+		b = rt.AppendJSONString(b, x.ID)
+	}
+	if sel.Has("app_metadata") {
+		b = append(b, ",\"app_metadata\":"...)
+		if b, err = rt.AppendJSONValue(b, &x.AppMetadata); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Has("created_at") {
+		b = append(b, ",\"created_at\":"...)
+		if b, err = rt.AppendJSONTime(b, x.CreatedAt); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Has("updated_at") {
+		b = append(b, ",\"updated_at\":"...)
+		if b, err = rt.AppendJSONTime(b, x.UpdatedAt); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Has("deleted_at") {
+		b = append(b, ",\"deleted_at\":"...)
+		if b, err = rt.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
+			return nil, err
+		}
+	}
+	return rt.CloseObject(b, start), nil
 }
 
 // Cursor returns the keyset cursor of x for cfg's order: pass it as FindConfig.After to

@@ -45,7 +45,63 @@ func (x ProviderIdentity) Fields() []string {
 
 // MarshalJSON renders the selected fields (all when none were selected).
 func (x ProviderIdentity) MarshalJSON() ([]byte, error) {
-	return rt.MarshalSelected(providerIdentityFields, x.selected, x.value)
+	return x.AppendJSON(make([]byte, 0, 576))
+}
+
+// AppendJSON appends what MarshalJSON returns to b: one typed call per selected field,
+// reading it in place, and no allocation beyond b's growth (list routes render their
+// pages with it).
+func (x *ProviderIdentity) AppendJSON(b []byte) ([]byte, error) {
+	sel := rt.NewSelection(x.selected)
+	start := rt.OpenObject(b)
+	var err error
+	if sel.Has("id") {
+		b = append(b, ",\"id\":"...)
+		b = rt.AppendJSONString(b, x.ID)
+	}
+	if sel.Has("entity_id") {
+		b = append(b, ",\"entity_id\":"...)
+		b = rt.AppendJSONString(b, x.EntityID)
+	}
+	if sel.Has("provider") {
+		b = append(b, ",\"provider\":"...)
+		b = rt.AppendJSONString(b, x.Provider)
+	}
+	if sel.Has("user_metadata") {
+		b = append(b, ",\"user_metadata\":"...)
+		if b, err = rt.AppendJSONValue(b, &x.UserMetadata); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Has("provider_metadata") {
+		b = append(b, ",\"provider_metadata\":"...)
+		if b, err = rt.AppendJSONValue(b, &x.ProviderMetadata); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Has("auth_identity_id") {
+		b = append(b, ",\"auth_identity_id\":"...)
+		b = rt.AppendJSONString(b, x.AuthIdentityID)
+	}
+	if sel.Has("created_at") {
+		b = append(b, ",\"created_at\":"...)
+		if b, err = rt.AppendJSONTime(b, x.CreatedAt); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Has("updated_at") {
+		b = append(b, ",\"updated_at\":"...)
+		if b, err = rt.AppendJSONTime(b, x.UpdatedAt); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Has("deleted_at") {
+		b = append(b, ",\"deleted_at\":"...)
+		if b, err = rt.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
+			return nil, err
+		}
+	}
+	return rt.CloseObject(b, start), nil
 }
 
 // Cursor returns the keyset cursor of x for cfg's order: pass it as FindConfig.After to

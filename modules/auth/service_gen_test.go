@@ -324,6 +324,15 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		wantMessage(t, err, merrors.NotFound, "AuthIdentity with id: does-not-exist was not found")
 		_, err = s.RetrieveAuthIdentity(ctx, "")
 		wantMessage(t, err, merrors.NotFound, "authIdentity - id must be defined")
+		// The generated MarshalJSON (AppendJSON) renders every field as
+		// encoding/json does.
+		type plain AuthIdentity
+		for _, x := range append([]AuthIdentity{got}, created...) {
+			want, werr := json.Marshal(plain(x))
+			if b, err := json.Marshal(x); err != nil || werr != nil || string(b) != string(want) {
+				t.Fatalf("MarshalJSON = %s (%v), encoding/json %s (%v)", b, err, want, werr)
+			}
+		}
 		sel, err := s.RetrieveAuthIdentity(ctx, "1", rt.FindConfig{Select: []string{"id"}})
 		if err != nil {
 			t.Fatal(err)
@@ -534,6 +543,15 @@ func TestProviderIdentityGenerated(t *testing.T) {
 		wantMessage(t, err, merrors.NotFound, "ProviderIdentity with id: does-not-exist was not found")
 		_, err = s.retrieveProviderIdentity(ctx, "")
 		wantMessage(t, err, merrors.NotFound, "providerIdentity - id must be defined")
+		// The generated MarshalJSON (AppendJSON) renders every field as
+		// encoding/json does.
+		type plain ProviderIdentity
+		for _, x := range append([]ProviderIdentity{got}, created...) {
+			want, werr := json.Marshal(plain(x))
+			if b, err := json.Marshal(x); err != nil || werr != nil || string(b) != string(want) {
+				t.Fatalf("MarshalJSON = %s (%v), encoding/json %s (%v)", b, err, want, werr)
+			}
+		}
 		sel, err := s.retrieveProviderIdentity(ctx, "1", rt.FindConfig{Select: []string{"id"}})
 		if err != nil {
 			t.Fatal(err)

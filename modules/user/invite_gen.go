@@ -10,6 +10,7 @@ import (
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/modules/user/db"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -45,7 +46,63 @@ func (x Invite) Fields() []string {
 
 // MarshalJSON renders the selected fields (all when none were selected).
 func (x Invite) MarshalJSON() ([]byte, error) {
-	return rt.MarshalSelected(inviteFields, x.selected, x.value)
+	return x.AppendJSON(make([]byte, 0, 576))
+}
+
+// AppendJSON appends what MarshalJSON returns to b: one typed call per selected field,
+// reading it in place, and no allocation beyond b's growth (list routes render their
+// pages with it).
+func (x *Invite) AppendJSON(b []byte) ([]byte, error) {
+	sel := rt.NewSelection(x.selected)
+	start := rt.OpenObject(b)
+	var err error
+	if sel.Has("id") {
+		b = append(b, ",\"id\":"...)
+		b = rt.AppendJSONString(b, x.ID)
+	}
+	if sel.Has("email") {
+		b = append(b, ",\"email\":"...)
+		b = rt.AppendJSONString(b, x.Email)
+	}
+	if sel.Has("accepted") {
+		b = append(b, ",\"accepted\":"...)
+		b = strconv.AppendBool(b, x.Accepted)
+	}
+	if sel.Has("token") {
+		b = append(b, ",\"token\":"...)
+		b = rt.AppendJSONString(b, x.Token)
+	}
+	if sel.Has("expires_at") {
+		b = append(b, ",\"expires_at\":"...)
+		if b, err = rt.AppendJSONTime(b, x.ExpiresAt); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Has("metadata") {
+		b = append(b, ",\"metadata\":"...)
+		if b, err = rt.AppendJSONValue(b, &x.Metadata); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Has("created_at") {
+		b = append(b, ",\"created_at\":"...)
+		if b, err = rt.AppendJSONTime(b, x.CreatedAt); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Has("updated_at") {
+		b = append(b, ",\"updated_at\":"...)
+		if b, err = rt.AppendJSONTime(b, x.UpdatedAt); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Has("deleted_at") {
+		b = append(b, ",\"deleted_at\":"...)
+		if b, err = rt.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
+			return nil, err
+		}
+	}
+	return rt.CloseObject(b, start), nil
 }
 
 // Cursor returns the keyset cursor of x for cfg's order: pass it as FindConfig.After to

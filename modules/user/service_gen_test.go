@@ -347,6 +347,15 @@ func TestUserGenerated(t *testing.T) {
 		wantMessage(t, err, merrors.NotFound, "User with id: does-not-exist was not found")
 		_, err = s.RetrieveUser(ctx, "")
 		wantMessage(t, err, merrors.NotFound, "user - id must be defined")
+		// The generated MarshalJSON (AppendJSON) renders every field as
+		// encoding/json does.
+		type plain User
+		for _, x := range append([]User{got}, created...) {
+			want, werr := json.Marshal(plain(x))
+			if b, err := json.Marshal(x); err != nil || werr != nil || string(b) != string(want) {
+				t.Fatalf("MarshalJSON = %s (%v), encoding/json %s (%v)", b, err, want, werr)
+			}
+		}
 		sel, err := s.RetrieveUser(ctx, "1", rt.FindConfig{Select: []string{"id"}})
 		if err != nil {
 			t.Fatal(err)
@@ -587,6 +596,15 @@ func TestInviteGenerated(t *testing.T) {
 		wantMessage(t, err, merrors.NotFound, "Invite with id: does-not-exist was not found")
 		_, err = s.RetrieveInvite(ctx, "")
 		wantMessage(t, err, merrors.NotFound, "invite - id must be defined")
+		// The generated MarshalJSON (AppendJSON) renders every field as
+		// encoding/json does.
+		type plain Invite
+		for _, x := range append([]Invite{got}, created...) {
+			want, werr := json.Marshal(plain(x))
+			if b, err := json.Marshal(x); err != nil || werr != nil || string(b) != string(want) {
+				t.Fatalf("MarshalJSON = %s (%v), encoding/json %s (%v)", b, err, want, werr)
+			}
+		}
 		sel, err := s.RetrieveInvite(ctx, "1", rt.FindConfig{Select: []string{"id"}})
 		if err != nil {
 			t.Fatal(err)

@@ -45,7 +45,61 @@ func (x User) Fields() []string {
 
 // MarshalJSON renders the selected fields (all when none were selected).
 func (x User) MarshalJSON() ([]byte, error) {
-	return rt.MarshalSelected(userFields, x.selected, x.value)
+	return x.AppendJSON(make([]byte, 0, 576))
+}
+
+// AppendJSON appends what MarshalJSON returns to b: one typed call per selected field,
+// reading it in place, and no allocation beyond b's growth (list routes render their
+// pages with it).
+func (x *User) AppendJSON(b []byte) ([]byte, error) {
+	sel := rt.NewSelection(x.selected)
+	start := rt.OpenObject(b)
+	var err error
+	if sel.Has("id") {
+		b = append(b, ",\"id\":"...)
+		b = rt.AppendJSONString(b, x.ID)
+	}
+	if sel.Has("first_name") {
+		b = append(b, ",\"first_name\":"...)
+		b = rt.AppendJSONStringPtr(b, x.FirstName)
+	}
+	if sel.Has("last_name") {
+		b = append(b, ",\"last_name\":"...)
+		b = rt.AppendJSONStringPtr(b, x.LastName)
+	}
+	if sel.Has("email") {
+		b = append(b, ",\"email\":"...)
+		b = rt.AppendJSONString(b, x.Email)
+	}
+	if sel.Has("avatar_url") {
+		b = append(b, ",\"avatar_url\":"...)
+		b = rt.AppendJSONStringPtr(b, x.AvatarURL)
+	}
+	if sel.Has("metadata") {
+		b = append(b, ",\"metadata\":"...)
+		if b, err = rt.AppendJSONValue(b, &x.Metadata); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Has("created_at") {
+		b = append(b, ",\"created_at\":"...)
+		if b, err = rt.AppendJSONTime(b, x.CreatedAt); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Has("updated_at") {
+		b = append(b, ",\"updated_at\":"...)
+		if b, err = rt.AppendJSONTime(b, x.UpdatedAt); err != nil {
+			return nil, err
+		}
+	}
+	if sel.Has("deleted_at") {
+		b = append(b, ",\"deleted_at\":"...)
+		if b, err = rt.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
+			return nil, err
+		}
+	}
+	return rt.CloseObject(b, start), nil
 }
 
 // Cursor returns the keyset cursor of x for cfg's order: pass it as FindConfig.After to

@@ -11,9 +11,8 @@ import (
 	"github.com/medusa-go/medusa/framework/httpx"
 )
 
-// jsonAppender is implemented by the User Module's models (AppendJSON, in
-// modules/user/appendjson.go): MarshalJSON's bytes appended to b, with no
-// allocation per row.
+// jsonAppender is implemented by every generated model (AppendJSON, written
+// by modgen): MarshalJSON's bytes appended to b, with no allocation per row.
 type jsonAppender interface {
 	AppendJSON(b []byte) ([]byte, error)
 }
@@ -32,7 +31,7 @@ const maxPooledList = 256 << 10
 // every row again, about 15% of GET /admin/users' CPU (docs/perf/api.md).
 // Rows whose pointer is a jsonAppender are appended in place; other rows
 // must be json.Marshalers returning compact JSON, as the generated models'
-// rt.MarshalSelected does. A row that is neither, or fails to marshal,
+// MarshalJSON does. A row that is neither, or fails to marshal,
 // falls back to httpx.WriteJSON.
 func writeList[T any](w http.ResponseWriter, r *http.Request, plural string, rows []T, count, offset, limit int) {
 	fallback := func() {
