@@ -138,13 +138,13 @@ func TestEmitInTransaction(t *testing.T) {
 	}
 
 	start(t, e)
-	waitFor(t, "the committed event", func() bool { return rec.count("audit") >= 1 })
+	pgtest.WaitFor(t, "the committed event", func() bool { return rec.count("audit") >= 1 })
 	// Emit outside a transaction, then wait for it: by then the worker has
 	// had every chance to deliver anything else that exists.
 	if err := bus.Emit(ctx, msg(t, "widget.created", map[string]string{"id": "w3"})); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the event emitted outside a transaction", func() bool { return rec.count("audit") >= 2 })
+	pgtest.WaitFor(t, "the event emitted outside a transaction", func() bool { return rec.count("audit") >= 2 })
 	for _, d := range rec.list() {
 		if d.ID == rolledBack.ID {
 			t.Fatalf("rolled-back event delivered: %+v", d)
@@ -215,13 +215,13 @@ func testGroupedEvents(t *testing.T, direct bool, opts ...eventbus.Option) {
 	if err := bus.ReleaseGroup(ctx, "run_failed"); err != nil { // cleared: nothing
 		t.Fatal(err)
 	}
-	waitFor(t, "released events", func() bool { return rec.count("s") >= 2 })
+	pgtest.WaitFor(t, "released events", func() bool { return rec.count("s") >= 2 })
 	// A sentinel, so that a wrongly released c would have had its chance.
 	sentinel := msg(t, "z.done", nil)
 	if err := bus.Emit(ctx, sentinel); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "sentinel", func() bool { return rec.count("s") >= 3 })
+	pgtest.WaitFor(t, "sentinel", func() bool { return rec.count("s") >= 3 })
 	// Released in emission order (a before b), each once; c never.
 	names := make([]string, 0, 3)
 	for _, d := range rec.list() {
@@ -247,7 +247,7 @@ func testGroupedEvents(t *testing.T, direct bool, opts ...eventbus.Option) {
 		if len(order) != 0 {
 			t.Fatalf("direct deliveries made River jobs: %v", order)
 		}
-		waitFor(t, "the outbox to empty", func() bool { return outboxCount(t, pool) == 0 })
+		pgtest.WaitFor(t, "the outbox to empty", func() bool { return outboxCount(t, pool) == 0 })
 	} else if !slices.Equal(order, []string{"a.created", "b.created", "z.done"}) {
 		t.Fatalf("deliveries inserted in order %v", order)
 	}
@@ -298,7 +298,7 @@ func TestRetriesBackoffDeadLetter(t *testing.T) {
 		t.Fatal(err)
 	}
 	var dead []eventbus.DeadLetter
-	waitFor(t, "the dead letter", func() bool {
+	pgtest.WaitFor(t, "the dead letter", func() bool {
 		var err error
 		dead, err = bus.DeadLetters(ctx, "flaky", 0)
 		if err != nil {
@@ -348,8 +348,8 @@ func TestRetriesBackoffDeadLetter(t *testing.T) {
 	if err := bus.Redeliver(ctx, d.JobID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the redelivery", func() bool { return rec.count("flaky") == 4 })
-	waitFor(t, "the redelivery to fail again", func() bool {
+	pgtest.WaitFor(t, "the redelivery", func() bool { return rec.count("flaky") == 4 })
+	pgtest.WaitFor(t, "the redelivery to fail again", func() bool {
 		dl, _ := bus.DeadLetters(ctx, "flaky", 0)
 		return len(dl) == 1 && dl[0].Attempts == 4
 	})
@@ -411,7 +411,7 @@ func TestOnceDeduplicatesRedelivery(t *testing.T) {
 	if err := bus.Emit(ctx, late, first); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "both events to settle", func() bool {
+	pgtest.WaitFor(t, "both events to settle", func() bool {
 		return jobCount(t, pool, `state = 'completed'`) == 2
 	})
 	mu.Lock()
@@ -479,13 +479,13 @@ func TestServerModeInsertsWorkerModeWorks(t *testing.T) {
 		t.Fatalf("server mode stored %d deliveries, want 1", n)
 	}
 	start(t, we)
-	waitFor(t, "the worker", func() bool { return workerRec.count("s") == 1 })
+	pgtest.WaitFor(t, "the worker", func() bool { return workerRec.count("s") == 1 })
 	if serverRec.count("s") != 0 {
 		t.Fatal("server-mode instance ran a handler")
 	}
 	// The worker is elected (River's election may finish after the
 	// delivery); the server-mode instance never stands.
-	waitFor(t, "a leader", func() bool { return count(t, pool, `SELECT count(*) FROM river_leader`) == 1 })
+	pgtest.WaitFor(t, "a leader", func() bool { return count(t, pool, `SELECT count(*) FROM river_leader`) == 1 })
 	wc, err := we.Client()
 	if err != nil {
 		t.Fatal(err)

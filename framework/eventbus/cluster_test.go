@@ -67,7 +67,7 @@ func TestTwoInstances(t *testing.T) {
 
 	// A starts alone and becomes River's leader.
 	a := startInstance(t, url, "instance-a")
-	waitFor(t, "A to lead", func() bool {
+	pgtest.WaitFor(t, "A to lead", func() bool {
 		return count(t, pool, `SELECT count(*) FROM river_leader WHERE leader_id = 'instance-a'`) == 1
 	})
 	// A takes the slow event and gets stuck in it.
@@ -76,7 +76,7 @@ func TestTwoInstances(t *testing.T) {
 	if err := bus.Emit(ctx, slow); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "A to start the slow delivery", func() bool {
+	pgtest.WaitFor(t, "A to start the slow delivery", func() bool {
 		return count(t, pool, `SELECT count(*) FROM delivery_log WHERE event_id = 'evt_slow' AND instance = 'instance-a' AND attempt = 1`) == 1
 	})
 	b := startInstance(t, url, "instance-b")
@@ -101,10 +101,10 @@ func TestTwoInstances(t *testing.T) {
 	for i := range 4 {
 		emit(i*10, 10)
 	}
-	waitFor(t, "40 events × 2 subscribers", func() bool {
+	pgtest.WaitFor(t, "40 events × 2 subscribers", func() bool {
 		return count(t, pool, `SELECT count(*) FROM effect WHERE event_id LIKE 'evt_0%'`) >= 80
 	})
-	waitFor(t, "3 ticks with both instances up", func() bool {
+	pgtest.WaitFor(t, "3 ticks with both instances up", func() bool {
 		return count(t, pool, `SELECT count(DISTINCT tick) FROM tick_log`) >= 3
 	})
 	for _, inst := range []string{"instance-a", "instance-b"} {
@@ -118,14 +118,14 @@ func TestTwoInstances(t *testing.T) {
 	_ = a.cmd.Wait()
 	killedAt := time.Now()
 	emit(40, 10) // B alone now
-	waitFor(t, "B to finish the slow delivery", func() bool {
+	pgtest.WaitFor(t, "B to finish the slow delivery", func() bool {
 		return count(t, pool, `SELECT count(*) FROM effect WHERE event_id = 'evt_slow'`) >= 1
 	})
 	t.Logf("slow delivery finished %s after the kill", time.Since(killedAt).Round(100*time.Millisecond))
-	waitFor(t, "the events emitted after the kill", func() bool {
+	pgtest.WaitFor(t, "the events emitted after the kill", func() bool {
 		return count(t, pool, `SELECT count(*) FROM effect WHERE event_id LIKE 'evt_0%'`) >= 100
 	})
-	waitFor(t, "2 ticks after the kill", func() bool {
+	pgtest.WaitFor(t, "2 ticks after the kill", func() bool {
 		return count(t, pool, `SELECT count(DISTINCT tick) FROM tick_log WHERE tick > $1`, killedAt) >= 2
 	})
 

@@ -114,14 +114,14 @@ func TestDirectDelivery(t *testing.T) {
 	if err := bus.Emit(ctx, msg(t, "thing.created", nil)); err != nil { // outside a transaction
 		t.Fatal(err)
 	}
-	waitFor(t, "two direct deliveries", func() bool { return rec.len() >= 2 })
+	pgtest.WaitFor(t, "two direct deliveries", func() bool { return rec.len() >= 2 })
 	if got := rec.of("evt_rolled_back"); len(got) != 0 {
 		t.Fatalf("rolled-back event delivered: %+v", got)
 	}
 	if got := rec.of("evt_ok"); len(got) != 1 || got[0].Attempt != 1 || got[0].JobID != 0 || got[0].MaxAttempts != eventbus.DefaultMaxAttempts {
 		t.Fatalf("direct delivery %+v, want one attempt 1 without a job", got)
 	}
-	waitFor(t, "the outbox to empty", func() bool { return outboxCount(t, pool) == 0 })
+	pgtest.WaitFor(t, "the outbox to empty", func() bool { return outboxCount(t, pool) == 0 })
 	if n := jobCount(t, pool, `true`); n != 0 {
 		t.Fatalf("direct deliveries made %d River jobs", n)
 	}
@@ -130,14 +130,14 @@ func TestDirectDelivery(t *testing.T) {
 	emit("panic.created", "evt_panic", false)
 	emit("once.created", "evt_once", false)
 	for _, id := range []string{"evt_flaky", "evt_panic"} {
-		waitFor(t, id+" retried", func() bool { return len(rec.of(id)) == 2 })
+		pgtest.WaitFor(t, id+" retried", func() bool { return len(rec.of(id)) == 2 })
 		got := rec.of(id)
 		if got[0].Attempt != 1 || got[0].JobID != 0 || got[1].Attempt != 2 || got[1].JobID == 0 || got[1].MaxAttempts != eventbus.DefaultMaxAttempts {
 			t.Fatalf("%s deliveries %+v: want attempt 1 direct, attempt 2 as a job of %d attempts", id, got, eventbus.DefaultMaxAttempts)
 		}
 	}
 	var dead []eventbus.DeadLetter
-	waitFor(t, "the one-attempt dead letter", func() bool {
+	pgtest.WaitFor(t, "the one-attempt dead letter", func() bool {
 		var err error
 		dead, err = bus.DeadLetters(ctx, "once", 0)
 		if err != nil {
@@ -159,7 +159,7 @@ func TestDirectDelivery(t *testing.T) {
 	if want := "panic: handler bug"; !strings.Contains(perr, want) {
 		t.Fatalf("recorded error %q does not contain %q", perr, want)
 	}
-	waitFor(t, "the outbox to empty", func() bool { return outboxCount(t, pool) == 0 })
+	pgtest.WaitFor(t, "the outbox to empty", func() bool { return outboxCount(t, pool) == 0 })
 }
 
 // A full direct queue sends the overflow to River at once; Stop turns the
@@ -233,10 +233,10 @@ func TestDirectOverflowAndStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	start(t, e2)
-	waitFor(t, "all three delivered", func() bool {
+	pgtest.WaitFor(t, "all three delivered", func() bool {
 		return len(rec.of("evt_1")) >= 1 && len(rec.of("evt_2")) >= 1 && len(rec.of("evt_3")) >= 1
 	})
-	waitFor(t, "the jobs to complete", func() bool { return jobCount(t, pool, `state = 'completed'`) == 2 })
+	pgtest.WaitFor(t, "the jobs to complete", func() bool { return jobCount(t, pool, `state = 'completed'`) == 2 })
 	for _, id := range []string{"evt_1", "evt_2", "evt_3"} {
 		if got := rec.of(id); len(got) != 1 {
 			t.Fatalf("%s delivered %d times: %+v", id, len(got), got)
@@ -277,7 +277,7 @@ func TestDirectLeaseAndSweep(t *testing.T) {
 	if err := a.Emit(ctx, msg(t, "long.created", nil)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "A to deliver", func() bool { return onA.Load() == 1 && outboxCount(t, pool) == 0 })
+	pgtest.WaitFor(t, "A to deliver", func() bool { return onA.Load() == 1 && outboxCount(t, pool) == 0 })
 	if onB.Load() != 0 || jobCount(t, pool, `true`) != 0 {
 		t.Fatalf("a running direct delivery was taken over: B ran %d, %d jobs", onB.Load(), jobCount(t, pool, `true`))
 	}
@@ -302,7 +302,7 @@ FROM generate_series(1, $1) g`, n); err != nil {
 	}
 	wg.Wait()
 	// B's own periodic sweep may have moved some too.
-	waitFor(t, "every dead row moved", func() bool { return outboxCount(t, pool) == 0 })
+	pgtest.WaitFor(t, "every dead row moved", func() bool { return outboxCount(t, pool) == 0 })
 	if got := jobCount(t, pool, `args->>'subscriber' = 'nobody'`); got != n {
 		t.Fatalf("%d jobs for %d dead rows", got, n)
 	}
@@ -321,7 +321,7 @@ func TestDirectDeliveriesOfAKilledInstance(t *testing.T) {
 	}
 	url, pool := appDatabase(t)
 	a := startInstance(t, url, "instance-a", childEmitEnv+"=evt_d")
-	waitFor(t, "A's direct deliveries", func() bool {
+	pgtest.WaitFor(t, "A's direct deliveries", func() bool {
 		return count(t, pool, `SELECT count(*) FROM effect WHERE instance = 'instance-a'`) == 20 &&
 			count(t, pool, `SELECT count(*) FROM delivery_log WHERE event_id = 'evt_dslow' AND instance = 'instance-a'`) == 1
 	})
@@ -329,7 +329,7 @@ func TestDirectDeliveriesOfAKilledInstance(t *testing.T) {
 		t.Fatalf("A's direct deliveries made %d River jobs", n)
 	}
 	// The delivered rows are deleted in batches, the stuck one stays.
-	waitFor(t, "one outbox row: the stuck delivery's", func() bool {
+	pgtest.WaitFor(t, "one outbox row: the stuck delivery's", func() bool {
 		return count(t, pool, `SELECT count(*) FROM event_bus_outbox`) == 1
 	})
 	if err := a.cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -343,7 +343,7 @@ func TestDirectDeliveriesOfAKilledInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	start(t, e)
-	waitFor(t, "the survivor to finish the stuck delivery", func() bool {
+	pgtest.WaitFor(t, "the survivor to finish the stuck delivery", func() bool {
 		return count(t, pool, `SELECT count(*) FROM effect WHERE event_id = 'evt_dslow' AND instance = $1`, survivor) == 1
 	})
 	t.Logf("stuck delivery finished %s after the kill (A's lease: 1s)", time.Since(killedAt).Round(10*time.Millisecond))

@@ -71,16 +71,3 @@ func start(t *testing.T, e *jobs.Engine) {
 		}
 	})
 }
-
-// waitFor polls cond until it holds or the deadline passes (a safety net
-// against a hang, not a timing assertion).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}

@@ -92,7 +92,7 @@ func TestSubscriberAndScheduledJobRunWorkflows(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]bool{"user.created user_1": true, "nightly 2026-11-27": true}
-	waitFor(t, "both workflows", func() bool {
+	pgtest.WaitFor(t, "both workflows", func() bool {
 		var n int
 		_ = pool.QueryRow(ctx, `SELECT count(*) FROM audit`).Scan(&n)
 		return n >= 2
@@ -159,13 +159,13 @@ func TestWorkflowRunReleasesOrClearsItsEvents(t *testing.T) {
 	if _, err := place.Run(ctx, root.Scope(), "order_ok"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the good order's event", func() bool { return rec.count("orders") >= 1 })
+	pgtest.WaitFor(t, "the good order's event", func() bool { return rec.count("orders") >= 1 })
 	// A sentinel emitted after both runs: once it is delivered, a wrongly
 	// released bad order would have been too.
 	if err := bus.Emit(ctx, msg(t, "order.placed", map[string]string{"id": "sentinel"})); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the sentinel", func() bool { return rec.count("orders") >= 2 })
+	pgtest.WaitFor(t, "the sentinel", func() bool { return rec.count("orders") >= 2 })
 	for _, d := range rec.list() {
 		if d.ID == "evt_order_bad" {
 			t.Fatal("the failed run's event was delivered")
@@ -244,11 +244,11 @@ func TestFailedJoinedStepDropsItsQueuedEvent(t *testing.T) {
 	if _, err := wf.Run(ctx, root.Scope(), "o1", workflows.WithEngine(engine)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the events of a and c", func() bool { return rec.count("orders") >= 2 })
+	pgtest.WaitFor(t, "the events of a and c", func() bool { return rec.count("orders") >= 2 })
 	if err := bus.Emit(ctx, msg(t, "order.placed", map[string]string{"id": "sentinel"})); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the sentinel", func() bool { return rec.count("orders") >= 3 })
+	pgtest.WaitFor(t, "the sentinel", func() bool { return rec.count("orders") >= 3 })
 	var got []string
 	for _, d := range rec.list() {
 		got = append(got, d.ID)
@@ -327,14 +327,14 @@ CREATE TRIGGER held_log AFTER INSERT ON event_bus_held FOR EACH ROW EXECUTE FUNC
 	if _, err := wf.Run(ctx, root.Scope(), "own", workflows.WithEngine(engine)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "evt_own", func() bool { return rec.count("orders") >= 1 })
+	pgtest.WaitFor(t, "evt_own", func() bool { return rec.count("orders") >= 1 })
 	if got := heldLog(); len(got) != 0 {
 		t.Fatalf("event_bus_held was written for a run in one transaction: %v", got)
 	}
 	if _, err := wf.Run(ctx, root.Scope(), "shared", workflows.WithEngine(engine), workflows.WithEventGroupID("group-of-the-caller")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "evt_shared", func() bool { return rec.count("orders") >= 2 })
+	pgtest.WaitFor(t, "evt_shared", func() bool { return rec.count("orders") >= 2 })
 	if got := heldLog(); fmt.Sprint(got) != "[evt_shared]" {
 		t.Fatalf("held_log %v, want the given group's event to go through the table", got)
 	}

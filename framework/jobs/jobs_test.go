@@ -51,17 +51,6 @@ func start(t *testing.T, e *jobs.Engine) {
 	})
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func TestParseSchedule(t *testing.T) {
 	base := time.Date(2026, 11, 27, 10, 7, 3, 500_000_000, time.UTC)
 	for _, tc := range []struct {
@@ -158,7 +147,7 @@ func TestScheduledJobRunsOncePerTick(t *testing.T) {
 	for _, e := range engines {
 		start(t, e)
 	}
-	waitFor(t, "8 ticks", func() bool {
+	pgtest.WaitFor(t, "8 ticks", func() bool {
 		log.mu.Lock()
 		defer log.mu.Unlock()
 		return len(log.ticks) >= 8
@@ -215,11 +204,11 @@ func TestRunNowAndUnknownJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the removed job's tick to be cancelled", func() bool {
+	pgtest.WaitFor(t, "the removed job's tick to be cancelled", func() bool {
 		row, err := client.JobGet(ctx, res.Job.ID)
 		return err == nil && row.State == "cancelled"
 	})
-	waitFor(t, "nightly", func() bool { log.mu.Lock(); defer log.mu.Unlock(); return log.runs == 1 })
+	pgtest.WaitFor(t, "nightly", func() bool { log.mu.Lock(); defer log.mu.Unlock(); return log.runs == 1 })
 	log.mu.Lock()
 	defer log.mu.Unlock()
 	if log.ticks[tick] != 1 {
@@ -322,7 +311,7 @@ func TestStopWhileBusy(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := runs.Load()
-		waitFor(t, "runs", func() bool { return runs.Load() >= before+5 })
+		pgtest.WaitFor(t, "runs", func() bool { return runs.Load() >= before+5 })
 		done := make(chan error, 1)
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

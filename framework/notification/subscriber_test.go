@@ -70,17 +70,6 @@ func run(t *testing.T, e *jobs.Engine) {
 	t.Cleanup(func() { _ = e.Stop(context.Background()) })
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // invite.created and invite.resent, through the durable bus, end as e-mails
 // with the accept link at an SMTP server.
 func TestInviteSubscriberSendsAcceptLink(t *testing.T) {
@@ -112,7 +101,7 @@ INSERT INTO invite VALUES ('invite_1', 'ann@example.com', 'tok-ann'), ('invite_2
 	emit("invite.deleted", "invite_1")                 // not subscribed
 	// Delivered by this instance directly (see eventbus): settled once no
 	// delivery is left in the outbox nor as a job.
-	waitFor(t, "three deliveries", func() bool {
+	pgtest.WaitFor(t, "three deliveries", func() bool {
 		var n int
 		_ = pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM event_bus_outbox) + (SELECT count(*) FROM river_job WHERE state <> 'completed')`).Scan(&n)
 		return n == 0 && len(srv.messages()) == 2
@@ -150,7 +139,7 @@ func TestSubscriberWithoutProviderDeadLetters(t *testing.T) {
 		t.Fatal(err)
 	}
 	var dead []eventbus.DeadLetter
-	waitFor(t, "the dead letter", func() bool {
+	pgtest.WaitFor(t, "the dead letter", func() bool {
 		dead, _ = bus.DeadLetters(ctx, "notify.welcome", 0)
 		return len(dead) == 1
 	})
