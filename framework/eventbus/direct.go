@@ -334,6 +334,11 @@ func (d *direct) handOver(ctx context.Context, rows []outboxRow, failed error) e
 	if len(rows) == 0 {
 		return nil
 	}
+	// One reading of the clock for the failure's recorded time and the
+	// retry's due time, so that the retry never comes sooner than the
+	// backoff after the recorded failure (two readings lay the insert's
+	// round trip between them).
+	failedAt := time.Now()
 	ids := make([]string, len(rows))
 	for i, r := range rows {
 		ids[i] = r.id
@@ -372,7 +377,7 @@ func (d *direct) handOver(ctx context.Context, rows []outboxRow, failed error) e
 				if r.sub.Backoff != nil {
 					wait = max(0, r.sub.Backoff(1))
 				}
-				job.InsertOpts.ScheduledAt = time.Now().Add(wait)
+				job.InsertOpts.ScheduledAt = failedAt.Add(wait)
 			}
 			params = append(params, job)
 		}
@@ -390,7 +395,7 @@ func (d *direct) handOver(ctx context.Context, rows []outboxRow, failed error) e
 		// own, and make the job fetchable when due (River would leave a
 		// future job "scheduled" until its scheduler's next pass, seconds
 		// away) or dead-letter it.
-		e, err := json.Marshal(map[string]any{"at": time.Now().UTC(), "attempt": 0, "error": failed.Error()})
+		e, err := json.Marshal(map[string]any{"at": failedAt.UTC(), "attempt": 0, "error": failed.Error()})
 		if err != nil {
 			return err
 		}
