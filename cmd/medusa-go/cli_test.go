@@ -105,21 +105,27 @@ func TestDBCommands(t *testing.T) {
 	}
 }
 
-func TestDevServesHealthAndStopsCleanly(t *testing.T) {
-	env := map[string]string{"DATABASE_URL": pgtest.NewURL(t)}
+// startDev runs medusa-go dev with env and args (plus -H 127.0.0.1 -p 0) in
+// the background and waits for its ready line. It returns the server's
+// address, what dev printed up to that line, and stop, which cancels dev
+// and fails the test unless dev exits 0 within 30 s.
+func startDev(t *testing.T, env map[string]string, args ...string) (addr, stdout string, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
 	pr, pw := io.Pipe()
 	var errb syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, &cliEnv{stdout: pw, stderr: &errb, getenv: func(k string) string { return env[k] }}, []string{"dev", "-H", "127.0.0.1", "-p", "0"})
+		done <- run(ctx, &cliEnv{stdout: pw, stderr: &errb, getenv: func(k string) string { return env[k] }},
+			append([]string{"dev", "-H", "127.0.0.1", "-p", "0"}, args...))
 		pw.Close()
 	}()
-	addr := ""
+	var out strings.Builder
 	sc := bufio.NewScanner(pr)
 	re := regexp.MustCompile(`ready on http://(\S+)`)
 	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
 		if m := re.FindStringSubmatch(sc.Text()); m != nil {
 			addr = m[1]
 			break
@@ -127,8 +133,24 @@ func TestDevServesHealthAndStopsCleanly(t *testing.T) {
 	}
 	go io.Copy(io.Discard, pr) //nolint:errcheck
 	if addr == "" {
-		t.Fatalf("dev never became ready; stderr: %s", errb.String())
+		t.Fatalf("dev never became ready; stdout: %s stderr: %s", out.String(), errb.String())
 	}
+	return addr, out.String(), func() {
+		t.Helper()
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Fatalf("dev exited %d: %s", code, errb.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("dev did not stop within 30 s of cancellation")
+		}
+	}
+}
+
+func TestDevServesHealthAndStopsCleanly(t *testing.T) {
+	addr, _, stop := startDev(t, map[string]string{"DATABASE_URL": pgtest.NewURL(t)})
 	client := &http.Client{Timeout: 5 * time.Second}
 	resp, err := client.Get("http://" + addr + "/health")
 	if err != nil {
@@ -139,13 +161,5 @@ func TestDevServesHealthAndStopsCleanly(t *testing.T) {
 	if resp.StatusCode != 200 || string(body) != "OK" || resp.Header.Get("X-Request-Id") == "" {
 		t.Fatalf("health: %d %q %v", resp.StatusCode, body, resp.Header)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("dev exited %d: %s", code, errb.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("dev did not stop within 20 s of cancellation")
-	}
+	stop()
 }

@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bufio"
-	"context"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -41,40 +37,16 @@ func TestDevEmbeddedPostgres(t *testing.T) {
 	t.Cleanup(func() { devFallbackRoot = prev })
 
 	noEnv := map[string]string{}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	var errb syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, &cliEnv{stdout: pw, stderr: &errb, getenv: func(k string) string { return noEnv[k] }},
-			[]string{"dev", "-dir", project, "-H", "127.0.0.1", "-p", "0"})
-		pw.Close()
-	}()
-	var out strings.Builder
-	addr := ""
-	sc := bufio.NewScanner(pr)
-	re := regexp.MustCompile(`ready on http://(\S+)`)
-	for sc.Scan() {
-		out.WriteString(sc.Text() + "\n")
-		if m := re.FindStringSubmatch(sc.Text()); m != nil {
-			addr = m[1]
-			break
-		}
-	}
-	go io.Copy(io.Discard, pr) //nolint:errcheck
-	if addr == "" {
-		t.Fatalf("dev never became ready; stdout: %s stderr: %s", out.String(), errb.String())
-	}
+	addr, out, stop := startDev(t, noEnv, "-dir", project)
 
 	cluster := filepath.Join(project, ".medusa", "postgres")
 	if os.Geteuid() == 0 {
-		if !strings.Contains(out.String(), "cannot reach the project's .medusa") {
-			t.Errorf("dev did not say why the cluster moved: %s", out.String())
+		if !strings.Contains(out, "cannot reach the project's .medusa") {
+			t.Errorf("dev did not say why the cluster moved: %s", out)
 		}
 		matches, _ := filepath.Glob(filepath.Join(fallback, "medusa-go-*", "postgres", "PG_VERSION"))
 		if len(matches) != 1 {
-			t.Fatalf("as root, the cluster should be under %s; found %v; stdout: %s", fallback, matches, out.String())
+			t.Fatalf("as root, the cluster should be under %s; found %v; stdout: %s", fallback, matches, out)
 		}
 		cluster = filepath.Dir(matches[0])
 		if _, err := os.Stat(filepath.Join(project, ".medusa")); err == nil {
@@ -97,15 +69,7 @@ func TestDevEmbeddedPostgres(t *testing.T) {
 	if code, o, e := cli(t, noEnv, "user", "-dir", project, "-e", "first@example.com", "-p", "secret-pass-1"); code != 0 {
 		t.Fatalf("user while dev runs: %d %q %q", code, o, e)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("dev exited %d: %s", code, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("dev did not stop within 30 s of cancellation")
-	}
+	stop()
 	if _, err := os.Stat(filepath.Join(cluster, "postmaster.pid")); err == nil {
 		t.Errorf("the embedded server still runs after dev stopped (%s/postmaster.pid)", cluster)
 	}
