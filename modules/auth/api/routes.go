@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -76,8 +77,8 @@ func Mount(mux *http.ServeMux, cfg Config) error {
 	handle := func(pattern string, h http.HandlerFunc, mw ...httpx.Middleware) {
 		mux.Handle(pattern, httpx.Chain(h, mw...))
 	}
-	handle("POST /auth/{actor_type}/{auth_provider}", rt.login, perIP)
-	handle("POST /auth/{actor_type}/{auth_provider}/register", rt.register, perIP)
+	handle("POST /auth/{actor_type}/{auth_provider}", rt.withCredentials(rt.svc.Authenticate), perIP)
+	handle("POST /auth/{actor_type}/{auth_provider}/register", rt.withCredentials(rt.svc.Register), perIP)
 	handle("POST /auth/{actor_type}/{auth_provider}/reset-password", rt.resetPassword, perIP)
 	handle("POST /auth/{actor_type}/{auth_provider}/update", rt.update, perIP)
 	handle("POST /auth/token/refresh", rt.refresh,
@@ -120,60 +121,37 @@ type tokenBody struct {
 	Token string `json:"token"`
 }
 
-// login is POST /auth/{actor_type}/{auth_provider}.
-func (rt *routes) login(w http.ResponseWriter, r *http.Request) {
-	actorType, provider := r.PathValue("actor_type"), r.PathValue("auth_provider")
-	if err := rt.checkProvider(actorType, provider); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+// withCredentials is the handler of the routes that take an email and a
+// password and answer a token for the identity op returns: login (POST
+// /auth/{actor_type}/{auth_provider}, op Authenticate) and register (POST
+// /auth/{actor_type}/{auth_provider}/register, op Register).
+func (rt *routes) withCredentials(op func(ctx context.Context, email, password string) (auth.AuthIdentity, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		actorType, provider := r.PathValue("actor_type"), r.PathValue("auth_provider")
+		if err := rt.checkProvider(actorType, provider); err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		body, err := rt.readObject(r)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		if !rt.allowIdentifier(w, r, body["email"]) {
+			return
+		}
+		email, password, err := auth.Credentials(body)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		ai, err := op(r.Context(), email, password)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		rt.writeToken(w, r, ai, actorType)
 	}
-	body, err := rt.readObject(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	if !rt.allowIdentifier(w, r, body["email"]) {
-		return
-	}
-	email, password, err := auth.Credentials(body)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	ai, err := rt.svc.Authenticate(r.Context(), email, password)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	rt.writeToken(w, r, ai, actorType)
-}
-
-// register is POST /auth/{actor_type}/{auth_provider}/register.
-func (rt *routes) register(w http.ResponseWriter, r *http.Request) {
-	actorType, provider := r.PathValue("actor_type"), r.PathValue("auth_provider")
-	if err := rt.checkProvider(actorType, provider); err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	body, err := rt.readObject(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	if !rt.allowIdentifier(w, r, body["email"]) {
-		return
-	}
-	email, password, err := auth.Credentials(body)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	ai, err := rt.svc.Register(r.Context(), email, password)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	rt.writeToken(w, r, ai, actorType)
 }
 
 // AuthContextFor is the AuthContext of a token issued for identity ai acting
