@@ -253,14 +253,20 @@ func (s *PostgresStore) ListRuns(ctx context.Context, f ListFilter) ([]RunRecord
 	if err != nil {
 		return nil, err
 	}
+	return scanAll(rows, scanRun)
+}
+
+// scanAll reads every row of rows with scan, then closes rows; nil when
+// there are none.
+func scanAll[T any](rows pgx.Rows, scan func(pgx.Row) (*T, error)) ([]T, error) {
 	defer rows.Close()
-	var out []RunRecord
+	var out []T
 	for rows.Next() {
-		r, err := scanRun(rows)
+		x, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, *r)
+		out = append(out, *x)
 	}
 	return out, rows.Err()
 }
@@ -287,16 +293,8 @@ func (s *PostgresStore) Steps(ctx context.Context, key RunKey) ([]StepRecord, er
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []StepRecord
-	for rows.Next() {
-		st, err := scanStep(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *st)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanAll(rows, scanStep)
+	if err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {
@@ -355,16 +353,8 @@ RETURNING `+runColumns, owner, staleBefore, overdueBefore)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []RunRecord
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanAll(rows, scanRun)
+	if err != nil {
 		return nil, err
 	}
 	slices.SortFunc(out, func(a, b RunRecord) int { return a.CreatedAt.Compare(b.CreatedAt) })
