@@ -23,41 +23,10 @@ const (
 // decides the order of validation issues. Strings are not decoded (only
 // object keys are); numbers keep their text.
 type jnode struct {
-	kind  jkind
-	num   string
-	items []*jnode
-	keys  []string
-	vals  []*jnode
-	index map[string]int // for objects with more than smallObj keys
-}
-
-// get returns the value of key k of an object node, or nil.
-func (n *jnode) get(k string) *jnode {
-	if n.index != nil {
-		if i, ok := n.index[k]; ok {
-			return n.vals[i]
-		}
-		return nil
-	}
-	for i, x := range n.keys {
-		if x == k {
-			return n.vals[i]
-		}
-	}
-	return nil
-}
-
-func (n *jnode) add(k string, v *jnode) {
-	n.keys = append(n.keys, k)
-	n.vals = append(n.vals, v)
-	if n.index != nil {
-		n.index[k] = len(n.keys) - 1
-	} else if len(n.keys) > smallObj {
-		n.index = make(map[string]int, len(n.keys)*2)
-		for i, x := range n.keys {
-			n.index[x] = i
-		}
-	}
+	kind          jkind
+	num           string
+	items         []*jnode
+	keyed[*jnode] // an object's members
 }
 
 // typeName is the type name zod reports ("got: '…'").

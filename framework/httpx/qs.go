@@ -32,43 +32,14 @@ const (
 // qnode is a parsed query value: a string, an array or an object, as the qs
 // library builds them from "a=1&a=2", "a[]=1", "a[0]=1", "a[b]=1".
 type qnode struct {
-	kind    qkind
-	s       string
-	items   []*qnode
-	keys    []string // object keys in first-seen order
-	vals    []*qnode // values, parallel to keys
-	index   map[string]int
-	indexed bool // an object built from a[0]=…, turned into an array by finish
+	kind          qkind
+	s             string
+	items         []*qnode
+	keyed[*qnode]      // an object's members, keys in first-seen order
+	indexed       bool // an object built from a[0]=…, turned into an array by finish
 }
 
 func newObj() *qnode { return &qnode{kind: kObj} }
-
-// smallObj is the size up to which object keys are searched linearly; larger
-// objects get a map.
-const smallObj = 8
-
-func (n *qnode) find(k string) int {
-	if n.index != nil {
-		if i, ok := n.index[k]; ok {
-			return i
-		}
-		return -1
-	}
-	for i, x := range n.keys {
-		if x == k {
-			return i
-		}
-	}
-	return -1
-}
-
-// get returns the value under key k, or nil.
-func (n *qnode) get(k string) *qnode {
-	if i := n.find(k); i >= 0 {
-		return n.vals[i]
-	}
-	return nil
-}
 
 // set puts v under k, keeping k's first position.
 func (n *qnode) set(k string, v *qnode) {
@@ -76,16 +47,7 @@ func (n *qnode) set(k string, v *qnode) {
 		n.vals[i] = v
 		return
 	}
-	n.keys = append(n.keys, k)
-	n.vals = append(n.vals, v)
-	if n.index != nil {
-		n.index[k] = len(n.keys) - 1
-	} else if len(n.keys) > smallObj {
-		n.index = make(map[string]int, len(n.keys)*2)
-		for i, x := range n.keys {
-			n.index[x] = i
-		}
-	}
+	n.add(k, v)
 }
 
 // typeName is the type zod reports for a value ("got: '…'").
