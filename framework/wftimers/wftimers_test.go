@@ -92,11 +92,31 @@ type node struct {
 
 func newNode(t testing.TB, pool *pgxpool.Pool, name string, poll time.Duration, defs ...workflows.Definition) *node {
 	t.Helper()
+	return newNodeWith(t, pool, name, nodeOptions{}, poll, defs...)
+}
+
+// nodeOptions changes what newNodeWith builds: the job engine's mode
+// (default shared; jobs.ModeServer enqueues wake-ups but works none, as an
+// API-only process) and the workflow store (default a PostgresStore).
+type nodeOptions struct {
+	mode  jobs.Mode
+	store workflows.Store
+}
+
+func newNodeWith(t testing.TB, pool *pgxpool.Pool, name string, o nodeOptions, poll time.Duration, defs ...workflows.Definition) *node {
+	t.Helper()
+	mode, store := o.mode, o.store
+	if mode == "" {
+		mode = jobs.ModeShared
+	}
+	if store == nil {
+		store = workflows.NewPostgresStore(pool)
+	}
 	c := container.New()
 	if err := container.Register(c, nodeKey, name); err != nil {
 		t.Fatal(err)
 	}
-	je, err := jobs.New(pool, c, jobs.Options{ID: name, Logger: discard, Configure: func(cfg *river.Config) {
+	je, err := jobs.New(pool, c, jobs.Options{ID: name, Mode: mode, Logger: discard, Configure: func(cfg *river.Config) {
 		cfg.FetchCooldown = 5 * time.Millisecond
 		cfg.FetchPollInterval = 50 * time.Millisecond
 	}})
@@ -108,7 +128,7 @@ func newNode(t testing.TB, pool *pgxpool.Pool, name string, poll time.Duration, 
 		t.Fatal(err)
 	}
 	wf := workflows.NewEngine(
-		workflows.WithStore(workflows.NewPostgresStore(pool)),
+		workflows.WithStore(store),
 		workflows.WithContainer(c),
 		workflows.WithLogger(discard),
 		workflows.WithTimers(tm),
@@ -299,8 +319,10 @@ func TestAsyncCompletionOnAnotherInstanceResumesThere(t *testing.T) {
 	pool := newPool(t)
 	j := &journal{}
 	wf := asyncWorkflow("approve", j, 0)
-	// Neither polls: the wake-up moves the run to b, and b's announcement
-	// of its end gives the caller on a its result.
+	// Neither polls: b takes the parked run in the completion's own
+	// transaction (no wake-up job, so a's job worker cannot take it
+	// first), and b's announcement of its end gives the caller on a its
+	// result.
 	a := newNode(t, pool, "a", time.Hour, wf)
 	b := newNode(t, pool, "b", time.Hour, wf)
 
@@ -317,6 +339,9 @@ func TestAsyncCompletionOnAnotherInstanceResumesThere(t *testing.T) {
 	if !j.has("after on b") || j.has("after on a") {
 		t.Fatalf("journal: %s", j)
 	}
+	if n := wakeJobs(t, pool, "tx-async"); n != 0 {
+		t.Errorf("wake-up jobs = %d, want 0 (the completing instance took the run)", n)
+	}
 	r := wait(t, ch)
 	if r.err != nil || r.out != "approved!" {
 		t.Fatalf("Run on a = %q, %v", r.out, r.err)
@@ -325,6 +350,95 @@ func TestAsyncCompletionOnAnotherInstanceResumesThere(t *testing.T) {
 	err := b.wf.SetStepSuccess(context.Background(), key, "approve-ask", "again")
 	if err == nil {
 		t.Fatal("a second completion was accepted")
+	}
+}
+
+// A completion made on an instance that cannot resume the run (an API-only
+// process that neither registers the workflow nor works jobs) schedules the
+// wake-up on the job engine in its transaction; the instance that works it
+// resumes the run.
+func TestCompletionOnAnInstanceWithoutTheWorkflow(t *testing.T) {
+	pool := newPool(t)
+	j := &journal{}
+	wf := asyncWorkflow("hook", j, 0)
+	a := newNode(t, pool, "a", time.Hour, wf)
+	b := newNodeWith(t, pool, "b", nodeOptions{mode: jobs.ModeServer}, time.Hour) // registers nothing, works no job
+
+	ch := runAsync(context.Background(), wf, a.wf, "order 9", "tx-hook")
+	a.waitEvent(t, workflows.EventPark)
+	key := workflows.RunKey{WorkflowID: "hook", TransactionID: "tx-hook"}
+	if err := b.wf.SetStepSuccess(context.Background(), key, "hook-ask", "paid"); err != nil {
+		t.Fatal(err)
+	}
+	if n := wakeJobs(t, pool, "tx-hook"); n != 1 {
+		t.Errorf("wake-up jobs = %d, want 1", n)
+	}
+	r := wait(t, ch)
+	if r.err != nil || r.out != "paid!" {
+		t.Fatalf("Run on a = %q, %v", r.out, r.err)
+	}
+	if !j.has("after on a") {
+		t.Fatalf("journal: %s", j)
+	}
+}
+
+// lateListener is a Postgres store whose listener of finished runs starts
+// listening only when release is closed: announcements made before are
+// lost, as when the listener connects late or reconnects.
+type lateListener struct {
+	*workflows.PostgresStore
+	release chan struct{}
+}
+
+func (s lateListener) ListenFinished(ctx context.Context, listening func(), fn func(workflows.RunKey)) error {
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.PostgresStore.ListenFinished(ctx, listening, fn)
+}
+
+// announcingStore is a Postgres store that reports each announcement of a
+// finished run (NotifyFinished) on announced once it is made.
+type announcingStore struct {
+	*workflows.PostgresStore
+	announced chan workflows.RunKey
+}
+
+func (s announcingStore) NotifyFinished(ctx context.Context, key workflows.RunKey) error {
+	err := s.PostgresStore.NotifyFinished(ctx, key)
+	s.announced <- key
+	return err
+}
+
+// A run that finishes on another instance before the caller's engine
+// listens for announcements (its NOTIFY is lost) still returns to the caller
+// as soon as the engine listens, not at its next poll (an hour here).
+func TestCallerGetsARunFinishedBeforeItsListenerStarted(t *testing.T) {
+	pool := newPool(t)
+	j := &journal{}
+	wf := asyncWorkflow("late", j, 0)
+	store := lateListener{PostgresStore: workflows.NewPostgresStore(pool), release: make(chan struct{})}
+	a := newNodeWith(t, pool, "a", nodeOptions{store: store}, time.Hour, wf)
+	bStore := announcingStore{PostgresStore: workflows.NewPostgresStore(pool), announced: make(chan workflows.RunKey, 1)}
+	b := newNodeWith(t, pool, "b", nodeOptions{store: bStore}, time.Hour, wf)
+
+	ch := runAsync(context.Background(), wf, a.wf, "order 3", "tx-late")
+	a.waitEvent(t, workflows.EventPark)
+	key := workflows.RunKey{WorkflowID: "late", TransactionID: "tx-late"}
+	if err := b.wf.SetStepSuccess(context.Background(), key, "late-ask", "ok"); err != nil {
+		t.Fatal(err)
+	}
+	select { // announced while a does not listen
+	case <-bStore.announced:
+	case <-time.After(60 * time.Second):
+		t.Fatal("b did not announce the run's end")
+	}
+	close(store.release)
+	r := wait(t, ch)
+	if r.err != nil || r.out != "ok!" {
+		t.Fatalf("Run on a = %q, %v", r.out, r.err)
 	}
 }
 

@@ -532,18 +532,39 @@ func (e *Engine) setStep(ctx context.Context, key RunKey, stepName, what string,
 	}
 	upd := *found
 	set(&upd)
-	var ok bool
+	var (
+		ok      bool
+		claimed *RunRecord
+		def     Definition
+	)
 	if e.timers == nil {
 		ok, err = e.store.CompareAndSaveStep(ctx, key, &upd, StepWaiting)
 	} else {
-		// The run is parked (or about to be): its wake-up is scheduled on
-		// the job engine with the completion, so that it happens even if
-		// this process dies now; then this engine tries to take the run
-		// at once (the job then finds it taken).
+		// A parked run is taken by this engine in the completion's own
+		// transaction, when it can resume it (it registers the workflow and
+		// is not shut down): no other instance's wake-up can get it first,
+		// and if this process dies before resuming it, recovery takes the
+		// run over once its heartbeat is stale, as for any run it owned.
+		// Otherwise (the run is not parked yet, or runs elsewhere, or this
+		// engine cannot resume it) its wake-up is scheduled on the job
+		// engine with the completion, so that it happens even if this
+		// process dies now; this engine still tries to take the run at
+		// once below (the job then finds it taken).
+		e.mu.Lock()
+		_, live := e.live[key]
+		def = e.workflows[key.WorkflowID]
+		canResume := def != nil && !live && !e.stopped
+		e.mu.Unlock()
 		err = e.store.Atomically(ctx, func(ctx context.Context) error {
 			var err error
+			claimed = nil
 			if ok, err = e.store.CompareAndSaveStep(ctx, key, &upd, StepWaiting); err != nil || !ok {
 				return err
+			}
+			if canResume {
+				if claimed, err = e.store.ClaimParked(ctx, key, e.instance, time.Time{}); err != nil || claimed != nil {
+					return err
+				}
 			}
 			return e.timers.Schedule(ctx, key, time.Time{})
 		})
@@ -560,7 +581,13 @@ func (e *Engine) setStep(ctx context.Context, key RunKey, stepName, what string,
 		return merrors.New(merrors.NotAllowed, "Cannot set step %s when status is %s", what, state)
 	}
 	e.wake(key, found.Position)
-	if e.timers != nil {
+	switch {
+	case claimed != nil:
+		if err := e.resumeClaimed(context.WithoutCancel(ctx), key, def, claimed); err != nil {
+			// The run is this instance's: recovery resumes it.
+			e.logger.WarnContext(ctx, "workflows: resume the run of a completed step", "workflow", key.WorkflowID, "transaction_id", key.TransactionID, "err", err)
+		}
+	case e.timers != nil:
 		if err := e.Wake(context.WithoutCancel(ctx), key, time.Time{}); err != nil {
 			// The scheduled wake-up will retry it.
 			e.logger.WarnContext(ctx, "workflows: resume the run of a completed step", "workflow", key.WorkflowID, "transaction_id", key.TransactionID, "err", err)

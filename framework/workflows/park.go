@@ -269,11 +269,16 @@ func (e *Engine) Wake(ctx context.Context, key RunKey, due time.Time) error {
 	if rec == nil {
 		return nil
 	}
+	return e.resumeClaimed(ctx, key, def, rec)
+}
+
+// resumeClaimed replays the parked run key that this engine has just taken
+// (rec, from ClaimParked) with def, in the background. Once taken, the run
+// belongs to this instance: if this fails, recovery resumes it (this
+// instance's periodic recovery, or another's once the heartbeat is stale).
+func (e *Engine) resumeClaimed(ctx context.Context, key RunKey, def Definition, rec *RunRecord) error {
 	e.disarm(key)
 	e.heartbeat()
-	// Once taken, the run belongs to this instance: if what follows fails,
-	// recovery resumes it (this instance's periodic recovery, or another's
-	// once the heartbeat is stale).
 	steps, err := e.store.Steps(ctx, key)
 	if err != nil {
 		return fmt.Errorf("workflows: wake %s/%s: steps: %w", key.WorkflowID, key.TransactionID, err)
@@ -339,6 +344,22 @@ func (e *Engine) poke(key RunKey) {
 	}
 }
 
+// pokeAll makes every waiting caller read its run's stored record: called
+// when the listener (re)starts listening, since a run may have finished
+// and been announced before, while nothing listened.
+func (e *Engine) pokeAll() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ws := range e.finishWait {
+		for _, ch := range ws {
+			select {
+			case ch <- nil:
+			default:
+			}
+		}
+	}
+}
+
 // finishNotifier and finishListener are implemented by stores that can
 // announce finished runs to other processes (PostgresStore: NOTIFY/LISTEN):
 // a run resumed after a park announces its end, and a caller waiting for it
@@ -349,8 +370,9 @@ type finishNotifier interface {
 
 type finishListener interface {
 	// ListenFinished calls fn with the key of every announced run until ctx
-	// ends or the connection fails.
-	ListenFinished(ctx context.Context, fn func(RunKey)) error
+	// ends or the connection fails; it calls listening (if not nil) once
+	// announcements reach fn.
+	ListenFinished(ctx context.Context, listening func(), fn func(RunKey)) error
 }
 
 // listen starts, once, the listener of announced finished runs, if the
@@ -369,7 +391,10 @@ func (e *Engine) listen() {
 	e.listenStop = cancel
 	go func() {
 		for {
-			err := ls.ListenFinished(ctx, e.poke)
+			// Announcements made while nothing listened (before the first
+			// LISTEN, or during a reconnection) are lost: once listening,
+			// every waiting caller reads its run's record.
+			err := ls.ListenFinished(ctx, e.pokeAll, e.poke)
 			if ctx.Err() != nil {
 				return
 			}

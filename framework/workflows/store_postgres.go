@@ -427,8 +427,11 @@ func (s *PostgresStore) NotifyFinished(ctx context.Context, key RunKey) error {
 }
 
 // ListenFinished calls fn with every run announced by NotifyFinished, on a
-// connection of its own, until ctx ends or the connection fails.
-func (s *PostgresStore) ListenFinished(ctx context.Context, fn func(RunKey)) error {
+// connection of its own, until ctx ends or the connection fails. listening,
+// when not nil, is called once the LISTEN is in effect: every announcement
+// from then on reaches fn, so a caller that checks a run's record after
+// listening was called misses no end.
+func (s *PostgresStore) ListenFinished(ctx context.Context, listening func(), fn func(RunKey)) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -446,6 +449,9 @@ func (s *PostgresStore) ListenFinished(ctx context.Context, fn func(RunKey)) err
 	}()
 	if _, err := conn.Exec(ctx, "LISTEN "+finishedChannel); err != nil {
 		return err
+	}
+	if listening != nil {
+		listening()
 	}
 	for {
 		n, err := conn.Conn().WaitForNotification(ctx)
