@@ -609,7 +609,7 @@ func appendJSONBody(m *dml.Model) []jen.Code {
 	b := func() *jen.Statement { return jen.Id("b") }
 	body := []jen.Code{
 		jen.Id("sel").Op(":=").Qual(rtPath, "NewSelection").Call(jen.Id("x").Dot("selected")),
-		jen.Id("start").Op(":=").Qual(rtPath, "OpenObject").Call(b()),
+		jen.Id("start").Op(":=").Len(b()),
 	}
 	var decl bool
 	for _, x := range m.Fields {

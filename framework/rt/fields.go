@@ -1,11 +1,8 @@
 package rt
 
 import (
-	"encoding/json"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 )
@@ -52,127 +49,6 @@ func NormalizeOrder(model string, sortable []string, pk string, order []Order) (
 		out = append(out, Order{Field: pk, Desc: out[len(out)-1].Desc})
 	}
 	return out, nil
-}
-
-// appendJSONValue appends v as encoding/json renders it.
-func appendJSONValue(b []byte, v any) ([]byte, error) {
-	switch x := v.(type) {
-	case nil:
-		return append(b, "null"...), nil
-	case string:
-		return appendJSONString(b, x), nil
-	case *string:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		return appendJSONString(b, *x), nil
-	case **string:
-		if x == nil || *x == nil {
-			return append(b, "null"...), nil
-		}
-		return appendJSONString(b, **x), nil
-	case bool:
-		return strconv.AppendBool(b, x), nil
-	case *bool:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		return strconv.AppendBool(b, *x), nil
-	case **bool:
-		if x == nil || *x == nil {
-			return append(b, "null"...), nil
-		}
-		return strconv.AppendBool(b, **x), nil
-	case int:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case *int:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		return strconv.AppendInt(b, int64(*x), 10), nil
-	case **int:
-		if x == nil || *x == nil {
-			return append(b, "null"...), nil
-		}
-		return strconv.AppendInt(b, int64(**x), 10), nil
-	case int32:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int64:
-		return strconv.AppendInt(b, x, 10), nil
-	case time.Time:
-		return appendJSONTime(b, x)
-	case *time.Time:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		return appendJSONTime(b, *x)
-	case **time.Time:
-		if x == nil || *x == nil {
-			return append(b, "null"...), nil
-		}
-		return appendJSONTime(b, **x)
-	case json.RawMessage:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-	case *json.RawMessage:
-		if x == nil || *x == nil {
-			return append(b, "null"...), nil
-		}
-	}
-	m, err := json.Marshal(v)
-	if err != nil {
-		return b, err
-	}
-	return append(b, m...), nil
-}
-
-// appendJSONString appends s quoted; strings of printable ASCII that
-// encoding/json leaves alone (no quote, backslash or HTML-escaped
-// character) are copied, the others go through json.Marshal.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if !jsonPlain[s[i]] {
-			m, _ := json.Marshal(s)
-			return append(b, m...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
-
-// jsonPlain marks the bytes encoding/json copies as they are into a string
-// (printable ASCII but '"', '\\' and the HTML characters '<', '>', '&').
-var jsonPlain = func() (t [256]bool) {
-	for c := 0x20; c < 0x7f; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()
-
-// appendJSONTime appends t as time.Time.MarshalJSON does (RFC 3339 with
-// nanoseconds); times it refuses (year outside [0,9999], zone offset of 24
-// hours or more) go through json.Marshal, which reports the error.
-func appendJSONTime(b []byte, t time.Time) ([]byte, error) {
-	n0 := len(b)
-	b = append(b, '"')
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	ts := b[n0+1:]
-	ok := len(ts) > 4 && ts[4] == '-'
-	if ok && ts[len(ts)-1] != 'Z' {
-		c := ts[len(ts)-len("Z07:00")]
-		h := ts[len(ts)-len("07:00"):]
-		ok = (c == '+' || c == '-') && 10*(h[0]-'0')+(h[1]-'0') < 24
-	}
-	if !ok {
-		m, err := json.Marshal(t)
-		if err != nil {
-			return b[:n0], err
-		}
-		return append(b[:n0], m...), nil
-	}
-	return append(b, '"'), nil
 }
 
 // Unique returns vs without duplicates, in first-seen order.

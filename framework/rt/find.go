@@ -122,7 +122,6 @@ func Find[T any](ctx context.Context, conn db.DBTX, t Table, cfg FindConfig, cou
 	return out, n, nil
 }
 
-// batcher is what findBatch needs: *pgxpool.Pool, *pgx.Conn and pgx.Tx.
 // The counts of a table counted by triggers (see Table.RowCount): the sum
 // of its rows in medusa_row_counts, in the reader's snapshot.
 const (
@@ -151,6 +150,7 @@ INSERT INTO medusa_row_counts (table_name, live, total) SELECT table_name, sum(l
 	return tag.RowsAffected(), nil
 }
 
+// batcher is what findBatch needs: *pgxpool.Pool, *pgx.Conn and pgx.Tx.
 type batcher interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }

@@ -106,7 +106,7 @@ func BenchmarkAppendHelpers(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf = buf[:0]
-		start := OpenObject(buf)
+		start := len(buf)
 		buf = AppendJSONString(append(buf, `,"id":`...), row.ID)
 		buf = AppendJSONStringPtr(append(buf, `,"first_name":`...), row.FirstName)
 		buf = AppendJSONStringPtr(append(buf, `,"last_name":`...), row.LastName)

@@ -129,11 +129,11 @@ func TestSelection(t *testing.T) {
 			t.Errorf("%q: has %q, want %q", c.selected, got, c.want)
 		}
 	}
-	if b := CloseObject(nil, OpenObject(nil)); string(b) != "{}" {
+	if b := CloseObject(nil, 0); string(b) != "{}" {
 		t.Errorf("empty object %s", b)
 	}
 	b := []byte("x")
-	start := OpenObject(b)
+	start := len(b)
 	b = append(b, `,"a":1,"b":2`...)
 	if b = CloseObject(b, start); string(b) != `x{"a":1,"b":2}` {
 		t.Errorf("object %s", b)

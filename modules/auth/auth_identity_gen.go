@@ -49,7 +49,7 @@ func (x AuthIdentity) MarshalJSON() ([]byte, error) {
 // pages with it).
 func (x *AuthIdentity) AppendJSON(b []byte) ([]byte, error) {
 	sel := rt.NewSelection(x.selected)
-	start := rt.OpenObject(b)
+	start := len(b)
 	var err error
 	if sel.Has("id") {
 		b = append(b, ",\"id\":"...)

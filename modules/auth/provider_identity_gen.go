@@ -53,7 +53,7 @@ func (x ProviderIdentity) MarshalJSON() ([]byte, error) {
 // pages with it).
 func (x *ProviderIdentity) AppendJSON(b []byte) ([]byte, error) {
 	sel := rt.NewSelection(x.selected)
-	start := rt.OpenObject(b)
+	start := len(b)
 	var err error
 	if sel.Has("id") {
 		b = append(b, ",\"id\":"...)

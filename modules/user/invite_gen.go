@@ -54,7 +54,7 @@ func (x Invite) MarshalJSON() ([]byte, error) {
 // pages with it).
 func (x *Invite) AppendJSON(b []byte) ([]byte, error) {
 	sel := rt.NewSelection(x.selected)
-	start := rt.OpenObject(b)
+	start := len(b)
 	var err error
 	if sel.Has("id") {
 		b = append(b, ",\"id\":"...)

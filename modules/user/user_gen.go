@@ -53,7 +53,7 @@ func (x User) MarshalJSON() ([]byte, error) {
 // pages with it).
 func (x *User) AppendJSON(b []byte) ([]byte, error) {
 	sel := rt.NewSelection(x.selected)
-	start := rt.OpenObject(b)
+	start := len(b)
 	var err error
 	if sel.Has("id") {
 		b = append(b, ",\"id\":"...)
