@@ -103,8 +103,6 @@ func registerModules(ctx context.Context, a *App) error {
 		return err
 	}
 	if engine.Mode().Works() {
-		// Expired sessions are also deleted when a session is created;
-		// this sweep keeps the table small when nobody logs in.
 		// Tables counted by triggers (dml CountRows) get one count row per
 		// write statement; merging them keeps a list's count one row read.
 		if err := engine.Schedule(jobs.Scheduled{Name: RowCountCompaction, Every: RowCountCompactionEvery, Handler: func(ctx context.Context, _ *container.Container, _ jobs.Run) error {
@@ -113,6 +111,8 @@ func registerModules(ctx context.Context, a *App) error {
 		}}); err != nil {
 			return err
 		}
+		// Expired sessions are also deleted when a session is created;
+		// this sweep keeps the table small when nobody logs in.
 		if err := engine.Schedule(jobs.Scheduled{Name: SessionSweep, Every: 10 * time.Minute, Handler: func(ctx context.Context, _ *container.Container, _ jobs.Run) error {
 			n, err := sessions.DeleteExpired(ctx)
 			if n > 0 {

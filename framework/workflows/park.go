@@ -336,7 +336,13 @@ func (e *Engine) retire(r *run) []chan *run {
 func (e *Engine) poke(key RunKey) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, ch := range e.finishWait[key] {
+	pokeEach(e.finishWait[key])
+}
+
+// pokeEach sends each waiter the nil poke (read the stored record), unless
+// its channel is full already.
+func pokeEach(ws []chan *run) {
+	for _, ch := range ws {
 		select {
 		case ch <- nil:
 		default:
@@ -351,12 +357,7 @@ func (e *Engine) pokeAll() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, ws := range e.finishWait {
-		for _, ch := range ws {
-			select {
-			case ch <- nil:
-			default:
-			}
-		}
+		pokeEach(ws)
 	}
 }
 

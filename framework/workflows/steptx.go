@@ -493,8 +493,6 @@ func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
 func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
 func (b errBatch) Close() error                     { return b.err }
 
-// dropQueued removes sql from the end of the queued statements when it is
-// still there (not sent), and reports whether it did.
 // QueueTagged implements db.TagQueuer: sql goes with the next round trip,
 // after what is queued already (or with the commit).
 func (t *stepTx) QueueTagged(tag, sql string, args ...any) {
@@ -558,6 +556,8 @@ func (t *stepTx) dropSince(m int) (firstUnsent bool) {
 	return firstUnsent
 }
 
+// dropQueued removes sql from the end of the queued statements when it is
+// still there (not sent), and reports whether it did.
 func (t *stepTx) dropQueued(sql string) bool {
 	if n := len(t.pre); n > 0 && t.pre[n-1].sql == sql && t.pre[n-1].args == nil {
 		t.pre = t.pre[:n-1]
