@@ -31,7 +31,6 @@ import (
 
 // Container keys of the framework services the application registers.
 var (
-	KeyEventBus = container.NewKey[events.Bus]("event_bus")
 	KeyHTTPAuth = container.NewKey[*httpx.Auth]("http_auth")
 )
 
@@ -70,7 +69,7 @@ func registerModules(ctx context.Context, a *App) error {
 	a.Bus = bus
 	// The bus is registered with its concrete type's lifecycle (Start/Stop
 	// start and stop the job engine) under the "event_bus" key.
-	if err := container.Register(a.Container, KeyEventBus, events.Bus(bus)); err != nil {
+	if err := container.Register(a.Container, events.BusKey, events.Bus(bus)); err != nil {
 		return err
 	}
 

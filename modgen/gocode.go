@@ -193,9 +193,6 @@ func (g *gen) serviceFile() *jen.File {
 	f.Comment(fmt.Sprintf("Key is the container key of the %s module's service (Medusa's Modules.%s).", name, strings.ToUpper(name)))
 	f.Var().Id("Key").Op("=").Qual(containerPath, "NewKey").Types(jen.Op("*").Id("Service")).Call(jen.Lit(name))
 	f.Line()
-	f.Comment("EventBusKey is the container key of the event bus the service emits module events on, when registered.")
-	f.Var().Id("EventBusKey").Op("=").Qual(containerPath, "NewKey").Types(jen.Qual(eventsPath, "Bus")).Call(jen.Lit("event_bus"))
-	f.Line()
 	var models []string
 	for _, m := range g.mod.Models {
 		models = append(models, m.GoName())
@@ -236,8 +233,8 @@ func (g *gen) serviceFile() *jen.File {
 	f.Func().Id("Register").Params(jen.Id("c").Op("*").Qual(containerPath, "Container"), jen.Id("database").Qual(rtPath, "DB"), jen.Id("opts").Op("...").Id("Option")).Error().Block(
 		jen.Return(jen.Qual(containerPath, "Provide").Call(jen.Id("c"), jen.Id("Key"),
 			jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Qual(containerPath, "Container")).Params(jen.Op("*").Id("Service"), jen.Error()).Block(
-				jen.If(jen.Id("c").Dot("Has").Call(jen.Id("EventBusKey").Dot("Name").Call())).Block(
-					jen.List(jen.Id("bus"), jen.Err()).Op(":=").Qual(containerPath, "ResolveContext").Call(jen.Id("ctx"), jen.Id("c"), jen.Id("EventBusKey")),
+				jen.If(jen.Id("c").Dot("Has").Call(jen.Qual(eventsPath, "BusKey").Dot("Name").Call())).Block(
+					jen.List(jen.Id("bus"), jen.Err()).Op(":=").Qual(containerPath, "ResolveContext").Call(jen.Id("ctx"), jen.Id("c"), jen.Qual(eventsPath, "BusKey")),
 					jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(name+": resolve event bus: %w"), jen.Err()))),
 					jen.Id("opts").Op("=").Append(jen.Index().Id("Option").Values(jen.Id("WithEventBus").Call(jen.Id("bus"))), jen.Id("opts").Op("...")),
 				),

@@ -21,11 +21,6 @@ import (
 	"github.com/medusa-go/medusa/framework/jobs"
 )
 
-// Key is the event bus module's container key ("event_bus", Medusa's
-// Modules.EVENT_BUS). It holds the events.Bus interface, so code that emits
-// does not depend on which bus is wired.
-var Key = container.NewKey[events.Bus]("event_bus")
-
 // QueueEvents is the River queue deliveries run on.
 const QueueEvents = "events"
 

@@ -35,7 +35,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	container.MustRegister(root, eventbus.Key, events.Bus(bus))
+	container.MustRegister(root, events.BusKey, events.Bus(bus))
 
 	welcome := workflows.New("send-welcome", func(wc *workflows.Context, userID string) (struct{}, error) {
 		// steps resolving services from wc.Container()

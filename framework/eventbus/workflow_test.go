@@ -54,7 +54,7 @@ func TestSubscriberAndScheduledJobRunWorkflows(t *testing.T) {
 	root := container.New()
 	container.MustRegister(root, auditKey, &auditService{pool: pool})
 	bus, e := newBus(t, pool, jobs.ModeShared, root)
-	container.MustRegister(root, eventbus.Key, events.Bus(bus))
+	container.MustRegister(root, events.BusKey, events.Bus(bus))
 
 	err := bus.Subscribe(eventbus.Subscriber{
 		ID: "audit-users", Events: []string{"user.created"},
@@ -121,7 +121,7 @@ func TestWorkflowRunReleasesOrClearsItsEvents(t *testing.T) {
 	ctx := context.Background()
 	root := container.New()
 	bus, e := newBus(t, pool, jobs.ModeShared, root)
-	container.MustRegister(root, eventbus.Key, events.Bus(bus))
+	container.MustRegister(root, events.BusKey, events.Bus(bus))
 	rec := &recorder{}
 	if err := bus.Subscribe(eventbus.Subscriber{ID: "orders", Events: []string{"order.placed"}, Handler: rec.handler(nil)}); err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func TestWorkflowRunReleasesOrClearsItsEvents(t *testing.T) {
 
 	emitStep := workflows.NewStep("emit-order-placed",
 		func(ctx context.Context, sc workflows.StepContext, id string) (string, struct{}, error) {
-			b, err := container.ResolveContext(ctx, sc.Container, eventbus.Key)
+			b, err := container.ResolveContext(ctx, sc.Container, events.BusKey)
 			if err != nil {
 				return "", struct{}{}, err
 			}
@@ -191,7 +191,7 @@ func auditApp(t *testing.T, schema string) (*pgxpool.Pool, *container.Container,
 	}
 	root := container.New()
 	bus, e := newBus(t, pool, jobs.ModeShared, root)
-	container.MustRegister(root, eventbus.Key, events.Bus(bus))
+	container.MustRegister(root, events.BusKey, events.Bus(bus))
 	container.MustRegister(root, auditKey, &auditService{pool: pool})
 	rec := &recorder{}
 	if err := bus.Subscribe(eventbus.Subscriber{ID: "orders", Events: []string{"order.placed"}, Handler: rec.handler(nil)}); err != nil {
@@ -218,7 +218,7 @@ func TestFailedJoinedStepDropsItsQueuedEvent(t *testing.T) {
 			if err := audit.Record(ctx, name); err != nil {
 				return "", struct{}{}, err
 			}
-			b, err := container.ResolveContext(ctx, sc.Container, eventbus.Key)
+			b, err := container.ResolveContext(ctx, sc.Container, events.BusKey)
 			if err != nil {
 				return "", struct{}{}, err
 			}
@@ -295,7 +295,7 @@ CREATE TRIGGER held_log AFTER INSERT ON event_bus_held FOR EACH ROW EXECUTE FUNC
 		return id, struct{}{}, audit.Record(ctx, id)
 	}, nil, workflows.WithDatabaseOnly())
 	emit := workflows.NewStep("emit", func(ctx context.Context, sc workflows.StepContext, id string) (string, struct{}, error) {
-		b, err := container.ResolveContext(ctx, sc.Container, eventbus.Key)
+		b, err := container.ResolveContext(ctx, sc.Container, events.BusKey)
 		if err != nil {
 			return "", struct{}{}, err
 		}

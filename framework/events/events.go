@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"encoding/json"
+	"github.com/medusa-go/medusa/framework/container"
 )
 
 // Message is one event: a name such as "user.created", a JSON-serialisable
@@ -75,3 +76,8 @@ func GroupFrom(ctx context.Context) (string, bool) {
 	id, ok := ctx.Value(groupKey{}).(string)
 	return id, ok && id != ""
 }
+
+// BusKey is the container key of the application's event bus ("event_bus",
+// Medusa's Modules.EVENT_BUS). It is the one declaration of that key: the
+// framework, generated services and workflows resolve the bus with it.
+var BusKey = container.NewKey[Bus]("event_bus")

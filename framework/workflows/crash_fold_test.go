@@ -61,7 +61,7 @@ func busCrashWorkflow(pool *pgxpool.Pool, killAt string, split bool) *workflows.
 				return 0, 0, err
 			}
 			if emit {
-				b := container.MustResolve(sc.Container, workflows.EventBusKey)
+				b := container.MustResolve(sc.Container, events.BusKey)
 				m, err := events.New("crash.happened", map[string]int{"step": n}, events.Metadata{EventGroupID: sc.EventGroupID})
 				if err != nil {
 					return 0, 0, err
@@ -119,7 +119,7 @@ func busCrashChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	container.MustRegister(root, workflows.EventBusKey, events.Bus(&killingBus{Bus: eb, kill: killAt == "release"}))
+	container.MustRegister(root, events.BusKey, events.Bus(&killingBus{Bus: eb, kill: killAt == "release"}))
 	eng := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithLogger(quiet), workflows.WithContainer(root))
 	wf := busCrashWorkflow(pool, killAt, os.Getenv(childFail) == "1")
 	if err := eng.Register(wf); err != nil {

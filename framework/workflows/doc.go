@@ -156,7 +156,7 @@
 //	    "Workflow with id "<id>" and step definition         different one under a taken name returns that
 //	    already exists."                                     error (Go cannot compare step graphs)
 //	                                                         (TestRegistry)
-//	15  grouped events released once on success, cleared     bus from the scope under EventBusKey;
+//	15  grouped events released once on success, cleared     bus from the scope under events.BusKey;
 //	    on failure                                           ReleaseGroup / ClearGroup (TestGroupedEvents)
 //	16  runAsStep: result usable; when(false) skips it;      Workflow.RunAsStep; Go if; compensated as a
 //	    failure after it compensates both workflows' steps   unit (TestSubWorkflow)

@@ -22,11 +22,6 @@ import (
 // it in the scope it is given.
 var EngineKey = container.NewKey[*Engine]("workflows")
 
-// EventBusKey is the container key of the event bus ("event_bus"). When the
-// run's scope resolves it, the engine releases the run's event group when the
-// run succeeds and clears it when the run reverts or fails.
-var EventBusKey = container.NewKey[events.Bus]("event_bus")
-
 // Definition is a workflow as the engine knows it: any *Workflow[In, Out].
 type Definition interface {
 	Name() string

@@ -335,10 +335,10 @@ func (r *run) emitTimeout(step, pos string, attempt int, err error) {
 }
 
 func (r *run) bus() events.Bus {
-	if r.scope == nil || !r.scope.Has(EventBusKey.Name()) {
+	if r.scope == nil || !r.scope.Has(events.BusKey.Name()) {
 		return nil
 	}
-	b, err := container.ResolveContext(r.ctx, r.scope, EventBusKey)
+	b, err := container.ResolveContext(r.ctx, r.scope, events.BusKey)
 	if err != nil {
 		r.eng.logger.WarnContext(r.ctx, "workflows: resolve event bus", "err", err)
 		return nil

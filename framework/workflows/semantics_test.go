@@ -638,9 +638,9 @@ func TestGroupedEvents(t *testing.T) {
 			return nil
 		})
 		scope := h.root.Scope()
-		container.MustRegister(scope, workflows.EventBusKey, events.Bus(bus))
+		container.MustRegister(scope, events.BusKey, events.Bus(bus))
 		emit := workflows.NewStep("emit", func(ctx context.Context, sc workflows.StepContext, in string) (string, string, error) {
-			b := container.MustResolve(sc.Container, workflows.EventBusKey)
+			b := container.MustResolve(sc.Container, events.BusKey)
 			m, _ := events.New(in, map[string]string{"id": "u1"}, events.Metadata{})
 			return in, in, b.Emit(ctx, m)
 		}, nil)

@@ -24,9 +24,6 @@ import (
 // Key is the container key of the auth module's service (Medusa's Modules.AUTH).
 var Key = container.NewKey[*Service]("auth")
 
-// EventBusKey is the container key of the event bus the service emits module events on, when registered.
-var EventBusKey = container.NewKey[events.Bus]("event_bus")
-
 // Service is the auth module's service: per model (AuthIdentity, ProviderIdentity) the eight generated methods
 // Retrieve, List, ListAndCount, Create, Update, Delete, SoftDelete and Restore, plus the
 // hand-written methods of service.go. Each call runs in one transaction, or in the caller's
@@ -68,8 +65,8 @@ func NewService(database rt.DB, opts ...Option) (*Service, error) {
 // WithEventBus, the bus registered under "event_bus" is used when c has one.
 func Register(c *container.Container, database rt.DB, opts ...Option) error {
 	return container.Provide(c, Key, func(ctx context.Context, c *container.Container) (*Service, error) {
-		if c.Has(EventBusKey.Name()) {
-			bus, err := container.ResolveContext(ctx, c, EventBusKey)
+		if c.Has(events.BusKey.Name()) {
+			bus, err := container.ResolveContext(ctx, c, events.BusKey)
 			if err != nil {
 				return nil, fmt.Errorf("auth: resolve event bus: %w", err)
 			}

@@ -106,7 +106,7 @@ func TestGeneratedRegister(t *testing.T) {
 	pool := pgtest.NewPool(t, migrations.Source)
 	c := container.New()
 	bus := &recordingBus{Local: events.NewLocal()}
-	if err := container.Register[events.Bus](c, EventBusKey, bus); err != nil {
+	if err := container.Register[events.Bus](c, events.BusKey, bus); err != nil {
 		t.Fatal(err)
 	}
 	if err := Register(c, pool); err != nil {

@@ -91,7 +91,7 @@ func TestModuleOptions(t *testing.T) {
 	t.Run("registered under user with its options", func(t *testing.T) {
 		c := container.New()
 		bus := &recordingBus{Local: events.NewLocal()}
-		container.MustRegister(c, EventBusKey, events.Bus(bus))
+		container.MustRegister(c, events.BusKey, events.Bus(bus))
 		if err := RegisterModuleFromMap(c, pool, map[string]any{"jwt_secret": "s3cret", "valid_duration": 3600}); err != nil {
 			t.Fatal(err)
 		}

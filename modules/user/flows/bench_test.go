@@ -59,7 +59,7 @@ func benchCreateInvites(b *testing.B, mode jobs.Mode) {
 		Handler: func(context.Context, *container.Container, events.Message) error { handled.Add(1); return nil }}); err != nil {
 		b.Fatal(err)
 	}
-	container.MustRegister(root, eventbus.Key, events.Bus(bus))
+	container.MustRegister(root, events.BusKey, events.Bus(bus))
 	if err := user.RegisterModule(root, pool, user.Options{JWTSecret: "bench"}); err != nil {
 		b.Fatal(err)
 	}

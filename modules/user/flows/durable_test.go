@@ -51,7 +51,7 @@ func TestAcceptInviteDurableBus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	container.MustRegister(root, eventbus.Key, events.Bus(bus))
+	container.MustRegister(root, events.BusKey, events.Bus(bus))
 	if err := user.RegisterModule(root, pool, user.Options{JWTSecret: "test"}); err != nil {
 		t.Fatal(err)
 	}

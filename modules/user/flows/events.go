@@ -42,10 +42,10 @@ type EmitEventInput struct {
 // not happen must get.
 var EmitEventStep = workflows.NewStep("emit-event-step",
 	func(ctx context.Context, sc workflows.StepContext, in EmitEventInput) (struct{}, struct{}, error) {
-		if len(in.Data) == 0 || sc.Container == nil || !sc.Container.Has(workflows.EventBusKey.Name()) {
+		if len(in.Data) == 0 || sc.Container == nil || !sc.Container.Has(events.BusKey.Name()) {
 			return struct{}{}, struct{}{}, nil
 		}
-		bus, err := container.ResolveContext(ctx, sc.Container, workflows.EventBusKey)
+		bus, err := container.ResolveContext(ctx, sc.Container, events.BusKey)
 		if err != nil {
 			return struct{}{}, struct{}{}, fmt.Errorf("emit %s: %w", in.EventName, err)
 		}

@@ -27,7 +27,7 @@ func Example() {
 	defer pool.Close()
 
 	root := container.New()
-	container.MustRegister(root, workflows.EventBusKey, events.Bus(events.NewLocal()))
+	container.MustRegister(root, events.BusKey, events.Bus(events.NewLocal()))
 	if err := user.RegisterModule(root, pool, user.Options{JWTSecret: os.Getenv("JWT_SECRET")}); err != nil {
 		fmt.Println(err) // No jwt_secret was provided in the UserModule's options. Please add one.
 		return

@@ -164,7 +164,7 @@ func newEnv(t *testing.T, store string, opts ...workflows.EngineOption) *env {
 		t.Fatal(err)
 	}
 	e := &env{pool: pool, root: container.New(), bus: newRecBus(), auth: &pgAuth{pool: pool}}
-	container.MustRegister(e.root, workflows.EventBusKey, events.Bus(e.bus))
+	container.MustRegister(e.root, events.BusKey, events.Bus(e.bus))
 	if err := user.RegisterModule(e.root, pool, user.Options{JWTSecret: "test"}); err != nil {
 		t.Fatal(err)
 	}
