@@ -18,8 +18,8 @@ import (
 	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/framework/jobs"
 	"github.com/medusa-go/medusa/framework/migrate"
+	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/framework/workflows"
-	"github.com/medusa-go/medusa/modules/auth"
 )
 
 // Well-known container keys of the application (Medusa's
@@ -30,6 +30,74 @@ var (
 	KeyLogger = container.NewKey[*slog.Logger]("logger")
 )
 
+// MaxBodyBytes bounds request bodies (Medusa's default JSON limit is 100 kB).
+const MaxBodyBytes = 100 << 10
+
+// Config is an application, Medusa's medusa-config as a Go value: the
+// modules it adds to the built-in ones (with their options), its own routes,
+// subscribers, scheduled jobs and workflows, and its settings. The CLI
+// (package cli) runs it: cli.Main(cfg).
+type Config struct {
+	// Name names the application; its own routes, subscribers, jobs and
+	// workflows form a module of that name (default "app").
+	Name string
+	// Modules are the application's modules, after the framework's parts
+	// (CoreModules) and the built-in modules (BuiltinModules). A module
+	// whose name is already listed replaces the earlier one (configure a
+	// built-in with modules.User.With(...)); module.Disable removes one.
+	Modules []module.Module
+	// Routes registers the application's own HTTP routes (its api/).
+	Routes func(r *module.Router) error
+	// Subscribers are the application's event subscribers.
+	Subscribers []eventbus.Subscriber
+	// Jobs are the application's scheduled jobs.
+	Jobs []jobs.Scheduled
+	// Workflows are the application's workflows (registered so that
+	// recovery resumes their interrupted runs).
+	Workflows []workflows.Definition
+	// Settings are the application's settings; the CLI applies environment
+	// variables over them (config.Load).
+	Settings config.Config
+}
+
+// name returns the application's module name.
+func (c Config) name() string {
+	if c.Name == "" {
+		return "app"
+	}
+	return c.Name
+}
+
+// AllModules returns every module of the application in registration
+// order: CoreModules, BuiltinModules, c.Modules, then the application's own
+// module (c.Name) holding c.Routes, c.Subscribers, c.Jobs and c.Workflows.
+func (c Config) AllModules() ([]module.Module, error) {
+	own := module.Module{Name: c.name(), Routes: c.Routes, Subscribers: c.Subscribers, Jobs: c.Jobs, Workflows: c.Workflows}
+	mods, err := module.Compose(CoreModules(), BuiltinModules(), c.Modules)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range mods {
+		if m.Name == own.Name {
+			return nil, fmt.Errorf("app: the application's name %q is also a module's; choose another Name", own.Name)
+		}
+	}
+	return append(mods, own), nil
+}
+
+// Migrations returns the migration sources of every module of c, in order.
+func Migrations(c Config) ([]migrate.Source, error) {
+	mods, err := c.AllModules()
+	if err != nil {
+		return nil, err
+	}
+	var out []migrate.Source
+	for _, m := range mods {
+		out = append(out, m.Migrations...)
+	}
+	return out, nil
+}
+
 // App is an assembled medusa-go application: configuration, database pool,
 // root container with every module registered, and the HTTP handler.
 type App struct {
@@ -37,73 +105,75 @@ type App struct {
 	Pool      *pgxpool.Pool
 	Container *container.Container
 	Logger    *slog.Logger
-	// Bus is the durable event bus (also registered as "event_bus").
-	Bus *eventbus.Bus
-	// Workflows is the workflow engine (also registered as "workflows").
+	// Modules are the application's modules, in registration order.
+	Modules []module.Module
+	// Routes lists the mounted routes and how each is protected (empty in
+	// worker mode).
+	Routes []module.RouteInfo
+	// Workflows is the workflow engine (registered as "workflows").
 	Workflows *workflows.Engine
 	// Jobs is the job engine (River) the bus, the scheduled jobs and the
-	// workflow engine's wake-ups run on.
+	// workflow engine's wake-ups run on (registered as "jobs").
 	Jobs *jobs.Engine
-	// Auth verifies and issues API tokens and sessions.
-	Auth *httpx.Auth
-	// AuthModule is the Auth Module's service (also registered as "auth").
-	AuthModule *auth.Service
-	mux        *http.ServeMux
-	routes     []func(a *App, mux *http.ServeMux)
-	getenv     func(string) string
-	subs       []eventbus.Subscriber
-	scheduled  []jobs.Scheduled
+	// Auth verifies and issues API tokens and sessions (registered as
+	// "http_auth").
+	Auth    *httpx.Auth
+	OpenAPI []byte
+	mux     *http.ServeMux
+	getenv  func(string) string
 }
 
 // Option customises New.
 type Option func(*App)
 
-// WithRoutes lets application code add its own routes (custom API routes);
-// fn runs after the built-in routes are mounted.
-func WithRoutes(fn func(a *App, mux *http.ServeMux)) Option {
-	return func(a *App) { a.routes = append(a.routes, fn) }
-}
-
-// WithSubscriber registers an event subscriber (Medusa's subscribers): its
-// handler gets each event and a container scope, and may run workflows.
-func WithSubscriber(s eventbus.Subscriber) Option {
-	return func(a *App) { a.subs = append(a.subs, s) }
-}
-
-// WithScheduledJob registers a scheduled job (Medusa's scheduled jobs):
-// with several instances on one database each tick runs once.
-func WithScheduledJob(s jobs.Scheduled) Option {
-	return func(a *App) { a.scheduled = append(a.scheduled, s) }
-}
-
-// WithGetenv sets how the application reads optional settings such as
-// SMTP_ADDR (default os.Getenv).
+// WithGetenv sets how modules read optional settings such as SMTP_ADDR
+// (default os.Getenv).
 func WithGetenv(fn func(string) string) Option { return func(a *App) { a.getenv = fn } }
 
 // WithLogger sets the application logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(a *App) { a.Logger = l } }
 
-// Migrations lists the migration sources of every built-in module, in the
-// order they must be applied.
-func Migrations() []migrate.Source {
-	return moduleMigrations()
-}
-
-// New assembles the application on an open pool. It does not migrate; run
-// migrate.New(pool, Migrations()...).Up first (the CLI does).
-func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, opts ...Option) (*App, error) {
-	a := &App{Config: cfg, Pool: pool, Container: container.New(), Logger: slog.Default(), mux: http.NewServeMux(), getenv: os.Getenv}
+// New assembles the application cfg on an open pool with cfg.Settings as
+// they are (the CLI has applied the environment). It does not migrate (the
+// CLI does, with Migrations). Every module's options are decoded first, so
+// a bad option fails before anything is registered, with an error naming
+// the module and the option; then each module registers, in order, its
+// services, subscribers, scheduled jobs and workflows, and, unless the
+// instance is a worker, its routes.
+func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, opts ...Option) (*App, error) {
+	a := &App{Config: cfg.Settings, Pool: pool, Container: container.New(), Logger: slog.Default(), mux: http.NewServeMux(), getenv: os.Getenv}
 	for _, o := range opts {
 		o(a)
 	}
+	mods, err := cfg.AllModules()
+	if err != nil {
+		return nil, err
+	}
+	a.Modules = mods
+	options := make([]any, len(mods))
+	for i, m := range mods {
+		if options[i], err = m.DecodeOptions(); err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+	}
 	if err := errors.Join(
 		container.Register(a.Container, KeyPool, pool),
-		container.Register(a.Container, KeyConfig, cfg),
+		container.Register(a.Container, KeyConfig, cfg.Settings),
 		container.Register(a.Container, KeyLogger, a.Logger),
 	); err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
-	if err := registerModules(ctx, a); err != nil {
+	base := module.Host{Container: a.Container, Pool: pool, Settings: cfg.Settings, Logger: a.Logger, Getenv: a.getenv}
+	added := make([]module.Module, len(mods))
+	for i, m := range mods {
+		if m.Register == nil {
+			continue
+		}
+		if err := m.Register(ctx, module.NewHost(base, m, options[i], &added[i])); err != nil {
+			return nil, fmt.Errorf("app: module %s: %w", m.Name, err)
+		}
+	}
+	if err := a.wire(mods, added); err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
 	a.mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
@@ -112,12 +182,9 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, opts ...Opt
 	})
 	// A worker instance (--worker-mode worker) runs background work only: it
 	// answers /health and nothing else.
-	if cfg.WorkerMode != "worker" {
-		if err := mountRoutes(a, a.mux); err != nil {
+	if cfg.Settings.WorkerMode != "worker" {
+		if err := a.mountRoutes(cfg, mods, options); err != nil {
 			return nil, fmt.Errorf("app: %w", err)
-		}
-		for _, fn := range a.routes {
-			fn(a, a.mux)
 		}
 	}
 	// Unknown routes answer Medusa's JSON error, unless the application
@@ -128,6 +195,92 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, opts ...Opt
 		}
 	}
 	return a, nil
+}
+
+// wire subscribes every module's subscribers, schedules its jobs and
+// registers its workflows (the static ones and those Register added).
+func (a *App) wire(mods, added []module.Module) error {
+	var err error
+	if a.Container.Has(jobs.Key.Name()) {
+		if a.Jobs, err = container.Resolve(a.Container, jobs.Key); err != nil {
+			return err
+		}
+	}
+	if a.Container.Has(workflows.EngineKey.Name()) {
+		if a.Workflows, err = container.Resolve(a.Container, workflows.EngineKey); err != nil {
+			return err
+		}
+	}
+	if a.Container.Has(httpx.AuthKey.Name()) {
+		if a.Auth, err = container.Resolve(a.Container, httpx.AuthKey); err != nil {
+			return err
+		}
+	}
+	var bus subscriber
+	for i, m := range mods {
+		subs := append(append([]eventbus.Subscriber{}, m.Subscribers...), added[i].Subscribers...)
+		js := append(append([]jobs.Scheduled{}, m.Jobs...), added[i].Jobs...)
+		wfs := append(append([]workflows.Definition{}, m.Workflows...), added[i].Workflows...)
+		if len(subs) > 0 && bus == nil {
+			if bus, err = requireBus(a.Container); err != nil {
+				return fmt.Errorf("module %s has subscribers: %w", m.Name, err)
+			}
+		}
+		for _, s := range subs {
+			if err := bus.Subscribe(s); err != nil {
+				return fmt.Errorf("module %s: %w", m.Name, err)
+			}
+		}
+		if len(js) > 0 && a.Jobs == nil {
+			return fmt.Errorf("module %s has scheduled jobs but the application has no job engine (%q)", m.Name, jobs.Key.Name())
+		}
+		for _, j := range js {
+			if err := a.Jobs.Schedule(j); err != nil {
+				return fmt.Errorf("module %s: %w", m.Name, err)
+			}
+		}
+		if len(wfs) > 0 && a.Workflows == nil {
+			return fmt.Errorf("module %s has workflows but the application has no workflow engine (%q)", m.Name, workflows.EngineKey.Name())
+		}
+		if len(wfs) > 0 {
+			if err := a.Workflows.Register(wfs...); err != nil {
+				return fmt.Errorf("module %s: %w", m.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// OpenAPIPath is where the application serves the OpenAPI document of every
+// module's routes (merged), to authenticated users.
+const OpenAPIPath = "/admin/openapi.json"
+
+// mountRoutes mounts the OpenAPI document and every module's routes, each
+// with its namespace's protection.
+func (a *App) mountRoutes(cfg Config, mods []module.Module, options []any) error {
+	doc, err := module.MergeOpenAPI(cfg.name(), "1.0.0", mods)
+	if err != nil {
+		return err
+	}
+	a.OpenAPI = doc
+	table := module.NewRoutes(a.Container, a.Auth)
+	table.For(cfg.name(), nil).HandleFunc("GET "+OpenAPIPath, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(doc)
+	})
+	for i, m := range mods {
+		if m.Routes == nil {
+			continue
+		}
+		if err := m.Routes(table.For(m.Name, options[i])); err != nil {
+			return fmt.Errorf("module %s: routes: %w", m.Name, err)
+		}
+	}
+	if err := table.Mount(a.mux); err != nil {
+		return err
+	}
+	a.Routes = table.Info()
+	return nil
 }
 
 // Handler returns the application's HTTP handler.
@@ -182,4 +335,25 @@ func (a *App) Serve(ctx context.Context, addr string, ready func(net.Addr)) erro
 	shutdownErr := srv.Shutdown(sctx)
 	stopErr := a.Container.Stop(sctx)
 	return errors.Join(shutdownErr, stopErr)
+}
+
+// wrap applies the global middleware: request id, access log, panic
+// recovery, body limit, a container scope per request, and CORS for the
+// route prefixes that have allowed origins (before routing, since preflight
+// requests match no route).
+func wrap(a *App, h http.Handler) http.Handler {
+	var cors []httpx.Middleware
+	for prefix, origins := range map[string][]string{"/admin": a.Config.AdminCORS, "/auth": a.Config.AuthCORS, "/store": a.Config.StoreCORS} {
+		if len(origins) > 0 {
+			cors = append(cors, httpx.ForPrefix(prefix, httpx.CORS(origins...)))
+		}
+	}
+	h = httpx.Chain(h, cors...)
+	return httpx.Chain(h,
+		httpx.AssignRequestID(),
+		httpx.AccessLog(a.Logger),
+		httpx.Recover(),
+		httpx.LimitBody(MaxBodyBytes),
+		httpx.ScopePerRequest(a.Container),
+	)
 }

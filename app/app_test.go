@@ -19,6 +19,8 @@ import (
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/framework/jobs"
+	"github.com/medusa-go/medusa/framework/migrate"
+	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/modules/user"
@@ -28,20 +30,31 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // newApp builds an application on a fresh, migrated database.
-func newApp(t *testing.T, mode string, opts ...app.Option) *app.App {
+func newApp(t *testing.T, mode string, def app.Config, opts ...app.Option) *app.App {
 	t.Helper()
-	pool := pgtest.NewPool(t, app.Migrations()...)
-	cfg, err := config.FromEnv(config.Development, func(k string) string {
+	pool := pgtest.NewPool(t, migrations(t, def)...)
+	cfg, err := config.Load(config.Development, def.Settings, func(k string) string {
 		return map[string]string{"MEDUSA_WORKER_MODE": mode, "JWT_SECRET": "test-secret-0123456789"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(context.Background(), cfg, pool, opts...)
+	def.Settings = cfg
+	a, err := app.New(context.Background(), def, pool, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// migrations are the migration sources of application def.
+func migrations(t testing.TB, def app.Config) []migrate.Source {
+	t.Helper()
+	srcs, err := app.Migrations(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srcs
 }
 
 // adminToken creates a user and returns a bearer token acting as them.
@@ -99,8 +112,8 @@ var createUserWorkflow = workflows.New("create-user", func(wc *workflows.Context
 	return createUserResult{User: u}, err
 })
 
-func helloRoutes(a *app.App, mux *http.ServeMux) {
-	mux.HandleFunc("GET /hello-world", func(w http.ResponseWriter, r *http.Request) {
+func helloRoutes(r *module.Router) error {
+	r.HandleFunc("GET /hello-world", func(w http.ResponseWriter, r *http.Request) {
 		res, err := createUserWorkflow.Run(r.Context(), httpx.Scope(r), struct{}{})
 		if err != nil {
 			httpx.WriteError(w, r, err)
@@ -108,10 +121,11 @@ func helloRoutes(a *app.App, mux *http.ServeMux) {
 		}
 		httpx.WriteJSON(w, http.StatusOK, res)
 	})
+	return nil
 }
 
 func TestCustomRouteRunsWorkflow(t *testing.T) {
-	a := newApp(t, "shared", app.WithRoutes(helloRoutes))
+	a := newApp(t, "shared", app.Config{Routes: helloRoutes})
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
 
@@ -146,7 +160,7 @@ func TestCustomRouteRunsWorkflow(t *testing.T) {
 }
 
 func TestWorkerModeServesOnlyHealth(t *testing.T) {
-	a := newApp(t, "worker", app.WithRoutes(helloRoutes))
+	a := newApp(t, "worker", app.Config{Routes: helloRoutes})
 	for path, want := range map[string]int{"/health": 200, "/admin/users": 404, "/hello-world": 404} {
 		rec := httptest.NewRecorder()
 		a.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
@@ -160,7 +174,7 @@ func TestWorkerModeServesOnlyHealth(t *testing.T) {
 // auth routes: every one must get a 4xx with a Medusa-shaped JSON body, none
 // a 500.
 func TestMalformedAdminRequests(t *testing.T) {
-	a := newApp(t, "shared")
+	a := newApp(t, "shared", app.Config{})
 	tok, me := adminToken(t, a)
 	h := a.Handler()
 	big := `{"first_name":"` + strings.Repeat("a", app.MaxBodyBytes+10) + `"}`
@@ -280,9 +294,7 @@ func (s *syncBuf) String() string {
 // the accept link.
 func TestInviteNotificationIsSent(t *testing.T) {
 	var logs syncBuf
-	a := newApp(t, "shared", app.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), app.WithGetenv(func(k string) string {
-		return map[string]string{"MEDUSA_ADMIN_URL": "https://admin.example.com/app"}[k]
-	}))
+	a := newApp(t, "shared", app.Config{Settings: config.Config{AdminURL: "https://admin.example.com/app"}}, app.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	ctx := context.Background()
 	if err := a.Container.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -325,16 +337,17 @@ func TestSubscriberAndScheduledJobRunWorkflows(t *testing.T) {
 	}, nil)
 	wf := workflows.New("record-something", func(wc *workflows.Context, s string) (string, error) { return record.Run(wc, s) })
 
-	a := newApp(t, "shared",
-		app.WithSubscriber(eventbus.Subscriber{ID: "test.user-created", Events: []string{"user.created"}, Handler: func(ctx context.Context, c *container.Container, msg events.Message) error {
+	a := newApp(t, "shared", app.Config{
+		Subscribers: []eventbus.Subscriber{{ID: "test.user-created", Events: []string{"user.created"}, Handler: func(ctx context.Context, c *container.Container, msg events.Message) error {
 			_, err := wf.Run(ctx, c, "event:"+msg.Name)
 			return err
-		}}),
-		app.WithScheduledJob(jobs.Scheduled{Name: "test-tick", Every: time.Second, Handler: func(ctx context.Context, c *container.Container, run jobs.Run) error {
+		}}},
+		Jobs: []jobs.Scheduled{{Name: "test-tick", Every: time.Second, Handler: func(ctx context.Context, c *container.Container, run jobs.Run) error {
 			_, err := wf.Run(ctx, c, "tick")
 			return err
-		}}),
-	)
+		}}},
+		Workflows: []workflows.Definition{wf},
+	})
 	ctx := context.Background()
 	if err := a.Container.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -359,14 +372,14 @@ func TestSubscriberAndScheduledJobRunWorkflows(t *testing.T) {
 }
 
 func TestCORSOnAdminRoutes(t *testing.T) {
-	pool := pgtest.NewPool(t, app.Migrations()...)
+	pool := pgtest.NewPool(t, migrations(t, app.Config{})...)
 	cfg, err := config.FromEnv(config.Development, func(k string) string {
 		return map[string]string{"ADMIN_CORS": "http://localhost:7001,/^https:\\/\\/.+\\.example\\.com$/", "JWT_SECRET": "test-secret-0123456789"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(context.Background(), cfg, pool)
+	a, err := app.New(context.Background(), app.Config{Settings: cfg}, pool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,7 +400,7 @@ func TestCORSOnAdminRoutes(t *testing.T) {
 // byte for byte what GET /admin/invites/{id} answers right after, and a
 // fields selection still applies.
 func TestInviteWriteResponsesMatchRetrieve(t *testing.T) {
-	a := newApp(t, "shared")
+	a := newApp(t, "shared", app.Config{})
 	tok, _ := adminToken(t, a)
 	do := func(method, path, body string) string {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
@@ -431,7 +444,7 @@ func TestAppParksWaitingRuns(t *testing.T) {
 		return "", s, nil
 	}, nil, workflows.WithAsync())
 	wf := workflows.New("approval", func(wc *workflows.Context, s string) (string, error) { return ask.Run(wc, s) })
-	a := newApp(t, "shared")
+	a := newApp(t, "shared", app.Config{})
 	ctx := context.Background()
 	if err := a.Container.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -484,7 +497,7 @@ func TestAppParksWaitingRuns(t *testing.T) {
 // The session sweep, a scheduled job, deletes expired sessions and keeps the
 // others.
 func TestSessionSweepDeletesExpiredSessions(t *testing.T) {
-	a := newApp(t, "shared")
+	a := newApp(t, "shared", app.Config{})
 	ctx := context.Background()
 	if _, err := a.Pool.Exec(ctx, `INSERT INTO http_session (id, data, expires_at, created_at) VALUES
 		('old', '{}', now() - interval '1 hour', now() - interval '2 hours'),

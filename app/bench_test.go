@@ -34,7 +34,7 @@ import (
 //	go test ./app -run '^$' -bench AdminAPI -benchmem
 func BenchmarkAdminAPI(b *testing.B) {
 	ctx := context.Background()
-	pool, wc := pgtest.NewCountedPool(b, pgtest.NewURL(b, app.Migrations()...), func(c *pgxpool.Config) { c.MaxConns = 16 })
+	pool, wc := pgtest.NewCountedPool(b, pgtest.NewURL(b, migrations(b, app.Config{})...), func(c *pgxpool.Config) { c.MaxConns = 16 })
 	cfg, err := config.FromEnv(config.Development, func(k string) string {
 		return map[string]string{"MEDUSA_WORKER_MODE": "shared", "JWT_SECRET": "bench-secret-0123456789"}[k]
 	})
@@ -42,7 +42,7 @@ func BenchmarkAdminAPI(b *testing.B) {
 		b.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := app.New(ctx, cfg, pool, app.WithLogger(quiet))
+	a, err := app.New(ctx, app.Config{Settings: cfg}, pool, app.WithLogger(quiet))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/framework/notification"
 	"github.com/medusa-go/medusa/modules/user"
 )
@@ -17,28 +18,28 @@ import (
 // SMTP_ADDR is set, else the log provider (development only: it logs the
 // accept link, token included, so a developer can open it; production
 // refuses to start without SMTP rather than write tokens to its logs).
-func notificationProvider(a *App) (notification.Provider, error) {
-	if addr := a.getenv("SMTP_ADDR"); addr != "" {
-		from := a.getenv("SMTP_FROM")
+func notificationProvider(h *module.Host) (notification.Provider, error) {
+	if addr := h.Getenv("SMTP_ADDR"); addr != "" {
+		from := h.Getenv("SMTP_FROM")
 		if from == "" {
 			return nil, fmt.Errorf("SMTP_ADDR is set but SMTP_FROM is not")
 		}
 		return &notification.SMTPProvider{
 			Addr:       addr,
 			From:       from,
-			Username:   a.getenv("SMTP_USERNAME"),
-			Password:   a.getenv("SMTP_PASSWORD"),
-			RequireTLS: a.Config.Mode == config.Production,
+			Username:   h.Getenv("SMTP_USERNAME"),
+			Password:   h.Getenv("SMTP_PASSWORD"),
+			RequireTLS: h.Settings.Mode == config.Production,
 		}, nil
 	}
-	if a.Config.Mode == config.Production {
-		a.Logger.Warn("no SMTP_ADDR: invite e-mails are not sent (the log provider is development-only, it would log invite tokens)")
+	if h.Settings.Mode == config.Production {
+		h.Logger.Warn("no SMTP_ADDR: invite e-mails are not sent (the log provider is development-only, it would log invite tokens)")
 		return notification.ProviderFunc(func(ctx context.Context, n notification.Notification) error {
-			a.Logger.WarnContext(ctx, "notification not sent: no provider configured", "to", n.To, "template", n.Template)
+			h.Logger.WarnContext(ctx, "notification not sent: no provider configured", "to", n.To, "template", n.Template)
 			return nil
 		}), nil
 	}
-	return notification.LogProvider{Logger: a.Logger}, nil
+	return notification.LogProvider{Logger: h.Logger}, nil
 }
 
 // inviteLoader renders the invite e-mail: the accept link is
@@ -67,18 +68,18 @@ func inviteLoader(adminURL string) notification.Loader {
 	}
 }
 
-// registerNotifications registers the provider and the invite subscriber.
-func registerNotifications(a *App) error {
-	p, err := notificationProvider(a)
-	if err != nil {
-		return err
+// notificationModule registers the notification provider (notification.Key)
+// and the subscriber that e-mails an invite's accept link.
+func notificationModule() module.Module {
+	return module.Module{
+		Name: notification.Key.Name(),
+		Register: func(ctx context.Context, h *module.Host) error {
+			p, err := notificationProvider(h)
+			if err != nil {
+				return err
+			}
+			h.Subscribe(notification.InviteSubscriber(inviteLoader(h.Settings.AdminURLOrDefault())))
+			return container.Register(h.Container, notification.Key, p)
+		},
 	}
-	if err := container.Register(a.Container, notification.Key, p); err != nil {
-		return err
-	}
-	adminURL := a.getenv("MEDUSA_ADMIN_URL")
-	if adminURL == "" {
-		adminURL = fmt.Sprintf("http://%s:%d/app", a.Config.Host, a.Config.Port)
-	}
-	return a.Bus.Subscribe(notification.InviteSubscriber(inviteLoader(adminURL)))
 }

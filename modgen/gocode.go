@@ -16,6 +16,8 @@ const (
 	eventsPath    = "github.com/medusa-go/medusa/framework/events"
 	errorsPath    = "github.com/medusa-go/medusa/framework/errors"
 	containerPath = "github.com/medusa-go/medusa/framework/container"
+	modulePath    = "github.com/medusa-go/medusa/framework/module"
+	migratePath   = "github.com/medusa-go/medusa/framework/migrate"
 	pgxPath       = "github.com/jackc/pgx/v5"
 )
 
@@ -40,6 +42,8 @@ func (g *gen) file() *jen.File {
 	f.ImportName(rtPath, "rt")
 	f.ImportName(dbPath, "db")
 	f.ImportName(eventsPath, "events")
+	f.ImportName(modulePath, "module")
+	f.ImportName(migratePath, "migrate")
 	f.ImportAlias(errorsPath, "merrors")
 	f.ImportName(containerPath, "container")
 	f.ImportName(pgxPath, "pgx")
@@ -163,6 +167,9 @@ func GoFiles(mod *dml.Module, goModule string) (map[string][]byte, error) {
 		return nil, err
 	}
 	if err := add("events_gen.go", g.eventsFile()); err != nil {
+		return nil, err
+	}
+	if err := add("module_gen.go", g.moduleFile()); err != nil {
 		return nil, err
 	}
 	for _, m := range mod.Models {
@@ -302,6 +309,36 @@ func (g *gen) serviceFile() *jen.File {
 	f.Func().Id("firstConfig").Params(jen.Id("cfg").Index().Qual(rtPath, "FindConfig")).Qual(rtPath, "FindConfig").Block(
 		jen.If(jen.Len(jen.Id("cfg")).Op("==").Lit(0)).Block(jen.Return(jen.Qual(rtPath, "FindConfig").Values())),
 		jen.Return(jen.Id("cfg").Index(jen.Lit(0))),
+	)
+	return f
+}
+
+// moduleFile renders Generated, the generated part of the module's value.
+func (g *gen) moduleFile() *jen.File {
+	f := g.file()
+	name := g.mod.Name
+	fields := jen.Dict{
+		jen.Id("Name"):       jen.Lit(name),
+		jen.Id("Migrations"): jen.Index().Qual(migratePath, "Source").Values(jen.Qual(g.goMod+"/modules/"+name+"/migrations", "Source")),
+		jen.Id("Register"): jen.Func().Params(jen.Id("_").Qual("context", "Context"), jen.Id("h").Op("*").Qual(modulePath, "Host")).Error().Block(
+			jen.Return(jen.Id("Register").Call(jen.Id("h").Dot("Container"), jen.Id("h").Dot("Pool"))),
+		),
+	}
+	what := "its name, migrations and service registration"
+	if g.mod.WithRoutes {
+		f.Anon("embed")
+		f.Comment("//go:embed openapi_gen.json")
+		f.Var().Id("openAPI").Index().Byte()
+		f.Line()
+		fields[jen.Id("Routes")] = jen.Id("AdminRoutes")
+		fields[jen.Id("OpenAPI")] = jen.Id("openAPI")
+		what = "its name, migrations, service registration, admin routes and OpenAPI document"
+	}
+	f.Comment(fmt.Sprintf("Generated returns the generated part of the %s module's value: %s.", name, what))
+	f.Comment("The module's own value starts from it and adds what is hand-written (options, subscribers,")
+	f.Comment("jobs, workflows).")
+	f.Func().Id("Generated").Params().Qual(modulePath, "Module").Block(
+		jen.Return(jen.Qual(modulePath, "Module").Values(fields)),
 	)
 	return f
 }

@@ -159,6 +159,7 @@ import (
 	"testing"
 	"time"
 {{- if .Routes}}
+	"net/http"
 	"net/http/httptest"
 {{- end}}
 
@@ -168,7 +169,7 @@ import (
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
 {{- if .Routes}}
-	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/module"
 {{- end}}
 	"github.com/medusa-go/medusa/framework/rt"
 	"{{.MigPkg}}"
@@ -705,8 +706,8 @@ func Test{{.G}}AdminRoutes(t *testing.T) {
 	if _, err := s.{{.Create}}(ctx, sample{{.G}}(t, s, 1), sample{{.G}}(t, s, 2)); err != nil {
 		t.Fatal(err)
 	}
-	r := httpx.NewRouter()
-	AdminRoutes(r, s)
+	r := http.NewServeMux()
+	s.adminRoutes(func(pattern string, h http.HandlerFunc, _ ...module.RouteOption) { r.HandleFunc(pattern, h) })
 	do := func(method, target, body string) (int, string) {
 		t.Helper()
 		req := httptest.NewRequest(method, target, strings.NewReader(body))

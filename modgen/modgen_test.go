@@ -288,7 +288,7 @@ func TestScaffoldRefusesBadNames(t *testing.T) {
 		t.Fatalf("bad name: %v", err)
 	}
 	created, err := Scaffold(root, "blog")
-	if err != nil || len(created) != 5 {
+	if err != nil || len(created) != 6 {
 		t.Fatalf("scaffold = %v, %v", created, err)
 	}
 	b, _ := os.ReadFile(filepath.Join(root, "modules/blog/models/gen/main.go"))

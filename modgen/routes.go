@@ -80,11 +80,14 @@ package {{.Pkg}}
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/framework/rt"
 )
 
@@ -94,7 +97,7 @@ var (
 )
 
 // AdminRoutes registers the generated admin routes of the module's models on r,
-// each served by s:
+// each served by the service registered under Key:
 //
 {{- range .Models}}
 //	GET    /admin/{{.Path}}       list   → {"{{.Path}}": [...], "count", "offset", "limit"}
@@ -103,13 +106,23 @@ var (
 //	DELETE /admin/{{.Path}}/{id}  soft delete → {"id", "object": "{{.Name}}", "deleted": true}
 {{- end}}
 //
-// Authentication is the caller's: wrap r's group in httpx's auth middleware.
-func AdminRoutes(r *httpx.Router, s *Service) {
+// Being under /admin, they require an authenticated user (module.Router's default).
+func AdminRoutes(r *module.Router) error {
+	s, err := container.Resolve(r.Container(), Key)
+	if err != nil {
+		return fmt.Errorf("{{.Pkg}} admin routes: %w", err)
+	}
+	s.adminRoutes(r.HandleFunc)
+	return nil
+}
+
+// adminRoutes registers the admin routes' handlers with handle.
+func (s *Service) adminRoutes(handle func(pattern string, h http.HandlerFunc, opts ...module.RouteOption)) {
 {{- range .Models}}
-	r.HandleFunc("GET /admin/{{.Path}}", s.handleList{{.P}})
-	r.HandleFunc("GET /admin/{{.Path}}/{id}", s.handleRetrieve{{.G}})
-	r.HandleFunc("POST /admin/{{.Path}}/{id}", s.handleUpdate{{.G}})
-	r.HandleFunc("DELETE /admin/{{.Path}}/{id}", s.handleDelete{{.G}})
+	handle("GET /admin/{{.Path}}", s.handleList{{.P}})
+	handle("GET /admin/{{.Path}}/{id}", s.handleRetrieve{{.G}})
+	handle("POST /admin/{{.Path}}/{id}", s.handleUpdate{{.G}})
+	handle("DELETE /admin/{{.Path}}/{id}", s.handleDelete{{.G}})
 {{- end}}
 }
 

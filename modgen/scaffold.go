@@ -50,9 +50,26 @@ var %[2]s = dml.Define(%[1]q,
 	dml.JSON("metadata").Nullable(),
 )
 
-// Module is the %[1]s module: container key %[1]q.
-var Module = dml.NewModule(%[1]q, %[2]s)
+// Module is the %[1]s module: container key %[1]q. Routes() gives it the
+// generated admin routes (list, retrieve, update, soft delete under
+// /admin/<models>, authenticated).
+var Module = dml.NewModule(%[1]q, %[2]s).Routes()
 `, name, G),
+		filepath.Join(moduleDir(name), "module.go"): fmt.Sprintf(`package %[1]s
+
+// Module is the %[1]s module as an application lists it (app.Config's
+// Modules). Generated() is what medusa-go generates from models/: the
+// migrations, the service's registration under Key, the admin routes and the
+// OpenAPI document. This file is yours (generation never overwrites it): add
+// the module's subscribers, scheduled jobs and workflows to the value, e.g.
+//
+//	var Module = func() module.Module {
+//		m := Generated()
+//		m.Subscribers = []eventbus.Subscriber{onPostCreated}
+//		return m
+//	}()
+var Module = Generated()
+`, name),
 		filepath.Join(moduleDir(name), "models", "gen", "main.go"): fmt.Sprintf(`// Command gen generates the %[1]s module from its models: run it with
 // "go generate ./modules/%[1]s" or "medusa-go generate".
 package main

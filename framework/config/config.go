@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -37,35 +38,73 @@ type Config struct {
 	// /admin, /auth and /store from a browser (ADMIN_CORS, AUTH_CORS,
 	// STORE_CORS: comma-separated origins or /regex/ patterns, as Medusa's).
 	AdminCORS, AuthCORS, StoreCORS []string
+	// AdminURL is where the admin dashboard is reached from a browser
+	// (MEDUSA_ADMIN_URL); see AdminURLOrDefault.
+	AdminURL string
 }
 
-// FromEnv reads the configuration with getenv (os.Getenv in production code).
+// FromEnv reads the configuration with getenv (os.Getenv in production code):
+// Load over an empty base.
 func FromEnv(mode Mode, getenv func(string) string) (Config, error) {
-	c := Config{
-		Mode:         mode,
-		DatabaseURL:  getenv("DATABASE_URL"),
-		Host:         or(getenv("HOST"), "localhost"),
-		JWTSecret:    or(getenv("JWT_SECRET"), DefaultSecret),
-		CookieSecret: or(getenv("COOKIE_SECRET"), DefaultSecret),
-		JWTExpires:   24 * time.Hour,
-		WorkerMode:   or(getenv("MEDUSA_WORKER_MODE"), "shared"),
+	return Load(mode, Config{}, getenv)
+}
+
+// Load returns base, an application's own settings, with every environment
+// variable that is set (read with getenv) overriding the matching field, and
+// defaults for what neither sets: HOST localhost, PORT 9000, JWT_SECRET and
+// COOKIE_SECRET DefaultSecret (refused by Validate in production),
+// JWT_EXPIRES_IN 24h, MEDUSA_WORKER_MODE shared. The other variables are
+// DATABASE_URL, MEDUSA_ADMIN_URL and ADMIN_CORS, AUTH_CORS, STORE_CORS. The
+// result is validated.
+func Load(mode Mode, base Config, getenv func(string) string) (Config, error) {
+	c := base
+	c.Mode = mode
+	c.DatabaseURL = or(getenv("DATABASE_URL"), c.DatabaseURL)
+	c.Host = or(getenv("HOST"), or(c.Host, "localhost"))
+	c.JWTSecret = or(getenv("JWT_SECRET"), or(c.JWTSecret, DefaultSecret))
+	c.CookieSecret = or(getenv("COOKIE_SECRET"), or(c.CookieSecret, DefaultSecret))
+	c.WorkerMode = or(getenv("MEDUSA_WORKER_MODE"), or(c.WorkerMode, "shared"))
+	c.AdminURL = or(getenv("MEDUSA_ADMIN_URL"), c.AdminURL)
+	for _, l := range []struct {
+		env  string
+		into *[]string
+	}{{"ADMIN_CORS", &c.AdminCORS}, {"AUTH_CORS", &c.AuthCORS}, {"STORE_CORS", &c.StoreCORS}} {
+		if v := getenv(l.env); v != "" {
+			*l.into = splitList(v)
+		}
 	}
-	c.AdminCORS = splitList(getenv("ADMIN_CORS"))
-	c.AuthCORS = splitList(getenv("AUTH_CORS"))
-	c.StoreCORS = splitList(getenv("STORE_CORS"))
-	port, err := strconv.Atoi(or(getenv("PORT"), "9000"))
-	if err != nil || port < 0 || port > 65535 {
-		return Config{}, fmt.Errorf("config: PORT=%q is not a port number", getenv("PORT"))
+	if v := getenv("PORT"); v != "" {
+		port, err := strconv.Atoi(v)
+		if err != nil || port < 0 || port > 65535 {
+			return Config{}, fmt.Errorf("config: PORT=%q is not a port number", v)
+		}
+		c.Port = port
+	} else if c.Port == 0 {
+		c.Port = 9000
 	}
-	c.Port = port
+	if c.Port < 0 || c.Port > 65535 {
+		return Config{}, fmt.Errorf("config: port %d is not a port number", c.Port)
+	}
 	if v := getenv("JWT_EXPIRES_IN"); v != "" {
 		d, err := ParseDuration(v)
 		if err != nil {
 			return Config{}, fmt.Errorf("config: JWT_EXPIRES_IN: %w", err)
 		}
 		c.JWTExpires = d
+	} else if c.JWTExpires == 0 {
+		c.JWTExpires = 24 * time.Hour
 	}
 	return c, c.Validate()
+}
+
+// AdminURLOrDefault is AdminURL, or the dashboard on this server
+// (http://<host>:<port>/app) when it is empty. Invite e-mails link to
+// <admin URL>/invite?token=….
+func (c Config) AdminURLOrDefault() string {
+	if c.AdminURL != "" {
+		return c.AdminURL
+	}
+	return fmt.Sprintf("http://%s/app", net.JoinHostPort(c.Host, strconv.Itoa(c.Port)))
 }
 
 // Validate checks the rules of the mode: production needs a database URL and

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/medusa-go/medusa/framework/container"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -363,3 +364,7 @@ func AuthFrom(ctx context.Context) (AuthContext, bool) {
 	}
 	return *ac, true
 }
+
+// AuthKey is the container key of the application's token and session
+// issuer ("http_auth").
+var AuthKey = container.NewKey[*Auth]("http_auth")

@@ -59,9 +59,10 @@ func TestCORS(t *testing.T) {
 // TestCORSBeforeRouting: a preflight matches no route, so CORS runs around
 // the router, limited to a path prefix with ForPrefix.
 func TestCORSBeforeRouting(t *testing.T) {
-	r := httpx.NewRouter(httpx.ForPrefix("/admin", httpx.CORS("http://localhost:7001")))
-	r.HandleFunc("GET /admin/users", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
-	r.HandleFunc("GET /administrator", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /admin/users", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
+	mux.HandleFunc("GET /administrator", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
+	r := httpx.Chain(mux, httpx.ForPrefix("/admin", httpx.CORS("http://localhost:7001")))
 	for path, want := range map[string]string{"/admin/users": "http://localhost:7001", "/admin": "http://localhost:7001", "/administrator": "", "/store/x": ""} {
 		req := httptest.NewRequest("OPTIONS", path, nil)
 		req.Header.Set("Origin", "http://localhost:7001")

@@ -44,9 +44,9 @@
 //
 // AssignRequestID, AccessLog (secrets redacted, no headers), Recover,
 // LimitBody, ScopePerRequest (a container scope per request, see Scope),
-// CORS (Medusa's admin/store/auth CORS with credentials) and
-// Router, a thin layer over http.ServeMux patterns with group middleware and
-// a JSON 404.
+// CORS (Medusa's admin/store/auth CORS with credentials) and NotFound,
+// Medusa's JSON 404. Routes are registered on net/http's ServeMux patterns;
+// applications register them through framework/module's Router.
 //
 // WriteWhole answers a complete body; on a server whose connections come
 // from OneWriteListener (with ConnContext), as app.Serve's do, it sends the

@@ -75,17 +75,19 @@ func ExampleQuerySpec_ParseRaw() {
 	// Invalid request: Value for field 'limit' too small, expected at least: '0'; Unrecognized fields: 'foo'
 }
 
-// Routes are wired on a Router with the standard middleware, and admin
-// routes behind Authenticate.
+// A route behind Authenticate, on a mux wrapped in the standard middleware.
+// (In an application, module.Router applies /admin's authentication by
+// default.)
 func ExampleAuth_Authenticate() {
 	auth, _ := httpx.NewAuth(httpx.AuthConfig{JWTSecret: "example-secret"})
 	root := container.New()
-	r := httpx.NewRouter(httpx.AssignRequestID(), httpx.Recover(), httpx.LimitBody(0), httpx.ScopePerRequest(root))
-	admin := r.Group("/admin", auth.Authenticate([]string{"user"}, []string{httpx.AuthBearer, httpx.AuthSession}, httpx.AuthOptions{}))
-	admin.HandleFunc("GET /users/me", func(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	requireUser := auth.Authenticate([]string{"user"}, []string{httpx.AuthBearer, httpx.AuthSession}, httpx.AuthOptions{})
+	mux.Handle("GET /admin/users/me", requireUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ac, _ := httpx.AuthFrom(r.Context())
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{"user": map[string]string{"id": ac.ActorID}})
-	})
+	})))
+	r := httpx.Chain(mux, httpx.AssignRequestID(), httpx.Recover(), httpx.LimitBody(0), httpx.ScopePerRequest(root))
 
 	tok, _ := auth.IssueToken(httpx.AuthContext{ActorID: "user_01", ActorType: "user", AuthIdentityID: "authid_01"})
 	for _, h := range []string{"Bearer " + tok, "Bearer forged", ""} {

@@ -304,7 +304,7 @@ func Scope(r *http.Request) *container.Container {
 // it for middleware that must run before routing, such as CORS, whose
 // preflight OPTIONS requests match no route:
 //
-//	httpx.NewRouter(httpx.ForPrefix("/admin", httpx.CORS(adminOrigins...)), ...)
+//	h = httpx.Chain(mux, httpx.ForPrefix("/admin", httpx.CORS(adminOrigins...)))
 func ForPrefix(prefix string, mw Middleware) Middleware {
 	prefix = strings.TrimSuffix(prefix, "/")
 	return func(next http.Handler) http.Handler {

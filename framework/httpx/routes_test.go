@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,8 +114,10 @@ func newTestApp(t testing.TB, sessions *httpx.SessionStore) *testApp {
 		ipLimit: httpx.NewLimiter(httpx.RateLimit{Burst: 3, Every: time.Hour}),
 		idLimit: httpx.NewLimiter(httpx.RateLimit{Burst: 2, Every: time.Hour}),
 	}
-	r := httpx.NewRouter(httpx.AssignRequestID(), httpx.AccessLog(logger), httpx.Recover(), httpx.LimitBody(4<<10), httpx.ScopePerRequest(root))
-	admin := r.Group("/admin", auth.Authenticate([]string{"user"}, []string{httpx.AuthBearer, httpx.AuthSession}, httpx.AuthOptions{}))
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", httpx.NotFound)
+	r := routeGroup{mux: mux}
+	admin := routeGroup{mux: mux, prefix: "/admin", mw: []httpx.Middleware{auth.Authenticate([]string{"user"}, []string{httpx.AuthBearer, httpx.AuthSession}, httpx.AuthOptions{})}}
 
 	admin.HandleFunc("GET /users", func(w http.ResponseWriter, r *http.Request) {
 		q, err := listUsersQuery.Parse(r)
@@ -203,8 +206,21 @@ func newTestApp(t testing.TB, sessions *httpx.SessionStore) *testApp {
 	}, app.ipLimit.Middleware(httpx.ClientIP))
 
 	r.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
-	app.handler = r
+	app.handler = httpx.Chain(mux, httpx.AssignRequestID(), httpx.AccessLog(logger), httpx.Recover(), httpx.LimitBody(4<<10), httpx.ScopePerRequest(root))
 	return app
+}
+
+// routeGroup registers routes under a path prefix, each wrapped in the
+// group's middleware and then its own.
+type routeGroup struct {
+	mux    *http.ServeMux
+	prefix string
+	mw     []httpx.Middleware
+}
+
+func (g routeGroup) HandleFunc(pattern string, h http.HandlerFunc, mw ...httpx.Middleware) {
+	method, path, _ := strings.Cut(pattern, " ")
+	g.mux.Handle(method+" "+g.prefix+path, httpx.Chain(h, append(append([]httpx.Middleware{}, g.mw...), mw...)...))
 }
 
 // userToken is a valid admin token.

@@ -6,14 +6,16 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/modules/auth"
 	"github.com/medusa-go/medusa/modules/auth/api"
 )
 
-// Mounting the /auth routes: the service signs reset tokens and the
-// httpx.Auth issues API tokens with the same JWT secret; the session store
-// enables POST/DELETE /auth/session.
-func ExampleMount() {
+// Mounting the /auth routes outside an application: the service signs
+// reset tokens and the httpx.Auth issues API tokens with the same JWT
+// secret; the session store enables POST/DELETE /auth/session. (In an
+// application the Auth Module's value mounts them.)
+func ExampleRoutes() {
 	var pool *pgxpool.Pool // db.Open(ctx, os.Getenv("DATABASE_URL"))
 	const secret = "a random secret of at least 16 characters"
 	svc, err := auth.NewService(pool, auth.WithJWTSecret(secret))
@@ -22,12 +24,15 @@ func ExampleMount() {
 	}
 	sessions, _ := httpx.NewSessionStore(pool, httpx.SessionConfig{})
 	tokens, _ := httpx.NewAuth(httpx.AuthConfig{JWTSecret: secret, Sessions: sessions})
-	mux := http.NewServeMux()
-	if err := api.Mount(mux, api.Config{
+	routes := module.NewRoutes(nil, tokens)
+	if err := api.Routes(api.Config{
 		Service:             svc,
-		Auth:                tokens,
 		AuthMethodsPerActor: map[string][]string{"user": {"emailpass"}},
-	}); err != nil {
+	})(routes.For("auth", nil)); err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	if err := routes.Mount(mux); err != nil {
 		panic(err)
 	}
 	_ = http.ListenAndServe("localhost:9000", mux)

@@ -10,8 +10,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/modules/auth"
 )
 
@@ -45,7 +47,10 @@ type routes struct {
 	jwt *httpx.Auth
 }
 
-// Mount registers the /auth routes on mux (reference §3.4):
+// Routes returns the /auth routes as a module's routes (reference of what
+// each answers below). cfg.Service defaults to the Auth Module registered
+// under auth.Key in the router's container, cfg.Auth to the router's token
+// issuer:
 //
 //	POST   /auth/{actor_type}/{auth_provider}                 log in → 200 {token}
 //	POST   /auth/{actor_type}/{auth_provider}/register        register → 200 {token} (actor_id "")
@@ -55,40 +60,49 @@ type routes struct {
 //	DELETE /auth/session                                      200 {success:true}
 //	POST   /auth/token/refresh                                Bearer/session → 200 {token}
 //
-// It returns an error when cfg lacks the service or the token issuer.
-func Mount(mux *http.ServeMux, cfg Config) error {
-	if cfg.Service == nil || cfg.Auth == nil {
-		return errors.New("auth api: Config.Service and Config.Auth are required")
+// The routes fail to mount when there is no service or no token issuer.
+func Routes(cfg Config) func(r *module.Router) error {
+	return func(r *module.Router) error {
+		if cfg.Service == nil && r.Container() != nil && r.Container().Has(auth.Key.Name()) {
+			svc, err := container.Resolve(r.Container(), auth.Key)
+			if err != nil {
+				return err
+			}
+			cfg.Service = svc
+		}
+		if cfg.Auth == nil {
+			cfg.Auth = r.Auth()
+		}
+		if cfg.Service == nil || cfg.Auth == nil {
+			return errors.New("auth api: no Auth Module service (auth.Key) or no token issuer (httpx.AuthKey)")
+		}
+		if cfg.PerIP == nil {
+			cfg.PerIP = httpx.NewLimiter(httpx.LoginPerIP())
+		}
+		if cfg.PerIdentifier == nil {
+			cfg.PerIdentifier = httpx.NewLimiter(httpx.LoginPerIdentifier())
+		}
+		if cfg.ClientIP == nil {
+			cfg.ClientIP = httpx.ClientIP
+		}
+		if cfg.BodyLimit <= 0 {
+			cfg.BodyLimit = httpx.DefaultBodyLimit
+		}
+		rt := &routes{cfg: cfg, svc: cfg.Service, jwt: cfg.Auth}
+		perIP := module.Use(cfg.PerIP.Middleware(cfg.ClientIP))
+		r.HandleFunc("POST /auth/{actor_type}/{auth_provider}", rt.withCredentials(rt.svc.Authenticate), perIP)
+		r.HandleFunc("POST /auth/{actor_type}/{auth_provider}/register", rt.withCredentials(rt.svc.Register), perIP)
+		r.HandleFunc("POST /auth/{actor_type}/{auth_provider}/reset-password", rt.resetPassword, perIP)
+		r.HandleFunc("POST /auth/{actor_type}/{auth_provider}/update", rt.update, perIP)
+		r.HandleFunc("POST /auth/token/refresh", rt.refresh,
+			module.Authenticate([]string{"*"}, []string{httpx.AuthBearer, httpx.AuthSession}, httpx.AuthOptions{AllowUnregistered: true}))
+		if cfg.Auth.Sessions() != nil {
+			r.HandleFunc("POST /auth/session", rt.createSession,
+				module.Authenticate([]string{"*"}, []string{httpx.AuthBearer}, httpx.AuthOptions{}))
+			r.HandleFunc("DELETE /auth/session", rt.deleteSession)
+		}
+		return nil
 	}
-	if cfg.PerIP == nil {
-		cfg.PerIP = httpx.NewLimiter(httpx.LoginPerIP())
-	}
-	if cfg.PerIdentifier == nil {
-		cfg.PerIdentifier = httpx.NewLimiter(httpx.LoginPerIdentifier())
-	}
-	if cfg.ClientIP == nil {
-		cfg.ClientIP = httpx.ClientIP
-	}
-	if cfg.BodyLimit <= 0 {
-		cfg.BodyLimit = httpx.DefaultBodyLimit
-	}
-	rt := &routes{cfg: cfg, svc: cfg.Service, jwt: cfg.Auth}
-	perIP := cfg.PerIP.Middleware(cfg.ClientIP)
-	handle := func(pattern string, h http.HandlerFunc, mw ...httpx.Middleware) {
-		mux.Handle(pattern, httpx.Chain(h, mw...))
-	}
-	handle("POST /auth/{actor_type}/{auth_provider}", rt.withCredentials(rt.svc.Authenticate), perIP)
-	handle("POST /auth/{actor_type}/{auth_provider}/register", rt.withCredentials(rt.svc.Register), perIP)
-	handle("POST /auth/{actor_type}/{auth_provider}/reset-password", rt.resetPassword, perIP)
-	handle("POST /auth/{actor_type}/{auth_provider}/update", rt.update, perIP)
-	handle("POST /auth/token/refresh", rt.refresh,
-		cfg.Auth.Authenticate([]string{"*"}, []string{httpx.AuthBearer, httpx.AuthSession}, httpx.AuthOptions{AllowUnregistered: true}))
-	if cfg.Auth.Sessions() != nil {
-		handle("POST /auth/session", rt.createSession,
-			cfg.Auth.Authenticate([]string{"*"}, []string{httpx.AuthBearer}, httpx.AuthOptions{}))
-		handle("DELETE /auth/session", rt.deleteSession)
-	}
-	return nil
 }
 
 // checkProvider applies AuthMethodsPerActor and refuses unknown providers

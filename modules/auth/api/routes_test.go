@@ -18,6 +18,7 @@ import (
 
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/module"
 	httpmigrations "github.com/medusa-go/medusa/framework/httpx/migrations"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/modules/auth"
@@ -104,10 +105,14 @@ func newEnv(t testing.TB, s setup) *env {
 		s.perID = httpx.RateLimit{Burst: 1000, Every: time.Millisecond}
 	}
 	mux := http.NewServeMux()
-	if err := api.Mount(mux, api.Config{
-		Service: svc, Auth: e.auth, AuthMethodsPerActor: s.methods,
+	routes := module.NewRoutes(nil, e.auth)
+	if err := api.Routes(api.Config{
+		Service: svc, AuthMethodsPerActor: s.methods,
 		PerIP: httpx.NewLimiter(s.perIP), PerIdentifier: httpx.NewLimiter(s.perID),
-	}); err != nil {
+	})(routes.For("auth", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if err := routes.Mount(mux); err != nil {
 		t.Fatal(err)
 	}
 	// A protected probe: who does the request act as?

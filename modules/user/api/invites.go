@@ -43,7 +43,7 @@ func inviteFilter(q *httpx.Query) (user.InviteFilter, error) {
 	return f, err
 }
 
-var invites = resource[user.Invite, user.InviteFilter]{
+var invitesRes = resource[user.Invite, user.InviteFilter]{
 	name: "invite", plural: "invites", one: inviteQuery, list: listInvites, filter: inviteFilter,
 	listAndCount: (*user.Service).ListAndCountInvites,
 	id:           func(x user.Invite) string { return x.ID },

@@ -1,32 +1,31 @@
 package api
 
 import (
-	"net/http"
-
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/module"
 )
 
-// Mount adds the Admin API routes of users and invites (reference §3.2,
-// §3.3) to mux, authenticated with auth: users by bearer token or session,
-// invites also by API key, invite acceptance by the token of a registered
-// auth identity that has no user yet. Handlers resolve the User Module from
-// the request's container scope (httpx.ScopePerRequest must run before).
-func Mount(mux *http.ServeMux, auth *httpx.Auth) {
-	userAuth := auth.Authenticate([]string{"user"}, []string{httpx.AuthBearer, httpx.AuthSession}, httpx.AuthOptions{})
-	inviteAuth := auth.Authenticate([]string{"user"}, []string{httpx.AuthSession, httpx.AuthBearer, httpx.AuthAPIKey}, httpx.AuthOptions{})
-	accept := auth.Authenticate([]string{"user"}, []string{httpx.AuthSession, httpx.AuthBearer}, httpx.AuthOptions{AllowUnregistered: true})
+// Routes registers the Admin API routes of users and invites on r: users
+// by bearer token or session, invites also by secret API key, invite
+// acceptance by the token of a registered auth identity that has no user
+// yet. Handlers resolve the User Module from the request's container scope
+// (httpx.ScopePerRequest must run before).
+func Routes(r *module.Router) error {
+	users := module.Authenticate([]string{"user"}, []string{httpx.AuthBearer, httpx.AuthSession}, httpx.AuthOptions{})
+	invites := module.Authenticate([]string{"user"}, []string{httpx.AuthSession, httpx.AuthBearer, httpx.AuthAPIKey}, httpx.AuthOptions{})
+	accept := module.Authenticate([]string{"user"}, []string{httpx.AuthSession, httpx.AuthBearer}, httpx.AuthOptions{AllowUnregistered: true})
 
-	h := func(mw httpx.Middleware, fn http.HandlerFunc) http.Handler { return mw(fn) }
-	mux.Handle("GET /admin/users", h(userAuth, users.handleList))
-	mux.Handle("GET /admin/users/me", h(userAuth, handleMe))
-	mux.Handle("GET /admin/users/{id}", h(userAuth, users.handleGet))
-	mux.Handle("POST /admin/users/{id}", h(userAuth, handleUpdateUser))
-	mux.Handle("DELETE /admin/users/{id}", h(userAuth, handleDeleteUser))
+	r.HandleFunc("GET /admin/users", usersRes.handleList, users)
+	r.HandleFunc("GET /admin/users/me", handleMe, users)
+	r.HandleFunc("GET /admin/users/{id}", usersRes.handleGet, users)
+	r.HandleFunc("POST /admin/users/{id}", handleUpdateUser, users)
+	r.HandleFunc("DELETE /admin/users/{id}", handleDeleteUser, users)
 
-	mux.Handle("GET /admin/invites", h(inviteAuth, invites.handleList))
-	mux.Handle("POST /admin/invites", h(inviteAuth, handleCreateInvite))
-	mux.Handle("POST /admin/invites/accept", h(accept, handleAcceptInvite))
-	mux.Handle("GET /admin/invites/{id}", h(inviteAuth, invites.handleGet))
-	mux.Handle("DELETE /admin/invites/{id}", h(inviteAuth, handleDeleteInvite))
-	mux.Handle("POST /admin/invites/{id}/resend", h(inviteAuth, handleResendInvite))
+	r.HandleFunc("GET /admin/invites", invitesRes.handleList, invites)
+	r.HandleFunc("POST /admin/invites", handleCreateInvite, invites)
+	r.HandleFunc("POST /admin/invites/accept", handleAcceptInvite, accept)
+	r.HandleFunc("GET /admin/invites/{id}", invitesRes.handleGet, invites)
+	r.HandleFunc("DELETE /admin/invites/{id}", handleDeleteInvite, invites)
+	r.HandleFunc("POST /admin/invites/{id}/resend", handleResendInvite, invites)
+	return nil
 }

@@ -55,7 +55,7 @@ func service(r *http.Request) (*user.Service, error) {
 	return container.ResolveContext(r.Context(), httpx.Scope(r), user.Key)
 }
 
-var users = resource[user.User, user.UserFilter]{
+var usersRes = resource[user.User, user.UserFilter]{
 	name: "user", plural: "users", one: userQuery, list: listUsers, filter: userFilter,
 	listAndCount: (*user.Service).ListAndCountUsers,
 	id:           func(x user.User) string { return x.ID },
@@ -70,5 +70,5 @@ func handleMe(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, merrors.New(merrors.NotFound, "User ID not found"))
 		return
 	}
-	users.respond(w, r, ac.ActorID)
+	usersRes.respond(w, r, ac.ActorID)
 }

@@ -42,7 +42,7 @@ func handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	users.respond(w, r, id)
+	usersRes.respond(w, r, id)
 }
 
 type deleted struct {
@@ -96,7 +96,7 @@ func handleCreateInvite(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	invites.respondWith(w, r, created[0])
+	invitesRes.respondWith(w, r, created[0])
 }
 
 // DELETE /admin/invites/{id}: soft delete; unknown ids still answer 200.
@@ -121,7 +121,7 @@ func handleResendInvite(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	invites.respondWith(w, r, refreshed[0])
+	invitesRes.respondWith(w, r, refreshed[0])
 }
 
 var acceptQuery = httpx.MustQuerySpec(httpx.QueryConfig{

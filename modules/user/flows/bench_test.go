@@ -65,7 +65,7 @@ func benchCreateInvites(b *testing.B, mode jobs.Mode) {
 	}
 	engine := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithContainer(root), workflows.WithLogger(quiet))
 	container.MustRegister(root, workflows.EngineKey, engine)
-	if err := flows.Register(engine); err != nil {
+	if err := engine.Register(flows.Workflows()...); err != nil {
 		b.Fatal(err)
 	}
 	run := func(i int) {

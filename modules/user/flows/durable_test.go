@@ -59,7 +59,7 @@ func TestAcceptInviteDurableBus(t *testing.T) {
 	container.MustRegister(root, authKey, auth)
 	engine := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithContainer(root))
 	container.MustRegister(root, workflows.EngineKey, engine)
-	if err := flows.Register(engine); err != nil {
+	if err := engine.Register(flows.Workflows()...); err != nil {
 		t.Fatal(err)
 	}
 	users := container.MustResolve(root, user.Key)

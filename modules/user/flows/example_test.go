@@ -34,7 +34,7 @@ func Example() {
 	}
 	engine := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithContainer(root))
 	container.MustRegister(root, workflows.EngineKey, engine)
-	if err := flows.Register(engine); err != nil {
+	if err := engine.Register(flows.Workflows()...); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -460,10 +460,10 @@ func acceptConcurrently(t *testing.T, store string) {
 // fine.
 func TestRegister(t *testing.T) {
 	e := workflows.NewEngine()
-	if err := flows.Register(e); err != nil {
+	if err := e.Register(flows.Workflows()...); err != nil {
 		t.Fatal(err)
 	}
-	if err := flows.Register(e); err != nil {
+	if err := e.Register(flows.Workflows()...); err != nil {
 		t.Fatal(err)
 	}
 	other := workflows.New("accept-invite-workflow", func(*workflows.Context, struct{}) (struct{}, error) { return struct{}{}, nil })

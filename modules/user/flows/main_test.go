@@ -175,7 +175,7 @@ func newEnv(t *testing.T, store string, opts ...workflows.EngineOption) *env {
 	}
 	e.engine = workflows.NewEngine(append([]workflows.EngineOption{workflows.WithStore(st), workflows.WithContainer(e.root)}, opts...)...)
 	container.MustRegister(e.root, workflows.EngineKey, e.engine)
-	if err := flows.Register(e.engine); err != nil {
+	if err := e.engine.Register(flows.Workflows()...); err != nil {
 		t.Fatal(err)
 	}
 	var err error

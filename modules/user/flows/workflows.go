@@ -216,10 +216,11 @@ var AcceptInviteWorkflow = workflows.New("accept-invite-workflow",
 		return created, nil
 	})
 
-// Register registers every workflow of the User Module with e, so that
-// Engine.Recover and Engine.Cancel find them (call it at start-up).
-func Register(e *workflows.Engine) error {
-	return e.Register(
+// Workflows are every workflow of the User Module: the module registers them
+// with the engine at start-up so that Engine.Recover and Engine.Cancel find
+// them.
+func Workflows() []workflows.Definition {
+	return []workflows.Definition{
 		CreateUsersWorkflow,
 		UpdateUsersWorkflow,
 		DeleteUsersWorkflow,
@@ -229,5 +230,5 @@ func Register(e *workflows.Engine) error {
 		DeleteInvitesWorkflow,
 		RefreshInviteTokensWorkflow,
 		AcceptInviteWorkflow,
-	)
+	}
 }

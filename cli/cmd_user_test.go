@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -40,7 +40,11 @@ func TestUserCommandUsage(t *testing.T) {
 
 func TestUserCommand(t *testing.T) {
 	ctx := context.Background()
-	dbURL := pgtest.NewURL(t, app.Migrations()...)
+	srcs, err := app.Migrations(app.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbURL := pgtest.NewURL(t, srcs...)
 	pool, err := db.Open(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -132,7 +132,7 @@ func startEmbedded(ctx context.Context, dir string, out io.Writer, log *slog.Log
 // of the project in dir (see startEmbedded); embedded tells which. closeDB
 // closes the pool and stops a server started for the command.
 func openDB(ctx context.Context, env *cliEnv, dir string) (pool *pgxpool.Pool, embedded bool, closeDB func(), err error) {
-	u := env.getenv("DATABASE_URL")
+	u := env.databaseURL()
 	stop := func(context.Context) error { return nil }
 	if u == "" {
 		embedded = true

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"text/tabwriter"
 
-	"github.com/medusa-go/medusa/app"
 	"github.com/medusa-go/medusa/framework/migrate"
 )
 
@@ -24,7 +23,11 @@ func withMigrator(ctx context.Context, env *cliEnv, fn func(*migrate.Migrator) e
 		return err
 	}
 	defer closeDB()
-	return fn(migrate.New(pool, app.Migrations()...))
+	srcs, err := env.migrations()
+	if err != nil {
+		return err
+	}
+	return fn(migrate.New(pool, srcs...))
 }
 
 func noArgs(name string, args []string) error {

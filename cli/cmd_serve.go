@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -51,7 +51,7 @@ func serve(ctx context.Context, env *cliEnv, args []string, mode config.Mode) er
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	cfg, err := config.FromEnv(mode, env.getenv)
+	cfg, err := env.settings(mode)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,11 @@ func serve(ctx context.Context, env *cliEnv, args []string, mode config.Mode) er
 	}
 	defer pool.Close()
 	if !*noMigrate {
-		applied, err := migrate.New(pool, app.Migrations()...).Up(ctx)
+		srcs, err := env.migrations()
+		if err != nil {
+			return err
+		}
+		applied, err := migrate.New(pool, srcs...).Up(ctx)
 		if err != nil {
 			return err
 		}
@@ -105,7 +109,9 @@ func serve(ctx context.Context, env *cliEnv, args []string, mode config.Mode) er
 			fmt.Fprintf(env.stdout, "medusa-go: applied migration %s/%s\n", m.Module, m.Name)
 		}
 	}
-	a, err := app.New(ctx, cfg, pool, app.WithLogger(log))
+	def := env.app
+	def.Settings = cfg
+	a, err := app.New(ctx, def, pool, app.WithLogger(log), app.WithGetenv(env.getenv))
 	if err != nil {
 		return err
 	}
@@ -113,7 +119,7 @@ func serve(ctx context.Context, env *cliEnv, args []string, mode config.Mode) er
 	err = a.Serve(ctx, addr, func(at net.Addr) {
 		fmt.Fprintf(env.stdout, "medusa-go: %s server ready on http://%s (%s from start)\n", mode, at, time.Since(t0).Round(time.Millisecond))
 		if mode == config.Development {
-			fmt.Fprintf(env.stdout, "medusa-go: create your first admin user with: go run ./cmd/medusa-go user -e admin@example.com -p <password>\n")
+			fmt.Fprintf(env.stdout, "medusa-go: create your first admin user with the user command: user -e admin@example.com -p <password>\n")
 		}
 	})
 	if errors.Is(err, context.Canceled) {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/medusa-go/medusa/app"
 	"github.com/medusa-go/medusa/framework/config"
+	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/db"
 	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/modules/auth"
@@ -98,12 +100,21 @@ func userCmd(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 	}
-	cfg, err := config.FromEnv(config.Development, env.getenv)
+	cfg, err := env.settings(config.Development)
 	if err != nil {
 		return err
 	}
+	// Like Medusa's, the command boots the application as a worker (no
+	// routes, nothing started): the modules get the application's options.
+	cfg.WorkerMode = "worker"
+	def := env.app
+	def.Settings = cfg
 	return withUserDB(ctx, env, f.dir, func(pool *pgxpool.Pool) error {
-		users, err := user.New(pool, user.Options{JWTSecret: cfg.JWTSecret})
+		a, err := app.New(ctx, def, pool, app.WithLogger(slog.New(slog.DiscardHandler)), app.WithGetenv(env.getenv))
+		if err != nil {
+			return err
+		}
+		users, err := container.Resolve(a.Container, user.Key)
 		if err != nil {
 			return err
 		}
@@ -120,7 +131,7 @@ func userCmd(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(env.stdout, "Open the invite in Medusa Admin at: %s/invite?token=%s\n", strings.TrimRight(f.adminURL, "/"), url.QueryEscape(tok))
 			return nil
 		}
-		auths, err := auth.NewService(pool, auth.WithJWTSecret(cfg.JWTSecret))
+		auths, err := container.Resolve(a.Container, auth.Key)
 		if err != nil {
 			return err
 		}
@@ -173,7 +184,11 @@ func withUserDB(ctx context.Context, env *cliEnv, dir string, fn func(*pgxpool.P
 		return err
 	}
 	defer closeDB()
-	m := migrate.New(pool, app.Migrations()...)
+	srcs, err := env.migrations()
+	if err != nil {
+		return err
+	}
+	m := migrate.New(pool, srcs...)
 	if embedded {
 		if _, err := m.Up(ctx); err != nil {
 			return err

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -53,7 +53,7 @@ func runGenerate(ctx context.Context, env *cliEnv, args []string) error {
 		mods = want
 	}
 	if len(mods) == 0 {
-		return fmt.Errorf("no module has a gen program (modules/<name>/models/gen); create one with \"medusa-go new module <name>\"")
+		fmt.Fprintln(env.stdout, "no module to generate (none has modules/<name>/models/gen); create one with \"new module <name>\"")
 	}
 	failed := 0
 	for _, m := range mods {
@@ -72,6 +72,19 @@ func runGenerate(ctx context.Context, env *cliEnv, args []string) error {
 		cmd.Stdout, cmd.Stderr = env.stdout, env.stderr
 		if err := cmd.Run(); err != nil {
 			failed++
+		}
+	}
+	if failed == 0 {
+		// An application's module list follows its generated modules.
+		changed, err := modgen.UpdateModuleList(root, *check)
+		switch {
+		case err != nil && *check:
+			fmt.Fprintln(env.stderr, err)
+			failed++
+		case err != nil:
+			return err
+		case changed:
+			fmt.Fprintf(env.stdout, "updated %s\n", modgen.ModuleListFile)
 		}
 	}
 	if failed > 0 {
