@@ -23,6 +23,7 @@ import (
 	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
+	"github.com/medusa-go/medusa/modules"
 	"github.com/medusa-go/medusa/modules/user"
 	userflows "github.com/medusa-go/medusa/modules/user/flows"
 )
@@ -533,5 +534,92 @@ func TestSessionSweepDeletesExpiredSessions(t *testing.T) {
 			t.Fatalf("sessions after the sweep: %v", ids)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// An application's own /admin route requires a signed-in user, like every
+// route under /admin; an explicit module.Public() opts out.
+func TestCustomAdminRouteRequiresAUser(t *testing.T) {
+	a := newApp(t, "shared", app.Config{Routes: func(r *module.Router) error {
+		r.HandleFunc("GET /admin/custom", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("secret")) })
+		r.HandleFunc("GET /admin/custom/public", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("open")) }, module.Public())
+		return nil
+	}})
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	tok, _ := adminToken(t, a)
+	for _, tc := range []struct {
+		path, token string
+		status      int
+	}{
+		{"/admin/custom", "", 401},
+		{"/admin/custom", "not-a-token", 401},
+		{"/admin/custom", tok, 200},
+		{"/admin/custom/public", "", 200},
+		{app.OpenAPIPath, "", 401},
+		{app.OpenAPIPath, tok, 200},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+tc.path, nil)
+		if tc.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("GET %s (token %t): %d, want %d", tc.path, tc.token != "", resp.StatusCode, tc.status)
+		}
+	}
+	var custom *module.RouteInfo
+	for i, ri := range a.Routes {
+		if ri.Pattern == "GET /admin/custom" {
+			custom = &a.Routes[i]
+		}
+	}
+	if custom == nil || custom.Module != "app" || custom.Auth != "user" {
+		t.Fatalf("route info %+v", custom)
+	}
+}
+
+// A bad module option stops the application with one line naming the
+// module and the option, before anything is registered.
+func TestBadModuleOptionsStopTheStart(t *testing.T) {
+	pool := pgtest.NewPool(t, migrations(t, app.Config{})...)
+	settings, err := config.Load(config.Development, config.Config{}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		mod  module.Module
+		want string
+	}{
+		{modules.User.With(map[string]any{"valid_duration": true}), "module user: Expected type: 'number' for option 'valid_duration', got: 'boolean'"},
+		{modules.User.With(map[string]any{"jwt_secrett": "x"}), "module user: Unrecognized options of the user module: 'jwt_secrett'"},
+		{modules.Auth.With(map[string]any{"auth_methods_per_actor": "emailpass"}), `module auth: option "auth_methods_per_actor": expected an object, got string`},
+		{module.Module{Name: "blog-posts"}, `invalid module name "blog-posts"`},
+		{module.Module{Name: "app"}, `the application's name "app" is also a module's`},
+	} {
+		_, err := app.New(context.Background(), app.Config{Settings: settings, Modules: []module.Module{tc.mod}}, pool)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error %v, want one line with %q", tc.mod.Name, err, tc.want)
+		}
+	}
+	// Good options reach the module: invites last as long as valid_duration says.
+	a, err := app.New(context.Background(), app.Config{Settings: settings, Modules: []module.Module{modules.User.With(user.Options{ValidDuration: 2 * time.Hour})}}, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := container.Resolve(a.Container, user.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	invs, err := users.CreateInvites(context.Background(), user.CreateInviteInput{Email: "options@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(invs[0].ExpiresAt); d > 2*time.Hour || d < 110*time.Minute {
+		t.Fatalf("invite expires in %s, want 2h (the module's option)", d)
 	}
 }
