@@ -172,4 +172,3 @@ func TestScopePerRequest(t *testing.T) {
 		t.Error("scope without middleware")
 	}
 }
-

@@ -18,8 +18,8 @@ import (
 
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/httpx"
-	"github.com/medusa-go/medusa/framework/module"
 	httpmigrations "github.com/medusa-go/medusa/framework/httpx/migrations"
+	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/modules/auth"
 	"github.com/medusa-go/medusa/modules/auth/api"
