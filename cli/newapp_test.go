@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/medusa-go/medusa/framework/pgtest"
+)
+
+// TestNewApp runs testdata/app/*.txtar from an empty directory outside the
+// repository, offline (GOPROXY=off: everything comes from the module and
+// build caches): medusa-go new app, then the application's own commands, as
+// a new user would type them. Each script gets an empty database of its
+// own ($DATABASE_URL) and a free port ($PORT).
+func TestNewApp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates, builds, tests and serves a new application")
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/app",
+		Setup: func(env *testscript.Env) error {
+			for _, k := range []string{"HOME", "GOPATH", "GOCACHE", "GOMODCACHE", "GOTOOLCHAIN", "TEST_DATABASE_URL", "PGTEST_KEEP", "PG_BIN"} {
+				if v, ok := os.LookupEnv(k); ok {
+					env.Setenv(k, v)
+				}
+			}
+			for _, k := range []string{"GOCACHE", "GOMODCACHE"} {
+				if os.Getenv(k) == "" {
+					env.Setenv(k, goEnv(k))
+				}
+			}
+			env.Setenv("GOPROXY", "off")
+			env.Setenv("GOFLAGS", "-mod=mod")
+			env.Setenv("MEDUSA", root)
+			// pgtest's embedded server (the application's tests start one)
+			// must live where the postgres OS user can enter.
+			env.Setenv("TMPDIR", os.TempDir())
+			env.Setenv("DATABASE_URL", pgtest.NewURL(env.T().(testing.TB)))
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			port := ln.Addr().(*net.TCPAddr).Port
+			ln.Close()
+			env.Setenv("PORT", fmt.Sprint(port))
+			env.Setenv("BASE", fmt.Sprintf("http://127.0.0.1:%d", port))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"waithealthy": cmdWaitHealthy,
+			"http":        cmdHTTP,
+			"login":       cmdLogin,
+		},
+	})
+}
+
+// waithealthy: wait until $BASE/health answers 200 (30 s at most).
+func cmdWaitHealthy(ts *testscript.TestScript, neg bool, args []string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(ts.Getenv("BASE") + "/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ts.Fatalf("%s/health did not answer 200 within 30 s", ts.Getenv("BASE"))
+}
+
+// http METHOD PATH [BODY]: a request to $BASE with the bearer token $TOKEN
+// when set; prints "STATUS BODY" to stdout.
+func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: http METHOD PATH [BODY]")
+	}
+	var body io.Reader
+	if len(args) == 3 {
+		body = strings.NewReader(args[2])
+	}
+	req, err := http.NewRequest(args[0], ts.Getenv("BASE")+args[1], body)
+	ts.Check(err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok := ts.Getenv("TOKEN"); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	ts.Check(err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	ts.Check(err)
+	fmt.Fprintf(ts.Stdout(), "%d %s\n", resp.StatusCode, bytes.TrimSpace(b))
+}
+
+// login EMAIL PASSWORD: sets $TOKEN to a token of that email+password
+// identity (POST /auth/user/emailpass).
+func cmdLogin(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: login EMAIL PASSWORD")
+	}
+	b, _ := json.Marshal(map[string]string{"email": args[0], "password": args[1]})
+	resp, err := http.Post(ts.Getenv("BASE")+"/auth/user/emailpass", "application/json", bytes.NewReader(b))
+	ts.Check(err)
+	defer resp.Body.Close()
+	var out struct{ Token string }
+	ts.Check(json.NewDecoder(resp.Body).Decode(&out))
+	if resp.StatusCode != 200 || out.Token == "" {
+		ts.Fatalf("login %s: %d", args[0], resp.StatusCode)
+	}
+	ts.Setenv("TOKEN", out.Token)
+}
