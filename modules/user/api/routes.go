@@ -11,6 +11,8 @@ import (
 // invites also by API key, invite acceptance by the token of a registered
 // auth identity that has no user yet. Handlers resolve the User Module from
 // the request's container scope (httpx.ScopePerRequest must run before).
+// GET /admin/invites/accept?token=… (not in Medusa) needs no authentication:
+// it tells an accept page whether and why an invite token is refused.
 func Mount(mux *http.ServeMux, auth *httpx.Auth) {
 	userAuth := auth.Authenticate([]string{"user"}, []string{httpx.AuthBearer, httpx.AuthSession}, httpx.AuthOptions{})
 	inviteAuth := auth.Authenticate([]string{"user"}, []string{httpx.AuthSession, httpx.AuthBearer, httpx.AuthAPIKey}, httpx.AuthOptions{})
@@ -26,6 +28,7 @@ func Mount(mux *http.ServeMux, auth *httpx.Auth) {
 	mux.Handle("GET /admin/invites", h(inviteAuth, invites.handleList))
 	mux.Handle("POST /admin/invites", h(inviteAuth, handleCreateInvite))
 	mux.Handle("POST /admin/invites/accept", h(accept, handleAcceptInvite))
+	mux.HandleFunc("GET /admin/invites/accept", handleInviteState)
 	mux.Handle("GET /admin/invites/{id}", h(inviteAuth, invites.handleGet))
 	mux.Handle("DELETE /admin/invites/{id}", h(inviteAuth, handleDeleteInvite))
 	mux.Handle("POST /admin/invites/{id}/resend", h(inviteAuth, handleResendInvite))
