@@ -229,7 +229,7 @@ func mountRoutes(a *App, mux *http.ServeMux) error {
 		return err
 	}
 	userapi.Mount(mux, a.Auth)
-	return nil
+	return mountDashboard(a, mux)
 }
 
 // wrap applies the global middleware: request id, access log, panic
@@ -243,7 +243,7 @@ func wrap(a *App, h http.Handler) http.Handler {
 			cors = append(cors, httpx.ForPrefix(prefix, httpx.CORS(origins...)))
 		}
 	}
-	h = httpx.Chain(h, cors...)
+	h = httpx.Chain(h, append(cors, csrfProtection(a))...)
 	return httpx.Chain(h,
 		httpx.AssignRequestID(),
 		httpx.AccessLog(a.Logger),

@@ -76,9 +76,28 @@ func registerNotifications(a *App) error {
 	if err := container.Register(a.Container, notification.Key, p); err != nil {
 		return err
 	}
-	adminURL := a.getenv("MEDUSA_ADMIN_URL")
-	if adminURL == "" {
-		adminURL = fmt.Sprintf("http://%s:%d/app", a.Config.Host, a.Config.Port)
+	base := adminURL(a)
+	if err := a.Bus.Subscribe(notification.InviteSubscriber(inviteLoader(base))); err != nil {
+		return err
 	}
-	return a.Bus.Subscribe(notification.InviteSubscriber(inviteLoader(adminURL)))
+	return a.Bus.Subscribe(notification.PasswordResetSubscriber(resetRenderer(base)))
+}
+
+// resetRenderer renders the reset-password e-mail of a user: the link is
+// <admin url>/reset-password?token=<token>. Other actor types (customers)
+// are left to the application's own subscribers.
+func resetRenderer(adminURL string) notification.ResetRenderer {
+	return func(ctx context.Context, _ *container.Container, r notification.PasswordReset) (notification.Notification, bool, error) {
+		if r.ActorType != "user" {
+			return notification.Notification{}, false, nil
+		}
+		link := strings.TrimRight(adminURL, "/") + "/reset-password?token=" + url.QueryEscape(r.Token)
+		return notification.Notification{
+			To:       r.EntityID,
+			Template: "password-reset",
+			Subject:  "Reset your password for the store's admin",
+			Text:     "Someone asked to reset the password of this account. Choose a new password: " + link + "\n\nThe link expires in 15 minutes. If you did not ask for it, ignore this e-mail.",
+			Data:     map[string]any{"reset_url": link},
+		}, true, nil
+	}
 }
