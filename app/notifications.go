@@ -68,13 +68,17 @@ func inviteLoader(adminURL string) notification.Loader {
 }
 
 // registerNotifications registers the provider and the invite subscriber.
+// A provider the application registered itself under notification.Key (in
+// an Option, which runs before) is kept.
 func registerNotifications(a *App) error {
-	p, err := notificationProvider(a)
-	if err != nil {
-		return err
-	}
-	if err := container.Register(a.Container, notification.Key, p); err != nil {
-		return err
+	if !a.Container.Has(notification.Key.Name()) {
+		p, err := notificationProvider(a)
+		if err != nil {
+			return err
+		}
+		if err := container.Register(a.Container, notification.Key, p); err != nil {
+			return err
+		}
 	}
 	base := adminURL(a)
 	if err := a.Bus.Subscribe(notification.InviteSubscriber(inviteLoader(base))); err != nil {

@@ -12,6 +12,8 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -86,6 +88,7 @@ func New(opts Options) (http.Handler, error) {
 		return nil, err
 	}
 	h := &handler{prefix: p, assets: map[string]*asset{}}
+	raw := map[string][]byte{}
 	err := fs.WalkDir(assetFS, "assets", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -94,15 +97,18 @@ func New(opts Options) (http.Handler, error) {
 		if err != nil {
 			return err
 		}
-		rel := strings.TrimPrefix(name, "assets/")
-		if rel == "index.html" {
-			return nil
+		if rel := strings.TrimPrefix(name, "assets/"); rel != "index.html" {
+			raw[rel] = b
 		}
-		h.assets[rel] = newAsset(rel, b)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: read assets: %w", err)
+	}
+	for name := range raw {
+		if _, err := h.load(name, raw, nil); err != nil {
+			return nil, err
+		}
 	}
 	index, err := h.renderIndex()
 	if err != nil {
@@ -110,6 +116,47 @@ func New(opts Options) (http.Handler, error) {
 	}
 	h.index = newAsset("index.html", index)
 	return h, nil
+}
+
+// importRe matches the relative imports of a script module: from "./x.js"
+// and import "./x.js".
+var importRe = regexp.MustCompile(`((?:from|import)\s*")(\./[A-Za-z0-9_./-]+\.js)(")`)
+
+// load makes the asset name ready, a script module after the modules it
+// imports: its imports are rewritten to carry their content hashes
+// ("./ui.js?v=…"), so that every module is cached for good under its
+// hash, and a changed module changes the hash of every module that
+// imports it. loading holds the modules being loaded (an import cycle is
+// an error).
+func (h *handler) load(name string, raw map[string][]byte, loading []string) (*asset, error) {
+	if a := h.assets[name]; a != nil {
+		return a, nil
+	}
+	if slices.Contains(loading, name) {
+		return nil, fmt.Errorf("dashboard: import cycle: %s -> %s", strings.Join(loading, " -> "), name)
+	}
+	b, ok := raw[name]
+	if !ok {
+		return nil, fmt.Errorf("dashboard: %s imports %s, which is not an asset", loading[len(loading)-1], name)
+	}
+	if strings.HasSuffix(name, ".js") {
+		var ferr error
+		b = importRe.ReplaceAllFunc(b, func(m []byte) []byte {
+			sub := importRe.FindSubmatch(m)
+			dep, err := h.load(path.Join(path.Dir(name), string(sub[2])), raw, append(loading, name))
+			if err != nil {
+				ferr = err
+				return m
+			}
+			return []byte(string(sub[1]) + string(sub[2]) + "?v=" + dep.hash + string(sub[3]))
+		})
+		if ferr != nil {
+			return nil, ferr
+		}
+	}
+	a := newAsset(name, b)
+	h.assets[name] = a
+	return a, nil
 }
 
 func newAsset(name string, b []byte) *asset {

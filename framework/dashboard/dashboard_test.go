@@ -112,6 +112,13 @@ func TestServesIndexAndAssets(t *testing.T) {
 		if !strings.Contains(rec.Header().Get("Cache-Control"), "immutable") {
 			t.Errorf("%s: Cache-Control %q", u, rec.Header().Get("Cache-Control"))
 		}
+		// Imports carry the hash of the module they import, so the
+		// browser fetches each module once, the preloaded URL.
+		for _, imp := range regexp.MustCompile(`(?:from|import)\s*"(\./[^"]+)"`).FindAllStringSubmatch(rec.Body.String(), -1) {
+			if !strings.Contains(imp[1], ".js?v=") || !strings.Contains(index, imp[1][2:]) {
+				t.Errorf("%s imports %s, not a preloaded, versioned module", u, imp[1])
+			}
+		}
 		for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("} {
 			if strings.Contains(rec.Body.String(), bad) {
 				t.Errorf("%s uses %s", u, bad)
