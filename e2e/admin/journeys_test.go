@@ -203,3 +203,75 @@ func TestUserTextIsEscaped(t *testing.T) {
 		t.Fatalf("markup became elements (%d) or dialogs opened (%d)", injected, admin.dialogs.Load())
 	}
 }
+
+// A forgotten password: the reset page sends the link by e-mail, the link
+// (its token gone from the address bar at once) sets a new password, the
+// new password signs in and the old one no longer does.
+func TestResetPassword(t *testing.T) {
+	e := start(t)
+	e.account(t, "forgetful@store.test", "old-password-1", "Fay", "Forgetful")
+	b := newTab(t, e.URL, 1280, 900)
+	b.open("/app/login")
+	b.click("Reset it")
+	b.waitText("Reset your password")
+	b.fill("Email", "forgetful@store.test")
+	b.click("Send reset link")
+	b.waitText("If an account exists for forgetful@store.test, we sent it a link")
+	b.shot("reset-request")
+	// An unknown address gets the same answer and no e-mail.
+	b.fill("Email", "nobody@store.test")
+	b.click("Send reset link")
+	b.waitText("If an account exists for nobody@store.test")
+
+	link := localLink(t, e, e.Sent.wait(t, "forgetful@store.test", "password-reset", 1))
+	if !strings.Contains(link, "/app/reset-password?token=") {
+		t.Fatalf("reset link %q", link)
+	}
+	b.open(link)
+	b.waitText("Choose a new password")
+	b.waitText("forgetful@store.test")
+	if p := b.path(); p != "/app/reset-password" {
+		t.Fatalf("the token stays in the address bar: %s", p)
+	}
+	b.shot("reset-password")
+	b.fill("New password", "new-password-2")
+	b.fill("Repeat new password", "new-password-2")
+	b.click("Reset password")
+	b.waitText("Your password was reset. Sign in with your new password.")
+
+	b.fill("Email", "forgetful@store.test")
+	b.fill("Password", "old-password-1")
+	b.click("Sign in")
+	b.waitText("Invalid email or password")
+	b.fill("Password", "new-password-2")
+	b.click("Sign in")
+	b.waitText("Showing 1–1 of 1 users")
+	b.click("My profile")
+	b.waitText("Fay Forgetful")
+	b.click("Sign out")
+	b.waitText("You are signed out.")
+	// Signed out for real: a protected page sends to the login page.
+	b.open("/app/profile")
+	b.waitText("Sign in to manage")
+
+	e.Sent.mu.Lock()
+	defer e.Sent.mu.Unlock()
+	for _, n := range e.Sent.sent {
+		if n.To == "nobody@store.test" {
+			t.Fatalf("a reset e-mail went to an unknown address: %+v", n)
+		}
+	}
+}
+
+// A broken reset link says so and offers a new one.
+func TestResetPasswordBadLink(t *testing.T) {
+	e := start(t)
+	b := newTab(t, e.URL, 1280, 900)
+	b.open("/app/reset-password?token=forged.token.value")
+	b.fill("New password", "new-password-2")
+	b.fill("Repeat new password", "new-password-2")
+	b.click("Reset password")
+	b.waitText("This reset link cannot be used")
+	b.click("Request a new link")
+	b.waitText("Reset your password")
+}

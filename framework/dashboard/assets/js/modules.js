@@ -112,8 +112,12 @@ export async function moduleListPage({ main, params, query }) {
   const r = await resource(main, params[0]);
   if (!r) return;
   const cols = Object.entries(r.fields).filter(([n, s]) => !TIMESTAMPS.has(n) && !["json", "array", "object"].includes(kind(s)));
-  const shown = cols.filter(([n]) => n !== "id").slice(0, 5);
-  if (!shown.length) shown.push(["id", {}]);
+  // The first column names the row and links to it: a field called like a
+  // name, else the first text field, else the id.
+  const rest = cols.filter(([n]) => n !== "id");
+  const lead = ["name", "title", "email", "handle", "code", "value", "label"].find((n) => rest.some(([m]) => m === n)) ||
+    (rest.find(([, s]) => kind(s) === "string") || [])[0];
+  const shown = lead ? [rest.find(([n]) => n === lead), ...rest.filter(([n]) => n !== lead)].slice(0, 5) : [["id", {}], ...rest.slice(0, 4)];
   const sortable = cols.concat(Object.entries(r.fields).filter(([n]) => TIMESTAMPS.has(n) && n !== "deleted_at"));
   const q = query.get("q") || "";
   const order = query.get("order") || (r.fields.created_at ? "-created_at" : "id");
