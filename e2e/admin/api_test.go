@@ -92,12 +92,12 @@ func TestInviteStateAPI(t *testing.T) {
 		status int
 		code   string
 	}{
-		"resent":    {invs[1].Token, 400, "invite_replaced"},
-		"deleted":   {invs[2].Token, 400, "invite_revoked"},
-		"expired":   {invs[3].Token, 400, "invite_expired"},
-		"garbage":   {"garbage", 404, "invite_invalid"},
-		"tampered":  {invs[0].Token + "x", 404, "invite_invalid"},
-		"empty":     {"", 404, "invite_invalid"},
+		"resent":   {invs[1].Token, 400, "invite_replaced"},
+		"deleted":  {invs[2].Token, 400, "invite_revoked"},
+		"expired":  {invs[3].Token, 400, "invite_expired"},
+		"garbage":  {"garbage", 404, "invite_invalid"},
+		"tampered": {invs[0].Token + "x", 404, "invite_invalid"},
+		"empty":    {"", 404, "invite_invalid"},
 	} {
 		r := state(tc.token)
 		if r.status != tc.status || (tc.code != "" && r.body["code"] != tc.code) || r.body["message"] == "" {
