@@ -41,7 +41,7 @@ async function render() {
   if (needsUser) {
     let user;
     try {
-      user = await me();
+      [user] = await Promise.all([me(), moduleResources()]);
     } catch (e) {
       root.replaceChildren(h("main", { id: "main" }, notice("error", e.message)));
       return;
@@ -90,4 +90,10 @@ async function layout(user) {
 }
 
 onNavigate(render);
+// Who is signed in and which module pages exist are asked at once, in
+// parallel, while the first page starts.
+if (!/^\/(login|invite|reset-password)$/.test(current())) {
+  me().catch(() => {});
+  moduleResources();
+}
 render();
