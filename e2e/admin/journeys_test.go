@@ -248,6 +248,7 @@ func TestResetPassword(t *testing.T) {
 	b.waitText("Showing 1–1 of 1 users")
 	b.click("My profile")
 	b.waitText("Fay Forgetful")
+	b.shot("profile")
 	b.click("Sign out")
 	b.waitText("You are signed out.")
 	// Signed out for real: a protected page sends to the login page.
