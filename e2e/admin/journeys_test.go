@@ -93,6 +93,7 @@ func TestInviteJourney(t *testing.T) {
 	// Signed in for real: a reload keeps the session (an HttpOnly cookie).
 	colleague.open("/app/profile")
 	colleague.waitText("Manage your profile details.")
+	colleague.noHorizontalScroll()
 	colleague.waitText("Colleen Colleague")
 	cookies := eval[string](colleague, `document.cookie`)
 	if strings.Contains(cookies, "connect.sid") {
@@ -104,6 +105,10 @@ func TestInviteJourney(t *testing.T) {
 	other.open(link)
 	other.waitText("This invite was already used")
 	other.shot("invite-used")
+
+	colleague.open("/app/invites?show=accepted")
+	colleague.waitText("Accepted")
+	colleague.noHorizontalScroll()
 
 	// The admin sees the invite as accepted.
 	admin.open("/app/invites?show=accepted")
@@ -120,6 +125,16 @@ func TestInviteResendAndDelete(t *testing.T) {
 	admin := newTab(t, e.URL, 1280, 900)
 	admin.signIn(adminEmail, adminPassword)
 	admin.open("/app/invites")
+	// Refused input: said clearly, and what was typed stays.
+	admin.fill("Email", "not an address")
+	admin.click("Send invite")
+	admin.waitText("Enter a valid e-mail address.")
+	admin.fill("Email", adminEmail)
+	admin.click("Send invite")
+	admin.waitText("User account for following email(s) already exist: " + adminEmail)
+	if v := admin.value("Email"); v != adminEmail {
+		t.Fatalf("the refused address was cleared: %q", v)
+	}
 	admin.fill("Email", "late@store.test")
 	admin.click("Send invite")
 	admin.waitText("Invite sent to late@store.test.")
