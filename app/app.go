@@ -348,7 +348,7 @@ func wrap(a *App, h http.Handler) http.Handler {
 			cors = append(cors, httpx.ForPrefix(prefix, httpx.CORS(origins...)))
 		}
 	}
-	h = httpx.Chain(h, cors...)
+	h = httpx.Chain(h, append(cors, csrfProtection(a.Auth, a.Config))...)
 	return httpx.Chain(h,
 		httpx.AssignRequestID(),
 		httpx.AccessLog(a.Logger),

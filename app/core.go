@@ -27,11 +27,11 @@ import (
 // CoreModules are the framework's own parts, as module values, in the order
 // an application registers them: the job engine ("jobs", River), the
 // durable event bus ("event_bus"), the workflow engine ("workflows", with
-// its Postgres store and recovery), HTTP tokens and sessions ("http_auth")
-// and notifications ("notification"). An application can replace one by
+// its Postgres store and recovery), HTTP tokens and sessions ("http_auth"),
+// notifications ("notification") and the admin dashboard ("dashboard"). An application can replace one by
 // listing a module of the same name, or remove it with module.Disable.
 func CoreModules() []module.Module {
-	return []module.Module{jobsModule(), eventBusModule(), workflowsModule(), httpAuthModule(), notificationModule()}
+	return []module.Module{jobsModule(), eventBusModule(), workflowsModule(), httpAuthModule(), notificationModule(), dashboardModule()}
 }
 
 // jobsModule is the job engine: River on the application's pool, in the

@@ -69,17 +69,42 @@ func inviteLoader(adminURL string) notification.Loader {
 }
 
 // notificationModule registers the notification provider (notification.Key)
-// and the subscriber that e-mails an invite's accept link.
+// unless one is registered already (by an app.Option, which runs before the
+// modules), and the subscribers that e-mail an invite's accept link and a
+// user's reset-password link.
 func notificationModule() module.Module {
 	return module.Module{
 		Name: notification.Key.Name(),
 		Register: func(ctx context.Context, h *module.Host) error {
+			base := h.Settings.AdminURLOrDefault()
+			h.Subscribe(notification.InviteSubscriber(inviteLoader(base)), notification.PasswordResetSubscriber(resetRenderer(base)))
+			if h.Container.Has(notification.Key.Name()) {
+				return nil
+			}
 			p, err := notificationProvider(h)
 			if err != nil {
 				return err
 			}
-			h.Subscribe(notification.InviteSubscriber(inviteLoader(h.Settings.AdminURLOrDefault())))
 			return container.Register(h.Container, notification.Key, p)
 		},
+	}
+}
+
+// resetRenderer renders the reset-password e-mail of a user: the link is
+// <admin url>/reset-password?token=<token>. Other actor types (customers)
+// are left to the application's own subscribers.
+func resetRenderer(adminURL string) notification.ResetRenderer {
+	return func(ctx context.Context, _ *container.Container, r notification.PasswordReset) (notification.Notification, bool, error) {
+		if r.ActorType != "user" {
+			return notification.Notification{}, false, nil
+		}
+		link := strings.TrimRight(adminURL, "/") + "/reset-password?token=" + url.QueryEscape(r.Token)
+		return notification.Notification{
+			To:       r.EntityID,
+			Template: "password-reset",
+			Subject:  "Reset your password for the store's admin",
+			Text:     "Someone asked to reset the password of this account. Choose a new password: " + link + "\n\nThe link expires in 15 minutes. If you did not ask for it, ignore this e-mail.",
+			Data:     map[string]any{"reset_url": link},
+		}, true, nil
 	}
 }

@@ -34,7 +34,7 @@ func init() {
 			"      --invite     create an invite instead and print its token and accept link\n" +
 			"  -i, --id         the new user's id (default user_<ULID>); ignored with --invite\n" +
 			"      --admin-url  the admin dashboard's URL for the invite link\n" +
-			"                   (default $MEDUSA_ADMIN_URL or http://localhost:9000/app)\n" +
+			"                   (default $MEDUSA_ADMIN_URL, else http://$HOST:$PORT$MEDUSA_ADMIN_PATH)\n" +
 			"      --dir        the project directory of the embedded development server (default .)\n\n" +
 			"Uses DATABASE_URL, or else the embedded development server of --dir: the one medusa-go dev\n" +
 			"is running, or one started (and migrated) for the command.\n" +
@@ -79,10 +79,11 @@ func parseUserFlags(env *cliEnv, args []string) (userFlags, error) {
 		return f, usageError{"-p PASSWORD is required (or --invite)"}
 	}
 	if f.adminURL == "" {
-		f.adminURL = env.getenv("MEDUSA_ADMIN_URL")
-	}
-	if f.adminURL == "" {
-		f.adminURL = "http://localhost:9000/app"
+		s, err := env.settings(config.Development)
+		if err != nil {
+			return f, err
+		}
+		f.adminURL = s.AdminURLOrDefault()
 	}
 	if u, err := url.Parse(f.adminURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return f, usageError{fmt.Sprintf("--admin-url %q is not an http(s) URL", f.adminURL)}

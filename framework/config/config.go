@@ -41,6 +41,12 @@ type Config struct {
 	// AdminURL is where the admin dashboard is reached from a browser
 	// (MEDUSA_ADMIN_URL); see AdminURLOrDefault.
 	AdminURL string
+	// AdminPath is the path the dashboard is served under
+	// (MEDUSA_ADMIN_PATH, default "/app", Medusa's admin.path).
+	AdminPath string
+	// AdminDisabled switches the dashboard off (MEDUSA_ADMIN_DISABLE=true,
+	// Medusa's admin.disable).
+	AdminDisabled bool
 }
 
 // FromEnv reads the configuration with getenv (os.Getenv in production code):
@@ -54,8 +60,9 @@ func FromEnv(mode Mode, getenv func(string) string) (Config, error) {
 // defaults for what neither sets: HOST localhost, PORT 9000, JWT_SECRET and
 // COOKIE_SECRET DefaultSecret (refused by Validate in production),
 // JWT_EXPIRES_IN 24h, MEDUSA_WORKER_MODE shared. The other variables are
-// DATABASE_URL, MEDUSA_ADMIN_URL and ADMIN_CORS, AUTH_CORS, STORE_CORS. The
-// result is validated.
+// DATABASE_URL, MEDUSA_ADMIN_URL, MEDUSA_ADMIN_PATH (default /app),
+// MEDUSA_ADMIN_DISABLE and ADMIN_CORS, AUTH_CORS, STORE_CORS. The result is
+// validated.
 func Load(mode Mode, base Config, getenv func(string) string) (Config, error) {
 	c := base
 	c.Mode = mode
@@ -65,6 +72,14 @@ func Load(mode Mode, base Config, getenv func(string) string) (Config, error) {
 	c.CookieSecret = or(getenv("COOKIE_SECRET"), or(c.CookieSecret, DefaultSecret))
 	c.WorkerMode = or(getenv("MEDUSA_WORKER_MODE"), or(c.WorkerMode, "shared"))
 	c.AdminURL = or(getenv("MEDUSA_ADMIN_URL"), c.AdminURL)
+	c.AdminPath = or(getenv("MEDUSA_ADMIN_PATH"), or(c.AdminPath, "/app"))
+	if v := strings.TrimSpace(getenv("MEDUSA_ADMIN_DISABLE")); v != "" {
+		off, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: MEDUSA_ADMIN_DISABLE=%q: want true or false", v)
+		}
+		c.AdminDisabled = off
+	}
 	for _, l := range []struct {
 		env  string
 		into *[]string
@@ -98,13 +113,13 @@ func Load(mode Mode, base Config, getenv func(string) string) (Config, error) {
 }
 
 // AdminURLOrDefault is AdminURL, or the dashboard on this server
-// (http://<host>:<port>/app) when it is empty. Invite e-mails link to
-// <admin URL>/invite?token=….
+// (http://<host>:<port><admin path>) when it is empty. Invite e-mails link
+// to <admin URL>/invite?token=….
 func (c Config) AdminURLOrDefault() string {
 	if c.AdminURL != "" {
-		return c.AdminURL
+		return strings.TrimRight(c.AdminURL, "/")
 	}
-	return fmt.Sprintf("http://%s/app", net.JoinHostPort(c.Host, strconv.Itoa(c.Port)))
+	return fmt.Sprintf("http://%s%s", net.JoinHostPort(c.Host, strconv.Itoa(c.Port)), or(c.AdminPath, "/app"))
 }
 
 // Validate checks the rules of the mode: production needs a database URL and

@@ -26,30 +26,7 @@ const corsMethods = "GET,HEAD,PUT,PATCH,POST,DELETE"
 // does not compile (Go's RE2 has no look-arounds, for instance) is kept as
 // a literal origin, as Medusa keeps invalid JavaScript patterns.
 func CORS(origins ...string) Middleware {
-	exact := map[string]bool{}
-	var res []*regexp.Regexp
-	for _, o := range origins {
-		o = strings.TrimSpace(o)
-		if o == "" {
-			continue
-		}
-		if re := corsPattern(o); re != nil {
-			res = append(res, re)
-			continue
-		}
-		exact[o] = true
-	}
-	allowed := func(origin string) bool {
-		if exact[origin] {
-			return true
-		}
-		for _, re := range res {
-			if re.MatchString(origin) {
-				return true
-			}
-		}
-		return false
-	}
+	allowed := originMatcher(origins)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			origin := r.Header.Get("Origin")
@@ -74,6 +51,35 @@ func CORS(origins ...string) Middleware {
 			}
 			next.ServeHTTP(w, r)
 		})
+	}
+}
+
+// originMatcher reports whether an origin is one of origins (exact, or a
+// delimited pattern: see CORS).
+func originMatcher(origins []string) func(origin string) bool {
+	exact := map[string]bool{}
+	var res []*regexp.Regexp
+	for _, o := range origins {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if re := corsPattern(o); re != nil {
+			res = append(res, re)
+			continue
+		}
+		exact[o] = true
+	}
+	return func(origin string) bool {
+		if exact[origin] {
+			return true
+		}
+		for _, re := range res {
+			if re.MatchString(origin) {
+				return true
+			}
+		}
+		return false
 	}
 }
 

@@ -31,7 +31,8 @@ type SessionConfig struct {
 	// MaxAge is how long a session lives, fixed from its creation
 	// (DefaultSessionMaxAge).
 	MaxAge time.Duration
-	// Secure marks the cookie Secure; SameSite sets its SameSite attribute
+	// Secure marks the cookie Secure (it is also Secure on any request that
+	// came over TLS); SameSite sets its SameSite attribute
 	// (Lax when unset). Medusa uses Secure with SameSite=None in production
 	// and staging; see ProductionCookies. SameSite=None requires Secure.
 	Secure   bool
@@ -136,10 +137,15 @@ func (s *SessionStore) Create(ctx context.Context, w http.ResponseWriter, r *htt
 	http.SetCookie(w, &http.Cookie{
 		Name: s.cfg.CookieName, Value: tok, Path: s.cfg.Path, Domain: s.cfg.Domain,
 		Expires: expires, MaxAge: int(s.cfg.MaxAge / time.Second),
-		HttpOnly: true, Secure: s.cfg.Secure, SameSite: s.cfg.SameSite,
+		HttpOnly: true, Secure: s.secure(r), SameSite: s.cfg.SameSite,
 	})
 	return nil
 }
+
+// secure reports whether the cookie is Secure: always with Secure set, and
+// whenever the request came over TLS (a browser keeps such a cookie off
+// plain-HTTP requests).
+func (s *SessionStore) secure(r *http.Request) bool { return s.cfg.Secure || r.TLS != nil }
 
 // Get returns the AuthContext of the request's session, or nil (and no
 // error) when there is no cookie or the session is unknown or expired.
@@ -176,7 +182,7 @@ func (s *SessionStore) Destroy(ctx context.Context, w http.ResponseWriter, r *ht
 	http.SetCookie(w, &http.Cookie{
 		Name: s.cfg.CookieName, Value: "", Path: s.cfg.Path, Domain: s.cfg.Domain,
 		Expires: time.Unix(0, 0), MaxAge: -1,
-		HttpOnly: true, Secure: s.cfg.Secure, SameSite: s.cfg.SameSite,
+		HttpOnly: true, Secure: s.secure(r), SameSite: s.cfg.SameSite,
 	})
 	return nil
 }

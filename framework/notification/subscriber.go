@@ -98,3 +98,59 @@ func truncate(b []byte) string {
 	}
 	return string(b)
 }
+
+// PasswordResetEvents are the events after which a reset-password link is
+// sent (Medusa's AuthWorkflowEvents.PASSWORD_RESET).
+var PasswordResetEvents = []string{"auth.password_reset"}
+
+// PasswordResetSubscriberID is the password reset subscriber's id.
+const PasswordResetSubscriberID = "notification.password_reset"
+
+// PasswordReset is the data of an "auth.password_reset" event: the
+// identity's entity (the e-mail for emailpass), its actor type, and the
+// short-lived reset token.
+type PasswordReset struct {
+	EntityID  string `json:"entity_id"`
+	ActorType string `json:"actor_type"`
+	Token     string `json:"token"`
+}
+
+// ResetRenderer renders the reset-password message of one event (the
+// e-mail with "<admin url>/reset-password?token=<token>" for users, say).
+// Returning ok=false sends nothing (an actor type it does not serve).
+type ResetRenderer func(ctx context.Context, c *container.Container, r PasswordReset) (n Notification, ok bool, err error)
+
+// PasswordResetSubscriber sends the reset-password message on
+// auth.password_reset through the Provider registered under Key. An event
+// without entity_id or token is refused (and dead-lettered by the bus after
+// its retries), never sent half-rendered.
+func PasswordResetSubscriber(render ResetRenderer) eventbus.Subscriber {
+	return eventbus.Subscriber{
+		ID:     PasswordResetSubscriberID,
+		Events: PasswordResetEvents,
+		Handler: func(ctx context.Context, c *container.Container, msg events.Message) error {
+			var r PasswordReset
+			if err := json.Unmarshal(msg.Data, &r); err != nil {
+				return fmt.Errorf("notification: %s: event data is not an object: %w", msg.Name, err)
+			}
+			if r.EntityID == "" || r.Token == "" {
+				return fmt.Errorf("notification: %s: event data has no entity_id or token", msg.Name)
+			}
+			n, ok, err := render(ctx, c, r)
+			if err != nil {
+				return fmt.Errorf("notification: %s %s: render: %w", msg.Name, r.EntityID, err)
+			}
+			if !ok {
+				return nil
+			}
+			provider, err := container.ResolveContext(ctx, c, Key)
+			if err != nil {
+				return fmt.Errorf("notification: %s: %w", msg.Name, err)
+			}
+			if err := provider.Send(ctx, n); err != nil {
+				return fmt.Errorf("notification: %s %s: %w", msg.Name, r.EntityID, err)
+			}
+			return nil
+		},
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -145,5 +146,61 @@ func TestSubscriberWithoutProviderDeadLetters(t *testing.T) {
 	})
 	if len(dead[0].Errors) != 1 || !strings.Contains(dead[0].Errors[0], `"notification"`) {
 		t.Fatalf("dead letter errors %q", dead[0].Errors)
+	}
+}
+
+// auth.password_reset, through the durable bus, ends as a message with the
+// reset link; an event for an actor type the renderer does not serve sends
+// nothing, and one without a token is dead-lettered, not sent half-made.
+func TestPasswordResetSubscriberSendsResetLink(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t, jobsmig.Source, busmig.Source)
+	var mu sync.Mutex
+	var sent []notification.Notification
+	root := container.New()
+	if err := container.Register[notification.Provider](root, notification.Key, notification.ProviderFunc(func(_ context.Context, n notification.Notification) error {
+		mu.Lock()
+		defer mu.Unlock()
+		sent = append(sent, n)
+		return nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	bus, e := newBus(t, pool, root)
+	sub := notification.PasswordResetSubscriber(func(_ context.Context, _ *container.Container, r notification.PasswordReset) (notification.Notification, bool, error) {
+		if r.ActorType != "user" {
+			return notification.Notification{}, false, nil
+		}
+		link := "http://localhost:9000/app/reset-password?token=" + r.Token
+		return notification.Notification{To: r.EntityID, Template: "password-reset", Text: "Reset: " + link, Data: map[string]any{"reset_url": link}}, true, nil
+	})
+	sub.MaxAttempts = 1
+	if err := bus.Subscribe(sub); err != nil {
+		t.Fatal(err)
+	}
+	run(t, e)
+	emit := func(data map[string]string) {
+		m, _ := events.New("auth.password_reset", data, events.Metadata{Source: "auth"})
+		if err := bus.Emit(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	emit(map[string]string{"entity_id": "ann@example.com", "actor_type": "user", "token": "tok-1"})
+	emit(map[string]string{"entity_id": "cus@example.com", "actor_type": "customer", "token": "tok-2"})
+	emit(map[string]string{"entity_id": "bob@example.com", "actor_type": "user"})
+	var dead []eventbus.DeadLetter
+	pgtest.WaitFor(t, "one message and one dead letter", func() bool {
+		dead, _ = bus.DeadLetters(ctx, notification.PasswordResetSubscriberID, 0)
+		mu.Lock()
+		defer mu.Unlock()
+		return len(sent) == 1 && len(dead) == 1
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if sent[0].To != "ann@example.com" || !strings.Contains(sent[0].Text, "/app/reset-password?token=tok-1") {
+		t.Fatalf("sent %+v", sent[0])
+	}
+	if !strings.Contains(dead[0].Errors[0], "no entity_id or token") {
+		t.Fatalf("dead letter %q", dead[0].Errors)
 	}
 }

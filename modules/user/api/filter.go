@@ -68,6 +68,10 @@ func stringField(f *rt.Filter[string]) fieldSetter {
 	return func(c httpx.Cond) error { return applyCond(f, c) }
 }
 
+func boolField(f *rt.Filter[bool]) fieldSetter {
+	return func(c httpx.Cond) error { return applyCond(f, c) }
+}
+
 func timeField(f *rt.Filter[time.Time]) fieldSetter {
 	return func(c httpx.Cond) error { return applyCond(f, c) }
 }

@@ -22,6 +22,9 @@ var (
 		Filters: []httpx.FilterField{
 			{Name: "id", Type: httpx.TypeString, Array: true, Ops: httpx.OpsEquality},
 			{Name: "email", Type: httpx.TypeString, Array: true, Ops: httpx.OpsAll &^ httpx.Ops(httpx.OpRe, httpx.OpContains)},
+			// Not in Medusa's list filters: with a deleted_at filter it
+			// lists accepted invites (accepted ones are soft-deleted).
+			{Name: "accepted", Type: httpx.TypeBool, Ops: httpx.OpsEquality},
 			{Name: "created_at", Type: httpx.TypeTime, Ops: httpx.OpsCompare},
 			{Name: "updated_at", Type: httpx.TypeTime, Ops: httpx.OpsCompare},
 			{Name: "deleted_at", Type: httpx.TypeTime, Ops: httpx.OpsCompare},
@@ -34,6 +37,7 @@ func inviteFilter(q *httpx.Query) (user.InviteFilter, error) {
 		return map[string]fieldSetter{
 			"id":         stringField(&f.ID),
 			"email":      stringField(&f.Email),
+			"accepted":   boolField(&f.Accepted),
 			"created_at": timeField(&f.CreatedAt),
 			"updated_at": timeField(&f.UpdatedAt),
 			"deleted_at": timeField(&f.DeletedAt),

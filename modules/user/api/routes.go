@@ -9,7 +9,9 @@ import (
 // by bearer token or session, invites also by secret API key, invite
 // acceptance by the token of a registered auth identity that has no user
 // yet. Handlers resolve the User Module from the request's container scope
-// (httpx.ScopePerRequest must run before).
+// (httpx.ScopePerRequest must run before). GET /admin/invites/accept?token=…
+// (not in Medusa) is public: it tells an accept page whether and why an
+// invite token is refused.
 func Routes(r *module.Router) error {
 	users := module.Authenticate([]string{"user"}, []string{httpx.AuthBearer, httpx.AuthSession}, httpx.AuthOptions{})
 	invites := module.Authenticate([]string{"user"}, []string{httpx.AuthSession, httpx.AuthBearer, httpx.AuthAPIKey}, httpx.AuthOptions{})
@@ -24,6 +26,7 @@ func Routes(r *module.Router) error {
 	r.HandleFunc("GET /admin/invites", invitesRes.handleList, invites)
 	r.HandleFunc("POST /admin/invites", handleCreateInvite, invites)
 	r.HandleFunc("POST /admin/invites/accept", handleAcceptInvite, accept)
+	r.HandleFunc("GET /admin/invites/accept", handleInviteState, module.Public())
 	r.HandleFunc("GET /admin/invites/{id}", invitesRes.handleGet, invites)
 	r.HandleFunc("DELETE /admin/invites/{id}", handleDeleteInvite, invites)
 	r.HandleFunc("POST /admin/invites/{id}/resend", handleResendInvite, invites)

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"time"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx"
@@ -172,4 +173,57 @@ func handleAcceptInvite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"user": created[0]})
+}
+
+// inviteStateErrors are the error codes of GET /admin/invites/accept, one
+// per refused InviteState, with the message a person reads.
+var inviteStateErrors = map[user.InviteState]*merrors.Error{
+	user.InviteInvalid:  merrors.New(merrors.NotFound, "This invite link is not valid. Check that you copied the whole link, or ask for a new invite.").WithCode("invite_invalid"),
+	user.InviteExpired:  merrors.New(merrors.InvalidData, "This invite has expired. Ask an admin to resend it.").WithCode("invite_expired"),
+	user.InviteAccepted: merrors.New(merrors.InvalidData, "This invite has already been accepted. Sign in instead.").WithCode("invite_accepted"),
+	user.InviteReplaced: merrors.New(merrors.InvalidData, "This invite link was replaced by a newer one. Use the link in the most recent invite e-mail.").WithCode("invite_replaced"),
+	user.InviteRevoked:  merrors.New(merrors.InvalidData, "This invite was withdrawn by an admin. Ask for a new invite.").WithCode("invite_revoked"),
+}
+
+type inviteStateBody struct {
+	Invite inviteSummary `json:"invite"`
+}
+
+type inviteSummary struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+var inviteStateQuery = httpx.MustQuerySpec(httpx.QueryConfig{
+	Params: []httpx.Param{{Name: "token", Required: true}},
+})
+
+// GET /admin/invites/accept?token=…: not in Medusa. Tells an accept page,
+// before and after the invitee fills in the form, whether the token can be
+// accepted: 200 {invite: {id, email, expires_at}} (never the token), or an
+// error whose code says why not: invite_invalid (404), invite_expired,
+// invite_accepted, invite_replaced, invite_revoked (400). The token is the
+// credential: no session or bearer token is needed.
+func handleInviteState(w http.ResponseWriter, r *http.Request) {
+	q, err := inviteStateQuery.Parse(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	svc, err := service(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	state, inv, err := svc.InviteTokenState(r.Context(), q.Params["token"])
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if e, refused := inviteStateErrors[state]; refused {
+		httpx.WriteError(w, r, e)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, inviteStateBody{Invite: inviteSummary{ID: inv.ID, Email: inv.Email, ExpiresAt: inv.ExpiresAt}})
 }

@@ -206,26 +206,37 @@ func restoreInvites(ctx context.Context, sc workflows.StepContext, ids []string)
 }
 
 // ConsumeInviteStep ("consume-invite-step") soft-deletes the invite being
-// accepted, like DeleteInvitesStep, but fails with not_found "Invite with id:
-// X was not found" when the invite was already deleted: of concurrent
-// acceptances of one invite exactly one succeeds, the others revert (Medusa's
-// accept flow uses deleteInvitesStep, which ignores that case). Compensation
-// restores the invite.
+// accepted and marks it accepted (user.Service.AcceptInvites; Medusa's
+// accept flow only deletes it, so an accepted invite looks like a deleted
+// one), and fails with not_found "Invite with id: X was not found" when the
+// invite was already deleted: of concurrent acceptances of one invite
+// exactly one succeeds, the others revert (Medusa's accept flow uses
+// deleteInvitesStep, which ignores that case). Compensation restores the
+// invite, not accepted.
 var ConsumeInviteStep = workflows.NewStep("consume-invite-step",
 	func(ctx context.Context, sc workflows.StepContext, id string) (struct{}, []string, error) {
 		s, err := users(ctx, sc)
 		if err != nil {
 			return struct{}{}, nil, err
 		}
-		keys, err := s.SoftDeleteInvites(ctx, id)
+		ids, err := s.AcceptInvites(ctx, id)
 		if err != nil {
 			return struct{}{}, nil, err
 		}
-		if len(keys["invite_id"]) != 1 {
+		if len(ids) != 1 {
 			return struct{}{}, nil, merrors.New(merrors.NotFound, "Invite with id: %s was not found", id)
 		}
-		return struct{}{}, keys["invite_id"], nil
-	}, restoreInvites)
+		return struct{}{}, ids, nil
+	}, func(ctx context.Context, sc workflows.StepContext, ids []string) error {
+		if len(ids) == 0 {
+			return nil
+		}
+		s, err := users(ctx, sc)
+		if err != nil {
+			return err
+		}
+		return s.UnacceptInvites(ctx, ids...)
+	})
 
 // InviteToken is an invite's token and expiry, kept to undo a refresh.
 type InviteToken struct {
