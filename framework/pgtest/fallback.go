@@ -37,7 +37,8 @@ func SetFallback(f Fallback) {
 // noFallbackHint is what the harness's error says about the third way when
 // no fallback is installed.
 const noFallbackHint = `not linked into this test binary; to let this package's tests use Docker, add ` +
-	`import _ "github.com/medusa-go/medusa/framework/pgtest/pgcontainer" to one of its _test.go files`
+	`import _ "github.com/medusa-go/medusa/framework/pgtest/pgcontainer" to one of its _test.go files, ` +
+	`or start Postgres in Docker yourself and set ` + EnvURL
 
 // startFallback runs the installed fallback. name is what it is called in
 // the error message.
