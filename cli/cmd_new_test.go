@@ -71,7 +71,8 @@ func TestScripts(t *testing.T) {
 
 // appGoMod turns the repository's go.mod into an application's: module
 // example.com/app, requiring and replacing github.com/medusa-go/medusa, with
-// the repository's requirements and tools (sqlc) copied.
+// the repository's requirements copied (sqlc is not among them: modgen runs
+// it with go run at its pinned version).
 func appGoMod(repo, root string) string {
 	var b strings.Builder
 	for _, line := range strings.Split(repo, "\n") {

@@ -81,3 +81,29 @@ func BenchmarkSearchIndexInsert(b *testing.B) {
 		})
 	}
 }
+
+// TestUserModuleGeneratesOffline runs the pinned sqlc the way an application
+// without network runs "medusa-go generate": once sqlc is in the module
+// cache (the first Generate fetches it if needed), GOPROXY=off, no reachable
+// proxy and a -mod=vendor in GOFLAGS must not stop it. go run pkg@version
+// alone fails there ("loading deprecation … module lookup disabled by
+// GOPROXY=off").
+func TestUserModuleGeneratesOffline(t *testing.T) {
+	root, err := modgen.FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := modgen.Generate(t.Context(), models.Module, modgen.Options{Root: root, Check: true}); err != nil {
+		t.Fatalf("online: %v", err)
+	}
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOFLAGS", "-mod=vendor")
+	for _, k := range []string{"HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"} {
+		t.Setenv(k, "http://127.0.0.1:9")
+	}
+	t.Setenv("NO_PROXY", "")
+	t.Setenv("no_proxy", "")
+	if _, err := modgen.Generate(t.Context(), models.Module, modgen.Options{Root: root, Check: true}); err != nil {
+		t.Fatalf("offline: %v", err)
+	}
+}

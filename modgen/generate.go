@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -29,7 +28,8 @@ type Options struct {
 	// MigrationName names a new migration (snake_case); default: derived
 	// from the changes ("initial" for the first).
 	MigrationName string
-	// SQLC is the sqlc command; default "go tool sqlc".
+	// SQLC is the sqlc command; default DefaultSQLC() (go run of the
+	// pinned SQLCVersion, served offline by the module cache once fetched).
 	SQLC []string
 }
 
@@ -365,17 +365,11 @@ func runSQLC(ctx context.Context, opt Options, mod *dml.Module, out map[string][
 	if err := write("sqlc.yaml", []byte(sqlcHeader+SQLCBlock(name))); err != nil {
 		return nil, fmt.Errorf("modgen: stage: %w", err)
 	}
-	args := opt.SQLC
-	if len(args) == 0 {
-		args = []string{"go", "tool", "sqlc"}
-	}
-	args = append(append([]string{}, args...), "generate", "-f", filepath.Join(stage, "sqlc.yaml"))
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	cmd.Dir = opt.Root
+	cmd := sqlcCommand(ctx, opt.Root, opt.SQLC, "generate", "-f", filepath.Join(stage, "sqlc.yaml"))
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("modgen: %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
+		return nil, fmt.Errorf("modgen: %s: %w\n%s", strings.Join(cmd.Args, " "), err, stderr.String())
 	}
 	files := map[string][]byte{}
 	dir := filepath.Join(stage, sqlcOutDir(name))

@@ -10,7 +10,10 @@
 //     the temporary directory; $PGTEST_DIR overrides); as root it runs as the
 //     "postgres" OS user; it is stopped by Main and killed with its parent
 //     process (pdeathsig), so it never outlives the run;
-//  3. a testcontainers-go Postgres container, when a Docker engine answers.
+//  3. the fallback installed with SetFallback, if any: importing package
+//     framework/pgtest/pgcontainer (a blank import in a _test.go file)
+//     installs one that runs Postgres in a Docker container with
+//     testcontainers-go. pgtest itself does not link Docker's client.
 //
 // If none works, the test fails with a message naming all three.
 //

@@ -35,7 +35,7 @@ const EnvKeep = "PGTEST_KEEP"
 
 type server struct {
 	adminURL string // URL of the maintenance database "postgres"
-	kind     string // "external", "local", "container"
+	kind     string // "external", "local", "fallback"
 	stop     func(context.Context) error
 	started  time.Duration
 }
@@ -109,14 +109,14 @@ func startServer(ctx context.Context) (*server, error) {
 	if binErr == nil {
 		return startLocal(ctx, bin)
 	}
-	s, dockerErr := startContainer(ctx)
-	if dockerErr == nil {
+	s, name, fbErr := startFallback(ctx)
+	if fbErr == nil {
 		return s, nil
 	}
 	return nil, fmt.Errorf("no PostgreSQL server for tests. Tried, in order:\n"+
 		"  1. %s: not set (point it at a superuser URL of an existing server);\n"+
 		"  2. local binaries: %v;\n"+
-		"  3. testcontainers-go with a Docker engine: %v", EnvURL, binErr, dockerErr)
+		"  3. %s: %v", EnvURL, binErr, name, fbErr)
 }
 
 // EnvDir overrides where the throwaway cluster lives.
