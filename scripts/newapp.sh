@@ -27,7 +27,8 @@ chmod 755 "$WORK" # the postgres OS user must reach the clusters when we run as 
 PG_PID= DEV_PID=
 cleanup() {
 	set +e
-	[ -n "$DEV_PID" ] && kill -INT "$DEV_PID" 2>/dev/null && wait "$DEV_PID" 2>/dev/null
+	pkill -INT -f "/exe/(warm|app[0-9]+) dev" 2>/dev/null
+	[ -n "$DEV_PID" ] && wait "$DEV_PID" 2>/dev/null
 	[ -n "$PG_PID" ] && kill "$PG_PID" 2>/dev/null && wait "$PG_PID" 2>/dev/null
 	if [ "${KEEP:-0}" = 1 ]; then echo "newapp: kept $WORK"; else rm -rf "$WORK"; fi
 }
@@ -59,9 +60,9 @@ one_run() {
 	done
 	t1=$(now)
 	[ "$code" = 401 ] || { echo "newapp: GET /admin/blogs answered $code" >&2; cat "$dir.dev.log" >&2; exit 1; }
-	# go run's child gets the signal through the process group.
-	pkill -INT -f "$dir" 2>/dev/null || true
-	kill -INT "$DEV_PID" 2>/dev/null || true
+	# go run does not pass SIGINT on: stop the application's binary itself
+	# (go run names it after the directory), which stops its Postgres.
+	pkill -INT -f "/exe/$(basename "$dir") dev" 2>/dev/null || true
 	wait "$DEV_PID" 2>/dev/null || true
 	DEV_PID=
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f s\n", b - a }'
