@@ -623,3 +623,35 @@ func TestBadModuleOptionsStopTheStart(t *testing.T) {
 		t.Fatalf("invite expires in %s, want 2h (the module's option)", d)
 	}
 }
+
+// The README's "Using the modules from Go" (inviteColleague, in
+// example_test.go) on a real application: it finds the Smiths and invites a
+// colleague; a second invite for the same email fails with Medusa's message
+// and leaves the first one alone.
+func TestUsingModulesFromGo(t *testing.T) {
+	a := newApp(t, "shared", app.Config{})
+	ctx := context.Background()
+	users, err := container.Resolve(a.Container, user.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := "Smith"
+	if _, err := users.CreateUsers(ctx, user.CreateUserInput{Email: "jane@example.com", LastName: &last}); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := inviteColleague(ctx, a.Container.Scope(), "colleague@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Email != "colleague@example.com" || inv.Token == "" || !strings.HasPrefix(inv.ID, "invite_") {
+		t.Fatalf("invite %+v", inv)
+	}
+	_, err = inviteColleague(ctx, a.Container.Scope(), "colleague@example.com")
+	if err == nil || !strings.Contains(err.Error(), "Invite with email: colleague@example.com, already exists.") {
+		t.Fatalf("second invite: %v", err)
+	}
+	invs, n, err := users.ListAndCountInvites(ctx, user.InviteFilter{})
+	if err != nil || n != 1 || invs[0].ID != inv.ID {
+		t.Fatalf("invites after the refused one: %d %v", n, err)
+	}
+}
