@@ -655,3 +655,66 @@ func TestUsingModulesFromGo(t *testing.T) {
 		t.Fatalf("invites after the refused one: %d %v", n, err)
 	}
 }
+
+// docs/custom-routes.md's routes (shopRoutes, in example_test.go) on a real
+// application: /admin requires a user unless Public, the /store route
+// requires a customer, and the application's POST /admin/invites replaces
+// the User Module's (it refuses what the built-in one accepts).
+func TestShopRoutes(t *testing.T) {
+	a := newApp(t, "shared", app.Config{Name: "shop", Routes: shopRoutes})
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	admin, _ := adminToken(t, a)
+	customer, err := a.Auth.IssueToken(httpx.AuthContext{ActorID: "cus_01", ActorType: "customer", AuthIdentityID: "authid_cus"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		method, path, token, body string
+		status                    int
+		want                      string
+	}{
+		{"GET", "/admin/reports/sales", "", "", 401, `{"message":"Unauthorized"}`},
+		{"GET", "/admin/reports/sales", customer, "", 401, `{"message":"Unauthorized"}`},
+		{"GET", "/admin/reports/sales", admin, "", 200, `"total":0`},
+		{"GET", "/admin/status", "", "", 200, `{"status":"ok"}`},
+		{"GET", "/store/wishlist", "", "", 401, `{"message":"Unauthorized"}`},
+		{"GET", "/store/wishlist", admin, "", 401, `{"message":"Unauthorized"}`},
+		{"GET", "/store/wishlist", customer, "", 200, `{"customer_id":"cus_01","items":[]}`},
+		{"POST", "/admin/invites", "", `{"email":"ann@example.com"}`, 401, `{"message":"Unauthorized"}`},
+		{"POST", "/admin/invites", admin, `{"email":"ann@other.org"}`, 400, `"message":"Only example.com addresses can be invited"`},
+		{"POST", "/admin/invites", admin, `{"email":"ann@example.com","role":"admin"}`, 400, `Unrecognized fields: 'role'`},
+		{"POST", "/admin/invites", admin, `{"email":"ann@example.com"}`, 200, `"email":"ann@example.com"`},
+		{"POST", "/admin/invites", admin, `{"email":"ann@example.com"}`, 400, `Invite with email: ann@example.com, already exists.`},
+	} {
+		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
+		if tc.body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if tc.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || !strings.Contains(string(raw), tc.want) {
+			t.Errorf("%s %s %s: %d %s, want %d with %s", tc.method, tc.path, tc.body, resp.StatusCode, raw, tc.status, tc.want)
+		}
+	}
+	// Nothing refused was written: one invite.
+	users, err := container.Resolve(a.Container, user.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, n, err := users.ListAndCountInvites(context.Background(), user.InviteFilter{}); err != nil || n != 1 {
+		t.Fatalf("%d invites (%v), want 1", n, err)
+	}
+	for _, ri := range a.Routes {
+		if ri.Pattern == "POST /admin/invites" && ri.Module != "shop" {
+			t.Fatalf("POST /admin/invites is served by module %q, want the application's", ri.Module)
+		}
+	}
+}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/medusa-go/medusa/app"
 	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/container"
+	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/framework/rt"
@@ -88,6 +90,80 @@ func ExampleConfig_usingModules() {
 			return nil
 		},
 	}
+	_ = cfg // cli.Main(cfg) in the application's main
+	// Output:
+}
+
+// shopRoutes are an application's own routes (its api/): one signature,
+// func(*module.Router) error, as for every module. Each route gets its
+// namespace's protection unless its registration says otherwise.
+func shopRoutes(r *module.Router) error {
+	// Under /admin: a signed-in user (cookie session, bearer token or secret
+	// API key), else 401 {"message":"Unauthorized"}.
+	r.HandleFunc("GET /admin/reports/sales", salesReport)
+	// Public, visibly: Medusa's AUTHENTICATE = false.
+	r.HandleFunc("GET /admin/status", status, module.Public())
+	// Under /store the customer is read when there is one; this route
+	// requires one, and limits how often a client may call it.
+	perClient := httpx.NewLimiter(httpx.RateLimit{Burst: 20, Every: time.Second})
+	r.HandleFunc("GET /store/wishlist", wishlist,
+		module.Authenticate([]string{"customer"}, []string{httpx.AuthSession, httpx.AuthBearer}, httpx.AuthOptions{}),
+		module.Use(perClient.Middleware(httpx.ClientIP)))
+	// A built-in route replaced: the same method and path, registered later.
+	r.HandleFunc("POST /admin/invites", inviteFromOurDomain)
+	return nil
+}
+
+// inviteBody is the body of the replaced POST /admin/invites.
+type inviteBody struct {
+	Email string `json:"email"`
+}
+
+// inviteRequest validates it strictly: an unknown field or a wrong type is a
+// 400 invalid_data naming it, as in Medusa.
+var inviteRequest = httpx.MustBody[inviteBody](httpx.String("email"))
+
+// inviteFromOurDomain replaces the User Module's POST /admin/invites: only
+// addresses of the company's domain are invited, by the module's
+// create-invites workflow run with the request's container scope.
+func inviteFromOurDomain(w http.ResponseWriter, r *http.Request) {
+	body, err := inviteRequest.Decode(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if !strings.HasSuffix(body.Email, "@example.com") {
+		httpx.WriteError(w, r, merrors.New(merrors.InvalidData, "Only example.com addresses can be invited"))
+		return
+	}
+	invites, err := flows.CreateInvitesWorkflow.Run(r.Context(), httpx.Scope(r), flows.CreateInvitesInput{
+		Invites: []user.CreateInviteInput{{Email: body.Email}},
+	})
+	if err != nil {
+		httpx.WriteError(w, r, err) // Medusa's {type, message} and status; the run reverted
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"invite": invites[0]})
+}
+
+func salesReport(w http.ResponseWriter, r *http.Request) {
+	ac, _ := httpx.AuthFrom(r.Context()) // who is asking: actor_id, actor_type, ...
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"requested_by": ac.ActorID, "total": 0})
+}
+
+func status(w http.ResponseWriter, r *http.Request) {
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func wishlist(w http.ResponseWriter, r *http.Request) {
+	ac, _ := httpx.AuthFrom(r.Context())
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"customer_id": ac.ActorID, "items": []string{}})
+}
+
+// An application with routes of its own, one of which replaces a built-in
+// route.
+func ExampleConfig_routes() {
+	cfg := app.Config{Name: "shop", Routes: shopRoutes}
 	_ = cfg // cli.Main(cfg) in the application's main
 	// Output:
 }
