@@ -76,10 +76,10 @@ func adminToken(t *testing.T, a *app.App) (string, user.User) {
 	return tok, us[0]
 }
 
-// The seed's example, written as application code: a step that resolves the
-// User Module from the container and creates John Smith (deleting him in its
-// compensation), a "create-user" workflow returning {user}, and a custom GET
-// route that runs it with the request's scope.
+// Application code: a step that resolves the User Module from the container
+// and creates John Smith (deleting him in its compensation), a "create-user"
+// workflow returning {user}, and a custom GET route that runs it with the
+// request's scope.
 var createUserStep = workflows.NewStep("create-user",
 	func(ctx context.Context, sc workflows.StepContext, _ struct{}) (user.User, string, error) {
 		users, err := container.Resolve(sc.Container, user.Key)
