@@ -76,10 +76,10 @@ func adminToken(t *testing.T, a *app.App) (string, user.User) {
 	return tok, us[0]
 }
 
-// The seed's example, written as application code: a step that resolves the
-// User Module from the container and creates John Smith (deleting him in its
-// compensation), a "create-user" workflow returning {user}, and a custom GET
-// route that runs it with the request's scope.
+// Application code: a step that resolves the User Module from the container
+// and creates John Smith (deleting him in its compensation), a "create-user"
+// workflow returning {user}, and a custom GET route that runs it with the
+// request's scope.
 var createUserStep = workflows.NewStep("create-user",
 	func(ctx context.Context, sc workflows.StepContext, _ struct{}) (user.User, string, error) {
 		users, err := container.Resolve(sc.Container, user.Key)
@@ -621,5 +621,100 @@ func TestBadModuleOptionsStopTheStart(t *testing.T) {
 	}
 	if d := time.Until(invs[0].ExpiresAt); d > 2*time.Hour || d < 110*time.Minute {
 		t.Fatalf("invite expires in %s, want 2h (the module's option)", d)
+	}
+}
+
+// The README's "Using the modules from Go" (inviteColleague, in
+// example_test.go) on a real application: it finds the Smiths and invites a
+// colleague; a second invite for the same email fails with Medusa's message
+// and leaves the first one alone.
+func TestUsingModulesFromGo(t *testing.T) {
+	a := newApp(t, "shared", app.Config{})
+	ctx := context.Background()
+	users, err := container.Resolve(a.Container, user.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := "Smith"
+	if _, err := users.CreateUsers(ctx, user.CreateUserInput{Email: "jane@example.com", LastName: &last}); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := inviteColleague(ctx, a.Container.Scope(), "colleague@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Email != "colleague@example.com" || inv.Token == "" || !strings.HasPrefix(inv.ID, "invite_") {
+		t.Fatalf("invite %+v", inv)
+	}
+	_, err = inviteColleague(ctx, a.Container.Scope(), "colleague@example.com")
+	if err == nil || !strings.Contains(err.Error(), "Invite with email: colleague@example.com, already exists.") {
+		t.Fatalf("second invite: %v", err)
+	}
+	invs, n, err := users.ListAndCountInvites(ctx, user.InviteFilter{})
+	if err != nil || n != 1 || invs[0].ID != inv.ID {
+		t.Fatalf("invites after the refused one: %d %v", n, err)
+	}
+}
+
+// docs/custom-routes.md's routes (shopRoutes, in example_test.go) on a real
+// application: /admin requires a user unless Public, the /store route
+// requires a customer, and the application's POST /admin/invites replaces
+// the User Module's (it refuses what the built-in one accepts).
+func TestShopRoutes(t *testing.T) {
+	a := newApp(t, "shared", app.Config{Name: "shop", Routes: shopRoutes})
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	admin, _ := adminToken(t, a)
+	customer, err := a.Auth.IssueToken(httpx.AuthContext{ActorID: "cus_01", ActorType: "customer", AuthIdentityID: "authid_cus"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		method, path, token, body string
+		status                    int
+		want                      string
+	}{
+		{"GET", "/admin/reports/sales", "", "", 401, `{"message":"Unauthorized"}`},
+		{"GET", "/admin/reports/sales", customer, "", 401, `{"message":"Unauthorized"}`},
+		{"GET", "/admin/reports/sales", admin, "", 200, `"total":0`},
+		{"GET", "/admin/status", "", "", 200, `{"status":"ok"}`},
+		{"GET", "/store/wishlist", "", "", 401, `{"message":"Unauthorized"}`},
+		{"GET", "/store/wishlist", admin, "", 401, `{"message":"Unauthorized"}`},
+		{"GET", "/store/wishlist", customer, "", 200, `{"customer_id":"cus_01","items":[]}`},
+		{"POST", "/admin/invites", "", `{"email":"ann@example.com"}`, 401, `{"message":"Unauthorized"}`},
+		{"POST", "/admin/invites", admin, `{"email":"ann@other.org"}`, 400, `"message":"Only example.com addresses can be invited"`},
+		{"POST", "/admin/invites", admin, `{"email":"ann@example.com","role":"admin"}`, 400, `Unrecognized fields: 'role'`},
+		{"POST", "/admin/invites", admin, `{"email":"ann@example.com"}`, 200, `"email":"ann@example.com"`},
+		{"POST", "/admin/invites", admin, `{"email":"ann@example.com"}`, 400, `Invite with email: ann@example.com, already exists.`},
+	} {
+		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
+		if tc.body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if tc.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || !strings.Contains(string(raw), tc.want) {
+			t.Errorf("%s %s %s: %d %s, want %d with %s", tc.method, tc.path, tc.body, resp.StatusCode, raw, tc.status, tc.want)
+		}
+	}
+	// Nothing refused was written: one invite.
+	users, err := container.Resolve(a.Container, user.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, n, err := users.ListAndCountInvites(context.Background(), user.InviteFilter{}); err != nil || n != 1 {
+		t.Fatalf("%d invites (%v), want 1", n, err)
+	}
+	for _, ri := range a.Routes {
+		if ri.Pattern == "POST /admin/invites" && ri.Module != "shop" {
+			t.Fatalf("POST /admin/invites is served by module %q, want the application's", ri.Module)
+		}
 	}
 }

@@ -1,9 +1,19 @@
-// Package app assembles a medusa-go application: it registers the built-in
-// modules in a root container, mounts their routes and the health check,
-// and serves HTTP with graceful shutdown. The medusa-go CLI is built on it,
-// and application code uses it to add custom routes:
+// Package app assembles a medusa-go application from its Config (Medusa's
+// medusa-config as a Go value): the framework's own parts (CoreModules), the
+// built-in modules (BuiltinModules), the application's modules with their
+// options, and its own routes, subscribers, scheduled jobs and workflows.
+// New registers every module in order in a root container, mounts the
+// routes (each with its namespace's protection) and the health check, and
+// Serve serves HTTP with graceful shutdown. The CLI (package cli) runs a
+// Config; tests build one with package app/apptest.
 //
-//	a, err := app.New(ctx, cfg, pool, app.WithRoutes(func(a *app.App, mux *http.ServeMux) {
-//		mux.HandleFunc("GET /hello", ...)
-//	}))
+//	cfg := app.Config{
+//		Name:    "shop",
+//		Modules: []module.Module{modules.User.With(user.Options{ValidDuration: 72 * time.Hour})},
+//		Routes: func(r *module.Router) error {
+//			r.HandleFunc("GET /store/hello", hello) // /admin routes require a user unless module.Public()
+//			return nil
+//		},
+//	}
+//	cli.Main(cfg)
 package app

@@ -345,7 +345,7 @@ func (g *gen) moduleFile() *jen.File {
 
 func (g *gen) eventsFile() *jen.File {
 	f := g.file()
-	f.Comment(fmt.Sprintf("Module event names (reference §1.7): \"%s.<model>.<action>\". Subscribers normally", g.mod.Name))
+	f.Comment(fmt.Sprintf("Module event names, as Medusa names them: \"%s.<model>.<action>\". Subscribers normally", g.mod.Name))
 	f.Comment("use the workflow events instead.")
 	var defs []jen.Code
 	for _, m := range g.mod.Models {

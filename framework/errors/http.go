@@ -11,9 +11,9 @@ type Body struct {
 
 const conflictMessage = "The request conflicted with another request. You may retry the request with the provided Idempotency-Key."
 
-// HTTP maps err to a status code and a Medusa-shaped body (reference §3.1
-// "Error JSON"). Errors that are not *Error become 500 unknown_error with a
-// generic message, so internals never leak to clients.
+// HTTP maps err to a status code and a Medusa-shaped body, as Medusa's
+// error handler does. Errors that are not *Error become 500 unknown_error
+// with a generic message, so internals never leak to clients.
 func HTTP(err error) (int, Body) {
 	e, ok := As(err)
 	if !ok {

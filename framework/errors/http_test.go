@@ -16,8 +16,8 @@ const conflictMsg = "The request conflicted with another request. You may retry 
 
 var unknownBody = merrors.Body{Code: "unknown_error", Type: "unknown_error", Message: "An unknown error occurred."}
 
-// TestHTTPMapping covers every type of the reference's error handler
-// (§3.1 "Error JSON").
+// TestHTTPMapping covers every error type Medusa's error handler knows, with
+// its status code and body.
 func TestHTTPMapping(t *testing.T) {
 	for _, tc := range []struct {
 		err    error

@@ -25,8 +25,9 @@ const (
 
 var keyDetail = regexp.MustCompile(`^Key \((.+)\)=\((.*)\) (?:already exists|is not present in table)`)
 
-// FromPg maps a Postgres error to an *Error with Medusa's messages (reference
-// §1.5 "Database error mapping"). Errors that are already *Error, nil, and
+// FromPg maps a Postgres error to an *Error with the messages Medusa's
+// database layer gives (a unique violation is invalid_data "<Entity> with
+// <field>: <value>, already exists."). Errors that are already *Error, nil, and
 // context errors are returned unchanged; pgx.ErrNoRows becomes NotFound; any
 // other Postgres error becomes DatabaseError wrapping the original.
 func FromPg(err error) error {

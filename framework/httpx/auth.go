@@ -242,7 +242,7 @@ type AuthOptions struct {
 }
 
 // Authenticate is Medusa's authenticate(actorTypes, authTypes, options)
-// (reference §3.1): it tries, in order, an API key (when "api-key" is in
+// middleware: it tries, in order, an API key (when "api-key" is in
 // authTypes, actorTypes is exactly ["user"] and APIKeys is set), the session
 // (when "session" is allowed and Sessions is set), and a bearer JWT. A
 // context whose actor type is in actorTypes ("*" = any) and that has an

@@ -1,7 +1,6 @@
 // Package httpx is medusa-go's HTTP layer: the pieces every admin and auth
-// route shares, matching the wire behaviour of Medusa's admin API
-// (reference §3.1 and §3.4). DESIGN.md calls it framework/http; it is named
-// httpx to stay clear of net/http.
+// route shares, matching the wire behaviour of Medusa's admin and auth
+// APIs. It is named httpx to stay clear of net/http.
 //
 // # Errors
 //

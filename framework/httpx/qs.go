@@ -249,7 +249,7 @@ func finishQS(n *qnode) {
 	}
 }
 
-// normalizeQS is Medusa's query normalisation (reference §3.1): a
+// normalizeQS is Medusa's query normalisation (after qs parsing): a
 // one-element array holding a string is split on commas, and a key "a.b"
 // becomes {a: {b: …}}; "a.b.c" is refused with invalid_argument
 // "Key accessor more than 2 levels deep: a.b.c", answered with status 400

@@ -112,8 +112,8 @@ type Param struct {
 	Required bool
 }
 
-// QueryConfig declares what a route's query string may hold (reference §3.1
-// "Pagination/fields"). The zero value accepts only "fields" over no fields.
+// QueryConfig declares what a route's query string may hold (Medusa's
+// query config: fields, pagination, order, filters). The zero value accepts only "fields" over no fields.
 type QueryConfig struct {
 	// Defaults are the fields returned when "fields" is absent or only adds
 	// and removes (+f, -f).

@@ -18,7 +18,7 @@ import (
 	merrors "github.com/medusa-go/medusa/framework/errors"
 )
 
-// Session defaults (reference §3.4, Medusa's express-session options).
+// Session defaults (Medusa's express-session options).
 const (
 	DefaultSessionCookie = "connect.sid"
 	DefaultSessionMaxAge = 10 * time.Hour

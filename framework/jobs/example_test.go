@@ -11,6 +11,7 @@ import (
 
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/jobs"
+	"github.com/medusa-go/medusa/framework/workflows"
 )
 
 func ExampleParseSchedule() {
@@ -29,8 +30,10 @@ func ExampleParseSchedule() {
 	// 10:45:00
 }
 
-// A scheduled job that runs once a night across all instances, with the
-// worker mode read from the environment (shared, server or worker).
+// A scheduled job that runs a workflow once a night across all instances,
+// with the worker mode read from the environment (shared, server or
+// worker). An application lists its jobs in app.Config.Jobs instead of
+// calling Schedule.
 func ExampleEngine_Schedule() {
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
@@ -45,13 +48,19 @@ func ExampleEngine_Schedule() {
 	if err != nil {
 		panic(err)
 	}
+	expireInvites := workflows.New("expire-invites", func(wc *workflows.Context, tick time.Time) (int, error) {
+		// steps that resolve the User Module from wc.Container() ...
+		return 0, nil
+	})
 	err = engine.Schedule(jobs.Scheduled{
 		Name: "expire-invites",
-		Cron: "0 3 * * *", // 03:00 UTC
+		Cron: "0 3 * * *", // 03:00 UTC; or Every: 10 * time.Minute (Medusa's {interval})
 		Handler: func(ctx context.Context, c *container.Container, run jobs.Run) error {
 			slog.InfoContext(ctx, "expiring invites", "tick", run.Tick, "attempt", run.Attempt)
-			return nil // resolve the user module from c, or run a workflow with c
+			_, err := expireInvites.Run(ctx, c, run.Tick, workflows.WithTransactionID(fmt.Sprintf("expire-invites:%d", run.Tick.Unix())))
+			return err
 		},
+		MaxAttempts: 3, // default
 	})
 	if err != nil {
 		panic(err)

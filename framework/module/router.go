@@ -73,7 +73,7 @@ func (r *Router) HandleFunc(pattern string, fn http.HandlerFunc, opts ...RouteOp
 }
 
 // Container returns the application's root container (handlers normally
-// resolve from the request's scope, httpx.ScopeFrom).
+// resolve from the request's scope, httpx.Scope(r)).
 func (r *Router) Container() *container.Container { return r.table.container }
 
 // Auth returns the application's token and session issuer (nil when the

@@ -26,13 +26,14 @@ func ExampleLogProvider() {
 	// level=INFO msg=notification to=ann@example.com channel=email template=user-invite subject="You are invited" text="http://localhost:9000/app/invite?token=abc"
 }
 
-// The invite subscriber, wired when the User Module lands: the loader reads
-// the invite by id and builds its accept link.
+// The invite subscriber: the loader reads the invite by id and builds its
+// accept link. (An application's notification module subscribes it with a
+// loader that reads the invite from the User Module.)
 func ExampleInviteSubscriber() {
 	root := container.New()
 	container.MustRegister[notification.Provider](root, notification.Key, notification.LogProvider{})
 	sub := notification.InviteSubscriber(func(ctx context.Context, c *container.Container, id string) (notification.Notification, bool, error) {
-		// invite, err := container.MustResolve(c, modules.User).RetrieveInvite(ctx, id)
+		// users, err := container.Resolve(c, user.Key); invite, err := users.RetrieveInvite(ctx, id)
 		email, token := "ann@example.com", "token-of-"+id
 		return notification.Notification{
 			To: email, Template: "user-invite", Subject: "You are invited",
@@ -41,4 +42,16 @@ func ExampleInviteSubscriber() {
 		}, true, nil
 	})
 	_ = sub // bus.Subscribe(sub)
+}
+
+// The provider is registered under notification.Key. An application's
+// notification module does it from the environment (SMTP when SMTP_ADDR is
+// set, else the log provider in development); elsewhere, register one:
+func ExampleProvider() {
+	root := container.New()
+	var p notification.Provider = notification.LogProvider{Logger: slog.Default()}
+	if addr := os.Getenv("SMTP_ADDR"); addr != "" {
+		p = &notification.SMTPProvider{Addr: addr, From: "Store <no-reply@example.com>", Username: os.Getenv("SMTP_USERNAME"), Password: os.Getenv("SMTP_PASSWORD"), RequireTLS: true}
+	}
+	container.MustRegister(root, notification.Key, p)
 }

@@ -18,6 +18,7 @@
 // commit), the parameters of generated bulk inserts (InsertChunk, JSONText,
 // ArrayText) and the classification of q for the joined search index
 // (SearchJoinable, SearchNarrows). It lives in framework/ because generated
-// modules import only framework packages (DESIGN.md); modgen writes the code
+// modules import only framework packages (a rule of the architecture, see
+// docs/architecture.md); modgen writes the code
 // that uses it.
 package rt

@@ -116,11 +116,11 @@
 // running step's context is cancelled, no further step starts, and the run
 // is compensated (compensations run with a context that is not cancelled).
 //
-// # Medusa behaviours (reference §5.5)
+// # Medusa behaviours
 //
-// The table lists the workflows-sdk test behaviours of reference §5.5, whether
-// they apply to the Go API, and how each is expressed (and tested, in the
-// named test).
+// The table lists the behaviours that Medusa's workflows-sdk tests check,
+// whether they apply to the Go API, and how each is expressed (and tested,
+// in the named test).
 //
 //	 #  Medusa behaviour                                    Go
 //	 1  eventGroupId from run() reaches steps; generated     WithEventGroupID; StepContext.EventGroupID and

@@ -5,13 +5,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/db"
+	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/framework/workflows"
+	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
 )
 
 // User and userService stand in for the User Module in this example.
@@ -52,8 +60,8 @@ func (s *userService) DeleteUsers(ctx context.Context, ids ...string) error {
 	return nil
 }
 
-// userKey is how modules are registered and resolved (modules.User in the
-// application).
+// userKey is how modules are registered and resolved (user.Key for the
+// User Module).
 var userKey = container.NewKey[*userService]("user")
 
 // createUserStep resolves the user module from the run's container, creates
@@ -92,9 +100,9 @@ var createUserWorkflow = workflows.New("create-user",
 		return CreateUserResult{User: u}, nil
 	})
 
-// The seed's example: a step that creates John Smith through the User Module
-// resolved from the container (and deletes him when compensated), a workflow
-// returning {user}, and a route running it with the request's scope.
+// A step that creates John Smith through the user service resolved from the
+// container (and deletes him when compensated), a workflow returning {user},
+// and a route running it with the request's scope.
 func Example() {
 	root := container.New()
 	container.MustRegister(root, userKey, &userService{users: map[string]User{}})
@@ -129,7 +137,7 @@ func ExampleStep_compensation() {
 
 	notify := workflows.NewStep("send-welcome-email",
 		func(ctx context.Context, sc workflows.StepContext, u User) (struct{}, struct{}, error) {
-			return struct{}{}, struct{}{}, errors.New("mail server down")
+			return struct{}{}, struct{}{}, merrors.New(merrors.UnexpectedState, "mail server down")
 		}, nil)
 	onboard := workflows.New("onboard-user", func(wc *workflows.Context, in CreateUserInput) (User, error) {
 		u, err := createUserStep.Run(wc, in)
@@ -143,11 +151,17 @@ func ExampleStep_compensation() {
 	_, err := onboard.Run(context.Background(), root.Scope(), CreateUserInput{FirstName: "John", LastName: "Smith"})
 	var runErr *workflows.RunError
 	if errors.As(err, &runErr) {
-		fmt.Println(runErr.State, runErr.Errors[0].Step, runErr.Errors[0].Handler, runErr.Errors[0].Err)
+		fmt.Println(runErr.State)
+		for _, e := range runErr.Errors {
+			fmt.Println(e.Step, e.Handler, e.Attempt, e.Err)
+		}
 	}
+	fmt.Println(merrors.Is(err, merrors.UnexpectedState)) // errors.Is/As see through to each cause
 	fmt.Println("users left:", len(users.users))
 	// Output:
-	// reverted send-welcome-email invoke mail server down
+	// reverted
+	// send-welcome-email invoke 1 mail server down
+	// true
 	// users left: 0
 }
 
@@ -219,4 +233,119 @@ func ExampleEngine_GetRun() {
 	// Output:
 	// done
 	// 0 create-user done {"id":"user_1","first_name":"John","last_name":"","email":""} "user_1"
+}
+
+// A step emits events with its ctx, which carries the run's event group:
+// the bus holds them until the run succeeds, and drops them when it reverts.
+func Example_events() {
+	bus := events.NewLocal()
+	bus.Subscribe("user.created", func(ctx context.Context, msg events.Message) error {
+		fmt.Println("delivered", msg.Name, string(msg.Data))
+		return nil
+	})
+	root := container.New()
+	container.MustRegister(root, events.BusKey, events.Bus(bus))
+
+	announce := workflows.NewStep("announce-user", func(ctx context.Context, sc workflows.StepContext, id string) (struct{}, struct{}, error) {
+		bus, err := container.Resolve(sc.Container, events.BusKey)
+		if err != nil {
+			return struct{}{}, struct{}{}, err
+		}
+		msg, err := events.New("user.created", map[string]string{"id": id}, events.Metadata{})
+		if err != nil {
+			return struct{}{}, struct{}{}, err
+		}
+		return struct{}{}, struct{}{}, bus.Emit(ctx, msg) // held until the run succeeds
+	}, nil)
+	wf := workflows.New("announce", func(wc *workflows.Context, id string) (struct{}, error) {
+		if _, err := announce.Run(wc, id); err != nil {
+			return struct{}{}, err
+		}
+		if id == "user_2" {
+			return struct{}{}, errors.New("a later step failed")
+		}
+		return struct{}{}, nil
+	})
+
+	_, err := wf.Run(context.Background(), root.Scope(), "user_1")
+	fmt.Println(err)
+	_, err = wf.Run(context.Background(), root.Scope(), "user_2") // reverts: nothing delivered
+	fmt.Println(err != nil)
+	// Output:
+	// delivered user.created {"id":"user_1"}
+	// <nil>
+	// true
+}
+
+// An async step waits, after its invoke, until something outside the run
+// (a webhook, an admin) completes it with SetStepSuccess or fails it with
+// SetStepFailure.
+func ExampleWithAsync() {
+	startPayment := func(ctx context.Context, sc workflows.StepContext, amount int) (string, int, error) {
+		return "", amount, nil // ask the payment provider; the output comes later
+	}
+	refundPayment := func(ctx context.Context, sc workflows.StepContext, amount int) error {
+		return nil
+	}
+	var waitForPayment = workflows.NewStep("wait-for-payment", startPayment, refundPayment, workflows.WithAsync())
+	checkout := workflows.New("checkout", func(wc *workflows.Context, amount int) (string, error) {
+		return waitForPayment.Run(wc, amount)
+	})
+
+	eng := workflows.NewEngine()
+	awaiting := make(chan string, 1)
+	eng.Subscribe(func(ev workflows.Event) {
+		if ev.Type == workflows.EventStepAwaiting {
+			awaiting <- ev.TransactionID
+		}
+	})
+	go func() {
+		// later, from a webhook:
+		txID := <-awaiting
+		ctx := context.Background()
+		err := eng.SetStepSuccess(ctx, workflows.RunKey{WorkflowID: "checkout", TransactionID: txID}, "wait-for-payment", "paid: ch_123")
+		if err != nil {
+			fmt.Println(err)
+		}
+	}()
+	out, err := checkout.Run(context.Background(), nil, 4200, workflows.WithEngine(eng), workflows.WithTransactionID("order_1"))
+	fmt.Println(out, err)
+	// Output: paid: ch_123 <nil>
+}
+
+// The Postgres store makes runs durable: each step's checkpoint is written
+// in the step's transaction, and Recover resumes the runs that a crash
+// interrupted. (An application's workflow engine is wired like this by the
+// framework, with the job engine's timers as well; see package wftimers.)
+func ExampleNewPostgresStore() {
+	ctx := context.Background()
+	pool, err := db.Open(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := migrate.New(pool, wfmigrations.Source()).Up(ctx); err != nil { // the store's tables
+		log.Fatal(err)
+	}
+
+	root := container.New()
+	eng := workflows.NewEngine(
+		workflows.WithStore(workflows.NewPostgresStore(pool)),
+		workflows.WithContainer(root), // recovered runs resolve services from it
+		workflows.WithLogger(slog.Default()),
+	)
+	container.MustRegister(root, workflows.EngineKey, eng)
+
+	// At start-up, once every workflow is known:
+	if err := eng.Register(createUserWorkflow); err != nil {
+		log.Fatal(err)
+	}
+	root.OnLifecycle("workflows", func(ctx context.Context) error {
+		_, err := eng.Recover(ctx) // resumes interrupted runs in the background
+		return err
+	}, eng.Shutdown)
+	if err := root.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+	defer root.Stop(ctx)
 }

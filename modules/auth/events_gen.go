@@ -2,7 +2,7 @@
 
 package auth
 
-// Module event names (reference §1.7): "auth.<model>.<action>". Subscribers normally
+// Module event names, as Medusa names them: "auth.<model>.<action>". Subscribers normally
 // use the workflow events instead.
 const (
 	AuthIdentityCreated      = "auth.auth_identity.created"

@@ -2,7 +2,7 @@
 
 package user
 
-// Module event names (reference §1.7): "user.<model>.<action>". Subscribers normally
+// Module event names, as Medusa names them: "user.<model>.<action>". Subscribers normally
 // use the workflow events instead.
 const (
 	UserCreated    = "user.user.created"

@@ -115,7 +115,7 @@ func TestModuleOptions(t *testing.T) {
 	})
 }
 
-// Medusa's user.spec.ts (reference §2.1), case 1: the linkable keys.
+// Medusa's user module test (user.spec.ts), case 1: the linkable keys.
 func TestLinkable(t *testing.T) {
 	got, _ := json.Marshal(Linkable())
 	want := `{"user":{"id":{"linkable":"user_id","entity":"User","primaryKey":"id","serviceName":"user","field":"user"}},` +
@@ -125,7 +125,7 @@ func TestLinkable(t *testing.T) {
 	}
 }
 
-// Medusa's user.spec.ts (reference §2.1), fixture users "1" and "2".
+// Medusa's user module test (user.spec.ts), fixture users "1" and "2".
 func TestUserModuleSpec(t *testing.T) {
 	ctx := context.Background()
 	s, bus := newModule(t)
@@ -196,7 +196,7 @@ func inviteFixture() []CreateInviteInput {
 	}
 }
 
-// Medusa's invite.spec.ts (reference §2.2, with the 2.12 events).
+// Medusa's invite module test (invite.spec.ts), with Medusa 2.12's events.
 func TestInviteModuleSpec(t *testing.T) {
 	ctx := context.Background()
 	s, bus := newModule(t)

@@ -1,7 +1,7 @@
-// Package api holds the Auth Module's HTTP routes, Medusa's /auth routes
-// (reference §3.4): email+password login and registration, cookie sessions,
-// token refresh, and the reset-password flow. Routes registers them on the
-// application's http.ServeMux; see docs/auth.md.
+// Package api holds the Auth Module's HTTP routes, Medusa's /auth routes:
+// email+password login and registration, cookie sessions, token refresh,
+// and the reset-password flow. Routes registers them on the application's
+// module.Router; see docs/auth.md.
 //
 // Tokens are issued with httpx.Auth.IssueToken and carry actor_id,
 // actor_type, auth_identity_id, app_metadata, iat and exp. Login and register

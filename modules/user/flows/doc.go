@@ -1,5 +1,5 @@
 // Package flows holds the User Module's workflows and steps (Medusa's
-// core-flows for users and invites, reference §4): create, update and delete
+// core-flows for users and invites): create, update and delete
 // users; create, delete and resend invites; accept an invite; create and
 // remove a user account linked to an auth identity.
 //
