@@ -30,7 +30,7 @@ type gen struct {
 
 func newGen(mod *dml.Module, goModule string) *gen {
 	return &gen{mod: mod, goMod: goModule, pkg: mod.Name,
-		dbPkg:  goModule + "/modules/" + mod.Name + "/db",
+		dbPkg:  goModule + "/" + layoutOf(mod).goPath() + "/db",
 		dbName: mod.Name + "db"}
 }
 
@@ -43,8 +43,9 @@ func (g *gen) file() *jen.File {
 	f.ImportAlias(errorsPath, "merrors")
 	f.ImportName(containerPath, "container")
 	f.ImportName(pgxPath, "pgx")
+	f.ImportName(entityPath, "entity")
 	f.ImportName(g.dbPkg, g.dbName)
-	f.ImportName(g.goMod+"/modules/"+g.mod.Name+"/migrations", "migrations")
+	f.ImportName(g.migPkg(), "migrations")
 	f.ImportName("github.com/medusa-go/medusa/framework/pgtest", "pgtest")
 	return f
 }
@@ -170,6 +171,9 @@ func GoFiles(mod *dml.Module, goModule string) (map[string][]byte, error) {
 			return nil, err
 		}
 	}
+	if err := add("linkable_gen.go", g.linkableFile()); err != nil {
+		return nil, err
+	}
 	tb, err := g.testFileBytes()
 	if err != nil {
 		return nil, err
@@ -200,6 +204,10 @@ func (g *gen) serviceFile() *jen.File {
 	for _, m := range g.mod.Models {
 		models = append(models, m.GoName())
 	}
+	f.Comment("CascaderKey is the container key of the Cascader the service tells of its soft deletes, restores")
+	f.Comment("and deletes, when registered (framework/link's Service, registered under \"link\").")
+	f.Var().Id("CascaderKey").Op("=").Qual(containerPath, "NewKey").Types(jen.Qual(rtPath, "Cascader")).Call(jen.Lit("link"))
+	f.Line()
 	f.Comment(fmt.Sprintf("Service is the %s module's service: per model (%s) the eight generated methods", name, strings.Join(models, ", ")))
 	f.Comment("Retrieve, List, ListAndCount, Create, Update, Delete, SoftDelete and Restore, plus the")
 	f.Comment("hand-written methods of service.go. Each call runs in one transaction, or in the caller's")
@@ -207,6 +215,7 @@ func (g *gen) serviceFile() *jen.File {
 	f.Type().Id("Service").Struct(
 		jen.Id("db").Qual(rtPath, "DB"),
 		jen.Id("bus").Qual(eventsPath, "Bus"),
+		jen.Id("cascader").Qual(rtPath, "Cascader"),
 		jen.Comment("ext is the hand-written part of the service, declared in service.go."),
 		jen.Id("ext").Id("extension"),
 	)
@@ -217,6 +226,12 @@ func (g *gen) serviceFile() *jen.File {
 	f.Comment("WithEventBus makes the service emit its module events on bus.")
 	f.Func().Id("WithEventBus").Params(jen.Id("bus").Qual(eventsPath, "Bus")).Id("Option").Block(
 		jen.Return(jen.Func().Params(jen.Id("s").Op("*").Id("Service")).Block(jen.Id("s").Dot("bus").Op("=").Id("bus"))),
+	)
+	f.Line()
+	f.Comment("WithCascader makes the service tell c, in the same transaction, which records its soft deletes,")
+	f.Comment("restores and deletes affected (by linkable key), so that the links of other modules follow.")
+	f.Func().Id("WithCascader").Params(jen.Id("c").Qual(rtPath, "Cascader")).Id("Option").Block(
+		jen.Return(jen.Func().Params(jen.Id("s").Op("*").Id("Service")).Block(jen.Id("s").Dot("cascader").Op("=").Id("c"))),
 	)
 	f.Line()
 	f.Comment("NewService returns the service over database (a *pgxpool.Pool). Without WithEventBus it emits no")
@@ -232,7 +247,8 @@ func (g *gen) serviceFile() *jen.File {
 	)
 	f.Line()
 	f.Comment("Register provides the service under Key in c, built on first use. Unless opts hold")
-	f.Comment("WithEventBus, the bus registered under \"event_bus\" is used when c has one.")
+	f.Comment("WithEventBus, the bus registered under \"event_bus\" is used when c has one; the Cascader")
+	f.Comment("registered under \"link\" (the link service) is used when c has one, unless opts hold WithCascader.")
 	f.Func().Id("Register").Params(jen.Id("c").Op("*").Qual(containerPath, "Container"), jen.Id("database").Qual(rtPath, "DB"), jen.Id("opts").Op("...").Id("Option")).Error().Block(
 		jen.Return(jen.Qual(containerPath, "Provide").Call(jen.Id("c"), jen.Id("Key"),
 			jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Qual(containerPath, "Container")).Params(jen.Op("*").Id("Service"), jen.Error()).Block(
@@ -240,6 +256,11 @@ func (g *gen) serviceFile() *jen.File {
 					jen.List(jen.Id("bus"), jen.Err()).Op(":=").Qual(containerPath, "ResolveContext").Call(jen.Id("ctx"), jen.Id("c"), jen.Id("EventBusKey")),
 					jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(name+": resolve event bus: %w"), jen.Err()))),
 					jen.Id("opts").Op("=").Append(jen.Index().Id("Option").Values(jen.Id("WithEventBus").Call(jen.Id("bus"))), jen.Id("opts").Op("...")),
+				),
+				jen.If(jen.Id("c").Dot("Has").Call(jen.Id("CascaderKey").Dot("Name").Call())).Block(
+					jen.List(jen.Id("cascader"), jen.Err()).Op(":=").Qual(containerPath, "ResolveContext").Call(jen.Id("ctx"), jen.Id("c"), jen.Id("CascaderKey")),
+					jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(name+": resolve the link service: %w"), jen.Err()))),
+					jen.Id("opts").Op("=").Append(jen.Index().Id("Option").Values(jen.Id("WithCascader").Call(jen.Id("cascader"))), jen.Id("opts").Op("...")),
 				),
 				jen.Return(jen.Id("NewService").Call(jen.Id("database"), jen.Id("opts").Op("..."))),
 			))))
@@ -289,6 +310,12 @@ func (g *gen) serviceFile() *jen.File {
 		),
 	)
 	f.Line()
+	f.Comment("cascade tells the Cascader, in the call's transaction, what a soft delete, restore or delete did.")
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("cascade").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("op").Qual(rtPath, "CascadeOp"), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(
+		jen.If(jen.Id("s").Dot("cascader").Op("==").Nil()).Block(jen.Return(jen.Nil())),
+		jen.Return(jen.Id("s").Dot("cascader").Dot("Cascade").Call(jen.Id("ctx"), jen.Id("op"), jen.Lit(name), jen.Id("keys"))),
+	)
+	f.Line()
 	f.Comment("Event builds a module event message with the module as source.")
 	f.Func().Id("Event").Params(jen.List(jen.Id("name"), jen.Id("object"), jen.Id("action")).String(), jen.Id("data").Any()).Qual(eventsPath, "Message").Block(
 		jen.Return(jen.Qual(rtPath, "Event").Call(jen.Id("name"), jen.Lit(name), jen.Id("object"), jen.Id("action"), jen.Id("data"))),
@@ -322,3 +349,6 @@ func (g *gen) eventsFile() *jen.File {
 	f.Const().Defs(defs...)
 	return f
 }
+
+// migPkg is the import path of the module's migrations package.
+func (g *gen) migPkg() string { return g.goMod + "/" + layoutOf(g.mod).goPath() + "/migrations" }

@@ -58,7 +58,7 @@ const maxPrealloc = 256
 // returns the scan destination of one column of a row. Database errors are
 // returned as they are: the caller maps them with its module's wording.
 func Find[T any](ctx context.Context, conn db.DBTX, t Table, cfg FindConfig, count bool, apply func(*Where) (bool, error), newRow func(selected []string) T, dest func(*T, string) any) ([]T, int, error) {
-	cols, err := Columns(t.Model, t.Fields, t.PK, cfg.Select)
+	cols, err := cfg.columns(t)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -66,7 +66,7 @@ func Find[T any](ctx context.Context, conn db.DBTX, t Table, cfg FindConfig, cou
 	if err != nil {
 		return nil, 0, err
 	}
-	read := WithOrderColumns(cols, order)
+	read := withAlso(WithOrderColumns(cols, order), t.Fields, cfg.also)
 	w := NewWhere()
 	withDeleted, err := apply(w)
 	if err != nil {
@@ -192,10 +192,7 @@ func findBatch[T any](ctx context.Context, b batcher, pageSQL string, pageArgs [
 // for NULL in a *string. pgx scans every other column.
 func scanPage[T any](rows pgx.Rows, out []T, read []string, cfg FindConfig, cols []string, newRow func(selected []string) T, dest func(*T, string) any) ([]T, error) {
 	defer rows.Close()
-	var selected []string
-	if len(cfg.Select) > 0 {
-		selected = cols
-	}
+	selected := selectedOf(cfg, cols)
 	// Rows are scanned in place, into the slice's next element: a row
 	// scanned into a local would escape (its field pointers go through
 	// dests) and cost an allocation per row. The slice is sized for a page

@@ -1,0 +1,18 @@
+// Package entity describes a module's models to what reads and relates
+// them across modules: the link registry and Query (framework/link,
+// framework/query).
+//
+// An Entity is what Medusa calls a linkable (Module(...).linkable.post:
+// {linkable: "post_id", primaryKey: "id", serviceName: "blog", field:
+// "post", entity: "Post"}) plus what Query needs to read the model's rows
+// without knowing its Go type: its fields, its in-module relations, and
+// typed functions bound at generation time. modgen emits one per model
+// (<Model>Entity in the module's linkable_gen.go) and the module's list of
+// them (Entities):
+//
+//	reg, err := link.NewRegistry(slices.Concat(user.Entities, blog.Entities), postAuthor)
+//
+// An Entity reaches its module's service through the container, under the
+// module's key, when it is used: a module stays the only code that reads
+// and writes its tables, and an Entity costs nothing until then.
+package entity
