@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/medusa-go/medusa/framework/pgtest"
+	blogmodels "github.com/medusa-go/medusa/internal/testmodules/blog/models"
 
 	"github.com/medusa-go/medusa/modgen"
 	usermig "github.com/medusa-go/medusa/modules/user/migrations"
@@ -79,5 +80,17 @@ func BenchmarkSearchIndexInsert(b *testing.B) {
 			}
 			b.ReportMetric(float64(10000*batch)/b.Elapsed().Seconds(), "rows/s")
 		})
+	}
+}
+
+// TestBlogTestModuleUpToDate is the drift check of the blog test module
+// (internal/testmodules/blog), which medusa-go generate does not list.
+func TestBlogTestModuleUpToDate(t *testing.T) {
+	root, err := modgen.FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := modgen.Generate(context.Background(), blogmodels.Module, modgen.Options{Root: root, Check: true}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -221,6 +221,9 @@ func (e *Entity) Group(rows Rows, parents []string, list bool) map[string]rt.Lin
 	return e.impl.group(rows, parents, list)
 }
 
+// Empty returns no rows, of the entity's Go type.
+func (e *Entity) Empty() Rows { return e.impl.empty() }
+
 // None is the value of a parent without linked rows: an empty list, or no
 // record.
 func (e *Entity) None(list bool) rt.LinkedValue { return e.impl.none(list) }
@@ -237,6 +240,7 @@ type impl interface {
 	appendJSON(b []byte, row any) ([]byte, error)
 	group(rows Rows, parents []string, list bool) map[string]rt.LinkedValue
 	none(list bool) rt.LinkedValue
+	empty() Rows
 }
 
 type writer interface {
@@ -346,3 +350,5 @@ func (t *typed[T, P]) none(list bool) rt.LinkedValue {
 	}
 	return rt.One[T, P]{}
 }
+
+func (t *typed[T, P]) empty() Rows { return Rows{slice: []T{}} }
