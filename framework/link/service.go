@@ -203,8 +203,8 @@ func (s *Service) checkCardinality(ctx context.Context, conn db.DBTX, g group) e
 	if d.manyToMany() {
 		return nil
 	}
-	checkLeft := !d.Right.IsList  // a left record has one right record
-	checkRight := !d.Left.IsList  // a right record has one left record
+	checkLeft := !d.Right.IsList // a left record has one right record
+	checkRight := !d.Left.IsList // a right record has one left record
 	violation := merrors.New(merrors.InvalidData, "Cannot create multiple links between '%s' and '%s'", d.Left.Entity.Module, d.Right.Entity.Module)
 	type pair struct{ l, r string }
 	batch := map[pair]bool{}

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/medusa-go/medusa/framework/container"
-	"github.com/medusa-go/medusa/framework/link"
 	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/link"
 	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/modules/user"
