@@ -113,17 +113,12 @@ func (q *Query) Graph(ctx context.Context, in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := q.rootFilters(e, in.Filters); err != nil {
+		return nil, err
+	}
 	tree, err := rt.ParseFilters(in.Filters)
 	if err != nil {
 		return nil, err
-	}
-	for _, f := range tree.FilterFields() {
-		if _, ok := q.reg.Link(e, f); ok {
-			return nil, merrors.New(merrors.InvalidData, "Cannot filter %s on %q: it is a link to another module; filter on the fields of %s", e.Name, f, e.Name)
-		}
-		if _, ok := e.Relation(f); ok {
-			return nil, merrors.New(merrors.InvalidData, "Cannot filter %s on the relation %q; filter on the fields of %s", e.Name, f, e.Name)
-		}
 	}
 	cfg := rt.FindConfig{Select: root.selects(), WithDeleted: in.WithDeleted}
 	count, onlyCount := false, false
@@ -166,6 +161,38 @@ func (q *Query) Graph(ctx context.Context, in Input) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Entity: e, Rows: rows, Metadata: md}, nil
+}
+
+// rootFilters refuses filters on e's links and relations (at any level of
+// $and and $or): only e's own fields can be filtered on.
+func (q *Query) rootFilters(e *entity.Entity, filters map[string]any) error {
+	for k, v := range filters {
+		if k == "$and" || k == "$or" {
+			list, _ := v.([]any)
+			for _, x := range list {
+				if m, ok := x.(map[string]any); ok {
+					if err := q.rootFilters(e, m); err != nil {
+						return err
+					}
+				}
+			}
+			if ms, ok := v.([]map[string]any); ok {
+				for _, m := range ms {
+					if err := q.rootFilters(e, m); err != nil {
+						return err
+					}
+				}
+			}
+			continue
+		}
+		if _, ok := q.reg.Link(e, k); ok {
+			return merrors.New(merrors.InvalidData, "Cannot filter %s on %q: it is a link to another module; filter on the fields of %s", e.Name, k, e.Name)
+		}
+		if _, ok := e.Relation(k); ok {
+			return merrors.New(merrors.InvalidData, "Cannot filter %s on the relation %q; filter on the fields of %s", e.Name, k, e.Name)
+		}
+	}
+	return nil
 }
 
 // follow reads the links of rows (of n's entity), and of the rows its
