@@ -328,6 +328,7 @@ func (g *gen) linkableFile() *jen.File {
 		f.Comment(fmt.Sprintf("%sEntity describes the %s model to module links and Query (Medusa's linkable", G, m.Name))
 		f.Comment(fmt.Sprintf("%s.%s: {linkable: %q, primaryKey: %q, serviceName: %q, entity: %q}).", dml.Camel(m.Name), pk, m.Name+"_"+pk, pk, g.mod.Name, G))
 		f.Var().Id(G+"Entity").Op("=").Qual(entityPath, "Describe").Call(jen.Qual(entityPath, "Entity").Values(entity), jen.Qual(entityPath, "Model").Types(jen.Id(G)).Values(jen.Dict{
+			jen.Id("Key"):     jen.Func().Params(jen.Id("x").Op("*").Id(G)).String().Block(jen.Return(jen.Id("x").Dot(dml.Pascal(pk)))),
 			jen.Id("Value"):   jen.Func().Params(jen.Id("x").Op("*").Id(G), jen.Id("field").String()).Any().Block(jen.Return(jen.Id("x").Dot("value").Call(jen.Id("field")))),
 			jen.Id("Linked"):  jen.Func().Params(jen.Id("x").Op("*").Id(G)).Op("*").Qual(rtPath, "Linked").Block(jen.Return(jen.Op("&").Id("x").Dot("Linked"))),
 			jen.Id("Related"): jen.Func().Params(jen.Id("x").Op("*").Id(G), jen.Id("relation").String()).Index().Any().Block(related...),
@@ -349,6 +350,34 @@ func (g *gen) linkableFile() *jen.File {
 		f.Line()
 		f.Func().Params(jen.Id("a").Id(adapter)).Id("Through").Params(ctxParam(), jen.Id("via").Qual(rtPath, "Through"), jen.Id("parents").Index().String(), jen.Id("cfg").Qual(rtPath, "FindConfig")).Params(jen.Index().Id(G), jen.Index().String(), jen.Error()).Block(
 			jen.Return(jen.Id("a").Dot("s").Dot("find"+P+"Through").Call(jen.Id("ctx"), jen.Id("via"), jen.Id("parents"), jen.Id("cfg"))),
+		)
+		f.Line()
+		prepT := jen.Qual(entityPath, "Prepared").Types(jen.Id(G))
+		newRow := jen.Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")})))
+		f.Func().Params(jen.Id("a").Id(adapter)).Id("Prepare").Params(jen.Id("t").Qual(rtPath, "FilterTree"), jen.Id("cfg").Qual(rtPath, "FindConfig"), jen.Id("count").Bool()).Params(prepT, jen.Error()).Block(
+			jen.List(jen.Id("f"), jen.Err()).Op(":=").Id(lc+"FilterFromTree").Call(jen.Id("t")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Add(prepT).Values(), jen.Err())),
+			jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(rtPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Add(prepT).Values(), jen.Err())),
+			jen.List(jen.Id("r"), jen.Err()).Op(":=").Qual(rtPath, "NewRead").Call(jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("count"), jen.Id("f").Dot("apply"), newRow, jen.Parens(jen.Op("*").Id(G)).Dot("dest")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Add(prepT).Values(), jen.Err())),
+			jen.Return(jen.Add(prepT).Values(jen.Dict{jen.Id("Read"): jen.Id("r"), jen.Id("Batchable"): jen.Id("r").Dot("Batchable").Call(), jen.Id("Keys"): jen.Id("r").Dot("Keys"), jen.Id("DB"): jen.Id("a").Dot("s").Dot("db"), jen.Id("Load"): jen.Id("a").Dot("loader").Call(jen.Id("rels"))}), jen.Nil()),
+		)
+		f.Line()
+		f.Func().Params(jen.Id("a").Id(adapter)).Id("PrepareThrough").Params(jen.Id("via").Qual(rtPath, "Through"), jen.Id("parents").Qual(rtPath, "Parents"), jen.Id("cfg").Qual(rtPath, "FindConfig")).Params(prepT, jen.Error()).Block(
+			jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(rtPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Add(prepT).Values(), jen.Err())),
+			jen.List(jen.Id("r"), jen.Err()).Op(":=").Qual(rtPath, "NewThroughRead").Call(jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("via"), jen.Id("parents"), newRow, jen.Parens(jen.Op("*").Id(G)).Dot("dest")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Add(prepT).Values(), jen.Err())),
+			jen.Return(jen.Add(prepT).Values(jen.Dict{jen.Id("Read"): jen.Id("r"), jen.Id("Batchable"): jen.True(), jen.Id("DB"): jen.Id("a").Dot("s").Dot("db"), jen.Id("Load"): jen.Id("a").Dot("loader").Call(jen.Id("rels"))}), jen.Nil()),
+		)
+		f.Line()
+		f.Comment("loader loads rels into rows read by a Prepared read (nil: nothing to load).")
+		f.Func().Params(jen.Id("a").Id(adapter)).Id("loader").Params(jen.Id("rels").Index().Qual(rtPath, "RelConfig")).Func().Params(jen.Qual("context", "Context"), jen.Index().Id(G)).Error().Block(
+			jen.If(jen.Len(jen.Id("rels")).Op("==").Lit(0)).Block(jen.Return(jen.Nil())),
+			jen.Return(jen.Func().Params(ctxParam(), jen.Id("rows").Index().Id(G)).Error().Block(
+				jen.Return(jen.Id("a").Dot("s").Dot("load"+G+"Relations").Call(jen.Id("ctx"), jen.Id("rows"), jen.Id("rels"))),
+			)),
 		)
 		f.Line()
 		for _, meth := range []dml.Method{dml.MethodSoftDelete, dml.MethodRestore} {

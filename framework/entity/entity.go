@@ -2,10 +2,15 @@ package entity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/db"
+	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/rt"
 )
 
@@ -63,10 +68,29 @@ type Service[T any] interface {
 	SoftDelete(ctx context.Context, ids ...string) (map[string][]string, error)
 	Restore(ctx context.Context, ids ...string) (map[string][]string, error)
 	Delete(ctx context.Context, ids ...string) error
+	// Prepare and PrepareThrough are List and Through prepared for a batch
+	// that holds other statements (see Prepared).
+	Prepare(f rt.FilterTree, cfg rt.FindConfig, count bool) (Prepared[T], error)
+	PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (Prepared[T], error)
+}
+
+// Prepared is a read of an entity's rows prepared for a batch: its
+// statements (Read), the subquery of its page's keys (Keys, a List's only)
+// that reads of related rows in the same batch select their parents by,
+// the database to send the batch to, and what remains to do once the batch
+// is read (Load: the in-module relations, nil for none).
+type Prepared[T any] struct {
+	Read      rt.Batched[T]
+	Batchable bool
+	Keys      func() rt.Subquery
+	DB        rt.DB
+	Load      func(ctx context.Context, rows []T) error
 }
 
 // Model binds an Entity to its Go type T (the generated DTO).
 type Model[T any] struct {
+	// Key returns a row's primary key.
+	Key func(x *T) string
 	// Value returns a field's value of a row.
 	Value func(x *T, field string) any
 	// Linked returns the row's linked records (its Linked field).
@@ -82,7 +106,7 @@ type Model[T any] struct {
 // m is missing: descriptors are generated, and start-up is the time to
 // find out.
 func Describe[T any, P rt.Appender[T]](e Entity, m Model[T]) *Entity {
-	if m.Value == nil || m.Linked == nil || m.Related == nil || m.Resolve == nil {
+	if m.Key == nil || m.Value == nil || m.Linked == nil || m.Related == nil || m.Resolve == nil {
 		panic(fmt.Sprintf("entity: Describe %s.%s: every function of Model is required", e.Module, e.Name))
 	}
 	e.impl = &typed[T, P]{m: m}
@@ -177,18 +201,129 @@ func (e *Entity) Delete(ctx context.Context, c *container.Container, ids ...stri
 // Value returns field of row (a *T of the entity).
 func (e *Entity) Value(row any, field string) any { return e.impl.value(row, field) }
 
-// Key returns the primary key of row as a string.
-func (e *Entity) Key(row any) string {
-	switch v := e.impl.value(row, e.PrimaryKey).(type) {
-	case string:
-		return v
-	case *string:
-		return rt.Str(v)
-	case nil:
-		return ""
-	default:
-		return fmt.Sprint(v)
+// Key returns the primary key of row.
+func (e *Entity) Key(row any) string { return e.impl.key(row) }
+
+// Batch is reads of several entities sent in one batch, one round trip:
+// Prepare and PrepareThrough add reads, Send sends them, then each
+// Prepared's Finish returns its rows. Reads prepared for a batch whose
+// statements are not Batchable are sent on their own by Finish.
+type Batch struct {
+	b     pgx.Batch
+	reads []*PreparedRead
+	sent  bool
+}
+
+// PreparedRead is one read of a Batch.
+type PreparedRead struct {
+	impl      preparedImpl
+	batchable bool
+	queued    bool
+	rows      Rows
+	keys      []string
+	n         int
+	err       error
+	done      bool
+}
+
+// Batchable reports whether the read goes out in the batch.
+func (p *PreparedRead) Batchable() bool { return p.batchable }
+
+// Keys returns the subquery of the read's page of keys (a List's only).
+func (p *PreparedRead) Keys() rt.Subquery { return p.impl.keys() }
+
+// Prepare adds to b a List of the entity (see List).
+func (b *Batch) Prepare(ctx context.Context, c *container.Container, e *Entity, f rt.FilterTree, cfg rt.FindConfig, count bool) (*PreparedRead, error) {
+	p, err := e.impl.prepare(ctx, c, f, cfg, count)
+	if err != nil {
+		return nil, err
 	}
+	return b.add(p), nil
+}
+
+// PrepareThrough adds to b a Through read of the entity (see Through).
+func (b *Batch) PrepareThrough(ctx context.Context, c *container.Container, e *Entity, via rt.Through, parents rt.Parents, cfg rt.FindConfig) (*PreparedRead, error) {
+	p, err := e.impl.prepareThrough(ctx, c, via, parents, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return b.add(p), nil
+}
+
+func (b *Batch) add(p preparedImpl) *PreparedRead {
+	r := &PreparedRead{impl: p, batchable: p.batchable()}
+	b.reads = append(b.reads, r)
+	return r
+}
+
+// Send sends the batchable reads in one round trip, on the database of the
+// first one (the modules share a database; the transaction ctx carries
+// when there is one), and reads their results.
+func (b *Batch) Send(ctx context.Context) error {
+	if b.sent {
+		return errors.New("entity: batch sent twice")
+	}
+	b.sent = true
+	var first *PreparedRead
+	for _, r := range b.reads {
+		if r.batchable {
+			r.impl.queue(&b.b)
+			r.queued = true
+			if first == nil {
+				first = r
+			}
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	conn, ok := db.Conn(ctx, first.impl.db()).(interface {
+		SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+	})
+	if !ok {
+		for _, r := range b.reads {
+			r.queued = false
+		}
+		return nil
+	}
+	br := conn.SendBatch(ctx, &b.b)
+	for _, r := range b.reads {
+		if r.queued {
+			r.rows, r.keys, r.n, r.err = r.impl.result(ctx, br)
+			if r.err != nil {
+				break
+			}
+		}
+	}
+	if err := br.Close(); err != nil {
+		return merrors.FromPg(err)
+	}
+	for _, r := range b.reads {
+		if r.queued && r.err != nil {
+			return merrors.FromPg(r.err)
+		}
+	}
+	return nil
+}
+
+// Finish returns the read's rows (with their in-module relations loaded),
+// their parent keys (a Through read's) and the count (a counted List's);
+// a read that did not go out in the batch is sent now, on its own.
+func (p *PreparedRead) Finish(ctx context.Context) (Rows, []string, int, error) {
+	if p.done {
+		return p.rows, p.keys, p.n, p.err
+	}
+	p.done = true
+	if !p.queued {
+		p.rows, p.keys, p.n, p.err = p.impl.run(ctx)
+		if p.err != nil {
+			return Rows{}, nil, 0, p.err
+		}
+	}
+	if p.err == nil {
+		p.err = p.impl.load(ctx, p.rows)
+	}
+	return p.rows, p.keys, p.n, p.err
 }
 
 // Linked returns row's linked records.
@@ -230,6 +365,9 @@ func (e *Entity) None(list bool) rt.LinkedValue { return e.impl.none(list) }
 
 // impl is an Entity's typed part.
 type impl interface {
+	key(row any) string
+	prepare(ctx context.Context, c *container.Container, f rt.FilterTree, cfg rt.FindConfig, count bool) (preparedImpl, error)
+	prepareThrough(ctx context.Context, c *container.Container, via rt.Through, parents rt.Parents, cfg rt.FindConfig) (preparedImpl, error)
 	typ() reflect.Type
 	list(ctx context.Context, c *container.Container, f rt.FilterTree, cfg rt.FindConfig, count bool) (Rows, int, error)
 	through(ctx context.Context, c *container.Container, via rt.Through, parents []string, cfg rt.FindConfig) (Rows, []string, error)
@@ -352,3 +490,99 @@ func (t *typed[T, P]) none(list bool) rt.LinkedValue {
 }
 
 func (t *typed[T, P]) empty() Rows { return Rows{slice: []T{}} }
+
+func (t *typed[T, P]) key(row any) string { return t.m.Key(t.row(row)) }
+
+// preparedImpl is a Prepared[T] behind an interface.
+type preparedImpl interface {
+	batchable() bool
+	keys() rt.Subquery
+	db() rt.DB
+	queue(b *pgx.Batch)
+	result(ctx context.Context, br pgx.BatchResults) (Rows, []string, int, error)
+	run(ctx context.Context) (Rows, []string, int, error)
+	load(ctx context.Context, rows Rows) error
+}
+
+// runner is what rt's reads have to run on their own.
+type runner[T any] interface {
+	Run(ctx context.Context, conn db.DBTX) ([]T, int, error)
+}
+
+type throughRunner[T any] interface {
+	Run(ctx context.Context, conn db.DBTX) ([]T, []string, error)
+}
+
+type prepared[T any] struct{ p Prepared[T] }
+
+func (p prepared[T]) batchable() bool { return p.p.Batchable }
+
+func (p prepared[T]) keys() rt.Subquery {
+	if p.p.Keys == nil {
+		return rt.Subquery{}
+	}
+	return p.p.Keys()
+}
+
+func (p prepared[T]) db() rt.DB { return p.p.DB }
+
+func (p prepared[T]) queue(b *pgx.Batch) { p.p.Read.Queue(b) }
+
+func (p prepared[T]) result(ctx context.Context, br pgx.BatchResults) (Rows, []string, int, error) {
+	out, keys, n, err := p.p.Read.Result(ctx, br)
+	if err != nil {
+		return Rows{}, nil, 0, err
+	}
+	return rowsOf(out), keys, n, nil
+}
+
+func (p prepared[T]) run(ctx context.Context) (Rows, []string, int, error) {
+	conn := db.Conn(ctx, p.p.DB)
+	switch r := p.p.Read.(type) {
+	case runner[T]:
+		out, n, err := r.Run(ctx, conn)
+		if err != nil {
+			return Rows{}, nil, 0, merrors.FromPg(err)
+		}
+		return rowsOf(out), nil, n, nil
+	case throughRunner[T]:
+		out, keys, err := r.Run(ctx, conn)
+		if err != nil {
+			return Rows{}, nil, 0, merrors.FromPg(err)
+		}
+		return rowsOf(out), keys, 0, nil
+	}
+	return Rows{}, nil, 0, fmt.Errorf("entity: %T cannot run on its own", p.p.Read)
+}
+
+func (p prepared[T]) load(ctx context.Context, rows Rows) error {
+	if p.p.Load == nil || rows.Len() == 0 {
+		return nil
+	}
+	s, _ := rows.slice.([]T)
+	return p.p.Load(ctx, s)
+}
+
+func (t *typed[T, P]) prepare(ctx context.Context, c *container.Container, f rt.FilterTree, cfg rt.FindConfig, count bool) (preparedImpl, error) {
+	s, err := t.m.Resolve(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.Prepare(f, cfg, count)
+	if err != nil {
+		return nil, err
+	}
+	return prepared[T]{p}, nil
+}
+
+func (t *typed[T, P]) prepareThrough(ctx context.Context, c *container.Container, via rt.Through, parents rt.Parents, cfg rt.FindConfig) (preparedImpl, error) {
+	s, err := t.m.Resolve(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.PrepareThrough(via, parents, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return prepared[T]{p}, nil
+}

@@ -27,6 +27,7 @@ func ent(module, name string, fields ...string) *entity.Entity {
 	return entity.Describe(entity.Entity{Module: module, Name: name, Entity: strings.ToUpper(name[:1]) + name[1:], Table: name,
 		PrimaryKey: "id", Linkable: name + "_id", Plural: name + "s", Fields: append([]string{"id"}, fields...)},
 		entity.Model[row]{
+			Key:     func(*row) string { return "" },
 			Value:   func(*row, string) any { return nil },
 			Linked:  func(x *row) *rt.Linked { return &x.Linked },
 			Related: func(*row, string) []any { return nil },

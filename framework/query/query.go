@@ -142,7 +142,27 @@ func (q *Query) Graph(ctx context.Context, in Input) (*Result, error) {
 			}
 		}
 	}
-	rows, n, err := e.List(ctx, q.c, tree, cfg, count)
+	// The root page goes out with the reads of its links in one batch: their
+	// parents are the page's keys, given as a subquery of the page's own
+	// statement (when it is planned alike for every value, see rt.Read).
+	var batch entity.Batch
+	read, err := batch.Prepare(ctx, q.c, e, tree, cfg, count)
+	if err != nil {
+		return nil, err
+	}
+	pre := map[*linkNode]*entity.PreparedRead{}
+	if read.Batchable() && !onlyCount {
+		keys := read.Keys()
+		for _, l := range root.links {
+			if pre[l], err = batch.PrepareThrough(ctx, q.c, l.end.To, l.via(), rt.Parents{Sub: &keys}, l.config(in.WithDeleted)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := batch.Send(ctx); err != nil {
+		return nil, err
+	}
+	rows, n, err := finishRoot(ctx, read)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +177,7 @@ func (q *Query) Graph(ctx context.Context, in Input) (*Result, error) {
 			return nil, err
 		}
 	}
-	if err := q.follow(ctx, root, rows.All(), in.WithDeleted); err != nil {
+	if err := q.follow(ctx, root, rows.All(), in.WithDeleted, pre); err != nil {
 		return nil, err
 	}
 	return &Result{Entity: e, Rows: rows, Metadata: md}, nil
@@ -195,10 +215,27 @@ func (q *Query) rootFilters(e *entity.Entity, filters map[string]any) error {
 	return nil
 }
 
+func finishRoot(ctx context.Context, r *entity.PreparedRead) (entity.Rows, int, error) {
+	rows, _, n, err := r.Finish(ctx)
+	return rows, n, err
+}
+
+// via is the join table of l's link, seen from its From side.
+func (l *linkNode) via() rt.Through {
+	return rt.Through{Table: rt.QuoteIdent(l.end.Def.Table()), Parent: l.end.FromColumn, Child: l.end.ToColumn, Live: true}
+}
+
+// config is the read of l's linked rows.
+func (l *linkNode) config(withDeleted bool) rt.FindConfig {
+	return rt.FindConfig{Select: l.n.selects(), WithDeleted: withDeleted}
+}
+
 // follow reads the links of rows (of n's entity), and of the rows its
 // in-module relations hold, depth first: a level's links are attached once
-// the levels below them are complete.
-func (q *Query) follow(ctx context.Context, n *node, rows []any, withDeleted bool) error {
+// the levels below them are complete. The links of one level go out
+// together, in one batch; pre holds those already read (the root's, sent
+// with the root page).
+func (q *Query) follow(ctx context.Context, n *node, rows []any, withDeleted bool, pre map[*linkNode]*entity.PreparedRead) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -210,33 +247,53 @@ func (q *Query) follow(ctx context.Context, n *node, rows []any, withDeleted boo
 		for _, row := range rows {
 			nested = append(nested, n.e.Related(row, r.name)...)
 		}
-		if err := q.follow(ctx, r.n, nested, withDeleted); err != nil {
+		if err := q.follow(ctx, r.n, nested, withDeleted, nil); err != nil {
 			return err
 		}
 	}
-	for _, l := range n.links {
-		keys := make([]string, 0, len(rows))
-		seen := make(map[string]struct{}, len(rows))
-		for _, row := range rows {
-			k := n.e.Key(row)
-			if _, ok := seen[k]; !ok && k != "" {
-				seen[k] = struct{}{}
-				keys = append(keys, k)
-			}
+	if len(n.links) == 0 {
+		return nil
+	}
+	keys := make([]string, len(rows))
+	var distinct []string
+	seen := make(map[string]struct{}, len(rows))
+	for i, row := range rows {
+		k := n.e.Key(row)
+		keys[i] = k
+		if _, ok := seen[k]; !ok && k != "" {
+			seen[k] = struct{}{}
+			distinct = append(distinct, k)
 		}
+	}
+	var batch entity.Batch
+	reads := make([]*entity.PreparedRead, len(n.links))
+	for i, l := range n.links {
+		if r, ok := pre[l]; ok {
+			reads[i] = r
+			continue
+		}
+		r, err := batch.PrepareThrough(ctx, q.c, l.end.To, l.via(), rt.Parents{IDs: distinct}, l.config(withDeleted))
+		if err != nil {
+			return fmt.Errorf("query: %s.%s: %w", n.e.Name, l.end.Name, err)
+		}
+		reads[i] = r
+	}
+	if err := batch.Send(ctx); err != nil {
+		return err
+	}
+	for i, l := range n.links {
 		end := l.end
-		via := rt.Through{Table: `"` + end.Def.Table() + `"`, Parent: end.FromColumn, Child: end.ToColumn, Live: true}
-		found, parents, err := end.To.Through(ctx, q.c, via, keys, rt.FindConfig{Select: l.n.selects(), WithDeleted: withDeleted})
+		found, parents, _, err := reads[i].Finish(ctx)
 		if err != nil {
 			return fmt.Errorf("query: %s.%s: %w", n.e.Name, end.Name, err)
 		}
-		if err := q.follow(ctx, l.n, found.All(), withDeleted); err != nil {
+		if err := q.follow(ctx, l.n, found.All(), withDeleted, nil); err != nil {
 			return err
 		}
 		groups := end.To.Group(found, parents, end.List)
 		none := end.To.None(end.List)
-		for _, row := range rows {
-			v, ok := groups[n.e.Key(row)]
+		for j, row := range rows {
+			v, ok := groups[keys[j]]
 			if !ok {
 				v = none
 			}

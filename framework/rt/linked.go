@@ -10,6 +10,9 @@ type Linked struct{ p *linked }
 type linked struct {
 	names []string
 	vals  []LinkedValue
+	// the first two entries, in the same allocation
+	nbuf [2]string
+	vbuf [2]LinkedValue
 }
 
 // LinkedValue is one linked record or list of records: One or Many.
@@ -24,6 +27,7 @@ type LinkedValue interface {
 func (l *Linked) Set(name string, v LinkedValue) {
 	if l.p == nil {
 		l.p = &linked{}
+		l.p.names, l.p.vals = l.p.nbuf[:0], l.p.vbuf[:0]
 	}
 	for i, n := range l.p.names {
 		if n == name {

@@ -1,13 +1,9 @@
 package rt
 
 import (
-	"context"
 	"slices"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
-	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 )
 
@@ -276,105 +272,10 @@ type Through struct {
 	Live bool
 }
 
-// FindThrough reads t's rows joined to the parents through via, in one
-// statement:
-//
-//	SELECT j."<parent>", t."<col>", … FROM <table> t JOIN <via> j ON j."<child>" = t."<pk>"
-//	WHERE j."<parent>" = ANY($1) [AND j."deleted_at" IS NULL] [AND t."deleted_at" IS NULL]
-//	ORDER BY t.<order>
-//
-// with cfg's selection and order (no paging) and returns the rows and the
-// parent key of each (a row linked to two parents comes twice). cfg's
-// Relations are not loaded here (the generated code does it).
-func FindThrough[T any](ctx context.Context, conn db.DBTX, t Table, cfg FindConfig, via Through, parents []string, newRow func(selected []string) T, dest func(*T, string) any) ([]T, []string, error) {
-	if len(parents) == 0 {
-		return []T{}, []string{}, nil
-	}
-	cols, err := cfg.columns(t)
-	if err != nil {
-		return nil, nil, err
-	}
-	order, err := NormalizeOrder(t.Model, t.Sortable, t.PK, cfg.Order)
-	if err != nil {
-		return nil, nil, err
-	}
-	read := withAlso(WithOrderColumns(cols, order), t.Fields, cfg.also)
-	var b strings.Builder
-	b.WriteString("SELECT j.")
-	b.WriteString(QuoteIdent(via.Parent))
-	for _, c := range read {
-		b.WriteString(", t.")
-		b.WriteString(QuoteIdent(c))
-	}
-	b.WriteString(" FROM ")
-	b.WriteString(t.Name)
-	b.WriteString(" t JOIN ")
-	b.WriteString(via.Table)
-	b.WriteString(" j ON j.")
-	b.WriteString(QuoteIdent(via.Child))
-	b.WriteString(" = t.")
-	b.WriteString(QuoteIdent(t.PK))
-	b.WriteString(" WHERE j.")
-	b.WriteString(QuoteIdent(via.Parent))
-	b.WriteString(" = ANY($1)")
-	if via.Live {
-		b.WriteString(` AND j."deleted_at" IS NULL`)
-	}
-	if !cfg.WithDeleted {
-		b.WriteString(` AND t."deleted_at" IS NULL`)
-	}
-	b.WriteString(" ORDER BY ")
-	for i, o := range order {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("t.")
-		b.WriteString(QuoteIdent(o.Field))
-		if o.Desc {
-			b.WriteString(" DESC")
-		} else {
-			b.WriteString(" ASC")
-		}
-	}
-	rows, err := conn.Query(ctx, b.String(), parents)
-	if err != nil {
-		return nil, nil, err
-	}
-	return scanThrough(rows, read, selectedOf(cfg, cols), newRow, dest)
-}
-
 // selectedOf is what a row read with cfg holds (nil: all fields).
 func selectedOf(cfg FindConfig, cols []string) []string {
 	if len(cfg.Select) > 0 || cfg.onlyPK {
 		return cols
 	}
 	return nil
-}
-
-func scanThrough[T any](rows pgx.Rows, read, selected []string, newRow func(selected []string) T, dest func(*T, string) any) ([]T, []string, error) {
-	defer rows.Close()
-	var (
-		out  []T
-		keys []string
-	)
-	dests := make([]any, len(read)+1)
-	for rows.Next() {
-		out = append(out, newRow(selected))
-		keys = append(keys, "")
-		x := &out[len(out)-1]
-		dests[0] = &keys[len(keys)-1]
-		for i, c := range read {
-			dests[i+1] = dest(x, c)
-		}
-		if err := rows.Scan(dests...); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, err
-	}
-	if out == nil {
-		out, keys = []T{}, []string{}
-	}
-	return out, keys, nil
 }

@@ -51,8 +51,25 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // options (user.WithCascader(nil) turns its link hook off).
 func setup(t testing.TB, userOpts ...user.Option) *env {
 	t.Helper()
-	ctx := context.Background()
 	pool, wc := pgtest.NewCountedPool(t, pgtest.NewURL(t, usermig.Source, blogmig.Source), nil)
+	return build(t, pool, wc, userOpts...)
+}
+
+// setupPlain is setup on a pool without the statement counter (whose
+// tracing costs each statement an allocation), for benchmarks.
+func setupPlain(t testing.TB) *env {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), pgtest.NewURL(t, usermig.Source, blogmig.Source))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return build(t, pool, nil)
+}
+
+func build(t testing.TB, pool *pgxpool.Pool, wc *pgtest.WireCounter, userOpts ...user.Option) *env {
+	t.Helper()
+	ctx := context.Background()
 	reg, err := link.NewRegistry(slices.Concat(user.Entities, blog.Entities), PostAuthor, PostLikes)
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,9 @@ var AuthIdentityEntity = entity.Describe(entity.Entity{
 	Sortable: authIdentitySortable,
 	Table:    "auth_identity",
 }, entity.Model[AuthIdentity]{
+	Key: func(x *AuthIdentity) string {
+		return x.ID
+	},
 	Linked: func(x *AuthIdentity) *rt.Linked {
 		return &x.Linked
 	},
@@ -70,6 +73,59 @@ func (a authIdentityEntityService) Through(ctx context.Context, via rt.Through, 
 	return a.s.findAuthIdentitiesThrough(ctx, via, parents, cfg)
 }
 
+func (a authIdentityEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count bool) (entity.Prepared[AuthIdentity], error) {
+	f, err := authIdentityFilterFromTree(t)
+	if err != nil {
+		return entity.Prepared[AuthIdentity]{}, err
+	}
+	cfg, rels, err := rt.SplitRelations("auth_identity", authIdentityRelations, cfg)
+	if err != nil {
+		return entity.Prepared[AuthIdentity]{}, err
+	}
+	r, err := rt.NewRead(authIdentityTable, cfg, count, f.apply, func(selected []string) AuthIdentity {
+		return AuthIdentity{selected: selected}
+	}, (*AuthIdentity).dest)
+	if err != nil {
+		return entity.Prepared[AuthIdentity]{}, err
+	}
+	return entity.Prepared[AuthIdentity]{
+		Batchable: r.Batchable(),
+		DB:        a.s.db,
+		Keys:      r.Keys,
+		Load:      a.loader(rels),
+		Read:      r,
+	}, nil
+}
+
+func (a authIdentityEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (entity.Prepared[AuthIdentity], error) {
+	cfg, rels, err := rt.SplitRelations("auth_identity", authIdentityRelations, cfg)
+	if err != nil {
+		return entity.Prepared[AuthIdentity]{}, err
+	}
+	r, err := rt.NewThroughRead(authIdentityTable, cfg, via, parents, func(selected []string) AuthIdentity {
+		return AuthIdentity{selected: selected}
+	}, (*AuthIdentity).dest)
+	if err != nil {
+		return entity.Prepared[AuthIdentity]{}, err
+	}
+	return entity.Prepared[AuthIdentity]{
+		Batchable: true,
+		DB:        a.s.db,
+		Load:      a.loader(rels),
+		Read:      r,
+	}, nil
+}
+
+// loader loads rels into rows read by a Prepared read (nil: nothing to load).
+func (a authIdentityEntityService) loader(rels []rt.RelConfig) func(context.Context, []AuthIdentity) error {
+	if len(rels) == 0 {
+		return nil
+	}
+	return func(ctx context.Context, rows []AuthIdentity) error {
+		return a.s.loadAuthIdentityRelations(ctx, rows, rels)
+	}
+}
+
 func (a authIdentityEntityService) SoftDelete(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return a.s.SoftDeleteAuthIdentities(ctx, ids...)
 }
@@ -100,6 +156,9 @@ var ProviderIdentityEntity = entity.Describe(entity.Entity{
 	Sortable: providerIdentitySortable,
 	Table:    "provider_identity",
 }, entity.Model[ProviderIdentity]{
+	Key: func(x *ProviderIdentity) string {
+		return x.ID
+	},
 	Linked: func(x *ProviderIdentity) *rt.Linked {
 		return &x.Linked
 	},
@@ -140,6 +199,59 @@ func (a providerIdentityEntityService) List(ctx context.Context, t rt.FilterTree
 
 func (a providerIdentityEntityService) Through(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]ProviderIdentity, []string, error) {
 	return a.s.findProviderIdentitiesThrough(ctx, via, parents, cfg)
+}
+
+func (a providerIdentityEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count bool) (entity.Prepared[ProviderIdentity], error) {
+	f, err := providerIdentityFilterFromTree(t)
+	if err != nil {
+		return entity.Prepared[ProviderIdentity]{}, err
+	}
+	cfg, rels, err := rt.SplitRelations("provider_identity", providerIdentityRelations, cfg)
+	if err != nil {
+		return entity.Prepared[ProviderIdentity]{}, err
+	}
+	r, err := rt.NewRead(providerIdentityTable, cfg, count, f.apply, func(selected []string) ProviderIdentity {
+		return ProviderIdentity{selected: selected}
+	}, (*ProviderIdentity).dest)
+	if err != nil {
+		return entity.Prepared[ProviderIdentity]{}, err
+	}
+	return entity.Prepared[ProviderIdentity]{
+		Batchable: r.Batchable(),
+		DB:        a.s.db,
+		Keys:      r.Keys,
+		Load:      a.loader(rels),
+		Read:      r,
+	}, nil
+}
+
+func (a providerIdentityEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (entity.Prepared[ProviderIdentity], error) {
+	cfg, rels, err := rt.SplitRelations("provider_identity", providerIdentityRelations, cfg)
+	if err != nil {
+		return entity.Prepared[ProviderIdentity]{}, err
+	}
+	r, err := rt.NewThroughRead(providerIdentityTable, cfg, via, parents, func(selected []string) ProviderIdentity {
+		return ProviderIdentity{selected: selected}
+	}, (*ProviderIdentity).dest)
+	if err != nil {
+		return entity.Prepared[ProviderIdentity]{}, err
+	}
+	return entity.Prepared[ProviderIdentity]{
+		Batchable: true,
+		DB:        a.s.db,
+		Load:      a.loader(rels),
+		Read:      r,
+	}, nil
+}
+
+// loader loads rels into rows read by a Prepared read (nil: nothing to load).
+func (a providerIdentityEntityService) loader(rels []rt.RelConfig) func(context.Context, []ProviderIdentity) error {
+	if len(rels) == 0 {
+		return nil
+	}
+	return func(ctx context.Context, rows []ProviderIdentity) error {
+		return a.s.loadProviderIdentityRelations(ctx, rows, rels)
+	}
 }
 
 func (a providerIdentityEntityService) SoftDelete(ctx context.Context, ids ...string) (map[string][]string, error) {

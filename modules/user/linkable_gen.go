@@ -22,6 +22,9 @@ var UserEntity = entity.Describe(entity.Entity{
 	Sortable:   userSortable,
 	Table:      "user",
 }, entity.Model[User]{
+	Key: func(x *User) string {
+		return x.ID
+	},
 	Linked: func(x *User) *rt.Linked {
 		return &x.Linked
 	},
@@ -57,6 +60,59 @@ func (a userEntityService) Through(ctx context.Context, via rt.Through, parents 
 	return a.s.findUsersThrough(ctx, via, parents, cfg)
 }
 
+func (a userEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count bool) (entity.Prepared[User], error) {
+	f, err := userFilterFromTree(t)
+	if err != nil {
+		return entity.Prepared[User]{}, err
+	}
+	cfg, rels, err := rt.SplitRelations("user", userRelations, cfg)
+	if err != nil {
+		return entity.Prepared[User]{}, err
+	}
+	r, err := rt.NewRead(userTable, cfg, count, f.apply, func(selected []string) User {
+		return User{selected: selected}
+	}, (*User).dest)
+	if err != nil {
+		return entity.Prepared[User]{}, err
+	}
+	return entity.Prepared[User]{
+		Batchable: r.Batchable(),
+		DB:        a.s.db,
+		Keys:      r.Keys,
+		Load:      a.loader(rels),
+		Read:      r,
+	}, nil
+}
+
+func (a userEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (entity.Prepared[User], error) {
+	cfg, rels, err := rt.SplitRelations("user", userRelations, cfg)
+	if err != nil {
+		return entity.Prepared[User]{}, err
+	}
+	r, err := rt.NewThroughRead(userTable, cfg, via, parents, func(selected []string) User {
+		return User{selected: selected}
+	}, (*User).dest)
+	if err != nil {
+		return entity.Prepared[User]{}, err
+	}
+	return entity.Prepared[User]{
+		Batchable: true,
+		DB:        a.s.db,
+		Load:      a.loader(rels),
+		Read:      r,
+	}, nil
+}
+
+// loader loads rels into rows read by a Prepared read (nil: nothing to load).
+func (a userEntityService) loader(rels []rt.RelConfig) func(context.Context, []User) error {
+	if len(rels) == 0 {
+		return nil
+	}
+	return func(ctx context.Context, rows []User) error {
+		return a.s.loadUserRelations(ctx, rows, rels)
+	}
+}
+
 func (a userEntityService) SoftDelete(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return a.s.SoftDeleteUsers(ctx, ids...)
 }
@@ -82,6 +138,9 @@ var InviteEntity = entity.Describe(entity.Entity{
 	Sortable:   inviteSortable,
 	Table:      "invite",
 }, entity.Model[Invite]{
+	Key: func(x *Invite) string {
+		return x.ID
+	},
 	Linked: func(x *Invite) *rt.Linked {
 		return &x.Linked
 	},
@@ -115,6 +174,59 @@ func (a inviteEntityService) List(ctx context.Context, t rt.FilterTree, cfg rt.F
 
 func (a inviteEntityService) Through(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]Invite, []string, error) {
 	return a.s.findInvitesThrough(ctx, via, parents, cfg)
+}
+
+func (a inviteEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count bool) (entity.Prepared[Invite], error) {
+	f, err := inviteFilterFromTree(t)
+	if err != nil {
+		return entity.Prepared[Invite]{}, err
+	}
+	cfg, rels, err := rt.SplitRelations("invite", inviteRelations, cfg)
+	if err != nil {
+		return entity.Prepared[Invite]{}, err
+	}
+	r, err := rt.NewRead(inviteTable, cfg, count, f.apply, func(selected []string) Invite {
+		return Invite{selected: selected}
+	}, (*Invite).dest)
+	if err != nil {
+		return entity.Prepared[Invite]{}, err
+	}
+	return entity.Prepared[Invite]{
+		Batchable: r.Batchable(),
+		DB:        a.s.db,
+		Keys:      r.Keys,
+		Load:      a.loader(rels),
+		Read:      r,
+	}, nil
+}
+
+func (a inviteEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (entity.Prepared[Invite], error) {
+	cfg, rels, err := rt.SplitRelations("invite", inviteRelations, cfg)
+	if err != nil {
+		return entity.Prepared[Invite]{}, err
+	}
+	r, err := rt.NewThroughRead(inviteTable, cfg, via, parents, func(selected []string) Invite {
+		return Invite{selected: selected}
+	}, (*Invite).dest)
+	if err != nil {
+		return entity.Prepared[Invite]{}, err
+	}
+	return entity.Prepared[Invite]{
+		Batchable: true,
+		DB:        a.s.db,
+		Load:      a.loader(rels),
+		Read:      r,
+	}, nil
+}
+
+// loader loads rels into rows read by a Prepared read (nil: nothing to load).
+func (a inviteEntityService) loader(rels []rt.RelConfig) func(context.Context, []Invite) error {
+	if len(rels) == 0 {
+		return nil
+	}
+	return func(ctx context.Context, rows []Invite) error {
+		return a.s.loadInviteRelations(ctx, rows, rels)
+	}
 }
 
 func (a inviteEntityService) SoftDelete(ctx context.Context, ids ...string) (map[string][]string, error) {

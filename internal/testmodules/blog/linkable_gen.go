@@ -31,6 +31,9 @@ var PostEntity = entity.Describe(entity.Entity{
 	Sortable: postSortable,
 	Table:    "post",
 }, entity.Model[Post]{
+	Key: func(x *Post) string {
+		return x.ID
+	},
 	Linked: func(x *Post) *rt.Linked {
 		return &x.Linked
 	},
@@ -80,6 +83,59 @@ func (a postEntityService) Through(ctx context.Context, via rt.Through, parents 
 	return a.s.findPostsThrough(ctx, via, parents, cfg)
 }
 
+func (a postEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count bool) (entity.Prepared[Post], error) {
+	f, err := postFilterFromTree(t)
+	if err != nil {
+		return entity.Prepared[Post]{}, err
+	}
+	cfg, rels, err := rt.SplitRelations("post", postRelations, cfg)
+	if err != nil {
+		return entity.Prepared[Post]{}, err
+	}
+	r, err := rt.NewRead(postTable, cfg, count, f.apply, func(selected []string) Post {
+		return Post{selected: selected}
+	}, (*Post).dest)
+	if err != nil {
+		return entity.Prepared[Post]{}, err
+	}
+	return entity.Prepared[Post]{
+		Batchable: r.Batchable(),
+		DB:        a.s.db,
+		Keys:      r.Keys,
+		Load:      a.loader(rels),
+		Read:      r,
+	}, nil
+}
+
+func (a postEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (entity.Prepared[Post], error) {
+	cfg, rels, err := rt.SplitRelations("post", postRelations, cfg)
+	if err != nil {
+		return entity.Prepared[Post]{}, err
+	}
+	r, err := rt.NewThroughRead(postTable, cfg, via, parents, func(selected []string) Post {
+		return Post{selected: selected}
+	}, (*Post).dest)
+	if err != nil {
+		return entity.Prepared[Post]{}, err
+	}
+	return entity.Prepared[Post]{
+		Batchable: true,
+		DB:        a.s.db,
+		Load:      a.loader(rels),
+		Read:      r,
+	}, nil
+}
+
+// loader loads rels into rows read by a Prepared read (nil: nothing to load).
+func (a postEntityService) loader(rels []rt.RelConfig) func(context.Context, []Post) error {
+	if len(rels) == 0 {
+		return nil
+	}
+	return func(ctx context.Context, rows []Post) error {
+		return a.s.loadPostRelations(ctx, rows, rels)
+	}
+}
+
 func (a postEntityService) SoftDelete(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return a.s.SoftDeletePosts(ctx, ids...)
 }
@@ -110,6 +166,9 @@ var CommentEntity = entity.Describe(entity.Entity{
 	Sortable: commentSortable,
 	Table:    "comment",
 }, entity.Model[Comment]{
+	Key: func(x *Comment) string {
+		return x.ID
+	},
 	Linked: func(x *Comment) *rt.Linked {
 		return &x.Linked
 	},
@@ -152,6 +211,59 @@ func (a commentEntityService) Through(ctx context.Context, via rt.Through, paren
 	return a.s.findCommentsThrough(ctx, via, parents, cfg)
 }
 
+func (a commentEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count bool) (entity.Prepared[Comment], error) {
+	f, err := commentFilterFromTree(t)
+	if err != nil {
+		return entity.Prepared[Comment]{}, err
+	}
+	cfg, rels, err := rt.SplitRelations("comment", commentRelations, cfg)
+	if err != nil {
+		return entity.Prepared[Comment]{}, err
+	}
+	r, err := rt.NewRead(commentTable, cfg, count, f.apply, func(selected []string) Comment {
+		return Comment{selected: selected}
+	}, (*Comment).dest)
+	if err != nil {
+		return entity.Prepared[Comment]{}, err
+	}
+	return entity.Prepared[Comment]{
+		Batchable: r.Batchable(),
+		DB:        a.s.db,
+		Keys:      r.Keys,
+		Load:      a.loader(rels),
+		Read:      r,
+	}, nil
+}
+
+func (a commentEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (entity.Prepared[Comment], error) {
+	cfg, rels, err := rt.SplitRelations("comment", commentRelations, cfg)
+	if err != nil {
+		return entity.Prepared[Comment]{}, err
+	}
+	r, err := rt.NewThroughRead(commentTable, cfg, via, parents, func(selected []string) Comment {
+		return Comment{selected: selected}
+	}, (*Comment).dest)
+	if err != nil {
+		return entity.Prepared[Comment]{}, err
+	}
+	return entity.Prepared[Comment]{
+		Batchable: true,
+		DB:        a.s.db,
+		Load:      a.loader(rels),
+		Read:      r,
+	}, nil
+}
+
+// loader loads rels into rows read by a Prepared read (nil: nothing to load).
+func (a commentEntityService) loader(rels []rt.RelConfig) func(context.Context, []Comment) error {
+	if len(rels) == 0 {
+		return nil
+	}
+	return func(ctx context.Context, rows []Comment) error {
+		return a.s.loadCommentRelations(ctx, rows, rels)
+	}
+}
+
 func (a commentEntityService) SoftDelete(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return a.s.SoftDeleteComments(ctx, ids...)
 }
@@ -182,6 +294,9 @@ var TagEntity = entity.Describe(entity.Entity{
 	Sortable: tagSortable,
 	Table:    "tag",
 }, entity.Model[Tag]{
+	Key: func(x *Tag) string {
+		return x.ID
+	},
 	Linked: func(x *Tag) *rt.Linked {
 		return &x.Linked
 	},
@@ -223,6 +338,59 @@ func (a tagEntityService) List(ctx context.Context, t rt.FilterTree, cfg rt.Find
 
 func (a tagEntityService) Through(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]Tag, []string, error) {
 	return a.s.findTagsThrough(ctx, via, parents, cfg)
+}
+
+func (a tagEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count bool) (entity.Prepared[Tag], error) {
+	f, err := tagFilterFromTree(t)
+	if err != nil {
+		return entity.Prepared[Tag]{}, err
+	}
+	cfg, rels, err := rt.SplitRelations("tag", tagRelations, cfg)
+	if err != nil {
+		return entity.Prepared[Tag]{}, err
+	}
+	r, err := rt.NewRead(tagTable, cfg, count, f.apply, func(selected []string) Tag {
+		return Tag{selected: selected}
+	}, (*Tag).dest)
+	if err != nil {
+		return entity.Prepared[Tag]{}, err
+	}
+	return entity.Prepared[Tag]{
+		Batchable: r.Batchable(),
+		DB:        a.s.db,
+		Keys:      r.Keys,
+		Load:      a.loader(rels),
+		Read:      r,
+	}, nil
+}
+
+func (a tagEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (entity.Prepared[Tag], error) {
+	cfg, rels, err := rt.SplitRelations("tag", tagRelations, cfg)
+	if err != nil {
+		return entity.Prepared[Tag]{}, err
+	}
+	r, err := rt.NewThroughRead(tagTable, cfg, via, parents, func(selected []string) Tag {
+		return Tag{selected: selected}
+	}, (*Tag).dest)
+	if err != nil {
+		return entity.Prepared[Tag]{}, err
+	}
+	return entity.Prepared[Tag]{
+		Batchable: true,
+		DB:        a.s.db,
+		Load:      a.loader(rels),
+		Read:      r,
+	}, nil
+}
+
+// loader loads rels into rows read by a Prepared read (nil: nothing to load).
+func (a tagEntityService) loader(rels []rt.RelConfig) func(context.Context, []Tag) error {
+	if len(rels) == 0 {
+		return nil
+	}
+	return func(ctx context.Context, rows []Tag) error {
+		return a.s.loadTagRelations(ctx, rows, rels)
+	}
 }
 
 func (a tagEntityService) SoftDelete(ctx context.Context, ids ...string) (map[string][]string, error) {
