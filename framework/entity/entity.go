@@ -405,6 +405,9 @@ func (w typedWriter[T]) delete(ctx context.Context, ids []string) error {
 
 func (t *typed[T, P]) typ() reflect.Type { return reflect.TypeFor[T]() }
 
+// RowsOf returns the Rows of s.
+func RowsOf[T any](s []T) Rows { return rowsOf(s) }
+
 func rowsOf[T any](s []T) Rows {
 	ptrs := make([]any, len(s))
 	for i := range s {

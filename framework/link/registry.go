@@ -89,10 +89,10 @@ func (r *Registry) add(d *Definition) error {
 	}
 	for i, s := range []Side{d.Left, d.Right} {
 		if s.Entity == nil {
-			return fmt.Errorf("Invalid linkable passed for the argument %d: a side needs an entity (link.Of(<module>.<Model>Entity))", i+1)
+			return merrors.New(merrors.InvalidData, "Invalid linkable passed for the argument %d: a side needs an entity (link.Of(<module>.<Model>Entity))", i+1)
 		}
 		if r.byName[s.Entity.Name] != s.Entity {
-			return fmt.Errorf("Service %s was not found: pass the %s module's Entities to link.NewRegistry (entity %q)", s.Entity.Module, s.Entity.Module, s.Entity.Name)
+			return merrors.New(merrors.InvalidData, "Service %s was not found: pass the %s module's Entities to link.NewRegistry (entity %q)", s.Entity.Module, s.Entity.Module, s.Entity.Name)
 		}
 	}
 	if d.leftColumn() == d.rightColumn() {
@@ -158,7 +158,7 @@ func (r *Registry) free(end End) error {
 	if taken == "" {
 		return nil
 	}
-	return fmt.Errorf("You need to provide an alias for %s.%s: %q already names %s of %s (use Side.As)", end.To.Module, end.To.Linkable, end.Name, taken, e.Name)
+	return merrors.New(merrors.InvalidData, "You need to provide an alias for %s.%s: %q already names %s of %s (use Side.As)", end.To.Module, end.To.Linkable, end.Name, taken, e.Name)
 }
 
 // Entities returns the registered entities, in the order given.

@@ -24,6 +24,9 @@ type Batched[T any] interface {
 type Subquery struct {
 	SQL  string
 	Args []any
+	// Rows is the number of keys expected (the page's size), a hint for
+	// the first allocation of the rows read by it; 0 when unknown.
+	Rows int
 }
 
 // Parents are the parents of a read through a join table: their keys, or
@@ -96,7 +99,7 @@ func (r *Read[T]) Run(ctx context.Context, conn db.DBTX) ([]T, int, error) {
 func (r *Read[T]) Keys() Subquery {
 	s := r.p.sel
 	s.Columns = []string{QuoteIdent(r.t.PK)}
-	return Subquery{SQL: s.SQL(), Args: r.p.sel.Where.Args()}
+	return Subquery{SQL: s.SQL(), Args: r.p.sel.Where.Args(), Rows: s.Limit}
 }
 
 // ThroughRead reads t's rows joined to their parents through a join table
@@ -161,6 +164,9 @@ func NewThroughRead[T any](t Table, cfg FindConfig, via Through, parents Parents
 		b.WriteString(")")
 		r.args = parents.Sub.Args
 		r.n = maxPrealloc
+		if parents.Sub.Rows > 0 {
+			r.n = min(parents.Sub.Rows, 4*maxPrealloc)
+		}
 	} else {
 		b.WriteString(" = ANY($1)")
 		r.args = []any{parents.IDs}

@@ -350,3 +350,15 @@ func TestUserFlowsDismissLinks(t *testing.T) {
 		}
 	})
 }
+
+func TestPublishWorkflow(t *testing.T) {
+	e := setup(t)
+	u := e.newUsers(t, 1)
+	post, err := publishWorkflow.Run(context.Background(), e.c, PublishInput{Title: "Links", AuthorID: u[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.live(t, PostAuthor); !slices.Equal(got, []string{post.ID + "-" + u[0]}) {
+		t.Fatalf("links %v", got)
+	}
+}
