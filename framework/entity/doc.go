@@ -13,6 +13,9 @@
 //	reg, err := link.NewRegistry(slices.Concat(user.Entities, blog.Entities), postAuthor)
 //
 // An Entity reaches its module's service through the container, under the
-// module's key, when it is used: a module stays the only code that reads
-// and writes its tables, and an Entity costs nothing until then.
+// module's key, when it is used, and an Entity costs nothing until then.
+// Its reads (List, Through) are the module's generated code; Batch sends
+// reads of several entities in one round trip (Query sends a page and the
+// reads of its links together). Query reads a link by joining the link
+// table and the linked module's table: the modules share the database.
 package entity

@@ -184,19 +184,6 @@ func filterValue(v any, path string) (any, error) {
 	return nil, badFilter(path, fmt.Sprintf("unsupported value %v (%T): use a string, number, boolean or time", v, v))
 }
 
-// FilterFields lists the fields f's conditions name, at every level, for
-// messages.
-func (f FilterTree) FilterFields() []string {
-	var out []string
-	for _, c := range f.Conds {
-		out = append(out, c.Field)
-	}
-	for _, s := range append(slices.Clip(f.And), f.Or...) {
-		out = append(out, s.FilterFields()...)
-	}
-	return out
-}
-
 // UnknownFilter is the invalid_data error of a filter on a field the model
 // does not filter on, naming the nearest one it does.
 func UnknownFilter(model, field string, filterable []string) error {
