@@ -14,11 +14,14 @@ import (
 
 	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/entity"
 	"github.com/medusa-go/medusa/framework/eventbus"
 	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/framework/jobs"
+	"github.com/medusa-go/medusa/framework/link"
 	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/framework/module"
+	"github.com/medusa-go/medusa/framework/query"
 	"github.com/medusa-go/medusa/framework/workflows"
 )
 
@@ -55,6 +58,9 @@ type Config struct {
 	// Workflows are the application's workflows (registered so that
 	// recovery resumes their interrupted runs).
 	Workflows []workflows.Definition
+	// Links are the application's module links (Medusa's src/links):
+	// link.Define(link.Of(blog.PostEntity).List(), link.Of(user.UserEntity)).
+	Links []*link.Definition
 	// Settings are the application's settings; the CLI applies environment
 	// variables over them (config.Load).
 	Settings config.Config
@@ -72,7 +78,7 @@ func (c Config) name() string {
 // order: CoreModules, BuiltinModules, c.Modules, then the application's own
 // module (c.Name) holding c.Routes, c.Subscribers, c.Jobs and c.Workflows.
 func (c Config) AllModules() ([]module.Module, error) {
-	own := module.Module{Name: c.name(), Routes: c.Routes, Subscribers: c.Subscribers, Jobs: c.Jobs, Workflows: c.Workflows}
+	own := module.Module{Name: c.name(), Routes: c.Routes, Subscribers: c.Subscribers, Jobs: c.Jobs, Workflows: c.Workflows, Links: c.Links}
 	mods, err := module.Compose(CoreModules(), BuiltinModules(), c.Modules)
 	if err != nil {
 		return nil, err
@@ -98,6 +104,41 @@ func Migrations(c Config) ([]migrate.Source, error) {
 	return out, nil
 }
 
+// LinkRegistry checks the module links of every module of c against the
+// modules' entities and returns their registry.
+func LinkRegistry(c Config) (*link.Registry, error) {
+	mods, err := c.AllModules()
+	if err != nil {
+		return nil, err
+	}
+	return linkRegistry(mods)
+}
+
+func linkRegistry(mods []module.Module) (*link.Registry, error) {
+	var ents []*entity.Entity
+	var defs []*link.Definition
+	for _, m := range mods {
+		ents = append(ents, m.Entities...)
+		defs = append(defs, m.Links...)
+	}
+	reg, err := link.NewRegistry(ents, defs...)
+	if err != nil {
+		return nil, fmt.Errorf("app: module links: %w", err)
+	}
+	return reg, nil
+}
+
+// SyncLinks creates and changes the link tables of c's module links (Medusa's
+// db:sync-links, which "db migrate" runs after the modules' migrations).
+// Destructive changes are refused unless opts allow them.
+func SyncLinks(ctx context.Context, c Config, pool *pgxpool.Pool, opts link.SyncOptions) ([]link.Action, error) {
+	reg, err := LinkRegistry(c)
+	if err != nil {
+		return nil, err
+	}
+	return link.Sync(ctx, pool, reg, opts)
+}
+
 // App is an assembled medusa-go application: configuration, database pool,
 // root container with every module registered, and the HTTP handler.
 type App struct {
@@ -117,7 +158,10 @@ type App struct {
 	Jobs *jobs.Engine
 	// Auth verifies and issues API tokens and sessions (registered as
 	// "http_auth").
-	Auth    *httpx.Auth
+	Auth *httpx.Auth
+	// Links is the registry of every module's entities and module links;
+	// the link service ("link") and Query ("query") are registered on it.
+	Links   *link.Registry
 	OpenAPI []byte
 	mux     *http.ServeMux
 	getenv  func(string) string
@@ -161,6 +205,15 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, opts ...Option) (*
 		container.Register(a.Container, KeyConfig, cfg.Settings),
 		container.Register(a.Container, KeyLogger, a.Logger),
 	); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	// Module links and Query come before the modules: a generated service
+	// reports its soft deletes, restores and deletes to the link service
+	// registered in its container, in its own transaction.
+	if a.Links, err = linkRegistry(mods); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(link.Register(a.Container, pool, a.Links), query.Register(a.Container, a.Links)); err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
 	base := module.Host{Container: a.Container, Pool: pool, Settings: cfg.Settings, Logger: a.Logger, Getenv: a.getenv}

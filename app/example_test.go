@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -10,10 +11,13 @@ import (
 	"github.com/medusa-go/medusa/app"
 	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/entity"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/link"
 	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/internal/testmodules/blog"
 	"github.com/medusa-go/medusa/modules"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/flows"
@@ -166,4 +170,30 @@ func ExampleConfig_routes() {
 	cfg := app.Config{Name: "shop", Routes: shopRoutes}
 	_ = cfg // cli.Main(cfg) in the application's main
 	// Output:
+}
+
+// An application's module links (its links package): a blog post has an
+// author, a user has many posts. The application checks them against every
+// module's entities; "db migrate" creates their tables.
+func ExampleConfig_links() {
+	cfg := app.Config{
+		Modules: []module.Module{blog.Generated()},
+		Links: []*link.Definition{
+			link.Define(link.Of(blog.PostEntity).List(), link.Of(user.UserEntity).As("author")),
+		},
+	}
+	reg, err := app.LinkRegistry(cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, d := range reg.Definitions() {
+		fmt.Println(d.Table())
+	}
+	cfg.Links = append(cfg.Links, link.Define(link.Of(blog.PostEntity), link.Of(&entity.Entity{Module: "nope", Name: "usr"})))
+	_, err = app.LinkRegistry(cfg)
+	fmt.Println(err != nil)
+	// Output:
+	// blog_post_user_user
+	// true
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/medusa-go/medusa/app"
 	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/db"
+	"github.com/medusa-go/medusa/framework/link"
 	"github.com/medusa-go/medusa/framework/migrate"
 )
 
@@ -107,6 +108,11 @@ func serve(ctx context.Context, env *cliEnv, args []string, mode config.Mode) er
 		}
 		for _, m := range applied {
 			fmt.Fprintf(env.stdout, "medusa-go: applied migration %s/%s\n", m.Module, m.Name)
+		}
+		// The module links' tables: safe changes only; a destructive one
+		// waits for "db migrate --execute-all-links".
+		if err := syncLinks(ctx, env, pool, link.SyncOptions{SafeOnly: true, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+			return err
 		}
 	}
 	def := env.app

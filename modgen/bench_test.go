@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/medusa-go/medusa/framework/pgtest"
+	blogmodels "github.com/medusa-go/medusa/internal/testmodules/blog/models"
 
 	"github.com/medusa-go/medusa/modgen"
 	usermig "github.com/medusa-go/medusa/modules/user/migrations"
@@ -105,5 +106,17 @@ func TestUserModuleGeneratesOffline(t *testing.T) {
 	t.Setenv("no_proxy", "")
 	if _, err := modgen.Generate(t.Context(), models.Module, modgen.Options{Root: root, Check: true}); err != nil {
 		t.Fatalf("offline: %v", err)
+	}
+}
+
+// TestBlogTestModuleUpToDate is the drift check of the blog test module
+// (internal/testmodules/blog), which medusa-go generate does not list.
+func TestBlogTestModuleUpToDate(t *testing.T) {
+	root, err := modgen.FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := modgen.Generate(context.Background(), blogmodels.Module, modgen.Options{Root: root, Check: true}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -62,11 +62,33 @@ func (e *DriftError) Error() string {
 	return fmt.Sprintf("module %q: generated files are stale; run \"medusa-go generate\" (or go generate ./modules/%s) and commit the result:\n%s", e.Module, e.Module, e.Diff)
 }
 
-// Paths of a module's outputs, relative to the root.
-func moduleDir(m string) string     { return filepath.Join("modules", m) }
-func migrationsDir(m string) string { return filepath.Join("modules", m, "migrations") }
-func queriesDir(m string) string    { return filepath.Join("queries", m) }
-func sqlcOutDir(m string) string    { return filepath.Join("modules", m, "db") }
+// Paths of a module's outputs, relative to the root, for a module in the
+// default folder (modules/<m>, queries in queries/<m>).
+func moduleDir(m string) string  { return filepath.Join("modules", m) }
+func queriesDir(m string) string { return filepath.Join("queries", m) }
+
+// layout is where a module's outputs go, relative to the root: its folder
+// (modules/<m>, or the module's Folder) and its queries (queries/<m>, or
+// <Folder>/queries).
+type layout struct{ dir, queries string }
+
+func layoutOf(mod *dml.Module) layout {
+	if mod.Folder != "" {
+		d := filepath.FromSlash(mod.Folder)
+		return layout{dir: d, queries: filepath.Join(d, "queries")}
+	}
+	return layout{dir: moduleDir(mod.Name), queries: queriesDir(mod.Name)}
+}
+
+func (l layout) migrations() string { return filepath.Join(l.dir, "migrations") }
+func (l layout) sqlcOut() string    { return filepath.Join(l.dir, "db") }
+
+// goPath is the layout's folder as a Go import path suffix.
+func (l layout) goPath() string { return filepath.ToSlash(l.dir) }
+
+func (l layout) sqlcBlock(module string) string {
+	return sqlcBlock(module, filepath.ToSlash(l.dir), filepath.ToSlash(l.queries))
+}
 
 // SnapshotFile is the schema snapshot's file name in the migrations folder.
 const SnapshotFile = "schema.snapshot.json"
@@ -93,9 +115,10 @@ func Generate(ctx context.Context, mod *dml.Module, opt Options) (*Result, error
 	res := &Result{}
 	out := map[string][]byte{}
 	name := mod.Name
+	lay := layoutOf(mod)
 
 	// migrations
-	migDir := migrationsDir(name)
+	migDir := lay.migrations()
 	var old *Schema
 	if b, err := os.ReadFile(filepath.Join(opt.Root, migDir, SnapshotFile)); err == nil {
 		if old, err = UnmarshalSnapshot(b); err != nil {
@@ -137,10 +160,10 @@ func Generate(ctx context.Context, mod *dml.Module, opt Options) (*Result, error
 
 	// queries and sqlc
 	for _, m := range mod.Models {
-		out[filepath.Join(queriesDir(name), m.Name+".sql")] = QueriesSQL(mod, m)
+		out[filepath.Join(lay.queries, m.Name+".sql")] = QueriesSQL(mod, m)
 	}
 	cfg, _ := os.ReadFile(filepath.Join(opt.Root, "sqlc.yaml"))
-	out["sqlc.yaml"] = MergeSQLCConfig(cfg, name)
+	out["sqlc.yaml"] = mergeSQLCBlock(cfg, name, lay.sqlcBlock(name))
 	sqlcFiles, err := runSQLC(ctx, opt, mod, out, existing)
 	if err != nil {
 		return nil, err
@@ -159,10 +182,10 @@ func Generate(ctx context.Context, mod *dml.Module, opt Options) (*Result, error
 		return nil, err
 	}
 	for p, b := range goFiles {
-		out[filepath.Join(moduleDir(name), p)] = b
+		out[filepath.Join(lay.dir, p)] = b
 	}
-	out[filepath.Join(moduleDir(name), "REFERENCE.md")] = Reference(mod, cur)
-	owned := filepath.Join(moduleDir(name), "service.go")
+	out[filepath.Join(lay.dir, "REFERENCE.md")] = Reference(mod, cur)
+	owned := filepath.Join(lay.dir, "service.go")
 	if _, err := os.Stat(filepath.Join(opt.Root, owned)); errors.Is(err, fs.ErrNotExist) {
 		out[owned] = gofmt(OwnedServiceFile(mod))
 	}
@@ -187,7 +210,7 @@ func Generate(ctx context.Context, mod *dml.Module, opt Options) (*Result, error
 			fmt.Fprintf(&diff, "--- %s (disk)\n+++ %s (generated)\n%s", p, p, lineDiff(string(disk), string(out[p])))
 		}
 	}
-	stale, err := staleFiles(opt.Root, name, out)
+	stale, err := staleFiles(opt.Root, lay, out)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +278,7 @@ func listMigrations(dir string) (files []string, maxVer int, err error) {
 // *_gen.go, *_gen_test.go and *_gen.json in the module folder, everything in db/, and
 // generated (non-.custom) .sql files in queries/<module>. Migrations are
 // never stale.
-func staleFiles(root, module string, out map[string][]byte) ([]string, error) {
+func staleFiles(root string, lay layout, out map[string][]byte) ([]string, error) {
 	var stale []string
 	check := func(dir string, match func(string) bool) error {
 		entries, err := os.ReadDir(filepath.Join(root, dir))
@@ -276,15 +299,15 @@ func staleFiles(root, module string, out map[string][]byte) ([]string, error) {
 		}
 		return nil
 	}
-	if err := check(moduleDir(module), func(n string) bool {
+	if err := check(lay.dir, func(n string) bool {
 		return strings.HasSuffix(n, "_gen.go") || strings.HasSuffix(n, "_gen_test.go") || strings.HasSuffix(n, "_gen.json")
 	}); err != nil {
 		return nil, err
 	}
-	if err := check(sqlcOutDir(module), func(n string) bool { return strings.HasSuffix(n, ".go") }); err != nil {
+	if err := check(lay.sqlcOut(), func(n string) bool { return strings.HasSuffix(n, ".go") }); err != nil {
 		return nil, err
 	}
-	if err := check(queriesDir(module), func(n string) bool {
+	if err := check(lay.queries, func(n string) bool {
 		return strings.HasSuffix(n, ".sql") && !strings.HasSuffix(n, ".custom.sql")
 	}); err != nil {
 		return nil, err
@@ -326,6 +349,7 @@ func runSQLC(ctx context.Context, opt Options, mod *dml.Module, out map[string][
 	}
 	defer os.RemoveAll(stage)
 	name := mod.Name
+	lay := layoutOf(mod)
 	write := func(rel string, b []byte) error {
 		p := filepath.Join(stage, rel)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -334,7 +358,7 @@ func runSQLC(ctx context.Context, opt Options, mod *dml.Module, out map[string][
 		return os.WriteFile(p, b, 0o644)
 	}
 	for _, f := range migrations {
-		rel := filepath.Join(migrationsDir(name), f)
+		rel := filepath.Join(lay.migrations(), f)
 		b, ok := out[rel]
 		if !ok {
 			if b, err = os.ReadFile(filepath.Join(opt.Root, rel)); err != nil {
@@ -346,23 +370,23 @@ func runSQLC(ctx context.Context, opt Options, mod *dml.Module, out map[string][
 		}
 	}
 	for p, b := range out {
-		if strings.HasPrefix(p, queriesDir(name)+string(filepath.Separator)) {
+		if strings.HasPrefix(p, lay.queries+string(filepath.Separator)) {
 			if err := write(p, b); err != nil {
 				return nil, fmt.Errorf("modgen: stage: %w", err)
 			}
 		}
 	}
-	custom, _ := filepath.Glob(filepath.Join(opt.Root, queriesDir(name), "*.custom.sql"))
+	custom, _ := filepath.Glob(filepath.Join(opt.Root, lay.queries, "*.custom.sql"))
 	for _, c := range custom {
 		b, err := os.ReadFile(c)
 		if err != nil {
 			return nil, fmt.Errorf("modgen: %w", err)
 		}
-		if err := write(filepath.Join(queriesDir(name), filepath.Base(c)), b); err != nil {
+		if err := write(filepath.Join(lay.queries, filepath.Base(c)), b); err != nil {
 			return nil, fmt.Errorf("modgen: stage: %w", err)
 		}
 	}
-	if err := write("sqlc.yaml", []byte(sqlcHeader+SQLCBlock(name))); err != nil {
+	if err := write("sqlc.yaml", []byte(sqlcHeader+lay.sqlcBlock(name))); err != nil {
 		return nil, fmt.Errorf("modgen: stage: %w", err)
 	}
 	cmd := sqlcCommand(ctx, opt.Root, opt.SQLC, "generate", "-f", filepath.Join(stage, "sqlc.yaml"))
@@ -372,7 +396,7 @@ func runSQLC(ctx context.Context, opt Options, mod *dml.Module, out map[string][
 		return nil, fmt.Errorf("modgen: %s: %w\n%s", strings.Join(cmd.Args, " "), err, stderr.String())
 	}
 	files := map[string][]byte{}
-	dir := filepath.Join(stage, sqlcOutDir(name))
+	dir := filepath.Join(stage, lay.sqlcOut())
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("modgen: sqlc produced no output: %w", err)
@@ -382,7 +406,7 @@ func runSQLC(ctx context.Context, opt Options, mod *dml.Module, out map[string][
 		if err != nil {
 			return nil, fmt.Errorf("modgen: %w", err)
 		}
-		files[filepath.Join(sqlcOutDir(name), e.Name())] = b
+		files[filepath.Join(lay.sqlcOut(), e.Name())] = b
 	}
 	return files, nil
 }

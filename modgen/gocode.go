@@ -32,7 +32,7 @@ type gen struct {
 
 func newGen(mod *dml.Module, goModule string) *gen {
 	return &gen{mod: mod, goMod: goModule, pkg: mod.Name,
-		dbPkg:  goModule + "/modules/" + mod.Name + "/db",
+		dbPkg:  goModule + "/" + layoutOf(mod).goPath() + "/db",
 		dbName: mod.Name + "db"}
 }
 
@@ -47,8 +47,9 @@ func (g *gen) file() *jen.File {
 	f.ImportAlias(errorsPath, "merrors")
 	f.ImportName(containerPath, "container")
 	f.ImportName(pgxPath, "pgx")
+	f.ImportName(entityPath, "entity")
 	f.ImportName(g.dbPkg, g.dbName)
-	f.ImportName(g.goMod+"/modules/"+g.mod.Name+"/migrations", "migrations")
+	f.ImportName(g.migPkg(), "migrations")
 	f.ImportName("github.com/medusa-go/medusa/framework/pgtest", "pgtest")
 	return f
 }
@@ -177,6 +178,9 @@ func GoFiles(mod *dml.Module, goModule string) (map[string][]byte, error) {
 			return nil, err
 		}
 	}
+	if err := add("linkable_gen.go", g.linkableFile()); err != nil {
+		return nil, err
+	}
 	tb, err := g.testFileBytes()
 	if err != nil {
 		return nil, err
@@ -211,6 +215,7 @@ func (g *gen) serviceFile() *jen.File {
 	f.Type().Id("Service").Struct(
 		jen.Id("db").Qual(rtPath, "DB"),
 		jen.Id("bus").Qual(eventsPath, "Bus"),
+		jen.Id("cascader").Qual(rtPath, "Cascader"),
 		jen.Comment("ext is the hand-written part of the service, declared in service.go."),
 		jen.Id("ext").Id("extension"),
 	)
@@ -221,6 +226,12 @@ func (g *gen) serviceFile() *jen.File {
 	f.Comment("WithEventBus makes the service emit its module events on bus.")
 	f.Func().Id("WithEventBus").Params(jen.Id("bus").Qual(eventsPath, "Bus")).Id("Option").Block(
 		jen.Return(jen.Func().Params(jen.Id("s").Op("*").Id("Service")).Block(jen.Id("s").Dot("bus").Op("=").Id("bus"))),
+	)
+	f.Line()
+	f.Comment("WithCascader makes the service tell c, in the same transaction, which records its soft deletes,")
+	f.Comment("restores and deletes affected (by linkable key), so that the links of other modules follow.")
+	f.Func().Id("WithCascader").Params(jen.Id("c").Qual(rtPath, "Cascader")).Id("Option").Block(
+		jen.Return(jen.Func().Params(jen.Id("s").Op("*").Id("Service")).Block(jen.Id("s").Dot("cascader").Op("=").Id("c"))),
 	)
 	f.Line()
 	f.Comment("NewService returns the service over database (a *pgxpool.Pool). Without WithEventBus it emits no")
@@ -236,7 +247,8 @@ func (g *gen) serviceFile() *jen.File {
 	)
 	f.Line()
 	f.Comment("Register provides the service under Key in c, built on first use. Unless opts hold")
-	f.Comment("WithEventBus, the bus registered under \"event_bus\" is used when c has one.")
+	f.Comment("WithEventBus, the bus registered under \"event_bus\" is used when c has one; the Cascader")
+	f.Comment("registered under \"link\" (the link service) is used when c has one, unless opts hold WithCascader.")
 	f.Func().Id("Register").Params(jen.Id("c").Op("*").Qual(containerPath, "Container"), jen.Id("database").Qual(rtPath, "DB"), jen.Id("opts").Op("...").Id("Option")).Error().Block(
 		jen.Return(jen.Qual(containerPath, "Provide").Call(jen.Id("c"), jen.Id("Key"),
 			jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Qual(containerPath, "Container")).Params(jen.Op("*").Id("Service"), jen.Error()).Block(
@@ -244,6 +256,11 @@ func (g *gen) serviceFile() *jen.File {
 					jen.List(jen.Id("bus"), jen.Err()).Op(":=").Qual(containerPath, "ResolveContext").Call(jen.Id("ctx"), jen.Id("c"), jen.Qual(eventsPath, "BusKey")),
 					jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(name+": resolve event bus: %w"), jen.Err()))),
 					jen.Id("opts").Op("=").Append(jen.Index().Id("Option").Values(jen.Id("WithEventBus").Call(jen.Id("bus"))), jen.Id("opts").Op("...")),
+				),
+				jen.If(jen.Id("c").Dot("Has").Call(jen.Qual(rtPath, "CascaderKey").Dot("Name").Call())).Block(
+					jen.List(jen.Id("cascader"), jen.Err()).Op(":=").Qual(containerPath, "ResolveContext").Call(jen.Id("ctx"), jen.Id("c"), jen.Qual(rtPath, "CascaderKey")),
+					jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(name+": resolve the link service: %w"), jen.Err()))),
+					jen.Id("opts").Op("=").Append(jen.Index().Id("Option").Values(jen.Id("WithCascader").Call(jen.Id("cascader"))), jen.Id("opts").Op("...")),
 				),
 				jen.Return(jen.Id("NewService").Call(jen.Id("database"), jen.Id("opts").Op("..."))),
 			))))
@@ -293,6 +310,12 @@ func (g *gen) serviceFile() *jen.File {
 		),
 	)
 	f.Line()
+	f.Comment("cascade tells the Cascader, in the call's transaction, what a soft delete, restore or delete did.")
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("cascade").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("op").Qual(rtPath, "CascadeOp"), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(
+		jen.If(jen.Id("s").Dot("cascader").Op("==").Nil()).Block(jen.Return(jen.Nil())),
+		jen.Return(jen.Id("s").Dot("cascader").Dot("Cascade").Call(jen.Id("ctx"), jen.Id("op"), jen.Lit(name), jen.Id("keys"))),
+	)
+	f.Line()
 	f.Comment("Event builds a module event message with the module as source.")
 	f.Func().Id("Event").Params(jen.List(jen.Id("name"), jen.Id("object"), jen.Id("action")).String(), jen.Id("data").Any()).Qual(eventsPath, "Message").Block(
 		jen.Return(jen.Qual(rtPath, "Event").Call(jen.Id("name"), jen.Lit(name), jen.Id("object"), jen.Id("action"), jen.Id("data"))),
@@ -319,12 +342,13 @@ func (g *gen) moduleFile() *jen.File {
 	name := g.mod.Name
 	fields := jen.Dict{
 		jen.Id("Name"):       jen.Lit(name),
-		jen.Id("Migrations"): jen.Index().Qual(migratePath, "Source").Values(jen.Qual(g.goMod+"/modules/"+name+"/migrations", "Source")),
+		jen.Id("Migrations"): jen.Index().Qual(migratePath, "Source").Values(jen.Qual(g.goMod+"/"+layoutOf(g.mod).goPath()+"/migrations", "Source")),
 		jen.Id("Register"): jen.Func().Params(jen.Id("_").Qual("context", "Context"), jen.Id("h").Op("*").Qual(modulePath, "Host")).Error().Block(
 			jen.Return(jen.Id("Register").Call(jen.Id("h").Dot("Container"), jen.Id("h").Dot("Pool"))),
 		),
+		jen.Id("Entities"): jen.Id("Entities"),
 	}
-	what := "its name, migrations and service registration"
+	what := "its name, migrations, service registration and entities"
 	if g.mod.WithRoutes {
 		f.Anon("embed")
 		f.Comment("//go:embed openapi_gen.json")
@@ -332,7 +356,7 @@ func (g *gen) moduleFile() *jen.File {
 		f.Line()
 		fields[jen.Id("Routes")] = jen.Id("AdminRoutes")
 		fields[jen.Id("OpenAPI")] = jen.Id("openAPI")
-		what = "its name, migrations, service registration, admin routes and OpenAPI document"
+		what = "its name, migrations, service registration, entities, admin routes and OpenAPI document"
 	}
 	f.Comment(fmt.Sprintf("Generated returns the generated part of the %s module's value: %s.", name, what))
 	f.Comment("The module's own value starts from it and adds what is hand-written (options, subscribers,")
@@ -356,3 +380,6 @@ func (g *gen) eventsFile() *jen.File {
 	f.Const().Defs(defs...)
 	return f
 }
+
+// migPkg is the import path of the module's migrations package.
+func (g *gen) migPkg() string { return g.goMod + "/" + layoutOf(g.mod).goPath() + "/migrations" }

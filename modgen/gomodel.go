@@ -29,9 +29,20 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 	for _, x := range m.Fields {
 		fields = append(fields, jen.Id(dml.Pascal(x.Name)).Add(dtoType(x)).Tag(jsonTag(x.Name, "")))
 	}
-	fields = append(fields, jen.Comment("selected lists the fields a select asked for; nil means all."), jen.Id("selected").Index().String())
+	rels := relInfos(g.mod, m)
+	for _, ri := range rels {
+		fields = append(fields, jen.Comment(fmt.Sprintf("%s holds the %s relation when it was loaded (FindConfig.Relations).", ri.field, ri.r.Name)), jen.Id(ri.field).Add(ri.relType()).Tag(jsonTag(ri.r.Name, "omitempty")))
+	}
+	fields = append(fields,
+		jen.Comment("Linked holds the records of other modules Query linked to the row (see framework/query)."),
+		jen.Id("Linked").Qual(rtPath, "Linked").Tag(jsonTag("-", "")),
+		jen.Comment("selected lists the fields a select asked for; nil means all."), jen.Id("selected").Index().String())
+	if len(rels) > 0 {
+		fields = append(fields, jen.Comment("loaded records which relations were loaded (one bit each, in definition order)."), jen.Id("loaded").Uint64())
+	}
 	f.Comment(fmt.Sprintf("%s is a row of table %q (Medusa's %sDTO). Its JSON holds only the selected", G, m.TableName, G))
-	f.Comment("fields when it was read with FindConfig.Select.")
+	f.Comment("fields when it was read with FindConfig.Select, then the loaded relations and the")
+	f.Comment("linked records.")
 	f.Type().Id(G).Struct(fields...)
 	f.Line()
 	var all, sortable []jen.Code
@@ -60,7 +71,7 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 	f.Comment("AppendJSON appends what MarshalJSON returns to b: one typed call per selected field,")
 	f.Comment("reading it in place, and no allocation beyond b's growth (list routes render their")
 	f.Comment("pages with it).")
-	f.Func().Params(jen.Id("x").Op("*").Id(G)).Id("AppendJSON").Params(jen.Id("b").Index().Byte()).Params(jen.Index().Byte(), jen.Error()).Block(appendJSONBody(m)...)
+	f.Func().Params(jen.Id("x").Op("*").Id(G)).Id("AppendJSON").Params(jen.Id("b").Index().Byte()).Params(jen.Index().Byte(), jen.Error()).Block(appendJSONBody(m, relationJSON(g.mod, m))...)
 	f.Line()
 	f.Comment("Cursor returns the keyset cursor of x for cfg's order: pass it as FindConfig.After to")
 	f.Comment("read the next page.")
@@ -211,7 +222,9 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 	f.Func().Params(jen.Id("f").Id(G+"Filter")).Id("apply").Params(jen.Id("w").Op("*").Qual(rtPath, "Where")).Params(jen.Bool(), jen.Error()).Block(applies...)
 	f.Line()
 
+	g.filterFromTree(f, m)
 	g.listMethods(f, m, recv, cfgT)
+	g.relationDecls(f, m)
 	g.createMethod(f, m)
 	g.updateMethod(f, m)
 	g.deleteMethods(f, m)
@@ -241,13 +254,20 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 	// core list
 	f.Comment(fmt.Sprintf("find%s reads %s rows with SQL built from the filter's used predicates only (see", P, m.Name))
 	f.Comment("package rt), and counts them too when count is set (ignoring skip, take and after).")
+	f.Comment("Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.")
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("find"+P).Params(ctxParam(), jen.Id("f").Id(G+"Filter"), jen.Id("cfg").Add(cfgT), jen.Id("count").Bool()).Params(jen.Index().Id(G), jen.Int(), jen.Error()).Block(
+		jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(rtPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
 		jen.List(jen.Id("out"), jen.Id("n"), jen.Err()).Op(":=").Qual(rtPath, "Find").Call(
 			jen.Id("ctx"), jen.Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")), jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("count"), jen.Id("f").Dot("apply"),
 			jen.Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}))),
 			jen.Parens(jen.Op("*").Id(G)).Dot("dest"),
 		),
-		jen.Return(jen.Id("out"), jen.Id("n"), jen.Id("mapErr").Call(jen.Err())),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
+		jen.If(jen.Len(jen.Id("rels")).Op(">").Lit(0)).Block(
+			jen.If(jen.Err().Op(":=").Id("s").Dot("load"+G+"Relations").Call(jen.Id("ctx"), jen.Id("out"), jen.Id("rels")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
+		),
+		jen.Return(jen.Id("out"), jen.Id("n"), jen.Nil()),
 	)
 	f.Line()
 	f.Comment(fmt.Sprintf("%sTable describes table %s to rt.Find.", lc, m.TableName))
@@ -535,23 +555,27 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 		jen.Id("ids").Op("=").Qual(rtPath, "Unique").Call(jen.Id("ids")),
 		jen.If(jen.Len(jen.Id("ids")).Op("==").Lit(0)).Block(jen.Return(jen.Nil())),
 		jen.Return(jen.Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("q").Add(qT)).Error().Block(
-			jen.If(jen.List(jen.Id("_"), jen.Err()).Op(":=").Id("q").Dot("Delete"+P).Call(jen.Id("ctx"), jen.Id("ids")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+			jen.List(jen.Id("deleted"), jen.Err()).Op(":=").Id("q").Dot("Delete"+P).Call(jen.Id("ctx"), jen.Id("ids")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 			jen.For(jen.List(jen.Id("_"), jen.Id("id")).Op(":=").Range().Id("ids")).Block(
 				jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("Event").Call(jen.Id(eventConst(m, "deleted")), jen.Lit(m.Name), jen.Lit("deleted"), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("id")}))),
 			),
-			jen.Return(jen.Nil()),
+			jen.If(jen.Len(jen.Id("deleted")).Op("==").Lit(0)).Block(jen.Return(jen.Nil())),
+			jen.Return(jen.Id("s").Dot("cascade").Call(jen.Id("ctx"), jen.Qual(rtPath, "Deleted"), jen.Map(jen.String()).Index().String().Values(jen.Dict{jen.Lit(key): jen.Id("deleted")}))),
 		))),
 	)
 	f.Line()
 	g.wrapper(f, m, dml.MethodDelete, []string{
 		fmt.Sprintf("%s hard-deletes rows by %s (Medusa's delete%s) and emits %s {id} per id", g.pub(m, dml.MethodDelete), pk.Name, P, eventConst(m, "deleted")),
-		"(see Tx for when). No ids is a no-op; unknown ids are ignored.",
+		"(see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a",
+		"no-op; unknown ids are ignored.",
 	}, []jen.Code{ctxParam(), idsP}, []jen.Code{jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("ids").Op("...")}, true)
 
 	for _, mode := range []struct {
 		meth            dml.Method
 		verb, action, q string
-	}{{dml.MethodSoftDelete, "softDelete", "deleted", "SoftDelete"}, {dml.MethodRestore, "restore", "created", "Restore"}} {
+		op              string
+	}{{dml.MethodSoftDelete, "softDelete", "deleted", "SoftDelete", "SoftDeleted"}, {dml.MethodRestore, "restore", "created", "Restore", "Restored"}} {
 		tree := mode.verb + G + "Tree"
 		// cascade is one rt.Cascade call: rows of model mm by the query
 		// named qname, recorded under mm's key, then mm's own cascades.
@@ -579,7 +603,10 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(mode.verb+G+"Cascades").Params(ctxParam(), jen.Id("q").Add(qT), jen.Id("ids").Index().String(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(casc...)
 		f.Line()
 		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, mode.meth)).Params(ctxParam(), idsP).Params(jen.Map(jen.String()).Index().String(), jen.Error()).Block(
-			jen.Return(jen.Qual(rtPath, "RunCascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("s").Dot("Tx"), jen.Id("s").Dot(tree))),
+			jen.Return(jen.Qual(rtPath, "RunCascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("s").Dot("Tx"), jen.Id("s").Dot(tree),
+				jen.Func().Params(ctxParam(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(
+					jen.Return(jen.Id("s").Dot("cascade").Call(jen.Id("ctx"), jen.Qual(rtPath, mode.op), jen.Id("keys"))),
+				))),
 		)
 		f.Line()
 		var doc []string
@@ -587,13 +614,15 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 			doc = []string{
 				fmt.Sprintf("%s sets deleted_at on rows by %s and on the rows of cascaded relations (Medusa's", g.pub(m, mode.meth), pk.Name),
 				fmt.Sprintf("softDelete%s). It returns the affected ids per linkable key ({%q: [...]}) and emits one", P, key),
-				fmt.Sprintf("%s {id: [ids]} per model (see Tx for when). Unknown ids are ignored.", eventConst(m, "deleted")),
+				fmt.Sprintf("%s {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of", eventConst(m, "deleted")),
+				"them in the same transaction. Unknown ids are ignored.",
 			}
 		} else {
 			doc = []string{
 				fmt.Sprintf("%s clears deleted_at on rows by %s and on cascaded relations (Medusa's restore%s).", g.pub(m, mode.meth), pk.Name, P),
 				fmt.Sprintf("It returns the restored ids per linkable key and, like Medusa, emits %s", eventConst(m, "created")),
-				"{id: [ids]} (action \"created\") per model (see Tx for when).",
+				"{id: [ids]} (action \"created\") per model (see Tx for when); the Cascader (WithCascader)",
+				"hears of them in the same transaction.",
 			}
 		}
 		g.wrapper(f, m, mode.meth, doc, []jen.Code{ctxParam(), idsP}, []jen.Code{jen.Map(jen.String()).Index().String(), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("ids").Op("...")}, true)
@@ -603,15 +632,16 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 // appendJSONBody is the body of a model's AppendJSON: for each field in
 // definition order, when the row holds it, `,"name":` and the value by the
 // rt helper for its Go type (encoding/json's rendering, checked by
-// TestAppendHelpersMatchEncodingJSON); rt.CloseObject turns the first
-// comma into the opening brace.
-func appendJSONBody(m *dml.Model) []jen.Code {
+// TestAppendHelpersMatchEncodingJSON), then tail (the loaded relations and
+// the linked records); rt.CloseObject turns the first comma into the
+// opening brace.
+func appendJSONBody(m *dml.Model, tail []jen.Code) []jen.Code {
 	b := func() *jen.Statement { return jen.Id("b") }
 	body := []jen.Code{
 		jen.Id("sel").Op(":=").Qual(rtPath, "NewSelection").Call(jen.Id("x").Dot("selected")),
 		jen.Id("start").Op(":=").Len(b()),
+		jen.Var().Err().Error(),
 	}
-	var decl bool
 	for _, x := range m.Fields {
 		key, _ := json.Marshal(x.Name)
 		field := jen.Id("x").Dot(dml.Pascal(x.Name))
@@ -621,7 +651,6 @@ func appendJSONBody(m *dml.Model) []jen.Code {
 			stmts = append(stmts, b().Op("=").Qual(rtPath, fn).Call(append([]jen.Code{b()}, args...)...))
 		}
 		checked := func(fn string, arg jen.Code) {
-			decl = true
 			stmts = append(stmts, jen.If(
 				jen.List(b(), jen.Err()).Op("=").Qual(rtPath, fn).Call(b(), arg),
 				jen.Err().Op("!=").Nil(),
@@ -647,8 +676,6 @@ func appendJSONBody(m *dml.Model) []jen.Code {
 		}
 		body = append(body, jen.If(jen.Id("sel").Dot("Has").Call(jen.Lit(x.Name))).Block(stmts...))
 	}
-	if decl {
-		body = append(body[:2:2], append([]jen.Code{jen.Var().Err().Error()}, body[2:]...)...)
-	}
+	body = append(body, tail...)
 	return append(body, jen.Return(jen.Qual(rtPath, "CloseObject").Call(b(), jen.Id("start")), jen.Nil()))
 }

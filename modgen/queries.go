@@ -96,18 +96,24 @@ sql:
 `
 
 // SQLCBlock is a module's entry in sqlc.yaml, with paths relative to the
-// repository root.
+// repository root, for a module in modules/<module>.
 func SQLCBlock(module string) string {
+	return sqlcBlock(module, "modules/"+module, "queries/"+module)
+}
+
+// sqlcBlock is the sqlc.yaml entry of module, whose folder is dir and
+// whose queries are in queries (slash-separated, relative to the root).
+func sqlcBlock(module, dir, queries string) string {
 	return fmt.Sprintf(`  # module %[1]s
   - engine: postgresql
-    schema: modules/%[1]s/migrations
-    queries: queries/%[1]s
+    schema: %[2]s/migrations
+    queries: %[3]s
     analyzer:
       database: false
     gen:
       go:
         package: %[1]sdb
-        out: modules/%[1]s/db
+        out: %[2]s/db
         sql_package: pgx/v5
         emit_pointers_for_null_types: true
         omit_unused_structs: true
@@ -139,12 +145,17 @@ func SQLCBlock(module string) string {
               type: float64
               pointer: true
   # end module %[1]s
-`, module)
+`, module, dir, queries)
 }
 
 // MergeSQLCConfig inserts or replaces module's block in an existing
 // sqlc.yaml (empty for none), keeping the blocks sorted by module name.
 func MergeSQLCConfig(existing []byte, module string) []byte {
+	return mergeSQLCBlock(existing, module, SQLCBlock(module))
+}
+
+// mergeSQLCBlock is MergeSQLCConfig with module's block given.
+func mergeSQLCBlock(existing []byte, module, block string) []byte {
 	blocks := map[string]string{}
 	var order []string
 	s := string(existing)
@@ -170,7 +181,7 @@ func MergeSQLCConfig(existing []byte, module string) []byte {
 	if _, ok := blocks[module]; !ok {
 		order = append(order, module)
 	}
-	blocks[module] = SQLCBlock(module)
+	blocks[module] = block
 	sortStrings(order)
 	var b strings.Builder
 	b.WriteString(sqlcHeader)

@@ -85,7 +85,7 @@ func Reference(mod *dml.Module, s *Schema) []byte {
 		w("\n")
 	}
 	w("## Service methods\n\n")
-	w("Every method takes a `context.Context` first; it runs in one transaction, or in the caller's when the context carries one (`db.InTx`). `cfg` is at most one `rt.FindConfig{Select, Order, Skip, Take, WithDeleted, After}`. Errors are `*merrors.Error` (Postgres errors mapped by `merrors.FromPg`).\n\n")
+	w("Every method takes a `context.Context` first; it runs in one transaction, or in the caller's when the context carries one (`db.InTx`). `cfg` is at most one `rt.FindConfig{Select, Order, Skip, Take, WithDeleted, After, Relations}`: `Relations` (and dotted `Select` entries such as `\"rel.field\"` or `\"rel.*\"`) load relations, one statement per relation and level. Errors are `*merrors.Error` (Postgres errors mapped by `merrors.FromPg`). Soft delete, restore and delete tell the Cascader (the link service, under `\"link\"`) which rows they affected, in their transaction.\n\n")
 	g := &gen{mod: mod}
 	for _, m := range mod.Models {
 		G, pk := m.GoName(), m.PK().Name
@@ -105,6 +105,12 @@ func Reference(mod *dml.Module, s *Schema) []byte {
 		row(dml.MethodDelete, "(ctx, ids...)", "error", fmt.Sprintf("hard delete; emits `%s.%s.deleted` `{id}` per id", mod.Name, m.Name))
 		row(dml.MethodSoftDelete, "(ctx, ids...)", "map[string][]string", fmt.Sprintf("returns `{\"%s_%s\": ids}`; emits `%s.%s.deleted` `{id: ids}`", m.Name, pk, mod.Name, m.Name))
 		row(dml.MethodRestore, "(ctx, ids...)", "map[string][]string", fmt.Sprintf("emits `%s.%s.created` `{id: ids}` (Medusa's action for restore)", mod.Name, m.Name))
+		for _, ri := range relInfos(mod, m) {
+			if ri.r.Kind == dml.ManyToManyRel {
+				R := dml.Pascal(ri.r.Name)
+				w("| `Attach%s%s(ctx, id, %sIDs...)` / `Detach%s%s(…)` | `error` | rows of pivot `%s`; attach: not_found when an id has no row, existing pairs kept |\n", G, R, dml.Camel(ri.target.Name), G, R, ri.pivot)
+			}
+		}
 		var filters []string
 		for _, x := range m.Fields {
 			if filterable(x) {

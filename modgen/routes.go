@@ -21,6 +21,10 @@ type routeModel struct {
 	ListAndCount, Retrieve, Update, SoftDelete string
 	HasSearch                                  bool
 	Filters, Body                              []routeField
+	// Relations are the model's relations, which "fields" may select whole
+	// ("*books") or by field ("books.title", listed in Selectable with the
+	// model's own fields).
+	Relations, Selectable []string
 }
 
 func (g *gen) routeModels() []routeModel {
@@ -28,6 +32,19 @@ func (g *gen) routeModels() []routeModel {
 	for _, m := range g.mod.Models {
 		rm := routeModel{G: m.GoName(), P: m.Plural(), LC: dml.Camel(m.Name), Name: m.Name, Path: routePath(m), PK: m.PK().Name,
 			ListAndCount: g.pub(m, dml.MethodListAndCount), Retrieve: g.pub(m, dml.MethodRetrieve), Update: g.pub(m, dml.MethodUpdate), SoftDelete: g.pub(m, dml.MethodSoftDelete)}
+		for _, ri := range relInfos(g.mod, m) {
+			rm.Relations = append(rm.Relations, ri.r.Name)
+		}
+		if len(rm.Relations) > 0 {
+			for _, x := range m.Fields {
+				rm.Selectable = append(rm.Selectable, x.Name)
+			}
+			for _, ri := range relInfos(g.mod, m) {
+				for _, x := range ri.target.Fields {
+					rm.Selectable = append(rm.Selectable, ri.r.Name+"."+x.Name)
+				}
+			}
+		}
 		for _, x := range m.Fields {
 			rm.HasSearch = rm.HasSearch || x.IsSearch
 			conv, qt, rule, bt := "rt.AsString", "httpx.TypeString", "httpx.String", "string"
@@ -141,8 +158,22 @@ func findConfigFrom(q *httpx.Query) rt.FindConfig {
 }
 {{range .Models}}
 var (
+{{- if .Relations}}
+	// {{.LC}}Selectable are the fields "fields" may name: the model's own, and its
+	// relations' ones ("*<relation>" selects a whole relation).
+	{{.LC}}Selectable = []string{
+	{{- range .Selectable}}
+		{{printf "%q" .}},
+	{{- end}}
+	}
+	{{.LC}}RelationNames = []string{ {{- range $i, $r := .Relations}}{{if $i}}, {{end}}{{printf "%q" $r}}{{end -}} }
+{{- end}}
 	{{.LC}}ListQuery = httpx.MustQuerySpec(httpx.QueryConfig{
 		Defaults:  {{.LC}}Fields,
+{{- if .Relations}}
+		Allowed:   {{.LC}}Selectable,
+		Relations: {{.LC}}RelationNames,
+{{- end}}
 		List:      true,
 		Orderable: {{.LC}}Sortable,
 		Search:    {{.HasSearch}},
@@ -153,7 +184,11 @@ var (
 		{{- end}}
 		},
 	})
+{{- if .Relations}}
+	{{.LC}}OneQuery = httpx.MustQuerySpec(httpx.QueryConfig{Defaults: {{.LC}}Fields, Allowed: {{.LC}}Selectable, Relations: {{.LC}}RelationNames})
+{{- else}}
 	{{.LC}}OneQuery = httpx.MustQuerySpec(httpx.QueryConfig{Defaults: {{.LC}}Fields})
+{{- end}}
 	{{.LC}}UpdateBody = httpx.MustBody[{{.LC}}UpdateRequest](
 	{{- range .Body}}
 		{{.Rule}},

@@ -10,8 +10,10 @@ import (
 
 	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/entity"
 	"github.com/medusa-go/medusa/framework/eventbus"
 	"github.com/medusa-go/medusa/framework/jobs"
+	"github.com/medusa-go/medusa/framework/link"
 	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/framework/workflows"
 )
@@ -49,6 +51,12 @@ type Module struct {
 	// OpenAPI is the module's OpenAPI document (JSON), merged into the one
 	// the application serves.
 	OpenAPI []byte
+	// Entities describe the module's models for module links and Query
+	// (a generated module's Entities).
+	Entities []*entity.Entity
+	// Links are the module links the module defines (Medusa's defineLink),
+	// each stored in a link table that "db migrate" creates and changes.
+	Links []*link.Definition
 	// Disabled removes the module (and a built-in of the same name) from
 	// the application, as Medusa's {disable: true}.
 	Disabled bool

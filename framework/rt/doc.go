@@ -13,6 +13,16 @@
 // even a generic plan of that text has only real predicates and uses the
 // matching index. See docs/modgen.md for EXPLAIN evidence.
 //
+// Relations: SplitRelations separates a FindConfig's relations (Relations,
+// dotted Select entries) for the generated loaders, which read each
+// relation in one statement per level (LoadOne, LoadMany, FindThrough) and
+// stitch the rows back; Linked holds the records Query attaches to a row
+// through module links. Read and ThroughRead are Find and FindThrough
+// prepared for a caller's batch (Query sends a page and its links' rows in
+// one round trip). Cascader is how generated services tell the link
+// service what their soft deletes, restores and deletes did; FilterTree
+// and ParseFilters are Medusa's filter objects in a model-agnostic form.
+//
 // It also holds the module-event collector and publisher (Collector,
 // Publish: in the transaction on an events.TxEmitter bus, else after
 // commit), the parameters of generated bulk inserts (InsertChunk, JSONText,

@@ -83,3 +83,18 @@ func WithOrderColumns(cols []string, order []Order) []string {
 	}
 	return out
 }
+
+// withAlso returns read plus the columns of also (that are fields of the
+// model) it lacks: read but not rendered, like order columns.
+func withAlso(read, fields, also []string) []string {
+	out := read
+	for _, c := range also {
+		if !slices.Contains(out, c) && slices.Contains(fields, c) {
+			if len(out) == len(read) {
+				out = slices.Clone(read)
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -58,57 +58,30 @@ const maxPrealloc = 256
 // returns the scan destination of one column of a row. Database errors are
 // returned as they are: the caller maps them with its module's wording.
 func Find[T any](ctx context.Context, conn db.DBTX, t Table, cfg FindConfig, count bool, apply func(*Where) (bool, error), newRow func(selected []string) T, dest func(*T, string) any) ([]T, int, error) {
-	cols, err := Columns(t.Model, t.Fields, t.PK, cfg.Select)
+	p, err := newPlan(t, cfg, count, apply)
 	if err != nil {
 		return nil, 0, err
 	}
-	order, err := NormalizeOrder(t.Model, t.Sortable, t.PK, cfg.Order)
-	if err != nil {
-		return nil, 0, err
-	}
-	read := WithOrderColumns(cols, order)
-	w := NewWhere()
-	withDeleted, err := apply(w)
-	if err != nil {
-		return nil, 0, err
-	}
-	unfiltered := w.Empty()
-	live := !cfg.WithDeleted && !withDeleted
-	if live {
-		w.Add(`"deleted_at" IS NULL`)
-	}
-	sel := Select{Table: t.Name, Where: w, Order: order, Limit: max(cfg.Take, 0), Offset: max(cfg.Skip, 0)}
-	for _, c := range read {
-		sel.Columns = append(sel.Columns, QuoteIdent(c))
-	}
-	countSQL, countArgs := sel.CountSQL(), append(execMode(w), w.Args()...)
-	countPrepared := w.EqualityOnly()
-	if unfiltered && t.RowCount != "" {
-		countSQL, countArgs = rowCountTotalSQL, []any{t.RowCount}
-		if live {
-			countSQL = rowCountLiveSQL
-		}
-	}
-	if cfg.After != nil {
-		if err := Keyset(w, order, cfg.After); err != nil {
-			return nil, 0, merrors.Wrap(merrors.InvalidData, err, err.Error())
-		}
-	}
-	mode := execMode(w)
+	return runPlan(ctx, conn, &p, cfg, newRow, dest)
+}
+
+// runPlan sends p's statements on conn and reads them.
+func runPlan[T any](ctx context.Context, conn db.DBTX, p *plan, cfg FindConfig, newRow func(selected []string) T, dest func(*T, string) any) ([]T, int, error) {
+	count := p.count
 	// A page and its count on a prepared statement (the pool's default
 	// mode for both) go out in one batch: one write, one Sync, one round
 	// trip instead of two. The batch runs both in the connection's default
 	// mode, so a statement that needs CacheDescribe keeps its own query.
-	if count && countPrepared && len(mode) == 0 {
+	if count && p.batchable() {
 		if b, ok := conn.(batcher); ok {
-			return findBatch(ctx, b, sel.SQL(), append(mode, w.Args()...), countSQL, countArgs, read, cfg, cols, newRow, dest)
+			return findBatch(ctx, b, p.sel.SQL(), p.pageArgs(), p.countSQL, p.countArgs, p.read, cfg, p.cols, newRow, dest)
 		}
 	}
-	rows, err := conn.Query(ctx, sel.SQL(), append(mode, w.Args()...)...)
+	rows, err := conn.Query(ctx, p.sel.SQL(), p.pageArgs()...)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, err := scanPage(rows, pageRows[T](ctx, cfg), read, cfg, cols, newRow, dest)
+	out, err := scanPage(rows, pageRows[T](ctx, cfg), p.read, cfg, p.cols, newRow, dest)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -116,11 +89,76 @@ func Find[T any](ctx context.Context, conn db.DBTX, t Table, cfg FindConfig, cou
 		return out, 0, nil
 	}
 	var n int
-	if err := conn.QueryRow(ctx, countSQL, countArgs...).Scan(&n); err != nil {
+	if err := conn.QueryRow(ctx, p.countSQL, p.countArgs...).Scan(&n); err != nil {
 		return nil, 0, err
 	}
 	return out, n, nil
 }
+
+// plan is a Find's statements, built before any is sent.
+type plan struct {
+	sel           Select
+	read, cols    []string
+	count         bool
+	countSQL      string
+	countArgs     []any
+	countPrepared bool
+	mode          []any
+}
+
+// newPlan builds the page (and count) statements of a Find.
+func newPlan(t Table, cfg FindConfig, count bool, apply func(*Where) (bool, error)) (plan, error) {
+	cols, err := cfg.columns(t)
+	if err != nil {
+		return plan{}, err
+	}
+	order, err := NormalizeOrder(t.Model, t.Sortable, t.PK, cfg.Order)
+	if err != nil {
+		return plan{}, err
+	}
+	read := withAlso(WithOrderColumns(cols, order), t.Fields, cfg.also)
+	w := NewWhere()
+	withDeleted, err := apply(w)
+	if err != nil {
+		return plan{}, err
+	}
+	unfiltered := w.Empty()
+	live := !cfg.WithDeleted && !withDeleted
+	if live {
+		w.Add(`"deleted_at" IS NULL`)
+	}
+	p := plan{sel: Select{Table: t.Name, Where: w, Order: order, Limit: max(cfg.Take, 0), Offset: max(cfg.Skip, 0)}, read: read, cols: cols, count: count}
+	p.sel.Columns = make([]string, 0, len(read))
+	for _, c := range read {
+		p.sel.Columns = append(p.sel.Columns, QuoteIdent(c))
+	}
+	if count {
+		p.countSQL, p.countArgs = p.sel.CountSQL(), append(execMode(w), w.Args()...)
+		p.countPrepared = w.EqualityOnly()
+		if unfiltered && t.RowCount != "" {
+			p.countSQL, p.countArgs = rowCountTotalSQL, []any{t.RowCount}
+			if live {
+				p.countSQL = rowCountLiveSQL
+			}
+		}
+	}
+	if cfg.After != nil {
+		if err := Keyset(w, order, cfg.After); err != nil {
+			return plan{}, merrors.Wrap(merrors.InvalidData, err, err.Error())
+		}
+	}
+	p.mode = execMode(w)
+	return p, nil
+}
+
+// pageArgs are the page statement's arguments, its execution mode first
+// when it has one.
+func (p *plan) pageArgs() []any { return append(p.mode, p.sel.Where.Args()...) }
+
+// batchable reports whether the plan's statements may go out in a batch:
+// they are planned alike for every value (the connection's default mode,
+// which a batch uses).
+func (p *plan) batchable() bool { return len(p.mode) == 0 && (!p.count || p.countPrepared) }
 
 // The counts of a table counted by triggers (see Table.RowCount): the sum
 // of its rows in medusa_row_counts, in the reader's snapshot.
@@ -192,10 +230,7 @@ func findBatch[T any](ctx context.Context, b batcher, pageSQL string, pageArgs [
 // for NULL in a *string. pgx scans every other column.
 func scanPage[T any](rows pgx.Rows, out []T, read []string, cfg FindConfig, cols []string, newRow func(selected []string) T, dest func(*T, string) any) ([]T, error) {
 	defer rows.Close()
-	var selected []string
-	if len(cfg.Select) > 0 {
-		selected = cols
-	}
+	selected := selectedOf(cfg, cols)
 	// Rows are scanned in place, into the slice's next element: a row
 	// scanned into a local would escape (its field pointers go through
 	// dests) and cost an allocation per row. The slice is sized for a page

@@ -2,6 +2,7 @@ package rt
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -128,6 +129,36 @@ type FindConfig struct {
 	// included), of the last row of the previous page, as returned by the
 	// DTO's Cursor method. It needs every Order term in one direction.
 	After []any
+	// Relations lists the model's relations to load with the rows (Medusa's
+	// FindConfig relations): "books", or a nested path "books.tags". Each
+	// relation costs one statement per level, whatever the number of rows.
+	// Select may also name a relation's fields with a dot ("books.title",
+	// or "books.*" for all of them), which loads the relation too.
+	Relations []string
+	// also lists columns read but not rendered (see ReadAlso).
+	also []string
+	// onlyPK selects the primary key alone (a Select that named only
+	// relations, see SplitRelations).
+	onlyPK bool
+}
+
+// columns validates cfg's selection against t (see Columns).
+func (cfg FindConfig) columns(t Table) ([]string, error) {
+	if cfg.onlyPK {
+		return []string{t.PK}, nil
+	}
+	return Columns(t.Model, t.Fields, t.PK, cfg.Select)
+}
+
+// ReadAlso returns cfg reading cols too, without rendering them: the keys
+// that relation loading needs (a belongsTo's foreign key, a child's key to
+// its parent) when Select leaves them out.
+func (cfg FindConfig) ReadAlso(cols ...string) FindConfig {
+	if len(cols) == 0 {
+		return cfg
+	}
+	cfg.also = append(slices.Clip(cfg.also), cols...)
+	return cfg
 }
 
 // Select is a SELECT statement under construction.

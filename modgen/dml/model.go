@@ -186,14 +186,25 @@ type Module struct {
 	// WithRoutes makes the generator emit admin route handlers and an
 	// OpenAPI fragment for every model.
 	WithRoutes bool
-	Pos        Pos
-	validated  bool
+	// Folder is the module's folder relative to the repository root
+	// (slash-separated); empty means modules/<name>, with its queries in
+	// queries/<name>. A module in another folder keeps its queries in
+	// <Folder>/queries (see In).
+	Folder    string
+	Pos       Pos
+	validated bool
 }
 
 // NewModule declares a module (its container key is name) with models.
 func NewModule(name string, models ...*Model) *Module {
 	return &Module{Name: name, Models: models, Pos: caller(1)}
 }
+
+// In generates the module into folder (relative to the repository root,
+// slash-separated) instead of modules/<name>, with its queries in
+// <folder>/queries: for modules that are not part of the application, such
+// as a sample module that tests use.
+func (m *Module) In(folder string) *Module { m.Folder = folder; return m }
 
 // Routes opts the module into generated admin routes and OpenAPI.
 func (m *Module) Routes() *Module { m.WithRoutes = true; return m }

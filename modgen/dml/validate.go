@@ -142,7 +142,13 @@ func validateModel(mod *Module, m *Model, add func(Pos, string, string, string, 
 		add(pk.Pos, m.Name, pk.Name, "the primary key cannot be nullable", "remove .Nullable() from the primary key")
 	}
 	// relations
+	if len(m.Relations) > MaxRelations {
+		add(m.Pos, m.Name, "", fmt.Sprintf("model has %d relations; at most %d are supported", len(m.Relations), MaxRelations), "split the model")
+	}
 	for _, r := range m.Relations {
+		if r.Name == "linked" {
+			add(r.Pos, m.Name, r.Name, "relation name \"linked\" is reserved (the generated row type holds the records Query links to it under that name)", "rename the relation")
+		}
 		t := mod.Model(r.Target)
 		if t == nil {
 			add(r.Pos, m.Name, r.Name, fmt.Sprintf("relation targets unknown model %q", r.Target), fmt.Sprintf("define model %q in module %q or fix the target name", r.Target, mod.Name))
@@ -242,6 +248,10 @@ func firstPK(m *Model) *Field {
 	}
 	return nil
 }
+
+// MaxRelations is the most relations one model may have (the generated row
+// type records which ones it loaded in a 64-bit set).
+const MaxRelations = 64
 
 // Now is the Default value meaning "the current time" (SQL now()).
 const Now = "now()"

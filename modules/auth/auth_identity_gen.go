@@ -15,15 +15,22 @@ import (
 )
 
 // AuthIdentity is a row of table "auth_identity" (Medusa's AuthIdentityDTO). Its JSON holds only the selected
-// fields when it was read with FindConfig.Select.
+// fields when it was read with FindConfig.Select, then the loaded relations and the
+// linked records.
 type AuthIdentity struct {
 	ID          string          `json:"id"`
 	AppMetadata json.RawMessage `json:"app_metadata"`
 	CreatedAt   time.Time       `json:"created_at"`
 	UpdatedAt   time.Time       `json:"updated_at"`
 	DeletedAt   *time.Time      `json:"deleted_at"`
+	// ProviderIdentities holds the provider_identities relation when it was loaded (FindConfig.Relations).
+	ProviderIdentities []ProviderIdentity `json:"provider_identities,omitempty"`
+	// Linked holds the records of other modules Query linked to the row (see framework/query).
+	Linked rt.Linked `json:"-"`
 	// selected lists the fields a select asked for; nil means all.
 	selected []string
+	// loaded records which relations were loaded (one bit each, in definition order).
+	loaded uint64
 }
 
 var (
@@ -78,6 +85,15 @@ func (x *AuthIdentity) AppendJSON(b []byte) ([]byte, error) {
 		if b, err = rt.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
 			return nil, err
 		}
+	}
+	if x.loaded&1 != 0 {
+		b = append(b, ",\"provider_identities\":"...)
+		if b, err = rt.AppendJSONList(b, x.ProviderIdentities); err != nil {
+			return nil, err
+		}
+	}
+	if b, err = x.Linked.AppendJSON(b); err != nil {
+		return nil, err
 	}
 	return rt.CloseObject(b, start), nil
 }
@@ -207,13 +223,65 @@ func (f AuthIdentityFilter) apply(w *rt.Where) (bool, error) {
 	return wd, nil
 }
 
+// authIdentityFilterFromTree turns a model-agnostic filter (Query's filters, rt.ParseFilters) into a
+// AuthIdentityFilter; a field it cannot filter on fails with invalid_data naming the nearest one.
+func authIdentityFilterFromTree(t rt.FilterTree) (AuthIdentityFilter, error) {
+	out := AuthIdentityFilter{Q: t.Q}
+	for _, c := range t.Conds {
+		var err error
+		switch c.Field {
+		case "id":
+			err = rt.SetOp(&out.ID, c.Field, c.Op, c.Values, rt.AsString)
+		case "created_at":
+			err = rt.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+		case "updated_at":
+			err = rt.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+		case "deleted_at":
+			err = rt.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, rt.AsTime)
+		default:
+			err = rt.UnknownFilter("auth_identity", c.Field, authIdentitySortable)
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	for _, x := range t.And {
+		y, err := authIdentityFilterFromTree(x)
+		if err != nil {
+			return out, err
+		}
+		out.And = append(out.And, y)
+	}
+	for _, x := range t.Or {
+		y, err := authIdentityFilterFromTree(x)
+		if err != nil {
+			return out, err
+		}
+		out.Or = append(out.Or, y)
+	}
+	return out, nil
+}
+
 // findAuthIdentities reads auth_identity rows with SQL built from the filter's used predicates only (see
 // package rt), and counts them too when count is set (ignoring skip, take and after).
+// Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
 func (s *Service) findAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg rt.FindConfig, count bool) ([]AuthIdentity, int, error) {
+	cfg, rels, err := rt.SplitRelations("auth_identity", authIdentityRelations, cfg)
+	if err != nil {
+		return nil, 0, err
+	}
 	out, n, err := rt.Find(ctx, db.Conn(ctx, s.db), authIdentityTable, cfg, count, f.apply, func(selected []string) AuthIdentity {
 		return AuthIdentity{selected: selected}
 	}, (*AuthIdentity).dest)
-	return out, n, mapErr(err)
+	if err != nil {
+		return nil, 0, mapErr(err)
+	}
+	if len(rels) > 0 {
+		if err := s.loadAuthIdentityRelations(ctx, out, rels); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, n, nil
 }
 
 // authIdentityTable describes table auth_identity to rt.Find.
@@ -258,6 +326,60 @@ func (s *Service) listAndCountAuthIdentities(ctx context.Context, f AuthIdentity
 // (Medusa's listAndCountAuthIdentities).
 func (s *Service) ListAndCountAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...rt.FindConfig) ([]AuthIdentity, int, error) {
 	return s.listAndCountAuthIdentities(ctx, f, cfg...)
+}
+
+// authIdentityRelations are auth_identity's relations, for FindConfig.Relations and dotted selects.
+var authIdentityRelations = []rt.Relation{{Name: "provider_identities"}}
+
+// loadAuthIdentityRelations loads rels into rows: one statement per relation, whatever the
+// number of rows (each relation's own nested relations are loaded the same way).
+func (s *Service) loadAuthIdentityRelations(ctx context.Context, rows []AuthIdentity, rels []rt.RelConfig) error {
+	for _, r := range rels {
+		var err error
+		switch r.Name {
+		case "provider_identities":
+			err = rt.LoadMany(rows, func(x *AuthIdentity) string {
+				return x.ID
+			}, func(ids []string) ([]ProviderIdentity, []string, error) {
+				out, _, err := s.findProviderIdentities(ctx, ProviderIdentityFilter{AuthIdentityID: rt.In(ids...)}, r.Config.ReadAlso("auth_identity_id"), false)
+				if err != nil {
+					return nil, nil, err
+				}
+				return out, rt.ParentKeys(out, func(y *ProviderIdentity) string {
+					return y.AuthIdentityID
+				}), nil
+			}, func(x *AuthIdentity, ys []ProviderIdentity) {
+				x.ProviderIdentities = ys
+				x.loaded |= 1
+			})
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// findAuthIdentitiesThrough reads the auth_identity rows joined to parents through via (a manyToMany pivot
+// or a module link's table) in one statement, with the parent key of each row, and
+// loads cfg's relations into them.
+func (s *Service) findAuthIdentitiesThrough(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]AuthIdentity, []string, error) {
+	cfg, rels, err := rt.SplitRelations("auth_identity", authIdentityRelations, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, keys, err := rt.FindThrough(ctx, db.Conn(ctx, s.db), authIdentityTable, cfg, via, parents, func(selected []string) AuthIdentity {
+		return AuthIdentity{selected: selected}
+	}, (*AuthIdentity).dest)
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	if len(rels) > 0 {
+		if err := s.loadAuthIdentityRelations(ctx, out, rels); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, keys, nil
 }
 
 // authIdentityInsertSQL inserts a chunk of auth_identity rows sent as one array per column (createAuthIdentities).
@@ -373,18 +495,23 @@ func (s *Service) deleteAuthIdentities(ctx context.Context, ids ...string) error
 		return nil
 	}
 	return s.Tx(ctx, func(ctx context.Context, q *authdb.Queries) error {
-		if _, err := q.DeleteAuthIdentities(ctx, ids); err != nil {
+		deleted, err := q.DeleteAuthIdentities(ctx, ids)
+		if err != nil {
 			return err
 		}
 		for _, id := range ids {
 			s.Emit(ctx, Event(AuthIdentityDeleted, "auth_identity", "deleted", map[string]any{"id": id}))
 		}
-		return nil
+		if len(deleted) == 0 {
+			return nil
+		}
+		return s.cascade(ctx, rt.Deleted, map[string][]string{"auth_identity_id": deleted})
 	})
 }
 
 // DeleteAuthIdentities hard-deletes rows by id (Medusa's deleteAuthIdentities) and emits AuthIdentityDeleted {id} per id
-// (see Tx for when). No ids is a no-op; unknown ids are ignored.
+// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
+// no-op; unknown ids are ignored.
 func (s *Service) DeleteAuthIdentities(ctx context.Context, ids ...string) error {
 	return s.deleteAuthIdentities(ctx, ids...)
 }
@@ -410,12 +537,15 @@ func (s *Service) softDeleteAuthIdentityCascades(ctx context.Context, q *authdb.
 }
 
 func (s *Service) softDeleteAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteAuthIdentityTree)
+	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteAuthIdentityTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, rt.SoftDeleted, keys)
+	})
 }
 
 // SoftDeleteAuthIdentities sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeleteAuthIdentities). It returns the affected ids per linkable key ({"auth_identity_id": [...]}) and emits one
-// AuthIdentityDeleted {id: [ids]} per model (see Tx for when). Unknown ids are ignored.
+// AuthIdentityDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
+// them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeleteAuthIdentities(ctx, ids...)
 }
@@ -441,12 +571,15 @@ func (s *Service) restoreAuthIdentityCascades(ctx context.Context, q *authdb.Que
 }
 
 func (s *Service) restoreAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.restoreAuthIdentityTree)
+	return rt.RunCascade(ctx, ids, s.Tx, s.restoreAuthIdentityTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, rt.Restored, keys)
+	})
 }
 
 // RestoreAuthIdentities clears deleted_at on rows by id and on cascaded relations (Medusa's restoreAuthIdentities).
 // It returns the restored ids per linkable key and, like Medusa, emits AuthIdentityCreated
-// {id: [ids]} (action "created") per model (see Tx for when).
+// {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
+// hears of them in the same transaction.
 func (s *Service) RestoreAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.restoreAuthIdentities(ctx, ids...)
 }

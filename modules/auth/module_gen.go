@@ -9,11 +9,12 @@ import (
 	"github.com/medusa-go/medusa/modules/auth/migrations"
 )
 
-// Generated returns the generated part of the auth module's value: its name, migrations and service registration.
+// Generated returns the generated part of the auth module's value: its name, migrations, service registration and entities.
 // The module's own value starts from it and adds what is hand-written (options, subscribers,
 // jobs, workflows).
 func Generated() module.Module {
 	return module.Module{
+		Entities:   Entities,
 		Migrations: []migrate.Source{migrations.Source},
 		Name:       "auth",
 		Register: func(_ context.Context, h *module.Host) error {

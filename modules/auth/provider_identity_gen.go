@@ -15,7 +15,8 @@ import (
 )
 
 // ProviderIdentity is a row of table "provider_identity" (Medusa's ProviderIdentityDTO). Its JSON holds only the selected
-// fields when it was read with FindConfig.Select.
+// fields when it was read with FindConfig.Select, then the loaded relations and the
+// linked records.
 type ProviderIdentity struct {
 	ID               string          `json:"id"`
 	EntityID         string          `json:"entity_id"`
@@ -26,8 +27,14 @@ type ProviderIdentity struct {
 	CreatedAt        time.Time       `json:"created_at"`
 	UpdatedAt        time.Time       `json:"updated_at"`
 	DeletedAt        *time.Time      `json:"deleted_at"`
+	// AuthIdentity holds the auth_identity relation when it was loaded (FindConfig.Relations).
+	AuthIdentity *AuthIdentity `json:"auth_identity,omitempty"`
+	// Linked holds the records of other modules Query linked to the row (see framework/query).
+	Linked rt.Linked `json:"-"`
 	// selected lists the fields a select asked for; nil means all.
 	selected []string
+	// loaded records which relations were loaded (one bit each, in definition order).
+	loaded uint64
 }
 
 var (
@@ -100,6 +107,15 @@ func (x *ProviderIdentity) AppendJSON(b []byte) ([]byte, error) {
 		if b, err = rt.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
 			return nil, err
 		}
+	}
+	if x.loaded&1 != 0 {
+		b = append(b, ",\"auth_identity\":"...)
+		if b, err = rt.AppendJSONOne(b, x.AuthIdentity); err != nil {
+			return nil, err
+		}
+	}
+	if b, err = x.Linked.AppendJSON(b); err != nil {
+		return nil, err
 	}
 	return rt.CloseObject(b, start), nil
 }
@@ -269,13 +285,71 @@ func (f ProviderIdentityFilter) apply(w *rt.Where) (bool, error) {
 	return wd, nil
 }
 
+// providerIdentityFilterFromTree turns a model-agnostic filter (Query's filters, rt.ParseFilters) into a
+// ProviderIdentityFilter; a field it cannot filter on fails with invalid_data naming the nearest one.
+func providerIdentityFilterFromTree(t rt.FilterTree) (ProviderIdentityFilter, error) {
+	out := ProviderIdentityFilter{Q: t.Q}
+	for _, c := range t.Conds {
+		var err error
+		switch c.Field {
+		case "id":
+			err = rt.SetOp(&out.ID, c.Field, c.Op, c.Values, rt.AsString)
+		case "entity_id":
+			err = rt.SetOp(&out.EntityID, c.Field, c.Op, c.Values, rt.AsString)
+		case "provider":
+			err = rt.SetOp(&out.Provider, c.Field, c.Op, c.Values, rt.AsString)
+		case "auth_identity_id":
+			err = rt.SetOp(&out.AuthIdentityID, c.Field, c.Op, c.Values, rt.AsString)
+		case "created_at":
+			err = rt.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+		case "updated_at":
+			err = rt.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+		case "deleted_at":
+			err = rt.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, rt.AsTime)
+		default:
+			err = rt.UnknownFilter("provider_identity", c.Field, providerIdentitySortable)
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	for _, x := range t.And {
+		y, err := providerIdentityFilterFromTree(x)
+		if err != nil {
+			return out, err
+		}
+		out.And = append(out.And, y)
+	}
+	for _, x := range t.Or {
+		y, err := providerIdentityFilterFromTree(x)
+		if err != nil {
+			return out, err
+		}
+		out.Or = append(out.Or, y)
+	}
+	return out, nil
+}
+
 // findProviderIdentities reads provider_identity rows with SQL built from the filter's used predicates only (see
 // package rt), and counts them too when count is set (ignoring skip, take and after).
+// Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
 func (s *Service) findProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg rt.FindConfig, count bool) ([]ProviderIdentity, int, error) {
+	cfg, rels, err := rt.SplitRelations("provider_identity", providerIdentityRelations, cfg)
+	if err != nil {
+		return nil, 0, err
+	}
 	out, n, err := rt.Find(ctx, db.Conn(ctx, s.db), providerIdentityTable, cfg, count, f.apply, func(selected []string) ProviderIdentity {
 		return ProviderIdentity{selected: selected}
 	}, (*ProviderIdentity).dest)
-	return out, n, mapErr(err)
+	if err != nil {
+		return nil, 0, mapErr(err)
+	}
+	if len(rels) > 0 {
+		if err := s.loadProviderIdentityRelations(ctx, out, rels); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, n, nil
 }
 
 // providerIdentityTable describes table provider_identity to rt.Find.
@@ -301,6 +375,60 @@ func (s *Service) listProviderIdentities(ctx context.Context, f ProviderIdentity
 
 func (s *Service) listAndCountProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...rt.FindConfig) ([]ProviderIdentity, int, error) {
 	return s.findProviderIdentities(ctx, f, firstConfig(cfg), true)
+}
+
+// providerIdentityRelations are provider_identity's relations, for FindConfig.Relations and dotted selects.
+var providerIdentityRelations = []rt.Relation{{
+	Key:  "auth_identity_id",
+	Name: "auth_identity",
+}}
+
+// loadProviderIdentityRelations loads rels into rows: one statement per relation, whatever the
+// number of rows (each relation's own nested relations are loaded the same way).
+func (s *Service) loadProviderIdentityRelations(ctx context.Context, rows []ProviderIdentity, rels []rt.RelConfig) error {
+	for _, r := range rels {
+		var err error
+		switch r.Name {
+		case "auth_identity":
+			err = rt.LoadOne(rows, func(x *ProviderIdentity) string {
+				return x.AuthIdentityID
+			}, func(ids []string) ([]AuthIdentity, error) {
+				out, _, err := s.findAuthIdentities(ctx, AuthIdentityFilter{ID: rt.In(ids...)}, r.Config, false)
+				return out, err
+			}, func(y *AuthIdentity) string {
+				return y.ID
+			}, func(x *ProviderIdentity, y *AuthIdentity) {
+				x.AuthIdentity = y
+				x.loaded |= 1
+			})
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// findProviderIdentitiesThrough reads the provider_identity rows joined to parents through via (a manyToMany pivot
+// or a module link's table) in one statement, with the parent key of each row, and
+// loads cfg's relations into them.
+func (s *Service) findProviderIdentitiesThrough(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]ProviderIdentity, []string, error) {
+	cfg, rels, err := rt.SplitRelations("provider_identity", providerIdentityRelations, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, keys, err := rt.FindThrough(ctx, db.Conn(ctx, s.db), providerIdentityTable, cfg, via, parents, func(selected []string) ProviderIdentity {
+		return ProviderIdentity{selected: selected}
+	}, (*ProviderIdentity).dest)
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	if len(rels) > 0 {
+		if err := s.loadProviderIdentityRelations(ctx, out, rels); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, keys, nil
 }
 
 // providerIdentityInsertSQL inserts a chunk of provider_identity rows sent as one array per column (createProviderIdentities).
@@ -417,18 +545,23 @@ func (s *Service) deleteProviderIdentities(ctx context.Context, ids ...string) e
 		return nil
 	}
 	return s.Tx(ctx, func(ctx context.Context, q *authdb.Queries) error {
-		if _, err := q.DeleteProviderIdentities(ctx, ids); err != nil {
+		deleted, err := q.DeleteProviderIdentities(ctx, ids)
+		if err != nil {
 			return err
 		}
 		for _, id := range ids {
 			s.Emit(ctx, Event(ProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": id}))
 		}
-		return nil
+		if len(deleted) == 0 {
+			return nil
+		}
+		return s.cascade(ctx, rt.Deleted, map[string][]string{"provider_identity_id": deleted})
 	})
 }
 
 // DeleteProviderIdentities hard-deletes rows by id (Medusa's deleteProviderIdentities) and emits ProviderIdentityDeleted {id} per id
-// (see Tx for when). No ids is a no-op; unknown ids are ignored.
+// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
+// no-op; unknown ids are ignored.
 func (s *Service) DeleteProviderIdentities(ctx context.Context, ids ...string) error {
 	return s.deleteProviderIdentities(ctx, ids...)
 }
@@ -447,12 +580,15 @@ func (s *Service) softDeleteProviderIdentityCascades(ctx context.Context, q *aut
 }
 
 func (s *Service) softDeleteProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteProviderIdentityTree)
+	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteProviderIdentityTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, rt.SoftDeleted, keys)
+	})
 }
 
 // SoftDeleteProviderIdentities sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeleteProviderIdentities). It returns the affected ids per linkable key ({"provider_identity_id": [...]}) and emits one
-// ProviderIdentityDeleted {id: [ids]} per model (see Tx for when). Unknown ids are ignored.
+// ProviderIdentityDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
+// them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeleteProviderIdentities(ctx, ids...)
 }
@@ -471,12 +607,15 @@ func (s *Service) restoreProviderIdentityCascades(ctx context.Context, q *authdb
 }
 
 func (s *Service) restoreProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.restoreProviderIdentityTree)
+	return rt.RunCascade(ctx, ids, s.Tx, s.restoreProviderIdentityTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, rt.Restored, keys)
+	})
 }
 
 // RestoreProviderIdentities clears deleted_at on rows by id and on cascaded relations (Medusa's restoreProviderIdentities).
 // It returns the restored ids per linkable key and, like Medusa, emits ProviderIdentityCreated
-// {id: [ids]} (action "created") per model (see Tx for when).
+// {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
+// hears of them in the same transaction.
 func (s *Service) RestoreProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.restoreProviderIdentities(ctx, ids...)
 }

@@ -73,6 +73,18 @@ func newTestService(t *testing.T) (*Service, *recordingBus) {
 	return s, bus
 }
 
+// newCountedService is newTestService without a bus, on a pool that counts the
+// statements it sends.
+func newCountedService(t *testing.T) (*Service, *pgtest.WireCounter) {
+	t.Helper()
+	pool, wc := pgtest.NewCountedPool(t, pgtest.NewURL(t, migrations.Source), nil)
+	s, err := NewService(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, wc
+}
+
 // wantMessage fails unless err is an *merrors.Error of type typ and message msg.
 func wantMessage(t *testing.T, err error, typ merrors.Type, msg string) {
 	t.Helper()
@@ -629,6 +641,99 @@ func TestProviderIdentityGenerated(t *testing.T) {
 		}
 		if err := s.DeleteProviderIdentities(ctx); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestProviderIdentityAuthIdentityRelation loads the belongsTo relation auth_identity of ProviderIdentity and its
+// inverse provider_identities: one statement per relation and level, whatever the number of rows.
+func TestProviderIdentityAuthIdentityRelation(t *testing.T) {
+	ctx := context.Background()
+	s, wc := newCountedService(t)
+	var parents, children []string
+	for n := 301; n <= 303; n++ {
+		p, err := s.CreateAuthIdentities(ctx, sampleAuthIdentity(t, s, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		parents = append(parents, p[0].ID)
+	}
+	for n := 0; n < 9; n++ {
+		in := sampleProviderIdentity(t, s, 310+n)
+		in.AuthIdentityID = parents[n%3]
+		c, err := s.createProviderIdentities(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		children = append(children, c[0].ID)
+	}
+
+	t.Run("belongsTo auth_identity", func(t *testing.T) {
+		wc.Statements.Store(0)
+		got, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{ID: rt.In(children...)}, rt.FindConfig{Select: []string{"id", "auth_identity.*"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := wc.Statements.Load(); n != 2 || len(got) != 9 {
+			t.Fatalf("%d statements for %d rows and one relation, want 2 for 9", n, len(got))
+		}
+		for i, x := range got {
+			if x.AuthIdentity == nil || x.AuthIdentity.ID != parents[i%3] {
+				t.Fatalf("row %d: auth_identity = %+v, want %s", i, x.AuthIdentity, parents[i%3])
+			}
+		}
+		b, err := json.Marshal(got[0])
+		if want := fmt.Sprintf(`{"id":%q,"auth_identity":{"id":%q,`, children[0], parents[0]); err != nil || !strings.HasPrefix(string(b), want) {
+			t.Fatalf("JSON %s (%v), want it to start with %s", b, err, want)
+		}
+	})
+
+	t.Run("hasMany provider_identities, nested", func(t *testing.T) {
+		wc.Statements.Store(0)
+		got, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{ID: rt.In(parents...)}, rt.FindConfig{Relations: []string{"provider_identities.auth_identity"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := wc.Statements.Load(); n != 3 || len(got) != 3 {
+			t.Fatalf("%d statements for %d rows and two levels, want 3 for 3", n, len(got))
+		}
+		for i, x := range got {
+			if len(x.ProviderIdentities) != 3 {
+				t.Fatalf("parent %d has %d provider_identities, want 3", i, len(x.ProviderIdentities))
+			}
+			for _, c := range x.ProviderIdentities {
+				if c.AuthIdentity == nil || c.AuthIdentity.ID != parents[i] {
+					t.Fatalf("parent %d: child %s has auth_identity %+v", i, c.ID, c.AuthIdentity)
+				}
+			}
+		}
+	})
+
+	t.Run("soft-deleted rows are not loaded", func(t *testing.T) {
+		if _, err := s.SoftDeleteProviderIdentities(ctx, children[0]); err != nil {
+			t.Fatal(err)
+		}
+		for _, withDeleted := range []bool{false, true} {
+			got, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{ID: rt.Eq(parents[0])}, rt.FindConfig{Relations: []string{"provider_identities"}, WithDeleted: withDeleted})
+			if err != nil || len(got) != 1 {
+				t.Fatalf("list = %+v, %v", got, err)
+			}
+			if want := map[bool]int{false: 2, true: 3}[withDeleted]; len(got[0].ProviderIdentities) != want {
+				t.Fatalf("with_deleted %v: %d provider_identities, want %d", withDeleted, len(got[0].ProviderIdentities), want)
+			}
+		}
+		if _, err := s.RestoreProviderIdentities(ctx, children[0]); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("unknown relation or field", func(t *testing.T) {
+		_, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{}, rt.FindConfig{Relations: []string{"auth_identit"}})
+		if !merrors.Is(err, merrors.InvalidData) || !strings.Contains(err.Error(), `did you mean "auth_identity"?`) {
+			t.Fatalf("unknown relation: %v", err)
+		}
+		if _, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{}, rt.FindConfig{Select: []string{"auth_identity.nope"}}); !merrors.Is(err, merrors.InvalidData) {
+			t.Fatalf("unknown field of a relation: %v", err)
 		}
 	})
 }

@@ -16,7 +16,8 @@ import (
 )
 
 // Invite is a row of table "invite" (Medusa's InviteDTO). Its JSON holds only the selected
-// fields when it was read with FindConfig.Select.
+// fields when it was read with FindConfig.Select, then the loaded relations and the
+// linked records.
 type Invite struct {
 	ID        string          `json:"id"`
 	Email     string          `json:"email"`
@@ -27,6 +28,8 @@ type Invite struct {
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
 	DeletedAt *time.Time      `json:"deleted_at"`
+	// Linked holds the records of other modules Query linked to the row (see framework/query).
+	Linked rt.Linked `json:"-"`
 	// selected lists the fields a select asked for; nil means all.
 	selected []string
 }
@@ -101,6 +104,9 @@ func (x *Invite) AppendJSON(b []byte) ([]byte, error) {
 		if b, err = rt.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
 			return nil, err
 		}
+	}
+	if b, err = x.Linked.AppendJSON(b); err != nil {
+		return nil, err
 	}
 	return rt.CloseObject(b, start), nil
 }
@@ -275,13 +281,73 @@ func (f InviteFilter) apply(w *rt.Where) (bool, error) {
 	return wd, nil
 }
 
+// inviteFilterFromTree turns a model-agnostic filter (Query's filters, rt.ParseFilters) into a
+// InviteFilter; a field it cannot filter on fails with invalid_data naming the nearest one.
+func inviteFilterFromTree(t rt.FilterTree) (InviteFilter, error) {
+	out := InviteFilter{Q: t.Q}
+	for _, c := range t.Conds {
+		var err error
+		switch c.Field {
+		case "id":
+			err = rt.SetOp(&out.ID, c.Field, c.Op, c.Values, rt.AsString)
+		case "email":
+			err = rt.SetOp(&out.Email, c.Field, c.Op, c.Values, rt.AsString)
+		case "accepted":
+			err = rt.SetOp(&out.Accepted, c.Field, c.Op, c.Values, rt.AsBool)
+		case "token":
+			err = rt.SetOp(&out.Token, c.Field, c.Op, c.Values, rt.AsString)
+		case "expires_at":
+			err = rt.SetOp(&out.ExpiresAt, c.Field, c.Op, c.Values, rt.AsTime)
+		case "created_at":
+			err = rt.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+		case "updated_at":
+			err = rt.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+		case "deleted_at":
+			err = rt.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, rt.AsTime)
+		default:
+			err = rt.UnknownFilter("invite", c.Field, inviteSortable)
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	for _, x := range t.And {
+		y, err := inviteFilterFromTree(x)
+		if err != nil {
+			return out, err
+		}
+		out.And = append(out.And, y)
+	}
+	for _, x := range t.Or {
+		y, err := inviteFilterFromTree(x)
+		if err != nil {
+			return out, err
+		}
+		out.Or = append(out.Or, y)
+	}
+	return out, nil
+}
+
 // findInvites reads invite rows with SQL built from the filter's used predicates only (see
 // package rt), and counts them too when count is set (ignoring skip, take and after).
+// Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
 func (s *Service) findInvites(ctx context.Context, f InviteFilter, cfg rt.FindConfig, count bool) ([]Invite, int, error) {
+	cfg, rels, err := rt.SplitRelations("invite", inviteRelations, cfg)
+	if err != nil {
+		return nil, 0, err
+	}
 	out, n, err := rt.Find(ctx, db.Conn(ctx, s.db), inviteTable, cfg, count, f.apply, func(selected []string) Invite {
 		return Invite{selected: selected}
 	}, (*Invite).dest)
-	return out, n, mapErr(err)
+	if err != nil {
+		return nil, 0, mapErr(err)
+	}
+	if len(rels) > 0 {
+		if err := s.loadInviteRelations(ctx, out, rels); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, n, nil
 }
 
 // inviteTable describes table invite to rt.Find.
@@ -326,6 +392,37 @@ func (s *Service) listAndCountInvites(ctx context.Context, f InviteFilter, cfg .
 // (Medusa's listAndCountInvites).
 func (s *Service) ListAndCountInvites(ctx context.Context, f InviteFilter, cfg ...rt.FindConfig) ([]Invite, int, error) {
 	return s.listAndCountInvites(ctx, f, cfg...)
+}
+
+// inviteRelations are invite's relations, for FindConfig.Relations and dotted selects.
+var inviteRelations []rt.Relation
+
+// loadInviteRelations loads rels into rows: one statement per relation, whatever the
+// number of rows (each relation's own nested relations are loaded the same way).
+func (s *Service) loadInviteRelations(ctx context.Context, rows []Invite, rels []rt.RelConfig) error {
+	return nil
+}
+
+// findInvitesThrough reads the invite rows joined to parents through via (a manyToMany pivot
+// or a module link's table) in one statement, with the parent key of each row, and
+// loads cfg's relations into them.
+func (s *Service) findInvitesThrough(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]Invite, []string, error) {
+	cfg, rels, err := rt.SplitRelations("invite", inviteRelations, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, keys, err := rt.FindThrough(ctx, db.Conn(ctx, s.db), inviteTable, cfg, via, parents, func(selected []string) Invite {
+		return Invite{selected: selected}
+	}, (*Invite).dest)
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	if len(rels) > 0 {
+		if err := s.loadInviteRelations(ctx, out, rels); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, keys, nil
 }
 
 // inviteInsertSQL inserts a chunk of invite rows sent as one array per column (createInvites).
@@ -442,18 +539,23 @@ func (s *Service) deleteInvites(ctx context.Context, ids ...string) error {
 		return nil
 	}
 	return s.Tx(ctx, func(ctx context.Context, q *userdb.Queries) error {
-		if _, err := q.DeleteInvites(ctx, ids); err != nil {
+		deleted, err := q.DeleteInvites(ctx, ids)
+		if err != nil {
 			return err
 		}
 		for _, id := range ids {
 			s.Emit(ctx, Event(InviteDeleted, "invite", "deleted", map[string]any{"id": id}))
 		}
-		return nil
+		if len(deleted) == 0 {
+			return nil
+		}
+		return s.cascade(ctx, rt.Deleted, map[string][]string{"invite_id": deleted})
 	})
 }
 
 // DeleteInvites hard-deletes rows by id (Medusa's deleteInvites) and emits InviteDeleted {id} per id
-// (see Tx for when). No ids is a no-op; unknown ids are ignored.
+// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
+// no-op; unknown ids are ignored.
 func (s *Service) DeleteInvites(ctx context.Context, ids ...string) error {
 	return s.deleteInvites(ctx, ids...)
 }
@@ -472,12 +574,15 @@ func (s *Service) softDeleteInviteCascades(ctx context.Context, q *userdb.Querie
 }
 
 func (s *Service) softDeleteInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteInviteTree)
+	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteInviteTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, rt.SoftDeleted, keys)
+	})
 }
 
 // SoftDeleteInvites sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeleteInvites). It returns the affected ids per linkable key ({"invite_id": [...]}) and emits one
-// InviteDeleted {id: [ids]} per model (see Tx for when). Unknown ids are ignored.
+// InviteDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
+// them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeleteInvites(ctx, ids...)
 }
@@ -496,12 +601,15 @@ func (s *Service) restoreInviteCascades(ctx context.Context, q *userdb.Queries, 
 }
 
 func (s *Service) restoreInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.restoreInviteTree)
+	return rt.RunCascade(ctx, ids, s.Tx, s.restoreInviteTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, rt.Restored, keys)
+	})
 }
 
 // RestoreInvites clears deleted_at on rows by id and on cascaded relations (Medusa's restoreInvites).
 // It returns the restored ids per linkable key and, like Medusa, emits InviteCreated
-// {id: [ids]} (action "created") per model (see Tx for when).
+// {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
+// hears of them in the same transaction.
 func (s *Service) RestoreInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.restoreInvites(ctx, ids...)
 }

@@ -83,10 +83,13 @@ func (l Linkables) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// Linkable returns the module's linkable keys: "user", then "invite".
+// Linkable returns the module's linkable keys: "user", then "invite",
+// from the generated entity descriptors (Entities) that module links and
+// Query use.
 func Linkable() Linkables {
-	return Linkables{
-		{"user", LinkableKey{Linkable: "user_id", Entity: "User", PrimaryKey: "id", ServiceName: "user", Field: "user"}},
-		{"invite", LinkableKey{Linkable: "invite_id", Entity: "Invite", PrimaryKey: "id", ServiceName: "user", Field: "invite"}},
+	out := make(Linkables, len(Entities))
+	for i, e := range Entities {
+		out[i] = LinkableModel{Name: e.Name, ID: LinkableKey{Linkable: e.Linkable, Entity: e.Entity, PrimaryKey: e.PrimaryKey, ServiceName: e.Module, Field: e.Name}}
 	}
+	return out
 }

@@ -9,11 +9,12 @@ import (
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
 
-// Generated returns the generated part of the user module's value: its name, migrations and service registration.
+// Generated returns the generated part of the user module's value: its name, migrations, service registration and entities.
 // The module's own value starts from it and adds what is hand-written (options, subscribers,
 // jobs, workflows).
 func Generated() module.Module {
 	return module.Module{
+		Entities:   Entities,
 		Migrations: []migrate.Source{migrations.Source},
 		Name:       "user",
 		Register: func(_ context.Context, h *module.Host) error {

@@ -29,8 +29,9 @@ var Key = container.NewKey[*Service]("user")
 // hand-written methods of service.go. Each call runs in one transaction, or in the caller's
 // when ctx carries one (db.InTx), and emits its module events once, at its end (see Tx).
 type Service struct {
-	db  rt.DB
-	bus events.Bus
+	db       rt.DB
+	bus      events.Bus
+	cascader rt.Cascader
 	// ext is the hand-written part of the service, declared in service.go.
 	ext extension
 }
@@ -42,6 +43,14 @@ type Option func(*Service)
 func WithEventBus(bus events.Bus) Option {
 	return func(s *Service) {
 		s.bus = bus
+	}
+}
+
+// WithCascader makes the service tell c, in the same transaction, which records its soft deletes,
+// restores and deletes affected (by linkable key), so that the links of other modules follow.
+func WithCascader(c rt.Cascader) Option {
+	return func(s *Service) {
+		s.cascader = c
 	}
 }
 
@@ -62,7 +71,8 @@ func NewService(database rt.DB, opts ...Option) (*Service, error) {
 }
 
 // Register provides the service under Key in c, built on first use. Unless opts hold
-// WithEventBus, the bus registered under "event_bus" is used when c has one.
+// WithEventBus, the bus registered under "event_bus" is used when c has one; the Cascader
+// registered under "link" (the link service) is used when c has one, unless opts hold WithCascader.
 func Register(c *container.Container, database rt.DB, opts ...Option) error {
 	return container.Provide(c, Key, func(ctx context.Context, c *container.Container) (*Service, error) {
 		if c.Has(events.BusKey.Name()) {
@@ -71,6 +81,13 @@ func Register(c *container.Container, database rt.DB, opts ...Option) error {
 				return nil, fmt.Errorf("user: resolve event bus: %w", err)
 			}
 			opts = append([]Option{WithEventBus(bus)}, opts...)
+		}
+		if c.Has(rt.CascaderKey.Name()) {
+			cascader, err := container.ResolveContext(ctx, c, rt.CascaderKey)
+			if err != nil {
+				return nil, fmt.Errorf("user: resolve the link service: %w", err)
+			}
+			opts = append([]Option{WithCascader(cascader)}, opts...)
 		}
 		return NewService(database, opts...)
 	})
@@ -124,6 +141,14 @@ func (s *Service) Emit(ctx context.Context, msgs ...events.Message) {
 	if err := rt.Publish(ctx, s.bus, msgs); err != nil {
 		slog.ErrorContext(ctx, "user: emit module events", "err", err)
 	}
+}
+
+// cascade tells the Cascader, in the call's transaction, what a soft delete, restore or delete did.
+func (s *Service) cascade(ctx context.Context, op rt.CascadeOp, keys map[string][]string) error {
+	if s.cascader == nil {
+		return nil
+	}
+	return s.cascader.Cascade(ctx, op, "user", keys)
 }
 
 // Event builds a module event message with the module as source.

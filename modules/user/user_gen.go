@@ -15,7 +15,8 @@ import (
 )
 
 // User is a row of table "user" (Medusa's UserDTO). Its JSON holds only the selected
-// fields when it was read with FindConfig.Select.
+// fields when it was read with FindConfig.Select, then the loaded relations and the
+// linked records.
 type User struct {
 	ID        string          `json:"id"`
 	FirstName *string         `json:"first_name"`
@@ -26,6 +27,8 @@ type User struct {
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
 	DeletedAt *time.Time      `json:"deleted_at"`
+	// Linked holds the records of other modules Query linked to the row (see framework/query).
+	Linked rt.Linked `json:"-"`
 	// selected lists the fields a select asked for; nil means all.
 	selected []string
 }
@@ -98,6 +101,9 @@ func (x *User) AppendJSON(b []byte) ([]byte, error) {
 		if b, err = rt.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
 			return nil, err
 		}
+	}
+	if b, err = x.Linked.AppendJSON(b); err != nil {
+		return nil, err
 	}
 	return rt.CloseObject(b, start), nil
 }
@@ -283,13 +289,73 @@ func (f UserFilter) apply(w *rt.Where) (bool, error) {
 	return wd, nil
 }
 
+// userFilterFromTree turns a model-agnostic filter (Query's filters, rt.ParseFilters) into a
+// UserFilter; a field it cannot filter on fails with invalid_data naming the nearest one.
+func userFilterFromTree(t rt.FilterTree) (UserFilter, error) {
+	out := UserFilter{Q: t.Q}
+	for _, c := range t.Conds {
+		var err error
+		switch c.Field {
+		case "id":
+			err = rt.SetOp(&out.ID, c.Field, c.Op, c.Values, rt.AsString)
+		case "first_name":
+			err = rt.SetOp(&out.FirstName, c.Field, c.Op, c.Values, rt.AsString)
+		case "last_name":
+			err = rt.SetOp(&out.LastName, c.Field, c.Op, c.Values, rt.AsString)
+		case "email":
+			err = rt.SetOp(&out.Email, c.Field, c.Op, c.Values, rt.AsString)
+		case "avatar_url":
+			err = rt.SetOp(&out.AvatarURL, c.Field, c.Op, c.Values, rt.AsString)
+		case "created_at":
+			err = rt.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+		case "updated_at":
+			err = rt.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+		case "deleted_at":
+			err = rt.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, rt.AsTime)
+		default:
+			err = rt.UnknownFilter("user", c.Field, userSortable)
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	for _, x := range t.And {
+		y, err := userFilterFromTree(x)
+		if err != nil {
+			return out, err
+		}
+		out.And = append(out.And, y)
+	}
+	for _, x := range t.Or {
+		y, err := userFilterFromTree(x)
+		if err != nil {
+			return out, err
+		}
+		out.Or = append(out.Or, y)
+	}
+	return out, nil
+}
+
 // findUsers reads user rows with SQL built from the filter's used predicates only (see
 // package rt), and counts them too when count is set (ignoring skip, take and after).
+// Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
 func (s *Service) findUsers(ctx context.Context, f UserFilter, cfg rt.FindConfig, count bool) ([]User, int, error) {
+	cfg, rels, err := rt.SplitRelations("user", userRelations, cfg)
+	if err != nil {
+		return nil, 0, err
+	}
 	out, n, err := rt.Find(ctx, db.Conn(ctx, s.db), userTable, cfg, count, f.apply, func(selected []string) User {
 		return User{selected: selected}
 	}, (*User).dest)
-	return out, n, mapErr(err)
+	if err != nil {
+		return nil, 0, mapErr(err)
+	}
+	if len(rels) > 0 {
+		if err := s.loadUserRelations(ctx, out, rels); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, n, nil
 }
 
 // userTable describes table user to rt.Find.
@@ -335,6 +401,37 @@ func (s *Service) listAndCountUsers(ctx context.Context, f UserFilter, cfg ...rt
 // (Medusa's listAndCountUsers).
 func (s *Service) ListAndCountUsers(ctx context.Context, f UserFilter, cfg ...rt.FindConfig) ([]User, int, error) {
 	return s.listAndCountUsers(ctx, f, cfg...)
+}
+
+// userRelations are user's relations, for FindConfig.Relations and dotted selects.
+var userRelations []rt.Relation
+
+// loadUserRelations loads rels into rows: one statement per relation, whatever the
+// number of rows (each relation's own nested relations are loaded the same way).
+func (s *Service) loadUserRelations(ctx context.Context, rows []User, rels []rt.RelConfig) error {
+	return nil
+}
+
+// findUsersThrough reads the user rows joined to parents through via (a manyToMany pivot
+// or a module link's table) in one statement, with the parent key of each row, and
+// loads cfg's relations into them.
+func (s *Service) findUsersThrough(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]User, []string, error) {
+	cfg, rels, err := rt.SplitRelations("user", userRelations, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, keys, err := rt.FindThrough(ctx, db.Conn(ctx, s.db), userTable, cfg, via, parents, func(selected []string) User {
+		return User{selected: selected}
+	}, (*User).dest)
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	if len(rels) > 0 {
+		if err := s.loadUserRelations(ctx, out, rels); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, keys, nil
 }
 
 // userInsertSQL inserts a chunk of user rows sent as one array per column (createUsers).
@@ -466,18 +563,23 @@ func (s *Service) deleteUsers(ctx context.Context, ids ...string) error {
 		return nil
 	}
 	return s.Tx(ctx, func(ctx context.Context, q *userdb.Queries) error {
-		if _, err := q.DeleteUsers(ctx, ids); err != nil {
+		deleted, err := q.DeleteUsers(ctx, ids)
+		if err != nil {
 			return err
 		}
 		for _, id := range ids {
 			s.Emit(ctx, Event(UserDeleted, "user", "deleted", map[string]any{"id": id}))
 		}
-		return nil
+		if len(deleted) == 0 {
+			return nil
+		}
+		return s.cascade(ctx, rt.Deleted, map[string][]string{"user_id": deleted})
 	})
 }
 
 // DeleteUsers hard-deletes rows by id (Medusa's deleteUsers) and emits UserDeleted {id} per id
-// (see Tx for when). No ids is a no-op; unknown ids are ignored.
+// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
+// no-op; unknown ids are ignored.
 func (s *Service) DeleteUsers(ctx context.Context, ids ...string) error {
 	return s.deleteUsers(ctx, ids...)
 }
@@ -496,12 +598,15 @@ func (s *Service) softDeleteUserCascades(ctx context.Context, q *userdb.Queries,
 }
 
 func (s *Service) softDeleteUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteUserTree)
+	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteUserTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, rt.SoftDeleted, keys)
+	})
 }
 
 // SoftDeleteUsers sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeleteUsers). It returns the affected ids per linkable key ({"user_id": [...]}) and emits one
-// UserDeleted {id: [ids]} per model (see Tx for when). Unknown ids are ignored.
+// UserDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
+// them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeleteUsers(ctx, ids...)
 }
@@ -520,12 +625,15 @@ func (s *Service) restoreUserCascades(ctx context.Context, q *userdb.Queries, id
 }
 
 func (s *Service) restoreUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.restoreUserTree)
+	return rt.RunCascade(ctx, ids, s.Tx, s.restoreUserTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, rt.Restored, keys)
+	})
 }
 
 // RestoreUsers clears deleted_at on rows by id and on cascaded relations (Medusa's restoreUsers).
 // It returns the restored ids per linkable key and, like Medusa, emits UserCreated
-// {id: [ids]} (action "created") per model (see Tx for when).
+// {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
+// hears of them in the same transaction.
 func (s *Service) RestoreUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.restoreUsers(ctx, ids...)
 }

@@ -20,6 +20,11 @@
 // workflow store a run that starts with one of them stores its run record in
 // that step's transaction instead of a commit of its own.
 //
+// DeleteUsersWorkflow (and RemoveUserAccountWorkflow through it) dismisses
+// the deleted users' links to other modules' records with RemoveUserLinksStep,
+// through the link service registered under link.Key, when there is one (as
+// Medusa's deleteUsersWorkflow runs removeRemoteLinkStep).
+//
 // Steps resolve the User Module from the run's container under user.Key
 // ("user") and the Auth Module under AuthKey ("auth") as an AuthIdentities.
 // Register the workflows with the engine at start-up (Register) so that

@@ -8,6 +8,7 @@ import (
 
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/link"
 	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/modules/user"
@@ -152,6 +153,55 @@ var DeleteUsersStep = workflows.NewStep("delete-users-step",
 		_, err = s.RestoreUsers(ctx, ids...)
 		return err
 	}, workflows.WithDatabaseOnly())
+
+// RemoveUserLinksStep ("remove-remote-links", Medusa's removeRemoteLinkStep
+// as deleteUsersWorkflow runs it) dismisses every link of the given users,
+// and soft-deletes the records linked to them through a deleteCascade side,
+// with the link service registered in the container under link.Key; without
+// a link service, or when the users are not among its entities, it does
+// nothing. Compensation restores what it removed (link.Service.Restore).
+var RemoveUserLinksStep = workflows.NewStep("remove-remote-links",
+	func(ctx context.Context, sc workflows.StepContext, ids []string) (link.Keys, link.Keys, error) {
+		s, ok, err := links(ctx, sc)
+		if err != nil || !ok || len(ids) == 0 {
+			return link.Keys{}, nil, err
+		}
+		keys := userLinkKeys(ids)
+		out, err := s.Delete(ctx, keys)
+		if err != nil {
+			return nil, nil, err
+		}
+		return out, keys, nil
+	},
+	func(ctx context.Context, sc workflows.StepContext, keys link.Keys) error {
+		if len(keys) == 0 {
+			return nil
+		}
+		s, ok, err := links(ctx, sc)
+		if err != nil || !ok {
+			return err
+		}
+		_, err = s.Restore(ctx, keys)
+		return err
+	}, workflows.WithDatabaseOnly())
+
+// links returns the link service when the container has one that knows the
+// User Module's users.
+func links(ctx context.Context, sc workflows.StepContext) (*link.Service, bool, error) {
+	if !sc.Container.Has(link.Key.Name()) {
+		return nil, false, nil
+	}
+	s, err := container.ResolveContext(ctx, sc.Container, link.Key)
+	if err != nil {
+		return nil, false, fmt.Errorf("resolve the link service: %w", err)
+	}
+	_, ok := s.Registry().EntityByKey(user.UserEntity.Module, user.UserEntity.Linkable)
+	return s, ok, nil
+}
+
+func userLinkKeys(ids []string) link.Keys {
+	return link.Keys{user.UserEntity.Module: {user.UserEntity.Linkable: ids}}
+}
 
 // CreateInviteStep ("create-invite-step") creates invites (with tokens);
 // compensation hard-deletes them.

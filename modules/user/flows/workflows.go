@@ -50,11 +50,15 @@ type DeleteUsersInput struct {
 	IDs []string `json:"ids"`
 }
 
-// DeleteUsersWorkflow ("delete-user") soft-deletes users and emits
-// user.deleted {id} per given id.
+// DeleteUsersWorkflow ("delete-user") soft-deletes users, dismisses their
+// links to other modules' records (RemoveUserLinksStep, when a link service
+// is registered), and emits user.deleted {id} per given id.
 var DeleteUsersWorkflow = workflows.New("delete-user",
 	func(wc *workflows.Context, in DeleteUsersInput) (struct{}, error) {
 		if _, err := DeleteUsersStep.Run(wc, in.IDs); err != nil {
+			return struct{}{}, err
+		}
+		if _, err := RemoveUserLinksStep.Run(wc, in.IDs); err != nil {
 			return struct{}{}, err
 		}
 		return struct{}{}, emitIDs(wc, UserDeleted, in.IDs)
@@ -88,7 +92,7 @@ type RemoveUserAccountInput struct {
 }
 
 // RemoveUserAccountWorkflow ("remove-user-account") soft-deletes the user
-// (with DeleteUsersWorkflow), then unlinks the auth identities linked to it
+// (with DeleteUsersWorkflow, which dismisses the user's links), then unlinks the auth identities linked to it
 // by setting app_metadata.user_id to null (the key stays, as in Medusa, so
 // the identity cannot be linked to another user). It returns the user id.
 var RemoveUserAccountWorkflow = workflows.New("remove-user-account",
