@@ -102,6 +102,13 @@ func parseKeyDetail(detail string) (cols, vals []string) {
 		return nil, nil
 	}
 	cols = strings.Split(m[1], ", ")
+	for i, c := range cols {
+		// A case-insensitive column is indexed as lower(<col>); the
+		// message names the column.
+		if in, ok := strings.CutPrefix(c, "lower("); ok {
+			cols[i] = strings.TrimSuffix(in, ")")
+		}
+	}
 	vals = strings.SplitN(m[2], ", ", len(cols))
 	return cols, vals
 }
@@ -116,7 +123,6 @@ func joinPairs(cols, vals []string) string {
 		if i < len(vals) {
 			v = vals[i]
 		}
-		// Partial unique indexes over expressions report e.g. "lower(email)".
 		parts[i] = fmt.Sprintf("%s: %s", c, v)
 	}
 	return strings.Join(parts, ", ")
