@@ -53,6 +53,7 @@ type App struct {
 	getenv     func(string) string
 	subs       []eventbus.Subscriber
 	scheduled  []jobs.Scheduled
+	health     *health // the health checks (health.go)
 }
 
 // Option customises New.
@@ -106,10 +107,7 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, opts ...Opt
 	if err := registerModules(ctx, a); err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
-	a.mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("OK"))
-	})
+	a.mountHealth() // GET /health (readiness), /health/ready, /health/live: health.go
 	// A worker instance (--worker-mode worker) runs background work only: it
 	// answers /health and nothing else.
 	if cfg.WorkerMode != "worker" {
@@ -146,7 +144,8 @@ func (a *App) route(w http.ResponseWriter, r *http.Request) {
 }
 
 // Serve listens on addr and serves until ctx ends, then shuts down
-// gracefully (in-flight requests get up to 10 s) and stops the container.
+// gracefully (readiness turns "not ready", in-flight requests get up to
+// MEDUSA_SHUTDOWN_TIMEOUT) and stops the container (limits.go).
 // ready, if not nil, is called with the bound address once listening.
 func (a *App) Serve(ctx context.Context, addr string, ready func(net.Addr)) error {
 	if err := a.Container.Start(ctx); err != nil {
@@ -177,9 +176,10 @@ func (a *App) Serve(ctx context.Context, addr string, ready func(net.Addr)) erro
 		return fmt.Errorf("app: serve: %w", err)
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	a.drain() // not ready from now on; MEDUSA_SHUTDOWN_DELAY (limits.go)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.shutdownTimeout())
 	defer cancel()
-	shutdownErr := srv.Shutdown(sctx)
-	stopErr := a.Container.Stop(sctx)
+	shutdownErr := a.shutdownHTTP(sctx, srv)
+	stopErr := a.stopContainer(ctx)
 	return errors.Join(shutdownErr, stopErr)
 }

@@ -248,6 +248,7 @@ func wrap(a *App, h http.Handler) http.Handler {
 		httpx.AssignRequestID(),
 		httpx.AccessLog(a.Logger),
 		httpx.Recover(),
+		a.limits(), // request deadline and load shedding (limits.go)
 		httpx.LimitBody(MaxBodyBytes),
 		httpx.ScopePerRequest(a.Container),
 	)

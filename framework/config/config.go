@@ -37,6 +37,9 @@ type Config struct {
 	// /admin, /auth and /store from a browser (ADMIN_CORS, AUTH_CORS,
 	// STORE_CORS: comma-separated origins or /regex/ patterns, as Medusa's).
 	AdminCORS, AuthCORS, StoreCORS []string
+	// Limits: request deadline, statement timeout, pool wait, load
+	// shedding and shutdown (MEDUSA_* variables, see limits.go).
+	Limits Limits
 }
 
 // FromEnv reads the configuration with getenv (os.Getenv in production code).
@@ -58,6 +61,9 @@ func FromEnv(mode Mode, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("config: PORT=%q is not a port number", getenv("PORT"))
 	}
 	c.Port = port
+	if c.Limits, err = LimitsFromEnv(getenv); err != nil {
+		return Config{}, err
+	}
 	if v := getenv("JWT_EXPIRES_IN"); v != "" {
 		d, err := ParseDuration(v)
 		if err != nil {

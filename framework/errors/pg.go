@@ -61,8 +61,13 @@ func FromPg(err error) error {
 		return Wrap(InvalidData, err, fmt.Sprintf("%s violates check constraint %s", HumanTable(pg.TableName), pg.ConstraintName))
 	case pgInvalidTextRepr:
 		return Wrap(InvalidData, err, pg.Message)
+	case pgQueryCanceled:
+		return NewUnavailable(CodeTimeout, err)
 	case pgSerializationFailure, pgDeadlockDetected:
 		return Wrap(Conflict, err, "The request conflicted with another request. You may retry the request with the provided Idempotency-Key.").WithCode("invalid_state_error")
+	}
+	if pgUnavailable(pg.Code) {
+		return NewUnavailable(CodeDatabaseUnavailable, err)
 	}
 	return Wrap(DatabaseError, err, pg.Message).WithCode("api_error")
 }

@@ -303,10 +303,10 @@ func (s *Step[In, Out, Comp]) failed(wc *Context, v *invocation[In, Out, Comp]) 
 	// their connection for the writes below. A lost commit is recorded.
 	_ = r.flush()
 	if err := r.ensureCreated(context.WithoutCancel(r.ctx)); err != nil {
-		r.eng.logger.ErrorContext(r.ctx, "workflows: store the run of a failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", s.name, "err", err)
+		r.saveFailed(r.ctx, "workflows: store the run of a failed step", err, "step", s.name)
 	}
 	if err := r.store.SaveStep(context.WithoutCancel(r.ctx), r.key, &v.rec); err != nil {
-		r.eng.logger.ErrorContext(r.ctx, "workflows: save failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", s.name, "err", err)
+		r.saveFailed(r.ctx, "workflows: save failed step", err, "step", s.name)
 	}
 	wc.seq.items = append(wc.seq.items, &v.item)
 	r.emitTimeout(s.name, v.rec.Position, v.rec.Attempt, v.err)

@@ -1,0 +1,118 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Limits are the server's answers to overload, a slow database and shutdown
+// (docs/reliability.md). Every one is read from an environment variable;
+// the defaults suit the built-in modules on a small machine.
+type Limits struct {
+	// RequestTimeout is the deadline of each request (MEDUSA_REQUEST_TIMEOUT,
+	// default 15s): its database calls and workflow steps stop when it
+	// passes and the client gets 503 timeout.
+	RequestTimeout time.Duration
+	// StatementTimeout is Postgres's statement_timeout on the server's pool
+	// (MEDUSA_STATEMENT_TIMEOUT, default 10s; a statement_timeout in
+	// DATABASE_URL wins). Migrations are not bound by it.
+	StatementTimeout time.Duration
+	// PoolWait bounds the wait for a free database connection
+	// (MEDUSA_POOL_WAIT, default 2s); then the request fails with 503.
+	PoolWait time.Duration
+	// MaxInFlight is how many requests are handled at once
+	// (MEDUSA_MAX_IN_FLIGHT, default 64; 0: no limit); MaxWaiting how many
+	// more may wait for a place (MEDUSA_MAX_WAITING, default 256; 0: none),
+	// each at most MaxWait (MEDUSA_MAX_WAIT, default 1s; 0: until its
+	// deadline). Requests beyond them get a fast 503 overloaded. The health
+	// checks are exempt.
+	MaxInFlight int
+	MaxWaiting  int
+	MaxWait     time.Duration
+	// ShutdownTimeout is how long in-flight requests, workflow runs and
+	// jobs get to finish on SIGTERM (MEDUSA_SHUTDOWN_TIMEOUT, default 10s).
+	ShutdownTimeout time.Duration
+	// ShutdownDelay is how long the server keeps serving, answering its
+	// readiness check "not ready", between SIGTERM and closing its listener,
+	// so that a load balancer stops sending it requests first
+	// (MEDUSA_SHUTDOWN_DELAY, default 0).
+	ShutdownDelay time.Duration
+}
+
+// DefaultLimits are the Limits when no variable is set.
+var DefaultLimits = Limits{
+	RequestTimeout:   15 * time.Second,
+	StatementTimeout: 10 * time.Second,
+	PoolWait:         2 * time.Second,
+	MaxInFlight:      64,
+	MaxWaiting:       256,
+	MaxWait:          time.Second,
+	ShutdownTimeout:  10 * time.Second,
+	ShutdownDelay:    0,
+}
+
+// LimitsFromEnv reads the Limits from their environment variables (see the
+// fields), each defaulting to DefaultLimits. A duration is Go's ("1.5s",
+// "500ms") or a number of seconds; "0" turns a limit off (ShutdownTimeout
+// and the counts excepted, which must be positive). A malformed value is an
+// error naming the variable.
+func LimitsFromEnv(getenv func(string) string) (Limits, error) {
+	l := DefaultLimits
+	var errs []error
+	dur := func(name string, dst *time.Duration, zeroOK bool) {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return
+		}
+		d, err := parseLimitDuration(v)
+		if err == nil && d == 0 && !zeroOK {
+			err = errors.New("must be more than 0")
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("config: %s=%q: %v", name, v, err))
+			return
+		}
+		*dst = d
+	}
+	count := func(name string, dst *int, zeroOK bool) {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || (n == 0 && !zeroOK) {
+			errs = append(errs, fmt.Errorf("config: %s=%q: want a whole number above 0", name, v))
+			return
+		}
+		*dst = n
+	}
+	dur("MEDUSA_REQUEST_TIMEOUT", &l.RequestTimeout, true)
+	dur("MEDUSA_STATEMENT_TIMEOUT", &l.StatementTimeout, true)
+	dur("MEDUSA_POOL_WAIT", &l.PoolWait, true)
+	count("MEDUSA_MAX_IN_FLIGHT", &l.MaxInFlight, true)
+	count("MEDUSA_MAX_WAITING", &l.MaxWaiting, true)
+	dur("MEDUSA_MAX_WAIT", &l.MaxWait, true)
+	dur("MEDUSA_SHUTDOWN_TIMEOUT", &l.ShutdownTimeout, false)
+	dur("MEDUSA_SHUTDOWN_DELAY", &l.ShutdownDelay, true)
+	return l, errors.Join(errs...)
+}
+
+func parseLimitDuration(v string) (time.Duration, error) {
+	if n, err := strconv.ParseFloat(v, 64); err == nil {
+		if n < 0 {
+			return 0, errors.New("must not be negative")
+		}
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, errors.New("want a duration such as 500ms, 2s or 1m, or a number of seconds")
+	}
+	if d < 0 {
+		return 0, errors.New("must not be negative")
+	}
+	return d, nil
+}
