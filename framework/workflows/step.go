@@ -281,6 +281,7 @@ func (s *Step[In, Out, Comp]) attempts(wc *Context, pos string, in In, first int
 	}
 	wc.seq.items = append(wc.seq.items, &v.item)
 	r.emit(EventStepSuccess, s.name, pos, v.rec.Attempt, nil)
+	r.afterStep(s.name)
 	return v.out, nil
 }
 
@@ -425,6 +426,7 @@ func (s *Step[In, Out, Comp]) await(wc *Context, rec *StepRecord) (Out, error) {
 				*rec = *cur
 				rec.CompInput = comp
 				r.emit(EventStepSuccess, s.name, rec.Position, rec.Attempt, nil)
+				r.afterStep(s.name)
 				return out, nil
 			case StepFailed:
 				rec.State, rec.Error = StepFailed, cur.Error
