@@ -32,8 +32,9 @@ const (
 )
 
 // healthTTL is how long a readiness answer is reused: probes from several
-// load balancers cost one database round trip a second at most.
-const healthTTL = time.Second
+// load balancers cost at most four database round trips a second, and the
+// answer follows an outage within a quarter of a second.
+const healthTTL = 250 * time.Millisecond
 
 // healthTimeout bounds one database check.
 const healthTimeout = time.Second

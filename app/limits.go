@@ -92,3 +92,13 @@ func (a *App) stopContainer(ctx context.Context) error {
 	defer cancel()
 	return a.Container.Stop(sctx)
 }
+
+// lease is how long this instance's workflow runs and direct event
+// deliveries stay its own without a sign of life (MEDUSA_LEASE, default
+// WorkflowLease): after it, another instance takes them over.
+func (a *App) lease() time.Duration {
+	if l := a.Config.Limits.Lease; l > 0 {
+		return l
+	}
+	return WorkflowLease
+}

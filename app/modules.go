@@ -63,7 +63,7 @@ func registerModules(ctx context.Context, a *App) error {
 		return err
 	}
 	a.Jobs = engine
-	bus, err := eventbus.New(engine, 0)
+	bus, err := eventbus.New(engine, 0, eventbus.WithDirectLease(a.lease())) // MEDUSA_LEASE (limits.go)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func registerModules(ctx context.Context, a *App) error {
 		workflows.WithStore(workflows.NewPostgresStore(a.Pool)),
 		workflows.WithContainer(a.Container),
 		workflows.WithLogger(a.Logger),
-		workflows.WithInstanceID(instanceID(a), WorkflowLease),
+		workflows.WithInstanceID(instanceID(a), a.lease()),
 		workflows.WithTimers(timers),
 	)
 	timers.Bind(wf)
@@ -184,7 +184,7 @@ func registerModules(ctx context.Context, a *App) error {
 	}
 	a.Container.OnLifecycle("workflows-recover", recover, wf.Shutdown)
 	if engine.Mode().Works() {
-		if err := engine.Schedule(jobs.Scheduled{Name: "workflows-recover", Every: WorkflowLease / 2, Handler: func(ctx context.Context, _ *container.Container, _ jobs.Run) error {
+		if err := engine.Schedule(jobs.Scheduled{Name: "workflows-recover", Every: a.lease() / 2, Handler: func(ctx context.Context, _ *container.Container, _ jobs.Run) error {
 			return recover(ctx)
 		}}); err != nil {
 			return err
@@ -206,7 +206,7 @@ const RowCountCompaction = "row-counts-compact"
 const RowCountCompactionEvery = 10 * time.Second
 
 // WorkflowLease is how long a workflow run's heartbeat may be silent before
-// another instance takes the run over.
+// another instance takes the run over, unless MEDUSA_LEASE sets another.
 const WorkflowLease = 30 * time.Second
 
 // instanceID names this instance for the workflow engine: $MEDUSA_INSTANCE_ID,

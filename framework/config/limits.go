@@ -40,6 +40,11 @@ type Limits struct {
 	// so that a load balancer stops sending it requests first
 	// (MEDUSA_SHUTDOWN_DELAY, default 0).
 	ShutdownDelay time.Duration
+	// Lease is how long an instance's workflow runs and direct event
+	// deliveries stay its own without a sign of life (MEDUSA_LEASE, default
+	// 30s): when it dies, another instance takes them over after this long.
+	// Shorter means faster takeover and more heartbeat writes.
+	Lease time.Duration
 }
 
 // DefaultLimits are the Limits when no variable is set.
@@ -52,12 +57,13 @@ var DefaultLimits = Limits{
 	MaxWait:          time.Second,
 	ShutdownTimeout:  10 * time.Second,
 	ShutdownDelay:    0,
+	Lease:            30 * time.Second,
 }
 
 // LimitsFromEnv reads the Limits from their environment variables (see the
 // fields), each defaulting to DefaultLimits. A duration is Go's ("1.5s",
 // "500ms") or a number of seconds; "0" turns a limit off (ShutdownTimeout
-// and the counts excepted, which must be positive). A malformed value is an
+// and Lease excepted, which must be positive). A malformed value is an
 // error naming the variable.
 func LimitsFromEnv(getenv func(string) string) (Limits, error) {
 	l := DefaultLimits
@@ -97,6 +103,7 @@ func LimitsFromEnv(getenv func(string) string) (Limits, error) {
 	dur("MEDUSA_MAX_WAIT", &l.MaxWait, true)
 	dur("MEDUSA_SHUTDOWN_TIMEOUT", &l.ShutdownTimeout, false)
 	dur("MEDUSA_SHUTDOWN_DELAY", &l.ShutdownDelay, true)
+	dur("MEDUSA_LEASE", &l.Lease, false)
 	return l, errors.Join(errs...)
 }
 

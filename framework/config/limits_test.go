@@ -15,10 +15,10 @@ func TestLimitsFromEnv(t *testing.T) {
 	l, err = LimitsFromEnv(env(map[string]string{
 		"MEDUSA_REQUEST_TIMEOUT": "2.5", "MEDUSA_STATEMENT_TIMEOUT": "0", "MEDUSA_POOL_WAIT": "750ms",
 		"MEDUSA_MAX_IN_FLIGHT": "8", "MEDUSA_MAX_WAITING": "0", "MEDUSA_MAX_WAIT": "1m",
-		"MEDUSA_SHUTDOWN_TIMEOUT": "30s", "MEDUSA_SHUTDOWN_DELAY": " 5s ",
+		"MEDUSA_SHUTDOWN_TIMEOUT": "30s", "MEDUSA_SHUTDOWN_DELAY": " 5s ", "MEDUSA_LEASE": "3s",
 	}))
 	want := Limits{RequestTimeout: 2500 * time.Millisecond, StatementTimeout: 0, PoolWait: 750 * time.Millisecond,
-		MaxInFlight: 8, MaxWaiting: 0, MaxWait: time.Minute, ShutdownTimeout: 30 * time.Second, ShutdownDelay: 5 * time.Second}
+		MaxInFlight: 8, MaxWaiting: 0, MaxWait: time.Minute, ShutdownTimeout: 30 * time.Second, ShutdownDelay: 5 * time.Second, Lease: 3 * time.Second}
 	if err != nil || l != want {
 		t.Fatalf("overrides: %+v, %v", l, err)
 	}

@@ -706,17 +706,20 @@ func (r *run) finished(state RunState, out any, err error, now time.Time) {
 	r.mu.Lock()
 	unsaved := r.unsaved
 	r.mu.Unlock()
-	if unsaved != nil {
-		// The one line of a run the database went away under: what it
-		// could not save, and what becomes of it.
-		what := "recovery resumes it from its last saved checkpoint"
-		if r.isPending() {
-			what = "nothing of it was stored, so there is nothing to recover"
-		}
-		r.eng.logger.LogAttrs(ctx, slog.LevelWarn, "workflows: run ended with the database unavailable; its state is not saved, "+what,
+	switch {
+	case unsaved != nil && !r.isPending():
+		// The one line of a stored run the database went away under: its
+		// stored state is behind, and recovery will take it from there.
+		r.eng.logger.LogAttrs(ctx, slog.LevelWarn, "workflows: run ended with the database unavailable; its state is not saved, recovery resumes it from its last saved checkpoint",
 			slog.String("workflow", r.key.WorkflowID), slog.String("transaction_id", r.key.TransactionID),
 			slog.String("state", string(state)), slog.Any("err", err), slog.String("save_error", unsaved.Error()))
-	} else if r.eng.logger.Enabled(ctx, level) {
+	case unsaved != nil:
+		// Nothing of the run was stored: nothing to recover, nothing to
+		// say beyond its caller's failure.
+		r.eng.logger.LogAttrs(ctx, slog.LevelDebug, "workflows: run ended with the database unavailable; nothing of it was stored",
+			slog.String("workflow", r.key.WorkflowID), slog.String("transaction_id", r.key.TransactionID),
+			slog.String("state", string(state)), slog.Any("err", err), slog.String("save_error", unsaved.Error()))
+	case r.eng.logger.Enabled(ctx, level):
 		r.eng.logger.LogAttrs(ctx, level, "workflows: run finished", slog.String("workflow", r.key.WorkflowID), slog.String("transaction_id", r.key.TransactionID),
 			slog.String("state", string(state)), slog.Duration("duration", now.Sub(r.started)), slog.Any("err", err))
 	}
