@@ -169,7 +169,7 @@ func (a *App) Serve(ctx context.Context, addr string, ready func(net.Addr)) erro
 		ready(ln.Addr())
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(httpx.OneWriteListener(ln)) }()
+	go func() { errc <- srv.Serve(httpx.OneWriteListener(a.limitConns(ln))) }() // MEDUSA_MAX_CONNECTIONS (limits.go)
 	select {
 	case err := <-errc:
 		_ = a.Container.Stop(context.WithoutCancel(ctx))

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"time"
 
@@ -33,6 +34,12 @@ func PoolLimits(l config.Limits) func(*pgxpool.Config) {
 // checks are exempt.
 func (a *App) limits() httpx.Middleware {
 	l := a.Config.Limits
+	if l.MaxInFlight == config.AutoInFlight {
+		l.MaxInFlight = 16
+		if a.Pool != nil {
+			l.MaxInFlight = int(a.Pool.Config().MaxConns)
+		}
+	}
 	return httpx.Overload(httpx.OverloadConfig{
 		MaxInFlight:    l.MaxInFlight,
 		MaxWaiting:     l.MaxWaiting,
@@ -101,4 +108,10 @@ func (a *App) lease() time.Duration {
 		return l
 	}
 	return WorkflowLease
+}
+
+// limitConns bounds the connections ln serves at once
+// (MEDUSA_MAX_CONNECTIONS): one more is answered 503 and closed.
+func (a *App) limitConns(ln net.Listener) net.Listener {
+	return httpx.LimitConnections(ln, a.Config.Limits.MaxConnections)
 }

@@ -99,7 +99,7 @@ func (r *readiness) notReady(from time.Time) (down, up time.Time) {
 // durable, no duplicate invite, the event outbox drained and every invite's
 // e-mail delivered, and, after a restart of the server (recovery), no
 // unfinished workflow run.
-func databaseFault(t *testing.T, tag string, fault func(*postgres)) {
+func databaseFault(t testing.TB, tag string, fault func(*postgres)) faultFigures {
 	e := newEnv(t)
 	// A short lease: deliveries the restart kept from their first attempt are
 	// swept into the job queue in seconds, not the default 30 s.
@@ -179,6 +179,13 @@ func databaseFault(t *testing.T, tag string, fault func(*postgres)) {
 		outage.Round(time.Millisecond), sinceOrZero(down, faultStart), sinceOrZero(up, faultStart))
 	t.Logf("%s: outbox drained %v after the load; %d e-mails delivered twice; %d 'run ended with the database unavailable' lines; %d other WARN lines (reconnections, deliveries retried); %d runs unfinished before the restart, 0 after",
 		tag, drain.Round(time.Millisecond), dups, onceLines, warnLines-len(s.logLines(deliveredLine)), unfinished)
+	return faultFigures{requests: len(rs), failed: unavailable, outage: outage, notReady: sinceOrZero(down, faultStart), readyAgain: sinceOrZero(up, faultStart)}
+}
+
+// faultFigures are what a database fault cost the clients.
+type faultFigures struct {
+	requests, failed             int
+	outage, notReady, readyAgain time.Duration
 }
 
 func sinceOrZero(t, from time.Time) time.Duration {
@@ -403,5 +410,3 @@ func countUndelivered(t testing.TB, db *pgx.Conn, tag string, servers ...*server
 	}
 	return n
 }
-
-

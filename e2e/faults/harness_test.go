@@ -47,9 +47,13 @@ func TestMain(m *testing.M) {
 }
 
 // medusaBinary builds ./cmd/medusa-go once per test run, into a temporary
-// directory removed when the run ends.
+// directory removed when the run ends ($FAULTS_BIN names a binary to use
+// instead, e.g. one built with -tags pprof for profiling).
 func medusaBinary(t testing.TB) string {
 	t.Helper()
+	if p := os.Getenv("FAULTS_BIN"); p != "" {
+		return p
+	}
 	binOnce.Do(func() {
 		if binDir, binErr = os.MkdirTemp("", "medusa-faults-bin-"); binErr != nil {
 			return
@@ -199,15 +203,23 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// server is one `medusa-go start` child process.
+// server is one `medusa-go start` child process. Its log goes to a file
+// (not a pipe: a test process busy with its load must not slow the server
+// down by reading its log late).
 type server struct {
 	t       testing.TB
 	name    string
 	cmd     *exec.Cmd
 	base    string // http://127.0.0.1:<port>
-	logs    syncBuffer
+	logFile string
 	done    chan struct{}
 	waitErr error
+}
+
+// log returns what the server has logged so far.
+func (s *server) log() string {
+	b, _ := os.ReadFile(s.logFile)
+	return string(b)
 }
 
 // serverEnv is the environment of the child processes: the machine's PATH
@@ -249,15 +261,22 @@ var readyLine = regexp.MustCompile(`server ready on (http://\S+)`)
 // for its ready line.
 func startServer(t testing.TB, name, dbURL string, extra map[string]string) *server {
 	t.Helper()
-	s := &server{t: t, name: name, done: make(chan struct{})}
+	logf, err := os.CreateTemp("", "medusa-faults-log-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Remove(logf.Name()) })
+	s := &server{t: t, name: name, done: make(chan struct{}), logFile: logf.Name()}
 	s.cmd = exec.Command(medusaBinary(t), "start", "-H", "127.0.0.1", "-p", "0")
 	s.cmd.Env = serverEnv(dbURL, extra)
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.cmd.Stderr = &s.logs
-	if err := s.cmd.Start(); err != nil {
+	s.cmd.Stderr = logf
+	err = s.cmd.Start()
+	logf.Close() // the child has its own descriptor
+	if err != nil {
 		t.Fatal(err)
 	}
 	ready := make(chan string, 1)
@@ -285,15 +304,15 @@ func startServer(t testing.TB, name, dbURL string, extra map[string]string) *ser
 			<-s.done
 		}
 		if t.Failed() {
-			t.Logf("%s log (tail):\n%s", s.name, tailLines(s.logs.String(), 40))
+			t.Logf("%s log (tail):\n%s", s.name, tailLines(s.log(), 40))
 		}
 	})
 	select {
 	case s.base = <-ready:
 	case <-s.done:
-		t.Fatalf("%s exited before it was ready (%v):\n%s", name, s.waitErr, tailLines(s.logs.String(), 30))
+		t.Fatalf("%s exited before it was ready (%v):\n%s", name, s.waitErr, tailLines(s.log(), 30))
 	case <-time.After(60 * time.Second):
-		t.Fatalf("%s not ready within 60 s:\n%s", name, tailLines(s.logs.String(), 30))
+		t.Fatalf("%s not ready within 60 s:\n%s", name, tailLines(s.log(), 30))
 	}
 	return s
 }
@@ -323,7 +342,7 @@ func (s *server) stop(sig os.Signal, timeout time.Duration) (int, time.Duration)
 // logLines returns the server's log lines that match re.
 func (s *server) logLines(re *regexp.Regexp) []string {
 	var out []string
-	for _, l := range strings.Split(s.logs.String(), "\n") {
+	for _, l := range strings.Split(s.log(), "\n") {
 		if re.MatchString(l) {
 			out = append(out, l)
 		}

@@ -21,17 +21,25 @@ type Limits struct {
 	// DATABASE_URL wins). Migrations are not bound by it.
 	StatementTimeout time.Duration
 	// PoolWait bounds the wait for a free database connection
-	// (MEDUSA_POOL_WAIT, default 2s); then the request fails with 503.
+	// (MEDUSA_POOL_WAIT, default 1s); then the request fails with 503.
 	PoolWait time.Duration
 	// MaxInFlight is how many requests are handled at once
-	// (MEDUSA_MAX_IN_FLIGHT, default 64; 0: no limit); MaxWaiting how many
-	// more may wait for a place (MEDUSA_MAX_WAITING, default 256; 0: none),
-	// each at most MaxWait (MEDUSA_MAX_WAIT, default 1s; 0: until its
-	// deadline). Requests beyond them get a fast 503 overloaded. The health
-	// checks are exempt.
+	// (MEDUSA_MAX_IN_FLIGHT: a number, 0 for no limit, or "auto", the
+	// default: as many as the database pool has connections, since nearly
+	// every request holds one); MaxWaiting how many more may wait for a
+	// place (MEDUSA_MAX_WAITING, default 128; 0: none), each at most
+	// MaxWait (MEDUSA_MAX_WAIT, default 500ms; 0: until its deadline).
+	// Requests beyond them get a fast 503 overloaded. The health checks are
+	// exempt.
 	MaxInFlight int
 	MaxWaiting  int
 	MaxWait     time.Duration
+	// MaxConnections bounds the client connections open at once
+	// (MEDUSA_MAX_CONNECTIONS, default 256; 0: no limit): each costs memory
+	// even idle (a goroutine's stack, buffers), and past the process's
+	// memory limit the garbage collector takes the CPU. One more is
+	// answered 503 overloaded and closed.
+	MaxConnections int
 	// ShutdownTimeout is how long in-flight requests, workflow runs and
 	// jobs get to finish on SIGTERM (MEDUSA_SHUTDOWN_TIMEOUT, default 10s).
 	ShutdownTimeout time.Duration
@@ -47,14 +55,19 @@ type Limits struct {
 	Lease time.Duration
 }
 
+// AutoInFlight is the MaxInFlight that means "as many requests as the
+// database pool has connections" (MEDUSA_MAX_IN_FLIGHT=auto).
+const AutoInFlight = -1
+
 // DefaultLimits are the Limits when no variable is set.
 var DefaultLimits = Limits{
 	RequestTimeout:   15 * time.Second,
 	StatementTimeout: 10 * time.Second,
-	PoolWait:         2 * time.Second,
-	MaxInFlight:      64,
-	MaxWaiting:       256,
-	MaxWait:          time.Second,
+	PoolWait:         time.Second,
+	MaxInFlight:      AutoInFlight,
+	MaxWaiting:       128,
+	MaxWait:          500 * time.Millisecond,
+	MaxConnections:   256,
 	ShutdownTimeout:  10 * time.Second,
 	ShutdownDelay:    0,
 	Lease:            30 * time.Second,
@@ -98,9 +111,14 @@ func LimitsFromEnv(getenv func(string) string) (Limits, error) {
 	dur("MEDUSA_REQUEST_TIMEOUT", &l.RequestTimeout, true)
 	dur("MEDUSA_STATEMENT_TIMEOUT", &l.StatementTimeout, true)
 	dur("MEDUSA_POOL_WAIT", &l.PoolWait, true)
-	count("MEDUSA_MAX_IN_FLIGHT", &l.MaxInFlight, true)
+	if v := strings.TrimSpace(getenv("MEDUSA_MAX_IN_FLIGHT")); v == "auto" {
+		l.MaxInFlight = AutoInFlight
+	} else {
+		count("MEDUSA_MAX_IN_FLIGHT", &l.MaxInFlight, true)
+	}
 	count("MEDUSA_MAX_WAITING", &l.MaxWaiting, true)
 	dur("MEDUSA_MAX_WAIT", &l.MaxWait, true)
+	count("MEDUSA_MAX_CONNECTIONS", &l.MaxConnections, true)
 	dur("MEDUSA_SHUTDOWN_TIMEOUT", &l.ShutdownTimeout, false)
 	dur("MEDUSA_SHUTDOWN_DELAY", &l.ShutdownDelay, true)
 	dur("MEDUSA_LEASE", &l.Lease, false)

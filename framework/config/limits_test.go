@@ -14,11 +14,11 @@ func TestLimitsFromEnv(t *testing.T) {
 	}
 	l, err = LimitsFromEnv(env(map[string]string{
 		"MEDUSA_REQUEST_TIMEOUT": "2.5", "MEDUSA_STATEMENT_TIMEOUT": "0", "MEDUSA_POOL_WAIT": "750ms",
-		"MEDUSA_MAX_IN_FLIGHT": "8", "MEDUSA_MAX_WAITING": "0", "MEDUSA_MAX_WAIT": "1m",
+		"MEDUSA_MAX_IN_FLIGHT": "8", "MEDUSA_MAX_WAITING": "0", "MEDUSA_MAX_WAIT": "1m", "MEDUSA_MAX_CONNECTIONS": "100",
 		"MEDUSA_SHUTDOWN_TIMEOUT": "30s", "MEDUSA_SHUTDOWN_DELAY": " 5s ", "MEDUSA_LEASE": "3s",
 	}))
 	want := Limits{RequestTimeout: 2500 * time.Millisecond, StatementTimeout: 0, PoolWait: 750 * time.Millisecond,
-		MaxInFlight: 8, MaxWaiting: 0, MaxWait: time.Minute, ShutdownTimeout: 30 * time.Second, ShutdownDelay: 5 * time.Second, Lease: 3 * time.Second}
+		MaxInFlight: 8, MaxWaiting: 0, MaxWait: time.Minute, MaxConnections: 100, ShutdownTimeout: 30 * time.Second, ShutdownDelay: 5 * time.Second, Lease: 3 * time.Second}
 	if err != nil || l != want {
 		t.Fatalf("overrides: %+v, %v", l, err)
 	}
@@ -29,6 +29,9 @@ func TestLimitsFromEnv(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want it to name %s", err, want)
 		}
+	}
+	if l, err := LimitsFromEnv(env(map[string]string{"MEDUSA_MAX_IN_FLIGHT": "auto"})); err != nil || l.MaxInFlight != AutoInFlight {
+		t.Fatalf("auto: %+v, %v", l, err)
 	}
 	// FromEnv refuses a bad limit too.
 	if _, err := FromEnv(Development, env(map[string]string{"MEDUSA_MAX_WAIT": "x"})); err == nil || !strings.Contains(err.Error(), "MEDUSA_MAX_WAIT") {
