@@ -185,24 +185,6 @@ func (p *postgres) conn(t testing.TB) *pgx.Conn {
 
 // ---- the server -------------------------------------------------------------
 
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // server is one `medusa-go start` child process. Its log goes to a file
 // (not a pipe: a test process busy with its load must not slow the server
 // down by reading its log late).
