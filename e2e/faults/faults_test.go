@@ -223,6 +223,9 @@ func TestSlowDatabaseAndExhaustedPool(t *testing.T) {
 	}
 	s := startServer(t, "server", e.pg.url+"&pool_max_conns=4", map[string]string{
 		"MEDUSA_STATEMENT_TIMEOUT": "1s", "MEDUSA_POOL_WAIT": "300ms", "MEDUSA_REQUEST_TIMEOUT": "5s",
+		// Every request reaches the pool (the in-flight bound would shed
+		// most of them before: TestOverload's business).
+		"MEDUSA_MAX_IN_FLIGHT": "0",
 		"MEDUSA_LEASE": "2s", // deliveries that found no connection are swept into the job queue soon
 	})
 	tok := s.login(t, adminEmail, adminPassword)
