@@ -514,7 +514,7 @@ func checkAnswers(t testing.TB, rs []result, allowNoAnswer bool) (ok, unavailabl
 }
 
 // checkDurable fails unless every 200 has its invite, and no address has
-// two live invites. It returns the invites that exist without a 200 (their
+// two live invites, nor two users. It returns the invites that exist without a 200 (their
 // request failed after its commit, or got no answer).
 func checkDurable(t testing.TB, db *pgx.Conn, tag string, rs []result) (extra int) {
 	t.Helper()
@@ -537,6 +537,10 @@ func checkDurable(t testing.TB, db *pgx.Conn, tag string, rs []result) (extra in
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
+	}
+	var dupUsers int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM (SELECT lower(email) FROM "user" WHERE deleted_at IS NULL GROUP BY 1 HAVING count(*) > 1) d`).Scan(&dupUsers); err != nil || dupUsers != 0 {
+		t.Errorf("%d addresses with two users (%v)", dupUsers, err)
 	}
 	oks := map[string]bool{}
 	for _, r := range rs {
