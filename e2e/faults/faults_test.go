@@ -226,7 +226,7 @@ func TestSlowDatabaseAndExhaustedPool(t *testing.T) {
 		// Every request reaches the pool (the in-flight bound would shed
 		// most of them before: TestOverload's business).
 		"MEDUSA_MAX_IN_FLIGHT": "0",
-		"MEDUSA_LEASE": "2s", // deliveries that found no connection are swept into the job queue soon
+		"MEDUSA_LEASE":         "2s", // deliveries that found no connection are swept into the job queue soon
 	})
 	tok := s.login(t, adminEmail, adminPassword)
 	slow, fast := newLoader(s.base, tok, "slow", 8), newLoader(s.base, tok, "fast", 4)
