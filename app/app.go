@@ -165,6 +165,7 @@ type App struct {
 	OpenAPI []byte
 	mux     *http.ServeMux
 	getenv  func(string) string
+	health  *health // the health checks (health.go)
 }
 
 // Option customises New.
@@ -229,10 +230,7 @@ func New(ctx context.Context, cfg Config, pool *pgxpool.Pool, opts ...Option) (*
 	if err := a.wire(mods, added); err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
-	a.mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("OK"))
-	})
+	a.mountHealth() // GET /health (readiness), /health/ready, /health/live: health.go
 	// A worker instance (--worker-mode worker) runs background work only: it
 	// answers /health and nothing else.
 	if cfg.Settings.WorkerMode != "worker" {
@@ -352,7 +350,8 @@ func (a *App) route(w http.ResponseWriter, r *http.Request) {
 }
 
 // Serve listens on addr and serves until ctx ends, then shuts down
-// gracefully (in-flight requests get up to 10 s) and stops the container.
+// gracefully (readiness turns "not ready", in-flight requests get up to
+// MEDUSA_SHUTDOWN_TIMEOUT) and stops the container (limits.go).
 // ready, if not nil, is called with the bound address once listening.
 func (a *App) Serve(ctx context.Context, addr string, ready func(net.Addr)) error {
 	if err := a.Container.Start(ctx); err != nil {
@@ -376,17 +375,18 @@ func (a *App) Serve(ctx context.Context, addr string, ready func(net.Addr)) erro
 		ready(ln.Addr())
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(httpx.OneWriteListener(ln)) }()
+	go func() { errc <- srv.Serve(httpx.OneWriteListener(a.limitConns(ln))) }() // MEDUSA_MAX_CONNECTIONS (limits.go)
 	select {
 	case err := <-errc:
 		_ = a.Container.Stop(context.WithoutCancel(ctx))
 		return fmt.Errorf("app: serve: %w", err)
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	a.drain() // not ready from now on; MEDUSA_SHUTDOWN_DELAY (limits.go)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.shutdownTimeout())
 	defer cancel()
-	shutdownErr := srv.Shutdown(sctx)
-	stopErr := a.Container.Stop(sctx)
+	shutdownErr := a.shutdownHTTP(sctx, srv)
+	stopErr := a.stopContainer(ctx)
 	return errors.Join(shutdownErr, stopErr)
 }
 
@@ -406,6 +406,7 @@ func wrap(a *App, h http.Handler) http.Handler {
 		httpx.AssignRequestID(),
 		httpx.AccessLog(a.Logger),
 		httpx.Recover(),
+		a.limits(), // request deadline and load shedding (limits.go)
 		httpx.LimitBody(MaxBodyBytes),
 		httpx.ScopePerRequest(a.Container),
 	)

@@ -71,7 +71,7 @@ func eventBusModule() module.Module {
 			if err != nil {
 				return err
 			}
-			bus, err := eventbus.New(engine, 0)
+			bus, err := eventbus.New(engine, 0, eventbus.WithDirectLease(lease(h.Settings))) // MEDUSA_LEASE
 			if err != nil {
 				return err
 			}
@@ -102,7 +102,7 @@ func workflowsModule() module.Module {
 				workflows.WithStore(workflows.NewPostgresStore(h.Pool)),
 				workflows.WithContainer(h.Container),
 				workflows.WithLogger(h.Logger),
-				workflows.WithInstanceID(instanceID(h.Getenv), WorkflowLease),
+				workflows.WithInstanceID(instanceID(h.Getenv), lease(h.Settings)),
 				workflows.WithTimers(timers),
 			)
 			timers.Bind(wf)
@@ -125,7 +125,7 @@ func workflowsModule() module.Module {
 			// Runs are recovered once every module has registered its
 			// workflows, when the application starts.
 			h.Container.OnLifecycle("workflows-recover", recover, wf.Shutdown)
-			h.Schedule(jobs.Scheduled{Name: "workflows-recover", Every: WorkflowLease / 2, Handler: func(ctx context.Context, _ *container.Container, _ jobs.Run) error {
+			h.Schedule(jobs.Scheduled{Name: "workflows-recover", Every: lease(h.Settings) / 2, Handler: func(ctx context.Context, _ *container.Container, _ jobs.Run) error {
 				return recover(ctx)
 			}})
 			return nil
@@ -179,7 +179,7 @@ const RowCountCompaction = "row-counts-compact"
 const RowCountCompactionEvery = 10 * time.Second
 
 // WorkflowLease is how long a workflow run's heartbeat may be silent before
-// another instance takes the run over.
+// another instance takes the run over, unless MEDUSA_LEASE sets another.
 const WorkflowLease = 30 * time.Second
 
 // instanceID names this instance for the workflow engine: $MEDUSA_INSTANCE_ID,

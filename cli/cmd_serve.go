@@ -92,7 +92,7 @@ func serve(ctx context.Context, env *cliEnv, args []string, mode config.Mode) er
 		}
 	}()
 
-	pool, err := db.Open(ctx, cfg.DatabaseURL, poolSize(cfg.DatabaseURL))
+	pool, err := db.Open(ctx, cfg.DatabaseURL, poolSize(cfg.DatabaseURL), app.PoolLimits(cfg.Limits))
 	if err != nil {
 		return err
 	}

@@ -194,7 +194,11 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 			continue
 		}
 		n := dml.Pascal(x.Name)
-		applies = append(applies, jen.If(jen.Err().Op(":=").Id("f").Dot(n).Dot("Apply").Call(jen.Id("w"), jen.Lit(qi(x.Name)), jen.Lit(isText(x))), jen.Err().Op("!=").Nil()).Block(
+		apply := jen.Id("f").Dot(n).Dot("Apply").Call(jen.Id("w"), jen.Lit(qi(x.Name)), jen.Lit(isText(x)))
+		if x.IsFold {
+			apply = jen.Qual(rtPath, "ApplyFolded").Call(jen.Id("f").Dot(n), jen.Id("w"), jen.Lit(qi(x.Name)))
+		}
+		applies = append(applies, jen.If(jen.Err().Op(":=").Add(apply), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.False(), jen.Qual(errorsPath, "Wrap").Call(jen.Qual(errorsPath, "InvalidData"), jen.Err(), jen.Err().Dot("Error").Call())),
 		))
 	}

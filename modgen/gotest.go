@@ -19,6 +19,7 @@ type testModel struct {
 	Sample                                   string // body of the sample input literal
 	Parents                                  []testParent
 	UniqueCol, UniqueVal                     string
+	UniqueGo, UniqueValUpper                 string // set when the unique column is case-insensitive
 	HasSearch                                bool
 	SearchQ                                  string
 	SpanNext                                 string // start of the 2nd searchable field's sample (joined q tests)
@@ -141,6 +142,9 @@ func (g *gen) testModels() []testModel {
 			if ix.Unique && len(ix.On) == 1 && ix.Where == "deleted_at IS NULL" && tm.UniqueCol == "" {
 				if x := m.Field(ix.On[0]); x != nil && x.Kind == dml.KindText && x.FK == nil {
 					tm.UniqueCol, tm.UniqueVal = x.Name, x.Name+"_1@test.com"
+					if x.IsFold && !x.IsNullable {
+						tm.UniqueGo, tm.UniqueValUpper = dml.Pascal(x.Name), strings.ToUpper(tm.UniqueVal)
+					}
 				}
 			}
 		}
@@ -712,6 +716,36 @@ func Test{{.G}}Generated(t *testing.T) {
 			t.Fatalf("a row of the failed batch exists: %v", err)
 		}
 	})
+	{{- if .UniqueGo}}
+
+	t.Run("unique violation in another case", func(t *testing.T) {
+		in := sample{{.G}}(t, s, 1)
+		in.{{.PK}}, in.{{.UniqueGo}} = "dup-case", {{printf "%q" .UniqueValUpper}}
+		_, err := s.{{.Create}}(ctx, in)
+		wantMessage(t, err, merrors.InvalidData, "{{.Human}} with {{.UniqueCol}}: {{.UniqueVal}}, already exists.")
+		if n := len(bus.take()); n != 0 {
+			t.Fatalf("%d Emit calls after a failed create", n)
+		}
+	})
+
+	t.Run("equality filters ignore case", func(t *testing.T) {
+		for _, f := range []rt.Filter[string]{rt.Eq({{printf "%q" .UniqueValUpper}}), rt.In({{printf "%q" .UniqueValUpper}}, "nobody@test.com")} {
+			got, err := s.{{.List}}(ctx, {{.G}}Filter{ {{.UniqueGo}}: f})
+			if err != nil || len(got) != 1 || got[0].{{.UniqueGo}} != {{printf "%q" .UniqueVal}} {
+				t.Fatalf("filter %+v = %+v, %v; want the row stored as {{.UniqueVal}}", f, got, err)
+			}
+		}
+		got, err := s.{{.List}}(ctx, {{.G}}Filter{ {{.UniqueGo}}: rt.Nin({{printf "%q" .UniqueValUpper}})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range got {
+			if x.{{.UniqueGo}} == {{printf "%q" .UniqueVal}} {
+				t.Fatalf("$nin in another case kept %+v", x)
+			}
+		}
+	})
+	{{- end}}
 	{{- end}}
 
 	t.Run("soft delete and restore", func(t *testing.T) {

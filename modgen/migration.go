@@ -165,10 +165,10 @@ func diffTable(o, t *Table, add func(Change)) {
 		prev, ok := oi[ix.Name]
 		switch {
 		case !ok:
-			add(Change{order: stCreateIndex, Up: []string{createIndex(t.Name, ix)}, Down: []string{dropIndex(ix.Name)}, Summary: "index_" + ix.Name})
+			add(Change{order: stCreateIndex, Up: guardedCreateIndex(o, t, ix), Down: []string{dropIndex(ix.Name)}, Summary: "index_" + ix.Name})
 		case createIndex(t.Name, prev) != createIndex(t.Name, ix):
 			add(Change{order: stDropIndex, Up: []string{dropIndex(ix.Name)}, Down: []string{createIndex(t.Name, prev)}, Summary: "reindex_" + ix.Name})
-			add(Change{order: stCreateIndex, Up: []string{createIndex(t.Name, ix)}, Down: []string{dropIndex(ix.Name)}})
+			add(Change{order: stCreateIndex, Up: guardedCreateIndex(o, t, ix), Down: []string{dropIndex(ix.Name)}})
 		}
 	}
 	for _, ix := range o.Indexes {
@@ -258,10 +258,19 @@ func createTable(t *Table) string {
 	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (\n%s\n);", qi(t.Name), strings.Join(lines, ",\n"))
 }
 
+// indexKey is how column c is written in ix's key: lower("c") for a
+// case-insensitive column, "c" otherwise.
+func indexKey(ix IndexDef, c string) string {
+	if slices.Contains(ix.Fold, c) {
+		return "lower(" + qi(c) + ")"
+	}
+	return qi(c)
+}
+
 func createIndex(table string, ix IndexDef) string {
 	cols := make([]string, len(ix.Columns))
 	for i, c := range ix.Columns {
-		cols[i] = qi(c)
+		cols[i] = indexKey(ix, c)
 		if ix.Ops != "" {
 			cols[i] += " " + ix.Ops
 		}
@@ -285,6 +294,59 @@ func createIndex(table string, ix IndexDef) string {
 		s += " WHERE " + ix.Where
 	}
 	return s + ";"
+}
+
+// guardedCreateIndex creates ix on the existing table t (old: the table
+// before the change). A unique index is preceded by a check of the rows
+// already there: when some of them share a key (two users
+// "Ann@example.com" and "ann@example.com" under a new case-insensitive
+// unique index, say), the migration stops with a message that names the
+// colliding rows and what to do, instead of Postgres's "could not create
+// unique index", and nothing of its batch is applied. An index on a column
+// the same migration adds without a default needs no check: the column is
+// NULL in every row, and NULLs never collide.
+func guardedCreateIndex(old, t *Table, ix IndexDef) []string {
+	if !ix.Unique || ix.Expr != "" || len(t.PrimaryKey) == 0 {
+		return []string{createIndex(t.Name, ix)}
+	}
+	for _, c := range ix.Columns {
+		if cur := t.column(c); old.column(c) == nil && cur != nil && cur.Default == "" {
+			return []string{createIndex(t.Name, ix)}
+		}
+	}
+	keys := make([]string, len(ix.Columns))
+	shown := make([]string, len(ix.Columns))
+	where := make([]string, 0, len(ix.Columns)+1)
+	for i, c := range ix.Columns {
+		keys[i] = indexKey(ix, c)
+		shown[i] = qi(c)
+		where = append(where, qi(c)+" IS NOT NULL")
+	}
+	if ix.Where != "" {
+		where = append(where, "("+ix.Where+")")
+	}
+	pk := qi(t.PrimaryKey[0])
+	msg := fmt.Sprintf("cannot create the unique index %s on table %s (%s): rows already share a key: %%. Keep one row of each group (delete, soft-delete or change the others) and run the migration again.",
+		ix.Name, t.Name, strings.Join(keys, ", "))
+	check := fmt.Sprintf(`DO $medusa$
+DECLARE
+  dup text;
+BEGIN
+  SELECT string_agg(g, '; ') INTO dup FROM (
+    SELECT string_agg(format('%%s (%%s)', %s, concat_ws(', ', %s)), ' and ' ORDER BY %s) AS g
+    FROM %s
+    WHERE %s
+    GROUP BY %s
+    HAVING count(*) > 1
+    ORDER BY min(%s)
+    LIMIT 20
+  ) AS d;
+  IF dup IS NOT NULL THEN
+    RAISE EXCEPTION %s, dup;
+  END IF;
+END
+$medusa$;`, pk, strings.Join(shown, ", "), pk, qi(t.Name), strings.Join(where, " AND "), strings.Join(keys, ", "), pk, quote(msg))
+	return []string{check, createIndex(t.Name, ix)}
 }
 
 func dropIndex(name string) string { return fmt.Sprintf("DROP INDEX IF EXISTS %s;", qi(name)) }

@@ -20,7 +20,7 @@ func sampleModule() *dml.Module {
 	author := dml.Define("author",
 		dml.ID().Prefix("auth").PrimaryKey(),
 		dml.Text("name").Searchable(),
-		dml.Text("email").Unique(),
+		dml.Text("email").Unique().CaseInsensitive(),
 		dml.Number("age").Nullable(),
 		dml.BigNumber("balance").Default(0),
 		dml.Boolean("active").Default(true),
@@ -189,8 +189,37 @@ func TestDiff(t *testing.T) {
 		cur := schemaOf(t, v1().Indexes(dml.Index{Name: "IDX_x", On: []string{"title"}}))
 		next := schemaOf(t, v1().Indexes(dml.Index{Name: "IDX_x", On: []string{"title"}, Unique: true}))
 		sql, _ := migrationText(t, cur, next, false)
-		if !strings.Contains(sql, `DROP INDEX IF EXISTS "IDX_x";`+"\n"+`CREATE UNIQUE INDEX IF NOT EXISTS "IDX_x"`) {
+		// A unique index on an existing table first checks the rows (see
+		// the case-insensitive test below).
+		if !strings.Contains(sql, `DROP INDEX IF EXISTS "IDX_x";`+"\nDO $medusa$") || !strings.Contains(sql, "$medusa$;\n"+`CREATE UNIQUE INDEX IF NOT EXISTS "IDX_x"`) {
 			t.Errorf("index change:\n%s", sql)
+		}
+	})
+	t.Run("case-insensitive unique index checks the rows first", func(t *testing.T) {
+		cur := schemaOf(t, v1().Indexes(dml.Index{On: []string{"title"}, Unique: true}))
+		next := schemaOf(t, dml.Define("post", dml.ID().Prefix("post"), dml.Text("title").CaseInsensitive(), dml.Text("body").Nullable(), dml.Number("views").Default(0)).Indexes(dml.Index{On: []string{"title"}, Unique: true}))
+		sql, name := migrationText(t, cur, next, false)
+		up, down, _ := strings.Cut(sql, "-- migrate:down")
+		for _, want := range []string{
+			`DROP INDEX IF EXISTS "IDX_post_title_unique";` + "\nDO $medusa$",
+			`FROM "post"` + "\n" + `    WHERE "title" IS NOT NULL AND (deleted_at IS NULL)` + "\n" + `    GROUP BY lower("title")`,
+			`RAISE EXCEPTION 'cannot create the unique index IDX_post_title_unique on table post (lower("title")): rows already share a key: %.`,
+			"$medusa$;\n" + `CREATE UNIQUE INDEX IF NOT EXISTS "IDX_post_title_unique" ON "post" (lower("title")) WHERE deleted_at IS NULL;`,
+		} {
+			if !strings.Contains(up, want) {
+				t.Errorf("missing %q in the up section:\n%s", want, up)
+			}
+		}
+		if !strings.Contains(down, `CREATE UNIQUE INDEX IF NOT EXISTS "IDX_post_title_unique" ON "post" ("title") WHERE deleted_at IS NULL;`) || strings.Contains(down, "DO $medusa$") {
+			t.Errorf("down section:\n%s", down)
+		}
+		if name != "reindex_idx_post_title_unique" {
+			t.Errorf("name %q", name)
+		}
+		// A new table has no rows to check.
+		created, _ := migrationText(t, nil, next, false)
+		if strings.Contains(created, "DO $medusa$") || !strings.Contains(created, `ON "post" (lower("title"))`) {
+			t.Errorf("a new table's case-insensitive index:\n%s", created)
 		}
 	})
 	t.Run("row counts on and off", func(t *testing.T) {

@@ -52,6 +52,9 @@ type IndexDef struct {
 	// Expr, when set, is the indexed expression (Columns then only name the
 	// columns it reads, for documentation).
 	Expr string `json:"expr,omitempty"`
+	// Fold lists the columns indexed as lower(<col>): the case-insensitive
+	// fields (dml Field.CaseInsensitive).
+	Fold []string `json:"fold,omitempty"`
 }
 
 // ForeignKey is one foreign key constraint.
@@ -239,7 +242,15 @@ func BuildSchema(mod *dml.Module) (*Schema, error) {
 			}
 		}
 		for _, ix := range dml.AllIndexes(m) {
-			t.Indexes = append(t.Indexes, IndexDef{Name: ix.Name, Columns: ix.On, Unique: ix.Unique, Using: ix.Using, Ops: ix.Ops, Where: ix.Where})
+			d := IndexDef{Name: ix.Name, Columns: ix.On, Unique: ix.Unique, Using: ix.Using, Ops: ix.Ops, Where: ix.Where}
+			if (ix.Using == "" || ix.Using == "btree") && ix.Ops == "" {
+				for _, c := range ix.On {
+					if f := m.Field(c); f != nil && f.IsFold {
+						d.Fold = append(d.Fold, c)
+					}
+				}
+			}
+			t.Indexes = append(t.Indexes, d)
 		}
 		if ix, ok := searchIndex(m); ok {
 			trgm = true

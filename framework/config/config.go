@@ -47,6 +47,9 @@ type Config struct {
 	// AdminDisabled switches the dashboard off (MEDUSA_ADMIN_DISABLE=true,
 	// Medusa's admin.disable).
 	AdminDisabled bool
+	// Limits: request deadline, statement timeout, pool wait, load
+	// shedding and shutdown (MEDUSA_* variables, see limits.go).
+	Limits Limits
 }
 
 // FromEnv reads the configuration with getenv (os.Getenv in production code):
@@ -59,7 +62,8 @@ func FromEnv(mode Mode, getenv func(string) string) (Config, error) {
 // variable that is set (read with getenv) overriding the matching field, and
 // defaults for what neither sets: HOST localhost, PORT 9000, JWT_SECRET and
 // COOKIE_SECRET DefaultSecret (refused by Validate in production),
-// JWT_EXPIRES_IN 24h, MEDUSA_WORKER_MODE shared. The other variables are
+// JWT_EXPIRES_IN 24h, MEDUSA_WORKER_MODE shared, the Limits' MEDUSA_*
+// variables over DefaultLimits. The other variables are
 // DATABASE_URL, MEDUSA_ADMIN_URL, MEDUSA_ADMIN_PATH (default /app),
 // MEDUSA_ADMIN_DISABLE and ADMIN_CORS, AUTH_CORS, STORE_CORS. The result is
 // validated.
@@ -100,6 +104,14 @@ func Load(mode Mode, base Config, getenv func(string) string) (Config, error) {
 	if c.Port < 0 || c.Port > 65535 {
 		return Config{}, fmt.Errorf("config: port %d is not a port number", c.Port)
 	}
+	if c.Limits == (Limits{}) {
+		c.Limits = DefaultLimits
+	}
+	limits, err := limitsOver(c.Limits, getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	c.Limits = limits
 	if v := getenv("JWT_EXPIRES_IN"); v != "" {
 		d, err := ParseDuration(v)
 		if err != nil {

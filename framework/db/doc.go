@@ -8,4 +8,8 @@
 // InTx runs that work itself; code that owns a transaction and hands it on
 // with WithTx calls RunAfterCommit after its commit. If fn panics, InTx rolls
 // back before the panic goes on, so no connection stays checked out.
+//
+// WithLimits (an option of Open) bounds what a caller can hold of the
+// database: Postgres's statement_timeout on the pool's connections, a
+// bounded wait for a free connection, and a connect timeout.
 package db

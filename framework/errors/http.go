@@ -13,8 +13,21 @@ const conflictMessage = "The request conflicted with another request. You may re
 
 // HTTP maps err to a status code and a Medusa-shaped body, as Medusa's
 // error handler does. Errors that are not *Error become 500 unknown_error
-// with a generic message, so internals never leak to clients.
+// with a generic message, so internals never leak to clients. A failure
+// that would be a 5xx but is transient (see Transient: the database is
+// unreachable, a deadline passed, the server sheds load or stops) is 503
+// with type "unavailable", its code and a message saying to retry.
 func HTTP(err error) (int, Body) {
+	status, body := httpStatus(err)
+	if status >= 500 {
+		if code := Transient(err); code != "" {
+			return http.StatusServiceUnavailable, Body{Code: code, Type: string(Unavailable), Message: unavailableMessages[code]}
+		}
+	}
+	return status, body
+}
+
+func httpStatus(err error) (int, Body) {
 	e, ok := As(err)
 	if !ok {
 		return http.StatusInternalServerError, Body{Code: "unknown_error", Type: "unknown_error", Message: "An unknown error occurred."}

@@ -94,6 +94,10 @@ func TestHTTPOfMappedPgErrors(t *testing.T) {
 		t.Errorf("serialization failure → %d %+v", status, body)
 	}
 	status, body = merrors.HTTP(merrors.FromPg(&pgconn.PgError{Code: "57014", Message: "canceling statement due to statement timeout"}))
+	if status != http.StatusServiceUnavailable || body.Type != "unavailable" || body.Code != "timeout" {
+		t.Errorf("statement timeout → %d %+v", status, body)
+	}
+	status, body = merrors.HTTP(merrors.FromPg(&pgconn.PgError{Code: "42P01", Message: "relation does not exist"}))
 	if status != http.StatusInternalServerError || body.Type != "database_error" || body.Code != "api_error" {
 		t.Errorf("other pg error → %d %+v", status, body)
 	}

@@ -62,8 +62,13 @@ func FromPg(err error) error {
 		return Wrap(InvalidData, err, fmt.Sprintf("%s violates check constraint %s", HumanTable(pg.TableName), pg.ConstraintName))
 	case pgInvalidTextRepr:
 		return Wrap(InvalidData, err, pg.Message)
+	case pgQueryCanceled:
+		return NewUnavailable(CodeTimeout, err)
 	case pgSerializationFailure, pgDeadlockDetected:
 		return Wrap(Conflict, err, "The request conflicted with another request. You may retry the request with the provided Idempotency-Key.").WithCode("invalid_state_error")
+	}
+	if pgUnavailable(pg.Code) {
+		return NewUnavailable(CodeDatabaseUnavailable, err)
 	}
 	return Wrap(DatabaseError, err, pg.Message).WithCode("api_error")
 }
@@ -103,6 +108,13 @@ func parseKeyDetail(detail string) (cols, vals []string) {
 		return nil, nil
 	}
 	cols = strings.Split(m[1], ", ")
+	for i, c := range cols {
+		// A case-insensitive column is indexed as lower(<col>); the
+		// message names the column.
+		if in, ok := strings.CutPrefix(c, "lower("); ok {
+			cols[i] = strings.TrimSuffix(in, ")")
+		}
+	}
 	vals = strings.SplitN(m[2], ", ", len(cols))
 	return cols, vals
 }
@@ -117,7 +129,6 @@ func joinPairs(cols, vals []string) string {
 		if i < len(vals) {
 			v = vals[i]
 		}
-		// Partial unique indexes over expressions report e.g. "lower(email)".
 		parts[i] = fmt.Sprintf("%s: %s", c, v)
 	}
 	return strings.Join(parts, ", ")

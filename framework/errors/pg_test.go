@@ -32,6 +32,10 @@ func TestFromPg(t *testing.T) {
 			&pgconn.PgError{Code: "23505", TableName: "provider_identity",
 				Detail: "Key (entity_id, provider)=(jane@example.com, emailpass) already exists."},
 			merrors.InvalidData, "Provider identity with entity_id: jane@example.com, provider: emailpass, already exists.", ""},
+		{"unique case-insensitive",
+			&pgconn.PgError{Code: "23505", TableName: "provider_identity",
+				Detail: "Key (lower(entity_id), provider)=(jane@example.com, emailpass) already exists."},
+			merrors.InvalidData, "Provider identity with entity_id: jane@example.com, provider: emailpass, already exists.", ""},
 		{"unique without detail",
 			&pgconn.PgError{Code: "23505", TableName: "invite"},
 			merrors.InvalidData, "Invite with the given values, already exists.", ""},
@@ -63,7 +67,10 @@ func TestFromPg(t *testing.T) {
 			merrors.DatabaseError, `relation "usr" does not exist`, "api_error"},
 		{"connection failure class",
 			&pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"},
-			merrors.DatabaseError, "terminating connection due to administrator command", "api_error"},
+			merrors.Unavailable, "The database is unavailable. Please retry the request shortly.", "database_unavailable"},
+		{"other database error",
+			&pgconn.PgError{Code: "42601", Message: "syntax error"},
+			merrors.DatabaseError, "syntax error", "api_error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cause := fmt.Errorf("insert: %w", tc.pg)

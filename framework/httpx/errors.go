@@ -54,18 +54,28 @@ func Status(err error) (int, merrors.Body) {
 
 // WriteError writes err as Medusa's error JSON ({code?, type, message}) with
 // the status its type maps to (see merrors.HTTP). Errors that are not
-// *merrors.Error become 500 unknown_error with a generic message; every 5xx
-// is logged with the underlying error and the request id, never sent.
-// ErrUnauthorized becomes 401 {"message":"Unauthorized"}.
+// *merrors.Error become 500 unknown_error with a generic message; a
+// transient failure (the database unreachable, a deadline passed, load
+// shed) is 503 with a Retry-After header. The underlying error of every 5xx
+// is logged, never sent: on the request's AccessLog line when AccessLog is
+// installed (one line per failed request), else on a line of its own with
+// the request id. ErrUnauthorized becomes 401 {"message":"Unauthorized"}.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := Status(err)
-	if status >= 500 {
-		Logger(r.Context()).ErrorContext(r.Context(), "request failed",
+	if status >= 500 && !noteError(r.Context(), err) {
+		level := slog.LevelError
+		if status == http.StatusServiceUnavailable {
+			level = slog.LevelWarn
+		}
+		Logger(r.Context()).Log(r.Context(), level, "request failed",
 			slog.String("request_id", RequestID(r.Context())),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", status),
 			slog.String("error", err.Error()))
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", RetryAfter(body.Code))
 	}
 	var se *statusError
 	if errors.As(err, &se) {

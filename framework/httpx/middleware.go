@@ -34,6 +34,7 @@ const (
 	loggerKey
 	scopeKey
 	authKey
+	errorSlotKey
 )
 
 // RequestIDHeader is the header carrying the request id, in and out.
@@ -141,10 +142,13 @@ func recorder(w http.ResponseWriter) *responseRecorder {
 	return &responseRecorder{ResponseWriter: w}
 }
 
-// AccessLog logs one line per request (level Info, Error for 5xx) with method, path, query (secrets
-// redacted, see RedactQuery), status, bytes, duration, client address and
-// request id. It never logs headers, cookies or bodies. It also stores logger
-// in the request context for Logger, WriteError and Recover.
+// AccessLog logs one line per request (level Info; Warn for 503, a
+// transient failure the client is told to retry; Error for other 5xx) with
+// method, path, query (secrets redacted, see RedactQuery), status, bytes,
+// duration, client address and request id, and for a 5xx the error
+// WriteError answered it with: a failed request is one line. It never logs
+// headers, cookies or bodies. It also stores logger in the request context
+// for Logger, WriteError and Recover.
 func AccessLog(logger *slog.Logger) Middleware {
 	if logger == nil {
 		logger = slog.Default()
@@ -153,17 +157,21 @@ func AccessLog(logger *slog.Logger) Middleware {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			rr := recorder(w)
-			ctx := context.WithValue(r.Context(), loggerKey, logger)
+			slot := new(errorSlot)
+			ctx := context.WithValue(context.WithValue(r.Context(), loggerKey, logger), errorSlotKey, slot)
 			next.ServeHTTP(rr, r.WithContext(ctx))
 			status := rr.status
 			if status == 0 {
 				status = http.StatusOK
 			}
 			level := slog.LevelInfo
-			if status >= 500 {
+			switch {
+			case status == http.StatusServiceUnavailable:
+				level = slog.LevelWarn
+			case status >= 500:
 				level = slog.LevelError
 			}
-			logger.LogAttrs(ctx, level, "http request",
+			attrs := []slog.Attr{
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.String("query", RedactQuery(r.URL.RawQuery)),
@@ -172,9 +180,27 @@ func AccessLog(logger *slog.Logger) Middleware {
 				slog.Duration("duration", time.Since(start)),
 				slog.String("remote", remoteHost(r.RemoteAddr)),
 				slog.String("request_id", RequestID(ctx)),
-			)
+			}
+			if slot.err != nil {
+				attrs = append(attrs, slog.String("error", slot.err.Error()))
+			}
+			logger.LogAttrs(ctx, level, "http request", attrs...)
 		})
 	}
+}
+
+// errorSlot is where WriteError leaves a 5xx's error for the AccessLog
+// line of its request.
+type errorSlot struct{ err error }
+
+// noteError leaves err for the request's AccessLog line and reports
+// whether there is one.
+func noteError(ctx context.Context, err error) bool {
+	slot, ok := ctx.Value(errorSlotKey).(*errorSlot)
+	if ok {
+		slot.err = err
+	}
+	return ok
 }
 
 // sensitiveParam reports whether a query parameter's value must not be

@@ -220,12 +220,12 @@ func TestSessionAuthentication(t *testing.T) {
 	if resp := app.do(req); resp.status != 401 {
 		t.Errorf("customer session: %d", resp.status)
 	}
-	// Database down: the request fails with 500 (logged), it is not let through.
+	// Database down: the request fails with 503 (logged), it is not let through.
 	pool.Close()
 	req = httptest.NewRequest("GET", "/admin/scope", nil)
 	req.AddCookie(c)
 	resp = app.do(req)
-	if resp.status != 500 || !strings.Contains(string(resp.body), "unknown_error") {
+	if resp.status != 503 || !strings.Contains(string(resp.body), `"code":"database_unavailable"`) {
 		t.Errorf("db down: %d %s", resp.status, resp.body)
 	}
 }

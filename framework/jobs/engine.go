@@ -37,7 +37,8 @@ type Options struct {
 	// ID names this instance in River's tables (river_leader, river_job.attempted_by);
 	// empty lets River pick one from the host name and time.
 	ID string
-	// Logger receives River's and the engine's logs (default slog.Default()).
+	// Logger receives River's and the engine's logs (default slog.Default());
+	// errors that only say the database is unavailable come at WARN.
 	Logger *slog.Logger
 	// MaxWorkers is the default number of concurrent jobs per queue (default 50).
 	MaxWorkers int
@@ -157,6 +158,7 @@ func New(pool *pgxpool.Pool, c *container.Container, opts Options) (*Engine, err
 	if log == nil {
 		log = slog.Default()
 	}
+	log = outageLogger(log) // database outages are WARN, not ERROR (logger.go)
 	if c == nil {
 		c = container.New()
 	}

@@ -220,19 +220,28 @@ func ensureTable(ctx context.Context, tx execer) error {
 
 // withLock runs fn on a connection of its own that holds the migrations'
 // advisory lock (a session lock: fn may commit several transactions).
+// Migrations are not bound by a statement_timeout the pool's connections
+// may have (db.Limits): waiting for the lock, or building an index on a big
+// table, may take longer than any request should.
 func (m *Migrator) withLock(ctx context.Context, fn func(conn *pgxpool.Conn) error) error {
 	conn, err := m.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: connect: %w", err)
 	}
 	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SET statement_timeout = 0`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(lockID)); err != nil {
 		return fmt.Errorf("migrate: lock: %w", err)
 	}
 	defer func() {
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, int64(lockID)); err != nil {
+		// Back to the connection's own setting before it returns to the
+		// pool.
+		_, rerr := conn.Exec(uctx, `RESET statement_timeout`)
+		if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, int64(lockID)); err != nil || rerr != nil {
 			// A connection that may still hold the lock must not go back
 			// to the pool: closing it releases the lock.
 			_ = conn.Conn().Close(uctx)
@@ -250,6 +259,9 @@ func (m *Migrator) locked(ctx context.Context, fn func(tx pgx.Tx) error) error {
 		return fmt.Errorf("migrate: begin: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after commit this is a no-op
+	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockID)); err != nil {
 		return fmt.Errorf("migrate: lock: %w", err)
 	}

@@ -378,3 +378,94 @@ func (s *Server) Stop(ctx context.Context) error {
 		return fmt.Errorf("pgembed: fast shutdown timed out, used immediate shutdown: %w", ctx.Err())
 	}
 }
+
+// Kill kills the server and every process it started (its backends and
+// auxiliary processes, which Postgres puts in sessions of their own) with
+// SIGKILL, as a crash or the kernel's out-of-memory killer would, and waits
+// until they are all gone. Start on the same DataDir then runs Postgres's
+// crash recovery. For fault tests; Linux only (it reads /proc).
+func (s *Server) Kill() error {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return nil
+	}
+	select {
+	case <-s.done:
+		return nil
+	default:
+	}
+	pid := s.cmd.Process.Pid
+	// Frozen, the postmaster starts no new child while its children are
+	// listed and killed.
+	_ = syscall.Kill(pid, syscall.SIGSTOP)
+	kids := childrenOf(pid)
+	for _, k := range kids {
+		_ = syscall.Kill(k, syscall.SIGKILL)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return fmt.Errorf("pgembed: kill: %w", err)
+	}
+	<-s.done
+	deadline := time.Now().Add(10 * time.Second)
+	for _, k := range kids {
+		for alive(k) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("pgembed: kill: process %d of the server still runs", k)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// childrenOf lists the processes whose parent is pid.
+func childrenOf(pid int) []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ppid, _, ok := procStat(n); ok && ppid == pid {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// procStat reads a process's parent and state from /proc/<pid>/stat.
+func procStat(pid int) (ppid int, state byte, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	// "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 2 || len(f[0]) != 1 {
+		return 0, 0, false
+	}
+	ppid, err = strconv.Atoi(f[1])
+	return ppid, f[0][0], err == nil
+}
+
+// alive reports whether pid still runs (a zombie, waiting to be reaped,
+// does not).
+func alive(pid int) bool {
+	_, state, ok := procStat(pid)
+	return ok && state != 'Z' && state != 'X'
+}
+
+// PID is the postmaster's process id (0 before Start).
+func (s *Server) PID() int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}

@@ -270,3 +270,45 @@ func TestStopBeforeStartAndCancelledStart(t *testing.T) {
 		t.Fatalf("Start with a cancelled context: %v, want context.Canceled", err)
 	}
 }
+
+// Kill takes the whole server down at once (postmaster and backends); a
+// Start on the same directory recovers the cluster with what was
+// committed.
+func TestKillAndRecover(t *testing.T) {
+	needBinaries(t)
+	ctx := context.Background()
+	root := tempRoot(t)
+	opts := options(root)
+	s := start(t, opts)
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `CREATE TABLE k (v int); INSERT INTO k VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	if s.PID() == 0 {
+		t.Fatal("no pid")
+	}
+	if err := s.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.Done():
+	default:
+		t.Fatal("Kill returned before the server exited")
+	}
+	if _, err := conn.Exec(ctx, `SELECT 1`); err == nil {
+		t.Fatal("a backend survived Kill")
+	}
+	s2 := start(t, opts)
+	conn2, err := pgx.Connect(ctx, s2.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn2.Close(ctx)
+	var v int
+	if err := conn2.QueryRow(ctx, `SELECT v FROM k`).Scan(&v); err != nil || v != 1 {
+		t.Fatalf("after recovery: %d, %v", v, err)
+	}
+}

@@ -153,3 +153,41 @@ func (f Filter[T]) Apply(w *Where, col string, text bool) error {
 	}
 	return nil
 }
+
+// ApplyFolded is Apply for a case-insensitive text column (dml
+// Field.CaseInsensitive): Eq, Ne, In and Nin compare lower(col) with the
+// lower-cased values, both lowered by Postgres (so that they agree with
+// the lower(col) index the column has), and the other operators apply as
+// they are.
+func ApplyFolded(f Filter[string], w *Where, col string) error {
+	key := "lower(" + col + ")"
+	if f.Eq != nil {
+		w.Add(key + " = lower(" + w.Arg(*f.Eq) + ")")
+	}
+	if f.Ne != nil {
+		w.Add(key + " <> lower(" + w.Arg(*f.Ne) + ")")
+	}
+	if f.In != nil || f.inSet {
+		vs := dedup(f.In)
+		switch len(vs) {
+		case 0:
+			w.Add("false")
+		case 1:
+			w.Add(key + " = lower(" + w.Arg(vs[0]) + ")")
+		default:
+			w.Add(key + " = ANY(" + lowerArray(w.Arg(vs)) + ")")
+		}
+	}
+	if len(f.Nin) > 0 {
+		w.Add("NOT (" + key + " = ANY(" + lowerArray(w.Arg(dedup(f.Nin))) + "))")
+	}
+	rest := f
+	rest.Eq, rest.Ne, rest.In, rest.Nin, rest.inSet = nil, nil, nil, nil, false
+	return rest.Apply(w, col, true)
+}
+
+// lowerArray is the SQL of the text array placeholder p with each element
+// lower-cased.
+func lowerArray(p string) string {
+	return "ARRAY(SELECT lower(v) FROM unnest(" + p + "::text[]) AS v)"
+}

@@ -58,10 +58,13 @@ func (w *Where) Args() []any { return *w.args }
 
 // EqualityOnly reports whether every predicate binds no value, or is an
 // equality of one column with one bound value or list (`"col" = $1`,
-// `"col" = ANY($1)`, as Filter.Apply writes Eq and In): the predicates
-// whose plan does not depend on the values bound, so that a generic plan of
-// a prepared statement is the custom one (Find, docs/modgen.md). Ranges,
-// LIKE/ILIKE (q), negations, OR groups and keysets report false.
+// `"col" = ANY($1)`, as Filter.Apply writes Eq and In, and their
+// case-insensitive forms `lower("col") = lower($1)` and
+// `lower("col") = ANY(ARRAY(SELECT lower(v) FROM unnest($1::text[]) AS v))`
+// of ApplyFolded): the predicates whose plan does not depend on the values
+// bound, so that a generic plan of a prepared statement is the custom one
+// (Find, docs/modgen.md). Ranges, LIKE/ILIKE (q), negations, OR groups and
+// keysets report false.
 func (w *Where) EqualityOnly() bool {
 	for _, p := range w.preds {
 		if strings.IndexByte(p, '$') >= 0 && !isEquality(p) {
@@ -71,8 +74,13 @@ func (w *Where) EqualityOnly() bool {
 	return true
 }
 
-// isEquality reports whether p is `"col" = $n` or `"col" = ANY($n)`.
+// isEquality reports whether p is `"col" = $n` or `"col" = ANY($n)`, or
+// one of their case-insensitive forms (ApplyFolded).
 func isEquality(p string) bool {
+	folded := false
+	if rest, ok := strings.CutPrefix(p, "lower("); ok {
+		p, folded = rest, true
+	}
 	if len(p) < 2 || p[0] != '"' {
 		return false
 	}
@@ -80,9 +88,28 @@ func isEquality(p string) bool {
 	if end < 0 {
 		return false
 	}
-	rest, ok := strings.CutPrefix(p[end+2:], " = ")
+	rest := p[end+2:]
+	if folded {
+		var ok bool
+		if rest, ok = strings.CutPrefix(rest, ")"); !ok {
+			return false
+		}
+	}
+	rest, ok := strings.CutPrefix(rest, " = ")
 	if !ok {
 		return false
+	}
+	if folded {
+		if inner, ok := strings.CutPrefix(rest, "lower("); ok {
+			rest, ok = strings.CutSuffix(inner, ")")
+			return ok && isPlaceholder(rest)
+		}
+		inner, ok := strings.CutPrefix(rest, "ANY(ARRAY(SELECT lower(v) FROM unnest(")
+		if !ok {
+			return false
+		}
+		rest, ok = strings.CutSuffix(inner, "::text[]) AS v))")
+		return ok && isPlaceholder(rest)
 	}
 	if inner, ok := strings.CutPrefix(rest, "ANY("); ok {
 		rest, ok = strings.CutSuffix(inner, ")")

@@ -147,6 +147,33 @@ func TestNewID(t *testing.T) {
 	}
 }
 
+// TestApplyFolded checks the SQL of a case-insensitive column's filter:
+// equalities compare lower-cased sides, the rest is Apply's.
+func TestApplyFolded(t *testing.T) {
+	for _, c := range []struct {
+		f    Filter[string]
+		want string
+	}{
+		{Eq("A@x"), `lower("email") = lower($1)`},
+		{Ne("A@x"), `lower("email") <> lower($1)`},
+		{In("A@x"), `lower("email") = lower($1)`},
+		{In("A@x", "b@x", "A@x"), `lower("email") = ANY(ARRAY(SELECT lower(v) FROM unnest($1::text[]) AS v))`},
+		{In[string](), `false`},
+		{Nin("A@x"), `NOT (lower("email") = ANY(ARRAY(SELECT lower(v) FROM unnest($1::text[]) AS v)))`},
+		{Like("A%"), `"email" LIKE $1`},
+		{Eq("A@x").And(ILike("%x")), `lower("email") = lower($1) AND "email" ILIKE $2`},
+		{IsNull[string](true), `"email" IS NULL`},
+	} {
+		w := NewWhere()
+		if err := ApplyFolded(c.f, w, `"email"`); err != nil {
+			t.Fatal(err)
+		}
+		if got := w.SQL(); got != c.want {
+			t.Errorf("ApplyFolded = %s, want %s", got, c.want)
+		}
+	}
+}
+
 // TestEqualityOnly checks which predicates Find may send as a prepared
 // statement: none bound, or equalities written by Filter.Apply (Eq, In).
 func TestEqualityOnly(t *testing.T) {
@@ -178,6 +205,13 @@ func TestEqualityOnly(t *testing.T) {
 		{"keyset", where(func(w *Where) { _ = Keyset(w, []Order{{Field: "id"}}, []any{"x"}) }), false},
 		{"expression", where(func(w *Where) { w.Add(`lower("email") = ` + w.Arg("a")) }), false},
 		{"quoted quote", where(func(w *Where) { w.Add(`"a""b" = ` + w.Arg("a")) }), false},
+		{"folded eq", where(func(w *Where) { _ = ApplyFolded(Eq("A"), w, `"email"`) }), true},
+		{"folded in one", where(func(w *Where) { _ = ApplyFolded(In("A"), w, `"email"`) }), true},
+		{"folded in many", where(func(w *Where) { _ = ApplyFolded(In("A", "b"), w, `"email"`) }), true},
+		{"folded ne", where(func(w *Where) { _ = ApplyFolded(Ne("A"), w, `"email"`) }), false},
+		{"folded nin", where(func(w *Where) { _ = ApplyFolded(Nin("A", "b"), w, `"email"`) }), false},
+		{"folded like", where(func(w *Where) { _ = ApplyFolded(Like("A%"), w, `"email"`) }), false},
+		{"lower of another value", where(func(w *Where) { w.Add(`lower("email") = lower(` + w.Arg("a") + `) || 'x'`) }), false},
 	}
 	for _, c := range cases {
 		if got := c.w.EqualityOnly(); got != c.want {

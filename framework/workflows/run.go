@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/medusa-go/medusa/framework/container"
+	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 )
 
@@ -55,6 +56,10 @@ type run struct {
 	mu      sync.Mutex
 	errs    []*StepError
 	skipped bool
+	// unsaved is the first failure to save the run's state because the
+	// database was unavailable (merrors.IsTransient): the run says so once,
+	// when it ends, instead of once per failed write. Guarded by mu.
+	unsaved error
 
 	// Parking (WithTimers), guarded by mu: a step asked to park the run
 	// (parkReq) until parkAt (zero: a completion), waiting for the async
@@ -282,14 +287,14 @@ func (r *run) heldLost(its []*item, create *RunRecord, err error) *StepError {
 	r.mu.Unlock()
 	err = fmt.Errorf("checkpoint: %w", err)
 	if cerr := r.ensureCreated(ctx); cerr != nil {
-		r.eng.logger.ErrorContext(ctx, "workflows: store the run of a failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "err", cerr)
+		r.saveFailed(ctx, "workflows: store the run of a failed step", cerr)
 	}
 	var first *StepError
 	for _, it := range its {
 		rec := it.rec
 		rec.State, rec.Output, rec.Error = StepFailed, nil, err.Error()
 		if serr := r.store.SaveStep(ctx, r.key, rec); serr != nil {
-			r.eng.logger.ErrorContext(ctx, "workflows: save failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", rec.Name, "err", serr)
+			r.saveFailed(ctx, "workflows: save failed step", serr, "step", rec.Name)
 		}
 		r.emit(EventStepFailure, rec.Name, rec.Position, rec.Attempt, err)
 		se := r.addError(rec.Name, rec.Position, HandlerInvoke, rec.Attempt, err)
@@ -401,12 +406,12 @@ func (r *run) compensateStep(ctx context.Context, it *item) {
 	name := it.def.stepName()
 	_ = r.flush() // a lost step is marked failed
 	if err := r.ensureCreated(ctx); err != nil {
-		r.eng.logger.ErrorContext(ctx, "workflows: store the run before compensating", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", name, "err", err)
+		r.saveFailed(ctx, "workflows: store the run before compensating", err, "step", name)
 	}
 	if !it.def.hasCompensate() {
 		rec.State = StepReverted
 		if err := r.store.SaveStep(ctx, r.key, rec); err != nil {
-			r.eng.logger.ErrorContext(ctx, "workflows: save reverted step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", name, "err", err)
+			r.saveFailed(ctx, "workflows: save reverted step", err, "step", name)
 		}
 		return
 	}
@@ -456,7 +461,7 @@ func (r *run) compensateStep(ctx context.Context, it *item) {
 	}
 	rec.State, rec.Error = StepCompensateFailed, lastErr.Error()
 	if err := r.store.SaveStep(ctx, r.key, rec); err != nil {
-		r.eng.logger.ErrorContext(ctx, "workflows: save failed compensation", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", name, "err", err)
+		r.saveFailed(ctx, "workflows: save failed compensation", err, "step", name)
 	}
 	r.emit(EventCompensateStepFailure, name, rec.Position, rec.Attempt, lastErr)
 	r.addError(name, rec.Position, HandlerCompensate, rec.Attempt, lastErr)
@@ -529,7 +534,7 @@ func execute[In, Out any](w *Workflow[In, Out], r *run, in In, resumed bool) (Ou
 	// crash could leave to compensate, so no compensating state to save.
 	if !r.isPending() {
 		if uerr := r.store.UpdateRun(cctx, r.rec); uerr != nil {
-			log.ErrorContext(cctx, "workflows: save compensating state", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "err", uerr)
+			r.saveFailed(cctx, "workflows: save compensating state", uerr)
 		}
 	}
 	r.emit(EventCompensateBegin, "", "", 0, nil)
@@ -554,7 +559,7 @@ func execute[In, Out any](w *Workflow[In, Out], r *run, in In, resumed bool) (Ou
 		}
 	}
 	if b := r.bus(); b != nil {
-		if cerr := b.ClearGroup(cctx, r.groupID); cerr != nil {
+		if cerr := b.ClearGroup(cctx, r.groupID); cerr != nil && !r.noteUnsaved(cerr) {
 			log.WarnContext(cctx, "workflows: clear event group", "group", r.groupID, "err", cerr)
 		}
 	}
@@ -649,9 +654,35 @@ func (r *run) finish(state RunState, out any, err error) {
 		serr = r.store.UpdateRun(ctx, r.rec)
 	}
 	if serr != nil {
-		r.eng.logger.ErrorContext(ctx, "workflows: save finished run", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "err", serr)
+		r.saveFailed(ctx, "workflows: save finished run", serr)
 	}
 	r.finished(state, out, err, now)
+}
+
+// saveFailed reports that saving part of the run's state failed. When the
+// database is unavailable (a restart, a dropped connection) the run only
+// notes it, and says so once when it ends (see finished): the run is
+// recovered from its stored checkpoints later, and one failed request is
+// not a screen of errors. Any other failure is logged at once.
+func (r *run) saveFailed(ctx context.Context, msg string, err error, attrs ...any) {
+	if r.noteUnsaved(err) {
+		return
+	}
+	r.eng.logger.ErrorContext(ctx, msg, append([]any{"workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "err", err}, attrs...)...)
+}
+
+// noteUnsaved notes err for the run's last line and reports true when err
+// means the database is unavailable; else it reports false.
+func (r *run) noteUnsaved(err error) bool {
+	if !merrors.IsTransient(err) {
+		return false
+	}
+	r.mu.Lock()
+	if r.unsaved == nil {
+		r.unsaved = err
+	}
+	r.mu.Unlock()
+	return true
 }
 
 // finished ends the run once its final state is saved: result, finish event,
@@ -666,10 +697,29 @@ func (r *run) finished(state RunState, out any, err error, now time.Time) {
 		r.eng.dispatch(ctx, Event{Type: EventFinish, WorkflowID: r.key.WorkflowID, TransactionID: r.key.TransactionID, State: state, Err: err, Result: out})
 	}
 	level := slog.LevelDebug
-	if state != RunDone {
+	if state != RunDone && !merrors.IsTransient(err) {
+		// A run failed by a transient cause (the database went away, a
+		// deadline) is its caller's to report: a failed request is one
+		// line, the caller's.
 		level = slog.LevelWarn
 	}
-	if r.eng.logger.Enabled(ctx, level) {
+	r.mu.Lock()
+	unsaved := r.unsaved
+	r.mu.Unlock()
+	switch {
+	case unsaved != nil && !r.isPending():
+		// The one line of a stored run the database went away under: its
+		// stored state is behind, and recovery will take it from there.
+		r.eng.logger.LogAttrs(ctx, slog.LevelWarn, "workflows: run ended with the database unavailable; its state is not saved, recovery resumes it from its last saved checkpoint",
+			slog.String("workflow", r.key.WorkflowID), slog.String("transaction_id", r.key.TransactionID),
+			slog.String("state", string(state)), slog.Any("err", err), slog.String("save_error", unsaved.Error()))
+	case unsaved != nil:
+		// Nothing of the run was stored: nothing to recover, nothing to
+		// say beyond its caller's failure.
+		r.eng.logger.LogAttrs(ctx, slog.LevelDebug, "workflows: run ended with the database unavailable; nothing of it was stored",
+			slog.String("workflow", r.key.WorkflowID), slog.String("transaction_id", r.key.TransactionID),
+			slog.String("state", string(state)), slog.Any("err", err), slog.String("save_error", unsaved.Error()))
+	case r.eng.logger.Enabled(ctx, level):
 		r.eng.logger.LogAttrs(ctx, level, "workflows: run finished", slog.String("workflow", r.key.WorkflowID), slog.String("transaction_id", r.key.TransactionID),
 			slog.String("state", string(state)), slog.Duration("duration", now.Sub(r.started)), slog.Any("err", err))
 	}

@@ -281,6 +281,7 @@ func (s *Step[In, Out, Comp]) attempts(wc *Context, pos string, in In, first int
 	}
 	wc.seq.items = append(wc.seq.items, &v.item)
 	r.emit(EventStepSuccess, s.name, pos, v.rec.Attempt, nil)
+	r.afterStep(s.name)
 	return v.out, nil
 }
 
@@ -303,10 +304,10 @@ func (s *Step[In, Out, Comp]) failed(wc *Context, v *invocation[In, Out, Comp]) 
 	// their connection for the writes below. A lost commit is recorded.
 	_ = r.flush()
 	if err := r.ensureCreated(context.WithoutCancel(r.ctx)); err != nil {
-		r.eng.logger.ErrorContext(r.ctx, "workflows: store the run of a failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", s.name, "err", err)
+		r.saveFailed(r.ctx, "workflows: store the run of a failed step", err, "step", s.name)
 	}
 	if err := r.store.SaveStep(context.WithoutCancel(r.ctx), r.key, &v.rec); err != nil {
-		r.eng.logger.ErrorContext(r.ctx, "workflows: save failed step", "workflow", r.key.WorkflowID, "transaction_id", r.key.TransactionID, "step", s.name, "err", err)
+		r.saveFailed(r.ctx, "workflows: save failed step", err, "step", s.name)
 	}
 	wc.seq.items = append(wc.seq.items, &v.item)
 	r.emitTimeout(s.name, v.rec.Position, v.rec.Attempt, v.err)
@@ -425,6 +426,7 @@ func (s *Step[In, Out, Comp]) await(wc *Context, rec *StepRecord) (Out, error) {
 				*rec = *cur
 				rec.CompInput = comp
 				r.emit(EventStepSuccess, s.name, rec.Position, rec.Attempt, nil)
+				r.afterStep(s.name)
 				return out, nil
 			case StepFailed:
 				rec.State, rec.Error = StepFailed, cur.Error

@@ -65,6 +65,9 @@ type Field struct {
 	IsIndexed    bool
 	IndexName    string
 	IsPK         bool
+	// IsFold marks a field compared without regard to case (see
+	// CaseInsensitive).
+	IsFold bool
 	// FK is set on the "<rel>_id" column a BelongsTo adds.
 	FK         *Relation
 	EnumValues []string
@@ -152,6 +155,15 @@ func (f *Field) Index(name ...string) *Field {
 	}
 	return f
 }
+
+// CaseInsensitive makes a text field compare without regard to case, as an
+// e-mail address does: every index on it (its own .Unique()/.Index() and the
+// model-level Indexes that list it) is on lower(<col>), so a unique one
+// refuses "Ann@example.com" next to "ann@example.com", and the generated
+// filters' equality operators (eq, ne, in, nin) compare lower-cased values
+// on both sides, through that index. The value is stored as given and
+// returned as given; like, ilike and the ranges are unchanged.
+func (f *Field) CaseInsensitive() *Field { f.IsFold = true; return f }
 
 // PrimaryKey makes the field the primary key.
 func (f *Field) PrimaryKey() *Field { f.IsPK = true; return f }

@@ -279,6 +279,12 @@ func validateField(m *Model, f *Field, add func(Pos, string, string, string, str
 	if f.IsSearch && f.Kind != KindText && f.Kind != KindID && f.Kind != KindEnum {
 		add(f.Pos, m.Name, f.Name, fmt.Sprintf("a %s field cannot be searchable", f.Kind), "only text, id and enum fields can be .Searchable()")
 	}
+	if f.IsFold && f.Kind != KindText {
+		add(f.Pos, m.Name, f.Name, fmt.Sprintf("a %s field cannot be .CaseInsensitive()", f.Kind), "only text fields compare without regard to case; remove .CaseInsensitive()")
+	}
+	if f.IsFold && f.IsPK {
+		add(f.Pos, m.Name, f.Name, "a primary key cannot be .CaseInsensitive()", "keep the primary key exact; put .CaseInsensitive() on another text field")
+	}
 	if f.HasDefault {
 		if err := checkDefault(f); err != "" {
 			add(f.Pos, m.Name, f.Name, err, fmt.Sprintf("pass a value of the field's type to .Default (%s)", goTypeHint(f.Kind)))

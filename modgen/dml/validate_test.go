@@ -57,6 +57,12 @@ func TestValidateErrors(t *testing.T) {
 		{"searchable number", func() *Module {
 			return NewModule("m", Define("a", ID(), Number("n").Searchable()))
 		}, "n", "a number field cannot be searchable", "only text"},
+		{"case-insensitive number", func() *Module {
+			return NewModule("m", Define("a", ID(), Number("n").CaseInsensitive()))
+		}, "n", "a number field cannot be .CaseInsensitive()", "only text fields"},
+		{"case-insensitive primary key", func() *Module {
+			return NewModule("m", Define("a", Text("code").PrimaryKey().CaseInsensitive()))
+		}, "code", "a primary key cannot be .CaseInsensitive()", "keep the primary key exact"},
 		{"not snake_case", func() *Module {
 			return NewModule("m", Define("a", ID(), Text("firstName")))
 		}, "firstName", "field name is not snake_case", "lower-case letters"},

@@ -3,10 +3,14 @@
 // reset-password tokens behind Medusa's /auth routes (mounted by the api
 // subpackage). See docs/auth.md.
 //
-// Passwords are hashed with scrypt (golang.org/x/crypto/scrypt) at Medusa's
-// emailpass defaults: logN 15 (N = 32768), r 8, p 1, a 16-byte random salt
-// and a 32-byte key, about 32 MiB and ~60 ms per hash on a 2-core machine.
-// The stored form is self-describing ($scrypt$ln=15,r=8,p=1$salt$key), so the
-// parameters can be raised later without invalidating existing hashes; hashes
-// with parameters beyond ln 20, r 32, p 16 are refused rather than computed.
+// New passwords are hashed with Argon2id (DefaultHashParams: 7 MiB, 5
+// passes, 1 lane) in a self-describing form
+// ($argon2id$v=19$m=7168,t=5,p=1$salt$key), so the parameters can change
+// without invalidating stored hashes. Stored hashes in this module's older
+// scrypt form ($scrypt$ln=15,r=8,p=1$salt$key) and in Medusa's own
+// (the base64 scrypt-kdf format its emailpass provider writes) keep
+// verifying, and a successful login re-hashes them at the current
+// parameters. Hashes claiming parameters beyond the module's bounds are
+// refused rather than computed. E-mails (entity ids) compare without regard
+// to case.
 package auth

@@ -145,10 +145,12 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Aut
 	if !known || !ok {
 		return AuthIdentity{}, merrors.New(merrors.Unauthorized, MsgInvalidCredentials)
 	}
-	if stored.params != s.ext.hash {
-		// Stored with other parameters (they were changed since): re-hash
-		// at the current ones, so that every stored hash, and the dummy,
-		// cost the same again. A failure only postpones it.
+	if stored.params != s.ext.hash || stored.medusa() {
+		// Stored with other parameters (they were changed since), or in
+		// Medusa's scrypt-kdf format (a user moved over from a Medusa
+		// database): re-hash at the current ones, so that every stored
+		// hash, and the dummy, cost the same again. A failure only
+		// postpones it.
 		if err := s.rehash(ctx, email, password); err != nil {
 			slog.WarnContext(ctx, "auth: re-hash password at the current parameters", slog.String("provider_identity_id", pi.ID), slog.String("error", err.Error()))
 		}

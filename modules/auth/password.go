@@ -1,9 +1,13 @@
 package auth
 
 import (
+	"bytes"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -171,7 +175,8 @@ func hashAt(password string, p HashParams) (string, error) {
 }
 
 // VerifyPassword reports whether password matches hash (Argon2id or scrypt,
-// with the parameters stored in it), in constant time with respect to the
+// with the parameters stored in it; or a hash of Medusa's emailpass
+// provider, the base64 scrypt-kdf format), in constant time with respect to the
 // key. A malformed hash, or one whose parameters are out of bounds, is an
 // error and is not computed. VerifyPassword does not wait for the Service's
 // hashing budget; the Service's own methods do.
@@ -187,9 +192,27 @@ func VerifyPassword(password, hash string) (bool, error) {
 type parsedHash struct {
 	params    HashParams
 	salt, key []byte
+	// kdfHeader is set for a Medusa (scrypt-kdf) hash: its first 64 bytes,
+	// which key is the HMAC of (see parseScryptKDF).
+	kdfHeader []byte
 }
 
+// medusa reports whether h is in Medusa's scrypt-kdf format, which a
+// successful login replaces with this module's own.
+func (h parsedHash) medusa() bool { return h.kdfHeader != nil }
+
 func (h parsedHash) verify(password string) (bool, error) {
+	if h.medusa() {
+		// The scrypt key is 64 bytes; its second half keys an
+		// HMAC-SHA256 of the header, which is what the hash stores.
+		dk, err := h.params.key(password, h.salt, 64)
+		if err != nil {
+			return false, fmt.Errorf("verify password: %w", err)
+		}
+		mac := hmac.New(sha256.New, dk[32:])
+		mac.Write(h.kdfHeader)
+		return subtle.ConstantTimeCompare(mac.Sum(nil), h.key) == 1, nil
+	}
 	got, err := h.params.key(password, h.salt, len(h.key))
 	if err != nil {
 		return false, fmt.Errorf("verify password: %w", err)
@@ -197,8 +220,54 @@ func (h parsedHash) verify(password string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, h.key) == 1, nil
 }
 
-// parseHash reads either format and checks the parameters' bounds.
+// scryptKDFLen is the length of a Medusa password hash once base64-decoded.
+const scryptKDFLen = 96
+
+// parseScryptKDF reads a password hash in the format Medusa's emailpass
+// provider stores: the base64 of the 96 bytes the scrypt-kdf npm package
+// produces, which is Colin Percival's scrypt header — "scrypt", a version
+// byte 0, logN (1 byte), r and p (big-endian uint32), a 32-byte salt, the
+// first 16 bytes of the SHA-256 of those 48 bytes (a checksum) — followed
+// by the HMAC-SHA256 of those 64 bytes keyed with the second half of the
+// 64-byte scrypt key of the password. A wrong length, magic, version or
+// checksum, or parameters beyond this module's bounds, make it malformed.
+func parseScryptKDF(hash string) (parsedHash, error) {
+	raw, err := base64.StdEncoding.DecodeString(hash)
+	if err != nil || len(raw) != scryptKDFLen || !bytes.HasPrefix(raw, []byte("scrypt\x00")) {
+		return parsedHash{}, errBadHash
+	}
+	if subtle.ConstantTimeCompare(scryptKDFChecksum(raw), raw[48:64]) != 1 {
+		return parsedHash{}, errBadHash
+	}
+	r, p := binary.BigEndian.Uint32(raw[8:12]), binary.BigEndian.Uint32(raw[12:16])
+	if r > maxR || p > maxP {
+		return parsedHash{}, errBadHash
+	}
+	h := parsedHash{
+		params:    HashParams{Algorithm: AlgScrypt, LogN: raw[7], R: int(r), P: int(p)},
+		salt:      raw[16:48],
+		key:       raw[64:],
+		kdfHeader: raw[:64],
+	}
+	if h.params.check() != nil {
+		return parsedHash{}, errBadHash
+	}
+	return h, nil
+}
+
+// scryptKDFChecksum is the checksum of a scrypt-kdf header (the first 48
+// bytes of raw): the first 16 bytes of their SHA-256.
+func scryptKDFChecksum(raw []byte) []byte {
+	sum := sha256.Sum256(raw[:48])
+	return sum[:16]
+}
+
+// parseHash reads any of the formats (this module's Argon2id and scrypt
+// strings, Medusa's scrypt-kdf) and checks the parameters' bounds.
 func parseHash(hash string) (parsedHash, error) {
+	if !strings.HasPrefix(hash, "$") {
+		return parseScryptKDF(hash)
+	}
 	parts := strings.Split(hash, "$")
 	if len(parts) < 5 || parts[0] != "" {
 		return parsedHash{}, errBadHash

@@ -243,7 +243,7 @@ func (f ProviderIdentityFilter) apply(w *rt.Where) (bool, error) {
 	if err := f.ID.Apply(w, "\"id\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
 	}
-	if err := f.EntityID.Apply(w, "\"entity_id\"", true); err != nil {
+	if err := rt.ApplyFolded(f.EntityID, w, "\"entity_id\""); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
 	}
 	if err := f.Provider.Apply(w, "\"provider\"", true); err != nil {

@@ -69,9 +69,13 @@ func TestRegisterAndAuthenticate(t *testing.T) {
 	wantErr(t, err, merrors.Unauthorized, "Invalid email or password")
 	_, err = s.Authenticate(ctx, "nobody@example.com", "s3cret!")
 	wantErr(t, err, merrors.Unauthorized, "Invalid email or password")
-	// The email is matched exactly, as Medusa does.
-	_, err = s.Authenticate(ctx, "Admin@example.com", "s3cret!")
-	wantErr(t, err, merrors.Unauthorized, "Invalid email or password")
+	// The email is matched whatever its case: one identity per mailbox.
+	got, err = s.Authenticate(ctx, "ADMIN@Example.com", "s3cret!")
+	if err != nil || got.ID != ai.ID {
+		t.Fatalf("authenticate in another case: %+v %v", got, err)
+	}
+	_, err = s.Register(ctx, "Admin@EXAMPLE.com", "other-pw")
+	wantErr(t, err, merrors.Unauthorized, "Identity with email already exists")
 	// Validation, password first.
 	_, err = s.Authenticate(ctx, "", "")
 	wantErr(t, err, merrors.Unauthorized, "Password should be a string")
@@ -105,8 +109,10 @@ func TestConcurrentRegisterOneWins(t *testing.T) {
 	const n = 6
 	errs := make([]error, n)
 	var wg sync.WaitGroup
+	// The addresses differ only in case: one mailbox, one identity.
+	emails := []string{"race@example.com", "Race@example.com", "RACE@EXAMPLE.COM", "race@Example.com", "rAcE@example.com", "race@EXAMPLE.com"}
 	for i := range n {
-		wg.Go(func() { _, errs[i] = s.Register(ctx, "race@example.com", "pw") })
+		wg.Go(func() { _, errs[i] = s.Register(ctx, emails[i%len(emails)], "pw") })
 	}
 	wg.Wait()
 	ok := 0

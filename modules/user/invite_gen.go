@@ -236,7 +236,7 @@ func (f InviteFilter) apply(w *rt.Where) (bool, error) {
 	if err := f.ID.Apply(w, "\"id\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
 	}
-	if err := f.Email.Apply(w, "\"email\"", true); err != nil {
+	if err := rt.ApplyFolded(f.Email, w, "\"email\""); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
 	}
 	if err := f.Accepted.Apply(w, "\"accepted\"", false); err != nil {

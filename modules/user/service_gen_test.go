@@ -425,6 +425,34 @@ func TestUserGenerated(t *testing.T) {
 		}
 	})
 
+	t.Run("unique violation in another case", func(t *testing.T) {
+		in := sampleUser(t, s, 1)
+		in.ID, in.Email = "dup-case", "EMAIL_1@TEST.COM"
+		_, err := s.CreateUsers(ctx, in)
+		wantMessage(t, err, merrors.InvalidData, "User with email: email_1@test.com, already exists.")
+		if n := len(bus.take()); n != 0 {
+			t.Fatalf("%d Emit calls after a failed create", n)
+		}
+	})
+
+	t.Run("equality filters ignore case", func(t *testing.T) {
+		for _, f := range []rt.Filter[string]{rt.Eq("EMAIL_1@TEST.COM"), rt.In("EMAIL_1@TEST.COM", "nobody@test.com")} {
+			got, err := s.ListUsers(ctx, UserFilter{Email: f})
+			if err != nil || len(got) != 1 || got[0].Email != "email_1@test.com" {
+				t.Fatalf("filter %+v = %+v, %v; want the row stored as email_1@test.com", f, got, err)
+			}
+		}
+		got, err := s.ListUsers(ctx, UserFilter{Email: rt.Nin("EMAIL_1@TEST.COM")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range got {
+			if x.Email == "email_1@test.com" {
+				t.Fatalf("$nin in another case kept %+v", x)
+			}
+		}
+	})
+
 	t.Run("soft delete and restore", func(t *testing.T) {
 		keys, err := s.SoftDeleteUsers(ctx, "1", "does-not-exist")
 		if err != nil || fmt.Sprint(keys) != "map[user_id:[1]]" {
@@ -663,6 +691,34 @@ func TestInviteGenerated(t *testing.T) {
 		}
 		if _, err := s.RetrieveInvite(ctx, "d1"); !merrors.Is(err, merrors.NotFound) {
 			t.Fatalf("a row of the failed batch exists: %v", err)
+		}
+	})
+
+	t.Run("unique violation in another case", func(t *testing.T) {
+		in := sampleInvite(t, s, 1)
+		in.ID, in.Email = "dup-case", "EMAIL_1@TEST.COM"
+		_, err := s.createInvites(ctx, in)
+		wantMessage(t, err, merrors.InvalidData, "Invite with email: email_1@test.com, already exists.")
+		if n := len(bus.take()); n != 0 {
+			t.Fatalf("%d Emit calls after a failed create", n)
+		}
+	})
+
+	t.Run("equality filters ignore case", func(t *testing.T) {
+		for _, f := range []rt.Filter[string]{rt.Eq("EMAIL_1@TEST.COM"), rt.In("EMAIL_1@TEST.COM", "nobody@test.com")} {
+			got, err := s.ListInvites(ctx, InviteFilter{Email: f})
+			if err != nil || len(got) != 1 || got[0].Email != "email_1@test.com" {
+				t.Fatalf("filter %+v = %+v, %v; want the row stored as email_1@test.com", f, got, err)
+			}
+		}
+		got, err := s.ListInvites(ctx, InviteFilter{Email: rt.Nin("EMAIL_1@TEST.COM")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range got {
+			if x.Email == "email_1@test.com" {
+				t.Fatalf("$nin in another case kept %+v", x)
+			}
 		}
 	})
 

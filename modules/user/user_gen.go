@@ -250,7 +250,7 @@ func (f UserFilter) apply(w *rt.Where) (bool, error) {
 	if err := f.LastName.Apply(w, "\"last_name\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
 	}
-	if err := f.Email.Apply(w, "\"email\"", true); err != nil {
+	if err := rt.ApplyFolded(f.Email, w, "\"email\""); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
 	}
 	if err := f.AvatarURL.Apply(w, "\"avatar_url\"", true); err != nil {

@@ -56,8 +56,9 @@ func (q *Queries) LockAuthIdentityAppMetadata(ctx context.Context, id string) (j
 
 const providerIdentityByEntity = `-- name: ProviderIdentityByEntity :one
 
+
 SELECT id, entity_id, provider, user_metadata, provider_metadata, auth_identity_id, created_at, updated_at, deleted_at FROM "provider_identity"
-WHERE "entity_id" = $1::text AND "provider" = $2::text AND "deleted_at" IS NULL
+WHERE lower("entity_id") = lower($1::text) AND "provider" = $2::text AND "deleted_at" IS NULL
 `
 
 type ProviderIdentityByEntityParams struct {
@@ -67,6 +68,8 @@ type ProviderIdentityByEntityParams struct {
 
 // Hand-written queries of the Auth Module (the emailpass provider and the
 // app_metadata lookups). sqlc compiles them with the generated ones.
+// entity_id compares without regard to case (the unique index is on
+// lower(entity_id), provider): one identity per mailbox.
 func (q *Queries) ProviderIdentityByEntity(ctx context.Context, arg ProviderIdentityByEntityParams) (ProviderIdentity, error) {
 	row := q.db.QueryRow(ctx, providerIdentityByEntity, arg.EntityID, arg.Provider)
 	var i ProviderIdentity
@@ -106,7 +109,7 @@ const setProviderPassword = `-- name: SetProviderPassword :one
 UPDATE "provider_identity" SET
   "provider_metadata" = COALESCE("provider_metadata", '{}'::jsonb) || jsonb_build_object('password', $1::text),
   "updated_at" = now()
-WHERE "entity_id" = $2::text AND "provider" = $3::text AND "deleted_at" IS NULL
+WHERE lower("entity_id") = lower($2::text) AND "provider" = $3::text AND "deleted_at" IS NULL
 RETURNING "id"
 `
 

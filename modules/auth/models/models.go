@@ -12,12 +12,15 @@ var AuthIdentity = dml.Define("auth_identity",
 
 // ProviderIdentity is how an auth identity logs in with one provider: for
 // emailpass, entity_id is the email and provider_metadata holds the password
-// hash (never returned by the API). Table "provider_identity", ids
+// hash (never returned by the API). entity_id compares without regard to
+// case, for every provider: one identity per mailbox (the ids other
+// providers use are numbers or opaque strings no two of which differ only
+// in case; if one did, the second would be refused, never merged). Table "provider_identity", ids
 // "provid_<ULID>". The methods that return rows are overridden by the
 // module's service.go, which strips provider_metadata.password from them.
 var ProviderIdentity = dml.Define("provider_identity",
 	dml.ID().Prefix("provid").PrimaryKey(),
-	dml.Text("entity_id"),
+	dml.Text("entity_id").CaseInsensitive(),
 	dml.Text("provider"),
 	dml.BelongsTo("auth_identity", "auth_identity").MappedBy("provider_identities"),
 	dml.JSON("user_metadata").Nullable(),

@@ -144,7 +144,8 @@ var acceptInvite = httpx.MustBody[acceptBody](
 
 // POST /admin/invites/accept?token=…: needs the token of a registered auth
 // identity with no actor yet; any workflow failure is 401 Unauthorized, as
-// in Medusa (the reason is logged, not sent).
+// in Medusa (the reason is logged, not sent), except a transient one (the
+// database unavailable, a deadline): 503, to be retried.
 func handleAcceptInvite(w http.ResponseWriter, r *http.Request) {
 	ac, _ := httpx.AuthFrom(r.Context())
 	if ac.ActorID != "" {
@@ -167,6 +168,12 @@ func handleAcceptInvite(w http.ResponseWriter, r *http.Request) {
 		User:           flows.AcceptInviteUser{Email: b.Email.Pointer(), FirstName: b.FirstName.Pointer(), LastName: b.LastName.Pointer()},
 	}
 	created, err := flows.AcceptInviteWorkflow.Run(r.Context(), httpx.Scope(r), in)
+	if merrors.IsTransient(err) {
+		// The database was unavailable or a deadline passed: not a refusal,
+		// so 503 and retry, not 401.
+		httpx.WriteError(w, r, err)
+		return
+	}
 	if err != nil {
 		httpx.Logger(r.Context()).WarnContext(r.Context(), "invite acceptance refused", "request_id", httpx.RequestID(r.Context()), "reason", err.Error())
 		httpx.WriteError(w, r, httpx.ErrUnauthorized)

@@ -232,15 +232,30 @@ func scenarios() []scenario {
 
 // TestFailureAfterEachStep runs every workflow again and again, failing the
 // run right after its 1st, 2nd, … step succeeded (the run's context is
-// cancelled from the engine's step_success event, so the next step does not
-// start, or the finished function is failed), until a run gets through.
-// After each failed run the database is exactly as before the run and none
-// of the workflow events emitted under the run's group was released; the
-// successful run releases its events.
+// cancelled at that step's success, so the next step does not start, or the
+// finished function is failed), until a run gets through. After each failed
+// run the database is exactly as before the run and none of the workflow
+// events emitted under the run's group was released; the successful run
+// releases its events. Each workflow runs three ways:
+//
+//   - postgres/held: the failure is injected with workflows.AfterEachStep,
+//     which leaves the engine as production runs it, holding a step's
+//     transaction open until the next step or the finish (fewer commits; a
+//     failure then commits the held steps and compensates them);
+//   - postgres/subscriber and memory/subscriber: the failure is injected
+//     from an engine subscriber's step_success event, which turns held
+//     transactions off (one commit per step).
+//
+// The test fails if a workflow gets through without any failure injected,
+// and if the held runs commit as often as the subscriber ones (then they did
+// not take the held path).
 func TestFailureAfterEachStep(t *testing.T) {
-	for _, store := range []string{"postgres", "memory"} {
+	commits := map[string]map[string]int64{} // mode → workflow → commits of the successful run
+	for _, mode := range []string{"postgres/held", "postgres/subscriber", "memory/subscriber"} {
+		commits[mode] = map[string]int64{}
 		for _, sc := range scenarios() {
-			t.Run(store+"/"+sc.workflow, func(t *testing.T) {
+			t.Run(mode+"/"+sc.workflow, func(t *testing.T) {
+				store, how, _ := strings.Cut(mode, "/")
 				e := newEnv(t, store)
 				st := sc.setup(t, e)
 				for k := 1; ; k++ {
@@ -251,19 +266,27 @@ func TestFailureAfterEachStep(t *testing.T) {
 					ctx, cancel := context.WithCancelCause(context.Background())
 					var mu sync.Mutex
 					var steps []string
-					txID := fmt.Sprintf("tx-%d", k)
-					unsub := e.engine.Subscribe(func(ev workflows.Event) {
-						if ev.Type != workflows.EventStepSuccess || ev.TransactionID != txID {
-							return
-						}
+					succeeded := func(step string) {
 						mu.Lock()
 						defer mu.Unlock()
-						steps = append(steps, ev.Step)
+						steps = append(steps, step)
 						if len(steps) == k {
 							cancel(workflows.ErrCancelled)
 						}
-					})
+					}
+					txID := fmt.Sprintf("tx-%d", k)
+					unsub := func() {}
+					if how == "held" {
+						ctx = workflows.AfterEachStep(ctx, succeeded)
+					} else {
+						unsub = e.engine.Subscribe(func(ev workflows.Event) {
+							if ev.Type == workflows.EventStepSuccess && ev.TransactionID == txID {
+								succeeded(ev.Step)
+							}
+						})
+					}
 					var info workflows.RunInfo
+					commitsBefore := e.wire.Commits.Load()
 					err := sc.run(ctx, e, st, workflows.WithTransactionID(txID), workflows.WithInfo(&info))
 					unsub()
 					cancel(nil)
@@ -271,6 +294,9 @@ func TestFailureAfterEachStep(t *testing.T) {
 					n := len(steps)
 					mu.Unlock()
 					if n < k { // no injection: the run went through
+						if k == 1 {
+							t.Fatalf("the run went through with no failure injected (%d steps seen)", n)
+						}
 						if err != nil {
 							t.Fatalf("run without injection: %v", err)
 						}
@@ -282,7 +308,8 @@ func TestFailureAfterEachStep(t *testing.T) {
 							t.Fatalf("released %v, want %v", e.bus.released(info.EventGroupID), sc.released)
 						}
 						sc.check(t, e, st)
-						t.Logf("%d steps; success released %v", n, e.bus.released(info.EventGroupID))
+						commits[mode][sc.workflow] = e.wire.Commits.Load() - commitsBefore
+						t.Logf("%d steps, %d failures injected, %d commits; success released %v", n, k-1, commits[mode][sc.workflow], e.bus.released(info.EventGroupID))
 						return
 					}
 					var re *workflows.RunError
@@ -302,6 +329,16 @@ func TestFailureAfterEachStep(t *testing.T) {
 				}
 			})
 		}
+	}
+	// The held runs took the path production takes: fewer commits than
+	// with one commit per step.
+	held, perStep := int64(0), int64(0)
+	for wf, c := range commits["postgres/held"] {
+		held += c
+		perStep += commits["postgres/subscriber"][wf]
+	}
+	if !t.Failed() && held >= perStep {
+		t.Fatalf("successful runs committed %d times on the held path and %d with one commit per step: the held path was not taken", held, perStep)
 	}
 }
 

@@ -155,15 +155,17 @@ type env struct {
 	bus    *recBus
 	users  *user.Service
 	auth   *pgAuth
+	// wire counts what the env's pool sends (commits, round trips).
+	wire *pgtest.WireCounter
 }
 
 func newEnv(t *testing.T, store string, opts ...workflows.EngineOption) *env {
 	t.Helper()
-	pool := pgtest.NewPool(t, migrations.Source, wfmigrations.Source())
+	pool, wire := pgtest.NewCountedPool(t, pgtest.NewURL(t, migrations.Source, wfmigrations.Source()), nil)
 	if _, err := pool.Exec(context.Background(), authTable); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{pool: pool, root: container.New(), bus: newRecBus(), auth: &pgAuth{pool: pool}}
+	e := &env{pool: pool, wire: wire, root: container.New(), bus: newRecBus(), auth: &pgAuth{pool: pool}}
 	container.MustRegister(e.root, events.BusKey, events.Bus(e.bus))
 	if err := user.RegisterModule(e.root, pool, user.Options{JWTSecret: "test"}); err != nil {
 		t.Fatal(err)

@@ -7,11 +7,11 @@ var User = dml.Define("user",
 	dml.ID().Prefix("user").PrimaryKey(),
 	dml.Text("first_name").Nullable().Searchable(),
 	dml.Text("last_name").Nullable().Searchable(),
-	dml.Text("email").Searchable(),
+	dml.Text("email").Searchable().CaseInsensitive(), // one user per mailbox, whatever the case
 	dml.Text("avatar_url").Nullable(),
 	dml.JSON("metadata").Nullable(),
 ).Indexes(
-	dml.Index{On: []string{"email"}, Unique: true}, // IDX_user_email_unique WHERE deleted_at IS NULL
+	dml.Index{On: []string{"email"}, Unique: true}, // IDX_user_email_unique on lower(email) WHERE deleted_at IS NULL
 ).CountRows() // the admin list's count without counting rows (few writes, many lists)
 
 // Invite is an invitation to become a user (table "invite", ids
@@ -21,13 +21,13 @@ var User = dml.Define("user",
 // updateInvites.
 var Invite = dml.Define("invite",
 	dml.ID().Prefix("invite").PrimaryKey(),
-	dml.Text("email").Searchable(),
+	dml.Text("email").Searchable().CaseInsensitive(),
 	dml.Boolean("accepted").Default(false),
 	dml.Text("token"),
 	dml.DateTime("expires_at"),
 	dml.JSON("metadata").Nullable(),
 ).Indexes(
-	dml.Index{On: []string{"email"}, Unique: true}, // IDX_invite_email_unique
+	dml.Index{On: []string{"email"}, Unique: true}, // IDX_invite_email_unique on lower(email)
 	dml.Index{On: []string{"token"}},               // IDX_invite_token
 ).Override(dml.MethodCreate, dml.MethodUpdate)
 
