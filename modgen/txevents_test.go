@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"testing"
@@ -31,7 +30,7 @@ import (
 func TestModuleEventsDurableBus(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, migrations.Source, jobsmig.Source, busmig.Source)
-	engine, err := jobs.New(pool, container.New(), jobs.Options{Mode: jobs.ModeServer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	engine, err := jobs.New(pool, container.New(), jobs.Options{Mode: jobs.ModeServer, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +126,7 @@ func TestModuleEventsDurableBus(t *testing.T) {
 func BenchmarkCreateUsersDurableBus(b *testing.B) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(b, migrations.Source, jobsmig.Source, busmig.Source)
-	engine, err := jobs.New(pool, container.New(), jobs.Options{Mode: jobs.ModeServer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	engine, err := jobs.New(pool, container.New(), jobs.Options{Mode: jobs.ModeServer, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}

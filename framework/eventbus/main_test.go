@@ -2,7 +2,6 @@ package eventbus_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"os"
 	"testing"
@@ -34,7 +33,7 @@ func quietLogger() *slog.Logger {
 	if os.Getenv("EVENTBUS_TEST_LOG") == "1" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
+	return slog.New(slog.DiscardHandler)
 }
 
 // fast tunes River for tests: short fetch intervals, no start-up jitter.

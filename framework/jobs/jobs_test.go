@@ -3,7 +3,6 @@ package jobs_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -30,7 +29,7 @@ func fast(cfg *river.Config) {
 
 func newEngine(t *testing.T, pool *pgxpool.Pool, c *container.Container, mode jobs.Mode) *jobs.Engine {
 	t.Helper()
-	e, err := jobs.New(pool, c, jobs.Options{Mode: mode, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Configure: fast})
+	e, err := jobs.New(pool, c, jobs.Options{Mode: mode, Logger: slog.New(slog.DiscardHandler), Configure: fast})
 	if err != nil {
 		t.Fatal(err)
 	}

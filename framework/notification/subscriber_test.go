@@ -50,7 +50,7 @@ func loadInvite(pool *pgxpool.Pool) notification.Loader {
 
 func newBus(t *testing.T, pool *pgxpool.Pool, root *container.Container) (*eventbus.Bus, *jobs.Engine) {
 	t.Helper()
-	e, err := jobs.New(pool, root, jobs.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Configure: func(c *river.Config) {
+	e, err := jobs.New(pool, root, jobs.Options{Logger: slog.New(slog.DiscardHandler), Configure: func(c *river.Config) {
 		c.TestOnly, c.FetchCooldown, c.FetchPollInterval = true, 5*time.Millisecond, 50*time.Millisecond
 	}})
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -31,7 +30,7 @@ func TestMain(m *testing.M) {
 	pgtest.Main(m)
 }
 
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+var discard = slog.New(slog.DiscardHandler)
 
 // nodeKey names the instance a step runs on: each node's container holds its
 // own name, and steps resolve it as they would resolve a service.

@@ -2,7 +2,6 @@ package flows_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"strconv"
 	"sync/atomic"
@@ -44,7 +43,7 @@ func benchCreateInvites(b *testing.B, mode jobs.Mode) {
 	ctx := context.Background()
 	url := pgtest.NewURL(b, migrations.Source, wfmigrations.Source(), jobsmig.Source, busmig.Source)
 	pool, wc := pgtest.NewCountedPool(b, url, nil)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	quiet := slog.New(slog.DiscardHandler)
 	root := container.New()
 	je, err := jobs.New(pool, root, jobs.Options{Mode: mode, Logger: quiet})
 	if err != nil {

@@ -2,7 +2,6 @@ package flows_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"slices"
 	"testing"
@@ -35,7 +34,7 @@ func TestAcceptInviteDurableBus(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := container.New()
-	je, err := jobs.New(pool, root, jobs.Options{Mode: jobs.ModeServer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	je, err := jobs.New(pool, root, jobs.Options{Mode: jobs.ModeServer, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
