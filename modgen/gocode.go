@@ -26,8 +26,8 @@ type gen struct {
 	mod    *dml.Module
 	goMod  string // Go module path, e.g. github.com/medusa-go/medusa
 	pkg    string // package name of the module ("user")
-	dbPkg  string // import path of sqlc's package
-	dbName string // its package name ("userdb")
+	dbPkg  string // import path of sqlc's package (package db)
+	dbName string // the name it is imported as ("userdb"), clear of framework/db
 }
 
 func newGen(mod *dml.Module, goModule string) *gen {
@@ -47,7 +47,7 @@ func (g *gen) file() *jen.File {
 	f.ImportAlias(errorsPath, "merrors")
 	f.ImportName(containerPath, "container")
 	f.ImportName(pgxPath, "pgx")
-	f.ImportName(g.dbPkg, g.dbName)
+	f.ImportAlias(g.dbPkg, g.dbName)
 	f.ImportName(g.goMod+"/modules/"+g.mod.Name+"/migrations", "migrations")
 	f.ImportName("github.com/medusa-go/medusa/framework/pgtest", "pgtest")
 	return f

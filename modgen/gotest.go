@@ -173,7 +173,7 @@ import (
 {{- end}}
 	"github.com/medusa-go/medusa/framework/rt"
 	"{{.MigPkg}}"
-	"{{.DBPkg}}"
+	{{.DBName}} "{{.DBPkg}}"
 )
 
 var (

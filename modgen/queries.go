@@ -106,7 +106,7 @@ func SQLCBlock(module string) string {
       database: false
     gen:
       go:
-        package: %[1]sdb
+        package: db
         out: modules/%[1]s/db
         sql_package: pgx/v5
         emit_pointers_for_null_types: true

@@ -18,7 +18,7 @@ import (
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/rt"
-	"github.com/medusa-go/medusa/modules/auth/db"
+	authdb "github.com/medusa-go/medusa/modules/auth/db"
 	"github.com/medusa-go/medusa/modules/auth/migrations"
 )
 
