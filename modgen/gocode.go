@@ -148,7 +148,9 @@ func (g *gen) callable(m *dml.Model, meth dml.Method) string {
 	return g.pub(m, meth)
 }
 
-func eventConst(m *dml.Model, action string) string { return m.GoName() + dml.Pascal(action) }
+func eventConst(m *dml.Model, action string) string {
+	return "ModuleEvent" + m.GoName() + dml.Pascal(action)
+}
 
 // GoFiles renders the module's Go files (paths relative to the module
 // folder). goModule is the Go module path of the repository.
@@ -345,8 +347,10 @@ func (g *gen) moduleFile() *jen.File {
 
 func (g *gen) eventsFile() *jen.File {
 	f := g.file()
-	f.Comment(fmt.Sprintf("Module event names (reference §1.7): \"%s.<model>.<action>\". Subscribers normally", g.mod.Name))
-	f.Comment("use the workflow events instead.")
+	f.Comment(fmt.Sprintf("Module events (Medusa's module events): \"%s.<model>.<action>\", emitted by the", g.mod.Name))
+	f.Comment("service for every row it changes. Subscribers normally use the module's workflow")
+	f.Comment("events instead (in the User Module, flows.WorkflowEventUserCreated is \"user.created\"),")
+	f.Comment("emitted once per workflow that succeeds.")
 	var defs []jen.Code
 	for _, m := range g.mod.Models {
 		for _, a := range []string{"created", "updated", "deleted", "restored", "attached", "detached"} {

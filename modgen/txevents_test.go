@@ -45,7 +45,7 @@ func TestModuleEventsDurableBus(t *testing.T) {
 		t.Fatal("the local bus declares that it emits in the transaction")
 	}
 	nop := func(context.Context, *container.Container, events.Message) error { return nil }
-	if err := bus.Subscribe(eventbus.Subscriber{ID: "test", Events: []string{user.UserCreated}, Handler: nop}); err != nil {
+	if err := bus.Subscribe(eventbus.Subscriber{ID: "test", Events: []string{user.ModuleEventUserCreated}, Handler: nop}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := user.NewService(pool, user.WithEventBus(bus))
@@ -135,7 +135,7 @@ func BenchmarkCreateUsersDurableBus(b *testing.B) {
 		b.Fatal(err)
 	}
 	nop := func(context.Context, *container.Container, events.Message) error { return nil }
-	if err := bus.Subscribe(eventbus.Subscriber{ID: "bench", Events: []string{user.UserCreated}, Handler: nop}); err != nil {
+	if err := bus.Subscribe(eventbus.Subscriber{ID: "bench", Events: []string{user.ModuleEventUserCreated}, Handler: nop}); err != nil {
 		b.Fatal(err)
 	}
 	s, err := user.NewService(pool, user.WithEventBus(bus))

@@ -380,7 +380,7 @@ func (s *Service) createInvites(ctx context.Context, in ...CreateInviteInput) ([
 		}
 		msgs := make([]events.Message, len(out))
 		for i, x := range out {
-			msgs[i] = Event(InviteCreated, "invite", "created", map[string]any{"id": x.ID})
+			msgs[i] = Event(ModuleEventInviteCreated, "invite", "created", map[string]any{"id": x.ID})
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -425,7 +425,7 @@ func (s *Service) updateInvites(ctx context.Context, in ...UpdateInviteInput) ([
 				return err
 			}
 			out = append(out, inviteFromRow(row))
-			msgs = append(msgs, Event(InviteUpdated, "invite", "updated", map[string]any{"id": row.ID}))
+			msgs = append(msgs, Event(ModuleEventInviteUpdated, "invite", "updated", map[string]any{"id": row.ID}))
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -446,13 +446,13 @@ func (s *Service) deleteInvites(ctx context.Context, ids ...string) error {
 			return err
 		}
 		for _, id := range ids {
-			s.Emit(ctx, Event(InviteDeleted, "invite", "deleted", map[string]any{"id": id}))
+			s.Emit(ctx, Event(ModuleEventInviteDeleted, "invite", "deleted", map[string]any{"id": id}))
 		}
 		return nil
 	})
 }
 
-// DeleteInvites hard-deletes rows by id (Medusa's deleteInvites) and emits InviteDeleted {id} per id
+// DeleteInvites hard-deletes rows by id (Medusa's deleteInvites) and emits ModuleEventInviteDeleted {id} per id
 // (see Tx for when). No ids is a no-op; unknown ids are ignored.
 func (s *Service) DeleteInvites(ctx context.Context, ids ...string) error {
 	return s.deleteInvites(ctx, ids...)
@@ -460,7 +460,7 @@ func (s *Service) DeleteInvites(ctx context.Context, ids ...string) error {
 
 func (s *Service) softDeleteInviteTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "invite_id", q.SoftDeleteInvites, func(got []string) {
-		s.Emit(ctx, Event(InviteDeleted, "invite", "deleted", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventInviteDeleted, "invite", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteInviteCascades(ctx, q, got, keys)
 	})
@@ -477,14 +477,14 @@ func (s *Service) softDeleteInvites(ctx context.Context, ids ...string) (map[str
 
 // SoftDeleteInvites sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeleteInvites). It returns the affected ids per linkable key ({"invite_id": [...]}) and emits one
-// InviteDeleted {id: [ids]} per model (see Tx for when). Unknown ids are ignored.
+// ModuleEventInviteDeleted {id: [ids]} per model (see Tx for when). Unknown ids are ignored.
 func (s *Service) SoftDeleteInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeleteInvites(ctx, ids...)
 }
 
 func (s *Service) restoreInviteTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "invite_id", q.RestoreInvites, func(got []string) {
-		s.Emit(ctx, Event(InviteCreated, "invite", "created", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventInviteCreated, "invite", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreInviteCascades(ctx, q, got, keys)
 	})
@@ -500,7 +500,7 @@ func (s *Service) restoreInvites(ctx context.Context, ids ...string) (map[string
 }
 
 // RestoreInvites clears deleted_at on rows by id and on cascaded relations (Medusa's restoreInvites).
-// It returns the restored ids per linkable key and, like Medusa, emits InviteCreated
+// It returns the restored ids per linkable key and, like Medusa, emits ModuleEventInviteCreated
 // {id: [ids]} (action "created") per model (see Tx for when).
 func (s *Service) RestoreInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.restoreInvites(ctx, ids...)

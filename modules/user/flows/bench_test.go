@@ -54,7 +54,7 @@ func benchCreateInvites(b *testing.B, mode jobs.Mode) {
 		b.Fatal(err)
 	}
 	var handled atomic.Int64
-	if err := bus.Subscribe(eventbus.Subscriber{ID: "invites", Events: []string{flows.InviteCreated},
+	if err := bus.Subscribe(eventbus.Subscriber{ID: "invites", Events: []string{flows.WorkflowEventInviteCreated},
 		Handler: func(context.Context, *container.Container, events.Message) error { handled.Add(1); return nil }}); err != nil {
 		b.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func TestAcceptInviteDurableBus(t *testing.T) {
 	}
 	err = bus.Subscribe(eventbus.Subscriber{
 		ID:      "audit",
-		Events:  []string{flows.UserCreated, flows.InviteAccepted, user.UserCreated, user.UserDeleted},
+		Events:  []string{flows.WorkflowEventUserCreated, flows.WorkflowEventInviteAccepted, user.ModuleEventUserCreated, user.ModuleEventUserDeleted},
 		Handler: func(context.Context, *container.Container, events.Message) error { return nil },
 	})
 	if err != nil {
@@ -95,7 +95,7 @@ func TestAcceptInviteDurableBus(t *testing.T) {
 	}
 	// Module events are emitted at once, as in Medusa (the user created, then
 	// deleted by the compensation); the workflow events were held and dropped.
-	if got, want := deliveries(), []string{user.UserCreated, user.UserDeleted}; !slices.Equal(got, want) {
+	if got, want := deliveries(), []string{user.ModuleEventUserCreated, user.ModuleEventUserDeleted}; !slices.Equal(got, want) {
 		t.Fatalf("deliveries after the reverted run %v, want %v", got, want)
 	}
 	if n := held(); n != 0 {
@@ -107,7 +107,7 @@ func TestAcceptInviteDurableBus(t *testing.T) {
 	}
 	got := deliveries()[2:]
 	slices.Sort(got)
-	if want := []string{flows.InviteAccepted, flows.UserCreated, user.UserCreated}; !slices.Equal(got, want) {
+	if want := []string{flows.WorkflowEventInviteAccepted, flows.WorkflowEventUserCreated, user.ModuleEventUserCreated}; !slices.Equal(got, want) {
 		t.Fatalf("deliveries after the successful run %v, want %v", got, want)
 	}
 	if n := held(); n != 0 {
