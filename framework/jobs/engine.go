@@ -38,6 +38,8 @@ type Options struct {
 	// empty lets River pick one from the host name and time.
 	ID string
 	// Logger receives River's and the engine's logs (default slog.Default()).
+	// River's producers log their job counts every five seconds while jobs
+	// run; those records come at DEBUG instead of River's INFO.
 	Logger *slog.Logger
 	// MaxWorkers is the default number of concurrent jobs per queue (default 50).
 	MaxWorkers int
@@ -226,7 +228,7 @@ func (e *Engine) build() (*river.Client[pgx.Tx], error) {
 	}
 	cfg := &river.Config{
 		ID:                   e.opts.ID,
-		Logger:               e.log,
+		Logger:               riverLogger(e.log),
 		JobTimeout:           e.opts.JobTimeout,
 		RescueStuckJobsAfter: e.opts.RescueStuckJobsAfter,
 		FetchCooldown:        e.opts.FetchCooldown,

@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -401,3 +402,36 @@ func TestServicesLifecycle(t *testing.T) {
 }
 
 func joinLog(l []string) string { return strings.Join(l, ",") }
+
+// River's producers' periodic "Producer job counts" line reaches the
+// engine's logger at DEBUG, so an INFO logger (medusa-go dev's) leaves it
+// out; River's other records keep their level.
+func TestRiverProducerCountsAtDebug(t *testing.T) {
+	pool := pgtest.NewPool(t, migrations.Source)
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		var buf bytes.Buffer
+		var riverLog *slog.Logger
+		e, err := jobs.New(pool, nil, jobs.Options{
+			Mode:      jobs.ModeWorker,
+			Logger:    slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level})),
+			Configure: func(c *river.Config) { riverLog = c.Logger },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Client(); err != nil {
+			t.Fatal(err)
+		}
+		// What River logs, as it logs it (producer.go, at INFO).
+		riverLog.With("queue", "default").InfoContext(context.Background(), "producer: Producer job counts", "num_completed_jobs", 3)
+		riverLog.InfoContext(context.Background(), "River client started", "client_id", "x")
+		out := buf.String()
+		if !strings.Contains(out, "level=INFO msg=\"River client started\"") {
+			t.Errorf("level %s: River's other records are lost or changed:\n%s", level, out)
+		}
+		counts := strings.Contains(out, "level=DEBUG msg=\"producer: Producer job counts\" queue=default num_completed_jobs=3")
+		if counts != (level == slog.LevelDebug) || strings.Contains(out, "level=INFO msg=\"producer") {
+			t.Errorf("level %s: job counts logged %v (want only at DEBUG, as DEBUG):\n%s", level, counts, out)
+		}
+	}
+}
