@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"testing"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/medusa-go/medusa/framework/jobs"
 	jobsmig "github.com/medusa-go/medusa/framework/jobs/migrations"
 	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/internal/testkit"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
@@ -30,10 +30,7 @@ import (
 func TestModuleEventsDurableBus(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, migrations.Source, jobsmig.Source, busmig.Source)
-	engine, err := jobs.New(pool, container.New(), jobs.Options{Mode: jobs.ModeServer, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	engine := testkit.Jobs(t, pool, container.New(), jobs.Options{Mode: jobs.ModeServer})
 	bus, err := eventbus.New(engine, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -126,10 +123,7 @@ func TestModuleEventsDurableBus(t *testing.T) {
 func BenchmarkCreateUsersDurableBus(b *testing.B) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(b, migrations.Source, jobsmig.Source, busmig.Source)
-	engine, err := jobs.New(pool, container.New(), jobs.Options{Mode: jobs.ModeServer, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
+	engine := testkit.Jobs(b, pool, container.New(), jobs.Options{Mode: jobs.ModeServer})
 	bus, err := eventbus.New(engine, 0)
 	if err != nil {
 		b.Fatal(err)

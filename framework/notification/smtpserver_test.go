@@ -184,4 +184,3 @@ func testCert(t *testing.T) (server, client *tls.Config) {
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}},
 		&tls.Config{RootCAs: roots, ServerName: "127.0.0.1"}
 }
-

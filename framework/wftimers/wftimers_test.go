@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
 
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/jobs"
@@ -21,6 +20,7 @@ import (
 	"github.com/medusa-go/medusa/framework/wftimers"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
@@ -115,13 +115,7 @@ func newNodeWith(t testing.TB, pool *pgxpool.Pool, name string, o nodeOptions, p
 	if err := container.Register(c, nodeKey, name); err != nil {
 		t.Fatal(err)
 	}
-	je, err := jobs.New(pool, c, jobs.Options{ID: name, Mode: mode, Logger: discard, Configure: func(cfg *river.Config) {
-		cfg.FetchCooldown = 5 * time.Millisecond
-		cfg.FetchPollInterval = 50 * time.Millisecond
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	je := testkit.Jobs(t, pool, c, jobs.Options{ID: name, Mode: mode, Configure: testkit.FastRiver})
 	tm, err := wftimers.New(je)
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/internal/testkit"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/flows"
 	"github.com/medusa-go/medusa/modules/user/migrations"
@@ -45,10 +46,7 @@ func benchCreateInvites(b *testing.B, mode jobs.Mode) {
 	pool, wc := pgtest.NewCountedPool(b, url, nil)
 	quiet := slog.New(slog.DiscardHandler)
 	root := container.New()
-	je, err := jobs.New(pool, root, jobs.Options{Mode: mode, Logger: quiet})
-	if err != nil {
-		b.Fatal(err)
-	}
+	je := testkit.Jobs(b, pool, root, jobs.Options{Mode: mode})
 	bus, err := eventbus.New(je, 0)
 	if err != nil {
 		b.Fatal(err)

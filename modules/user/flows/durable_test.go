@@ -2,7 +2,6 @@ package flows_test
 
 import (
 	"context"
-	"log/slog"
 	"slices"
 	"testing"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/internal/testkit"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/flows"
 	"github.com/medusa-go/medusa/modules/user/migrations"
@@ -34,10 +34,7 @@ func TestAcceptInviteDurableBus(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := container.New()
-	je, err := jobs.New(pool, root, jobs.Options{Mode: jobs.ModeServer, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	je := testkit.Jobs(t, pool, root, jobs.Options{Mode: jobs.ModeServer})
 	bus, err := eventbus.New(je, 0)
 	if err != nil {
 		t.Fatal(err)
