@@ -58,8 +58,8 @@ var nameRe = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
 //
 // Why not River's periodic jobs (river.NewPeriodicJob, River v0.51): they
 // are enqueued by River's leader alone, from a schedule it keeps in memory
-// (keeping it in the database is left to a pilot plugin that open-source
-// River does not ship), and their constructor is not told the tick, so a
+// (keeping it in the database is left to a pilot plugin; River's standard
+// pilot keeps nothing), and their constructor is not told the tick, so a
 // tick cannot be the job's unique key. Two things follow. A leader that
 // dies takes its schedule with it: another instance is elected only once
 // the leader's term has expired, up to 15 s later (5 s election interval +
