@@ -23,6 +23,7 @@ import (
 	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
+	"github.com/medusa-go/medusa/internal/testkit"
 	"github.com/medusa-go/medusa/modules"
 	"github.com/medusa-go/medusa/modules/user"
 	userflows "github.com/medusa-go/medusa/modules/user/flows"
@@ -272,29 +273,11 @@ func TestMalformedAdminRequests(t *testing.T) {
 	}
 }
 
-// syncBuf is a log sink safe for the bus's worker goroutines.
-type syncBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestInviteNotificationIsSent: POST /admin/invites → invite.created on the
 // durable bus → the invite subscriber → the (development) log provider with
 // the accept link.
 func TestInviteNotificationIsSent(t *testing.T) {
-	var logs syncBuf
+	var logs testkit.Buffer
 	a := newApp(t, "shared", app.Config{Settings: config.Config{AdminURL: "https://admin.example.com/app"}}, app.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	ctx := context.Background()
 	if err := a.Container.Start(ctx); err != nil {

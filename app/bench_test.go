@@ -41,7 +41,7 @@ func BenchmarkAdminAPI(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	quiet := slog.New(slog.DiscardHandler)
 	a, err := app.New(ctx, app.Config{Settings: cfg}, pool, app.WithLogger(quiet))
 	if err != nil {
 		b.Fatal(err)

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/medusa-go/medusa/internal/testkit"
 	"io"
 	"log/slog"
 	"net"
@@ -86,7 +87,7 @@ func get(t *testing.T, h http.Handler, path, token string) *httptest.ResponseRec
 // "not ready" (the liveness check stays 200); when the database is back,
 // both recover by themselves.
 func TestDatabaseUnavailableIs503AndNotReady(t *testing.T) {
-	var logs syncBuf
+	var logs testkit.Buffer
 	a, dbURL := limitedApp(t, map[string]string{"MEDUSA_POOL_WAIT": "1s"}, &logs)
 	h := a.Handler()
 	tok, _ := adminToken(t, a)
@@ -157,7 +158,7 @@ func TestDatabaseUnavailableIs503AndNotReady(t *testing.T) {
 // once, while the server still serves during MEDUSA_SHUTDOWN_DELAY; then the
 // listener closes and Serve returns nil.
 func TestShutdownTurnsNotReadyFirst(t *testing.T) {
-	var logs syncBuf
+	var logs testkit.Buffer
 	a, _ := limitedApp(t, map[string]string{"MEDUSA_SHUTDOWN_DELAY": "700ms", "MEDUSA_SHUTDOWN_TIMEOUT": "5s"}, &logs)
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan net.Addr, 1)
@@ -203,7 +204,7 @@ func TestShutdownTurnsNotReadyFirst(t *testing.T) {
 // The request deadline and the pool wait: a request that waits longer than
 // MEDUSA_POOL_WAIT for a database connection gets 503 in that time.
 func TestPoolWaitIs503(t *testing.T) {
-	var logs syncBuf
+	var logs testkit.Buffer
 	a, _ := limitedApp(t, map[string]string{"MEDUSA_POOL_WAIT": "200ms"}, &logs)
 	tok, _ := adminToken(t, a)
 	h := a.Handler()

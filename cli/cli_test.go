@@ -2,17 +2,16 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/internal/testkit"
 )
 
 // pgtestM stops pgtest's throwaway server after the tests, under
@@ -25,27 +24,9 @@ func (p pgtestM) Run() int {
 	return code
 }
 
-// syncBuffer is a bytes.Buffer safe for a concurrently running command.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func cli(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errb syncBuffer
+	var out, errb testkit.Buffer
 	code = run(context.Background(), &cliEnv{stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }}, args)
 	return code, out.String(), errb.String()
 }
@@ -114,7 +95,7 @@ func startDev(t *testing.T, env map[string]string, args ...string) (addr, stdout
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	pr, pw := io.Pipe()
-	var errb syncBuffer
+	var errb testkit.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, &cliEnv{stdout: pw, stderr: &errb, getenv: func(k string) string { return env[k] }},

@@ -26,8 +26,8 @@ type gen struct {
 	mod    *dml.Module
 	goMod  string // Go module path, e.g. github.com/medusa-go/medusa
 	pkg    string // package name of the module ("user")
-	dbPkg  string // import path of sqlc's package
-	dbName string // its package name ("userdb")
+	dbPkg  string // import path of sqlc's package (package db)
+	dbName string // the name it is imported as ("userdb"), clear of framework/db
 }
 
 func newGen(mod *dml.Module, goModule string) *gen {
@@ -47,8 +47,8 @@ func (g *gen) file() *jen.File {
 	f.ImportAlias(errorsPath, "merrors")
 	f.ImportName(containerPath, "container")
 	f.ImportName(pgxPath, "pgx")
+	f.ImportAlias(g.dbPkg, g.dbName)
 	f.ImportName(entityPath, "entity")
-	f.ImportName(g.dbPkg, g.dbName)
 	f.ImportName(g.migPkg(), "migrations")
 	f.ImportName("github.com/medusa-go/medusa/framework/pgtest", "pgtest")
 	return f
@@ -149,7 +149,9 @@ func (g *gen) callable(m *dml.Model, meth dml.Method) string {
 	return g.pub(m, meth)
 }
 
-func eventConst(m *dml.Model, action string) string { return m.GoName() + dml.Pascal(action) }
+func eventConst(m *dml.Model, action string) string {
+	return "ModuleEvent" + m.GoName() + dml.Pascal(action)
+}
 
 // GoFiles renders the module's Go files (paths relative to the module
 // folder). goModule is the Go module path of the repository.
@@ -369,8 +371,10 @@ func (g *gen) moduleFile() *jen.File {
 
 func (g *gen) eventsFile() *jen.File {
 	f := g.file()
-	f.Comment(fmt.Sprintf("Module event names, as Medusa names them: \"%s.<model>.<action>\". Subscribers normally", g.mod.Name))
-	f.Comment("use the workflow events instead.")
+	f.Comment(fmt.Sprintf("Module events (Medusa's module events): \"%s.<model>.<action>\", emitted by the", g.mod.Name))
+	f.Comment("service for every row it changes. Subscribers normally use the module's workflow")
+	f.Comment("events instead (in the User Module, flows.WorkflowEventUserCreated is \"user.created\"),")
+	f.Comment("emitted once per workflow that succeeds.")
 	var defs []jen.Code
 	for _, m := range g.mod.Models {
 		for _, a := range []string{"created", "updated", "deleted", "restored", "attached", "detached"} {

@@ -245,7 +245,7 @@ import (
 {{- end}}
 	"github.com/medusa-go/medusa/framework/rt"
 	"{{.MigPkg}}"
-	"{{.DBPkg}}"
+	{{.DBName}} "{{.DBPkg}}"
 )
 
 var (
@@ -367,7 +367,7 @@ func TestGeneratedRegister(t *testing.T) {
 		t.Fatal(err)
 	}
 	{{- if not .Parents}}
-	wantEvents(t, bus, {{.G}}Created, "1")
+	wantEvents(t, bus, ModuleEvent{{.G}}Created, "1")
 	{{- else}}
 	if len(bus.take()) == 0 {
 		t.Fatal("no events on the registered bus")
@@ -397,7 +397,7 @@ func TestGeneratedTxEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := bus.take()
-	if len(calls) != 1 || len(calls[0]) < 2 || calls[0][len(calls[0])-1].Name != {{.G}}Updated {
+	if len(calls) != 1 || len(calls[0]) < 2 || calls[0][len(calls[0])-1].Name != ModuleEvent{{.G}}Updated {
 		t.Fatalf("events of a shared transaction: %+v", calls)
 	}
 	boom := fmt.Errorf("boom")
@@ -505,7 +505,7 @@ func Test{{.G}}Generated(t *testing.T) {
 		t.Fatalf("created %+v", created)
 	}
 	{{- if not .Parents}}
-	wantEvents(t, bus, {{.G}}Created, "1", "2")
+	wantEvents(t, bus, ModuleEvent{{.G}}Created, "1", "2")
 	{{- else}}
 	bus.take()
 	{{- end}}
@@ -537,7 +537,7 @@ func Test{{.G}}Generated(t *testing.T) {
 		if len(got) != 3 || got[0].{{.PK}} != "z5" || !strings.HasPrefix(got[1].{{.PK}}, {{printf "%q" .Prefix}}+"_") || got[2].{{.PK}} != "a7" || got[1].CreatedAt.IsZero() {
 			t.Fatalf("created %+v", got)
 		}
-		wantEvents(t, bus, {{.G}}Created, got[0].{{.PK}}, got[1].{{.PK}}, got[2].{{.PK}})
+		wantEvents(t, bus, ModuleEvent{{.G}}Created, got[0].{{.PK}}, got[1].{{.PK}}, got[2].{{.PK}})
 		if err := s.{{.Delete}}(ctx, got[0].{{.PK}}, got[1].{{.PK}}, got[2].{{.PK}}); err != nil {
 			t.Fatal(err)
 		}
@@ -659,7 +659,7 @@ func Test{{.G}}Generated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantEvents(t, bus, {{.G}}Updated, "1")
+		wantEvents(t, bus, ModuleEvent{{.G}}Updated, "1")
 		want, _ := json.Marshal({{.UpdValue}})
 		if b, _ := json.Marshal(got[0].{{.UpdField}}); string(b) != string(want) {
 			t.Fatalf("updated {{.UpdJSON}} = %s, want %s", b, want)
@@ -754,7 +754,7 @@ func Test{{.G}}Generated(t *testing.T) {
 			t.Fatalf("soft delete = %v, %v", keys, err)
 		}
 		calls := bus.take()
-		if len(calls) != 1 || calls[0][0].Name != {{.G}}Deleted || string(calls[0][0].Data) != ` + "`" + `{"id":["1"]}` + "`" + ` {
+		if len(calls) != 1 || calls[0][0].Name != ModuleEvent{{.G}}Deleted || string(calls[0][0].Data) != ` + "`" + `{"id":["1"]}` + "`" + ` {
 			t.Fatalf("soft delete events %+v", calls)
 		}
 		if _, err := s.{{.Retrieve}}(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
@@ -770,7 +770,7 @@ func Test{{.G}}Generated(t *testing.T) {
 		if err != nil || fmt.Sprint(keys) != "map[{{.Name}}_{{.PKCol}}:[1]]" {
 			t.Fatalf("restore = %v, %v", keys, err)
 		}
-		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != {{.G}}Created {
+		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != ModuleEvent{{.G}}Created {
 			t.Fatalf("restore events %+v", calls)
 		}
 		if _, err := s.{{.Retrieve}}(ctx, "1"); err != nil {
@@ -782,7 +782,7 @@ func Test{{.G}}Generated(t *testing.T) {
 		if err := s.{{.Delete}}(ctx, "1"); err != nil {
 			t.Fatal(err)
 		}
-		wantEvents(t, bus, {{.G}}Deleted, "1")
+		wantEvents(t, bus, ModuleEvent{{.G}}Deleted, "1")
 		if got, _ := s.{{.List}}(ctx, {{.G}}Filter{ {{.PK}}: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}

@@ -112,7 +112,7 @@ func sqlcBlock(module, dir, queries string) string {
       database: false
     gen:
       go:
-        package: %[1]sdb
+        package: db
         out: %[2]s/db
         sql_package: pgx/v5
         emit_pointers_for_null_types: true

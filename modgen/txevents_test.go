@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"slices"
 	"testing"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/medusa-go/medusa/framework/jobs"
 	jobsmig "github.com/medusa-go/medusa/framework/jobs/migrations"
 	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/internal/testkit"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
@@ -31,10 +30,7 @@ import (
 func TestModuleEventsDurableBus(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, migrations.Source, jobsmig.Source, busmig.Source)
-	engine, err := jobs.New(pool, container.New(), jobs.Options{Mode: jobs.ModeServer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	engine := testkit.Jobs(t, pool, container.New(), jobs.Options{Mode: jobs.ModeServer})
 	bus, err := eventbus.New(engine, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +42,7 @@ func TestModuleEventsDurableBus(t *testing.T) {
 		t.Fatal("the local bus declares that it emits in the transaction")
 	}
 	nop := func(context.Context, *container.Container, events.Message) error { return nil }
-	if err := bus.Subscribe(eventbus.Subscriber{ID: "test", Events: []string{user.UserCreated}, Handler: nop}); err != nil {
+	if err := bus.Subscribe(eventbus.Subscriber{ID: "test", Events: []string{user.ModuleEventUserCreated}, Handler: nop}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := user.NewService(pool, user.WithEventBus(bus))
@@ -127,16 +123,13 @@ func TestModuleEventsDurableBus(t *testing.T) {
 func BenchmarkCreateUsersDurableBus(b *testing.B) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(b, migrations.Source, jobsmig.Source, busmig.Source)
-	engine, err := jobs.New(pool, container.New(), jobs.Options{Mode: jobs.ModeServer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		b.Fatal(err)
-	}
+	engine := testkit.Jobs(b, pool, container.New(), jobs.Options{Mode: jobs.ModeServer})
 	bus, err := eventbus.New(engine, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
 	nop := func(context.Context, *container.Container, events.Message) error { return nil }
-	if err := bus.Subscribe(eventbus.Subscriber{ID: "bench", Events: []string{user.UserCreated}, Handler: nop}); err != nil {
+	if err := bus.Subscribe(eventbus.Subscriber{ID: "bench", Events: []string{user.ModuleEventUserCreated}, Handler: nop}); err != nil {
 		b.Fatal(err)
 	}
 	s, err := user.NewService(pool, user.WithEventBus(bus))

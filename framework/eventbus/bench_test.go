@@ -18,6 +18,7 @@ import (
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/jobs"
 	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/internal/testkit"
 )
 
 // riverConfigs are the River settings benchmarked: the engine's defaults
@@ -42,10 +43,7 @@ var riverConfigs = []struct {
 func benchBus(b *testing.B, configure func(*river.Config), workers int, direct bool, h eventbus.Handler) *eventbus.Bus {
 	b.Helper()
 	pool := pgtest.NewPool(b, sources...)
-	e, err := jobs.New(pool, container.New(), jobs.Options{Logger: quietLogger(), Configure: configure})
-	if err != nil {
-		b.Fatal(err)
-	}
+	e := testkit.Jobs(b, pool, container.New(), jobs.Options{Configure: configure})
 	var opts []eventbus.Option
 	if !direct {
 		opts = append(opts, eventbus.WithoutDirectDelivery())
@@ -142,10 +140,7 @@ func BenchmarkEmit(b *testing.B) {
 	for _, batch := range []int{1, 100} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			pool := pgtest.NewPool(b, sources...)
-			e, err := jobs.New(pool, nil, jobs.Options{Mode: jobs.ModeServer, Logger: quietLogger()})
-			if err != nil {
-				b.Fatal(err)
-			}
+			e := testkit.Jobs(b, pool, nil, jobs.Options{Mode: jobs.ModeServer})
 			bus, err := eventbus.New(e, 0)
 			if err != nil {
 				b.Fatal(err)

@@ -2,7 +2,6 @@ package eventbus
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,13 +10,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/oklog/ulid/v2"
 	"github.com/riverqueue/river"
 
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/ids"
 	"github.com/medusa-go/medusa/framework/jobs"
 )
 
@@ -257,7 +256,7 @@ func (b *Bus) Emit(ctx context.Context, msgs ...events.Message) error {
 			return merrors.New(merrors.InvalidData, "eventbus: emit: message %d has no name", i)
 		}
 		if m.ID == "" {
-			m.ID = ulid.MustNew(ulid.Now(), rand.Reader).String()
+			m.ID = ids.ULID()
 		}
 		if len(m.Data) == 0 {
 			m.Data = json.RawMessage("null")

@@ -18,6 +18,7 @@ import (
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/jobs"
 	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/internal/testkit"
 )
 
 type delivery struct {
@@ -137,7 +138,7 @@ func TestEmitInTransaction(t *testing.T) {
 		t.Fatalf("committed event has %d jobs, want 1", n)
 	}
 
-	start(t, e)
+	testkit.StartJobs(t, e)
 	pgtest.WaitFor(t, "the committed event", func() bool { return rec.count("audit") >= 1 })
 	// Emit outside a transaction, then wait for it: by then the worker has
 	// had every chance to deliver anything else that exists.
@@ -169,7 +170,7 @@ func testGroupedEvents(t *testing.T, direct bool, opts ...eventbus.Option) {
 	if err := bus.Subscribe(eventbus.Subscriber{ID: "s", Events: []string{eventbus.Wildcard}, Handler: rec.handler(nil)}); err != nil {
 		t.Fatal(err)
 	}
-	start(t, e)
+	testkit.StartJobs(t, e)
 
 	gctx := events.WithGroup(ctx, "run_ok")
 	a, b := msg(t, "a.created", 1), msg(t, "b.created", 2)
@@ -291,7 +292,7 @@ func TestRetriesBackoffDeadLetter(t *testing.T) {
 	if err := bus.Subscribe(eventbus.Subscriber{ID: "steady", Events: []string{"order.placed"}, Handler: rec.handler(nil)}); err != nil {
 		t.Fatal(err)
 	}
-	start(t, e)
+	testkit.StartJobs(t, e)
 	m := msg(t, "order.placed", map[string]string{"id": "order_1"})
 	m.ID = "evt_order_1"
 	if err := bus.Emit(ctx, m); err != nil {
@@ -405,7 +406,7 @@ func TestOnceDeduplicatesRedelivery(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	start(t, e)
+	testkit.StartJobs(t, e)
 	late, first := msg(t, "acked.late", nil), msg(t, "fails.first", nil)
 	late.ID, first.ID = "evt_late", "evt_first"
 	if err := bus.Emit(ctx, late, first); err != nil {
@@ -470,7 +471,7 @@ func TestServerModeInsertsWorkerModeWorks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	start(t, se)
+	testkit.StartJobs(t, se)
 	m := msg(t, "user.created", map[string]string{"id": "user_1"})
 	if err := server.Emit(ctx, m); err != nil {
 		t.Fatal(err)
@@ -478,7 +479,7 @@ func TestServerModeInsertsWorkerModeWorks(t *testing.T) {
 	if n := jobCount(t, pool, `state = 'available'`); n != 1 {
 		t.Fatalf("server mode stored %d deliveries, want 1", n)
 	}
-	start(t, we)
+	testkit.StartJobs(t, we)
 	pgtest.WaitFor(t, "the worker", func() bool { return workerRec.count("s") == 1 })
 	if serverRec.count("s") != 0 {
 		t.Fatal("server-mode instance ran a handler")

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/medusa-go/medusa/framework/eventbus"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/jobs"
+	"github.com/medusa-go/medusa/internal/testkit"
 )
 
 // childEnv, when set to a database URL, turns the test binary into one
@@ -110,9 +110,9 @@ func childMain() int {
 	}
 	defer pool.Close()
 	e, err := jobs.New(pool, container.New(), jobs.Options{
-		Mode: jobs.ModeWorker, ID: name, Logger: quietLogger(),
+		Mode: jobs.ModeWorker, ID: name, Logger: testkit.Logger(),
 		JobTimeout: time.Second, RescueStuckJobsAfter: 2 * time.Second,
-		Configure: fast,
+		Configure: testkit.FastRiver,
 	})
 	if err != nil {
 		return fail(err)
@@ -160,19 +160,13 @@ func childMain() int {
 type instance struct {
 	name string
 	cmd  *exec.Cmd
-	errs *strings.Builder
+	errs *testkit.Buffer
 }
 
 func startInstance(t *testing.T, url, name string, env ...string) *instance {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(append(os.Environ(), childEnv+"="+url, childNameEnv+"="+name), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	errs := &strings.Builder{}
+	cmd := testkit.Child(t, append([]string{childEnv + "=" + url, childNameEnv + "=" + name}, env...)...)
+	errs := &testkit.Buffer{}
 	cmd.Stderr = errs
 	out, err := cmd.StdoutPipe()
 	if err != nil {

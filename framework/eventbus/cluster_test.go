@@ -15,6 +15,7 @@ import (
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/jobs"
 	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/internal/testkit"
 )
 
 func count(t *testing.T, pool *pgxpool.Pool, q string, args ...any) int {
@@ -63,7 +64,7 @@ func TestTwoInstances(t *testing.T) {
 	if err := registerApp(bus, e, pool, "server"); err != nil {
 		t.Fatal(err)
 	}
-	start(t, e)
+	testkit.StartJobs(t, e)
 
 	// A starts alone and becomes River's leader.
 	a := startInstance(t, url, "instance-a")

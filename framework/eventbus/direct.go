@@ -2,7 +2,6 @@ package eventbus
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,12 +11,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/oklog/ulid/v2"
 	"github.com/riverqueue/river"
 
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/ids"
 )
 
 // Direct delivery: on an instance that works jobs, a delivery's first
@@ -545,4 +544,4 @@ SELECT subscriber_id, message FROM moved ORDER BY id`, sweepBatch)
 }
 
 // newOutboxID returns a time-ordered id for an outbox row.
-func newOutboxID() string { return ulid.MustNew(ulid.Now(), rand.Reader).String() }
+func newOutboxID() string { return ids.ULID() }

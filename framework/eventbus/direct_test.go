@@ -18,6 +18,7 @@ import (
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/jobs"
 	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/internal/testkit"
 )
 
 // deliveries records each handler call with its Delivery.
@@ -90,7 +91,7 @@ func TestDirectDelivery(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	start(t, e)
+	testkit.StartJobs(t, e)
 
 	emit := func(name, id string, rollback bool) {
 		t.Helper()
@@ -168,10 +169,7 @@ func TestDirectDelivery(t *testing.T) {
 func TestDirectOverflowAndStop(t *testing.T) {
 	pool := pgtest.NewPool(t, sources...)
 	ctx := context.Background()
-	e, err := jobs.New(pool, nil, jobs.Options{Mode: jobs.ModeShared, Logger: quietLogger(), Configure: fast})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := testkit.Jobs(t, pool, nil, jobs.Options{Mode: jobs.ModeShared, Configure: testkit.FastRiver})
 	bus, err := eventbus.New(e, 1, eventbus.WithDirectQueue(1))
 	if err != nil {
 		t.Fatal(err)
@@ -232,7 +230,7 @@ func TestDirectOverflowAndStop(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	start(t, e2)
+	testkit.StartJobs(t, e2)
 	pgtest.WaitFor(t, "all three delivered", func() bool {
 		return len(rec.of("evt_1")) >= 1 && len(rec.of("evt_2")) >= 1 && len(rec.of("evt_3")) >= 1
 	})
@@ -272,8 +270,8 @@ func TestDirectLeaseAndSweep(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	start(t, ae)
-	start(t, be)
+	testkit.StartJobs(t, ae)
+	testkit.StartJobs(t, be)
 	if err := a.Emit(ctx, msg(t, "long.created", nil)); err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +340,7 @@ func TestDirectDeliveriesOfAKilledInstance(t *testing.T) {
 	if err := registerApp(bus, e, pool, survivor); err != nil {
 		t.Fatal(err)
 	}
-	start(t, e)
+	testkit.StartJobs(t, e)
 	pgtest.WaitFor(t, "the survivor to finish the stuck delivery", func() bool {
 		return count(t, pool, `SELECT count(*) FROM effect WHERE event_id = 'evt_dslow' AND instance = $1`, survivor) == 1
 	})

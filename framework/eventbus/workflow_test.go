@@ -18,6 +18,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/internal/testkit"
 )
 
 // auditService is a module service the workflow's step resolves.
@@ -83,7 +84,7 @@ func TestSubscriberAndScheduledJobRunWorkflows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start(t, e)
+	testkit.StartJobs(t, e)
 	m, _ := events.New("user.created", map[string]string{"id": "user_1"}, events.Metadata{})
 	if err := bus.Emit(ctx, m); err != nil {
 		t.Fatal(err)
@@ -126,7 +127,7 @@ func TestWorkflowRunReleasesOrClearsItsEvents(t *testing.T) {
 	if err := bus.Subscribe(eventbus.Subscriber{ID: "orders", Events: []string{"order.placed"}, Handler: rec.handler(nil)}); err != nil {
 		t.Fatal(err)
 	}
-	start(t, e)
+	testkit.StartJobs(t, e)
 
 	emitStep := workflows.NewStep("emit-order-placed",
 		func(ctx context.Context, sc workflows.StepContext, id string) (string, struct{}, error) {
@@ -197,7 +198,7 @@ func auditApp(t *testing.T, schema string) (*pgxpool.Pool, *container.Container,
 	if err := bus.Subscribe(eventbus.Subscriber{ID: "orders", Events: []string{"order.placed"}, Handler: rec.handler(nil)}); err != nil {
 		t.Fatal(err)
 	}
-	start(t, e)
+	testkit.StartJobs(t, e)
 	engine := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithContainer(root))
 	return pool, root, bus, rec, engine
 }

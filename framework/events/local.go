@@ -2,12 +2,11 @@ package events
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"sync"
 
-	"github.com/oklog/ulid/v2"
+	"github.com/medusa-go/medusa/framework/ids"
 )
 
 // Handler receives one message. An error is logged by the bus; it does not
@@ -90,7 +89,7 @@ func (b *Local) Emit(ctx context.Context, msgs ...Message) error {
 	b.mu.Lock()
 	for _, m := range msgs {
 		if m.ID == "" {
-			m.ID = ulid.MustNew(ulid.Now(), rand.Reader).String()
+			m.ID = ids.ULID()
 		}
 		if m.Metadata.EventGroupID == "" {
 			m.Metadata.EventGroupID = ctxGroup

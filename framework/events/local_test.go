@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"testing"
@@ -12,7 +11,7 @@ import (
 	"github.com/medusa-go/medusa/framework/events"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 func msg(t *testing.T, name string, md events.Metadata) events.Message {
 	t.Helper()

@@ -11,7 +11,9 @@
 // A scheduled job runs once per tick however many instances share the
 // database: every working instance inserts the tick's job as a River unique
 // job keyed by (name, tick), and River keeps one. If no working instance is
-// up at a tick, that tick is skipped.
+// up at a tick, that tick is skipped. (River's own periodic jobs are
+// enqueued by its leader alone and cannot key a job by its tick; see
+// Engine.Schedule for why they would lose or double ticks.)
 //
 // River's schema is created by this package's migrations
 // (framework/jobs/migrations, module "jobs"), generated from rivermigrate for

@@ -38,7 +38,9 @@ type Options struct {
 	// empty lets River pick one from the host name and time.
 	ID string
 	// Logger receives River's and the engine's logs (default slog.Default());
-	// errors that only say the database is unavailable come at WARN.
+	// errors that only say the database is unavailable come at WARN, and
+	// River's producers' job counts, logged every five seconds while jobs
+	// run, at DEBUG instead of River's INFO.
 	Logger *slog.Logger
 	// MaxWorkers is the default number of concurrent jobs per queue (default 50).
 	MaxWorkers int
@@ -228,7 +230,7 @@ func (e *Engine) build() (*river.Client[pgx.Tx], error) {
 	}
 	cfg := &river.Config{
 		ID:                   e.opts.ID,
-		Logger:               e.log,
+		Logger:               riverLogger(e.log),
 		JobTimeout:           e.opts.JobTimeout,
 		RescueStuckJobsAfter: e.opts.RescueStuckJobsAfter,
 		FetchCooldown:        e.opts.FetchCooldown,

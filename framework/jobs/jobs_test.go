@@ -1,9 +1,9 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -18,37 +18,14 @@ import (
 	"github.com/medusa-go/medusa/framework/jobs"
 	"github.com/medusa-go/medusa/framework/jobs/migrations"
 	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/internal/testkit"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-func fast(cfg *river.Config) {
-	cfg.TestOnly = true
-	cfg.FetchCooldown = 5 * time.Millisecond
-	cfg.FetchPollInterval = 50 * time.Millisecond
-}
-
 func newEngine(t *testing.T, pool *pgxpool.Pool, c *container.Container, mode jobs.Mode) *jobs.Engine {
 	t.Helper()
-	e, err := jobs.New(pool, c, jobs.Options{Mode: mode, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Configure: fast})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
-
-func start(t *testing.T, e *jobs.Engine) {
-	t.Helper()
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := e.Stop(ctx); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	})
+	return testkit.Jobs(t, pool, c, jobs.Options{Mode: mode, Configure: testkit.FastRiver})
 }
 
 func TestParseSchedule(t *testing.T) {
@@ -145,7 +122,7 @@ func TestScheduledJobRunsOncePerTick(t *testing.T) {
 		engines = append(engines, e)
 	}
 	for _, e := range engines {
-		start(t, e)
+		testkit.StartJobs(t, e)
 	}
 	pgtest.WaitFor(t, "8 ticks", func() bool {
 		log.mu.Lock()
@@ -184,7 +161,7 @@ func TestRunNowAndUnknownJob(t *testing.T) {
 	if err := e.Schedule(jobs.Scheduled{Name: "nightly", Cron: "0 3 * * *", Handler: log.handler}); err != nil {
 		t.Fatal(err)
 	}
-	start(t, e)
+	testkit.StartJobs(t, e)
 	tick := time.Date(2026, 1, 1, 3, 0, 0, 0, time.UTC)
 	for range 2 { // the second insert of the same tick is skipped
 		if err := e.RunNow(ctx, "nightly", tick); err != nil {
@@ -239,7 +216,7 @@ func TestScheduleValidationAndFreeze(t *testing.T) {
 	if err := e.Schedule(jobs.Scheduled{Name: "x", Cron: "@daily", Handler: h}); err == nil {
 		t.Error("duplicate name accepted")
 	}
-	start(t, e)
+	testkit.StartJobs(t, e)
 	if err := e.Schedule(jobs.Scheduled{Name: "late", Cron: "@daily", Handler: h}); !errors.Is(err, jobs.ErrFrozen) {
 		t.Errorf("Schedule after start: %v", err)
 	}
@@ -395,10 +372,43 @@ func TestServicesLifecycle(t *testing.T) {
 	got = nil
 	server := newEngine(t, pool, nil, jobs.ModeServer)
 	_ = server.AddService(&service{name: "s", log: &got})
-	start(t, server)
+	testkit.StartJobs(t, server)
 	if len(got) != 0 {
 		t.Fatalf("server mode ran %v", got)
 	}
 }
 
 func joinLog(l []string) string { return strings.Join(l, ",") }
+
+// River's producers' periodic "Producer job counts" line reaches the
+// engine's logger at DEBUG, so an INFO logger (medusa-go dev's) leaves it
+// out; River's other records keep their level.
+func TestRiverProducerCountsAtDebug(t *testing.T) {
+	pool := pgtest.NewPool(t, migrations.Source)
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		var buf bytes.Buffer
+		var riverLog *slog.Logger
+		e, err := jobs.New(pool, nil, jobs.Options{
+			Mode:      jobs.ModeWorker,
+			Logger:    slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level})),
+			Configure: func(c *river.Config) { riverLog = c.Logger },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Client(); err != nil {
+			t.Fatal(err)
+		}
+		// What River logs, as it logs it (producer.go, at INFO).
+		riverLog.With("queue", "default").InfoContext(context.Background(), "producer: Producer job counts", "num_completed_jobs", 3)
+		riverLog.InfoContext(context.Background(), "River client started", "client_id", "x")
+		out := buf.String()
+		if !strings.Contains(out, "level=INFO msg=\"River client started\"") {
+			t.Errorf("level %s: River's other records are lost or changed:\n%s", level, out)
+		}
+		counts := strings.Contains(out, "level=DEBUG msg=\"producer: Producer job counts\" queue=default num_completed_jobs=3")
+		if counts != (level == slog.LevelDebug) || strings.Contains(out, "level=INFO msg=\"producer") {
+			t.Errorf("level %s: job counts logged %v (want only at DEBUG, as DEBUG):\n%s", level, counts, out)
+		}
+	}
+}

@@ -55,6 +55,20 @@ var nameRe = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
 // Schedule registers a scheduled job. With several instances on one database,
 // each working instance inserts a job for every tick, keyed by (name, tick)
 // as a River unique job, so each tick is inserted, hence run, once.
+//
+// Why not River's periodic jobs (river.NewPeriodicJob, River v0.51): they
+// are enqueued by River's leader alone, from a schedule it keeps in memory
+// (keeping it in the database is left to a pilot plugin; River's standard
+// pilot keeps nothing), and their constructor is not told the tick, so a
+// tick cannot be the job's unique key. Two things follow. A leader that
+// dies takes its schedule with it: another instance is elected only once
+// the leader's term has expired, up to 15 s later (5 s election interval +
+// 10 s padding), and the ticks in between are lost, where here every other
+// working instance goes on inserting them. And a tick can run twice when
+// leadership changes near it: River inserts a tick up to 100 ms early, and
+// a new leader computes its first tick from the time it was elected, so it
+// can insert the same tick again, with nothing to make the two unique.
+// River also asks for periods of at least a second; Every allows less.
 func (e *Engine) Schedule(s Scheduled) error {
 	if !nameRe.MatchString(s.Name) {
 		return fmt.Errorf("jobs: schedule: name %q must match %s", s.Name, nameRe)

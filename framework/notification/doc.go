@@ -1,7 +1,10 @@
 // Package notification sends notifications (Medusa's Notification Module,
 // container key "notification") through a Provider: LogProvider, the
 // default, writes them to the log (Medusa's "local" provider); SMTPProvider
-// sends e-mail with net/smtp.
+// sends e-mail with github.com/wneessen/go-mail (STARTTLS when offered, or
+// required with RequireTLS; PLAIN authentication; a deadline on every
+// send). Its tests talk to a real SMTP server, github.com/emersion/go-smtp,
+// on loopback.
 //
 // Subscriber builds an event bus subscriber that sends a notification per
 // record id carried by an event ({"id": "..."} or {"id": [...]}, Medusa's

@@ -106,7 +106,11 @@ func TestSMTPProviderSendsHTMLAlternative(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, part.Header.Get("Content-Type")+"|"+decodeQP(t, part))
+		mt, params, err := mime.ParseMediaType(part.Header.Get("Content-Type"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, mt+"; charset="+strings.ToLower(params["charset"])+"|"+decodeQP(t, part))
 	}
 	want := []string{"text/plain; charset=utf-8|" + n.Text, "text/html; charset=utf-8|" + n.HTML}
 	if !slices.Equal(got, want) {
@@ -145,12 +149,79 @@ func TestSMTPProviderFailures(t *testing.T) {
 	if err := (&notification.SMTPProvider{Addr: srv.Addr(), From: "a@b.test", RequireTLS: true}).Send(ctx, invite()); err == nil || !strings.Contains(err.Error(), "STARTTLS") {
 		t.Errorf("RequireTLS without STARTTLS: %v", err)
 	}
-	// A server that never answers: Send returns when ctx ends.
-	mute := newSMTPServer(t, func(s *smtpServer) { s.mute = true })
-	tctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+}
+
+// A server that never answers: Send returns when ctx ends, is cancelled,
+// or (with no deadline in ctx) after the provider's Timeout.
+func TestSMTPProviderStalledServer(t *testing.T) {
+	mute := muteServer(t)
+	p := &notification.SMTPProvider{Addr: mute, From: "a@b.test"}
+	tctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	if err := (&notification.SMTPProvider{Addr: mute.Addr(), From: "a@b.test"}).Send(tctx, invite()); err == nil {
-		t.Error("mute server: no error")
+	if err := p.Send(tctx, invite()); err == nil {
+		t.Error("deadline: no error")
+	}
+	cctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	if err := p.Send(cctx, invite()); err == nil {
+		t.Error("cancelled: no error")
+	}
+	p.Timeout = 200 * time.Millisecond
+	if err := p.Send(context.Background(), invite()); err == nil {
+		t.Error("Timeout: no error")
+	}
+}
+
+// A server offering STARTTLS gets the message over TLS, its certificate
+// verified; RequireTLS (production) then sends; an untrusted certificate
+// is refused rather than sent in clear.
+func TestSMTPProviderSTARTTLS(t *testing.T) {
+	ctx := context.Background()
+	serverTLS, clientTLS := testCert(t)
+	srv := newSMTPServer(t, func(s *smtpServer) { s.tls = serverTLS })
+	for _, require := range []bool{false, true} {
+		p := &notification.SMTPProvider{Addr: srv.Addr(), From: "no-reply@store.test", TLS: clientTLS, RequireTLS: require}
+		if err := p.Send(ctx, invite()); err != nil {
+			t.Fatalf("RequireTLS %v: %v", require, err)
+		}
+	}
+	msgs := srv.messages()
+	if len(msgs) != 2 || !msgs[0].TLS || !msgs[1].TLS {
+		t.Fatalf("messages %+v, want two over TLS", msgs)
+	}
+	// The default configuration verifies the certificate: a self-signed one fails.
+	if err := (&notification.SMTPProvider{Addr: srv.Addr(), From: "no-reply@store.test"}).Send(ctx, invite()); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("untrusted certificate: %v", err)
+	}
+	if n := len(srv.messages()); n != 2 {
+		t.Fatalf("%d messages after the refused one", n)
+	}
+}
+
+// Username and Password authenticate with PLAIN over TLS; wrong ones fail
+// with the server's answer and send nothing.
+func TestSMTPProviderAuth(t *testing.T) {
+	ctx := context.Background()
+	serverTLS, clientTLS := testCert(t)
+	srv := newSMTPServer(t, func(s *smtpServer) { s.tls, s.user, s.password = serverTLS, "mailer", "s3cret" })
+	p := &notification.SMTPProvider{Addr: srv.Addr(), From: "no-reply@store.test", TLS: clientTLS, RequireTLS: true, Username: "mailer", Password: "wrong"}
+	if err := p.Send(ctx, invite()); err == nil || !strings.Contains(err.Error(), "535") {
+		t.Fatalf("wrong password: %v", err)
+	}
+	p.Password = ""
+	p.Username = ""
+	if err := p.Send(ctx, invite()); err == nil || !strings.Contains(err.Error(), "authenticate") {
+		t.Fatalf("no credentials: %v", err)
+	}
+	if n := len(srv.messages()); n != 0 {
+		t.Fatalf("%d messages sent without authentication", n)
+	}
+	p.Username, p.Password = "mailer", "s3cret"
+	if err := p.Send(ctx, invite()); err != nil {
+		t.Fatal(err)
+	}
+	if m := srv.messages(); len(m) != 1 || m[0].User != "mailer" || !m[0].TLS {
+		t.Fatalf("messages %+v", m)
 	}
 }
 

@@ -1,35 +1,36 @@
 package notification
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"mime"
-	"mime/quotedprintable"
 	"net"
 	"net/mail"
-	"net/smtp"
+	"strconv"
 	"strings"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 )
 
-// SMTPProvider sends "email" notifications through an SMTP server.
+// SMTPProvider sends "email" notifications through an SMTP server, with
+// github.com/wneessen/go-mail.
 type SMTPProvider struct {
 	// Addr is host:port of the server.
 	Addr string
 	// From is the sender, "Store <no-reply@example.com>" or a bare address.
 	From string
-	// Username and Password, when set, authenticate with PLAIN (which
-	// net/smtp allows only over TLS or to localhost).
+	// Username and Password, when set, authenticate with PLAIN, which is
+	// sent only over TLS or to a server on localhost.
 	Username, Password string
-	// TLS configures STARTTLS, used when the server offers it. Nil uses the
-	// host name of Addr; set InsecureSkipVerify only in tests.
+	// TLS configures STARTTLS, used when the server offers it. Nil verifies
+	// the server's certificate against the host name of Addr; set
+	// InsecureSkipVerify only in tests.
 	TLS *tls.Config
-	// RequireTLS refuses to send when the server does not offer STARTTLS.
+	// RequireTLS refuses to send when the server does not offer STARTTLS
+	// (production sets it).
 	RequireTLS bool
 	// Timeout bounds one Send when ctx has no deadline (default 30s).
 	Timeout time.Duration
@@ -67,76 +68,70 @@ func (p *SMTPProvider) Send(ctx context.Context, n Notification) error {
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	if err := p.deliver(ctx, from.Address, to.Address, msg); err != nil {
+	if err := p.deliver(ctx, msg); err != nil {
 		return fmt.Errorf("notification: smtp: send %q to %s: %w", n.Template, to.Address, err)
 	}
 	return nil
 }
 
-func (p *SMTPProvider) deliver(ctx context.Context, from, to string, msg []byte) (err error) {
-	host, _, err := net.SplitHostPort(p.Addr)
+func (p *SMTPProvider) deliver(ctx context.Context, msg *gomail.Msg) error {
+	host, portText, err := net.SplitHostPort(p.Addr)
 	if err != nil {
 		return fmt.Errorf("address %q: %w", p.Addr, err)
 	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", p.Addr)
+	port, err := strconv.Atoi(portText)
 	if err != nil {
-		return err
+		return fmt.Errorf("address %q: port: %w", p.Addr, err)
 	}
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
+	deadline, _ := ctx.Deadline()
+	policy := gomail.TLSOpportunistic
+	if p.RequireTLS {
+		policy = gomail.TLSMandatory
 	}
-	// Closing the connection when ctx ends unblocks a stalled exchange.
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
-	c, err := smtp.NewClient(conn, host)
-	if err != nil {
-		conn.Close()
-		return err
+	cfg := p.TLS
+	if cfg == nil {
+		cfg = &tls.Config{ServerName: host}
 	}
+	// go-mail bounds the exchange with its timeout but uses ctx only to
+	// dial (with a context of its own that ends once connected): closing
+	// the connection when ctx ends also unblocks a stalled exchange on
+	// cancellation.
+	var stop func() bool
 	defer func() {
-		if err != nil {
-			c.Close()
+		if stop != nil {
+			stop()
 		}
 	}()
-	if ok, _ := c.Extension("STARTTLS"); ok {
-		cfg := p.TLS
-		if cfg == nil {
-			cfg = &tls.Config{ServerName: host}
+	dial := func(dialCtx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		conn, err := d.DialContext(dialCtx, network, addr)
+		if err != nil {
+			return nil, err
 		}
-		if err := c.StartTLS(cfg); err != nil {
-			return fmt.Errorf("starttls: %w", err)
-		}
-	} else if p.RequireTLS {
-		return errors.New("server does not offer STARTTLS and RequireTLS is set")
+		stop = context.AfterFunc(ctx, func() { conn.Close() })
+		return conn, nil
+	}
+	opts := []gomail.Option{
+		gomail.WithPort(port),
+		gomail.WithTLSPolicy(policy),
+		gomail.WithTLSConfig(cfg),
+		gomail.WithTimeout(max(time.Until(deadline), time.Millisecond)),
+		gomail.WithDialContextFunc(dial),
 	}
 	if p.Username != "" {
-		if err := c.Auth(smtp.PlainAuth("", p.Username, p.Password, host)); err != nil {
-			return fmt.Errorf("auth: %w", err)
-		}
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain), gomail.WithUsername(p.Username), gomail.WithPassword(p.Password))
 	}
-	if err := c.Mail(from); err != nil {
-		return fmt.Errorf("MAIL FROM: %w", err)
-	}
-	if err := c.Rcpt(to); err != nil {
-		return fmt.Errorf("RCPT TO: %w", err)
-	}
-	w, err := c.Data()
+	client, err := gomail.NewClient(host, opts...)
 	if err != nil {
-		return fmt.Errorf("DATA: %w", err)
+		return err
 	}
-	if _, err := w.Write(msg); err != nil {
-		return fmt.Errorf("DATA: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("DATA: %w", err)
-	}
-	return c.Quit()
+	return client.DialAndSendWithContext(ctx, msg)
 }
 
-// message renders the RFC 5322 message. Header values come from parsed
-// addresses and a Q-encoded subject, so CR/LF cannot inject headers.
-func (p *SMTPProvider) message(from, to *mail.Address, n Notification) ([]byte, error) {
+// message builds the message. Header values come from parsed addresses and
+// a Q-encoded subject, and a subject with a line break is refused, so CR/LF
+// cannot inject headers.
+func (p *SMTPProvider) message(from, to *mail.Address, n Notification) (*gomail.Msg, error) {
 	if strings.ContainsAny(n.Subject, "\r\n") {
 		return nil, fmt.Errorf("notification: smtp: subject of %q contains a line break", n.Template)
 	}
@@ -144,42 +139,22 @@ func (p *SMTPProvider) message(from, to *mail.Address, n Notification) ([]byte, 
 	if p.Now != nil {
 		now = p.Now
 	}
+	m := gomail.NewMsg(gomail.WithEncoding(gomail.EncodingQP), gomail.WithCharset(gomail.CharsetUTF8), gomail.WithNoDefaultUserAgent())
+	if err := m.From(from.String()); err != nil {
+		return nil, fmt.Errorf("notification: smtp: sender %q: %w", from, err)
+	}
+	if err := m.To(to.String()); err != nil {
+		return nil, fmt.Errorf("notification: smtp: recipient %q: %w", to, err)
+	}
+	m.Subject(n.Subject)
+	m.SetDateWithValue(now())
+	// A Message-ID on the sender's domain (go-mail's own names this host).
 	var id [12]byte
 	_, _ = rand.Read(id[:])
-	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
-	var b bytes.Buffer
-	hdr := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
-	hdr("From", from.String())
-	hdr("To", to.String())
-	hdr("Subject", mime.QEncoding.Encode("utf-8", n.Subject))
-	hdr("Date", now().Format(time.RFC1123Z))
-	hdr("Message-ID", "<"+hex.EncodeToString(id[:])+"@"+domain+">")
-	hdr("MIME-Version", "1.0")
-	part := func(ctype, body string) error {
-		fmt.Fprintf(&b, "Content-Type: %s; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n", ctype)
-		qw := quotedprintable.NewWriter(&b)
-		// In text mode the writer turns line breaks into CRLF.
-		if _, err := qw.Write([]byte(body)); err != nil {
-			return err
-		}
-		return qw.Close()
+	m.SetMessageIDWithValue(hex.EncodeToString(id[:]) + "@" + from.Address[strings.LastIndexByte(from.Address, '@')+1:])
+	m.SetBodyString(gomail.TypeTextPlain, n.Text)
+	if n.HTML != "" {
+		m.AddAlternativeString(gomail.TypeTextHTML, n.HTML)
 	}
-	if n.HTML == "" {
-		if err := part("text/plain", n.Text); err != nil {
-			return nil, err
-		}
-		return b.Bytes(), nil
-	}
-	boundary := "medusa-" + hex.EncodeToString(id[:6])
-	hdr("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
-	b.WriteString("\r\n")
-	for _, x := range []struct{ t, body string }{{"text/plain", n.Text}, {"text/html", n.HTML}} {
-		b.WriteString("--" + boundary + "\r\n")
-		if err := part(x.t, x.body); err != nil {
-			return nil, err
-		}
-		b.WriteString("\r\n") // the CRLF before a boundary belongs to it
-	}
-	b.WriteString("--" + boundary + "--\r\n")
-	return b.Bytes(), nil
+	return m, nil
 }

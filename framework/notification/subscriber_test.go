@@ -4,17 +4,14 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"mime/quotedprintable"
 	"net/mail"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
 
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/eventbus"
@@ -24,6 +21,7 @@ import (
 	jobsmig "github.com/medusa-go/medusa/framework/jobs/migrations"
 	"github.com/medusa-go/medusa/framework/notification"
 	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/internal/testkit"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -50,25 +48,12 @@ func loadInvite(pool *pgxpool.Pool) notification.Loader {
 
 func newBus(t *testing.T, pool *pgxpool.Pool, root *container.Container) (*eventbus.Bus, *jobs.Engine) {
 	t.Helper()
-	e, err := jobs.New(pool, root, jobs.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Configure: func(c *river.Config) {
-		c.TestOnly, c.FetchCooldown, c.FetchPollInterval = true, 5*time.Millisecond, 50*time.Millisecond
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := testkit.Jobs(t, pool, root, jobs.Options{Configure: testkit.FastRiver})
 	bus, err := eventbus.New(e, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return bus, e
-}
-
-func run(t *testing.T, e *jobs.Engine) {
-	t.Helper()
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Stop(context.Background()) })
 }
 
 // invite.created and invite.resent, through the durable bus, end as e-mails
@@ -89,7 +74,7 @@ INSERT INTO invite VALUES ('invite_1', 'ann@example.com', 'tok-ann'), ('invite_2
 	if err := bus.Subscribe(notification.InviteSubscriber(loadInvite(pool))); err != nil {
 		t.Fatal(err)
 	}
-	run(t, e)
+	testkit.StartJobs(t, e)
 	emit := func(name, id string) {
 		m, _ := events.New(name, map[string]string{"id": id}, events.Metadata{Source: "user", Object: "invite"})
 		if err := bus.Emit(ctx, m); err != nil {
@@ -134,7 +119,7 @@ func TestSubscriberWithoutProviderDeadLetters(t *testing.T) {
 	if err := bus.Subscribe(sub); err != nil {
 		t.Fatal(err)
 	}
-	run(t, e)
+	testkit.StartJobs(t, e)
 	m, _ := events.New("user.created", map[string]string{"id": "user_1"}, events.Metadata{})
 	if err := bus.Emit(ctx, m); err != nil {
 		t.Fatal(err)
@@ -178,7 +163,7 @@ func TestPasswordResetSubscriberSendsResetLink(t *testing.T) {
 	if err := bus.Subscribe(sub); err != nil {
 		t.Fatal(err)
 	}
-	run(t, e)
+	testkit.StartJobs(t, e)
 	emit := func(data map[string]string) {
 		m, _ := events.New("auth.password_reset", data, events.Metadata{Source: "auth"})
 		if err := bus.Emit(ctx, m); err != nil {

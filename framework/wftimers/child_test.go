@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/medusa-go/medusa/framework/wftimers"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/internal/testkit"
 )
 
 // childEnv, when set to a database URL, turns the test binary into an
@@ -96,8 +96,7 @@ func childMain(url string) int {
 // workflow name, and SIGKILLs it once the run is parked.
 func startAndKillChild(t *testing.T, url, name string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+url, childWorkflowEnv+"="+name)
+	cmd := testkit.Child(t, childEnv+"="+url, childWorkflowEnv+"="+name)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
 
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/jobs"
@@ -22,6 +20,7 @@ import (
 	"github.com/medusa-go/medusa/framework/wftimers"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
@@ -31,7 +30,7 @@ func TestMain(m *testing.M) {
 	pgtest.Main(m)
 }
 
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+var discard = slog.New(slog.DiscardHandler)
 
 // nodeKey names the instance a step runs on: each node's container holds its
 // own name, and steps resolve it as they would resolve a service.
@@ -116,13 +115,7 @@ func newNodeWith(t testing.TB, pool *pgxpool.Pool, name string, o nodeOptions, p
 	if err := container.Register(c, nodeKey, name); err != nil {
 		t.Fatal(err)
 	}
-	je, err := jobs.New(pool, c, jobs.Options{ID: name, Mode: mode, Logger: discard, Configure: func(cfg *river.Config) {
-		cfg.FetchCooldown = 5 * time.Millisecond
-		cfg.FetchPollInterval = 50 * time.Millisecond
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	je := testkit.Jobs(t, pool, c, jobs.Options{ID: name, Mode: mode, Configure: testkit.FastRiver})
 	tm, err := wftimers.New(je)
 	if err != nil {
 		t.Fatal(err)

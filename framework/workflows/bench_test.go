@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"slices"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/internal/testkit"
 )
 
 type benchOut struct {
@@ -250,10 +249,6 @@ func BenchmarkRecoveryProcess(b *testing.B) {
 		b.Fatal(err)
 	}
 	store := workflows.NewPostgresStore(pool)
-	exe, err := os.Executable()
-	if err != nil {
-		b.Fatal(err)
-	}
 	i := 0
 	for b.Loop() {
 		b.StopTimer()
@@ -265,8 +260,7 @@ func BenchmarkRecoveryProcess(b *testing.B) {
 		if err := store.SaveStep(ctx, key, &workflows.StepRecord{Position: "0", Name: "step-1", State: workflows.StepDone, Attempt: 1, Output: 1, CompInput: 1}); err != nil {
 			b.Fatal(err)
 		}
-		cmd := exec.Command(exe)
-		cmd.Env = append(os.Environ(), childEnv+"=recover", childURL+"="+url)
+		cmd := testkit.Child(b, childEnv+"=recover", childURL+"="+url)
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
 			b.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/internal/testkit"
 )
 
 // The crash tests run the workflow below in a child process (this test
@@ -191,15 +192,11 @@ func crashChild() int {
 
 func runChild(t *testing.T, url, mode, killAt, tx string, fail bool) (string, error) {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), childEnv+"="+mode, childURL+"="+url, childAt+"="+killAt, childTx+"="+tx)
+	env := []string{childEnv + "=" + mode, childURL + "=" + url, childAt + "=" + killAt, childTx + "=" + tx}
 	if fail {
-		cmd.Env = append(cmd.Env, childFail+"=1")
+		env = append(env, childFail+"=1")
 	}
+	cmd := testkit.Child(t, env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }

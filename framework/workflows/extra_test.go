@@ -1,17 +1,16 @@
 package workflows_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/workflows"
+	"github.com/medusa-go/medusa/internal/testkit"
 )
 
 // Medusa's continueOnPermanentFailure is Go error handling: the workflow
@@ -89,25 +88,8 @@ func TestCancelRunningAndFailedRuns(t *testing.T) {
 	})
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestSlogRecordsCarryTransactionID(t *testing.T) {
-	var buf syncBuffer
+	var buf testkit.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	eng := workflows.NewEngine(workflows.WithLogger(logger))
 	rec := &recorder{}

@@ -2,7 +2,6 @@ package workflows_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"os"
 	"slices"
@@ -24,7 +23,7 @@ func TestMain(m *testing.M) {
 	pgtest.Main(m)
 }
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 // backend is one store the semantic tests run against.
 type backend struct {

@@ -2,15 +2,13 @@ package workflows
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/oklog/ulid/v2"
-
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/ids"
 )
 
 // Workflow is a named Go function that calls steps. Create workflows with New
@@ -107,7 +105,7 @@ type RunInfo struct {
 	HasSkippedSteps bool
 }
 
-func newID() string { return ulid.MustNew(ulid.Now(), rand.Reader).String() }
+func newID() string { return ids.ULID() }
 
 // Run runs the workflow with input in and returns its result. Steps resolve
 // services from scope (a request scope, typically). The engine is the one

@@ -9,7 +9,7 @@ import (
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/rt"
-	"github.com/medusa-go/medusa/modules/auth/db"
+	authdb "github.com/medusa-go/medusa/modules/auth/db"
 	"strings"
 	"time"
 )
@@ -426,7 +426,7 @@ func (s *Service) createAuthIdentities(ctx context.Context, in ...CreateAuthIden
 		}
 		msgs := make([]events.Message, len(out))
 		for i, x := range out {
-			msgs[i] = Event(AuthIdentityCreated, "auth_identity", "created", map[string]any{"id": x.ID})
+			msgs[i] = Event(ModuleEventAuthIdentityCreated, "auth_identity", "created", map[string]any{"id": x.ID})
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -438,7 +438,7 @@ func (s *Service) createAuthIdentities(ctx context.Context, in ...CreateAuthIden
 }
 
 // CreateAuthIdentities inserts rows (Medusa's createAuthIdentities), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits AuthIdentityCreated {id} per row, in one Emit with the call's
+// returns them in input order; it emits ModuleEventAuthIdentityCreated {id} per row, in one Emit with the call's
 // other events. A unique violation, inside the batch or against the table, fails the whole
 // call with invalid_data "Auth identity with <field>: <value>, already exists."
 func (s *Service) CreateAuthIdentities(ctx context.Context, in ...CreateAuthIdentityInput) ([]AuthIdentity, error) {
@@ -471,7 +471,7 @@ func (s *Service) updateAuthIdentities(ctx context.Context, in ...UpdateAuthIden
 				return err
 			}
 			out = append(out, authIdentityFromRow(row))
-			msgs = append(msgs, Event(AuthIdentityUpdated, "auth_identity", "updated", map[string]any{"id": row.ID}))
+			msgs = append(msgs, Event(ModuleEventAuthIdentityUpdated, "auth_identity", "updated", map[string]any{"id": row.ID}))
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -482,7 +482,7 @@ func (s *Service) updateAuthIdentities(ctx context.Context, in ...UpdateAuthIden
 	return out, nil
 }
 
-// UpdateAuthIdentities updates rows by id (Medusa's updateAuthIdentities) and emits AuthIdentityUpdated {id} per row (see
+// UpdateAuthIdentities updates rows by id (Medusa's updateAuthIdentities) and emits ModuleEventAuthIdentityUpdated {id} per row (see
 // Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
 // "AuthIdentity with id \"<ids joined by , >\" not found".
 func (s *Service) UpdateAuthIdentities(ctx context.Context, in ...UpdateAuthIdentityInput) ([]AuthIdentity, error) {
@@ -500,7 +500,7 @@ func (s *Service) deleteAuthIdentities(ctx context.Context, ids ...string) error
 			return err
 		}
 		for _, id := range ids {
-			s.Emit(ctx, Event(AuthIdentityDeleted, "auth_identity", "deleted", map[string]any{"id": id}))
+			s.Emit(ctx, Event(ModuleEventAuthIdentityDeleted, "auth_identity", "deleted", map[string]any{"id": id}))
 		}
 		if len(deleted) == 0 {
 			return nil
@@ -509,7 +509,7 @@ func (s *Service) deleteAuthIdentities(ctx context.Context, ids ...string) error
 	})
 }
 
-// DeleteAuthIdentities hard-deletes rows by id (Medusa's deleteAuthIdentities) and emits AuthIdentityDeleted {id} per id
+// DeleteAuthIdentities hard-deletes rows by id (Medusa's deleteAuthIdentities) and emits ModuleEventAuthIdentityDeleted {id} per id
 // (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
 // no-op; unknown ids are ignored.
 func (s *Service) DeleteAuthIdentities(ctx context.Context, ids ...string) error {
@@ -518,7 +518,7 @@ func (s *Service) DeleteAuthIdentities(ctx context.Context, ids ...string) error
 
 func (s *Service) softDeleteAuthIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "auth_identity_id", q.SoftDeleteAuthIdentities, func(got []string) {
-		s.Emit(ctx, Event(AuthIdentityDeleted, "auth_identity", "deleted", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventAuthIdentityDeleted, "auth_identity", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteAuthIdentityCascades(ctx, q, got, keys)
 	})
@@ -527,7 +527,7 @@ func (s *Service) softDeleteAuthIdentityTree(ctx context.Context, q *authdb.Quer
 // softDeleteAuthIdentityCascades applies softDelete to the relations auth_identity cascades to.
 func (s *Service) softDeleteAuthIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
 	if err := rt.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentitiesByAuthIdentityID, func(got []string) {
-		s.Emit(ctx, Event(ProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteProviderIdentityCascades(ctx, q, got, keys)
 	}); err != nil {
@@ -544,7 +544,7 @@ func (s *Service) softDeleteAuthIdentities(ctx context.Context, ids ...string) (
 
 // SoftDeleteAuthIdentities sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeleteAuthIdentities). It returns the affected ids per linkable key ({"auth_identity_id": [...]}) and emits one
-// AuthIdentityDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
+// ModuleEventAuthIdentityDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeleteAuthIdentities(ctx, ids...)
@@ -552,7 +552,7 @@ func (s *Service) SoftDeleteAuthIdentities(ctx context.Context, ids ...string) (
 
 func (s *Service) restoreAuthIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "auth_identity_id", q.RestoreAuthIdentities, func(got []string) {
-		s.Emit(ctx, Event(AuthIdentityCreated, "auth_identity", "created", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventAuthIdentityCreated, "auth_identity", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreAuthIdentityCascades(ctx, q, got, keys)
 	})
@@ -561,7 +561,7 @@ func (s *Service) restoreAuthIdentityTree(ctx context.Context, q *authdb.Queries
 // restoreAuthIdentityCascades applies restore to the relations auth_identity cascades to.
 func (s *Service) restoreAuthIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
 	if err := rt.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentitiesByAuthIdentityID, func(got []string) {
-		s.Emit(ctx, Event(ProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreProviderIdentityCascades(ctx, q, got, keys)
 	}); err != nil {
@@ -577,7 +577,7 @@ func (s *Service) restoreAuthIdentities(ctx context.Context, ids ...string) (map
 }
 
 // RestoreAuthIdentities clears deleted_at on rows by id and on cascaded relations (Medusa's restoreAuthIdentities).
-// It returns the restored ids per linkable key and, like Medusa, emits AuthIdentityCreated
+// It returns the restored ids per linkable key and, like Medusa, emits ModuleEventAuthIdentityCreated
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {

@@ -221,7 +221,7 @@ func (s *Service) UpdatePassword(ctx context.Context, email, password string) er
 			}
 			return err
 		}
-		s.Emit(ctx, Event(ProviderIdentityUpdated, "provider_identity", "updated", map[string]any{"id": id}))
+		s.Emit(ctx, Event(ModuleEventProviderIdentityUpdated, "provider_identity", "updated", map[string]any{"id": id}))
 		return nil
 	})
 }

@@ -2,19 +2,21 @@
 
 package auth
 
-// Module event names, as Medusa names them: "auth.<model>.<action>". Subscribers normally
-// use the workflow events instead.
+// Module events (Medusa's module events): "auth.<model>.<action>", emitted by the
+// service for every row it changes. Subscribers normally use the module's workflow
+// events instead (in the User Module, flows.WorkflowEventUserCreated is "user.created"),
+// emitted once per workflow that succeeds.
 const (
-	AuthIdentityCreated      = "auth.auth_identity.created"
-	AuthIdentityUpdated      = "auth.auth_identity.updated"
-	AuthIdentityDeleted      = "auth.auth_identity.deleted"
-	AuthIdentityRestored     = "auth.auth_identity.restored"
-	AuthIdentityAttached     = "auth.auth_identity.attached"
-	AuthIdentityDetached     = "auth.auth_identity.detached"
-	ProviderIdentityCreated  = "auth.provider_identity.created"
-	ProviderIdentityUpdated  = "auth.provider_identity.updated"
-	ProviderIdentityDeleted  = "auth.provider_identity.deleted"
-	ProviderIdentityRestored = "auth.provider_identity.restored"
-	ProviderIdentityAttached = "auth.provider_identity.attached"
-	ProviderIdentityDetached = "auth.provider_identity.detached"
+	ModuleEventAuthIdentityCreated      = "auth.auth_identity.created"
+	ModuleEventAuthIdentityUpdated      = "auth.auth_identity.updated"
+	ModuleEventAuthIdentityDeleted      = "auth.auth_identity.deleted"
+	ModuleEventAuthIdentityRestored     = "auth.auth_identity.restored"
+	ModuleEventAuthIdentityAttached     = "auth.auth_identity.attached"
+	ModuleEventAuthIdentityDetached     = "auth.auth_identity.detached"
+	ModuleEventProviderIdentityCreated  = "auth.provider_identity.created"
+	ModuleEventProviderIdentityUpdated  = "auth.provider_identity.updated"
+	ModuleEventProviderIdentityDeleted  = "auth.provider_identity.deleted"
+	ModuleEventProviderIdentityRestored = "auth.provider_identity.restored"
+	ModuleEventProviderIdentityAttached = "auth.provider_identity.attached"
+	ModuleEventProviderIdentityDetached = "auth.provider_identity.detached"
 )

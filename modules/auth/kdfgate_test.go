@@ -15,17 +15,31 @@ import (
 	"github.com/medusa-go/medusa/modules/auth/migrations"
 )
 
-// waitQueued polls until n callers wait at g, failing the test when a
-// value arrives on fail first (a hash started that should have waited).
+// waitQueued polls until n callers wait at g, and at least one of them in
+// the semaphore's queue, failing the test when a value arrives on fail first
+// (a hash started that should have waited).
 func waitQueued(t *testing.T, g *kdfGate, n int, fail <-chan int64) {
 	t.Helper()
-	for g.queued() != n {
+	for g.queued() != n || (n > 0 && !inQueue(g)) {
 		select {
 		case w := <-fail:
 			t.Fatalf("a hash (weight %d) started while %d callers should be waiting, %d are", w, n, g.queued())
 		case <-time.After(time.Millisecond):
 		}
 	}
+}
+
+// inQueue reports whether a caller waits in g's semaphore queue: acquiring
+// nothing fails exactly then (and succeeding takes nothing).
+func inQueue(g *kdfGate) bool { return !g.sem.TryAcquire(0) }
+
+// idle reports whether none of g's budget is held.
+func idle(g *kdfGate) bool {
+	if !g.sem.TryAcquire(g.size) {
+		return false
+	}
+	g.sem.Release(g.size)
+	return true
 }
 
 // held starts f in a goroutine that holds n of g's budget until release is
@@ -67,8 +81,8 @@ func TestKDFGateFIFO(t *testing.T) {
 	if a, b := <-ran, <-ran; a != 10 || b != 1 {
 		t.Fatalf("ran weights %d then %d, want the big one (10) before the small one (1)", a, b)
 	}
-	if g.used != 0 || g.queued() != 0 {
-		t.Fatalf("after all: used %d, queued %d", g.used, g.queued())
+	if !idle(g) || g.queued() != 0 {
+		t.Fatalf("after all: idle %v, queued %d", idle(g), g.queued())
 	}
 }
 
@@ -95,8 +109,8 @@ func TestKDFGateCancelWhileWaiting(t *testing.T) {
 		t.Fatalf("cancelled waiter: err %v, ran %v; want context.Canceled and not run", err, ran)
 	}
 	// Admitted before the cancelled call returned: 5 + 5 fit once the head left.
-	if q := g.queued(); q != 0 {
-		t.Fatalf("%d still queued after the head left", q)
+	if inQueue(g) {
+		t.Fatal("a caller still queued after the head left")
 	}
 	<-behindIn
 	if err := <-behind; err != nil {
@@ -110,8 +124,8 @@ func TestKDFGateCancelWhileWaiting(t *testing.T) {
 	if err := g.do(ctx, 1, func() { t.Error("ran with a done context") }); !errors.Is(err, context.Canceled) {
 		t.Fatalf("done context: %v", err)
 	}
-	if g.used != 0 || g.queued() != 0 {
-		t.Fatalf("after all: used %d, queued %d", g.used, g.queued())
+	if !idle(g) || g.queued() != 0 {
+		t.Fatalf("after all: idle %v, queued %d", idle(g), g.queued())
 	}
 }
 
@@ -223,8 +237,8 @@ func TestLoginCancelledWhileWaiting(t *testing.T) {
 	if _, err := s.Authenticate(ctx, "w@example.com", "right"); err != nil {
 		t.Fatalf("password changed by a cancelled update, or budget leaked: %v", err)
 	}
-	if s.ext.gate.used != 0 {
-		t.Fatalf("budget leaked: %d used", s.ext.gate.used)
+	if !idle(s.ext.gate) {
+		t.Fatal("budget leaked")
 	}
 }
 
@@ -294,4 +308,33 @@ func TestHashMemoryBudgetOption(t *testing.T) {
 	if s.ext.gate.size != DefaultHashMemoryBudget || s.ext.gate.size/DefaultHashParams.memory() != 2 {
 		t.Fatalf("default budget %d: want room for two default hashes", s.ext.gate.size)
 	}
+}
+
+// BenchmarkKDFGate measures the gate alone around an empty hash: one caller
+// (never waits) and parallel callers contending for a budget of two.
+//
+//	go test -run '^$' -bench KDFGate -count 10 ./modules/auth/
+func BenchmarkKDFGate(b *testing.B) {
+	ctx := context.Background()
+	b.Run("uncontended", func(b *testing.B) {
+		g := newKDFGate(DefaultHashMemoryBudget)
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := g.do(ctx, DefaultHashParams.memory(), func() {}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("contended", func(b *testing.B) {
+		g := newKDFGate(DefaultHashMemoryBudget)
+		b.ReportAllocs()
+		b.SetParallelism(4)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := g.do(ctx, DefaultHashParams.memory(), func() {}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
 }

@@ -9,7 +9,7 @@ import (
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/rt"
-	"github.com/medusa-go/medusa/modules/auth/db"
+	authdb "github.com/medusa-go/medusa/modules/auth/db"
 	"strings"
 	"time"
 )
@@ -483,7 +483,7 @@ func (s *Service) createProviderIdentities(ctx context.Context, in ...CreateProv
 		}
 		msgs := make([]events.Message, len(out))
 		for i, x := range out {
-			msgs[i] = Event(ProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": x.ID})
+			msgs[i] = Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": x.ID})
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -528,7 +528,7 @@ func (s *Service) updateProviderIdentities(ctx context.Context, in ...UpdateProv
 				return err
 			}
 			out = append(out, providerIdentityFromRow(row))
-			msgs = append(msgs, Event(ProviderIdentityUpdated, "provider_identity", "updated", map[string]any{"id": row.ID}))
+			msgs = append(msgs, Event(ModuleEventProviderIdentityUpdated, "provider_identity", "updated", map[string]any{"id": row.ID}))
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -550,7 +550,7 @@ func (s *Service) deleteProviderIdentities(ctx context.Context, ids ...string) e
 			return err
 		}
 		for _, id := range ids {
-			s.Emit(ctx, Event(ProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": id}))
+			s.Emit(ctx, Event(ModuleEventProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": id}))
 		}
 		if len(deleted) == 0 {
 			return nil
@@ -559,7 +559,7 @@ func (s *Service) deleteProviderIdentities(ctx context.Context, ids ...string) e
 	})
 }
 
-// DeleteProviderIdentities hard-deletes rows by id (Medusa's deleteProviderIdentities) and emits ProviderIdentityDeleted {id} per id
+// DeleteProviderIdentities hard-deletes rows by id (Medusa's deleteProviderIdentities) and emits ModuleEventProviderIdentityDeleted {id} per id
 // (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
 // no-op; unknown ids are ignored.
 func (s *Service) DeleteProviderIdentities(ctx context.Context, ids ...string) error {
@@ -568,7 +568,7 @@ func (s *Service) DeleteProviderIdentities(ctx context.Context, ids ...string) e
 
 func (s *Service) softDeleteProviderIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentities, func(got []string) {
-		s.Emit(ctx, Event(ProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteProviderIdentityCascades(ctx, q, got, keys)
 	})
@@ -587,7 +587,7 @@ func (s *Service) softDeleteProviderIdentities(ctx context.Context, ids ...strin
 
 // SoftDeleteProviderIdentities sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeleteProviderIdentities). It returns the affected ids per linkable key ({"provider_identity_id": [...]}) and emits one
-// ProviderIdentityDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
+// ModuleEventProviderIdentityDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeleteProviderIdentities(ctx, ids...)
@@ -595,7 +595,7 @@ func (s *Service) SoftDeleteProviderIdentities(ctx context.Context, ids ...strin
 
 func (s *Service) restoreProviderIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentities, func(got []string) {
-		s.Emit(ctx, Event(ProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreProviderIdentityCascades(ctx, q, got, keys)
 	})
@@ -613,7 +613,7 @@ func (s *Service) restoreProviderIdentities(ctx context.Context, ids ...string) 
 }
 
 // RestoreProviderIdentities clears deleted_at on rows by id and on cascaded relations (Medusa's restoreProviderIdentities).
-// It returns the restored ids per linkable key and, like Medusa, emits ProviderIdentityCreated
+// It returns the restored ids per linkable key and, like Medusa, emits ModuleEventProviderIdentityCreated
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {

@@ -155,7 +155,7 @@ func (s *Service) SetAppMetadata(ctx context.Context, authIdentityID string, md 
 		if n == 0 {
 			return merrors.New(merrors.NotFound, "AuthIdentity with id: %s was not found", authIdentityID)
 		}
-		s.Emit(ctx, Event(AuthIdentityUpdated, "auth_identity", "updated", map[string]any{"id": authIdentityID}))
+		s.Emit(ctx, Event(ModuleEventAuthIdentityUpdated, "auth_identity", "updated", map[string]any{"id": authIdentityID}))
 		return nil
 	})
 }

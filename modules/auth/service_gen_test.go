@@ -18,7 +18,7 @@ import (
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/rt"
-	"github.com/medusa-go/medusa/modules/auth/db"
+	authdb "github.com/medusa-go/medusa/modules/auth/db"
 	"github.com/medusa-go/medusa/modules/auth/migrations"
 )
 
@@ -137,7 +137,7 @@ func TestGeneratedRegister(t *testing.T) {
 	if _, err := s.CreateAuthIdentities(ctx, sampleAuthIdentity(t, s, 1)); err != nil {
 		t.Fatal(err)
 	}
-	wantEvents(t, bus, AuthIdentityCreated, "1")
+	wantEvents(t, bus, ModuleEventAuthIdentityCreated, "1")
 	if _, err := NewService(nil); err == nil {
 		t.Fatal("NewService(nil) succeeded")
 	}
@@ -162,7 +162,7 @@ func TestGeneratedTxEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := bus.take()
-	if len(calls) != 1 || len(calls[0]) < 2 || calls[0][len(calls[0])-1].Name != AuthIdentityUpdated {
+	if len(calls) != 1 || len(calls[0]) < 2 || calls[0][len(calls[0])-1].Name != ModuleEventAuthIdentityUpdated {
 		t.Fatalf("events of a shared transaction: %+v", calls)
 	}
 	boom := fmt.Errorf("boom")
@@ -259,7 +259,7 @@ func TestAuthIdentityGenerated(t *testing.T) {
 	if len(created) != 2 || created[0].ID != "1" || created[1].ID != "2" {
 		t.Fatalf("created %+v", created)
 	}
-	wantEvents(t, bus, AuthIdentityCreated, "1", "2")
+	wantEvents(t, bus, ModuleEventAuthIdentityCreated, "1", "2")
 
 	t.Run("generated id has the prefix", func(t *testing.T) {
 		in := sampleAuthIdentity(t, s, 3)
@@ -288,7 +288,7 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		if len(got) != 3 || got[0].ID != "z5" || !strings.HasPrefix(got[1].ID, "authid"+"_") || got[2].ID != "a7" || got[1].CreatedAt.IsZero() {
 			t.Fatalf("created %+v", got)
 		}
-		wantEvents(t, bus, AuthIdentityCreated, got[0].ID, got[1].ID, got[2].ID)
+		wantEvents(t, bus, ModuleEventAuthIdentityCreated, got[0].ID, got[1].ID, got[2].ID)
 		if err := s.DeleteAuthIdentities(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
 			t.Fatal(err)
 		}
@@ -363,7 +363,7 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantEvents(t, bus, AuthIdentityUpdated, "1")
+		wantEvents(t, bus, ModuleEventAuthIdentityUpdated, "1")
 		want, _ := json.Marshal(json.RawMessage(fmt.Sprintf(`{"n":%d}`, 9)))
 		if b, _ := json.Marshal(got[0].AppMetadata); string(b) != string(want) {
 			t.Fatalf("updated app_metadata = %s, want %s", b, want)
@@ -388,7 +388,7 @@ func TestAuthIdentityGenerated(t *testing.T) {
 			t.Fatalf("soft delete = %v, %v", keys, err)
 		}
 		calls := bus.take()
-		if len(calls) != 1 || calls[0][0].Name != AuthIdentityDeleted || string(calls[0][0].Data) != `{"id":["1"]}` {
+		if len(calls) != 1 || calls[0][0].Name != ModuleEventAuthIdentityDeleted || string(calls[0][0].Data) != `{"id":["1"]}` {
 			t.Fatalf("soft delete events %+v", calls)
 		}
 		if _, err := s.RetrieveAuthIdentity(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
@@ -404,7 +404,7 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		if err != nil || fmt.Sprint(keys) != "map[auth_identity_id:[1]]" {
 			t.Fatalf("restore = %v, %v", keys, err)
 		}
-		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != AuthIdentityCreated {
+		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != ModuleEventAuthIdentityCreated {
 			t.Fatalf("restore events %+v", calls)
 		}
 		if _, err := s.RetrieveAuthIdentity(ctx, "1"); err != nil {
@@ -416,7 +416,7 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		if err := s.DeleteAuthIdentities(ctx, "1"); err != nil {
 			t.Fatal(err)
 		}
-		wantEvents(t, bus, AuthIdentityDeleted, "1")
+		wantEvents(t, bus, ModuleEventAuthIdentityDeleted, "1")
 		if got, _ := s.ListAuthIdentities(ctx, AuthIdentityFilter{ID: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}
@@ -507,7 +507,7 @@ func TestProviderIdentityGenerated(t *testing.T) {
 		if len(got) != 3 || got[0].ID != "z5" || !strings.HasPrefix(got[1].ID, "provid"+"_") || got[2].ID != "a7" || got[1].CreatedAt.IsZero() {
 			t.Fatalf("created %+v", got)
 		}
-		wantEvents(t, bus, ProviderIdentityCreated, got[0].ID, got[1].ID, got[2].ID)
+		wantEvents(t, bus, ModuleEventProviderIdentityCreated, got[0].ID, got[1].ID, got[2].ID)
 		if err := s.DeleteProviderIdentities(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
 			t.Fatal(err)
 		}
@@ -582,7 +582,7 @@ func TestProviderIdentityGenerated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantEvents(t, bus, ProviderIdentityUpdated, "1")
+		wantEvents(t, bus, ModuleEventProviderIdentityUpdated, "1")
 		want, _ := json.Marshal(fmt.Sprintf("entity_id_%d@test.com", 9))
 		if b, _ := json.Marshal(got[0].EntityID); string(b) != string(want) {
 			t.Fatalf("updated entity_id = %s, want %s", b, want)
@@ -607,7 +607,7 @@ func TestProviderIdentityGenerated(t *testing.T) {
 			t.Fatalf("soft delete = %v, %v", keys, err)
 		}
 		calls := bus.take()
-		if len(calls) != 1 || calls[0][0].Name != ProviderIdentityDeleted || string(calls[0][0].Data) != `{"id":["1"]}` {
+		if len(calls) != 1 || calls[0][0].Name != ModuleEventProviderIdentityDeleted || string(calls[0][0].Data) != `{"id":["1"]}` {
 			t.Fatalf("soft delete events %+v", calls)
 		}
 		if _, err := s.retrieveProviderIdentity(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
@@ -623,7 +623,7 @@ func TestProviderIdentityGenerated(t *testing.T) {
 		if err != nil || fmt.Sprint(keys) != "map[provider_identity_id:[1]]" {
 			t.Fatalf("restore = %v, %v", keys, err)
 		}
-		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != ProviderIdentityCreated {
+		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != ModuleEventProviderIdentityCreated {
 			t.Fatalf("restore events %+v", calls)
 		}
 		if _, err := s.retrieveProviderIdentity(ctx, "1"); err != nil {
@@ -635,7 +635,7 @@ func TestProviderIdentityGenerated(t *testing.T) {
 		if err := s.DeleteProviderIdentities(ctx, "1"); err != nil {
 			t.Fatal(err)
 		}
-		wantEvents(t, bus, ProviderIdentityDeleted, "1")
+		wantEvents(t, bus, ModuleEventProviderIdentityDeleted, "1")
 		if got, _ := s.listProviderIdentities(ctx, ProviderIdentityFilter{ID: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}

@@ -2,19 +2,21 @@
 
 package user
 
-// Module event names, as Medusa names them: "user.<model>.<action>". Subscribers normally
-// use the workflow events instead.
+// Module events (Medusa's module events): "user.<model>.<action>", emitted by the
+// service for every row it changes. Subscribers normally use the module's workflow
+// events instead (in the User Module, flows.WorkflowEventUserCreated is "user.created"),
+// emitted once per workflow that succeeds.
 const (
-	UserCreated    = "user.user.created"
-	UserUpdated    = "user.user.updated"
-	UserDeleted    = "user.user.deleted"
-	UserRestored   = "user.user.restored"
-	UserAttached   = "user.user.attached"
-	UserDetached   = "user.user.detached"
-	InviteCreated  = "user.invite.created"
-	InviteUpdated  = "user.invite.updated"
-	InviteDeleted  = "user.invite.deleted"
-	InviteRestored = "user.invite.restored"
-	InviteAttached = "user.invite.attached"
-	InviteDetached = "user.invite.detached"
+	ModuleEventUserCreated    = "user.user.created"
+	ModuleEventUserUpdated    = "user.user.updated"
+	ModuleEventUserDeleted    = "user.user.deleted"
+	ModuleEventUserRestored   = "user.user.restored"
+	ModuleEventUserAttached   = "user.user.attached"
+	ModuleEventUserDetached   = "user.user.detached"
+	ModuleEventInviteCreated  = "user.invite.created"
+	ModuleEventInviteUpdated  = "user.invite.updated"
+	ModuleEventInviteDeleted  = "user.invite.deleted"
+	ModuleEventInviteRestored = "user.invite.restored"
+	ModuleEventInviteAttached = "user.invite.attached"
+	ModuleEventInviteDetached = "user.invite.detached"
 )

@@ -9,7 +9,7 @@ import (
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/rt"
-	"github.com/medusa-go/medusa/modules/user/db"
+	userdb "github.com/medusa-go/medusa/modules/user/db"
 	"strconv"
 	"strings"
 	"time"
@@ -477,7 +477,7 @@ func (s *Service) createInvites(ctx context.Context, in ...CreateInviteInput) ([
 		}
 		msgs := make([]events.Message, len(out))
 		for i, x := range out {
-			msgs[i] = Event(InviteCreated, "invite", "created", map[string]any{"id": x.ID})
+			msgs[i] = Event(ModuleEventInviteCreated, "invite", "created", map[string]any{"id": x.ID})
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -522,7 +522,7 @@ func (s *Service) updateInvites(ctx context.Context, in ...UpdateInviteInput) ([
 				return err
 			}
 			out = append(out, inviteFromRow(row))
-			msgs = append(msgs, Event(InviteUpdated, "invite", "updated", map[string]any{"id": row.ID}))
+			msgs = append(msgs, Event(ModuleEventInviteUpdated, "invite", "updated", map[string]any{"id": row.ID}))
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -544,7 +544,7 @@ func (s *Service) deleteInvites(ctx context.Context, ids ...string) error {
 			return err
 		}
 		for _, id := range ids {
-			s.Emit(ctx, Event(InviteDeleted, "invite", "deleted", map[string]any{"id": id}))
+			s.Emit(ctx, Event(ModuleEventInviteDeleted, "invite", "deleted", map[string]any{"id": id}))
 		}
 		if len(deleted) == 0 {
 			return nil
@@ -553,7 +553,7 @@ func (s *Service) deleteInvites(ctx context.Context, ids ...string) error {
 	})
 }
 
-// DeleteInvites hard-deletes rows by id (Medusa's deleteInvites) and emits InviteDeleted {id} per id
+// DeleteInvites hard-deletes rows by id (Medusa's deleteInvites) and emits ModuleEventInviteDeleted {id} per id
 // (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
 // no-op; unknown ids are ignored.
 func (s *Service) DeleteInvites(ctx context.Context, ids ...string) error {
@@ -562,7 +562,7 @@ func (s *Service) DeleteInvites(ctx context.Context, ids ...string) error {
 
 func (s *Service) softDeleteInviteTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "invite_id", q.SoftDeleteInvites, func(got []string) {
-		s.Emit(ctx, Event(InviteDeleted, "invite", "deleted", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventInviteDeleted, "invite", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteInviteCascades(ctx, q, got, keys)
 	})
@@ -581,7 +581,7 @@ func (s *Service) softDeleteInvites(ctx context.Context, ids ...string) (map[str
 
 // SoftDeleteInvites sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeleteInvites). It returns the affected ids per linkable key ({"invite_id": [...]}) and emits one
-// InviteDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
+// ModuleEventInviteDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeleteInvites(ctx, ids...)
@@ -589,7 +589,7 @@ func (s *Service) SoftDeleteInvites(ctx context.Context, ids ...string) (map[str
 
 func (s *Service) restoreInviteTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "invite_id", q.RestoreInvites, func(got []string) {
-		s.Emit(ctx, Event(InviteCreated, "invite", "created", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventInviteCreated, "invite", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreInviteCascades(ctx, q, got, keys)
 	})
@@ -607,7 +607,7 @@ func (s *Service) restoreInvites(ctx context.Context, ids ...string) (map[string
 }
 
 // RestoreInvites clears deleted_at on rows by id and on cascaded relations (Medusa's restoreInvites).
-// It returns the restored ids per linkable key and, like Medusa, emits InviteCreated
+// It returns the restored ids per linkable key and, like Medusa, emits ModuleEventInviteCreated
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreInvites(ctx context.Context, ids ...string) (map[string][]string, error) {

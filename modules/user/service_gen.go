@@ -17,7 +17,7 @@ import (
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/rt"
-	"github.com/medusa-go/medusa/modules/user/db"
+	userdb "github.com/medusa-go/medusa/modules/user/db"
 	"log/slog"
 )
 

@@ -18,7 +18,7 @@ import (
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/rt"
-	"github.com/medusa-go/medusa/modules/user/db"
+	userdb "github.com/medusa-go/medusa/modules/user/db"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
 
@@ -125,7 +125,7 @@ func TestGeneratedRegister(t *testing.T) {
 	if _, err := s.CreateUsers(ctx, sampleUser(t, s, 1)); err != nil {
 		t.Fatal(err)
 	}
-	wantEvents(t, bus, UserCreated, "1")
+	wantEvents(t, bus, ModuleEventUserCreated, "1")
 	if _, err := NewService(nil); err == nil {
 		t.Fatal("NewService(nil) succeeded")
 	}
@@ -150,7 +150,7 @@ func TestGeneratedTxEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := bus.take()
-	if len(calls) != 1 || len(calls[0]) < 2 || calls[0][len(calls[0])-1].Name != UserUpdated {
+	if len(calls) != 1 || len(calls[0]) < 2 || calls[0][len(calls[0])-1].Name != ModuleEventUserUpdated {
 		t.Fatalf("events of a shared transaction: %+v", calls)
 	}
 	boom := fmt.Errorf("boom")
@@ -251,7 +251,7 @@ func TestUserGenerated(t *testing.T) {
 	if len(created) != 2 || created[0].ID != "1" || created[1].ID != "2" {
 		t.Fatalf("created %+v", created)
 	}
-	wantEvents(t, bus, UserCreated, "1", "2")
+	wantEvents(t, bus, ModuleEventUserCreated, "1", "2")
 
 	t.Run("generated id has the prefix", func(t *testing.T) {
 		in := sampleUser(t, s, 3)
@@ -280,7 +280,7 @@ func TestUserGenerated(t *testing.T) {
 		if len(got) != 3 || got[0].ID != "z5" || !strings.HasPrefix(got[1].ID, "user"+"_") || got[2].ID != "a7" || got[1].CreatedAt.IsZero() {
 			t.Fatalf("created %+v", got)
 		}
-		wantEvents(t, bus, UserCreated, got[0].ID, got[1].ID, got[2].ID)
+		wantEvents(t, bus, ModuleEventUserCreated, got[0].ID, got[1].ID, got[2].ID)
 		if err := s.DeleteUsers(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
 			t.Fatal(err)
 		}
@@ -374,7 +374,7 @@ func TestUserGenerated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantEvents(t, bus, UserUpdated, "1")
+		wantEvents(t, bus, ModuleEventUserUpdated, "1")
 		want, _ := json.Marshal(fmt.Sprintf("first_name_%d@test.com", 9))
 		if b, _ := json.Marshal(got[0].FirstName); string(b) != string(want) {
 			t.Fatalf("updated first_name = %s, want %s", b, want)
@@ -459,7 +459,7 @@ func TestUserGenerated(t *testing.T) {
 			t.Fatalf("soft delete = %v, %v", keys, err)
 		}
 		calls := bus.take()
-		if len(calls) != 1 || calls[0][0].Name != UserDeleted || string(calls[0][0].Data) != `{"id":["1"]}` {
+		if len(calls) != 1 || calls[0][0].Name != ModuleEventUserDeleted || string(calls[0][0].Data) != `{"id":["1"]}` {
 			t.Fatalf("soft delete events %+v", calls)
 		}
 		if _, err := s.RetrieveUser(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
@@ -475,7 +475,7 @@ func TestUserGenerated(t *testing.T) {
 		if err != nil || fmt.Sprint(keys) != "map[user_id:[1]]" {
 			t.Fatalf("restore = %v, %v", keys, err)
 		}
-		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != UserCreated {
+		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != ModuleEventUserCreated {
 			t.Fatalf("restore events %+v", calls)
 		}
 		if _, err := s.RetrieveUser(ctx, "1"); err != nil {
@@ -487,7 +487,7 @@ func TestUserGenerated(t *testing.T) {
 		if err := s.DeleteUsers(ctx, "1"); err != nil {
 			t.Fatal(err)
 		}
-		wantEvents(t, bus, UserDeleted, "1")
+		wantEvents(t, bus, ModuleEventUserDeleted, "1")
 		if got, _ := s.ListUsers(ctx, UserFilter{ID: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}
@@ -521,7 +521,7 @@ func TestInviteGenerated(t *testing.T) {
 	if len(created) != 2 || created[0].ID != "1" || created[1].ID != "2" {
 		t.Fatalf("created %+v", created)
 	}
-	wantEvents(t, bus, InviteCreated, "1", "2")
+	wantEvents(t, bus, ModuleEventInviteCreated, "1", "2")
 
 	t.Run("generated id has the prefix", func(t *testing.T) {
 		in := sampleInvite(t, s, 3)
@@ -550,7 +550,7 @@ func TestInviteGenerated(t *testing.T) {
 		if len(got) != 3 || got[0].ID != "z5" || !strings.HasPrefix(got[1].ID, "invite"+"_") || got[2].ID != "a7" || got[1].CreatedAt.IsZero() {
 			t.Fatalf("created %+v", got)
 		}
-		wantEvents(t, bus, InviteCreated, got[0].ID, got[1].ID, got[2].ID)
+		wantEvents(t, bus, ModuleEventInviteCreated, got[0].ID, got[1].ID, got[2].ID)
 		if err := s.DeleteInvites(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
 			t.Fatal(err)
 		}
@@ -651,7 +651,7 @@ func TestInviteGenerated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantEvents(t, bus, InviteUpdated, "1")
+		wantEvents(t, bus, ModuleEventInviteUpdated, "1")
 		want, _ := json.Marshal(fmt.Sprintf("token_%d@test.com", 9))
 		if b, _ := json.Marshal(got[0].Token); string(b) != string(want) {
 			t.Fatalf("updated token = %s, want %s", b, want)
@@ -728,7 +728,7 @@ func TestInviteGenerated(t *testing.T) {
 			t.Fatalf("soft delete = %v, %v", keys, err)
 		}
 		calls := bus.take()
-		if len(calls) != 1 || calls[0][0].Name != InviteDeleted || string(calls[0][0].Data) != `{"id":["1"]}` {
+		if len(calls) != 1 || calls[0][0].Name != ModuleEventInviteDeleted || string(calls[0][0].Data) != `{"id":["1"]}` {
 			t.Fatalf("soft delete events %+v", calls)
 		}
 		if _, err := s.RetrieveInvite(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
@@ -744,7 +744,7 @@ func TestInviteGenerated(t *testing.T) {
 		if err != nil || fmt.Sprint(keys) != "map[invite_id:[1]]" {
 			t.Fatalf("restore = %v, %v", keys, err)
 		}
-		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != InviteCreated {
+		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != ModuleEventInviteCreated {
 			t.Fatalf("restore events %+v", calls)
 		}
 		if _, err := s.RetrieveInvite(ctx, "1"); err != nil {
@@ -756,7 +756,7 @@ func TestInviteGenerated(t *testing.T) {
 		if err := s.DeleteInvites(ctx, "1"); err != nil {
 			t.Fatal(err)
 		}
-		wantEvents(t, bus, InviteDeleted, "1")
+		wantEvents(t, bus, ModuleEventInviteDeleted, "1")
 		if got, _ := s.ListInvites(ctx, InviteFilter{ID: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}

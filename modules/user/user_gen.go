@@ -9,7 +9,7 @@ import (
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/rt"
-	"github.com/medusa-go/medusa/modules/user/db"
+	userdb "github.com/medusa-go/medusa/modules/user/db"
 	"strings"
 	"time"
 )
@@ -486,7 +486,7 @@ func (s *Service) createUsers(ctx context.Context, in ...CreateUserInput) ([]Use
 		}
 		msgs := make([]events.Message, len(out))
 		for i, x := range out {
-			msgs[i] = Event(UserCreated, "user", "created", map[string]any{"id": x.ID})
+			msgs[i] = Event(ModuleEventUserCreated, "user", "created", map[string]any{"id": x.ID})
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -498,7 +498,7 @@ func (s *Service) createUsers(ctx context.Context, in ...CreateUserInput) ([]Use
 }
 
 // CreateUsers inserts rows (Medusa's createUsers), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits UserCreated {id} per row, in one Emit with the call's
+// returns them in input order; it emits ModuleEventUserCreated {id} per row, in one Emit with the call's
 // other events. A unique violation, inside the batch or against the table, fails the whole
 // call with invalid_data "User with <field>: <value>, already exists."
 func (s *Service) CreateUsers(ctx context.Context, in ...CreateUserInput) ([]User, error) {
@@ -539,7 +539,7 @@ func (s *Service) updateUsers(ctx context.Context, in ...UpdateUserInput) ([]Use
 				return err
 			}
 			out = append(out, userFromRow(row))
-			msgs = append(msgs, Event(UserUpdated, "user", "updated", map[string]any{"id": row.ID}))
+			msgs = append(msgs, Event(ModuleEventUserUpdated, "user", "updated", map[string]any{"id": row.ID}))
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -550,7 +550,7 @@ func (s *Service) updateUsers(ctx context.Context, in ...UpdateUserInput) ([]Use
 	return out, nil
 }
 
-// UpdateUsers updates rows by id (Medusa's updateUsers) and emits UserUpdated {id} per row (see
+// UpdateUsers updates rows by id (Medusa's updateUsers) and emits ModuleEventUserUpdated {id} per row (see
 // Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
 // "User with id \"<ids joined by , >\" not found".
 func (s *Service) UpdateUsers(ctx context.Context, in ...UpdateUserInput) ([]User, error) {
@@ -568,7 +568,7 @@ func (s *Service) deleteUsers(ctx context.Context, ids ...string) error {
 			return err
 		}
 		for _, id := range ids {
-			s.Emit(ctx, Event(UserDeleted, "user", "deleted", map[string]any{"id": id}))
+			s.Emit(ctx, Event(ModuleEventUserDeleted, "user", "deleted", map[string]any{"id": id}))
 		}
 		if len(deleted) == 0 {
 			return nil
@@ -577,7 +577,7 @@ func (s *Service) deleteUsers(ctx context.Context, ids ...string) error {
 	})
 }
 
-// DeleteUsers hard-deletes rows by id (Medusa's deleteUsers) and emits UserDeleted {id} per id
+// DeleteUsers hard-deletes rows by id (Medusa's deleteUsers) and emits ModuleEventUserDeleted {id} per id
 // (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
 // no-op; unknown ids are ignored.
 func (s *Service) DeleteUsers(ctx context.Context, ids ...string) error {
@@ -586,7 +586,7 @@ func (s *Service) DeleteUsers(ctx context.Context, ids ...string) error {
 
 func (s *Service) softDeleteUserTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "user_id", q.SoftDeleteUsers, func(got []string) {
-		s.Emit(ctx, Event(UserDeleted, "user", "deleted", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventUserDeleted, "user", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteUserCascades(ctx, q, got, keys)
 	})
@@ -605,7 +605,7 @@ func (s *Service) softDeleteUsers(ctx context.Context, ids ...string) (map[strin
 
 // SoftDeleteUsers sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeleteUsers). It returns the affected ids per linkable key ({"user_id": [...]}) and emits one
-// UserDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
+// ModuleEventUserDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeleteUsers(ctx, ids...)
@@ -613,7 +613,7 @@ func (s *Service) SoftDeleteUsers(ctx context.Context, ids ...string) (map[strin
 
 func (s *Service) restoreUserTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "user_id", q.RestoreUsers, func(got []string) {
-		s.Emit(ctx, Event(UserCreated, "user", "created", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventUserCreated, "user", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreUserCascades(ctx, q, got, keys)
 	})
@@ -631,7 +631,7 @@ func (s *Service) restoreUsers(ctx context.Context, ids ...string) (map[string][
 }
 
 // RestoreUsers clears deleted_at on rows by id and on cascaded relations (Medusa's restoreUsers).
-// It returns the restored ids per linkable key and, like Medusa, emits UserCreated
+// It returns the restored ids per linkable key and, like Medusa, emits ModuleEventUserCreated
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreUsers(ctx context.Context, ids ...string) (map[string][]string, error) {

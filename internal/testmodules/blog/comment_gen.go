@@ -8,7 +8,7 @@ import (
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/rt"
-	"github.com/medusa-go/medusa/internal/testmodules/blog/db"
+	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
 	"strings"
 	"time"
 )
@@ -449,7 +449,7 @@ func (s *Service) createComments(ctx context.Context, in ...CreateCommentInput) 
 		}
 		msgs := make([]events.Message, len(out))
 		for i, x := range out {
-			msgs[i] = Event(CommentCreated, "comment", "created", map[string]any{"id": x.ID})
+			msgs[i] = Event(ModuleEventCommentCreated, "comment", "created", map[string]any{"id": x.ID})
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -461,7 +461,7 @@ func (s *Service) createComments(ctx context.Context, in ...CreateCommentInput) 
 }
 
 // CreateComments inserts rows (Medusa's createComments), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits CommentCreated {id} per row, in one Emit with the call's
+// returns them in input order; it emits ModuleEventCommentCreated {id} per row, in one Emit with the call's
 // other events. A unique violation, inside the batch or against the table, fails the whole
 // call with invalid_data "Comment with <field>: <value>, already exists."
 func (s *Service) CreateComments(ctx context.Context, in ...CreateCommentInput) ([]Comment, error) {
@@ -496,7 +496,7 @@ func (s *Service) updateComments(ctx context.Context, in ...UpdateCommentInput) 
 				return err
 			}
 			out = append(out, commentFromRow(row))
-			msgs = append(msgs, Event(CommentUpdated, "comment", "updated", map[string]any{"id": row.ID}))
+			msgs = append(msgs, Event(ModuleEventCommentUpdated, "comment", "updated", map[string]any{"id": row.ID}))
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -507,7 +507,7 @@ func (s *Service) updateComments(ctx context.Context, in ...UpdateCommentInput) 
 	return out, nil
 }
 
-// UpdateComments updates rows by id (Medusa's updateComments) and emits CommentUpdated {id} per row (see
+// UpdateComments updates rows by id (Medusa's updateComments) and emits ModuleEventCommentUpdated {id} per row (see
 // Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
 // "Comment with id \"<ids joined by , >\" not found".
 func (s *Service) UpdateComments(ctx context.Context, in ...UpdateCommentInput) ([]Comment, error) {
@@ -525,7 +525,7 @@ func (s *Service) deleteComments(ctx context.Context, ids ...string) error {
 			return err
 		}
 		for _, id := range ids {
-			s.Emit(ctx, Event(CommentDeleted, "comment", "deleted", map[string]any{"id": id}))
+			s.Emit(ctx, Event(ModuleEventCommentDeleted, "comment", "deleted", map[string]any{"id": id}))
 		}
 		if len(deleted) == 0 {
 			return nil
@@ -534,7 +534,7 @@ func (s *Service) deleteComments(ctx context.Context, ids ...string) error {
 	})
 }
 
-// DeleteComments hard-deletes rows by id (Medusa's deleteComments) and emits CommentDeleted {id} per id
+// DeleteComments hard-deletes rows by id (Medusa's deleteComments) and emits ModuleEventCommentDeleted {id} per id
 // (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
 // no-op; unknown ids are ignored.
 func (s *Service) DeleteComments(ctx context.Context, ids ...string) error {
@@ -543,7 +543,7 @@ func (s *Service) DeleteComments(ctx context.Context, ids ...string) error {
 
 func (s *Service) softDeleteCommentTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "comment_id", q.SoftDeleteComments, func(got []string) {
-		s.Emit(ctx, Event(CommentDeleted, "comment", "deleted", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventCommentDeleted, "comment", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteCommentCascades(ctx, q, got, keys)
 	})
@@ -562,7 +562,7 @@ func (s *Service) softDeleteComments(ctx context.Context, ids ...string) (map[st
 
 // SoftDeleteComments sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeleteComments). It returns the affected ids per linkable key ({"comment_id": [...]}) and emits one
-// CommentDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
+// ModuleEventCommentDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteComments(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeleteComments(ctx, ids...)
@@ -570,7 +570,7 @@ func (s *Service) SoftDeleteComments(ctx context.Context, ids ...string) (map[st
 
 func (s *Service) restoreCommentTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "comment_id", q.RestoreComments, func(got []string) {
-		s.Emit(ctx, Event(CommentCreated, "comment", "created", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventCommentCreated, "comment", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreCommentCascades(ctx, q, got, keys)
 	})
@@ -588,7 +588,7 @@ func (s *Service) restoreComments(ctx context.Context, ids ...string) (map[strin
 }
 
 // RestoreComments clears deleted_at on rows by id and on cascaded relations (Medusa's restoreComments).
-// It returns the restored ids per linkable key and, like Medusa, emits CommentCreated
+// It returns the restored ids per linkable key and, like Medusa, emits ModuleEventCommentCreated
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreComments(ctx context.Context, ids ...string) (map[string][]string, error) {

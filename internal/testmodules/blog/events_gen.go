@@ -2,25 +2,27 @@
 
 package blog
 
-// Module event names, as Medusa names them: "blog.<model>.<action>". Subscribers normally
-// use the workflow events instead.
+// Module events (Medusa's module events): "blog.<model>.<action>", emitted by the
+// service for every row it changes. Subscribers normally use the module's workflow
+// events instead (in the User Module, flows.WorkflowEventUserCreated is "user.created"),
+// emitted once per workflow that succeeds.
 const (
-	PostCreated     = "blog.post.created"
-	PostUpdated     = "blog.post.updated"
-	PostDeleted     = "blog.post.deleted"
-	PostRestored    = "blog.post.restored"
-	PostAttached    = "blog.post.attached"
-	PostDetached    = "blog.post.detached"
-	CommentCreated  = "blog.comment.created"
-	CommentUpdated  = "blog.comment.updated"
-	CommentDeleted  = "blog.comment.deleted"
-	CommentRestored = "blog.comment.restored"
-	CommentAttached = "blog.comment.attached"
-	CommentDetached = "blog.comment.detached"
-	TagCreated      = "blog.tag.created"
-	TagUpdated      = "blog.tag.updated"
-	TagDeleted      = "blog.tag.deleted"
-	TagRestored     = "blog.tag.restored"
-	TagAttached     = "blog.tag.attached"
-	TagDetached     = "blog.tag.detached"
+	ModuleEventPostCreated     = "blog.post.created"
+	ModuleEventPostUpdated     = "blog.post.updated"
+	ModuleEventPostDeleted     = "blog.post.deleted"
+	ModuleEventPostRestored    = "blog.post.restored"
+	ModuleEventPostAttached    = "blog.post.attached"
+	ModuleEventPostDetached    = "blog.post.detached"
+	ModuleEventCommentCreated  = "blog.comment.created"
+	ModuleEventCommentUpdated  = "blog.comment.updated"
+	ModuleEventCommentDeleted  = "blog.comment.deleted"
+	ModuleEventCommentRestored = "blog.comment.restored"
+	ModuleEventCommentAttached = "blog.comment.attached"
+	ModuleEventCommentDetached = "blog.comment.detached"
+	ModuleEventTagCreated      = "blog.tag.created"
+	ModuleEventTagUpdated      = "blog.tag.updated"
+	ModuleEventTagDeleted      = "blog.tag.deleted"
+	ModuleEventTagRestored     = "blog.tag.restored"
+	ModuleEventTagAttached     = "blog.tag.attached"
+	ModuleEventTagDetached     = "blog.tag.detached"
 )

@@ -8,7 +8,7 @@ import (
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/rt"
-	"github.com/medusa-go/medusa/internal/testmodules/blog/db"
+	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
 	"strconv"
 	"strings"
 	"time"
@@ -519,7 +519,7 @@ func (s *Service) createPosts(ctx context.Context, in ...CreatePostInput) ([]Pos
 		}
 		msgs := make([]events.Message, len(out))
 		for i, x := range out {
-			msgs[i] = Event(PostCreated, "post", "created", map[string]any{"id": x.ID})
+			msgs[i] = Event(ModuleEventPostCreated, "post", "created", map[string]any{"id": x.ID})
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -531,7 +531,7 @@ func (s *Service) createPosts(ctx context.Context, in ...CreatePostInput) ([]Pos
 }
 
 // CreatePosts inserts rows (Medusa's createPosts), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits PostCreated {id} per row, in one Emit with the call's
+// returns them in input order; it emits ModuleEventPostCreated {id} per row, in one Emit with the call's
 // other events. A unique violation, inside the batch or against the table, fails the whole
 // call with invalid_data "Post with <field>: <value>, already exists."
 func (s *Service) CreatePosts(ctx context.Context, in ...CreatePostInput) ([]Post, error) {
@@ -568,7 +568,7 @@ func (s *Service) updatePosts(ctx context.Context, in ...UpdatePostInput) ([]Pos
 				return err
 			}
 			out = append(out, postFromRow(row))
-			msgs = append(msgs, Event(PostUpdated, "post", "updated", map[string]any{"id": row.ID}))
+			msgs = append(msgs, Event(ModuleEventPostUpdated, "post", "updated", map[string]any{"id": row.ID}))
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -579,7 +579,7 @@ func (s *Service) updatePosts(ctx context.Context, in ...UpdatePostInput) ([]Pos
 	return out, nil
 }
 
-// UpdatePosts updates rows by id (Medusa's updatePosts) and emits PostUpdated {id} per row (see
+// UpdatePosts updates rows by id (Medusa's updatePosts) and emits ModuleEventPostUpdated {id} per row (see
 // Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
 // "Post with id \"<ids joined by , >\" not found".
 func (s *Service) UpdatePosts(ctx context.Context, in ...UpdatePostInput) ([]Post, error) {
@@ -597,7 +597,7 @@ func (s *Service) deletePosts(ctx context.Context, ids ...string) error {
 			return err
 		}
 		for _, id := range ids {
-			s.Emit(ctx, Event(PostDeleted, "post", "deleted", map[string]any{"id": id}))
+			s.Emit(ctx, Event(ModuleEventPostDeleted, "post", "deleted", map[string]any{"id": id}))
 		}
 		if len(deleted) == 0 {
 			return nil
@@ -606,7 +606,7 @@ func (s *Service) deletePosts(ctx context.Context, ids ...string) error {
 	})
 }
 
-// DeletePosts hard-deletes rows by id (Medusa's deletePosts) and emits PostDeleted {id} per id
+// DeletePosts hard-deletes rows by id (Medusa's deletePosts) and emits ModuleEventPostDeleted {id} per id
 // (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
 // no-op; unknown ids are ignored.
 func (s *Service) DeletePosts(ctx context.Context, ids ...string) error {
@@ -615,7 +615,7 @@ func (s *Service) DeletePosts(ctx context.Context, ids ...string) error {
 
 func (s *Service) softDeletePostTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "post_id", q.SoftDeletePosts, func(got []string) {
-		s.Emit(ctx, Event(PostDeleted, "post", "deleted", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventPostDeleted, "post", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeletePostCascades(ctx, q, got, keys)
 	})
@@ -624,7 +624,7 @@ func (s *Service) softDeletePostTree(ctx context.Context, q *blogdb.Queries, ids
 // softDeletePostCascades applies softDelete to the relations post cascades to.
 func (s *Service) softDeletePostCascades(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
 	if err := rt.Cascade(ctx, ids, keys, "comment_id", q.SoftDeleteCommentsByPostID, func(got []string) {
-		s.Emit(ctx, Event(CommentDeleted, "comment", "deleted", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventCommentDeleted, "comment", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteCommentCascades(ctx, q, got, keys)
 	}); err != nil {
@@ -641,7 +641,7 @@ func (s *Service) softDeletePosts(ctx context.Context, ids ...string) (map[strin
 
 // SoftDeletePosts sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeletePosts). It returns the affected ids per linkable key ({"post_id": [...]}) and emits one
-// PostDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
+// ModuleEventPostDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeletePosts(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeletePosts(ctx, ids...)
@@ -649,7 +649,7 @@ func (s *Service) SoftDeletePosts(ctx context.Context, ids ...string) (map[strin
 
 func (s *Service) restorePostTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "post_id", q.RestorePosts, func(got []string) {
-		s.Emit(ctx, Event(PostCreated, "post", "created", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventPostCreated, "post", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restorePostCascades(ctx, q, got, keys)
 	})
@@ -658,7 +658,7 @@ func (s *Service) restorePostTree(ctx context.Context, q *blogdb.Queries, ids []
 // restorePostCascades applies restore to the relations post cascades to.
 func (s *Service) restorePostCascades(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
 	if err := rt.Cascade(ctx, ids, keys, "comment_id", q.RestoreCommentsByPostID, func(got []string) {
-		s.Emit(ctx, Event(CommentCreated, "comment", "created", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventCommentCreated, "comment", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreCommentCascades(ctx, q, got, keys)
 	}); err != nil {
@@ -674,7 +674,7 @@ func (s *Service) restorePosts(ctx context.Context, ids ...string) (map[string][
 }
 
 // RestorePosts clears deleted_at on rows by id and on cascaded relations (Medusa's restorePosts).
-// It returns the restored ids per linkable key and, like Medusa, emits PostCreated
+// It returns the restored ids per linkable key and, like Medusa, emits ModuleEventPostCreated
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestorePosts(ctx context.Context, ids ...string) (map[string][]string, error) {

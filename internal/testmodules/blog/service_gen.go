@@ -17,7 +17,7 @@ import (
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/rt"
-	"github.com/medusa-go/medusa/internal/testmodules/blog/db"
+	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
 	"log/slog"
 )
 

@@ -18,7 +18,7 @@ import (
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/rt"
-	"github.com/medusa-go/medusa/internal/testmodules/blog/db"
+	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
 	"github.com/medusa-go/medusa/internal/testmodules/blog/migrations"
 )
 
@@ -137,7 +137,7 @@ func TestGeneratedRegister(t *testing.T) {
 	if _, err := s.CreatePosts(ctx, samplePost(t, s, 1)); err != nil {
 		t.Fatal(err)
 	}
-	wantEvents(t, bus, PostCreated, "1")
+	wantEvents(t, bus, ModuleEventPostCreated, "1")
 	if _, err := NewService(nil); err == nil {
 		t.Fatal("NewService(nil) succeeded")
 	}
@@ -162,7 +162,7 @@ func TestGeneratedTxEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := bus.take()
-	if len(calls) != 1 || len(calls[0]) < 2 || calls[0][len(calls[0])-1].Name != PostUpdated {
+	if len(calls) != 1 || len(calls[0]) < 2 || calls[0][len(calls[0])-1].Name != ModuleEventPostUpdated {
 		t.Fatalf("events of a shared transaction: %+v", calls)
 	}
 	boom := fmt.Errorf("boom")
@@ -261,7 +261,7 @@ func TestPostGenerated(t *testing.T) {
 	if len(created) != 2 || created[0].ID != "1" || created[1].ID != "2" {
 		t.Fatalf("created %+v", created)
 	}
-	wantEvents(t, bus, PostCreated, "1", "2")
+	wantEvents(t, bus, ModuleEventPostCreated, "1", "2")
 
 	t.Run("generated id has the prefix", func(t *testing.T) {
 		in := samplePost(t, s, 3)
@@ -290,7 +290,7 @@ func TestPostGenerated(t *testing.T) {
 		if len(got) != 3 || got[0].ID != "z5" || !strings.HasPrefix(got[1].ID, "post"+"_") || got[2].ID != "a7" || got[1].CreatedAt.IsZero() {
 			t.Fatalf("created %+v", got)
 		}
-		wantEvents(t, bus, PostCreated, got[0].ID, got[1].ID, got[2].ID)
+		wantEvents(t, bus, ModuleEventPostCreated, got[0].ID, got[1].ID, got[2].ID)
 		if err := s.DeletePosts(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
 			t.Fatal(err)
 		}
@@ -391,7 +391,7 @@ func TestPostGenerated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantEvents(t, bus, PostUpdated, "1")
+		wantEvents(t, bus, ModuleEventPostUpdated, "1")
 		want, _ := json.Marshal(fmt.Sprintf("title_%d@test.com", 9))
 		if b, _ := json.Marshal(got[0].Title); string(b) != string(want) {
 			t.Fatalf("updated title = %s, want %s", b, want)
@@ -416,7 +416,7 @@ func TestPostGenerated(t *testing.T) {
 			t.Fatalf("soft delete = %v, %v", keys, err)
 		}
 		calls := bus.take()
-		if len(calls) != 1 || calls[0][0].Name != PostDeleted || string(calls[0][0].Data) != `{"id":["1"]}` {
+		if len(calls) != 1 || calls[0][0].Name != ModuleEventPostDeleted || string(calls[0][0].Data) != `{"id":["1"]}` {
 			t.Fatalf("soft delete events %+v", calls)
 		}
 		if _, err := s.RetrievePost(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
@@ -432,7 +432,7 @@ func TestPostGenerated(t *testing.T) {
 		if err != nil || fmt.Sprint(keys) != "map[post_id:[1]]" {
 			t.Fatalf("restore = %v, %v", keys, err)
 		}
-		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != PostCreated {
+		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != ModuleEventPostCreated {
 			t.Fatalf("restore events %+v", calls)
 		}
 		if _, err := s.RetrievePost(ctx, "1"); err != nil {
@@ -444,7 +444,7 @@ func TestPostGenerated(t *testing.T) {
 		if err := s.DeletePosts(ctx, "1"); err != nil {
 			t.Fatal(err)
 		}
-		wantEvents(t, bus, PostDeleted, "1")
+		wantEvents(t, bus, ModuleEventPostDeleted, "1")
 		if got, _ := s.ListPosts(ctx, PostFilter{ID: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}
@@ -608,7 +608,7 @@ func TestCommentGenerated(t *testing.T) {
 		if len(got) != 3 || got[0].ID != "z5" || !strings.HasPrefix(got[1].ID, "com"+"_") || got[2].ID != "a7" || got[1].CreatedAt.IsZero() {
 			t.Fatalf("created %+v", got)
 		}
-		wantEvents(t, bus, CommentCreated, got[0].ID, got[1].ID, got[2].ID)
+		wantEvents(t, bus, ModuleEventCommentCreated, got[0].ID, got[1].ID, got[2].ID)
 		if err := s.DeleteComments(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
 			t.Fatal(err)
 		}
@@ -683,7 +683,7 @@ func TestCommentGenerated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantEvents(t, bus, CommentUpdated, "1")
+		wantEvents(t, bus, ModuleEventCommentUpdated, "1")
 		want, _ := json.Marshal(fmt.Sprintf("body_%d@test.com", 9))
 		if b, _ := json.Marshal(got[0].Body); string(b) != string(want) {
 			t.Fatalf("updated body = %s, want %s", b, want)
@@ -708,7 +708,7 @@ func TestCommentGenerated(t *testing.T) {
 			t.Fatalf("soft delete = %v, %v", keys, err)
 		}
 		calls := bus.take()
-		if len(calls) != 1 || calls[0][0].Name != CommentDeleted || string(calls[0][0].Data) != `{"id":["1"]}` {
+		if len(calls) != 1 || calls[0][0].Name != ModuleEventCommentDeleted || string(calls[0][0].Data) != `{"id":["1"]}` {
 			t.Fatalf("soft delete events %+v", calls)
 		}
 		if _, err := s.RetrieveComment(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
@@ -724,7 +724,7 @@ func TestCommentGenerated(t *testing.T) {
 		if err != nil || fmt.Sprint(keys) != "map[comment_id:[1]]" {
 			t.Fatalf("restore = %v, %v", keys, err)
 		}
-		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != CommentCreated {
+		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != ModuleEventCommentCreated {
 			t.Fatalf("restore events %+v", calls)
 		}
 		if _, err := s.RetrieveComment(ctx, "1"); err != nil {
@@ -736,7 +736,7 @@ func TestCommentGenerated(t *testing.T) {
 		if err := s.DeleteComments(ctx, "1"); err != nil {
 			t.Fatal(err)
 		}
-		wantEvents(t, bus, CommentDeleted, "1")
+		wantEvents(t, bus, ModuleEventCommentDeleted, "1")
 		if got, _ := s.ListComments(ctx, CommentFilter{ID: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}
@@ -859,7 +859,7 @@ func TestTagGenerated(t *testing.T) {
 	if len(created) != 2 || created[0].ID != "1" || created[1].ID != "2" {
 		t.Fatalf("created %+v", created)
 	}
-	wantEvents(t, bus, TagCreated, "1", "2")
+	wantEvents(t, bus, ModuleEventTagCreated, "1", "2")
 
 	t.Run("generated id has the prefix", func(t *testing.T) {
 		in := sampleTag(t, s, 3)
@@ -888,7 +888,7 @@ func TestTagGenerated(t *testing.T) {
 		if len(got) != 3 || got[0].ID != "z5" || !strings.HasPrefix(got[1].ID, "tag"+"_") || got[2].ID != "a7" || got[1].CreatedAt.IsZero() {
 			t.Fatalf("created %+v", got)
 		}
-		wantEvents(t, bus, TagCreated, got[0].ID, got[1].ID, got[2].ID)
+		wantEvents(t, bus, ModuleEventTagCreated, got[0].ID, got[1].ID, got[2].ID)
 		if err := s.DeleteTags(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
 			t.Fatal(err)
 		}
@@ -998,7 +998,7 @@ func TestTagGenerated(t *testing.T) {
 			t.Fatalf("soft delete = %v, %v", keys, err)
 		}
 		calls := bus.take()
-		if len(calls) != 1 || calls[0][0].Name != TagDeleted || string(calls[0][0].Data) != `{"id":["1"]}` {
+		if len(calls) != 1 || calls[0][0].Name != ModuleEventTagDeleted || string(calls[0][0].Data) != `{"id":["1"]}` {
 			t.Fatalf("soft delete events %+v", calls)
 		}
 		if _, err := s.RetrieveTag(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
@@ -1014,7 +1014,7 @@ func TestTagGenerated(t *testing.T) {
 		if err != nil || fmt.Sprint(keys) != "map[tag_id:[1]]" {
 			t.Fatalf("restore = %v, %v", keys, err)
 		}
-		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != TagCreated {
+		if calls := bus.take(); len(calls) != 1 || calls[0][0].Name != ModuleEventTagCreated {
 			t.Fatalf("restore events %+v", calls)
 		}
 		if _, err := s.RetrieveTag(ctx, "1"); err != nil {
@@ -1026,7 +1026,7 @@ func TestTagGenerated(t *testing.T) {
 		if err := s.DeleteTags(ctx, "1"); err != nil {
 			t.Fatal(err)
 		}
-		wantEvents(t, bus, TagDeleted, "1")
+		wantEvents(t, bus, ModuleEventTagDeleted, "1")
 		if got, _ := s.ListTags(ctx, TagFilter{ID: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}

@@ -8,7 +8,7 @@ import (
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/rt"
-	"github.com/medusa-go/medusa/internal/testmodules/blog/db"
+	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
 	"strings"
 	"time"
 )
@@ -454,7 +454,7 @@ func (s *Service) createTags(ctx context.Context, in ...CreateTagInput) ([]Tag, 
 		}
 		msgs := make([]events.Message, len(out))
 		for i, x := range out {
-			msgs[i] = Event(TagCreated, "tag", "created", map[string]any{"id": x.ID})
+			msgs[i] = Event(ModuleEventTagCreated, "tag", "created", map[string]any{"id": x.ID})
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -466,7 +466,7 @@ func (s *Service) createTags(ctx context.Context, in ...CreateTagInput) ([]Tag, 
 }
 
 // CreateTags inserts rows (Medusa's createTags), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits TagCreated {id} per row, in one Emit with the call's
+// returns them in input order; it emits ModuleEventTagCreated {id} per row, in one Emit with the call's
 // other events. A unique violation, inside the batch or against the table, fails the whole
 // call with invalid_data "Tag with <field>: <value>, already exists."
 func (s *Service) CreateTags(ctx context.Context, in ...CreateTagInput) ([]Tag, error) {
@@ -499,7 +499,7 @@ func (s *Service) updateTags(ctx context.Context, in ...UpdateTagInput) ([]Tag, 
 				return err
 			}
 			out = append(out, tagFromRow(row))
-			msgs = append(msgs, Event(TagUpdated, "tag", "updated", map[string]any{"id": row.ID}))
+			msgs = append(msgs, Event(ModuleEventTagUpdated, "tag", "updated", map[string]any{"id": row.ID}))
 		}
 		s.Emit(ctx, msgs...)
 		return nil
@@ -510,7 +510,7 @@ func (s *Service) updateTags(ctx context.Context, in ...UpdateTagInput) ([]Tag, 
 	return out, nil
 }
 
-// UpdateTags updates rows by id (Medusa's updateTags) and emits TagUpdated {id} per row (see
+// UpdateTags updates rows by id (Medusa's updateTags) and emits ModuleEventTagUpdated {id} per row (see
 // Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
 // "Tag with id \"<ids joined by , >\" not found".
 func (s *Service) UpdateTags(ctx context.Context, in ...UpdateTagInput) ([]Tag, error) {
@@ -528,7 +528,7 @@ func (s *Service) deleteTags(ctx context.Context, ids ...string) error {
 			return err
 		}
 		for _, id := range ids {
-			s.Emit(ctx, Event(TagDeleted, "tag", "deleted", map[string]any{"id": id}))
+			s.Emit(ctx, Event(ModuleEventTagDeleted, "tag", "deleted", map[string]any{"id": id}))
 		}
 		if len(deleted) == 0 {
 			return nil
@@ -537,7 +537,7 @@ func (s *Service) deleteTags(ctx context.Context, ids ...string) error {
 	})
 }
 
-// DeleteTags hard-deletes rows by id (Medusa's deleteTags) and emits TagDeleted {id} per id
+// DeleteTags hard-deletes rows by id (Medusa's deleteTags) and emits ModuleEventTagDeleted {id} per id
 // (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
 // no-op; unknown ids are ignored.
 func (s *Service) DeleteTags(ctx context.Context, ids ...string) error {
@@ -546,7 +546,7 @@ func (s *Service) DeleteTags(ctx context.Context, ids ...string) error {
 
 func (s *Service) softDeleteTagTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "tag_id", q.SoftDeleteTags, func(got []string) {
-		s.Emit(ctx, Event(TagDeleted, "tag", "deleted", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventTagDeleted, "tag", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteTagCascades(ctx, q, got, keys)
 	})
@@ -565,7 +565,7 @@ func (s *Service) softDeleteTags(ctx context.Context, ids ...string) (map[string
 
 // SoftDeleteTags sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
 // softDeleteTags). It returns the affected ids per linkable key ({"tag_id": [...]}) and emits one
-// TagDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
+// ModuleEventTagDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteTags(ctx context.Context, ids ...string) (map[string][]string, error) {
 	return s.softDeleteTags(ctx, ids...)
@@ -573,7 +573,7 @@ func (s *Service) SoftDeleteTags(ctx context.Context, ids ...string) (map[string
 
 func (s *Service) restoreTagTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
 	return rt.Cascade(ctx, ids, keys, "tag_id", q.RestoreTags, func(got []string) {
-		s.Emit(ctx, Event(TagCreated, "tag", "created", map[string]any{"id": got}))
+		s.Emit(ctx, Event(ModuleEventTagCreated, "tag", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreTagCascades(ctx, q, got, keys)
 	})
@@ -591,7 +591,7 @@ func (s *Service) restoreTags(ctx context.Context, ids ...string) (map[string][]
 }
 
 // RestoreTags clears deleted_at on rows by id and on cascaded relations (Medusa's restoreTags).
-// It returns the restored ids per linkable key and, like Medusa, emits TagCreated
+// It returns the restored ids per linkable key and, like Medusa, emits ModuleEventTagCreated
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreTags(ctx context.Context, ids ...string) (map[string][]string, error) {

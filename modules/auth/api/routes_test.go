@@ -21,6 +21,7 @@ import (
 	httpmigrations "github.com/medusa-go/medusa/framework/httpx/migrations"
 	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/internal/testkit"
 	"github.com/medusa-go/medusa/modules/auth"
 	"github.com/medusa-go/medusa/modules/auth/api"
 	"github.com/medusa-go/medusa/modules/auth/migrations"
@@ -30,31 +31,13 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 const secret = "routes-test-secret-0123456789"
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type env struct {
 	t      testing.TB
 	srv    *httptest.Server
 	svc    *auth.Service
 	auth   *httpx.Auth
 	bus    *events.Local
-	logs   *syncBuffer
+	logs   *testkit.Buffer
 	client *http.Client
 
 	mu     sync.Mutex
@@ -71,7 +54,7 @@ type setup struct {
 func newEnv(t testing.TB, s setup) *env {
 	t.Helper()
 	pool := pgtest.NewPool(t, migrations.Source, httpmigrations.Source)
-	e := &env{t: t, bus: events.NewLocal(), logs: &syncBuffer{}}
+	e := &env{t: t, bus: events.NewLocal(), logs: &testkit.Buffer{}}
 	if s.hash == (auth.HashParams{}) {
 		s.hash = auth.HashParams{LogN: 4, R: 8, P: 1}
 	}

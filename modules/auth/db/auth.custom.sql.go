@@ -3,7 +3,7 @@
 //   sqlc v1.31.1
 // source: auth.custom.sql
 
-package authdb
+package db
 
 import (
 	"context"

@@ -3,7 +3,7 @@
 //   sqlc v1.31.1
 // source: auth_identity.sql
 
-package authdb
+package db
 
 import (
 	"context"

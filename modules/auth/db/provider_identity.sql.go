@@ -3,7 +3,7 @@
 //   sqlc v1.31.1
 // source: provider_identity.sql
 
-package authdb
+package db
 
 import (
 	"context"

@@ -3,7 +3,7 @@
 //   sqlc v1.31.1
 // source: invite.sql
 
-package userdb
+package db
 
 import (
 	"context"

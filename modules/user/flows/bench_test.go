@@ -2,7 +2,6 @@ package flows_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"strconv"
 	"sync/atomic"
@@ -20,6 +19,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/internal/testkit"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/flows"
 	"github.com/medusa-go/medusa/modules/user/migrations"
@@ -44,18 +44,15 @@ func benchCreateInvites(b *testing.B, mode jobs.Mode) {
 	ctx := context.Background()
 	url := pgtest.NewURL(b, migrations.Source, wfmigrations.Source(), jobsmig.Source, busmig.Source)
 	pool, wc := pgtest.NewCountedPool(b, url, nil)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	quiet := slog.New(slog.DiscardHandler)
 	root := container.New()
-	je, err := jobs.New(pool, root, jobs.Options{Mode: mode, Logger: quiet})
-	if err != nil {
-		b.Fatal(err)
-	}
+	je := testkit.Jobs(b, pool, root, jobs.Options{Mode: mode})
 	bus, err := eventbus.New(je, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
 	var handled atomic.Int64
-	if err := bus.Subscribe(eventbus.Subscriber{ID: "invites", Events: []string{flows.InviteCreated},
+	if err := bus.Subscribe(eventbus.Subscriber{ID: "invites", Events: []string{flows.WorkflowEventInviteCreated},
 		Handler: func(context.Context, *container.Container, events.Message) error { handled.Add(1); return nil }}); err != nil {
 		b.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package flows_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"slices"
 	"testing"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/internal/testkit"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/flows"
 	"github.com/medusa-go/medusa/modules/user/migrations"
@@ -35,17 +34,14 @@ func TestAcceptInviteDurableBus(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := container.New()
-	je, err := jobs.New(pool, root, jobs.Options{Mode: jobs.ModeServer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	je := testkit.Jobs(t, pool, root, jobs.Options{Mode: jobs.ModeServer})
 	bus, err := eventbus.New(je, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = bus.Subscribe(eventbus.Subscriber{
 		ID:      "audit",
-		Events:  []string{flows.UserCreated, flows.InviteAccepted, user.UserCreated, user.UserDeleted},
+		Events:  []string{flows.WorkflowEventUserCreated, flows.WorkflowEventInviteAccepted, user.ModuleEventUserCreated, user.ModuleEventUserDeleted},
 		Handler: func(context.Context, *container.Container, events.Message) error { return nil },
 	})
 	if err != nil {
@@ -96,7 +92,7 @@ func TestAcceptInviteDurableBus(t *testing.T) {
 	}
 	// Module events are emitted at once, as in Medusa (the user created, then
 	// deleted by the compensation); the workflow events were held and dropped.
-	if got, want := deliveries(), []string{user.UserCreated, user.UserDeleted}; !slices.Equal(got, want) {
+	if got, want := deliveries(), []string{user.ModuleEventUserCreated, user.ModuleEventUserDeleted}; !slices.Equal(got, want) {
 		t.Fatalf("deliveries after the reverted run %v, want %v", got, want)
 	}
 	if n := held(); n != 0 {
@@ -108,7 +104,7 @@ func TestAcceptInviteDurableBus(t *testing.T) {
 	}
 	got := deliveries()[2:]
 	slices.Sort(got)
-	if want := []string{flows.InviteAccepted, flows.UserCreated, user.UserCreated}; !slices.Equal(got, want) {
+	if want := []string{flows.WorkflowEventInviteAccepted, flows.WorkflowEventUserCreated, user.ModuleEventUserCreated}; !slices.Equal(got, want) {
 		t.Fatalf("deliveries after the successful run %v, want %v", got, want)
 	}
 	if n := held(); n != 0 {

@@ -10,16 +10,18 @@ import (
 )
 
 // Workflow events (Medusa's UserWorkflowEvents and InviteWorkflowEvents):
-// the public events subscribers normally use, payload {"id": "<id>"} per
-// record.
+// the public events subscribers normally use, emitted once a workflow
+// succeeds, payload {"id": "<id>"} per record. They are not the User
+// Module's module events, user.ModuleEventUserCreated ("user.user.created")
+// and the like, which its service emits for every row it changes.
 const (
-	UserCreated    = "user.created"
-	UserUpdated    = "user.updated"
-	UserDeleted    = "user.deleted"
-	InviteCreated  = "invite.created"
-	InviteDeleted  = "invite.deleted"
-	InviteResent   = "invite.resent"
-	InviteAccepted = "invite.accepted"
+	WorkflowEventUserCreated    = "user.created"
+	WorkflowEventUserUpdated    = "user.updated"
+	WorkflowEventUserDeleted    = "user.deleted"
+	WorkflowEventInviteCreated  = "invite.created"
+	WorkflowEventInviteDeleted  = "invite.deleted"
+	WorkflowEventInviteResent   = "invite.resent"
+	WorkflowEventInviteAccepted = "invite.accepted"
 )
 
 // EmitEventInput is the input of EmitEventStep: one message named EventName

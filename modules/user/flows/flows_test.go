@@ -48,7 +48,7 @@ func scenarios() []scenario {
 				t.Fatalf("%d users, want 2", n)
 			}
 		},
-		released: []string{flows.UserCreated, flows.UserCreated},
+		released: []string{flows.WorkflowEventUserCreated, flows.WorkflowEventUserCreated},
 	}, {
 		workflow: "update-users-workflow",
 		setup: func(t *testing.T, e *env) map[string]string {
@@ -72,7 +72,7 @@ func scenarios() []scenario {
 				t.Fatalf("updated a = %+v", a)
 			}
 		},
-		released: []string{flows.UserUpdated, flows.UserUpdated},
+		released: []string{flows.WorkflowEventUserUpdated, flows.WorkflowEventUserUpdated},
 	}, {
 		workflow: "delete-user",
 		setup: func(t *testing.T, e *env) map[string]string {
@@ -91,7 +91,7 @@ func scenarios() []scenario {
 				t.Fatalf("deleted user retrieved: %v", err)
 			}
 		},
-		released: []string{flows.UserDeleted},
+		released: []string{flows.WorkflowEventUserDeleted},
 	}, {
 		workflow: "create-user-account",
 		setup: func(t *testing.T, e *env) map[string]string {
@@ -112,7 +112,7 @@ func scenarios() []scenario {
 				t.Fatalf("app_metadata %s, want %s", got, want)
 			}
 		},
-		released: []string{flows.UserCreated},
+		released: []string{flows.WorkflowEventUserCreated},
 	}, {
 		workflow: "remove-user-account",
 		setup: func(t *testing.T, e *env) map[string]string {
@@ -139,7 +139,7 @@ func scenarios() []scenario {
 				t.Fatalf("other identity touched: %s", got)
 			}
 		},
-		released: []string{flows.UserDeleted},
+		released: []string{flows.WorkflowEventUserDeleted},
 	}, {
 		workflow: "create-invite-step",
 		setup:    func(*testing.T, *env) map[string]string { return nil },
@@ -154,7 +154,7 @@ func scenarios() []scenario {
 				t.Fatalf("%d invites, want 2", n)
 			}
 		},
-		released: []string{flows.InviteCreated, flows.InviteCreated},
+		released: []string{flows.WorkflowEventInviteCreated, flows.WorkflowEventInviteCreated},
 	}, {
 		workflow: "delete-invites-workflow",
 		setup: func(t *testing.T, e *env) map[string]string {
@@ -173,7 +173,7 @@ func scenarios() []scenario {
 				t.Fatalf("deleted invite retrieved: %v", err)
 			}
 		},
-		released: []string{flows.InviteDeleted},
+		released: []string{flows.WorkflowEventInviteDeleted},
 	}, {
 		workflow: "refresh-invite-tokens-workflow",
 		setup: func(t *testing.T, e *env) map[string]string {
@@ -197,7 +197,7 @@ func scenarios() []scenario {
 				t.Fatalf("old token after resend: %v", err)
 			}
 		},
-		released: []string{flows.InviteResent},
+		released: []string{flows.WorkflowEventInviteResent},
 	}, {
 		workflow: "accept-invite-workflow",
 		setup: func(t *testing.T, e *env) map[string]string {
@@ -226,7 +226,7 @@ func scenarios() []scenario {
 				t.Fatalf("accepted invite's token: %v", err)
 			}
 		},
-		released: []string{flows.UserCreated, flows.InviteAccepted},
+		released: []string{flows.WorkflowEventUserCreated, flows.WorkflowEventInviteAccepted},
 	}}
 }
 

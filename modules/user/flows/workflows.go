@@ -20,7 +20,7 @@ var CreateUsersWorkflow = workflows.New("create-users-workflow",
 		if err != nil {
 			return nil, err
 		}
-		if err := emitIDs(wc, UserCreated, userIDs(created)); err != nil {
+		if err := emitIDs(wc, WorkflowEventUserCreated, userIDs(created)); err != nil {
 			return nil, err
 		}
 		return created, nil
@@ -39,7 +39,7 @@ var UpdateUsersWorkflow = workflows.New("update-users-workflow",
 		if err != nil {
 			return nil, err
 		}
-		if err := emitIDs(wc, UserUpdated, userIDs(updated)); err != nil {
+		if err := emitIDs(wc, WorkflowEventUserUpdated, userIDs(updated)); err != nil {
 			return nil, err
 		}
 		return updated, nil
@@ -61,7 +61,7 @@ var DeleteUsersWorkflow = workflows.New("delete-user",
 		if _, err := RemoveUserLinksStep.Run(wc, in.IDs); err != nil {
 			return struct{}{}, err
 		}
-		return struct{}{}, emitIDs(wc, UserDeleted, in.IDs)
+		return struct{}{}, emitIDs(wc, WorkflowEventUserDeleted, in.IDs)
 	})
 
 // CreateUserAccountInput is the input of CreateUserAccountWorkflow.
@@ -125,7 +125,7 @@ var CreateInvitesWorkflow = workflows.New("create-invite-step",
 		if err != nil {
 			return nil, err
 		}
-		if err := emitIDs(wc, InviteCreated, inviteIDs(created)); err != nil {
+		if err := emitIDs(wc, WorkflowEventInviteCreated, inviteIDs(created)); err != nil {
 			return nil, err
 		}
 		return created, nil
@@ -143,7 +143,7 @@ var DeleteInvitesWorkflow = workflows.New("delete-invites-workflow",
 		if _, err := DeleteInvitesStep.Run(wc, in.IDs); err != nil {
 			return struct{}{}, err
 		}
-		return struct{}{}, emitIDs(wc, InviteDeleted, in.IDs)
+		return struct{}{}, emitIDs(wc, WorkflowEventInviteDeleted, in.IDs)
 	})
 
 // RefreshInviteTokensInput is the input of RefreshInviteTokensWorkflow.
@@ -159,7 +159,7 @@ var RefreshInviteTokensWorkflow = workflows.New("refresh-invite-tokens-workflow"
 		if err != nil {
 			return nil, err
 		}
-		if err := emitIDs(wc, InviteResent, inviteIDs(refreshed)); err != nil {
+		if err := emitIDs(wc, WorkflowEventInviteResent, inviteIDs(refreshed)); err != nil {
 			return nil, err
 		}
 		return refreshed, nil
@@ -212,7 +212,7 @@ var AcceptInviteWorkflow = workflows.New("accept-invite-workflow",
 		_, _, _, err = workflows.Parallel3(wc,
 			SetAuthAppMetadataStep.Bind(SetAuthAppMetadataInput{AuthIdentityID: in.AuthIdentityID, ActorType: "user", Value: &created[0].ID}),
 			ConsumeInviteStep.Bind(inv.ID),
-			EmitEventStep.Bind(EmitEventInput{EventName: InviteAccepted, Data: idEvents([]string{inv.ID})}),
+			EmitEventStep.Bind(EmitEventInput{EventName: WorkflowEventInviteAccepted, Data: idEvents([]string{inv.ID})}),
 		)
 		if err != nil {
 			return nil, err

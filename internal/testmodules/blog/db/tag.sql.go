@@ -3,7 +3,7 @@
 //   sqlc v1.31.1
 // source: tag.sql
 
-package blogdb
+package db
 
 import (
 	"context"
