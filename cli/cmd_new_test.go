@@ -50,20 +50,10 @@ func TestScripts(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(env.WorkDir, "go.sum"), gosum, 0o644); err != nil {
 				return err
 			}
-			for _, k := range []string{"HOME", "GOPATH", "GOCACHE", "GOMODCACHE", "GOFLAGS", "GOTOOLCHAIN", "TEST_DATABASE_URL", "PGTEST_KEEP"} {
-				if v, ok := os.LookupEnv(k); ok {
-					env.Setenv(k, v)
-				}
+			offlineGoEnv(env)
+			if v, ok := os.LookupEnv("GOFLAGS"); ok {
+				env.Setenv("GOFLAGS", v)
 			}
-			for _, k := range []string{"GOCACHE", "GOMODCACHE"} {
-				if os.Getenv(k) == "" {
-					env.Setenv(k, goEnv(k))
-				}
-			}
-			env.Setenv("GOPROXY", "off")
-			// pgtest's embedded server must live where the postgres OS user can
-			// enter, which testscript's private $WORK is not.
-			env.Setenv("TMPDIR", os.TempDir())
 			return nil
 		},
 	})
@@ -83,6 +73,25 @@ func appGoMod(repo, root string) string {
 		b.WriteString(line + "\n")
 	}
 	return b.String()
+}
+
+// offlineGoEnv gives a script the go command's caches and Postgres settings
+// of the test run, and no network (GOPROXY=off): everything comes from the
+// module and build caches. pgtest's embedded server must live where the
+// postgres OS user can enter, which testscript's private $WORK is not.
+func offlineGoEnv(env *testscript.Env) {
+	for _, k := range []string{"HOME", "GOPATH", "GOCACHE", "GOMODCACHE", "GOTOOLCHAIN", "TEST_DATABASE_URL", "PGTEST_KEEP", "PG_BIN"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env.Setenv(k, v)
+		}
+	}
+	for _, k := range []string{"GOCACHE", "GOMODCACHE"} {
+		if os.Getenv(k) == "" {
+			env.Setenv(k, goEnv(k))
+		}
+	}
+	env.Setenv("GOPROXY", "off")
+	env.Setenv("TMPDIR", os.TempDir())
 }
 
 func goEnv(k string) string {

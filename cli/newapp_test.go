@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,22 +33,9 @@ func TestNewApp(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/app",
 		Setup: func(env *testscript.Env) error {
-			for _, k := range []string{"HOME", "GOPATH", "GOCACHE", "GOMODCACHE", "GOTOOLCHAIN", "TEST_DATABASE_URL", "PGTEST_KEEP", "PG_BIN"} {
-				if v, ok := os.LookupEnv(k); ok {
-					env.Setenv(k, v)
-				}
-			}
-			for _, k := range []string{"GOCACHE", "GOMODCACHE"} {
-				if os.Getenv(k) == "" {
-					env.Setenv(k, goEnv(k))
-				}
-			}
-			env.Setenv("GOPROXY", "off")
+			offlineGoEnv(env)
 			env.Setenv("GOFLAGS", "-mod=mod")
 			env.Setenv("MEDUSA", root)
-			// pgtest's embedded server (the application's tests start one)
-			// must live where the postgres OS user can enter.
-			env.Setenv("TMPDIR", os.TempDir())
 			env.Setenv("DATABASE_URL", pgtest.NewURL(env.T().(testing.TB)))
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
