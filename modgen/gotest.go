@@ -873,6 +873,12 @@ func Test{{.G}}AdminRoutes(t *testing.T) {
 	if code, _ := do("GET", "/admin/{{.Path}}/1", ""); code != 404 {
 		t.Fatalf("retrieve after delete: %d", code)
 	}
+	if code, body := do("POST", "/admin/{{.Path}}/1/restore?fields={{.PKCol}}", ""); code != 200 || body != ` + "`" + `{"{{.Name}}":{"{{.PKCol}}":"1"}}` + "`" + ` {
+		t.Fatalf("restore: %d %s", code, body)
+	}
+	if code, _ := do("GET", "/admin/{{.Path}}/1", ""); code != 200 {
+		t.Fatalf("retrieve after restore: %d", code)
+	}
 }
 {{- end}}
 {{- range .BelongsTo}}

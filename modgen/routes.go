@@ -18,7 +18,7 @@ type routeField struct {
 
 type routeModel struct {
 	G, P, LC, Name, Path, PK                   string
-	ListAndCount, Retrieve, Update, SoftDelete string
+	ListAndCount, Retrieve, Update, SoftDelete, Restore string
 	HasSearch                                  bool
 	Filters, Body                              []routeField
 	// Relations are the model's relations, which "fields" may select whole
@@ -31,7 +31,7 @@ func (g *gen) routeModels() []routeModel {
 	var out []routeModel
 	for _, m := range g.mod.Models {
 		rm := routeModel{G: m.GoName(), P: m.Plural(), LC: dml.Camel(m.Name), Name: m.Name, Path: routePath(m), PK: m.PK().Name,
-			ListAndCount: g.pub(m, dml.MethodListAndCount), Retrieve: g.pub(m, dml.MethodRetrieve), Update: g.pub(m, dml.MethodUpdate), SoftDelete: g.pub(m, dml.MethodSoftDelete)}
+			ListAndCount: g.pub(m, dml.MethodListAndCount), Retrieve: g.pub(m, dml.MethodRetrieve), Update: g.pub(m, dml.MethodUpdate), SoftDelete: g.pub(m, dml.MethodSoftDelete), Restore: g.pub(m, dml.MethodRestore)}
 		for _, ri := range relInfos(g.mod, m) {
 			rm.Relations = append(rm.Relations, ri.r.Name)
 		}
@@ -121,6 +121,7 @@ var (
 //	GET    /admin/{{.Path}}/{id}  retrieve → {"{{.Name}}": {...}}
 //	POST   /admin/{{.Path}}/{id}  update (strict body) → {"{{.Name}}": {...}}
 //	DELETE /admin/{{.Path}}/{id}  soft delete → {"id", "object": "{{.Name}}", "deleted": true}
+//	POST   /admin/{{.Path}}/{id}/restore  restore a soft-deleted one → {"{{.Name}}": {...}}
 {{- end}}
 //
 // Being under /admin, they require an authenticated user (module.Router's default).
@@ -140,6 +141,7 @@ func (s *Service) adminRoutes(handle func(pattern string, h http.HandlerFunc, op
 	handle("GET /admin/{{.Path}}/{id}", s.handleRetrieve{{.G}})
 	handle("POST /admin/{{.Path}}/{id}", s.handleUpdate{{.G}})
 	handle("DELETE /admin/{{.Path}}/{id}", s.handleDelete{{.G}})
+	handle("POST /admin/{{.Path}}/{id}/restore", s.handleRestore{{.G}})
 {{- end}}
 }
 
@@ -316,6 +318,21 @@ func (s *Service) handleDelete{{.G}}(w http.ResponseWriter, r *http.Request) {
 	}
 	httpx.WriteJSON(w, http.StatusOK, deletedResponse{ID: id, Object: {{printf "%q" .Name}}, Deleted: true})
 }
+
+// handleRestore{{.G}} restores a soft-deleted {{.Name}} (a medusa-go extension:
+// Medusa's admin API has no restore route) and answers it as retrieve does.
+func (s *Service) handleRestore{{.G}}(w http.ResponseWriter, r *http.Request) {
+	if _, err := {{.LC}}OneQuery.Parse(r); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if _, err := s.{{.Restore}}(r.Context(), id); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	s.respond{{.G}}(w, r, id)
+}
 {{end}}`))
 
 func (rm routeModel) PKGo() string { return dml.Pascal(rm.PK) }
@@ -372,6 +389,9 @@ func (g *gen) openAPI() []byte {
 			"get":    obj{"operationId": "Retrieve" + G, "parameters": []obj{idParam, fields}, "responses": obj{"200": one, "404": errResp}},
 			"post":   obj{"operationId": "Update" + G, "parameters": []obj{idParam, fields}, "requestBody": obj{"required": true, "content": obj{"application/json": obj{"schema": ref("Update" + G)}}}, "responses": obj{"200": one, "400": errResp, "404": errResp}},
 			"delete": obj{"operationId": "Delete" + G, "parameters": []obj{idParam}, "responses": obj{"200": obj{"description": "OK", "content": obj{"application/json": obj{"schema": obj{"type": "object", "properties": obj{"id": obj{"type": "string"}, "object": obj{"const": m.Name}, "deleted": obj{"const": true}}}}}}}},
+		}
+		paths[p+"/{id}/restore"] = obj{
+			"post": obj{"operationId": "Restore" + G, "parameters": []obj{idParam, fields}, "responses": obj{"200": one, "404": errResp}},
 		}
 	}
 	doc := obj{"openapi": "3.1.0", "info": obj{"title": "medusa-go " + g.mod.Name + " module (generated)", "version": "0"}, "paths": paths, "components": obj{"schemas": schemas}}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/internal/testmodules/blog"
 	"net/http"
 	"testing"
 
@@ -132,5 +134,60 @@ func TestModulePages(t *testing.T) {
 	got, err = e.Users.ListUsers(context.Background(), user.UserFilter{Email: rt.Eq("ulla@store.test")})
 	if err != nil || len(got) != 0 {
 		t.Fatalf("after the delete: %+v, %v", got, err)
+	}
+}
+
+// A generated module's pages come from its own OpenAPI document, merged
+// into the application's: the blog test module, listed in app.Config like
+// any module, gets a list (search, pagination), a detail page, edit, soft
+// delete and restore without UI code of its own.
+func TestGeneratedModulePages(t *testing.T) {
+	e := startApp(t, app.Config{Modules: []module.Module{blog.Generated()}})
+	e.account(t, adminEmail, adminPassword, "Ada", "Admin")
+	posts, err := container.Resolve(e.App.Container, blog.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in []blog.CreatePostInput
+	for i := range 23 {
+		in = append(in, blog.CreatePostInput{ID: fmt.Sprintf("post_%02d", i), Title: fmt.Sprintf("Post number %02d", i)})
+	}
+	in = append(in, blog.CreatePostInput{ID: "post_links", Title: "Module links in Go"})
+	if _, err := posts.CreatePosts(context.Background(), in...); err != nil {
+		t.Fatal(err)
+	}
+	b := newTab(t, e.URL, 1280, 900)
+	b.signIn(adminEmail, adminPassword)
+	if n := eval[int](b, `document.querySelectorAll('nav a[href="/app/modules/posts"]').length`); n != 1 {
+		t.Fatalf("%d navigation links to the posts page", n)
+	}
+	b.open("/app/modules/posts")
+	b.waitText("Showing 1–20 of 24 posts")
+	b.shot("generated-module-list")
+	b.click("Next page")
+	b.waitText("Showing 21–24 of 24 posts")
+
+	b.fill("Search posts", "links")
+	b.click("Apply search and filters")
+	b.waitText("Showing 1–1 of 1 posts")
+	b.click("Module links in Go")
+	b.waitText("Edit post")
+	b.fill("Title", "Module links and Query")
+	b.click("Save changes")
+	b.waitText("Changes saved.")
+	if p, err := posts.RetrievePost(context.Background(), "post_links"); err != nil || p.Title != "Module links and Query" {
+		t.Fatalf("after the edit: %+v, %v", p, err)
+	}
+
+	b.click("Delete post")
+	b.click("Yes, delete post")
+	b.waitText("Post deleted.")
+	if _, err := posts.RetrievePost(context.Background(), "post_links"); err == nil {
+		t.Fatal("the post is still there after the delete")
+	}
+	b.click("Restore post")
+	b.waitText("Post restored.")
+	if p, err := posts.RetrievePost(context.Background(), "post_links"); err != nil || p.Title != "Module links and Query" {
+		t.Fatalf("after the restore: %+v, %v", p, err)
 	}
 }

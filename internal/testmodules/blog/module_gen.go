@@ -4,12 +4,16 @@ package blog
 
 import (
 	"context"
+	_ "embed"
 	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/internal/testmodules/blog/migrations"
 )
 
-// Generated returns the generated part of the blog module's value: its name, migrations, service registration and entities.
+//go:embed openapi_gen.json
+var openAPI []byte
+
+// Generated returns the generated part of the blog module's value: its name, migrations, service registration, entities, admin routes and OpenAPI document.
 // The module's own value starts from it and adds what is hand-written (options, subscribers,
 // jobs, workflows).
 func Generated() module.Module {
@@ -17,8 +21,10 @@ func Generated() module.Module {
 		Entities:   Entities,
 		Migrations: []migrate.Source{migrations.Source},
 		Name:       "blog",
+		OpenAPI:    openAPI,
 		Register: func(_ context.Context, h *module.Host) error {
 			return Register(h.Container, h.Pool)
 		},
+		Routes: AdminRoutes,
 	}
 }

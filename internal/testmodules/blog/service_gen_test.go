@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +18,7 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/rt"
 	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
@@ -476,6 +479,66 @@ func TestPostGenerated(t *testing.T) {
 	})
 }
 
+func TestPostAdminRoutes(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	if _, err := s.CreatePosts(ctx, samplePost(t, s, 1), samplePost(t, s, 2)); err != nil {
+		t.Fatal(err)
+	}
+	r := http.NewServeMux()
+	s.adminRoutes(func(pattern string, h http.HandlerFunc, _ ...module.RouteOption) { r.HandleFunc(pattern, h) })
+	do := func(method, target, body string) (int, string) {
+		t.Helper()
+		req := httptest.NewRequest(method, target, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	if code, body := do("GET", "/admin/posts?limit=1&order=-id&fields=id", ""); code != 200 || body != `{"posts":[{"id":"2"}],"count":2,"offset":0,"limit":1}` {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/posts?id[]=1&fields=id", ""); code != 200 || !strings.Contains(body, `"count":1`) {
+		t.Fatalf("list by id: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/posts/nope", ""); code != 404 || !strings.Contains(body, "Post with id: nope was not found") {
+		t.Fatalf("retrieve missing: %d %s", code, body)
+	}
+	if code, body := do("POST", "/admin/posts/1", `{"no_such_field":1}`); code != 400 || !strings.Contains(body, "Unrecognized fields") {
+		t.Fatalf("update with an unknown field: %d %s", code, body)
+	}
+	if code, body := do("POST", "/admin/posts/nope", "{}"); code != 404 {
+		t.Fatalf("update missing: %d %s", code, body)
+	}
+	val, _ := json.Marshal(fmt.Sprintf("title_%d@test.com", 9))
+	if code, body := do("POST", "/admin/posts/1?fields=title", `{"title":`+string(val)+"}"); code != 200 || !strings.Contains(body, string(val)) {
+		t.Fatalf("update: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/posts/1?fields=id,*comments", ""); code != 200 || !strings.HasPrefix(body, `{"post":{"id":"1","comments":`) {
+		t.Fatalf("retrieve with a relation: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/posts?fields=+comments.id", ""); code != 200 || !strings.Contains(body, `"comments":`) {
+		t.Fatalf("list with a relation's field: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/posts/1?fields=*nope", ""); code != 400 || !strings.Contains(body, "Requested fields [*nope] are not valid") {
+		t.Fatalf("unknown relation: %d %s", code, body)
+	}
+	if code, body := do("DELETE", "/admin/posts/1", ""); code != 200 || body != `{"id":"1","object":"post","deleted":true}` {
+		t.Fatalf("delete: %d %s", code, body)
+	}
+	if code, _ := do("GET", "/admin/posts/1", ""); code != 404 {
+		t.Fatalf("retrieve after delete: %d", code)
+	}
+	if code, body := do("POST", "/admin/posts/1/restore?fields=id", ""); code != 200 || body != `{"post":{"id":"1"}}` {
+		t.Fatalf("restore: %d %s", code, body)
+	}
+	if code, _ := do("GET", "/admin/posts/1", ""); code != 200 {
+		t.Fatalf("retrieve after restore: %d", code)
+	}
+}
+
 // TestPostTagsManyToMany attaches, loads (both ways) and detaches the manyToMany
 // relation tags of Post.
 func TestPostTagsManyToMany(t *testing.T) {
@@ -744,6 +807,66 @@ func TestCommentGenerated(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestCommentAdminRoutes(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	if _, err := s.CreateComments(ctx, sampleComment(t, s, 1), sampleComment(t, s, 2)); err != nil {
+		t.Fatal(err)
+	}
+	r := http.NewServeMux()
+	s.adminRoutes(func(pattern string, h http.HandlerFunc, _ ...module.RouteOption) { r.HandleFunc(pattern, h) })
+	do := func(method, target, body string) (int, string) {
+		t.Helper()
+		req := httptest.NewRequest(method, target, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	if code, body := do("GET", "/admin/comments?limit=1&order=-id&fields=id", ""); code != 200 || body != `{"comments":[{"id":"2"}],"count":2,"offset":0,"limit":1}` {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/comments?id[]=1&fields=id", ""); code != 200 || !strings.Contains(body, `"count":1`) {
+		t.Fatalf("list by id: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/comments/nope", ""); code != 404 || !strings.Contains(body, "Comment with id: nope was not found") {
+		t.Fatalf("retrieve missing: %d %s", code, body)
+	}
+	if code, body := do("POST", "/admin/comments/1", `{"no_such_field":1}`); code != 400 || !strings.Contains(body, "Unrecognized fields") {
+		t.Fatalf("update with an unknown field: %d %s", code, body)
+	}
+	if code, body := do("POST", "/admin/comments/nope", "{}"); code != 404 {
+		t.Fatalf("update missing: %d %s", code, body)
+	}
+	val, _ := json.Marshal(fmt.Sprintf("body_%d@test.com", 9))
+	if code, body := do("POST", "/admin/comments/1?fields=body", `{"body":`+string(val)+"}"); code != 200 || !strings.Contains(body, string(val)) {
+		t.Fatalf("update: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/comments/1?fields=id,*post", ""); code != 200 || !strings.HasPrefix(body, `{"comment":{"id":"1","post":`) {
+		t.Fatalf("retrieve with a relation: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/comments?fields=+post.id", ""); code != 200 || !strings.Contains(body, `"post":`) {
+		t.Fatalf("list with a relation's field: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/comments/1?fields=*nope", ""); code != 400 || !strings.Contains(body, "Requested fields [*nope] are not valid") {
+		t.Fatalf("unknown relation: %d %s", code, body)
+	}
+	if code, body := do("DELETE", "/admin/comments/1", ""); code != 200 || body != `{"id":"1","object":"comment","deleted":true}` {
+		t.Fatalf("delete: %d %s", code, body)
+	}
+	if code, _ := do("GET", "/admin/comments/1", ""); code != 404 {
+		t.Fatalf("retrieve after delete: %d", code)
+	}
+	if code, body := do("POST", "/admin/comments/1/restore?fields=id", ""); code != 200 || body != `{"comment":{"id":"1"}}` {
+		t.Fatalf("restore: %d %s", code, body)
+	}
+	if code, _ := do("GET", "/admin/comments/1", ""); code != 200 {
+		t.Fatalf("retrieve after restore: %d", code)
+	}
 }
 
 // TestCommentPostRelation loads the belongsTo relation post of Comment and its
@@ -1034,4 +1157,60 @@ func TestTagGenerated(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestTagAdminRoutes(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	if _, err := s.CreateTags(ctx, sampleTag(t, s, 1), sampleTag(t, s, 2)); err != nil {
+		t.Fatal(err)
+	}
+	r := http.NewServeMux()
+	s.adminRoutes(func(pattern string, h http.HandlerFunc, _ ...module.RouteOption) { r.HandleFunc(pattern, h) })
+	do := func(method, target, body string) (int, string) {
+		t.Helper()
+		req := httptest.NewRequest(method, target, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	if code, body := do("GET", "/admin/tags?limit=1&order=-id&fields=id", ""); code != 200 || body != `{"tags":[{"id":"2"}],"count":2,"offset":0,"limit":1}` {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/tags?id[]=1&fields=id", ""); code != 200 || !strings.Contains(body, `"count":1`) {
+		t.Fatalf("list by id: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/tags/nope", ""); code != 404 || !strings.Contains(body, "Tag with id: nope was not found") {
+		t.Fatalf("retrieve missing: %d %s", code, body)
+	}
+	if code, body := do("POST", "/admin/tags/1", `{"no_such_field":1}`); code != 400 || !strings.Contains(body, "Unrecognized fields") {
+		t.Fatalf("update with an unknown field: %d %s", code, body)
+	}
+	if code, body := do("POST", "/admin/tags/nope", "{}"); code != 404 {
+		t.Fatalf("update missing: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/tags/1?fields=id,*posts", ""); code != 200 || !strings.HasPrefix(body, `{"tag":{"id":"1","posts":`) {
+		t.Fatalf("retrieve with a relation: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/tags?fields=+posts.id", ""); code != 200 || !strings.Contains(body, `"posts":`) {
+		t.Fatalf("list with a relation's field: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/tags/1?fields=*nope", ""); code != 400 || !strings.Contains(body, "Requested fields [*nope] are not valid") {
+		t.Fatalf("unknown relation: %d %s", code, body)
+	}
+	if code, body := do("DELETE", "/admin/tags/1", ""); code != 200 || body != `{"id":"1","object":"tag","deleted":true}` {
+		t.Fatalf("delete: %d %s", code, body)
+	}
+	if code, _ := do("GET", "/admin/tags/1", ""); code != 404 {
+		t.Fatalf("retrieve after delete: %d", code)
+	}
+	if code, body := do("POST", "/admin/tags/1/restore?fields=id", ""); code != 200 || body != `{"tag":{"id":"1"}}` {
+		t.Fatalf("restore: %d %s", code, body)
+	}
+	if code, _ := do("GET", "/admin/tags/1", ""); code != 200 {
+		t.Fatalf("retrieve after restore: %d", code)
+	}
 }

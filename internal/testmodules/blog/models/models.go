@@ -32,4 +32,4 @@ var Tag = dml.Define("tag",
 // for the tests of module links and Query. It lives outside modules/ (it is
 // not part of the application) and is generated like any module:
 // go generate ./internal/testmodules/blog.
-var Module = dml.NewModule("blog", Post, Comment, Tag).In("internal/testmodules/blog")
+var Module = dml.NewModule("blog", Post, Comment, Tag).In("internal/testmodules/blog").Routes()
