@@ -186,3 +186,15 @@ func BenchmarkAssetSize(b *testing.B) {
 	b.ReportMetric(float64(raw), "raw_bytes")
 	b.ReportMetric(float64(gz), "gzip_bytes")
 }
+
+// BenchmarkNew measures what building the handler (reading, rewriting and
+// compressing every asset) costs a starting server:
+//
+//	go test ./framework/dashboard -run '^$' -bench New -benchmem
+func BenchmarkNew(b *testing.B) {
+	for b.Loop() {
+		if _, err := dashboard.New(dashboard.Options{Path: dashboard.DefaultPath}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
