@@ -47,21 +47,21 @@ func (g *gen) routeModels() []routeModel {
 		}
 		for _, x := range m.Fields {
 			rm.HasSearch = rm.HasSearch || x.IsSearch
-			conv, qt, rule, bt := "rt.AsString", "httpx.TypeString", "httpx.String", "string"
-			ops := "httpx.OpsCompare | httpx.Ops(httpx.OpLike, httpx.OpILike)"
+			conv, qt, rule, bt := "rt.AsString", "qs.TypeString", "body.String", "string"
+			ops := "qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)"
 			switch x.Kind {
 			case dml.KindNumber:
-				conv, qt, rule, bt, ops = "rt.AsInt", "httpx.TypeNumber", "httpx.Int", "int", "httpx.OpsCompare"
+				conv, qt, rule, bt, ops = "rt.AsInt", "qs.TypeNumber", "body.Int", "int", "qs.OpsCompare"
 			case dml.KindBigNumber:
-				conv, qt, rule, bt, ops = "rt.AsFloat", "httpx.TypeNumber", "httpx.Number", "float64", "httpx.OpsCompare"
+				conv, qt, rule, bt, ops = "rt.AsFloat", "qs.TypeNumber", "body.Number", "float64", "qs.OpsCompare"
 			case dml.KindBoolean:
-				conv, qt, rule, bt, ops = "rt.AsBool", "httpx.TypeBool", "httpx.Bool", "bool", "httpx.OpsEquality"
+				conv, qt, rule, bt, ops = "rt.AsBool", "qs.TypeBool", "body.Bool", "bool", "qs.OpsEquality"
 			case dml.KindDateTime:
-				conv, qt, rule, bt, ops = "rt.AsTime", "httpx.TypeTime", "httpx.String", "string", "httpx.OpsCompare"
+				conv, qt, rule, bt, ops = "rt.AsTime", "qs.TypeTime", "body.String", "string", "qs.OpsCompare"
 			case dml.KindJSON:
-				rule, bt = "httpx.Any", "json.RawMessage"
+				rule, bt = "body.Any", "json.RawMessage"
 			case dml.KindArray:
-				rule, bt = "httpx.Array", "[]string"
+				rule, bt = "body.Array", "[]string"
 			}
 			f := routeField{Name: x.Name, GoName: dml.Pascal(x.Name), Conv: conv, QType: qt, Ops: ops, BodyType: bt, IsTime: x.Kind == dml.KindDateTime}
 			if filterable(x) {
@@ -70,7 +70,7 @@ func (g *gen) routeModels() []routeModel {
 			if updatable(x) {
 				switch {
 				case x.Kind == dml.KindArray:
-					f.Rule = fmt.Sprintf("httpx.Array(%q, httpx.String(\"\"))", x.Name)
+					f.Rule = fmt.Sprintf("body.Array(%q, body.String(\"\"))", x.Name)
 				default:
 					f.Rule = fmt.Sprintf("%s(%q)", rule, x.Name)
 				}
@@ -104,6 +104,8 @@ import (
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/body"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
 	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/framework/rt"
 )
@@ -149,7 +151,7 @@ type deletedResponse struct {
 	Deleted bool   ` + "`json:\"deleted\"`" + `
 }
 
-func findConfigFrom(q *httpx.Query) rt.FindConfig {
+func findConfigFrom(q *qs.Query) rt.FindConfig {
 	cfg := rt.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit}
 	for _, o := range q.Order {
 		cfg.Order = append(cfg.Order, rt.Order{Field: o.Field, Desc: o.Desc})
@@ -168,7 +170,7 @@ var (
 	}
 	{{.LC}}RelationNames = []string{ {{- range $i, $r := .Relations}}{{if $i}}, {{end}}{{printf "%q" $r}}{{end -}} }
 {{- end}}
-	{{.LC}}ListQuery = httpx.MustQuerySpec(httpx.QueryConfig{
+	{{.LC}}ListQuery = qs.MustQuerySpec(qs.QueryConfig{
 		Defaults:  {{.LC}}Fields,
 {{- if .Relations}}
 		Allowed:   {{.LC}}Selectable,
@@ -178,18 +180,18 @@ var (
 		Orderable: {{.LC}}Sortable,
 		Search:    {{.HasSearch}},
 		AndOr:     true,
-		Filters: []httpx.FilterField{
+		Filters: []qs.FilterField{
 		{{- range .Filters}}
 			{Name: {{printf "%q" .Name}}, Type: {{.QType}}, Array: true, Ops: {{.Ops}}},
 		{{- end}}
 		},
 	})
 {{- if .Relations}}
-	{{.LC}}OneQuery = httpx.MustQuerySpec(httpx.QueryConfig{Defaults: {{.LC}}Fields, Allowed: {{.LC}}Selectable, Relations: {{.LC}}RelationNames})
+	{{.LC}}OneQuery = qs.MustQuerySpec(qs.QueryConfig{Defaults: {{.LC}}Fields, Allowed: {{.LC}}Selectable, Relations: {{.LC}}RelationNames})
 {{- else}}
-	{{.LC}}OneQuery = httpx.MustQuerySpec(httpx.QueryConfig{Defaults: {{.LC}}Fields})
+	{{.LC}}OneQuery = qs.MustQuerySpec(qs.QueryConfig{Defaults: {{.LC}}Fields})
 {{- end}}
-	{{.LC}}UpdateBody = httpx.MustBody[{{.LC}}UpdateRequest](
+	{{.LC}}UpdateBody = body.MustBody[{{.LC}}UpdateRequest](
 	{{- range .Body}}
 		{{.Rule}},
 	{{- end}}
@@ -198,11 +200,11 @@ var (
 
 type {{.LC}}UpdateRequest struct {
 {{- range .Body}}
-	{{.GoName}} httpx.Opt[{{.BodyType}}] ` + "`json:\"{{.Name}}\"`" + `
+	{{.GoName}} body.Opt[{{.BodyType}}] ` + "`json:\"{{.Name}}\"`" + `
 {{- end}}
 }
 
-func {{.LC}}FilterFrom(f httpx.Filter) ({{.G}}Filter, error) {
+func {{.LC}}FilterFrom(f qs.Filter) ({{.G}}Filter, error) {
 	var out {{.G}}Filter
 	for _, c := range f.Conds {
 		var err error

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
 	"github.com/medusa-go/medusa/framework/query"
 	"github.com/medusa-go/medusa/framework/rt"
 )
@@ -37,7 +38,7 @@ func ExampleFromHTTP() {
 	if err != nil {
 		panic(err)
 	}
-	spec := httpx.MustQuerySpec(httpx.QueryConfig{Defaults: []string{"id", "title"}, Allowed: allowed, Relations: relations, List: true})
+	spec := qs.MustQuerySpec(qs.QueryConfig{Defaults: []string{"id", "title"}, Allowed: allowed, Relations: relations, List: true})
 	http.HandleFunc("GET /admin/posts", func(w http.ResponseWriter, r *http.Request) {
 		hq, err := spec.Parse(r)
 		if err != nil {

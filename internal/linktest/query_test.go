@@ -11,6 +11,7 @@ import (
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
 	"github.com/medusa-go/medusa/framework/link"
 	"github.com/medusa-go/medusa/framework/query"
 	"github.com/medusa-go/medusa/framework/rt"
@@ -223,9 +224,9 @@ func TestQueryHTTPFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := httpx.MustQuerySpec(httpx.QueryConfig{
+	spec := qs.MustQuerySpec(qs.QueryConfig{
 		Defaults: []string{"id", "title"}, Allowed: allowed, Relations: rels, List: true, Orderable: blog.PostEntity.Sortable, Search: true,
-		Filters: []httpx.FilterField{{Name: "title", Type: httpx.TypeString, Array: true, Ops: httpx.Ops(httpx.OpILike, httpx.OpEq)}},
+		Filters: []qs.FilterField{{Name: "title", Type: qs.TypeString, Array: true, Ops: qs.Ops(qs.OpILike, qs.OpEq)}},
 	})
 	r := http.NewServeMux()
 	r.HandleFunc("GET /admin/posts", func(w http.ResponseWriter, req *http.Request) {

@@ -11,9 +11,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/medusa-go/medusa/framework/authtoken"
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
-	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/framework/rt"
 	authdb "github.com/medusa-go/medusa/modules/auth/db"
 )
@@ -27,7 +27,7 @@ type extension struct {
 	budget   int64
 	gate     *kdfGate
 	secret   string
-	tokens   *httpx.Auth
+	tokens   *authtoken.Signer
 	resetTTL time.Duration
 	now      func() time.Time
 	// dummy is a hash at the service's parameters; Authenticate verifies the
@@ -104,7 +104,7 @@ func (e *extension) setup(*Service) error {
 		return fmt.Errorf("auth: dummy hash: %w", err)
 	}
 	if e.secret != "" {
-		a, err := httpx.NewAuth(httpx.AuthConfig{JWTSecret: e.secret, JWTExpiresIn: e.resetTTL, Now: e.now})
+		a, err := authtoken.New(authtoken.Config{Secret: e.secret, ExpiresIn: e.resetTTL, Now: e.now})
 		if err != nil {
 			return err
 		}

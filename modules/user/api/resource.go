@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
 	"github.com/medusa-go/medusa/framework/rt"
 	"github.com/medusa-go/medusa/modules/user"
 )
@@ -13,9 +14,9 @@ import (
 // resource is the read side of one model's admin routes: list with count,
 // and retrieve by id, straight from the module's service.
 type resource[T, F any] struct {
-	name, plural string           // "user", "users": the response keys
-	one, list    *httpx.QuerySpec // retrieve and list query strings
-	filter       func(*httpx.Query) (F, error)
+	name, plural string        // "user", "users": the response keys
+	one, list    *qs.QuerySpec // retrieve and list query strings
+	filter       func(*qs.Query) (F, error)
 	id           func(T) string
 	// The service's methods, as method expressions.
 	listAndCount func(*user.Service, context.Context, F, ...rt.FindConfig) ([]T, int, error)
