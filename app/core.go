@@ -17,7 +17,7 @@ import (
 	jobsmigrations "github.com/medusa-go/medusa/framework/jobs/migrations"
 	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/framework/module"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/framework/wftimers"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
@@ -53,7 +53,7 @@ func jobsModule() module.Module {
 			// per write statement; merging them keeps a list's count one
 			// row read.
 			h.Schedule(jobs.Scheduled{Name: RowCountCompaction, Every: RowCountCompactionEvery, Handler: func(ctx context.Context, _ *container.Container, _ jobs.Run) error {
-				_, err := rt.CompactRowCounts(ctx, h.Pool)
+				_, err := sqlb.CompactRowCounts(ctx, h.Pool)
 				return err
 			}})
 			return container.Register(h.Container, jobs.Key, engine)
@@ -171,7 +171,7 @@ func httpAuthModule() module.Module {
 const SessionSweep = "http-sessions-sweep"
 
 // RowCountCompaction is the scheduled job that merges the count rows of
-// tables counted by triggers (rt.CompactRowCounts), every
+// tables counted by triggers (sqlb.CompactRowCounts), every
 // RowCountCompactionEvery.
 const RowCountCompaction = "row-counts-compact"
 

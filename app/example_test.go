@@ -19,7 +19,7 @@ import (
 	"github.com/medusa-go/medusa/framework/httpx/mw"
 	"github.com/medusa-go/medusa/framework/link"
 	"github.com/medusa-go/medusa/framework/module"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/internal/testmodules/blog"
 	"github.com/medusa-go/medusa/modules"
 	"github.com/medusa-go/medusa/modules/user"
@@ -66,7 +66,7 @@ func inviteColleague(ctx context.Context, scope *container.Container, email stri
 	if err != nil {
 		return user.Invite{}, err
 	}
-	list, count, err := users.ListAndCountUsers(ctx, user.UserFilter{Q: "smith"}, rt.FindConfig{Take: 20})
+	list, count, err := users.ListAndCountUsers(ctx, user.UserFilter{Q: "smith"}, sqlb.FindConfig{Take: 20})
 	if err != nil {
 		return user.Invite{}, err
 	}

@@ -47,17 +47,17 @@ func (g *gen) routeModels() []routeModel {
 		}
 		for _, x := range m.Fields {
 			rm.HasSearch = rm.HasSearch || x.IsSearch
-			conv, qt, rule, bt := "rt.AsString", "qs.TypeString", "body.String", "string"
+			conv, qt, rule, bt := "sqlb.AsString", "qs.TypeString", "body.String", "string"
 			ops := "qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)"
 			switch x.Kind {
 			case dml.KindNumber:
-				conv, qt, rule, bt, ops = "rt.AsInt", "qs.TypeNumber", "body.Int", "int", "qs.OpsCompare"
+				conv, qt, rule, bt, ops = "sqlb.AsInt", "qs.TypeNumber", "body.Int", "int", "qs.OpsCompare"
 			case dml.KindBigNumber:
-				conv, qt, rule, bt, ops = "rt.AsFloat", "qs.TypeNumber", "body.Number", "float64", "qs.OpsCompare"
+				conv, qt, rule, bt, ops = "sqlb.AsFloat", "qs.TypeNumber", "body.Number", "float64", "qs.OpsCompare"
 			case dml.KindBoolean:
-				conv, qt, rule, bt, ops = "rt.AsBool", "qs.TypeBool", "body.Bool", "bool", "qs.OpsEquality"
+				conv, qt, rule, bt, ops = "sqlb.AsBool", "qs.TypeBool", "body.Bool", "bool", "qs.OpsEquality"
 			case dml.KindDateTime:
-				conv, qt, rule, bt, ops = "rt.AsTime", "qs.TypeTime", "body.String", "string", "qs.OpsCompare"
+				conv, qt, rule, bt, ops = "sqlb.AsTime", "qs.TypeTime", "body.String", "string", "qs.OpsCompare"
 			case dml.KindJSON:
 				rule, bt = "body.Any", "json.RawMessage"
 			case dml.KindArray:
@@ -107,12 +107,14 @@ import (
 	"github.com/medusa-go/medusa/framework/httpx/body"
 	"github.com/medusa-go/medusa/framework/httpx/qs"
 	"github.com/medusa-go/medusa/framework/module"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/opt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 var (
 	_ json.RawMessage
 	_ time.Time
+	_ opt.Optional[int]
 )
 
 // AdminRoutes registers the generated admin routes of the module's models on r,
@@ -151,10 +153,10 @@ type deletedResponse struct {
 	Deleted bool   ` + "`json:\"deleted\"`" + `
 }
 
-func findConfigFrom(q *qs.Query) rt.FindConfig {
-	cfg := rt.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit}
+func findConfigFrom(q *qs.Query) sqlb.FindConfig {
+	cfg := sqlb.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit}
 	for _, o := range q.Order {
-		cfg.Order = append(cfg.Order, rt.Order{Field: o.Field, Desc: o.Desc})
+		cfg.Order = append(cfg.Order, sqlb.Order{Field: o.Field, Desc: o.Desc})
 	}
 	return cfg
 }
@@ -211,7 +213,7 @@ func {{.LC}}FilterFrom(f qs.Filter) ({{.G}}Filter, error) {
 		switch c.Field {
 		{{- range .Filters}}
 		case {{printf "%q" .Name}}:
-			err = rt.SetOp(&out.{{.GoName}}, c.Field, string(c.Op), c.Values, {{.Conv}})
+			err = sqlb.SetOp(&out.{{.GoName}}, c.Field, string(c.Op), c.Values, {{.Conv}})
 		{{- end}}
 		default:
 			err = merrors.New(merrors.InvalidData, "Invalid request: unknown filter %s", c.Field)
@@ -268,7 +270,7 @@ func (s *Service) respond{{.G}}(w http.ResponseWriter, r *http.Request, id strin
 		httpx.WriteError(w, r, err)
 		return
 	}
-	x, err := s.{{.Retrieve}}(r.Context(), id, rt.FindConfig{Select: q.Fields})
+	x, err := s.{{.Retrieve}}(r.Context(), id, sqlb.FindConfig{Select: q.Fields})
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -295,12 +297,12 @@ func (s *Service) handleUpdate{{.G}}(w http.ResponseWriter, r *http.Request) {
 	in := Update{{.G}}Input{ {{.PKGo}}: r.PathValue("id")}
 	{{- range .Body}}
 	{{- if .IsTime}}
-	if in.{{.GoName}}, err = rt.TimeOptional({{printf "%q" .Name}}, b.{{.GoName}}.Set, b.{{.GoName}}.Null, b.{{.GoName}}.Value); err != nil {
+	if in.{{.GoName}}, err = sqlb.TimeOptional({{printf "%q" .Name}}, b.{{.GoName}}.Set, b.{{.GoName}}.Null, b.{{.GoName}}.Value); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
 	{{- else}}
-	in.{{.GoName}} = rt.Optional[{{.BodyType}}](b.{{.GoName}})
+	in.{{.GoName}} = opt.Optional[{{.BodyType}}](b.{{.GoName}})
 	{{- end}}
 	{{- end}}
 	if _, err := s.{{.Update}}(r.Context(), in); err != nil {

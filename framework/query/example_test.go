@@ -8,7 +8,7 @@ import (
 	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/framework/httpx/qs"
 	"github.com/medusa-go/medusa/framework/query"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // Graph reads posts with their author (a user of another module, through a
@@ -20,7 +20,7 @@ func ExampleQuery_Graph() {
 		Entity:     "post",
 		Fields:     []string{"id", "title", "author.email", "comments.*"},
 		Filters:    map[string]any{"title": map[string]any{"$ilike": "%go%"}},
-		Pagination: query.Page(0, 20, rt.Order{Field: "created_at", Desc: true}),
+		Pagination: query.Page(0, 20, sqlb.Order{Field: "created_at", Desc: true}),
 	})
 	if err != nil {
 		fmt.Println(err) // e.g. invalid_data: Invalid field "autor.email": post has no relation or link "autor"; did you mean "author"?

@@ -2,7 +2,7 @@ package query
 
 import (
 	"github.com/medusa-go/medusa/framework/httpx/qs"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // Allowed returns what a route's "fields" may name for entity (Medusa's
@@ -44,7 +44,7 @@ func FromHTTP(entity string, hq *qs.Query, list bool) Input {
 	if list {
 		in.Pagination = Page(hq.Offset, hq.Limit)
 		for _, o := range hq.Order {
-			in.Pagination.Order = append(in.Pagination.Order, rt.Order{Field: o.Field, Desc: o.Desc})
+			in.Pagination.Order = append(in.Pagination.Order, sqlb.Order{Field: o.Field, Desc: o.Desc})
 		}
 	}
 	return in

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/medusa-go/medusa/framework/httpx/qs"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 func TestFromHTTP(t *testing.T) {
@@ -24,7 +24,7 @@ func TestFromHTTP(t *testing.T) {
 	if string(b) != want {
 		t.Fatalf("got  %s\nwant %s", b, want)
 	}
-	tree, err := rt.ParseFilters(in.Filters)
+	tree, err := sqlb.ParseFilters(in.Filters)
 	if err != nil || tree.Q != "go" || len(tree.Or) != 2 {
 		t.Fatalf("the filters do not parse back: %+v, %v", tree, err)
 	}

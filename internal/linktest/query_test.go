@@ -14,7 +14,7 @@ import (
 	"github.com/medusa-go/medusa/framework/httpx/qs"
 	"github.com/medusa-go/medusa/framework/link"
 	"github.com/medusa-go/medusa/framework/query"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/internal/testmodules/blog"
 	"github.com/medusa-go/medusa/modules/user"
@@ -85,7 +85,7 @@ func TestQueryGraph(t *testing.T) {
 	})
 	t.Run("filters, order, pagination", func(t *testing.T) {
 		got := graphJSON(t, e, query.Input{Entity: "post", Fields: []string{"title"}, Filters: map[string]any{"title": map[string]any{"$ilike": "%go%"}},
-			Pagination: query.Page(1, 1, rt.Order{Field: "title", Desc: true})})
+			Pagination: query.Page(1, 1, sqlb.Order{Field: "title", Desc: true})})
 		if want := `{"data":[{"id":"p1","title":"Go links"}],"metadata":{"count":2,"skip":1,"take":1}}`; got != want {
 			t.Fatalf("got  %s\nwant %s", got, want)
 		}
@@ -130,7 +130,7 @@ func TestQueryGraph(t *testing.T) {
 			{query.Input{Entity: "post", Filters: map[string]any{"titel": "x"}}, merrors.InvalidData, `Invalid filter field "titel" for post; did you mean "title"?`},
 			{query.Input{Entity: "post", Filters: map[string]any{"author": map[string]any{"email": "x"}}}, merrors.InvalidData, `Cannot filter post on "author": it is a link to another module`},
 			{query.Input{Entity: "post", Filters: map[string]any{"title": map[string]any{"$eqq": "x"}}}, merrors.InvalidData, `unknown operator $eqq (did you mean $eq?)`},
-			{query.Input{Entity: "post", Pagination: &query.Pagination{Order: []rt.Order{{Field: "tilte"}}}}, merrors.InvalidData, `Invalid order field "tilte" for post`},
+			{query.Input{Entity: "post", Pagination: &query.Pagination{Order: []sqlb.Order{{Field: "tilte"}}}}, merrors.InvalidData, `Invalid order field "tilte" for post`},
 			{query.Input{Entity: "post", Filters: map[string]any{"id": []string{"p1", "nope"}}, ThrowIfKeyNotFound: true}, merrors.NotFound, "Post id not found: nope"},
 		} {
 			e.wc.Statements.Store(0)

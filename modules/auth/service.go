@@ -14,7 +14,7 @@ import (
 	"github.com/medusa-go/medusa/framework/authtoken"
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	authdb "github.com/medusa-go/medusa/modules/auth/db"
 )
 
@@ -130,7 +130,7 @@ func (s *Service) AppMetadata(ctx context.Context, authIdentityID string) (map[s
 		}
 		return decodeMetadata(raw)
 	}
-	ai, err := s.retrieveAuthIdentity(ctx, authIdentityID, rt.FindConfig{Select: []string{"id", "app_metadata"}})
+	ai, err := s.retrieveAuthIdentity(ctx, authIdentityID, sqlb.FindConfig{Select: []string{"id", "app_metadata"}})
 	if err != nil {
 		return nil, err
 	}
@@ -226,21 +226,21 @@ func withoutPassword(raw json.RawMessage) json.RawMessage {
 
 // RetrieveProviderIdentity is the generated retrieve with
 // provider_metadata.password removed.
-func (s *Service) RetrieveProviderIdentity(ctx context.Context, id string, cfg ...rt.FindConfig) (ProviderIdentity, error) {
+func (s *Service) RetrieveProviderIdentity(ctx context.Context, id string, cfg ...sqlb.FindConfig) (ProviderIdentity, error) {
 	p, err := s.retrieveProviderIdentity(ctx, id, cfg...)
 	return stripSecrets(p), err
 }
 
 // ListProviderIdentities is the generated list with
 // provider_metadata.password removed.
-func (s *Service) ListProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...rt.FindConfig) ([]ProviderIdentity, error) {
+func (s *Service) ListProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...sqlb.FindConfig) ([]ProviderIdentity, error) {
 	ps, err := s.listProviderIdentities(ctx, f, cfg...)
 	return stripAll(ps), err
 }
 
 // ListAndCountProviderIdentities is the generated list-and-count with
 // provider_metadata.password removed.
-func (s *Service) ListAndCountProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...rt.FindConfig) ([]ProviderIdentity, int, error) {
+func (s *Service) ListAndCountProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...sqlb.FindConfig) ([]ProviderIdentity, int, error) {
 	ps, n, err := s.listAndCountProviderIdentities(ctx, f, cfg...)
 	return stripAll(ps), n, err
 }

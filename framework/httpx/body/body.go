@@ -16,7 +16,7 @@ import (
 
 	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/framework/httpx/internal/parse"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/opt"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 )
@@ -102,18 +102,18 @@ func (r *Rule) Nullish() *Rule { return r.Optional().Nullable() }
 // Opt holds a body field that may be absent, null or a value: Set is false
 // when the field was absent; Null is true when it was null; otherwise Value
 // holds it. Use it for Optional or Nullable rules. It is the services'
-// rt.Optional, so a decoded body field passes to an update input as is.
-type Opt[T any] = rt.Optional[T]
+// opt.Optional, so a decoded body field passes to an update input as is.
+type Opt[T any] = opt.Optional[T]
 
 // Some returns a set, non-null Opt.
-func Some[T any](v T) Opt[T] { return rt.Some(v) }
+func Some[T any](v T) Opt[T] { return opt.Some(v) }
 
 // Null returns a set, null Opt.
-func Null[T any]() Opt[T] { return rt.Null[T]() }
+func Null[T any]() Opt[T] { return opt.Null[T]() }
 
 // optionalElem reports whether t is an optional wrapper such as Opt[T] (or
 // any struct with Set bool, Null bool and Value fields whose pointer
-// implements json.Unmarshaler, like framework/rt.Optional) and returns the
+// implements json.Unmarshaler, like framework/opt.Optional) and returns the
 // value's type.
 func optionalElem(t reflect.Type) (reflect.Type, bool) {
 	if t.Kind() != reflect.Struct || !reflect.PointerTo(t).Implements(reflect.TypeFor[json.Unmarshaler]()) {

@@ -113,7 +113,7 @@ func TestBodyNested(t *testing.T) {
 	}
 }
 
-// optional mimics framework/rt.Optional: NewBody accepts any Set/Null/Value
+// optional mimics framework/opt.Optional: NewBody accepts any Set/Null/Value
 // struct with a json.Unmarshaler pointer.
 type optional[T any] struct {
 	Set   bool

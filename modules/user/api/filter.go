@@ -5,12 +5,12 @@ import (
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx/qs"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // applyCond adds one parsed query condition to a typed service filter.
 // Values arrive typed by the route's FilterField (string or time.Time here).
-func applyCond[T comparable](f *rt.Filter[T], c qs.Cond) error {
+func applyCond[T comparable](f *sqlb.Filter[T], c qs.Cond) error {
 	vals := make([]T, 0, len(c.Values))
 	for _, v := range c.Values {
 		t, ok := v.(T)
@@ -26,7 +26,7 @@ func applyCond[T comparable](f *rt.Filter[T], c qs.Cond) error {
 		v := vals[0]
 		return &v
 	}
-	var g rt.Filter[T]
+	var g sqlb.Filter[T]
 	switch c.Op {
 	case qs.OpEq:
 		g.Eq = one()
@@ -64,15 +64,15 @@ func applyCond[T comparable](f *rt.Filter[T], c qs.Cond) error {
 // fieldSetter applies a condition to one typed field of a service filter.
 type fieldSetter func(c qs.Cond) error
 
-func stringField(f *rt.Filter[string]) fieldSetter {
+func stringField(f *sqlb.Filter[string]) fieldSetter {
 	return func(c qs.Cond) error { return applyCond(f, c) }
 }
 
-func boolField(f *rt.Filter[bool]) fieldSetter {
+func boolField(f *sqlb.Filter[bool]) fieldSetter {
 	return func(c qs.Cond) error { return applyCond(f, c) }
 }
 
-func timeField(f *rt.Filter[time.Time]) fieldSetter {
+func timeField(f *sqlb.Filter[time.Time]) fieldSetter {
 	return func(c qs.Cond) error { return applyCond(f, c) }
 }
 
@@ -123,10 +123,10 @@ func build[F any](src qs.Filter, fields func(*F) map[string]fieldSetter, and, or
 }
 
 // findConfig turns the parsed query into the service's FindConfig.
-func findConfig(q *qs.Query) rt.FindConfig {
-	cfg := rt.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit}
+func findConfig(q *qs.Query) sqlb.FindConfig {
+	cfg := sqlb.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit}
 	for _, o := range q.Order {
-		cfg.Order = append(cfg.Order, rt.Order{Field: o.Field, Desc: o.Desc})
+		cfg.Order = append(cfg.Order, sqlb.Order{Field: o.Field, Desc: o.Desc})
 	}
 	return cfg
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/framework/httpx/qs"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modules/user"
 )
 
@@ -19,9 +19,9 @@ type resource[T, F any] struct {
 	filter       func(*qs.Query) (F, error)
 	id           func(T) string
 	// The service's methods, as method expressions.
-	listAndCount func(*user.Service, context.Context, F, ...rt.FindConfig) ([]T, int, error)
-	retrieve     func(*user.Service, context.Context, string, ...rt.FindConfig) (T, error)
-	// pages recycles the arrays of listed rows (*[]T, see rt.WithRows).
+	listAndCount func(*user.Service, context.Context, F, ...sqlb.FindConfig) ([]T, int, error)
+	retrieve     func(*user.Service, context.Context, string, ...sqlb.FindConfig) (T, error)
+	// pages recycles the arrays of listed rows (*[]T, see sqlb.WithRows).
 	pages *sync.Pool
 }
 
@@ -49,7 +49,7 @@ func (res resource[T, F]) handleList(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		p = new([]T)
 	}
-	rows, count, err := res.listAndCount(svc, rt.WithRows(r.Context(), *p), f, findConfig(q))
+	rows, count, err := res.listAndCount(svc, sqlb.WithRows(r.Context(), *p), f, findConfig(q))
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return

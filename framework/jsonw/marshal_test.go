@@ -1,4 +1,4 @@
-package rt
+package jsonw
 
 import (
 	"encoding/json"

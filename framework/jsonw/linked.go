@@ -1,4 +1,4 @@
-package rt
+package jsonw
 
 // Linked holds the records that Query attached to a row through module
 // links, by relation name ("author", "posts"), in the order they were

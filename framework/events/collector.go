@@ -1,4 +1,4 @@
-package rt
+package events
 
 import (
 	"context"
@@ -6,21 +6,20 @@ import (
 	"log/slog"
 
 	"github.com/medusa-go/medusa/framework/db"
-	"github.com/medusa-go/medusa/framework/events"
 )
 
 // Collector gathers the module events of one service call (Medusa's
 // MessageAggregator), so that they are emitted in one Bus.Emit call at the
 // end of the call's transaction (see Publish).
-type Collector struct{ msgs []events.Message }
+type Collector struct{ msgs []Message }
 
 type collectorKey struct{}
 
 // Messages returns the collected messages.
-func (c *Collector) Messages() []events.Message { return c.msgs }
+func (c *Collector) Messages() []Message { return c.msgs }
 
 // Add appends messages.
-func (c *Collector) Add(msgs ...events.Message) { c.msgs = append(c.msgs, msgs...) }
+func (c *Collector) Add(msgs ...Message) { c.msgs = append(c.msgs, msgs...) }
 
 // CollectorFrom returns the collector ctx carries.
 func CollectorFrom(ctx context.Context) (*Collector, bool) {
@@ -40,7 +39,7 @@ func WithCollector(ctx context.Context) (_ context.Context, c *Collector, owner 
 }
 
 // Publish emits msgs on bus in one call. On a bus that writes in the
-// caller's transaction (events.TxEmitter, the durable event bus) it emits at
+// caller's transaction (TxEmitter, the durable event bus) it emits at
 // once, in the transaction ctx carries, so the events are stored if and only
 // if the data commits; an Emit error is returned and must fail the
 // transaction. On any other bus it schedules the Emit after the transaction
@@ -48,18 +47,18 @@ func WithCollector(ctx context.Context) (_ context.Context, c *Collector, owner 
 // error, since the data is committed by then. Module events carry no event
 // group (Medusa emits them at once even inside a workflow), so the group a
 // workflow put in ctx is removed. A nil bus or no message does nothing.
-func Publish(ctx context.Context, bus events.Bus, msgs []events.Message) error {
+func Publish(ctx context.Context, bus Bus, msgs []Message) error {
 	if bus == nil || len(msgs) == 0 {
 		return nil
 	}
-	if events.EmitsInTx(bus) {
-		if err := bus.Emit(events.WithGroup(ctx, ""), msgs...); err != nil {
+	if EmitsInTx(bus) {
+		if err := bus.Emit(WithGroup(ctx, ""), msgs...); err != nil {
 			return fmt.Errorf("emit module events: %w", err)
 		}
 		return nil
 	}
 	db.AfterCommit(ctx, func(ctx context.Context) {
-		ctx = events.WithGroup(ctx, "")
+		ctx = WithGroup(ctx, "")
 		if err := bus.Emit(ctx, msgs...); err != nil {
 			slog.ErrorContext(ctx, "emit module events", "err", err, "count", len(msgs), "first", msgs[0].Name)
 		}
@@ -69,8 +68,8 @@ func Publish(ctx context.Context, bus events.Bus, msgs []events.Message) error {
 
 // Event builds a module event message named name with data, metadata
 // source, object and action.
-func Event(name, source, object, action string, data any) events.Message {
-	m, err := events.New(name, data, events.Metadata{Source: source, Object: object, Action: action})
+func Event(name, source, object, action string, data any) Message {
+	m, err := New(name, data, Metadata{Source: source, Object: object, Action: action})
 	if err != nil {
 		// data is generated code's map of ids: it always marshals.
 		slog.Error("marshal module event", "name", name, "err", err)

@@ -1,4 +1,4 @@
-package rt
+package sqlb
 
 import (
 	"encoding/json"

@@ -1,9 +1,7 @@
-package rt
+package sqlb
 
 import (
-	"encoding/json"
 	"errors"
-	"strings"
 	"testing"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
@@ -83,67 +81,6 @@ func TestColumnsAndOrder(t *testing.T) {
 	s := Select{Table: `"user"`, Columns: []string{`"id"`}, Where: NewWhere(), Order: o, Limit: 5, Offset: 10}
 	if got, want := s.SQL(), `SELECT "id" FROM "user" WHERE true ORDER BY "email" DESC, "id" DESC LIMIT 5 OFFSET 10`; got != want {
 		t.Fatalf("%q, want %q", got, want)
-	}
-}
-
-func TestOptionalJSON(t *testing.T) {
-	var v struct {
-		A Optional[string] `json:"a,omitzero"`
-		B Optional[string] `json:"b,omitzero"`
-		C Optional[string] `json:"c,omitzero"`
-	}
-	if err := json.Unmarshal([]byte(`{"a":"x","b":null}`), &v); err != nil {
-		t.Fatal(err)
-	}
-	if !v.A.Set || v.A.Null || v.A.Value != "x" || !v.B.Set || !v.B.Null || v.C.Set {
-		t.Fatalf("decoded %+v", v)
-	}
-	b, _ := json.Marshal(v)
-	if string(b) != `{"a":"x","b":null}` {
-		t.Fatalf("encoded %s", b)
-	}
-	if Ptr[string](nil) != Null[string]() || *Some(3).Pointer() != 3 || Null[int]().Pointer() != nil {
-		t.Fatal("constructors")
-	}
-}
-
-func TestSelection(t *testing.T) {
-	all := []string{"id", "email", "n", "m"}
-	for _, c := range []struct {
-		selected []string
-		want     string
-	}{
-		{nil, "id email n m"},
-		{[]string{"id", "n"}, "id n"},       // a subsequence, as Columns returns
-		{[]string{"m", "email"}, "email m"}, // any other order still answers right
-		{[]string{}, ""},
-	} {
-		sel := NewSelection(c.selected)
-		var got []string
-		for _, f := range all {
-			if sel.Has(f) {
-				got = append(got, f)
-			}
-		}
-		if strings.Join(got, " ") != c.want {
-			t.Errorf("%q: has %q, want %q", c.selected, got, c.want)
-		}
-	}
-	if b := CloseObject(nil, 0); string(b) != "{}" {
-		t.Errorf("empty object %s", b)
-	}
-	b := []byte("x")
-	start := len(b)
-	b = append(b, `,"a":1,"b":2`...)
-	if b = CloseObject(b, start); string(b) != `x{"a":1,"b":2}` {
-		t.Errorf("object %s", b)
-	}
-}
-
-func TestNewID(t *testing.T) {
-	id := NewID("user")
-	if len(id) != len("user_")+26 || id[:5] != "user_" || NewID("user") == id {
-		t.Fatalf("NewID = %q", id)
 	}
 }
 

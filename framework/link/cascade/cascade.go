@@ -1,9 +1,11 @@
-package rt
+package cascade
 
 import (
 	"context"
 	"fmt"
+
 	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // Cascade applies op (a soft delete or restore of rows by id) to ids and,
@@ -29,7 +31,7 @@ func RunCascade[Q any](ctx context.Context, ids []string,
 	tree func(context.Context, Q, []string, map[string][]string) error,
 	done func(context.Context, map[string][]string) error) (map[string][]string, error) {
 	keys := map[string][]string{}
-	ids = Unique(ids)
+	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return keys, nil
 	}

@@ -1,4 +1,4 @@
-package rt
+package sqlb
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/opt"
 )
 
 // SetOp applies one query-string operator ("$eq", "$ne", "$in", "$nin",
@@ -112,13 +113,13 @@ func AsTime(v any) (time.Time, error) {
 
 // TimeOptional turns a body field holding an RFC 3339 string (absent, null
 // or a value) into an Optional time; a malformed value is invalid_data.
-func TimeOptional(field string, set, null bool, v string) (Optional[time.Time], error) {
+func TimeOptional(field string, set, null bool, v string) (opt.Optional[time.Time], error) {
 	if !set || null {
-		return Optional[time.Time]{Set: set, Null: null}, nil
+		return opt.Optional[time.Time]{Set: set, Null: null}, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return Optional[time.Time]{}, merrors.New(merrors.InvalidData, "Invalid request: Expected type: 'date' for field '%s', got: '%s'", field, v)
+		return opt.Optional[time.Time]{}, merrors.New(merrors.InvalidData, "Invalid request: Expected type: 'date' for field '%s', got: '%s'", field, v)
 	}
-	return Some(t), nil
+	return opt.Some(t), nil
 }
