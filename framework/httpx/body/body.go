@@ -149,7 +149,7 @@ func NewBody[T any](rules ...*Rule) (*Body[T], error) {
 	root := &Rule{kind: KindObject, fields: rules, strict: true}
 	t := reflect.TypeFor[T]()
 	if t.Kind() != reflect.Struct {
-		return nil, fmt.Errorf("body: body schema: %s is not a struct", t)
+		return nil, fmt.Errorf("body: schema: %s is not a struct", t)
 	}
 	if err := checkRule(root, t, t.String()); err != nil {
 		return nil, err
@@ -191,7 +191,7 @@ func checkRule(r *Rule, t reflect.Type, where string) error {
 		if r.kind != KindAny || !(t.Kind() == reflect.Interface || t == reflect.TypeFor[json.RawMessage]()) {
 			et, ok := optionalElem(t)
 			if !ok {
-				return fmt.Errorf("body: body schema: %s: optional or nullable field needs an body.Opt type, not %s", where, t)
+				return fmt.Errorf("body: schema: %s: optional or nullable field needs a body.Opt type, not %s", where, t)
 			}
 			t = et
 		}
@@ -199,7 +199,7 @@ func checkRule(r *Rule, t reflect.Type, where string) error {
 	switch r.kind {
 	case KindString:
 		if t.Kind() != reflect.String {
-			return fmt.Errorf("body: body schema: %s: string field needs a string, not %s", where, t)
+			return fmt.Errorf("body: schema: %s: string field needs a string, not %s", where, t)
 		}
 	case KindNumber:
 		switch t.Kind() {
@@ -207,22 +207,22 @@ func checkRule(r *Rule, t reflect.Type, where string) error {
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 			r.integer = true
 		default:
-			return fmt.Errorf("body: body schema: %s: number field needs a number type, not %s", where, t)
+			return fmt.Errorf("body: schema: %s: number field needs a number type, not %s", where, t)
 		}
 	case KindBool:
 		if t.Kind() != reflect.Bool {
-			return fmt.Errorf("body: body schema: %s: boolean field needs a bool, not %s", where, t)
+			return fmt.Errorf("body: schema: %s: boolean field needs a bool, not %s", where, t)
 		}
 	case KindAny:
 		if t.Kind() != reflect.Interface && t != reflect.TypeFor[json.RawMessage]() {
-			return fmt.Errorf("body: body schema: %s: any field needs any or json.RawMessage, not %s", where, t)
+			return fmt.Errorf("body: schema: %s: any field needs any or json.RawMessage, not %s", where, t)
 		}
 	case KindArray:
 		if t.Kind() != reflect.Slice || t == reflect.TypeFor[json.RawMessage]() {
-			return fmt.Errorf("body: body schema: %s: array field needs a slice, not %s", where, t)
+			return fmt.Errorf("body: schema: %s: array field needs a slice, not %s", where, t)
 		}
 		if r.elem == nil {
-			return fmt.Errorf("body: body schema: %s: array field without element rule", where)
+			return fmt.Errorf("body: schema: %s: array field without element rule", where)
 		}
 		return checkRule(r.elem, t.Elem(), where+"[]")
 	case KindObject:
@@ -230,10 +230,10 @@ func checkRule(r *Rule, t reflect.Type, where string) error {
 			if t == reflect.TypeFor[json.RawMessage]() || (t.Kind() == reflect.Map && t.Key().Kind() == reflect.String) {
 				return nil
 			}
-			return fmt.Errorf("body: body schema: %s: object field needs map[string]any or json.RawMessage, not %s", where, t)
+			return fmt.Errorf("body: schema: %s: object field needs map[string]any or json.RawMessage, not %s", where, t)
 		}
 		if t.Kind() != reflect.Struct {
-			return fmt.Errorf("body: body schema: %s: object field with rules needs a struct, not %s", where, t)
+			return fmt.Errorf("body: schema: %s: object field with rules needs a struct, not %s", where, t)
 		}
 		byName := map[string]reflect.StructField{}
 		for i := 0; i < t.NumField(); i++ {
@@ -244,12 +244,12 @@ func checkRule(r *Rule, t reflect.Type, where string) error {
 		seen := map[string]bool{}
 		for _, fr := range r.fields {
 			if fr.name == "" || seen[fr.name] {
-				return fmt.Errorf("body: body schema: %s: rule name %q is empty or repeated", where, fr.name)
+				return fmt.Errorf("body: schema: %s: rule name %q is empty or repeated", where, fr.name)
 			}
 			seen[fr.name] = true
 			sf, ok := byName[fr.name]
 			if !ok {
-				return fmt.Errorf("body: body schema: %s has no field tagged json:%q", where, fr.name)
+				return fmt.Errorf("body: schema: %s has no field tagged json:%q", where, fr.name)
 			}
 			if err := checkRule(fr, sf.Type, where+"."+sf.Name); err != nil {
 				return err
@@ -257,11 +257,11 @@ func checkRule(r *Rule, t reflect.Type, where string) error {
 		}
 		for n := range byName {
 			if !seen[n] {
-				return fmt.Errorf("body: body schema: %s field json:%q has no rule", where, n)
+				return fmt.Errorf("body: schema: %s field json:%q has no rule", where, n)
 			}
 		}
 	default:
-		return fmt.Errorf("body: body schema: %s: rule without a kind", where)
+		return fmt.Errorf("body: schema: %s: rule without a kind", where)
 	}
 	return nil
 }
