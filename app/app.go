@@ -16,7 +16,9 @@ import (
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/entity"
 	"github.com/medusa-go/medusa/framework/eventbus"
+	"github.com/medusa-go/medusa/framework/httpauth"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/mw"
 	"github.com/medusa-go/medusa/framework/jobs"
 	"github.com/medusa-go/medusa/framework/link"
 	"github.com/medusa-go/medusa/framework/migrate"
@@ -158,7 +160,7 @@ type App struct {
 	Jobs *jobs.Engine
 	// Auth verifies and issues API tokens and sessions (registered as
 	// "http_auth").
-	Auth *httpx.Auth
+	Auth *httpauth.Auth
 	// Links is the registry of every module's entities and module links;
 	// the link service ("link") and Query ("query") are registered on it.
 	Links   *link.Registry
@@ -262,8 +264,8 @@ func (a *App) wire(mods, added []module.Module) error {
 			return err
 		}
 	}
-	if a.Container.Has(httpx.AuthKey.Name()) {
-		if a.Auth, err = container.Resolve(a.Container, httpx.AuthKey); err != nil {
+	if a.Container.Has(httpauth.AuthKey.Name()) {
+		if a.Auth, err = container.Resolve(a.Container, httpauth.AuthKey); err != nil {
 			return err
 		}
 	}
@@ -398,7 +400,7 @@ func wrap(a *App, h http.Handler) http.Handler {
 	var cors []httpx.Middleware
 	for prefix, origins := range map[string][]string{"/admin": a.Config.AdminCORS, "/auth": a.Config.AuthCORS, "/store": a.Config.StoreCORS} {
 		if len(origins) > 0 {
-			cors = append(cors, httpx.ForPrefix(prefix, httpx.CORS(origins...)))
+			cors = append(cors, httpx.ForPrefix(prefix, mw.CORS(origins...)))
 		}
 	}
 	h = httpx.Chain(h, append(cors, csrfProtection(a.Auth, a.Config))...)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/medusa-go/medusa/app"
+	"github.com/medusa-go/medusa/framework/authtoken"
 	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/eventbus"
@@ -70,7 +71,7 @@ func adminToken(t *testing.T, a *app.App) (string, user.User) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := a.Auth.IssueToken(httpx.AuthContext{ActorID: us[0].ID, ActorType: "user", AuthIdentityID: "authid_test", AppMetadata: map[string]any{"user_id": us[0].ID}})
+	tok, err := a.Auth.IssueToken(authtoken.AuthContext{ActorID: us[0].ID, ActorType: "user", AuthIdentityID: "authid_test", AppMetadata: map[string]any{"user_id": us[0].ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -648,7 +649,7 @@ func TestShopRoutes(t *testing.T) {
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
 	admin, _ := adminToken(t, a)
-	customer, err := a.Auth.IssueToken(httpx.AuthContext{ActorID: "cus_01", ActorType: "customer", AuthIdentityID: "authid_cus"})
+	customer, err := a.Auth.IssueToken(authtoken.AuthContext{ActorID: "cus_01", ActorType: "customer", AuthIdentityID: "authid_cus"})
 	if err != nil {
 		t.Fatal(err)
 	}

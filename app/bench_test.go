@@ -14,9 +14,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/medusa-go/medusa/app"
+	"github.com/medusa-go/medusa/framework/authtoken"
 	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/container"
-	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/modules/user"
 )
@@ -63,7 +63,7 @@ func BenchmarkAdminAPI(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tok, err := a.Auth.IssueToken(httpx.AuthContext{ActorID: us[0].ID, ActorType: "user", AuthIdentityID: "authid_bench", AppMetadata: map[string]any{"user_id": us[0].ID}})
+	tok, err := a.Auth.IssueToken(authtoken.AuthContext{ActorID: us[0].ID, ActorType: "user", AuthIdentityID: "authid_bench", AppMetadata: map[string]any{"user_id": us[0].ID}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,13 +11,13 @@ import (
 	"github.com/medusa-go/medusa/framework/eventbus"
 	ebmigrations "github.com/medusa-go/medusa/framework/eventbus/migrations"
 	"github.com/medusa-go/medusa/framework/events"
-	"github.com/medusa-go/medusa/framework/httpx"
-	httpmigrations "github.com/medusa-go/medusa/framework/httpx/migrations"
+	"github.com/medusa-go/medusa/framework/httpauth"
+	httpmigrations "github.com/medusa-go/medusa/framework/httpauth/migrations"
 	"github.com/medusa-go/medusa/framework/jobs"
 	jobsmigrations "github.com/medusa-go/medusa/framework/jobs/migrations"
 	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/framework/module"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/framework/wftimers"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
@@ -53,7 +53,7 @@ func jobsModule() module.Module {
 			// per write statement; merging them keeps a list's count one
 			// row read.
 			h.Schedule(jobs.Scheduled{Name: RowCountCompaction, Every: RowCountCompactionEvery, Handler: func(ctx context.Context, _ *container.Container, _ jobs.Run) error {
-				_, err := rt.CompactRowCounts(ctx, h.Pool)
+				_, err := sqlb.CompactRowCounts(ctx, h.Pool)
 				return err
 			}})
 			return container.Register(h.Container, jobs.Key, engine)
@@ -134,17 +134,17 @@ func workflowsModule() module.Module {
 }
 
 // httpAuthModule issues and verifies the API's tokens and cookie sessions
-// (httpx.AuthKey), and sweeps expired sessions.
+// (httpauth.AuthKey), and sweeps expired sessions.
 func httpAuthModule() module.Module {
 	return module.Module{
-		Name:       httpx.AuthKey.Name(),
+		Name:       httpauth.AuthKey.Name(),
 		Migrations: []migrate.Source{httpmigrations.Source},
 		Register: func(ctx context.Context, h *module.Host) error {
-			sc := httpx.SessionConfig{}
+			sc := httpauth.SessionConfig{}
 			if h.Settings.Mode == config.Production {
 				sc = sc.ProductionCookies()
 			}
-			sessions, err := httpx.NewSessionStore(h.Pool, sc)
+			sessions, err := httpauth.NewSessionStore(h.Pool, sc)
 			if err != nil {
 				return err
 			}
@@ -157,11 +157,11 @@ func httpAuthModule() module.Module {
 				}
 				return err
 			}})
-			auth, err := httpx.NewAuth(httpx.AuthConfig{JWTSecret: h.Settings.JWTSecret, JWTExpiresIn: h.Settings.JWTExpires, Sessions: sessions})
+			auth, err := httpauth.NewAuth(httpauth.AuthConfig{JWTSecret: h.Settings.JWTSecret, JWTExpiresIn: h.Settings.JWTExpires, Sessions: sessions})
 			if err != nil {
 				return err
 			}
-			return container.Register(h.Container, httpx.AuthKey, auth)
+			return container.Register(h.Container, httpauth.AuthKey, auth)
 		},
 	}
 }
@@ -171,7 +171,7 @@ func httpAuthModule() module.Module {
 const SessionSweep = "http-sessions-sweep"
 
 // RowCountCompaction is the scheduled job that merges the count rows of
-// tables counted by triggers (rt.CompactRowCounts), every
+// tables counted by triggers (sqlb.CompactRowCounts), every
 // RowCountCompactionEvery.
 const RowCountCompaction = "row-counts-compact"
 

@@ -7,7 +7,9 @@ import (
 
 	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/dashboard"
+	"github.com/medusa-go/medusa/framework/httpauth"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/mw"
 	"github.com/medusa-go/medusa/framework/module"
 )
 
@@ -48,8 +50,8 @@ func dashboardModule() module.Module {
 // csrfProtection refuses cross-origin state changes authenticated by the
 // session cookie (the dashboard's, or any browser client's); the CORS
 // origins of the API stay trusted.
-func csrfProtection(auth *httpx.Auth, cfg config.Config) httpx.Middleware {
-	cookie := httpx.DefaultSessionCookie
+func csrfProtection(auth *httpauth.Auth, cfg config.Config) httpx.Middleware {
+	cookie := httpauth.DefaultSessionCookie
 	if auth != nil && auth.Sessions() != nil {
 		cookie = auth.Sessions().CookieName()
 	}
@@ -57,5 +59,5 @@ func csrfProtection(auth *httpx.Auth, cfg config.Config) httpx.Middleware {
 	trusted = append(trusted, cfg.AdminCORS...)
 	trusted = append(trusted, cfg.AuthCORS...)
 	trusted = append(trusted, cfg.StoreCORS...)
-	return httpx.CSRF(cookie, trusted...)
+	return mw.CSRF(cookie, trusted...)
 }

@@ -13,10 +13,13 @@ import (
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/entity"
 	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/httpauth"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/body"
+	"github.com/medusa-go/medusa/framework/httpx/mw"
 	"github.com/medusa-go/medusa/framework/link"
 	"github.com/medusa-go/medusa/framework/module"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/internal/testmodules/blog"
 	"github.com/medusa-go/medusa/modules"
 	"github.com/medusa-go/medusa/modules/user"
@@ -63,7 +66,7 @@ func inviteColleague(ctx context.Context, scope *container.Container, email stri
 	if err != nil {
 		return user.Invite{}, err
 	}
-	list, count, err := users.ListAndCountUsers(ctx, user.UserFilter{Q: "smith"}, rt.FindConfig{Take: 20})
+	list, count, err := users.ListAndCountUsers(ctx, user.UserFilter{Q: "smith"}, sqlb.FindConfig{Take: 20})
 	if err != nil {
 		return user.Invite{}, err
 	}
@@ -109,9 +112,9 @@ func shopRoutes(r *module.Router) error {
 	r.HandleFunc("GET /admin/status", status, module.Public())
 	// Under /store the customer is read when there is one; this route
 	// requires one, and limits how often a client may call it.
-	perClient := httpx.NewLimiter(httpx.RateLimit{Burst: 20, Every: time.Second})
+	perClient := mw.NewLimiter(mw.RateLimit{Burst: 20, Every: time.Second})
 	r.HandleFunc("GET /store/wishlist", wishlist,
-		module.Authenticate([]string{"customer"}, []string{httpx.AuthSession, httpx.AuthBearer}, httpx.AuthOptions{}),
+		module.Authenticate([]string{"customer"}, []string{httpauth.AuthSession, httpauth.AuthBearer}, httpauth.AuthOptions{}),
 		module.Use(perClient.Middleware(httpx.ClientIP)))
 	// A built-in route replaced: the same method and path, registered later.
 	r.HandleFunc("POST /admin/invites", inviteFromOurDomain)
@@ -125,7 +128,7 @@ type inviteBody struct {
 
 // inviteRequest validates it strictly: an unknown field or a wrong type is a
 // 400 invalid_data naming it, as in Medusa.
-var inviteRequest = httpx.MustBody[inviteBody](httpx.String("email"))
+var inviteRequest = body.MustBody[inviteBody](body.String("email"))
 
 // inviteFromOurDomain replaces the User Module's POST /admin/invites: only
 // addresses of the company's domain are invited, by the module's
@@ -151,7 +154,7 @@ func inviteFromOurDomain(w http.ResponseWriter, r *http.Request) {
 }
 
 func salesReport(w http.ResponseWriter, r *http.Request) {
-	ac, _ := httpx.AuthFrom(r.Context()) // who is asking: actor_id, actor_type, ...
+	ac, _ := httpauth.AuthFrom(r.Context()) // who is asking: actor_id, actor_type, ...
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"requested_by": ac.ActorID, "total": 0})
 }
 
@@ -160,7 +163,7 @@ func status(w http.ResponseWriter, r *http.Request) {
 }
 
 func wishlist(w http.ResponseWriter, r *http.Request) {
-	ac, _ := httpx.AuthFrom(r.Context())
+	ac, _ := httpauth.AuthFrom(r.Context())
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"customer_id": ac.ActorID, "items": []string{}})
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/db"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/mw"
 )
 
 // ConnectTimeout bounds opening a database connection when DATABASE_URL
@@ -40,7 +41,7 @@ func (a *App) limits() httpx.Middleware {
 			l.MaxInFlight = int(a.Pool.Config().MaxConns)
 		}
 	}
-	return httpx.Overload(httpx.OverloadConfig{
+	return mw.Overload(mw.OverloadConfig{
 		MaxInFlight:    l.MaxInFlight,
 		MaxWaiting:     l.MaxWaiting,
 		MaxWait:        l.MaxWait,

@@ -10,7 +10,7 @@ import (
 
 	"github.com/medusa-go/medusa/framework/db"
 	"github.com/medusa-go/medusa/framework/pgtest"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modules/auth"
 	"github.com/medusa-go/medusa/modules/user"
 )
@@ -131,7 +131,7 @@ func TestUserCommand(t *testing.T) {
 	if err != nil || inv.Email != "new@example.com" {
 		t.Fatalf("invite token: %+v %v", inv, err)
 	}
-	invs, err := users.ListInvites(ctx, user.InviteFilter{Email: rt.Eq("new@example.com")})
+	invs, err := users.ListInvites(ctx, user.InviteFilter{Email: sqlb.Eq("new@example.com")})
 	if err != nil || len(invs) != 1 {
 		t.Fatalf("invites: %v %v", invs, err)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
@@ -27,7 +27,7 @@ func (b *countingBus) Emit(ctx context.Context, msgs ...events.Message) error {
 	return b.Local.Emit(ctx, msgs...)
 }
 
-// TestCreateUsersChunks creates rt.InsertChunk+1 users in one call (two
+// TestCreateUsersChunks creates sqlb.InsertChunk+1 users in one call (two
 // insert statements): every DTO comes back in input order, a given id in the
 // second chunk is kept, and the call emits once; a duplicate email in the
 // second chunk fails the whole call, the first chunk included.
@@ -39,7 +39,7 @@ func TestCreateUsersChunks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := rt.InsertChunk + 1
+	n := sqlb.InsertChunk + 1
 	in := make([]user.CreateUserInput, n)
 	for i := range in {
 		in[i] = user.CreateUserInput{Email: fmt.Sprintf("u%d@example.com", i)}
@@ -68,7 +68,7 @@ func TestCreateUsersChunks(t *testing.T) {
 	if err == nil || err.Error() != "User with email: v0@example.com, already exists." {
 		t.Fatalf("duplicate in the second chunk: %v", err)
 	}
-	if _, count, err := s.ListAndCountUsers(ctx, user.UserFilter{}, rt.FindConfig{Take: 1}); err != nil || count != n {
+	if _, count, err := s.ListAndCountUsers(ctx, user.UserFilter{}, sqlb.FindConfig{Take: 1}); err != nil || count != n {
 		t.Fatalf("%d users after the failed call (%v), want %d", count, err, n)
 	}
 	if len(bus.calls) != 1 {

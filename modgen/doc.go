@@ -16,7 +16,7 @@
 // queries/<name>/*.custom.sql) are created once and never overwritten.
 //
 // Lists and counts are not sqlc queries: the generated service builds their
-// SQL from the typed filter at run time (package rt), with only the used
+// SQL from the typed filter at run time (package sqlb), with only the used
 // predicates, and runs them as unnamed statements so that Postgres plans
 // them with the actual values. docs/modgen.md has the design and EXPLAIN
 // evidence.

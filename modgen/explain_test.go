@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/medusa-go/medusa/framework/pgtest"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
@@ -51,7 +51,7 @@ func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.Trace
 
 func (r *recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
-// A list and its count on prepared statements go out in one batch (rt.Find):
+// A list and its count on prepared statements go out in one batch (sqlb.Find):
 // its statements are captured too, in the pool's default mode.
 func (r *recorder) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
 	return ctx
@@ -125,9 +125,9 @@ func TestExplainUserLists(t *testing.T) {
 		name string
 		f    user.UserFilter
 	}{
-		{"id", user.UserFilter{ID: rt.Eq("user_00042424")}},
-		{"ids", user.UserFilter{ID: rt.In("user_00000001", "user_00050000", "user_00099999")}},
-		{"email", user.UserFilter{Email: rt.Eq("person4242@example.com")}},
+		{"id", user.UserFilter{ID: sqlb.Eq("user_00042424")}},
+		{"ids", user.UserFilter{ID: sqlb.In("user_00000001", "user_00050000", "user_00099999")}},
+		{"email", user.UserFilter{Email: sqlb.Eq("person4242@example.com")}},
 		{"q", user.UserFilter{Q: "person4242"}},
 		// A q with a LIKE wildcard: the joined ILIKE narrows through the
 		// index, the per-field OR decides.
@@ -135,7 +135,7 @@ func TestExplainUserLists(t *testing.T) {
 	}
 	for _, c := range cases {
 		rec.take()
-		if _, _, err := s.ListAndCountUsers(ctx, c.f, rt.FindConfig{Take: 50}); err != nil {
+		if _, _, err := s.ListAndCountUsers(ctx, c.f, sqlb.FindConfig{Take: 50}); err != nil {
 			t.Fatal(err)
 		}
 		// Every filter sends its list and its count; a capture that missed
@@ -175,7 +175,7 @@ func TestExplainUserLists(t *testing.T) {
 			// A filter whose plan depends on its values (q) runs the custom plan:
 			// an unnamed statement is planned with its values on every
 			// execution. Equality filters (id, ids, email) go out as prepared
-			// statements (rt.Where.EqualityOnly): their generic plan, shown
+			// statements (sqlb.Where.EqualityOnly): their generic plan, shown
 			// below, is the custom one. The forced generic plan shows what a
 			// cached prepared statement could switch to.
 			wantMode := pgx.QueryExecModeCacheDescribe
@@ -244,15 +244,15 @@ func BenchmarkUserListFilters(b *testing.B) {
 		f    user.UserFilter
 		want int
 	}{
-		{"id", user.UserFilter{ID: rt.Eq("user_00042424")}, 1},
-		{"ids", user.UserFilter{ID: rt.In("user_00000001", "user_00050000", "user_00099999")}, 3},
-		{"email", user.UserFilter{Email: rt.Eq("person4242@example.com")}, 1},
+		{"id", user.UserFilter{ID: sqlb.Eq("user_00042424")}, 1},
+		{"ids", user.UserFilter{ID: sqlb.In("user_00000001", "user_00050000", "user_00099999")}, 3},
+		{"email", user.UserFilter{Email: sqlb.Eq("person4242@example.com")}, 1},
 		{"q", user.UserFilter{Q: "person4242"}, 10},
 		{"none", user.UserFilter{}, 90000},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				_, n, err := s.ListAndCountUsers(ctx, c.f, rt.FindConfig{Take: 50})
+				_, n, err := s.ListAndCountUsers(ctx, c.f, sqlb.FindConfig{Take: 50})
 				if err != nil || n != c.want {
 					b.Fatalf("count %d, %v; want %d", n, err, c.want)
 				}

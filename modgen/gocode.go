@@ -11,7 +11,11 @@ import (
 )
 
 const (
-	rtPath        = "github.com/medusa-go/medusa/framework/rt"
+	sqlbPath      = "github.com/medusa-go/medusa/framework/sqlb"
+	jsonwPath     = "github.com/medusa-go/medusa/framework/jsonw"
+	optPath       = "github.com/medusa-go/medusa/framework/opt"
+	cascadePath   = "github.com/medusa-go/medusa/framework/link/cascade"
+	idsPath       = "github.com/medusa-go/medusa/framework/ids"
 	dbPath        = "github.com/medusa-go/medusa/framework/db"
 	eventsPath    = "github.com/medusa-go/medusa/framework/events"
 	errorsPath    = "github.com/medusa-go/medusa/framework/errors"
@@ -39,7 +43,11 @@ func newGen(mod *dml.Module, goModule string) *gen {
 func (g *gen) file() *jen.File {
 	f := jen.NewFile(g.pkg)
 	f.HeaderComment(Header)
-	f.ImportName(rtPath, "rt")
+	f.ImportName(sqlbPath, "sqlb")
+	f.ImportName(jsonwPath, "jsonw")
+	f.ImportName(optPath, "opt")
+	f.ImportName(cascadePath, "cascade")
+	f.ImportName(idsPath, "ids")
 	f.ImportName(dbPath, "db")
 	f.ImportName(eventsPath, "events")
 	f.ImportName(modulePath, "module")
@@ -215,9 +223,9 @@ func (g *gen) serviceFile() *jen.File {
 	f.Comment("hand-written methods of service.go. Each call runs in one transaction, or in the caller's")
 	f.Comment("when ctx carries one (db.InTx), and emits its module events once, at its end (see Tx).")
 	f.Type().Id("Service").Struct(
-		jen.Id("db").Qual(rtPath, "DB"),
+		jen.Id("db").Qual(sqlbPath, "DB"),
 		jen.Id("bus").Qual(eventsPath, "Bus"),
-		jen.Id("cascader").Qual(rtPath, "Cascader"),
+		jen.Id("cascader").Qual(cascadePath, "Cascader"),
 		jen.Comment("ext is the hand-written part of the service, declared in service.go."),
 		jen.Id("ext").Id("extension"),
 	)
@@ -232,13 +240,13 @@ func (g *gen) serviceFile() *jen.File {
 	f.Line()
 	f.Comment("WithCascader makes the service tell c, in the same transaction, which records its soft deletes,")
 	f.Comment("restores and deletes affected (by linkable key), so that the links of other modules follow.")
-	f.Func().Id("WithCascader").Params(jen.Id("c").Qual(rtPath, "Cascader")).Id("Option").Block(
+	f.Func().Id("WithCascader").Params(jen.Id("c").Qual(cascadePath, "Cascader")).Id("Option").Block(
 		jen.Return(jen.Func().Params(jen.Id("s").Op("*").Id("Service")).Block(jen.Id("s").Dot("cascader").Op("=").Id("c"))),
 	)
 	f.Line()
 	f.Comment("NewService returns the service over database (a *pgxpool.Pool). Without WithEventBus it emits no")
 	f.Comment("events. The hand-written extension's setup (service.go) runs last and may reject the options.")
-	f.Func().Id("NewService").Params(jen.Id("database").Qual(rtPath, "DB"), jen.Id("opts").Op("...").Id("Option")).Params(jen.Op("*").Id("Service"), jen.Error()).Block(
+	f.Func().Id("NewService").Params(jen.Id("database").Qual(sqlbPath, "DB"), jen.Id("opts").Op("...").Id("Option")).Params(jen.Op("*").Id("Service"), jen.Error()).Block(
 		jen.If(jen.Id("database").Op("==").Nil()).Block(jen.Return(jen.Nil(), jen.Qual("errors", "New").Call(jen.Lit(name+": NewService: nil database")))),
 		jen.Id("s").Op(":=").Op("&").Id("Service").Values(jen.Dict{jen.Id("db"): jen.Id("database")}),
 		jen.For(jen.List(jen.Id("_"), jen.Id("o")).Op(":=").Range().Id("opts")).Block(jen.Id("o").Call(jen.Id("s"))),
@@ -251,7 +259,7 @@ func (g *gen) serviceFile() *jen.File {
 	f.Comment("Register provides the service under Key in c, built on first use. Unless opts hold")
 	f.Comment("WithEventBus, the bus registered under \"event_bus\" is used when c has one; the Cascader")
 	f.Comment("registered under \"link\" (the link service) is used when c has one, unless opts hold WithCascader.")
-	f.Func().Id("Register").Params(jen.Id("c").Op("*").Qual(containerPath, "Container"), jen.Id("database").Qual(rtPath, "DB"), jen.Id("opts").Op("...").Id("Option")).Error().Block(
+	f.Func().Id("Register").Params(jen.Id("c").Op("*").Qual(containerPath, "Container"), jen.Id("database").Qual(sqlbPath, "DB"), jen.Id("opts").Op("...").Id("Option")).Error().Block(
 		jen.Return(jen.Qual(containerPath, "Provide").Call(jen.Id("c"), jen.Id("Key"),
 			jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("c").Op("*").Qual(containerPath, "Container")).Params(jen.Op("*").Id("Service"), jen.Error()).Block(
 				jen.If(jen.Id("c").Dot("Has").Call(jen.Qual(eventsPath, "BusKey").Dot("Name").Call())).Block(
@@ -259,8 +267,8 @@ func (g *gen) serviceFile() *jen.File {
 					jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(name+": resolve event bus: %w"), jen.Err()))),
 					jen.Id("opts").Op("=").Append(jen.Index().Id("Option").Values(jen.Id("WithEventBus").Call(jen.Id("bus"))), jen.Id("opts").Op("...")),
 				),
-				jen.If(jen.Id("c").Dot("Has").Call(jen.Qual(rtPath, "CascaderKey").Dot("Name").Call())).Block(
-					jen.List(jen.Id("cascader"), jen.Err()).Op(":=").Qual(containerPath, "ResolveContext").Call(jen.Id("ctx"), jen.Id("c"), jen.Qual(rtPath, "CascaderKey")),
+				jen.If(jen.Id("c").Dot("Has").Call(jen.Qual(cascadePath, "CascaderKey").Dot("Name").Call())).Block(
+					jen.List(jen.Id("cascader"), jen.Err()).Op(":=").Qual(containerPath, "ResolveContext").Call(jen.Id("ctx"), jen.Id("c"), jen.Qual(cascadePath, "CascaderKey")),
 					jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit(name+": resolve the link service: %w"), jen.Err()))),
 					jen.Id("opts").Op("=").Append(jen.Index().Id("Option").Values(jen.Id("WithCascader").Call(jen.Id("cascader"))), jen.Id("opts").Op("...")),
 				),
@@ -271,7 +279,7 @@ func (g *gen) serviceFile() *jen.File {
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("EventBus").Params().Qual(eventsPath, "Bus").Block(jen.Return(jen.Id("s").Dot("bus")))
 	f.Line()
 	f.Comment("DB returns the service's database.")
-	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("DB").Params().Qual(rtPath, "DB").Block(jen.Return(jen.Id("s").Dot("db")))
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("DB").Params().Qual(sqlbPath, "DB").Block(jen.Return(jen.Id("s").Dot("db")))
 	f.Line()
 	f.Comment("Queries returns sqlc's queries bound to the transaction ctx carries, or to the pool.")
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("Queries").Params(jen.Id("ctx").Qual("context", "Context")).Op("*").Qual(g.dbPkg, "Queries").Block(
@@ -288,11 +296,11 @@ func (g *gen) serviceFile() *jen.File {
 		jen.Id("ctx").Qual("context", "Context"),
 		jen.Id("fn").Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("q").Op("*").Qual(g.dbPkg, "Queries")).Error(),
 	).Error().Block(
-		jen.List(jen.Id("ctx"), jen.Id("col"), jen.Id("owner")).Op(":=").Qual(rtPath, "WithCollector").Call(jen.Id("ctx")),
+		jen.List(jen.Id("ctx"), jen.Id("col"), jen.Id("owner")).Op(":=").Qual(eventsPath, "WithCollector").Call(jen.Id("ctx")),
 		jen.Err().Op(":=").Qual(dbPath, "InTx").Call(jen.Id("ctx"), jen.Id("s").Dot("db"), jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("tx").Qual(pgxPath, "Tx")).Error().Block(
 			jen.If(jen.Err().Op(":=").Id("fn").Call(jen.Id("ctx"), jen.Qual(g.dbPkg, "New").Call(jen.Id("tx"))), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 			jen.If(jen.Id("owner")).Block(
-				jen.If(jen.Err().Op(":=").Qual(rtPath, "Publish").Call(jen.Id("ctx"), jen.Id("s").Dot("bus"), jen.Id("col").Dot("Messages").Call()), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+				jen.If(jen.Err().Op(":=").Qual(eventsPath, "Publish").Call(jen.Id("ctx"), jen.Id("s").Dot("bus"), jen.Id("col").Dot("Messages").Call()), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 			),
 			jen.Return(jen.Nil()),
 		)),
@@ -303,24 +311,24 @@ func (g *gen) serviceFile() *jen.File {
 	f.Comment("outside a call they are emitted as Tx would (in or after the transaction ctx carries, or at")
 	f.Comment("once), and an Emit error is logged.")
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("Emit").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("msgs").Op("...").Qual(eventsPath, "Message")).Block(
-		jen.If(jen.List(jen.Id("col"), jen.Id("ok")).Op(":=").Qual(rtPath, "CollectorFrom").Call(jen.Id("ctx")), jen.Id("ok")).Block(
+		jen.If(jen.List(jen.Id("col"), jen.Id("ok")).Op(":=").Qual(eventsPath, "CollectorFrom").Call(jen.Id("ctx")), jen.Id("ok")).Block(
 			jen.Id("col").Dot("Add").Call(jen.Id("msgs").Op("...")),
 			jen.Return(),
 		),
-		jen.If(jen.Err().Op(":=").Qual(rtPath, "Publish").Call(jen.Id("ctx"), jen.Id("s").Dot("bus"), jen.Id("msgs")), jen.Err().Op("!=").Nil()).Block(
+		jen.If(jen.Err().Op(":=").Qual(eventsPath, "Publish").Call(jen.Id("ctx"), jen.Id("s").Dot("bus"), jen.Id("msgs")), jen.Err().Op("!=").Nil()).Block(
 			jen.Qual("log/slog", "ErrorContext").Call(jen.Id("ctx"), jen.Lit(name+": emit module events"), jen.Lit("err"), jen.Err()),
 		),
 	)
 	f.Line()
 	f.Comment("cascade tells the Cascader, in the call's transaction, what a soft delete, restore or delete did.")
-	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("cascade").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("op").Qual(rtPath, "CascadeOp"), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("cascade").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("op").Qual(cascadePath, "CascadeOp"), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(
 		jen.If(jen.Id("s").Dot("cascader").Op("==").Nil()).Block(jen.Return(jen.Nil())),
 		jen.Return(jen.Id("s").Dot("cascader").Dot("Cascade").Call(jen.Id("ctx"), jen.Id("op"), jen.Lit(name), jen.Id("keys"))),
 	)
 	f.Line()
 	f.Comment("Event builds a module event message with the module as source.")
 	f.Func().Id("Event").Params(jen.List(jen.Id("name"), jen.Id("object"), jen.Id("action")).String(), jen.Id("data").Any()).Qual(eventsPath, "Message").Block(
-		jen.Return(jen.Qual(rtPath, "Event").Call(jen.Id("name"), jen.Lit(name), jen.Id("object"), jen.Id("action"), jen.Id("data"))),
+		jen.Return(jen.Qual(eventsPath, "Event").Call(jen.Id("name"), jen.Lit(name), jen.Id("object"), jen.Id("action"), jen.Id("data"))),
 	)
 	f.Line()
 	f.Comment("mapErr maps Postgres errors to *merrors.Error and wraps the rest with the module name.")
@@ -331,8 +339,8 @@ func (g *gen) serviceFile() *jen.File {
 		jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(name+": %w"), jen.Err())),
 	)
 	f.Line()
-	f.Func().Id("firstConfig").Params(jen.Id("cfg").Index().Qual(rtPath, "FindConfig")).Qual(rtPath, "FindConfig").Block(
-		jen.If(jen.Len(jen.Id("cfg")).Op("==").Lit(0)).Block(jen.Return(jen.Qual(rtPath, "FindConfig").Values())),
+	f.Func().Id("firstConfig").Params(jen.Id("cfg").Index().Qual(sqlbPath, "FindConfig")).Qual(sqlbPath, "FindConfig").Block(
+		jen.If(jen.Len(jen.Id("cfg")).Op("==").Lit(0)).Block(jen.Return(jen.Qual(sqlbPath, "FindConfig").Values())),
 		jen.Return(jen.Id("cfg").Index(jen.Lit(0))),
 	)
 	return f

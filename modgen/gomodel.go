@@ -7,7 +7,7 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modgen/dml"
 )
 
@@ -20,7 +20,7 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 	pk := m.PK()
 	PK := dml.Pascal(pk.Name)
 	recv := jen.Id("s").Op("*").Id("Service")
-	cfgT := jen.Qual(rtPath, "FindConfig")
+	cfgT := jen.Qual(sqlbPath, "FindConfig")
 	rowT := jen.Qual(g.dbPkg, G)
 	allVar, sortVar := lc+"Fields", lc+"Sortable"
 
@@ -35,7 +35,7 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 	}
 	fields = append(fields,
 		jen.Comment("Linked holds the records of other modules Query linked to the row (see framework/query)."),
-		jen.Id("Linked").Qual(rtPath, "Linked").Tag(jsonTag("-", "")),
+		jen.Id("Linked").Qual(jsonwPath, "Linked").Tag(jsonTag("-", "")),
 		jen.Comment("selected lists the fields a select asked for; nil means all."), jen.Id("selected").Index().String())
 	if len(rels) > 0 {
 		fields = append(fields, jen.Comment("loaded records which relations were loaded (one bit each, in definition order)."), jen.Id("loaded").Uint64())
@@ -76,7 +76,7 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 	f.Comment("Cursor returns the keyset cursor of x for cfg's order: pass it as FindConfig.After to")
 	f.Comment("read the next page.")
 	f.Func().Params(jen.Id("x").Id(G)).Id("Cursor").Params(jen.Id("cfg").Add(cfgT)).Index().Any().Block(
-		jen.List(jen.Id("order"), jen.Err()).Op(":=").Qual(rtPath, "NormalizeOrder").Call(jen.Lit(m.Name), jen.Id(sortVar), jen.Lit(pk.Name), jen.Id("cfg").Dot("Order")),
+		jen.List(jen.Id("order"), jen.Err()).Op(":=").Qual(sqlbPath, "NormalizeOrder").Call(jen.Lit(m.Name), jen.Id(sortVar), jen.Lit(pk.Name), jen.Id("cfg").Dot("Order")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil())),
 		jen.Id("out").Op(":=").Make(jen.Index().Any(), jen.Len(jen.Id("order"))),
 		jen.For(jen.List(jen.Id("i"), jen.Id("o")).Op(":=").Range().Id("order")).Block(jen.Id("out").Index(jen.Id("i")).Op("=").Id("x").Dot("value").Call(jen.Id("o").Dot("Field"))),
@@ -115,7 +115,7 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 		n := dml.Pascal(x.Name)
 		switch {
 		case x.HasDefault && x.IsNullable:
-			cin = append(cin, jen.Comment("Absent means the default; null means NULL."), jen.Id(n).Qual(rtPath, "Optional").Types(baseType(x)).Tag(jsonTag(x.Name, "omitzero")))
+			cin = append(cin, jen.Comment("Absent means the default; null means NULL."), jen.Id(n).Qual(optPath, "Optional").Types(baseType(x)).Tag(jsonTag(x.Name, "omitzero")))
 		case x.HasDefault && !selfNull(x):
 			cin = append(cin, jen.Comment(fmt.Sprintf("nil means the default (%s).", sqlDefault(x))), jen.Id(n).Op("*").Add(baseType(x)).Tag(jsonTag(x.Name, "omitempty")))
 		case x.HasDefault:
@@ -134,10 +134,10 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 		if !updatable(x) {
 			continue
 		}
-		uin = append(uin, jen.Id(dml.Pascal(x.Name)).Qual(rtPath, "Optional").Types(baseType(x)).Tag(jsonTag(x.Name, "omitzero")))
+		uin = append(uin, jen.Id(dml.Pascal(x.Name)).Qual(optPath, "Optional").Types(baseType(x)).Tag(jsonTag(x.Name, "omitzero")))
 	}
 	f.Comment(fmt.Sprintf("Update%sInput updates the %s %s names (Medusa's Update%sDTO): a field left absent", G, m.Name, PK, G))
-	f.Comment("is kept, rt.Null sets it to NULL, rt.Some to a value.")
+	f.Comment("is kept, opt.Null sets it to NULL, opt.Some to a value.")
 	f.Type().Id("Update" + G + "Input").Struct(uin...)
 	f.Line()
 
@@ -147,7 +147,7 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 		if !filterable(x) {
 			continue
 		}
-		fl = append(fl, jen.Id(dml.Pascal(x.Name)).Qual(rtPath, "Filter").Types(baseType(x)).Tag(jsonTag(x.Name, "omitzero")))
+		fl = append(fl, jen.Id(dml.Pascal(x.Name)).Qual(sqlbPath, "Filter").Types(baseType(x)).Tag(jsonTag(x.Name, "omitzero")))
 	}
 	fl = append(fl,
 		jen.Comment("And and Or combine nested filters ($and, $or)."),
@@ -161,7 +161,7 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 	var applies []jen.Code
 	if search := searchFields(m); len(search) == 1 {
 		applies = append(applies, jen.If(jen.Id("f").Dot("Q").Op("!=").Lit("")).Block(
-			jen.Id("w").Dot("Add").Call(jen.Lit(SearchExpr(m)+" ILIKE ").Op("+").Id("w").Dot("Arg").Call(jen.Qual(rtPath, "Contains").Call(jen.Id("f").Dot("Q")))),
+			jen.Id("w").Dot("Add").Call(jen.Lit(SearchExpr(m)+" ILIKE ").Op("+").Id("w").Dot("Arg").Call(jen.Qual(sqlbPath, "Contains").Call(jen.Id("f").Dot("Q")))),
 		))
 	} else if len(search) > 1 {
 		var ors []jen.Code
@@ -169,16 +169,16 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 			ors = append(ors, jen.Lit(qi(c.Name)+" ILIKE ").Op("+").Id("p"))
 		}
 		applies = append(applies, jen.If(jen.Id("f").Dot("Q").Op("!=").Lit("")).Block(
-			jen.Id("p").Op(":=").Id("w").Dot("Arg").Call(jen.Qual(rtPath, "Contains").Call(jen.Id("f").Dot("Q"))),
+			jen.Id("p").Op(":=").Id("w").Dot("Arg").Call(jen.Qual(sqlbPath, "Contains").Call(jen.Id("f").Dot("Q"))),
 			jen.Id("or").Op(":=").Lit("(").Op("+").Qual("strings", "Join").Call(jen.Index().String().Values(ors...), jen.Lit(" OR ")).Op("+").Lit(")"),
 			jen.Comment("Medusa's q is the OR of one ILIKE per field. The ILIKE on the joined fields is what"),
 			jen.Comment("the trigram index IDX_"+m.TableName+"_q_trgm serves: alone when it is exact, else as a"),
-			jen.Comment("necessary condition before the OR (see rt.SearchJoinable, rt.SearchNarrows)."),
+			jen.Comment("necessary condition before the OR (see sqlb.SearchJoinable, sqlb.SearchNarrows)."),
 			jen.Switch().Block(
-				jen.Case(jen.Qual(rtPath, "SearchJoinable").Call(jen.Id("f").Dot("Q"))).Block(
+				jen.Case(jen.Qual(sqlbPath, "SearchJoinable").Call(jen.Id("f").Dot("Q"))).Block(
 					jen.Id("w").Dot("Add").Call(jen.Lit("("+SearchExpr(m)+") ILIKE ").Op("+").Id("p")),
 				),
-				jen.Case(jen.Qual(rtPath, "SearchNarrows").Call(jen.Id("f").Dot("Q"))).Block(
+				jen.Case(jen.Qual(sqlbPath, "SearchNarrows").Call(jen.Id("f").Dot("Q"))).Block(
 					jen.Id("w").Dot("Add").Call(jen.Lit("("+SearchExpr(m)+") ILIKE ").Op("+").Id("p").Op("+").Lit(" AND ").Op("+").Id("or")),
 				),
 				jen.Default().Block(jen.Id("w").Dot("Add").Call(jen.Id("or"))),
@@ -196,7 +196,7 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 		n := dml.Pascal(x.Name)
 		apply := jen.Id("f").Dot(n).Dot("Apply").Call(jen.Id("w"), jen.Lit(qi(x.Name)), jen.Lit(isText(x)))
 		if x.IsFold {
-			apply = jen.Qual(rtPath, "ApplyFolded").Call(jen.Id("f").Dot(n), jen.Id("w"), jen.Lit(qi(x.Name)))
+			apply = jen.Qual(sqlbPath, "ApplyFolded").Call(jen.Id("f").Dot(n), jen.Id("w"), jen.Lit(qi(x.Name)))
 		}
 		applies = append(applies, jen.If(jen.Err().Op(":=").Add(apply), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.False(), jen.Qual(errorsPath, "Wrap").Call(jen.Qual(errorsPath, "InvalidData"), jen.Err(), jen.Err().Dot("Error").Call())),
@@ -210,7 +210,7 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 			jen.Id("wd").Op("=").Id("wd").Op("||").Id("d"),
 		),
 		jen.If(jen.Len(jen.Id("f").Dot("Or")).Op(">").Lit(0)).Block(
-			jen.Id("groups").Op(":=").Make(jen.Index().Op("*").Qual(rtPath, "Where"), jen.Lit(0), jen.Len(jen.Id("f").Dot("Or"))),
+			jen.Id("groups").Op(":=").Make(jen.Index().Op("*").Qual(sqlbPath, "Where"), jen.Lit(0), jen.Len(jen.Id("f").Dot("Or"))),
 			jen.For(jen.List(jen.Id("_"), jen.Id("o")).Op(":=").Range().Id("f").Dot("Or")).Block(
 				jen.Id("sub").Op(":=").Id("w").Dot("Sub").Call(),
 				jen.List(jen.Id("d"), jen.Err()).Op(":=").Id("o").Dot("apply").Call(jen.Id("sub")),
@@ -223,7 +223,7 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 		jen.Return(jen.Id("wd"), jen.Nil()),
 	)
 	f.Comment("apply adds f's predicates to w and reports whether it filters on deleted_at.")
-	f.Func().Params(jen.Id("f").Id(G+"Filter")).Id("apply").Params(jen.Id("w").Op("*").Qual(rtPath, "Where")).Params(jen.Bool(), jen.Error()).Block(applies...)
+	f.Func().Params(jen.Id("f").Id(G+"Filter")).Id("apply").Params(jen.Id("w").Op("*").Qual(sqlbPath, "Where")).Params(jen.Bool(), jen.Error()).Block(applies...)
 	f.Line()
 
 	g.filterFromTree(f, m)
@@ -253,16 +253,16 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 	lc := dml.Camel(m.Name)
 	pk := m.PK()
 	table := qi(m.TableName)
-	cfgs := jen.Id("cfg").Op("...").Qual(rtPath, "FindConfig")
+	cfgs := jen.Id("cfg").Op("...").Qual(sqlbPath, "FindConfig")
 
 	// core list
 	f.Comment(fmt.Sprintf("find%s reads %s rows with SQL built from the filter's used predicates only (see", P, m.Name))
-	f.Comment("package rt), and counts them too when count is set (ignoring skip, take and after).")
+	f.Comment("package sqlb), and counts them too when count is set (ignoring skip, take and after).")
 	f.Comment("Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.")
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("find"+P).Params(ctxParam(), jen.Id("f").Id(G+"Filter"), jen.Id("cfg").Add(cfgT), jen.Id("count").Bool()).Params(jen.Index().Id(G), jen.Int(), jen.Error()).Block(
-		jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(rtPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
+		jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
-		jen.List(jen.Id("out"), jen.Id("n"), jen.Err()).Op(":=").Qual(rtPath, "Find").Call(
+		jen.List(jen.Id("out"), jen.Id("n"), jen.Err()).Op(":=").Qual(sqlbPath, "Find").Call(
 			jen.Id("ctx"), jen.Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")), jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("count"), jen.Id("f").Dot("apply"),
 			jen.Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}))),
 			jen.Parens(jen.Op("*").Id(G)).Dot("dest"),
@@ -274,7 +274,7 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 		jen.Return(jen.Id("out"), jen.Id("n"), jen.Nil()),
 	)
 	f.Line()
-	f.Comment(fmt.Sprintf("%sTable describes table %s to rt.Find.", lc, m.TableName))
+	f.Comment(fmt.Sprintf("%sTable describes table %s to sqlb.Find.", lc, m.TableName))
 	td := jen.Dict{
 		jen.Id("Model"): jen.Lit(m.Name), jen.Id("Name"): jen.Lit(table), jen.Id("PK"): jen.Lit(pk.Name),
 		jen.Id("Fields"): jen.Id(lc + "Fields"), jen.Id("Sortable"): jen.Id(lc + "Sortable"),
@@ -282,15 +282,15 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 	if m.RowCount {
 		td[jen.Id("RowCount")] = jen.Lit(m.TableName)
 	}
-	f.Var().Id(lc+"Table").Op("=").Qual(rtPath, "Table").Values(td)
+	f.Var().Id(lc+"Table").Op("=").Qual(sqlbPath, "Table").Values(td)
 	f.Line()
 
 	// retrieve
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodRetrieve)).Params(ctxParam(), jen.Id("id").String(), cfgs).Params(jen.Id(G), jen.Error()).Block(
-		jen.Return(jen.Qual(rtPath, "Retrieve").Call(jen.Id("id"), jen.Id("cfg"),
+		jen.Return(jen.Qual(sqlbPath, "Retrieve").Call(jen.Id("id"), jen.Id("cfg"),
 			jen.Lit(fmt.Sprintf("%s - %s must be defined", lc, pk.Name)), jen.Lit(G+" with "+pk.Name+": %s was not found"),
-			jen.Func().Params(jen.Id("c").Qual(rtPath, "FindConfig")).Params(jen.Index().Id(G), jen.Error()).Block(
-				jen.List(jen.Id("out"), jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot("find"+P).Call(jen.Id("ctx"), jen.Id(G+"Filter").Values(jen.Dict{jen.Id(dml.Pascal(pk.Name)): jen.Qual(rtPath, "Eq").Call(jen.Id("id"))}), jen.Id("c"), jen.False()),
+			jen.Func().Params(jen.Id("c").Qual(sqlbPath, "FindConfig")).Params(jen.Index().Id(G), jen.Error()).Block(
+				jen.List(jen.Id("out"), jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot("find"+P).Call(jen.Id("ctx"), jen.Id(G+"Filter").Values(jen.Dict{jen.Id(dml.Pascal(pk.Name)): jen.Qual(sqlbPath, "Eq").Call(jen.Id("id"))}), jen.Id("c"), jen.False()),
 				jen.Return(jen.Id("out"), jen.Err()),
 			))),
 	)
@@ -344,9 +344,9 @@ func insertElem(f *dml.Field, nullable bool, v jen.Code) (elem jen.Code, sqlType
 	cast = func(u string) string { return u }
 	switch f.Kind {
 	case dml.KindJSON:
-		return jen.Op("*").String(), "text", jen.Qual(rtPath, "JSONText").Call(v), func(u string) string { return u + "::jsonb" }
+		return jen.Op("*").String(), "text", jen.Qual(sqlbPath, "JSONText").Call(v), func(u string) string { return u + "::jsonb" }
 	case dml.KindArray:
-		return jen.Op("*").String(), "text", jen.Qual(rtPath, "ArrayText").Call(v), func(u string) string {
+		return jen.Op("*").String(), "text", jen.Qual(sqlbPath, "ArrayText").Call(v), func(u string) string {
 			return "CASE WHEN " + u + " IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(" + u + "::jsonb)) END"
 		}
 	}
@@ -441,9 +441,9 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 	for _, x := range m.Fields {
 		scan = append(scan, jen.Op("&").Id("x").Dot(dml.Pascal(x.Name)))
 	}
-	idExpr := jen.Qual(rtPath, "NewID").Call(jen.Lit(pk.IDPrefix))
+	idExpr := jen.Qual(idsPath, "New").Call(jen.Lit(pk.IDPrefix))
 	loop := []jen.Code{
-		jen.Id("chunk").Op(":=").Id("in").Index(jen.Id("start").Op(":").Min(jen.Id("start").Op("+").Qual(rtPath, "InsertChunk"), jen.Len(jen.Id("in")))),
+		jen.Id("chunk").Op(":=").Id("in").Index(jen.Id("start").Op(":").Min(jen.Id("start").Op("+").Qual(sqlbPath, "InsertChunk"), jen.Len(jen.Id("in")))),
 	}
 	loop = append(loop, decls...)
 	loop = append(loop,
@@ -465,14 +465,14 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 		),
 		jen.If(jen.Err().Op(":=").Id("rows").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 	)
-	f.Comment(fmt.Sprintf("%s inserts in[start:start+rt.InsertChunk] with one %s statement per", g.priv(m, dml.MethodCreate), sqlConst))
+	f.Comment(fmt.Sprintf("%s inserts in[start:start+sqlb.InsertChunk] with one %s statement per", g.priv(m, dml.MethodCreate), sqlConst))
 	f.Comment("chunk and returns the rows in input order (matched by id: ids are unique, or the")
 	f.Comment("insert fails). A duplicate inside the batch fails like one against the table.")
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodCreate)).Params(ctxParam(), jen.Id("in").Op("...").Id("Create"+G+"Input")).Params(jen.Index().Id(G), jen.Error()).Block(
 		jen.If(jen.Len(jen.Id("in")).Op("==").Lit(0)).Block(jen.Return(jen.Index().Id(G).Values(), jen.Nil())),
 		jen.Id("out").Op(":=").Make(jen.Index().Id(G), jen.Len(jen.Id("in"))),
 		jen.Err().Op(":=").Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("_").Op("*").Qual(g.dbPkg, "Queries")).Error().Block(
-			jen.For(jen.Id("start").Op(":=").Lit(0), jen.Id("start").Op("<").Len(jen.Id("in")), jen.Id("start").Op("+=").Qual(rtPath, "InsertChunk")).Block(loop...),
+			jen.For(jen.Id("start").Op(":=").Lit(0), jen.Id("start").Op("<").Len(jen.Id("in")), jen.Id("start").Op("+=").Qual(sqlbPath, "InsertChunk")).Block(loop...),
 			jen.Id("msgs").Op(":=").Make(jen.Index().Qual(eventsPath, "Message"), jen.Len(jen.Id("out"))),
 			jen.For(jen.List(jen.Id("i"), jen.Id("x")).Op(":=").Range().Id("out")).Block(
 				jen.Id("msgs").Index(jen.Id("i")).Op("=").Id("Event").Call(jen.Id(eventConst(m, "created")), jen.Lit(m.Name), jen.Lit("created"), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("x").Dot(PK)})),
@@ -485,7 +485,7 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 	)
 	f.Line()
 	g.wrapper(f, m, dml.MethodCreate, []string{
-		fmt.Sprintf("%s inserts rows (Medusa's create%s), one multi-row statement per %d rows, and", g.pub(m, dml.MethodCreate), P, rt.InsertChunk),
+		fmt.Sprintf("%s inserts rows (Medusa's create%s), one multi-row statement per %d rows, and", g.pub(m, dml.MethodCreate), P, sqlb.InsertChunk),
 		fmt.Sprintf("returns them in input order; it emits %s {id} per row, in one Emit with the call's", eventConst(m, "created")),
 		"other events. A unique violation, inside the batch or against the table, fails the whole",
 		fmt.Sprintf("call with invalid_data \"%s with <field>: <value>, already exists.\"", strings.ReplaceAll(humanTable(m.TableName), `"`, "")),
@@ -521,10 +521,10 @@ func (g *gen) updateMethod(f *jen.File, m *dml.Model) {
 		jen.Err().Op(":=").Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("q").Op("*").Qual(g.dbPkg, "Queries")).Error().Block(
 			jen.Id("ids").Op(":=").Make(jen.Index().String(), jen.Lit(0), jen.Len(jen.Id("in"))),
 			jen.For(jen.List(jen.Id("_"), jen.Id("x")).Op(":=").Range().Id("in")).Block(jen.Id("ids").Op("=").Append(jen.Id("ids"), jen.Id("x").Dot(PK))),
-			jen.Id("ids").Op("=").Qual(rtPath, "Unique").Call(jen.Id("ids")),
+			jen.Id("ids").Op("=").Qual(sqlbPath, "Unique").Call(jen.Id("ids")),
 			jen.List(jen.Id("found"), jen.Err()).Op(":=").Id("q").Dot("Existing"+G+"IDs").Call(jen.Id("ctx"), jen.Id("ids")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-			jen.If(jen.Id("missing").Op(":=").Qual(rtPath, "Missing").Call(jen.Id("ids"), jen.Id("found")), jen.Len(jen.Id("missing")).Op(">").Lit(0)).Block(
+			jen.If(jen.Id("missing").Op(":=").Qual(sqlbPath, "Missing").Call(jen.Id("ids"), jen.Id("found")), jen.Len(jen.Id("missing")).Op(">").Lit(0)).Block(
 				jen.Return(jen.Qual(errorsPath, "New").Call(jen.Qual(errorsPath, "NotFound"), jen.Lit(G+" with "+pk.Name+" \"%s\" not found"), jen.Qual("strings", "Join").Call(jen.Id("missing"), jen.Lit(", ")))),
 			),
 			jen.Id("msgs").Op(":=").Make(jen.Index().Qual(eventsPath, "Message"), jen.Lit(0), jen.Len(jen.Id("in"))),
@@ -556,7 +556,7 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 	qT := jen.Op("*").Qual(g.dbPkg, "Queries")
 
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodDelete)).Params(ctxParam(), idsP).Error().Block(
-		jen.Id("ids").Op("=").Qual(rtPath, "Unique").Call(jen.Id("ids")),
+		jen.Id("ids").Op("=").Qual(sqlbPath, "Unique").Call(jen.Id("ids")),
 		jen.If(jen.Len(jen.Id("ids")).Op("==").Lit(0)).Block(jen.Return(jen.Nil())),
 		jen.Return(jen.Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("q").Add(qT)).Error().Block(
 			jen.List(jen.Id("deleted"), jen.Err()).Op(":=").Id("q").Dot("Delete"+P).Call(jen.Id("ctx"), jen.Id("ids")),
@@ -565,7 +565,7 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 				jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("Event").Call(jen.Id(eventConst(m, "deleted")), jen.Lit(m.Name), jen.Lit("deleted"), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("id")}))),
 			),
 			jen.If(jen.Len(jen.Id("deleted")).Op("==").Lit(0)).Block(jen.Return(jen.Nil())),
-			jen.Return(jen.Id("s").Dot("cascade").Call(jen.Id("ctx"), jen.Qual(rtPath, "Deleted"), jen.Map(jen.String()).Index().String().Values(jen.Dict{jen.Lit(key): jen.Id("deleted")}))),
+			jen.Return(jen.Id("s").Dot("cascade").Call(jen.Id("ctx"), jen.Qual(cascadePath, "Deleted"), jen.Map(jen.String()).Index().String().Values(jen.Dict{jen.Lit(key): jen.Id("deleted")}))),
 		))),
 	)
 	f.Line()
@@ -581,10 +581,10 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 		op              string
 	}{{dml.MethodSoftDelete, "softDelete", "deleted", "SoftDelete", "SoftDeleted"}, {dml.MethodRestore, "restore", "created", "Restore", "Restored"}} {
 		tree := mode.verb + G + "Tree"
-		// cascade is one rt.Cascade call: rows of model mm by the query
+		// cascade is one cascade.Cascade call: rows of model mm by the query
 		// named qname, recorded under mm's key, then mm's own cascades.
 		cascade := func(mm *dml.Model, qname string) *jen.Statement {
-			return jen.Qual(rtPath, "Cascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("keys"), jen.Lit(mm.Name+"_"+mm.PK().Name), jen.Id("q").Dot(qname),
+			return jen.Qual(cascadePath, "Cascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("keys"), jen.Lit(mm.Name+"_"+mm.PK().Name), jen.Id("q").Dot(qname),
 				jen.Func().Params(jen.Id("got").Index().String()).Block(
 					jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("Event").Call(jen.Id(eventConst(mm, mode.action)), jen.Lit(mm.Name), jen.Lit(mode.action), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("got")}))),
 				),
@@ -607,9 +607,9 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(mode.verb+G+"Cascades").Params(ctxParam(), jen.Id("q").Add(qT), jen.Id("ids").Index().String(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(casc...)
 		f.Line()
 		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, mode.meth)).Params(ctxParam(), idsP).Params(jen.Map(jen.String()).Index().String(), jen.Error()).Block(
-			jen.Return(jen.Qual(rtPath, "RunCascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("s").Dot("Tx"), jen.Id("s").Dot(tree),
+			jen.Return(jen.Qual(cascadePath, "RunCascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("s").Dot("Tx"), jen.Id("s").Dot(tree),
 				jen.Func().Params(ctxParam(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(
-					jen.Return(jen.Id("s").Dot("cascade").Call(jen.Id("ctx"), jen.Qual(rtPath, mode.op), jen.Id("keys"))),
+					jen.Return(jen.Id("s").Dot("cascade").Call(jen.Id("ctx"), jen.Qual(cascadePath, mode.op), jen.Id("keys"))),
 				))),
 		)
 		f.Line()
@@ -637,12 +637,12 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 // definition order, when the row holds it, `,"name":` and the value by the
 // rt helper for its Go type (encoding/json's rendering, checked by
 // TestAppendHelpersMatchEncodingJSON), then tail (the loaded relations and
-// the linked records); rt.CloseObject turns the first comma into the
+// the linked records); jsonw.CloseObject turns the first comma into the
 // opening brace.
 func appendJSONBody(m *dml.Model, tail []jen.Code) []jen.Code {
 	b := func() *jen.Statement { return jen.Id("b") }
 	body := []jen.Code{
-		jen.Id("sel").Op(":=").Qual(rtPath, "NewSelection").Call(jen.Id("x").Dot("selected")),
+		jen.Id("sel").Op(":=").Qual(jsonwPath, "NewSelection").Call(jen.Id("x").Dot("selected")),
 		jen.Id("start").Op(":=").Len(b()),
 		jen.Var().Err().Error(),
 	}
@@ -652,11 +652,11 @@ func appendJSONBody(m *dml.Model, tail []jen.Code) []jen.Code {
 		nullable := x.IsNullable && !selfNull(x)
 		stmts := []jen.Code{b().Op("=").Append(b(), jen.Lit(","+string(key)+":").Op("..."))}
 		plain := func(fn string, args ...jen.Code) {
-			stmts = append(stmts, b().Op("=").Qual(rtPath, fn).Call(append([]jen.Code{b()}, args...)...))
+			stmts = append(stmts, b().Op("=").Qual(jsonwPath, fn).Call(append([]jen.Code{b()}, args...)...))
 		}
 		checked := func(fn string, arg jen.Code) {
 			stmts = append(stmts, jen.If(
-				jen.List(b(), jen.Err()).Op("=").Qual(rtPath, fn).Call(b(), arg),
+				jen.List(b(), jen.Err()).Op("=").Qual(jsonwPath, fn).Call(b(), arg),
 				jen.Err().Op("!=").Nil(),
 			).Block(jen.Return(jen.Nil(), jen.Err())))
 		}
@@ -681,5 +681,5 @@ func appendJSONBody(m *dml.Model, tail []jen.Code) []jen.Code {
 		body = append(body, jen.If(jen.Id("sel").Dot("Has").Call(jen.Lit(x.Name))).Block(stmts...))
 	}
 	body = append(body, tail...)
-	return append(body, jen.Return(jen.Qual(rtPath, "CloseObject").Call(b(), jen.Id("start")), jen.Nil()))
+	return append(body, jen.Return(jen.Qual(jsonwPath, "CloseObject").Call(b(), jen.Id("start")), jen.Nil()))
 }

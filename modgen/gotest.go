@@ -109,7 +109,7 @@ func (g *gen) testModels() []testModel {
 			v := sampleValue(x, "n")
 			switch {
 			case x.HasDefault && x.IsNullable:
-				v = "rt.Some(" + v + ")"
+				v = "opt.Some(" + v + ")"
 			case x.HasDefault && !selfNull(x), x.IsNullable && !selfNull(x):
 				v = "ptr(" + v + ")"
 			}
@@ -128,7 +128,7 @@ func (g *gen) testModels() []testModel {
 			n := dml.Pascal(x.Name)
 			switch {
 			case x.IsNullable:
-				tm.DefaultZero = append(tm.DefaultZero, "in."+n+" = rt.Optional["+goTypeString(x)+"]{}")
+				tm.DefaultZero = append(tm.DefaultZero, "in."+n+" = opt.Optional["+goTypeString(x)+"]{}")
 			default:
 				tm.DefaultZero = append(tm.DefaultZero, "in."+n+" = nil")
 			}
@@ -243,7 +243,8 @@ import (
 {{- if .Routes}}
 	"github.com/medusa-go/medusa/framework/module"
 {{- end}}
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/opt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"{{.MigPkg}}"
 	{{.DBName}} "{{.DBPkg}}"
 )
@@ -252,7 +253,8 @@ var (
 	_ = json.Marshal
 	_ = time.Now
 	_ = strings.Contains
-	_ rt.FindConfig
+	_ sqlb.FindConfig
+	_ opt.Optional[int]
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -572,15 +574,15 @@ func Test{{.G}}Generated(t *testing.T) {
 		if err != nil || len(all) != 2 || all[0].{{.PK}} != "1" || all[1].{{.PK}} != "2" {
 			t.Fatalf("list = %+v, %v", all, err)
 		}
-		one, err := s.{{.List}}(ctx, {{.G}}Filter{ {{.PK}}: rt.In("1")})
+		one, err := s.{{.List}}(ctx, {{.G}}Filter{ {{.PK}}: sqlb.In("1")})
 		if err != nil || len(one) != 1 || one[0].{{.PK}} != "1" {
 			t.Fatalf("list id in [1] = %+v, %v", one, err)
 		}
-		page, n, err := s.{{.ListAndCount}}(ctx, {{.G}}Filter{}, rt.FindConfig{Take: 1, Order: []rt.Order{ {Field: {{printf "%q" .PKCol}}, Desc: true} }})
+		page, n, err := s.{{.ListAndCount}}(ctx, {{.G}}Filter{}, sqlb.FindConfig{Take: 1, Order: []sqlb.Order{ {Field: {{printf "%q" .PKCol}}, Desc: true} }})
 		if err != nil || n != 2 || len(page) != 1 || page[0].{{.PK}} != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := rt.FindConfig{Take: 1, Select: []string{ {{printf "%q" .PKCol}} }, Order: []rt.Order{ {Field: "created_at"} }}
+		cfg := sqlb.FindConfig{Take: 1, Select: []string{ {{printf "%q" .PKCol}} }, Order: []sqlb.Order{ {Field: "created_at"} }}
 		first, err := s.{{.List}}(ctx, {{.G}}Filter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)
@@ -590,11 +592,11 @@ func Test{{.G}}Generated(t *testing.T) {
 		if err != nil || len(next) != 1 || next[0].{{.PK}} != "2" {
 			t.Fatalf("keyset page = %+v, %v", next, err)
 		}
-		none, err := s.{{.List}}(ctx, {{.G}}Filter{ {{.PK}}: rt.In[string]()})
+		none, err := s.{{.List}}(ctx, {{.G}}Filter{ {{.PK}}: sqlb.In[string]()})
 		if err != nil || len(none) != 0 {
 			t.Fatalf("empty in = %+v, %v", none, err)
 		}
-		if _, err := s.{{.List}}(ctx, {{.G}}Filter{}, rt.FindConfig{Order: []rt.Order{ {Field: "nope"} }}); !merrors.Is(err, merrors.InvalidData) {
+		if _, err := s.{{.List}}(ctx, {{.G}}Filter{}, sqlb.FindConfig{Order: []sqlb.Order{ {Field: "nope"} }}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown order field: %v", err)
 		}
 		{{- if .HasSearch}}
@@ -615,7 +617,7 @@ func Test{{.G}}Generated(t *testing.T) {
 			}
 		}
 		{{- end}}
-		either, err := s.{{.List}}(ctx, {{.G}}Filter{Or: []{{.G}}Filter{ { {{.PK}}: rt.Eq("1")}, { {{.PK}}: rt.Eq("2")} }})
+		either, err := s.{{.List}}(ctx, {{.G}}Filter{Or: []{{.G}}Filter{ { {{.PK}}: sqlb.Eq("1")}, { {{.PK}}: sqlb.Eq("2")} }})
 		if err != nil || len(either) != 2 {
 			t.Fatalf("$or = %+v, %v", either, err)
 		}
@@ -640,7 +642,7 @@ func Test{{.G}}Generated(t *testing.T) {
 				t.Fatalf("MarshalJSON = %s (%v), encoding/json %s (%v)", b, err, want, werr)
 			}
 		}
-		sel, err := s.{{.Retrieve}}(ctx, "1", rt.FindConfig{Select: []string{ {{printf "%q" .PKCol}} }})
+		sel, err := s.{{.Retrieve}}(ctx, "1", sqlb.FindConfig{Select: []string{ {{printf "%q" .PKCol}} }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -655,7 +657,7 @@ func Test{{.G}}Generated(t *testing.T) {
 		bus.take()
 		{{- if .UpdField}}
 		before, _ := json.Marshal(created[0])
-		got, err := s.{{.Update}}(ctx, Update{{.G}}Input{ {{.PK}}: "1", {{.UpdField}}: rt.Some({{.UpdValue}})})
+		got, err := s.{{.Update}}(ctx, Update{{.G}}Input{ {{.PK}}: "1", {{.UpdField}}: opt.Some({{.UpdValue}})})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -669,7 +671,7 @@ func Test{{.G}}Generated(t *testing.T) {
 			t.Fatalf("update changed nothing: %s", after)
 		}
 		{{- if .UpdNullable}}
-		got, err = s.{{.Update}}(ctx, Update{{.G}}Input{ {{.PK}}: "1", {{.UpdField}}: rt.Null[{{.UpdType}}]()})
+		got, err = s.{{.Update}}(ctx, Update{{.G}}Input{ {{.PK}}: "1", {{.UpdField}}: opt.Null[{{.UpdType}}]()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -684,7 +686,7 @@ func Test{{.G}}Generated(t *testing.T) {
 	{{- if .RequiredField}}
 
 	t.Run("not null", func(t *testing.T) {
-		_, err := s.{{.Update}}(ctx, Update{{.G}}Input{ {{.PK}}: "2", {{.RequiredField}}: rt.Null[{{.RequiredType}}]()})
+		_, err := s.{{.Update}}(ctx, Update{{.G}}Input{ {{.PK}}: "2", {{.RequiredField}}: opt.Null[{{.RequiredType}}]()})
 		wantMessage(t, err, merrors.InvalidData, "Cannot set field '{{.RequiredCol}}' of {{.Human}} to null")
 		if n := len(bus.take()); n != 0 {
 			t.Fatalf("%d Emit calls after a failed update", n)
@@ -729,13 +731,13 @@ func Test{{.G}}Generated(t *testing.T) {
 	})
 
 	t.Run("equality filters ignore case", func(t *testing.T) {
-		for _, f := range []rt.Filter[string]{rt.Eq({{printf "%q" .UniqueValUpper}}), rt.In({{printf "%q" .UniqueValUpper}}, "nobody@test.com")} {
+		for _, f := range []sqlb.Filter[string]{sqlb.Eq({{printf "%q" .UniqueValUpper}}), sqlb.In({{printf "%q" .UniqueValUpper}}, "nobody@test.com")} {
 			got, err := s.{{.List}}(ctx, {{.G}}Filter{ {{.UniqueGo}}: f})
 			if err != nil || len(got) != 1 || got[0].{{.UniqueGo}} != {{printf "%q" .UniqueVal}} {
 				t.Fatalf("filter %+v = %+v, %v; want the row stored as {{.UniqueVal}}", f, got, err)
 			}
 		}
-		got, err := s.{{.List}}(ctx, {{.G}}Filter{ {{.UniqueGo}}: rt.Nin({{printf "%q" .UniqueValUpper}})})
+		got, err := s.{{.List}}(ctx, {{.G}}Filter{ {{.UniqueGo}}: sqlb.Nin({{printf "%q" .UniqueValUpper}})})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -760,10 +762,10 @@ func Test{{.G}}Generated(t *testing.T) {
 		if _, err := s.{{.Retrieve}}(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
 			t.Fatalf("retrieve soft-deleted: %v", err)
 		}
-		if got, err := s.{{.Retrieve}}(ctx, "1", rt.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
+		if got, err := s.{{.Retrieve}}(ctx, "1", sqlb.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
 			t.Fatalf("retrieve with deleted = %+v, %v", got, err)
 		}
-		if got, err := s.{{.List}}(ctx, {{.G}}Filter{DeletedAt: rt.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
+		if got, err := s.{{.List}}(ctx, {{.G}}Filter{DeletedAt: sqlb.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
 			t.Fatalf("deleted_at filter = %+v, %v", got, err)
 		}
 		keys, err = s.{{.Restore}}(ctx, "1")
@@ -783,7 +785,7 @@ func Test{{.G}}Generated(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantEvents(t, bus, ModuleEvent{{.G}}Deleted, "1")
-		if got, _ := s.{{.List}}(ctx, {{.G}}Filter{ {{.PK}}: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
+		if got, _ := s.{{.List}}(ctx, {{.G}}Filter{ {{.PK}}: sqlb.In("1")}, sqlb.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}
 		if err := s.{{.Delete}}(ctx); err != nil {
@@ -802,13 +804,13 @@ func Test{{.G}}Generated(t *testing.T) {
 		if err != nil || len(keys[{{printf "%q" .ChildKey}}]) != 1 {
 			t.Fatalf("cascaded soft delete = %v, %v", keys, err)
 		}
-		if got, _ := s.{{.ChildList}}(ctx, {{.Child}}Filter{ {{.FKField}}: rt.Eq("2")}); len(got) != 0 {
+		if got, _ := s.{{.ChildList}}(ctx, {{.Child}}Filter{ {{.FKField}}: sqlb.Eq("2")}); len(got) != 0 {
 			t.Fatalf("child still listed: %+v", got)
 		}
 		if _, err := s.{{.Restore}}(ctx, "2"); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := s.{{.ChildList}}(ctx, {{.Child}}Filter{ {{.FKField}}: rt.Eq("2")}); len(got) != 1 {
+		if got, _ := s.{{.ChildList}}(ctx, {{.Child}}Filter{ {{.FKField}}: sqlb.Eq("2")}); len(got) != 1 {
 			t.Fatalf("child not restored: %+v", got)
 		}
 		bus.take()
@@ -908,7 +910,7 @@ func Test{{.CG}}{{.RField}}Relation(t *testing.T) {
 
 	t.Run("belongsTo {{.RName}}", func(t *testing.T) {
 		wc.Statements.Store(0)
-		got, err := s.{{.CList}}(ctx, {{.CG}}Filter{ {{.CPK}}: rt.In(children...)}, rt.FindConfig{Select: []string{ {{printf "%q" .CPKCol}}, "{{.RName}}.*"}})
+		got, err := s.{{.CList}}(ctx, {{.CG}}Filter{ {{.CPK}}: sqlb.In(children...)}, sqlb.FindConfig{Select: []string{ {{printf "%q" .CPKCol}}, "{{.RName}}.*"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -929,7 +931,7 @@ func Test{{.CG}}{{.RField}}Relation(t *testing.T) {
 
 	t.Run("{{.InvKind}} {{.InvName}}, nested", func(t *testing.T) {
 		wc.Statements.Store(0)
-		got, err := s.{{.PList}}(ctx, {{.PG}}Filter{ {{.PPK}}: rt.In(parents...)}, rt.FindConfig{Relations: []string{"{{.InvName}}.{{.RName}}"}})
+		got, err := s.{{.PList}}(ctx, {{.PG}}Filter{ {{.PPK}}: sqlb.In(parents...)}, sqlb.FindConfig{Relations: []string{"{{.InvName}}.{{.RName}}"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -959,7 +961,7 @@ func Test{{.CG}}{{.RField}}Relation(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, withDeleted := range []bool{false, true} {
-			got, err := s.{{.PList}}(ctx, {{.PG}}Filter{ {{.PPK}}: rt.Eq(parents[0])}, rt.FindConfig{Relations: []string{"{{.InvName}}"}, WithDeleted: withDeleted})
+			got, err := s.{{.PList}}(ctx, {{.PG}}Filter{ {{.PPK}}: sqlb.Eq(parents[0])}, sqlb.FindConfig{Relations: []string{"{{.InvName}}"}, WithDeleted: withDeleted})
 			if err != nil || len(got) != 1 {
 				t.Fatalf("list = %+v, %v", got, err)
 			}
@@ -980,11 +982,11 @@ func Test{{.CG}}{{.RField}}Relation(t *testing.T) {
 	{{- end}}
 
 	t.Run("unknown relation or field", func(t *testing.T) {
-		_, err := s.{{.CList}}(ctx, {{.CG}}Filter{}, rt.FindConfig{Relations: []string{"{{.Typo}}"}})
+		_, err := s.{{.CList}}(ctx, {{.CG}}Filter{}, sqlb.FindConfig{Relations: []string{"{{.Typo}}"}})
 		if !merrors.Is(err, merrors.InvalidData) || !strings.Contains(err.Error(), ` + "`" + `did you mean "{{.RName}}"?` + "`" + `) {
 			t.Fatalf("unknown relation: %v", err)
 		}
-		if _, err := s.{{.CList}}(ctx, {{.CG}}Filter{}, rt.FindConfig{Select: []string{"{{.RName}}.nope"}}); !merrors.Is(err, merrors.InvalidData) {
+		if _, err := s.{{.CList}}(ctx, {{.CG}}Filter{}, sqlb.FindConfig{Select: []string{"{{.RName}}.nope"}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown field of a relation: %v", err)
 		}
 	})
@@ -1030,7 +1032,7 @@ func Test{{.AG}}{{.RField}}ManyToMany(t *testing.T) {
 	load := func() []{{.AG}} {
 		t.Helper()
 		wc.Statements.Store(0)
-		got, err := s.{{.AList}}(ctx, {{.AG}}Filter{ {{.APK}}: rt.In(as...)}, rt.FindConfig{Relations: []string{"{{.RName}}"}})
+		got, err := s.{{.AList}}(ctx, {{.AG}}Filter{ {{.APK}}: sqlb.In(as...)}, sqlb.FindConfig{Relations: []string{"{{.RName}}"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1046,7 +1048,7 @@ func Test{{.AG}}{{.RField}}ManyToMany(t *testing.T) {
 	if b, err := json.Marshal(got[1]); err != nil || !strings.Contains(string(b), fmt.Sprintf(` + "`" + `"{{.RName}}":[{"{{.BPKCol}}":%q,` + "`" + `, bs[2])) {
 		t.Fatalf("JSON %s (%v)", b, err)
 	}
-	inv, err := s.{{.BList}}(ctx, {{.BG}}Filter{ {{.BPK}}: rt.Eq(bs[0])}, rt.FindConfig{Relations: []string{"{{.InvName}}"}})
+	inv, err := s.{{.BList}}(ctx, {{.BG}}Filter{ {{.BPK}}: sqlb.Eq(bs[0])}, sqlb.FindConfig{Relations: []string{"{{.InvName}}"}})
 	if err != nil || len(inv) != 1 || len(inv[0].{{.InvField}}) != 1 || inv[0].{{.InvField}}[0].{{.APK}} != as[0] {
 		t.Fatalf("inverse {{.InvName}}: %+v, %v", inv, err)
 	}

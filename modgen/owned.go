@@ -42,11 +42,11 @@ func (extension) setup(*Service) error { return nil }
 			case dml.MethodUpdate:
 				sig, call = fmt.Sprintf("(ctx context.Context, in ...Update%sInput) ([]%s, error)", G, G), "ctx, in..."
 			case dml.MethodRetrieve:
-				sig, call = fmt.Sprintf("(ctx context.Context, id string, cfg ...rt.FindConfig) (%s, error)", G), "ctx, id, cfg..."
+				sig, call = fmt.Sprintf("(ctx context.Context, id string, cfg ...sqlb.FindConfig) (%s, error)", G), "ctx, id, cfg..."
 			case dml.MethodList:
-				sig, call = fmt.Sprintf("(ctx context.Context, f %sFilter, cfg ...rt.FindConfig) ([]%s, error)", G, G), "ctx, f, cfg..."
+				sig, call = fmt.Sprintf("(ctx context.Context, f %sFilter, cfg ...sqlb.FindConfig) ([]%s, error)", G, G), "ctx, f, cfg..."
 			case dml.MethodListAndCount:
-				sig, call = fmt.Sprintf("(ctx context.Context, f %sFilter, cfg ...rt.FindConfig) ([]%s, int, error)", G, G), "ctx, f, cfg..."
+				sig, call = fmt.Sprintf("(ctx context.Context, f %sFilter, cfg ...sqlb.FindConfig) ([]%s, int, error)", G, G), "ctx, f, cfg..."
 			case dml.MethodDelete:
 				sig, call = "(ctx context.Context, ids ...string) error", "ctx, ids..."
 			default:
@@ -68,7 +68,7 @@ func ownedImports(mod *dml.Module) string {
 	}
 	switch {
 	case rt:
-		return "\nimport (\n\t\"context\"\n\n\t\"github.com/medusa-go/medusa/framework/rt\"\n)\n"
+		return "\nimport (\n\t\"context\"\n\n\t\"github.com/medusa-go/medusa/framework/sqlb\"\n)\n"
 	case ctx:
 		return "\nimport \"context\"\n"
 	}

@@ -47,7 +47,7 @@ func cascadeLinks(mod *dml.Module, m *dml.Model) []childLink {
 
 // QueriesSQL renders queries/<module>/<model>.sql for one model: the sqlc
 // queries of the mutating methods. Lists and counts are built at run time
-// from the typed filter (see package rt).
+// from the typed filter (see package sqlb).
 func QueriesSQL(mod *dml.Module, m *dml.Model) []byte {
 	var b strings.Builder
 	queriesBody(&b, mod, m)
@@ -61,7 +61,7 @@ func queriesBody(b *strings.Builder, mod *dml.Module, m *dml.Model) {
 	defer fmt.Fprintf(b, "\n%s\n-- Queries of model %q (table %s). Hand-written queries go in *.custom.sql files.\n", sqlHeader, m.Name, m.TableName)
 
 	// Creation is not a sqlc query: the service inserts in bulk with one
-	// INSERT … SELECT FROM unnest(…) per call (rt.InsertChunk).
+	// INSERT … SELECT FROM unnest(…) per call (sqlb.InsertChunk).
 
 	var sets []string
 	for _, f := range m.Fields {

@@ -85,7 +85,7 @@ func Reference(mod *dml.Module, s *Schema) []byte {
 		w("\n")
 	}
 	w("## Service methods\n\n")
-	w("Every method takes a `context.Context` first; it runs in one transaction, or in the caller's when the context carries one (`db.InTx`). `cfg` is at most one `rt.FindConfig{Select, Order, Skip, Take, WithDeleted, After, Relations}`: `Relations` (and dotted `Select` entries such as `\"rel.field\"` or `\"rel.*\"`) load relations, one statement per relation and level. Errors are `*merrors.Error` (Postgres errors mapped by `merrors.FromPg`). Soft delete, restore and delete tell the Cascader (the link service, under `\"link\"`) which rows they affected, in their transaction.\n\n")
+	w("Every method takes a `context.Context` first; it runs in one transaction, or in the caller's when the context carries one (`db.InTx`). `cfg` is at most one `sqlb.FindConfig{Select, Order, Skip, Take, WithDeleted, After, Relations}`: `Relations` (and dotted `Select` entries such as `\"rel.field\"` or `\"rel.*\"`) load relations, one statement per relation and level. Errors are `*merrors.Error` (Postgres errors mapped by `merrors.FromPg`). Soft delete, restore and delete tell the Cascader (the link service, under `\"link\"`) which rows they affected, in their transaction.\n\n")
 	g := &gen{mod: mod}
 	for _, m := range mod.Models {
 		G, pk := m.GoName(), m.PK().Name
@@ -117,7 +117,7 @@ func Reference(mod *dml.Module, s *Schema) []byte {
 				filters = append(filters, "`"+dml.Pascal(x.Name)+"`")
 			}
 		}
-		w("\n`%sFilter`: `Q` (ILIKE over searchable fields), %s (each an `rt.Filter` with Eq, Ne, In, Nin, Gt, Gte, Lt, Lte, Like, ILike, IsNull), `And`, `Or`.\n\n", G, strings.Join(filters, ", "))
+		w("\n`%sFilter`: `Q` (ILIKE over searchable fields), %s (each an `sqlb.Filter` with Eq, Ne, In, Nin, Gt, Gte, Lt, Lte, Like, ILike, IsNull), `And`, `Or`.\n\n", G, strings.Join(filters, ", "))
 	}
 	w("## Events\n\n| Constant | Name |\n|---|---|\n")
 	for _, m := range mod.Models {

@@ -70,13 +70,13 @@ func (ri relInfo) relType() jen.Code {
 // a string key column, dereferencing a nullable one.
 func keyExpr(v, field string, nullable bool) jen.Code {
 	if nullable {
-		return jen.Qual(rtPath, "Str").Call(jen.Id(v).Dot(field))
+		return jen.Qual(sqlbPath, "Str").Call(jen.Id(v).Dot(field))
 	}
 	return jen.Id(v).Dot(field)
 }
 
 // relationDecls writes m's relation support: the relation list for
-// rt.SplitRelations, the loader of each relation (one statement per
+// sqlb.SplitRelations, the loader of each relation (one statement per
 // relation), find<P>Through (the read through a join table, for
 // manyToMany relations and module links), and the attach and detach
 // methods of manyToMany relations.
@@ -96,9 +96,9 @@ func (g *gen) relationDecls(f *jen.File, m *dml.Model) {
 	}
 	f.Comment(fmt.Sprintf("%sRelations are %s's relations, for FindConfig.Relations and dotted selects.", lc, m.Name))
 	if len(decl) == 0 {
-		f.Var().Id(lc+"Relations").Index().Qual(rtPath, "Relation")
+		f.Var().Id(lc+"Relations").Index().Qual(sqlbPath, "Relation")
 	} else {
-		f.Var().Id(lc+"Relations").Op("=").Index().Qual(rtPath, "Relation").Values(decl...)
+		f.Var().Id(lc+"Relations").Op("=").Index().Qual(sqlbPath, "Relation").Values(decl...)
 	}
 	f.Line()
 
@@ -112,10 +112,10 @@ func (g *gen) relationDecls(f *jen.File, m *dml.Model) {
 		var call jen.Code
 		switch ri.r.Kind {
 		case dml.BelongsToRel:
-			call = jen.Qual(rtPath, "LoadOne").Call(jen.Id("rows"),
+			call = jen.Qual(sqlbPath, "LoadOne").Call(jen.Id("rows"),
 				jen.Func().Params(jen.Id("x").Op("*").Id(G)).String().Block(jen.Return(keyExpr("x", dml.Pascal(ri.fkCol), ri.fkNull))),
 				jen.Func().Params(jen.Id("ids").Index().String()).Params(jen.Index().Id(T), jen.Error()).Block(
-					jen.List(jen.Id("out"), jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot("find"+tP).Call(jen.Id("ctx"), jen.Id(T+"Filter").Values(jen.Dict{jen.Id(tpk): jen.Qual(rtPath, "In").Call(jen.Id("ids").Op("..."))}), jen.Id("r").Dot("Config"), jen.False()),
+					jen.List(jen.Id("out"), jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot("find"+tP).Call(jen.Id("ctx"), jen.Id(T+"Filter").Values(jen.Dict{jen.Id(tpk): jen.Qual(sqlbPath, "In").Call(jen.Id("ids").Op("..."))}), jen.Id("r").Dot("Config"), jen.False()),
 					jen.Return(jen.Id("out"), jen.Err()),
 				),
 				jen.Func().Params(jen.Id("y").Op("*").Id(T)).String().Block(jen.Return(jen.Id("y").Dot(tpk))),
@@ -126,21 +126,21 @@ func (g *gen) relationDecls(f *jen.File, m *dml.Model) {
 			if !ri.list {
 				set = []jen.Code{jen.If(jen.Len(jen.Id("ys")).Op(">").Lit(0)).Block(jen.Id("x").Dot(ri.field).Op("=").Op("&").Id("ys").Index(jen.Lit(0))), mark}
 			}
-			call = jen.Qual(rtPath, "LoadMany").Call(jen.Id("rows"),
+			call = jen.Qual(sqlbPath, "LoadMany").Call(jen.Id("rows"),
 				jen.Func().Params(jen.Id("x").Op("*").Id(G)).String().Block(jen.Return(jen.Id("x").Dot(pk))),
 				jen.Func().Params(jen.Id("ids").Index().String()).Params(jen.Index().Id(T), jen.Index().String(), jen.Error()).Block(
-					jen.List(jen.Id("out"), jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot("find"+tP).Call(jen.Id("ctx"), jen.Id(T+"Filter").Values(jen.Dict{jen.Id(dml.Pascal(ri.fkCol)): jen.Qual(rtPath, "In").Call(jen.Id("ids").Op("..."))}), jen.Id("r").Dot("Config").Dot("ReadAlso").Call(jen.Lit(ri.fkCol)), jen.False()),
+					jen.List(jen.Id("out"), jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot("find"+tP).Call(jen.Id("ctx"), jen.Id(T+"Filter").Values(jen.Dict{jen.Id(dml.Pascal(ri.fkCol)): jen.Qual(sqlbPath, "In").Call(jen.Id("ids").Op("..."))}), jen.Id("r").Dot("Config").Dot("ReadAlso").Call(jen.Lit(ri.fkCol)), jen.False()),
 					jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Nil(), jen.Err())),
-					jen.Return(jen.Id("out"), jen.Qual(rtPath, "ParentKeys").Call(jen.Id("out"), jen.Func().Params(jen.Id("y").Op("*").Id(T)).String().Block(jen.Return(keyExpr("y", dml.Pascal(ri.fkCol), ri.fkNull)))), jen.Nil()),
+					jen.Return(jen.Id("out"), jen.Qual(sqlbPath, "ParentKeys").Call(jen.Id("out"), jen.Func().Params(jen.Id("y").Op("*").Id(T)).String().Block(jen.Return(keyExpr("y", dml.Pascal(ri.fkCol), ri.fkNull)))), jen.Nil()),
 				),
 				jen.Func().Params(jen.Id("x").Op("*").Id(G), jen.Id("ys").Index().Id(T)).Block(set...),
 			)
 		case dml.ManyToManyRel:
-			call = jen.Qual(rtPath, "LoadMany").Call(jen.Id("rows"),
+			call = jen.Qual(sqlbPath, "LoadMany").Call(jen.Id("rows"),
 				jen.Func().Params(jen.Id("x").Op("*").Id(G)).String().Block(jen.Return(jen.Id("x").Dot(pk))),
 				jen.Func().Params(jen.Id("ids").Index().String()).Params(jen.Index().Id(T), jen.Index().String(), jen.Error()).Block(
 					jen.Return(jen.Id("s").Dot("find"+tP+"Through").Call(jen.Id("ctx"),
-						jen.Qual(rtPath, "Through").Values(jen.Dict{jen.Id("Table"): jen.Lit(qi(ri.pivot)), jen.Id("Parent"): jen.Lit(ri.parentCol), jen.Id("Child"): jen.Lit(ri.childCol)}),
+						jen.Qual(sqlbPath, "Through").Values(jen.Dict{jen.Id("Table"): jen.Lit(qi(ri.pivot)), jen.Id("Parent"): jen.Lit(ri.parentCol), jen.Id("Child"): jen.Lit(ri.childCol)}),
 						jen.Id("ids"), jen.Id("r").Dot("Config"))),
 				),
 				jen.Func().Params(jen.Id("x").Op("*").Id(G), jen.Id("ys").Index().Id(T)).Block(jen.Id("x").Dot(ri.field).Op("=").Id("ys"), mark),
@@ -151,9 +151,9 @@ func (g *gen) relationDecls(f *jen.File, m *dml.Model) {
 	f.Comment(fmt.Sprintf("load%sRelations loads rels into rows: one statement per relation, whatever the", G))
 	f.Comment("number of rows (each relation's own nested relations are loaded the same way).")
 	if len(cases) == 0 {
-		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("load"+G+"Relations").Params(ctxParam(), jen.Id("rows").Index().Id(G), jen.Id("rels").Index().Qual(rtPath, "RelConfig")).Error().Block(jen.Return(jen.Nil()))
+		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("load"+G+"Relations").Params(ctxParam(), jen.Id("rows").Index().Id(G), jen.Id("rels").Index().Qual(sqlbPath, "RelConfig")).Error().Block(jen.Return(jen.Nil()))
 	} else {
-		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("load"+G+"Relations").Params(ctxParam(), jen.Id("rows").Index().Id(G), jen.Id("rels").Index().Qual(rtPath, "RelConfig")).Error().Block(
+		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("load"+G+"Relations").Params(ctxParam(), jen.Id("rows").Index().Id(G), jen.Id("rels").Index().Qual(sqlbPath, "RelConfig")).Error().Block(
 			jen.For(jen.List(jen.Id("_"), jen.Id("r")).Op(":=").Range().Id("rels")).Block(
 				jen.Var().Err().Error(),
 				jen.Switch(jen.Id("r").Dot("Name")).Block(cases...),
@@ -168,10 +168,10 @@ func (g *gen) relationDecls(f *jen.File, m *dml.Model) {
 	f.Comment(fmt.Sprintf("find%sThrough reads the %s rows joined to parents through via (a manyToMany pivot", P, m.Name))
 	f.Comment("or a module link's table) in one statement, with the parent key of each row, and")
 	f.Comment("loads cfg's relations into them.")
-	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("find"+P+"Through").Params(ctxParam(), jen.Id("via").Qual(rtPath, "Through"), jen.Id("parents").Index().String(), jen.Id("cfg").Qual(rtPath, "FindConfig")).Params(jen.Index().Id(G), jen.Index().String(), jen.Error()).Block(
-		jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(rtPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("find"+P+"Through").Params(ctxParam(), jen.Id("via").Qual(sqlbPath, "Through"), jen.Id("parents").Index().String(), jen.Id("cfg").Qual(sqlbPath, "FindConfig")).Params(jen.Index().Id(G), jen.Index().String(), jen.Error()).Block(
+		jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Nil(), jen.Err())),
-		jen.List(jen.Id("out"), jen.Id("keys"), jen.Err()).Op(":=").Qual(rtPath, "FindThrough").Call(jen.Id("ctx"), jen.Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")), jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("via"), jen.Id("parents"),
+		jen.List(jen.Id("out"), jen.Id("keys"), jen.Err()).Op(":=").Qual(sqlbPath, "FindThrough").Call(jen.Id("ctx"), jen.Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")), jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("via"), jen.Id("parents"),
 			jen.Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}))),
 			jen.Parens(jen.Op("*").Id(G)).Dot("dest")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Nil(), jen.Id("mapErr").Call(jen.Err()))),
@@ -199,7 +199,7 @@ func (g *gen) relationDecls(f *jen.File, m *dml.Model) {
 				f.Comment(l)
 			}
 			f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(op.name+G+R).Params(ctxParam(), jen.Id("id").String(), jen.Id(param).Op("...").String()).Error().Block(
-				jen.Id(param).Op("=").Qual(rtPath, "Unique").Call(jen.Id(param)),
+				jen.Id(param).Op("=").Qual(sqlbPath, "Unique").Call(jen.Id(param)),
 				jen.If(jen.Len(jen.Id(param)).Op("==").Lit(0)).Block(jen.Return(jen.Nil())),
 				jen.Return(jen.Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("_").Op("*").Qual(g.dbPkg, "Queries")).Error().Block(
 					jen.List(jen.Id("_"), jen.Err()).Op(":=").Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")).Dot("Exec").Call(jen.Id("ctx"), jen.Lit(op.sql), jen.Id("id"), jen.Id(param)),
@@ -223,7 +223,7 @@ func relationJSON(mod *dml.Module, m *dml.Model) []jen.Code {
 		}
 		out = append(out, jen.If(jen.Id("x").Dot("loaded").Op("&").Lit(int(ri.bit)).Op("!=").Lit(0)).Block(
 			b().Op("=").Append(b(), jen.Lit(`,"`+ri.r.Name+`":`).Op("...")),
-			jen.If(jen.List(b(), jen.Err()).Op("=").Qual(rtPath, fn).Call(b(), jen.Id("x").Dot(ri.field)), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
+			jen.If(jen.List(b(), jen.Err()).Op("=").Qual(jsonwPath, fn).Call(b(), jen.Id("x").Dot(ri.field)), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 		))
 	}
 	out = append(out, jen.If(jen.List(b(), jen.Err()).Op("=").Id("x").Dot("Linked").Dot("AppendJSON").Call(b()), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())))
@@ -245,7 +245,7 @@ func convOf(x *dml.Field) string {
 	return "AsString"
 }
 
-// filterFromTree writes <lc>FilterFromTree, which turns an rt.FilterTree
+// filterFromTree writes <lc>FilterFromTree, which turns an sqlb.FilterTree
 // (Query's filters) into the model's typed filter.
 func (g *gen) filterFromTree(f *jen.File, m *dml.Model) {
 	G := m.GoName()
@@ -256,10 +256,10 @@ func (g *gen) filterFromTree(f *jen.File, m *dml.Model) {
 			continue
 		}
 		cases = append(cases, jen.Case(jen.Lit(x.Name)).Block(
-			jen.Err().Op("=").Qual(rtPath, "SetOp").Call(jen.Op("&").Id("out").Dot(dml.Pascal(x.Name)), jen.Id("c").Dot("Field"), jen.Id("c").Dot("Op"), jen.Id("c").Dot("Values"), jen.Qual(rtPath, convOf(x))),
+			jen.Err().Op("=").Qual(sqlbPath, "SetOp").Call(jen.Op("&").Id("out").Dot(dml.Pascal(x.Name)), jen.Id("c").Dot("Field"), jen.Id("c").Dot("Op"), jen.Id("c").Dot("Values"), jen.Qual(sqlbPath, convOf(x))),
 		))
 	}
-	cases = append(cases, jen.Default().Block(jen.Err().Op("=").Qual(rtPath, "UnknownFilter").Call(jen.Lit(m.Name), jen.Id("c").Dot("Field"), jen.Id(lc+"Sortable"))))
+	cases = append(cases, jen.Default().Block(jen.Err().Op("=").Qual(sqlbPath, "UnknownFilter").Call(jen.Lit(m.Name), jen.Id("c").Dot("Field"), jen.Id(lc+"Sortable"))))
 	sub := func(list, field string) jen.Code {
 		return jen.For(jen.List(jen.Id("_"), jen.Id("x")).Op(":=").Range().Id("t").Dot(list)).Block(
 			jen.List(jen.Id("y"), jen.Err()).Op(":=").Id(lc+"FilterFromTree").Call(jen.Id("x")),
@@ -267,9 +267,9 @@ func (g *gen) filterFromTree(f *jen.File, m *dml.Model) {
 			jen.Id("out").Dot(field).Op("=").Append(jen.Id("out").Dot(field), jen.Id("y")),
 		)
 	}
-	f.Comment(fmt.Sprintf("%sFilterFromTree turns a model-agnostic filter (Query's filters, rt.ParseFilters) into a", lc))
+	f.Comment(fmt.Sprintf("%sFilterFromTree turns a model-agnostic filter (Query's filters, sqlb.ParseFilters) into a", lc))
 	f.Comment(fmt.Sprintf("%sFilter; a field it cannot filter on fails with invalid_data naming the nearest one.", G))
-	f.Func().Id(lc+"FilterFromTree").Params(jen.Id("t").Qual(rtPath, "FilterTree")).Params(jen.Id(G+"Filter"), jen.Error()).Block(
+	f.Func().Id(lc+"FilterFromTree").Params(jen.Id("t").Qual(sqlbPath, "FilterTree")).Params(jen.Id(G+"Filter"), jen.Error()).Block(
 		jen.Id("out").Op(":=").Id(G+"Filter").Values(jen.Dict{jen.Id("Q"): jen.Id("t").Dot("Q")}),
 		jen.For(jen.List(jen.Id("_"), jen.Id("c")).Op(":=").Range().Id("t").Dot("Conds")).Block(
 			jen.Var().Err().Error(),
@@ -330,7 +330,7 @@ func (g *gen) linkableFile() *jen.File {
 		f.Var().Id(G+"Entity").Op("=").Qual(entityPath, "Describe").Call(jen.Qual(entityPath, "Entity").Values(entity), jen.Qual(entityPath, "Model").Types(jen.Id(G)).Values(jen.Dict{
 			jen.Id("Key"):     jen.Func().Params(jen.Id("x").Op("*").Id(G)).String().Block(jen.Return(jen.Id("x").Dot(dml.Pascal(pk)))),
 			jen.Id("Value"):   jen.Func().Params(jen.Id("x").Op("*").Id(G), jen.Id("field").String()).Any().Block(jen.Return(jen.Id("x").Dot("value").Call(jen.Id("field")))),
-			jen.Id("Linked"):  jen.Func().Params(jen.Id("x").Op("*").Id(G)).Op("*").Qual(rtPath, "Linked").Block(jen.Return(jen.Op("&").Id("x").Dot("Linked"))),
+			jen.Id("Linked"):  jen.Func().Params(jen.Id("x").Op("*").Id(G)).Op("*").Qual(jsonwPath, "Linked").Block(jen.Return(jen.Op("&").Id("x").Dot("Linked"))),
 			jen.Id("Related"): jen.Func().Params(jen.Id("x").Op("*").Id(G), jen.Id("relation").String()).Index().Any().Block(related...),
 			jen.Id("Resolve"): jen.Func().Params(ctxParam(), jen.Id("c").Op("*").Qual(containerPath, "Container")).Params(jen.Qual(entityPath, "Service").Types(jen.Id(G)), jen.Error()).Block(
 				jen.List(jen.Id("s"), jen.Err()).Op(":=").Qual(containerPath, "ResolveContext").Call(jen.Id("ctx"), jen.Id("c"), jen.Id("Key")),
@@ -342,38 +342,38 @@ func (g *gen) linkableFile() *jen.File {
 		f.Comment(fmt.Sprintf("%s is the service as %sEntity uses it.", adapter, G))
 		f.Type().Id(adapter).Struct(jen.Id("s").Op("*").Id("Service"))
 		f.Line()
-		f.Func().Params(jen.Id("a").Id(adapter)).Id("List").Params(ctxParam(), jen.Id("t").Qual(rtPath, "FilterTree"), jen.Id("cfg").Qual(rtPath, "FindConfig"), jen.Id("count").Bool()).Params(jen.Index().Id(G), jen.Int(), jen.Error()).Block(
+		f.Func().Params(jen.Id("a").Id(adapter)).Id("List").Params(ctxParam(), jen.Id("t").Qual(sqlbPath, "FilterTree"), jen.Id("cfg").Qual(sqlbPath, "FindConfig"), jen.Id("count").Bool()).Params(jen.Index().Id(G), jen.Int(), jen.Error()).Block(
 			jen.List(jen.Id("f"), jen.Err()).Op(":=").Id(lc+"FilterFromTree").Call(jen.Id("t")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
 			jen.Return(jen.Id("a").Dot("s").Dot("find"+P).Call(jen.Id("ctx"), jen.Id("f"), jen.Id("cfg"), jen.Id("count"))),
 		)
 		f.Line()
-		f.Func().Params(jen.Id("a").Id(adapter)).Id("Through").Params(ctxParam(), jen.Id("via").Qual(rtPath, "Through"), jen.Id("parents").Index().String(), jen.Id("cfg").Qual(rtPath, "FindConfig")).Params(jen.Index().Id(G), jen.Index().String(), jen.Error()).Block(
+		f.Func().Params(jen.Id("a").Id(adapter)).Id("Through").Params(ctxParam(), jen.Id("via").Qual(sqlbPath, "Through"), jen.Id("parents").Index().String(), jen.Id("cfg").Qual(sqlbPath, "FindConfig")).Params(jen.Index().Id(G), jen.Index().String(), jen.Error()).Block(
 			jen.Return(jen.Id("a").Dot("s").Dot("find"+P+"Through").Call(jen.Id("ctx"), jen.Id("via"), jen.Id("parents"), jen.Id("cfg"))),
 		)
 		f.Line()
 		prepT := jen.Qual(entityPath, "Prepared").Types(jen.Id(G))
 		newRow := jen.Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")})))
-		f.Func().Params(jen.Id("a").Id(adapter)).Id("Prepare").Params(jen.Id("t").Qual(rtPath, "FilterTree"), jen.Id("cfg").Qual(rtPath, "FindConfig"), jen.Id("count").Bool()).Params(prepT, jen.Error()).Block(
+		f.Func().Params(jen.Id("a").Id(adapter)).Id("Prepare").Params(jen.Id("t").Qual(sqlbPath, "FilterTree"), jen.Id("cfg").Qual(sqlbPath, "FindConfig"), jen.Id("count").Bool()).Params(prepT, jen.Error()).Block(
 			jen.List(jen.Id("f"), jen.Err()).Op(":=").Id(lc+"FilterFromTree").Call(jen.Id("t")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Add(prepT).Values(), jen.Err())),
-			jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(rtPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
+			jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Add(prepT).Values(), jen.Err())),
-			jen.List(jen.Id("r"), jen.Err()).Op(":=").Qual(rtPath, "NewRead").Call(jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("count"), jen.Id("f").Dot("apply"), newRow, jen.Parens(jen.Op("*").Id(G)).Dot("dest")),
+			jen.List(jen.Id("r"), jen.Err()).Op(":=").Qual(sqlbPath, "NewRead").Call(jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("count"), jen.Id("f").Dot("apply"), newRow, jen.Parens(jen.Op("*").Id(G)).Dot("dest")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Add(prepT).Values(), jen.Err())),
 			jen.Return(jen.Add(prepT).Values(jen.Dict{jen.Id("Read"): jen.Id("r"), jen.Id("Batchable"): jen.Id("r").Dot("Batchable").Call(), jen.Id("Keys"): jen.Id("r").Dot("Keys"), jen.Id("DB"): jen.Id("a").Dot("s").Dot("db"), jen.Id("Load"): jen.Id("a").Dot("loader").Call(jen.Id("rels"))}), jen.Nil()),
 		)
 		f.Line()
-		f.Func().Params(jen.Id("a").Id(adapter)).Id("PrepareThrough").Params(jen.Id("via").Qual(rtPath, "Through"), jen.Id("parents").Qual(rtPath, "Parents"), jen.Id("cfg").Qual(rtPath, "FindConfig")).Params(prepT, jen.Error()).Block(
-			jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(rtPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
+		f.Func().Params(jen.Id("a").Id(adapter)).Id("PrepareThrough").Params(jen.Id("via").Qual(sqlbPath, "Through"), jen.Id("parents").Qual(sqlbPath, "Parents"), jen.Id("cfg").Qual(sqlbPath, "FindConfig")).Params(prepT, jen.Error()).Block(
+			jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Add(prepT).Values(), jen.Err())),
-			jen.List(jen.Id("r"), jen.Err()).Op(":=").Qual(rtPath, "NewThroughRead").Call(jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("via"), jen.Id("parents"), newRow, jen.Parens(jen.Op("*").Id(G)).Dot("dest")),
+			jen.List(jen.Id("r"), jen.Err()).Op(":=").Qual(sqlbPath, "NewThroughRead").Call(jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("via"), jen.Id("parents"), newRow, jen.Parens(jen.Op("*").Id(G)).Dot("dest")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Add(prepT).Values(), jen.Err())),
 			jen.Return(jen.Add(prepT).Values(jen.Dict{jen.Id("Read"): jen.Id("r"), jen.Id("Batchable"): jen.True(), jen.Id("DB"): jen.Id("a").Dot("s").Dot("db"), jen.Id("Load"): jen.Id("a").Dot("loader").Call(jen.Id("rels"))}), jen.Nil()),
 		)
 		f.Line()
 		f.Comment("loader loads rels into rows read by a Prepared read (nil: nothing to load).")
-		f.Func().Params(jen.Id("a").Id(adapter)).Id("loader").Params(jen.Id("rels").Index().Qual(rtPath, "RelConfig")).Func().Params(jen.Qual("context", "Context"), jen.Index().Id(G)).Error().Block(
+		f.Func().Params(jen.Id("a").Id(adapter)).Id("loader").Params(jen.Id("rels").Index().Qual(sqlbPath, "RelConfig")).Func().Params(jen.Qual("context", "Context"), jen.Index().Id(G)).Error().Block(
 			jen.If(jen.Len(jen.Id("rels")).Op("==").Lit(0)).Block(jen.Return(jen.Nil())),
 			jen.Return(jen.Func().Params(ctxParam(), jen.Id("rows").Index().Id(G)).Error().Block(
 				jen.Return(jen.Id("a").Dot("s").Dot("load"+G+"Relations").Call(jen.Id("ctx"), jen.Id("rows"), jen.Id("rels"))),

@@ -47,21 +47,21 @@ func (g *gen) routeModels() []routeModel {
 		}
 		for _, x := range m.Fields {
 			rm.HasSearch = rm.HasSearch || x.IsSearch
-			conv, qt, rule, bt := "rt.AsString", "httpx.TypeString", "httpx.String", "string"
-			ops := "httpx.OpsCompare | httpx.Ops(httpx.OpLike, httpx.OpILike)"
+			conv, qt, rule, bt := "sqlb.AsString", "qs.TypeString", "body.String", "string"
+			ops := "qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)"
 			switch x.Kind {
 			case dml.KindNumber:
-				conv, qt, rule, bt, ops = "rt.AsInt", "httpx.TypeNumber", "httpx.Int", "int", "httpx.OpsCompare"
+				conv, qt, rule, bt, ops = "sqlb.AsInt", "qs.TypeNumber", "body.Int", "int", "qs.OpsCompare"
 			case dml.KindBigNumber:
-				conv, qt, rule, bt, ops = "rt.AsFloat", "httpx.TypeNumber", "httpx.Number", "float64", "httpx.OpsCompare"
+				conv, qt, rule, bt, ops = "sqlb.AsFloat", "qs.TypeNumber", "body.Number", "float64", "qs.OpsCompare"
 			case dml.KindBoolean:
-				conv, qt, rule, bt, ops = "rt.AsBool", "httpx.TypeBool", "httpx.Bool", "bool", "httpx.OpsEquality"
+				conv, qt, rule, bt, ops = "sqlb.AsBool", "qs.TypeBool", "body.Bool", "bool", "qs.OpsEquality"
 			case dml.KindDateTime:
-				conv, qt, rule, bt, ops = "rt.AsTime", "httpx.TypeTime", "httpx.String", "string", "httpx.OpsCompare"
+				conv, qt, rule, bt, ops = "sqlb.AsTime", "qs.TypeTime", "body.String", "string", "qs.OpsCompare"
 			case dml.KindJSON:
-				rule, bt = "httpx.Any", "json.RawMessage"
+				rule, bt = "body.Any", "json.RawMessage"
 			case dml.KindArray:
-				rule, bt = "httpx.Array", "[]string"
+				rule, bt = "body.Array", "[]string"
 			}
 			f := routeField{Name: x.Name, GoName: dml.Pascal(x.Name), Conv: conv, QType: qt, Ops: ops, BodyType: bt, IsTime: x.Kind == dml.KindDateTime}
 			if filterable(x) {
@@ -70,7 +70,7 @@ func (g *gen) routeModels() []routeModel {
 			if updatable(x) {
 				switch {
 				case x.Kind == dml.KindArray:
-					f.Rule = fmt.Sprintf("httpx.Array(%q, httpx.String(\"\"))", x.Name)
+					f.Rule = fmt.Sprintf("body.Array(%q, body.String(\"\"))", x.Name)
 				default:
 					f.Rule = fmt.Sprintf("%s(%q)", rule, x.Name)
 				}
@@ -104,13 +104,17 @@ import (
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/body"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
 	"github.com/medusa-go/medusa/framework/module"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/opt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 var (
 	_ json.RawMessage
 	_ time.Time
+	_ opt.Optional[int]
 )
 
 // AdminRoutes registers the generated admin routes of the module's models on r,
@@ -151,10 +155,10 @@ type deletedResponse struct {
 	Deleted bool   ` + "`json:\"deleted\"`" + `
 }
 
-func findConfigFrom(q *httpx.Query) rt.FindConfig {
-	cfg := rt.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit}
+func findConfigFrom(q *qs.Query) sqlb.FindConfig {
+	cfg := sqlb.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit}
 	for _, o := range q.Order {
-		cfg.Order = append(cfg.Order, rt.Order{Field: o.Field, Desc: o.Desc})
+		cfg.Order = append(cfg.Order, sqlb.Order{Field: o.Field, Desc: o.Desc})
 	}
 	return cfg
 }
@@ -170,7 +174,7 @@ var (
 	}
 	{{.LC}}RelationNames = []string{ {{- range $i, $r := .Relations}}{{if $i}}, {{end}}{{printf "%q" $r}}{{end -}} }
 {{- end}}
-	{{.LC}}ListQuery = httpx.MustQuerySpec(httpx.QueryConfig{
+	{{.LC}}ListQuery = qs.MustQuerySpec(qs.QueryConfig{
 		Defaults:  {{.LC}}Fields,
 {{- if .Relations}}
 		Allowed:   {{.LC}}Selectable,
@@ -180,18 +184,18 @@ var (
 		Orderable: {{.LC}}Sortable,
 		Search:    {{.HasSearch}},
 		AndOr:     true,
-		Filters: []httpx.FilterField{
+		Filters: []qs.FilterField{
 		{{- range .Filters}}
 			{Name: {{printf "%q" .Name}}, Type: {{.QType}}, Array: true, Ops: {{.Ops}}},
 		{{- end}}
 		},
 	})
 {{- if .Relations}}
-	{{.LC}}OneQuery = httpx.MustQuerySpec(httpx.QueryConfig{Defaults: {{.LC}}Fields, Allowed: {{.LC}}Selectable, Relations: {{.LC}}RelationNames})
+	{{.LC}}OneQuery = qs.MustQuerySpec(qs.QueryConfig{Defaults: {{.LC}}Fields, Allowed: {{.LC}}Selectable, Relations: {{.LC}}RelationNames})
 {{- else}}
-	{{.LC}}OneQuery = httpx.MustQuerySpec(httpx.QueryConfig{Defaults: {{.LC}}Fields})
+	{{.LC}}OneQuery = qs.MustQuerySpec(qs.QueryConfig{Defaults: {{.LC}}Fields})
 {{- end}}
-	{{.LC}}UpdateBody = httpx.MustBody[{{.LC}}UpdateRequest](
+	{{.LC}}UpdateBody = body.MustBody[{{.LC}}UpdateRequest](
 	{{- range .Body}}
 		{{.Rule}},
 	{{- end}}
@@ -200,18 +204,18 @@ var (
 
 type {{.LC}}UpdateRequest struct {
 {{- range .Body}}
-	{{.GoName}} httpx.Opt[{{.BodyType}}] ` + "`json:\"{{.Name}}\"`" + `
+	{{.GoName}} body.Opt[{{.BodyType}}] ` + "`json:\"{{.Name}}\"`" + `
 {{- end}}
 }
 
-func {{.LC}}FilterFrom(f httpx.Filter) ({{.G}}Filter, error) {
+func {{.LC}}FilterFrom(f qs.Filter) ({{.G}}Filter, error) {
 	var out {{.G}}Filter
 	for _, c := range f.Conds {
 		var err error
 		switch c.Field {
 		{{- range .Filters}}
 		case {{printf "%q" .Name}}:
-			err = rt.SetOp(&out.{{.GoName}}, c.Field, string(c.Op), c.Values, {{.Conv}})
+			err = sqlb.SetOp(&out.{{.GoName}}, c.Field, string(c.Op), c.Values, {{.Conv}})
 		{{- end}}
 		default:
 			err = merrors.New(merrors.InvalidData, "Invalid request: unknown filter %s", c.Field)
@@ -268,7 +272,7 @@ func (s *Service) respond{{.G}}(w http.ResponseWriter, r *http.Request, id strin
 		httpx.WriteError(w, r, err)
 		return
 	}
-	x, err := s.{{.Retrieve}}(r.Context(), id, rt.FindConfig{Select: q.Fields})
+	x, err := s.{{.Retrieve}}(r.Context(), id, sqlb.FindConfig{Select: q.Fields})
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -295,12 +299,12 @@ func (s *Service) handleUpdate{{.G}}(w http.ResponseWriter, r *http.Request) {
 	in := Update{{.G}}Input{ {{.PKGo}}: r.PathValue("id")}
 	{{- range .Body}}
 	{{- if .IsTime}}
-	if in.{{.GoName}}, err = rt.TimeOptional({{printf "%q" .Name}}, b.{{.GoName}}.Set, b.{{.GoName}}.Null, b.{{.GoName}}.Value); err != nil {
+	if in.{{.GoName}}, err = sqlb.TimeOptional({{printf "%q" .Name}}, b.{{.GoName}}.Set, b.{{.GoName}}.Null, b.{{.GoName}}.Value); err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
 	{{- else}}
-	in.{{.GoName}} = rt.Optional[{{.BodyType}}](b.{{.GoName}})
+	in.{{.GoName}} = opt.Optional[{{.BodyType}}](b.{{.GoName}})
 	{{- end}}
 	{{- end}}
 	if _, err := s.{{.Update}}(r.Context(), in); err != nil {

@@ -7,8 +7,8 @@ import "fmt"
 // in the writing transaction, from statement-level triggers with transition
 // tables. Deltas are only inserted, never updated, so concurrent writers
 // never wait for each other; the sum of a table's rows is its count in the
-// reader's snapshot. rt.CompactRowCounts merges a table's deltas into one
-// row; rt.Find reads the sum for a list without filters.
+// reader's snapshot. sqlb.CompactRowCounts merges a table's deltas into one
+// row; sqlb.Find reads the sum for a list without filters.
 
 // rowCountSetup creates the shared table and trigger function (idempotent:
 // every counted table's migration carries it, so modules do not depend on

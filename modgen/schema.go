@@ -163,7 +163,7 @@ func searchFields(m *dml.Model) []*dml.Field {
 // field's segment, so it is exactly Medusa's OR of per-field ILIKEs. Other
 // q keep it as a necessary condition (the index narrows the rows) before
 // that OR, except a q with the escape character, which gets the OR alone
-// (rt.SearchJoinable, rt.SearchNarrows).
+// (sqlb.SearchJoinable, sqlb.SearchNarrows).
 // It returns "" when m has no searchable field.
 func SearchExpr(m *dml.Model) string {
 	fs := searchFields(m)

@@ -18,9 +18,9 @@ import (
 	"testing"
 
 	"github.com/medusa-go/medusa/app"
+	"github.com/medusa-go/medusa/framework/authtoken"
 	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/container"
-	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/modules/user"
 )
@@ -70,7 +70,7 @@ func UserToken(t testing.TB, a *app.App, email string) (string, user.User) {
 		t.Fatal(err)
 	}
 	u := created[0]
-	tok, err := a.Auth.IssueToken(httpx.AuthContext{ActorID: u.ID, ActorType: "user", AuthIdentityID: "authid_" + u.ID, AppMetadata: map[string]any{"user_id": u.ID}})
+	tok, err := a.Auth.IssueToken(authtoken.AuthContext{ActorID: u.ID, ActorType: "user", AuthIdentityID: "authid_" + u.ID, AppMetadata: map[string]any{"user_id": u.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}

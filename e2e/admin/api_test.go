@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/medusa-go/medusa/app"
+	"github.com/medusa-go/medusa/framework/authtoken"
 	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/container"
-	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/modules/user"
 	userflows "github.com/medusa-go/medusa/modules/user/flows"
@@ -125,7 +125,7 @@ func TestInviteStateAPI(t *testing.T) {
 		t.Fatalf("used token: %d %v", r.status, r.body)
 	}
 	boss := e.account(t, adminEmail, adminPassword, "", "")
-	admin, err := e.App.Auth.IssueToken(httpx.AuthContext{ActorID: boss.ID, ActorType: "user", AuthIdentityID: "authid_test", AppMetadata: map[string]any{"user_id": boss.ID}})
+	admin, err := e.App.Auth.IssueToken(authtoken.AuthContext{ActorID: boss.ID, ActorType: "user", AuthIdentityID: "authid_test", AppMetadata: map[string]any{"user_id": boss.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/medusa-go/medusa/app"
 	"github.com/medusa-go/medusa/framework/module"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modules/user"
 )
 
@@ -116,7 +116,7 @@ func TestModulePages(t *testing.T) {
 	b.click("Save changes")
 	b.waitText("Changes saved.")
 	b.waitText("Ursula")
-	got, err := e.Users.ListUsers(context.Background(), user.UserFilter{Email: rt.Eq("ulla@store.test")})
+	got, err := e.Users.ListUsers(context.Background(), user.UserFilter{Email: sqlb.Eq("ulla@store.test")})
 	if err != nil || len(got) != 1 || got[0].FirstName == nil || *got[0].FirstName != "Ursula" {
 		t.Fatalf("after the edit: %+v, %v", got, err)
 	}
@@ -131,7 +131,7 @@ func TestModulePages(t *testing.T) {
 	b.click("Yes, delete user")
 	b.waitText("deleted.")
 	b.waitText("Showing 1–20 of 25 users")
-	got, err = e.Users.ListUsers(context.Background(), user.UserFilter{Email: rt.Eq("ulla@store.test")})
+	got, err = e.Users.ListUsers(context.Background(), user.UserFilter{Email: sqlb.Eq("ulla@store.test")})
 	if err != nil || len(got) != 0 {
 		t.Fatalf("after the delete: %+v, %v", got, err)
 	}

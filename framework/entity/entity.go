@@ -11,7 +11,8 @@ import (
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/jsonw"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // Entity describes one model of a module. Build it with Describe (the
@@ -59,10 +60,10 @@ type Relation struct {
 type Service[T any] interface {
 	// List reads rows matching f with cfg (relations included) and counts
 	// them too when count is set.
-	List(ctx context.Context, f rt.FilterTree, cfg rt.FindConfig, count bool) ([]T, int, error)
+	List(ctx context.Context, f sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]T, int, error)
 	// Through reads the rows joined to parents through via (a link table),
 	// with the parent key of each row.
-	Through(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]T, []string, error)
+	Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]T, []string, error)
 	// SoftDelete, Restore and Delete are the generated methods of the
 	// model (SoftDelete<Models>, …).
 	SoftDelete(ctx context.Context, ids ...string) (map[string][]string, error)
@@ -70,8 +71,8 @@ type Service[T any] interface {
 	Delete(ctx context.Context, ids ...string) error
 	// Prepare and PrepareThrough are List and Through prepared for a batch
 	// that holds other statements (see Prepared).
-	Prepare(f rt.FilterTree, cfg rt.FindConfig, count bool) (Prepared[T], error)
-	PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (Prepared[T], error)
+	Prepare(f sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (Prepared[T], error)
+	PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (Prepared[T], error)
 }
 
 // Prepared is a read of an entity's rows prepared for a batch: its
@@ -80,10 +81,10 @@ type Service[T any] interface {
 // the database to send the batch to, and what remains to do once the batch
 // is read (Load: the in-module relations, nil for none).
 type Prepared[T any] struct {
-	Read      rt.Batched[T]
+	Read      sqlb.Batched[T]
 	Batchable bool
-	Keys      func() rt.Subquery
-	DB        rt.DB
+	Keys      func() sqlb.Subquery
+	DB        sqlb.DB
 	Load      func(ctx context.Context, rows []T) error
 }
 
@@ -94,7 +95,7 @@ type Model[T any] struct {
 	// Value returns a field's value of a row.
 	Value func(x *T, field string) any
 	// Linked returns the row's linked records (its Linked field).
-	Linked func(x *T) *rt.Linked
+	Linked func(x *T) *jsonw.Linked
 	// Related returns pointers to the rows of an in-module relation that
 	// the row holds (nil when the relation was not loaded).
 	Related func(x *T, relation string) []any
@@ -105,7 +106,7 @@ type Model[T any] struct {
 // Describe returns e bound to its Go type T. It panics when a function of
 // m is missing: descriptors are generated, and start-up is the time to
 // find out.
-func Describe[T any, P rt.Appender[T]](e Entity, m Model[T]) *Entity {
+func Describe[T any, P jsonw.Appender[T]](e Entity, m Model[T]) *Entity {
 	if m.Key == nil || m.Value == nil || m.Linked == nil || m.Related == nil || m.Resolve == nil {
 		panic(fmt.Sprintf("entity: Describe %s.%s: every function of Model is required", e.Module, e.Name))
 	}
@@ -160,13 +161,13 @@ func (r Rows) Slice() any { return r.slice }
 
 // List reads the entity's rows through its module's service (resolved
 // from c): those matching f, with cfg, counted too when count is set.
-func (e *Entity) List(ctx context.Context, c *container.Container, f rt.FilterTree, cfg rt.FindConfig, count bool) (Rows, int, error) {
+func (e *Entity) List(ctx context.Context, c *container.Container, f sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (Rows, int, error) {
 	return e.impl.list(ctx, c, f, cfg, count)
 }
 
 // Through reads the entity's rows joined to parents through via, with the
 // parent key of each row.
-func (e *Entity) Through(ctx context.Context, c *container.Container, via rt.Through, parents []string, cfg rt.FindConfig) (Rows, []string, error) {
+func (e *Entity) Through(ctx context.Context, c *container.Container, via sqlb.Through, parents []string, cfg sqlb.FindConfig) (Rows, []string, error) {
 	return e.impl.through(ctx, c, via, parents, cfg)
 }
 
@@ -230,10 +231,10 @@ type PreparedRead struct {
 func (p *PreparedRead) Batchable() bool { return p.batchable }
 
 // Keys returns the subquery of the read's page of keys (a List's only).
-func (p *PreparedRead) Keys() rt.Subquery { return p.impl.keys() }
+func (p *PreparedRead) Keys() sqlb.Subquery { return p.impl.keys() }
 
 // Prepare adds to b a List of the entity (see List).
-func (b *Batch) Prepare(ctx context.Context, c *container.Container, e *Entity, f rt.FilterTree, cfg rt.FindConfig, count bool) (*PreparedRead, error) {
+func (b *Batch) Prepare(ctx context.Context, c *container.Container, e *Entity, f sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (*PreparedRead, error) {
 	p, err := e.impl.prepare(ctx, c, f, cfg, count)
 	if err != nil {
 		return nil, err
@@ -242,7 +243,7 @@ func (b *Batch) Prepare(ctx context.Context, c *container.Container, e *Entity, 
 }
 
 // PrepareThrough adds to b a Through read of the entity (see Through).
-func (b *Batch) PrepareThrough(ctx context.Context, c *container.Container, e *Entity, via rt.Through, parents rt.Parents, cfg rt.FindConfig) (*PreparedRead, error) {
+func (b *Batch) PrepareThrough(ctx context.Context, c *container.Container, e *Entity, via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (*PreparedRead, error) {
 	p, err := e.impl.prepareThrough(ctx, c, via, parents, cfg)
 	if err != nil {
 		return nil, err
@@ -327,7 +328,7 @@ func (p *PreparedRead) Finish(ctx context.Context) (Rows, []string, int, error) 
 }
 
 // Linked returns row's linked records.
-func (e *Entity) Linked(row any) *rt.Linked { return e.impl.linked(row) }
+func (e *Entity) Linked(row any) *jsonw.Linked { return e.impl.linked(row) }
 
 // Related returns the rows of relation that row holds (pointers).
 func (e *Entity) Related(row any, relation string) []any { return e.impl.related(row, relation) }
@@ -352,7 +353,7 @@ func (e *Entity) AppendJSONList(b []byte, rows Rows) ([]byte, error) {
 
 // Group returns, for rows read by Through with their parent keys, the value
 // each parent key gets: its rows as a list (list) or its first row.
-func (e *Entity) Group(rows Rows, parents []string, list bool) map[string]rt.LinkedValue {
+func (e *Entity) Group(rows Rows, parents []string, list bool) map[string]jsonw.LinkedValue {
 	return e.impl.group(rows, parents, list)
 }
 
@@ -361,23 +362,23 @@ func (e *Entity) Empty() Rows { return e.impl.empty() }
 
 // None is the value of a parent without linked rows: an empty list, or no
 // record.
-func (e *Entity) None(list bool) rt.LinkedValue { return e.impl.none(list) }
+func (e *Entity) None(list bool) jsonw.LinkedValue { return e.impl.none(list) }
 
 // impl is an Entity's typed part.
 type impl interface {
 	key(row any) string
-	prepare(ctx context.Context, c *container.Container, f rt.FilterTree, cfg rt.FindConfig, count bool) (preparedImpl, error)
-	prepareThrough(ctx context.Context, c *container.Container, via rt.Through, parents rt.Parents, cfg rt.FindConfig) (preparedImpl, error)
+	prepare(ctx context.Context, c *container.Container, f sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (preparedImpl, error)
+	prepareThrough(ctx context.Context, c *container.Container, via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (preparedImpl, error)
 	typ() reflect.Type
-	list(ctx context.Context, c *container.Container, f rt.FilterTree, cfg rt.FindConfig, count bool) (Rows, int, error)
-	through(ctx context.Context, c *container.Container, via rt.Through, parents []string, cfg rt.FindConfig) (Rows, []string, error)
+	list(ctx context.Context, c *container.Container, f sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (Rows, int, error)
+	through(ctx context.Context, c *container.Container, via sqlb.Through, parents []string, cfg sqlb.FindConfig) (Rows, []string, error)
 	service(ctx context.Context, c *container.Container) (writer, error)
 	value(row any, field string) any
-	linked(row any) *rt.Linked
+	linked(row any) *jsonw.Linked
 	related(row any, relation string) []any
 	appendJSON(b []byte, row any) ([]byte, error)
-	group(rows Rows, parents []string, list bool) map[string]rt.LinkedValue
-	none(list bool) rt.LinkedValue
+	group(rows Rows, parents []string, list bool) map[string]jsonw.LinkedValue
+	none(list bool) jsonw.LinkedValue
 	empty() Rows
 }
 
@@ -387,7 +388,7 @@ type writer interface {
 	delete(ctx context.Context, ids []string) error
 }
 
-type typed[T any, P rt.Appender[T]] struct{ m Model[T] }
+type typed[T any, P jsonw.Appender[T]] struct{ m Model[T] }
 
 type typedWriter[T any] struct{ s Service[T] }
 
@@ -416,7 +417,7 @@ func rowsOf[T any](s []T) Rows {
 	return Rows{slice: s, ptrs: ptrs}
 }
 
-func (t *typed[T, P]) list(ctx context.Context, c *container.Container, f rt.FilterTree, cfg rt.FindConfig, count bool) (Rows, int, error) {
+func (t *typed[T, P]) list(ctx context.Context, c *container.Container, f sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (Rows, int, error) {
 	s, err := t.m.Resolve(ctx, c)
 	if err != nil {
 		return Rows{}, 0, err
@@ -428,7 +429,7 @@ func (t *typed[T, P]) list(ctx context.Context, c *container.Container, f rt.Fil
 	return rowsOf(out), n, nil
 }
 
-func (t *typed[T, P]) through(ctx context.Context, c *container.Container, via rt.Through, parents []string, cfg rt.FindConfig) (Rows, []string, error) {
+func (t *typed[T, P]) through(ctx context.Context, c *container.Container, via sqlb.Through, parents []string, cfg sqlb.FindConfig) (Rows, []string, error) {
 	s, err := t.m.Resolve(ctx, c)
 	if err != nil {
 		return Rows{}, nil, err
@@ -458,7 +459,7 @@ func (t *typed[T, P]) row(row any) *T {
 
 func (t *typed[T, P]) value(row any, field string) any { return t.m.Value(t.row(row), field) }
 
-func (t *typed[T, P]) linked(row any) *rt.Linked { return t.m.Linked(t.row(row)) }
+func (t *typed[T, P]) linked(row any) *jsonw.Linked { return t.m.Linked(t.row(row)) }
 
 func (t *typed[T, P]) related(row any, relation string) []any {
 	return t.m.Related(t.row(row), relation)
@@ -468,28 +469,28 @@ func (t *typed[T, P]) appendJSON(b []byte, row any) ([]byte, error) {
 	return P(t.row(row)).AppendJSON(b)
 }
 
-func (t *typed[T, P]) group(rows Rows, parents []string, list bool) map[string]rt.LinkedValue {
+func (t *typed[T, P]) group(rows Rows, parents []string, list bool) map[string]jsonw.LinkedValue {
 	s, _ := rows.slice.([]T)
-	out := make(map[string]rt.LinkedValue)
+	out := make(map[string]jsonw.LinkedValue)
 	if list {
-		for k, g := range rt.Group(s, func(i int, _ *T) string { return parents[i] }) {
-			out[k] = rt.Many[T, P]{V: g}
+		for k, g := range sqlb.Group(s, func(i int, _ *T) string { return parents[i] }) {
+			out[k] = jsonw.Many[T, P]{V: g}
 		}
 		return out
 	}
 	for i := range s {
 		if _, ok := out[parents[i]]; !ok {
-			out[parents[i]] = rt.One[T, P]{V: &s[i]}
+			out[parents[i]] = jsonw.One[T, P]{V: &s[i]}
 		}
 	}
 	return out
 }
 
-func (t *typed[T, P]) none(list bool) rt.LinkedValue {
+func (t *typed[T, P]) none(list bool) jsonw.LinkedValue {
 	if list {
-		return rt.Many[T, P]{V: []T{}}
+		return jsonw.Many[T, P]{V: []T{}}
 	}
-	return rt.One[T, P]{}
+	return jsonw.One[T, P]{}
 }
 
 func (t *typed[T, P]) empty() Rows { return Rows{slice: []T{}} }
@@ -499,8 +500,8 @@ func (t *typed[T, P]) key(row any) string { return t.m.Key(t.row(row)) }
 // preparedImpl is a Prepared[T] behind an interface.
 type preparedImpl interface {
 	batchable() bool
-	keys() rt.Subquery
-	db() rt.DB
+	keys() sqlb.Subquery
+	db() sqlb.DB
 	queue(b *pgx.Batch)
 	result(ctx context.Context, br pgx.BatchResults) (Rows, []string, int, error)
 	run(ctx context.Context) (Rows, []string, int, error)
@@ -520,14 +521,14 @@ type prepared[T any] struct{ p Prepared[T] }
 
 func (p prepared[T]) batchable() bool { return p.p.Batchable }
 
-func (p prepared[T]) keys() rt.Subquery {
+func (p prepared[T]) keys() sqlb.Subquery {
 	if p.p.Keys == nil {
-		return rt.Subquery{}
+		return sqlb.Subquery{}
 	}
 	return p.p.Keys()
 }
 
-func (p prepared[T]) db() rt.DB { return p.p.DB }
+func (p prepared[T]) db() sqlb.DB { return p.p.DB }
 
 func (p prepared[T]) queue(b *pgx.Batch) { p.p.Read.Queue(b) }
 
@@ -566,7 +567,7 @@ func (p prepared[T]) load(ctx context.Context, rows Rows) error {
 	return p.p.Load(ctx, s)
 }
 
-func (t *typed[T, P]) prepare(ctx context.Context, c *container.Container, f rt.FilterTree, cfg rt.FindConfig, count bool) (preparedImpl, error) {
+func (t *typed[T, P]) prepare(ctx context.Context, c *container.Container, f sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (preparedImpl, error) {
 	s, err := t.m.Resolve(ctx, c)
 	if err != nil {
 		return nil, err
@@ -578,7 +579,7 @@ func (t *typed[T, P]) prepare(ctx context.Context, c *container.Container, f rt.
 	return prepared[T]{p}, nil
 }
 
-func (t *typed[T, P]) prepareThrough(ctx context.Context, c *container.Container, via rt.Through, parents rt.Parents, cfg rt.FindConfig) (preparedImpl, error) {
+func (t *typed[T, P]) prepareThrough(ctx context.Context, c *container.Container, via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (preparedImpl, error) {
 	s, err := t.m.Resolve(ctx, c)
 	if err != nil {
 		return nil, err

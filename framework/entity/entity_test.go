@@ -8,30 +8,31 @@ import (
 
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/entity"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/jsonw"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 type item struct {
 	ID     string
-	Linked rt.Linked
+	Linked jsonw.Linked
 }
 
 func (x *item) AppendJSON(b []byte) ([]byte, error) {
 	start := len(b)
 	b = append(b, `,"id":`...)
-	b = rt.AppendJSONString(b, x.ID)
+	b = jsonw.AppendJSONString(b, x.ID)
 	b, err := x.Linked.AppendJSON(b)
 	if err != nil {
 		return nil, err
 	}
-	return rt.CloseObject(b, start), nil
+	return jsonw.CloseObject(b, start), nil
 }
 
 var items = entity.Describe(entity.Entity{Module: "shop", Name: "item", Entity: "Item", PrimaryKey: "id", Linkable: "item_id", Fields: []string{"id"}},
 	entity.Model[item]{
 		Key:     func(x *item) string { return x.ID },
 		Value:   func(x *item, f string) any { return x.ID },
-		Linked:  func(x *item) *rt.Linked { return &x.Linked },
+		Linked:  func(x *item) *jsonw.Linked { return &x.Linked },
 		Related: func(*item, string) []any { return nil },
 		Resolve: func(context.Context, *container.Container) (entity.Service[item], error) {
 			return nil, errors.New("no service")
@@ -40,7 +41,7 @@ var items = entity.Describe(entity.Entity{Module: "shop", Name: "item", Entity: 
 
 func TestGroupAndJSON(t *testing.T) {
 	// rows read through a join table, with their parents
-	rows, _, err := items.List(context.Background(), container.New(), rt.FilterTree{}, rt.FindConfig{}, false)
+	rows, _, err := items.List(context.Background(), container.New(), sqlb.FilterTree{}, sqlb.FindConfig{}, false)
 	if err == nil || err.Error() != "no service" || rows.Len() != 0 {
 		t.Fatalf("List without a service: %v", err)
 	}

@@ -8,4 +8,9 @@
 // delivered synchronously by Emit, grouped ones are held in memory per group
 // id until ReleaseGroup publishes them or ClearGroup drops them. A durable,
 // Postgres-backed bus (transactional outbox) serves production.
+//
+// Collector gathers the module events of one service call (WithCollector,
+// CollectorFrom; Event builds a message in Medusa's shape) and Publish sends
+// them: in the caller's transaction on a bus that is a TxEmitter, else after
+// commit. Generated services use them.
 package events

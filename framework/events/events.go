@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"encoding/json"
+
 	"github.com/medusa-go/medusa/framework/container"
 )
 

@@ -11,60 +11,31 @@
 // 401 {"message":"Unauthorized"}. WithStatus fixes another status (413, 415,
 // 429, or 400 for invalid_argument query errors). WriteJSON writes any value.
 //
-// # Bodies
+// # Beside the core
 //
-// A route declares its body once, as rules over a struct, and decodes it
-// strictly (unknown fields, wrong types, invalid JSON or UTF-8, trailing
-// data, duplicate keys, nesting deeper than MaxBodyDepth and bodies over the
-// limit are refused with Medusa's zod-style messages):
-//
-//	type UpdateUser struct {
-//		FirstName httpx.Opt[string]         `json:"first_name"`
-//		Metadata  httpx.Opt[map[string]any] `json:"metadata"`
-//	}
-//	var updateUser = httpx.MustBody[UpdateUser](
-//		httpx.String("first_name").Nullish(),
-//		httpx.Object("metadata").Nullish(),
-//	)
-//	in, err := updateUser.Decode(r) // in.FirstName.Set / .Null / .Value
-//
-// ReadJSON applies the same checks without a schema, for routes that read
-// only the keys they know.
-//
-// # Queries
-//
-// A route declares its query string with a QueryConfig compiled once into a
-// QuerySpec; Parse returns the selected fields, limit, offset, order, q,
-// extra params and a route-agnostic Filter (field → operator → values),
-// accepting the forms Medusa's qs-based parser accepts (a[b]=x, a[]=x,
-// a[0]=x, a.b=x, repeated keys, comma lists).
+// The core is kept small, the way chi keeps its router apart from its
+// middlewares. Request bodies are decoded by framework/httpx/body, query
+// strings parsed by framework/httpx/qs, optional middlewares (CORS, CSRF,
+// rate limiting, overload) live in framework/httpx/mw, authentication
+// (Authenticate, cookie sessions) in framework/httpauth, and JWT signing in
+// framework/authtoken.
 //
 // # Middleware and routing
 //
 // AssignRequestID, AccessLog (secrets redacted, no headers), Recover,
 // LimitBody, ScopePerRequest (a container scope per request, see Scope),
-// CORS (Medusa's admin/store/auth CORS with credentials) and NotFound,
-// Medusa's JSON 404. Routes are registered on net/http's ServeMux patterns;
-// applications register them through framework/module's Router.
+// Chain, ForPrefix and NotFound, Medusa's JSON 404. Routes are registered
+// on net/http's ServeMux patterns; applications register them through
+// framework/module's Router.
 //
 // WriteWhole answers a complete body; on a server whose connections come
 // from OneWriteListener (with ConnContext), as app.Serve's do, it sends the
 // header and the body with one write instead of net/http's two for bodies
 // over ~4 KiB.
 //
-// # Authentication
-//
-// Auth issues and verifies HS256 JWTs and builds Medusa's
-// authenticate(actorTypes, authTypes, options) middleware over bearer
-// tokens, Postgres-backed cookie sessions (SessionStore, migrations in
-// framework/httpx/migrations) and an API-key hook. AuthFrom reads the
-// request's AuthContext.
-//
-// # Rate limiting
-//
-// Limiter is an in-process, bounded token-bucket limiter for login and
-// register, per client IP (Middleware with ClientIP) and per identifier
-// (Allow with IdentifierKey), answering 429 with a Medusa-shaped body.
+// LimitConnections bounds the connections a listener serves; ClientIP is
+// the client's address as the rate limiter keys it; TooManyRequests is the
+// 429 error.
 //
 // See docs/http.md for the full rules and their choices.
 package httpx

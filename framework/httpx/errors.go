@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
-	"strings"
+	"time"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 )
@@ -118,30 +119,25 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 
 // invalid returns the invalid_data error Medusa's validators produce:
 // "Invalid request: <msg>".
-func invalid(msg string) *merrors.Error {
-	return merrors.New(merrors.InvalidData, "Invalid request: %s", msg)
+
+// RetryAfter is the Retry-After header (in seconds) WriteError sends with a
+// 503 of the given code: 2 when the database is unavailable (a restart
+// takes a second or two), 1 otherwise.
+func RetryAfter(code string) string {
+	if code == merrors.CodeDatabaseUnavailable {
+		return "2"
+	}
+	return "1"
 }
 
-// maxListedNames is how many names an error message lists before "…", so a
-// hostile request cannot make the error body as large as itself.
-const maxListedNames = 10
-
-// joinNames joins names with ", " as zod does, listing at most
-// maxListedNames of them, and shortening each to 100 bytes.
-func joinNames(names []string) string {
-	var b strings.Builder
-	for i, n := range names {
-		if i == maxListedNames {
-			b.WriteString(", …")
-			break
-		}
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		if len(n) > 100 {
-			n = strings.ToValidUTF8(n[:100], "") + "…"
-		}
-		b.WriteString(n)
+// TooManyRequests is the error of a rate-limited request: status 429, a
+// Retry-After header (whole seconds, at least 1), and the body
+// {"code":"too_many_requests","type":"not_allowed","message":"Too many requests, please try again later."}.
+func TooManyRequests(retryAfter time.Duration) error {
+	secs := int(math.Ceil(retryAfter.Seconds()))
+	if secs < 1 {
+		secs = 1
 	}
-	return b.String()
+	e := merrors.New(merrors.NotAllowed, "Too many requests, please try again later.").WithCode("too_many_requests")
+	return &statusError{status: http.StatusTooManyRequests, err: e, headers: map[string]string{"Retry-After": strconv.Itoa(secs)}}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/httpx/internal/parse"
 )
 
 // Middleware wraps a handler.
@@ -33,7 +34,6 @@ const (
 	requestIDKey ctxKey = iota
 	loggerKey
 	scopeKey
-	authKey
 	errorSlotKey
 )
 
@@ -231,7 +231,7 @@ func RedactQuery(raw string) string {
 	parts := strings.Split(raw, "&")
 	for i, p := range parts {
 		name, _, hasValue := strings.Cut(p, "=")
-		decoded, err := queryUnescape(name)
+		decoded, err := parse.QueryUnescape(name)
 		if err != nil {
 			decoded = name
 		}
@@ -292,7 +292,7 @@ func LimitBody(n int64) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > n {
-				WriteError(w, r, tooLarge(n))
+				WriteError(w, r, TooLarge(n))
 				return
 			}
 			if r.Body != nil && r.Body != http.NoBody {
@@ -303,7 +303,8 @@ func LimitBody(n int64) Middleware {
 	}
 }
 
-func tooLarge(n int64) error {
+// TooLarge is the 413 error of a body over n bytes (LimitBody, body.Decode).
+func TooLarge(n int64) error {
 	return WithStatus(merrors.New(merrors.InvalidData, "Request body too large: the limit is %d bytes", n), http.StatusRequestEntityTooLarge)
 }
 
@@ -330,7 +331,7 @@ func Scope(r *http.Request) *container.Container {
 // it for middleware that must run before routing, such as CORS, whose
 // preflight OPTIONS requests match no route:
 //
-//	h = httpx.Chain(mux, httpx.ForPrefix("/admin", httpx.CORS(adminOrigins...)))
+//	h = httpx.Chain(mux, httpx.ForPrefix("/admin", mw.CORS(adminOrigins...)))
 func ForPrefix(prefix string, mw Middleware) Middleware {
 	prefix = strings.TrimSuffix(prefix, "/")
 	return func(next http.Handler) http.Handler {
@@ -345,3 +346,8 @@ func ForPrefix(prefix string, mw Middleware) Middleware {
 		})
 	}
 }
+
+// ClientIP returns the host of r.RemoteAddr. Behind a reverse proxy, set
+// RemoteAddr from the proxy's header in a middleware placed before the
+// limiter; forwarded headers are not trusted here.
+func ClientIP(r *http.Request) string { return remoteHost(r.RemoteAddr) }

@@ -11,9 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/medusa-go/medusa/framework/authtoken"
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/httpauth"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/body"
+	"github.com/medusa-go/medusa/framework/httpx/mw"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
 )
 
 // The test route set: small versions of the admin users and invites routes,
@@ -21,27 +26,27 @@ import (
 // end-to-end tests of this package.
 
 type updateUserBody struct {
-	FirstName httpx.Opt[string]         `json:"first_name"`
-	LastName  httpx.Opt[string]         `json:"last_name"`
-	AvatarURL httpx.Opt[string]         `json:"avatar_url"`
-	Metadata  httpx.Opt[map[string]any] `json:"metadata"`
+	FirstName body.Opt[string]         `json:"first_name"`
+	LastName  body.Opt[string]         `json:"last_name"`
+	AvatarURL body.Opt[string]         `json:"avatar_url"`
+	Metadata  body.Opt[map[string]any] `json:"metadata"`
 }
 
-var updateUser = httpx.MustBody[updateUserBody](
-	httpx.String("first_name").Nullish(),
-	httpx.String("last_name").Nullish(),
-	httpx.String("avatar_url").Nullish(),
-	httpx.Object("metadata").Nullish(),
+var updateUser = body.MustBody[updateUserBody](
+	body.String("first_name").Nullish(),
+	body.String("last_name").Nullish(),
+	body.String("avatar_url").Nullish(),
+	body.Object("metadata").Nullish(),
 )
 
 type createInviteBody struct {
-	Email    string                    `json:"email"`
-	Metadata httpx.Opt[map[string]any] `json:"metadata"`
+	Email    string                   `json:"email"`
+	Metadata body.Opt[map[string]any] `json:"metadata"`
 }
 
-var createInvite = httpx.MustBody[createInviteBody](
-	httpx.String("email"),
-	httpx.Object("metadata").Nullish(),
+var createInvite = body.MustBody[createInviteBody](
+	body.String("email"),
+	body.Object("metadata").Nullish(),
 )
 
 type loginBody struct {
@@ -49,75 +54,75 @@ type loginBody struct {
 	Password string `json:"password"`
 }
 
-var login = httpx.MustBody[loginBody](httpx.String("email"), httpx.String("password"))
+var login = body.MustBody[loginBody](body.String("email"), body.String("password"))
 
 var userFields = []string{"id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at", "deleted_at"}
 
-var dateOps = httpx.OpsCompare
+var dateOps = qs.OpsCompare
 
-var listUsersQuery = httpx.MustQuerySpec(httpx.QueryConfig{
+var listUsersQuery = qs.MustQuerySpec(qs.QueryConfig{
 	Defaults:     userFields,
 	List:         true,
 	Search:       true,
 	DefaultOrder: "id",
-	Filters: []httpx.FilterField{
+	Filters: []qs.FilterField{
 		{Name: "id", Array: true},
-		{Name: "email", Array: true, Ops: httpx.OpsAll},
+		{Name: "email", Array: true, Ops: qs.OpsAll},
 		{Name: "first_name"},
 		{Name: "last_name"},
-		{Name: "created_at", Type: httpx.TypeTime, Ops: dateOps},
-		{Name: "updated_at", Type: httpx.TypeTime, Ops: dateOps},
-		{Name: "deleted_at", Type: httpx.TypeTime, Ops: dateOps},
+		{Name: "created_at", Type: qs.TypeTime, Ops: dateOps},
+		{Name: "updated_at", Type: qs.TypeTime, Ops: dateOps},
+		{Name: "deleted_at", Type: qs.TypeTime, Ops: dateOps},
 	},
 })
 
-var listInvitesQuery = httpx.MustQuerySpec(httpx.QueryConfig{
+var listInvitesQuery = qs.MustQuerySpec(qs.QueryConfig{
 	Defaults: []string{"id", "email", "accepted", "token", "expires_at", "metadata", "created_at", "updated_at", "deleted_at"},
 	List:     true,
 	Search:   true,
 	AndOr:    true,
-	Filters: []httpx.FilterField{
+	Filters: []qs.FilterField{
 		{Name: "id", Array: true},
-		{Name: "email", Array: true, Ops: httpx.OpsAll},
-		{Name: "created_at", Type: httpx.TypeTime, Ops: dateOps},
+		{Name: "email", Array: true, Ops: qs.OpsAll},
+		{Name: "created_at", Type: qs.TypeTime, Ops: dateOps},
 	},
 })
 
-var retrieveUserQuery = httpx.MustQuerySpec(httpx.QueryConfig{Defaults: userFields})
+var retrieveUserQuery = qs.MustQuerySpec(qs.QueryConfig{Defaults: userFields})
 
-var acceptQuery = httpx.MustQuerySpec(httpx.QueryConfig{
+var acceptQuery = qs.MustQuerySpec(qs.QueryConfig{
 	Defaults: userFields,
-	Params:   []httpx.Param{{Name: "token", Required: true}},
+	Params:   []qs.Param{{Name: "token", Required: true}},
 })
 
 const testSecret = "test-secret-not-for-production"
 
 type testApp struct {
 	handler http.Handler
-	auth    *httpx.Auth
+	auth    *httpauth.Auth
 	logs    *bytes.Buffer
-	ipLimit *httpx.Limiter
-	idLimit *httpx.Limiter
+	ipLimit *mw.Limiter
+	idLimit *mw.Limiter
 }
 
 // newTestApp wires the test routes. sessions may be nil.
-func newTestApp(t testing.TB, sessions *httpx.SessionStore) *testApp {
+func newTestApp(t testing.TB, sessions *httpauth.SessionStore) *testApp {
 	t.Helper()
 	logs := &bytes.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	auth, err := httpx.NewAuth(httpx.AuthConfig{JWTSecret: testSecret, Sessions: sessions})
+	auth, err := httpauth.NewAuth(httpauth.AuthConfig{JWTSecret: testSecret, Sessions: sessions})
 	if err != nil {
 		t.Fatal(err)
 	}
 	root := container.New()
 	app := &testApp{auth: auth, logs: logs,
-		ipLimit: httpx.NewLimiter(httpx.RateLimit{Burst: 3, Every: time.Hour}),
-		idLimit: httpx.NewLimiter(httpx.RateLimit{Burst: 2, Every: time.Hour}),
+		ipLimit: mw.NewLimiter(mw.RateLimit{Burst: 3, Every: time.Hour}),
+		idLimit: mw.NewLimiter(mw.RateLimit{Burst: 2, Every: time.Hour}),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", httpx.NotFound)
 	r := routeGroup{mux: mux}
-	admin := routeGroup{mux: mux, prefix: "/admin", mw: []httpx.Middleware{auth.Authenticate([]string{"user"}, []string{httpx.AuthBearer, httpx.AuthSession}, httpx.AuthOptions{})}}
+	admin := routeGroup{mux: mux, prefix: "/admin", mw: []httpx.Middleware{auth.Authenticate([]string{"user"}, []string{httpauth.AuthBearer, httpauth.AuthSession}, httpauth.AuthOptions{})}}
 
 	admin.HandleFunc("GET /users", func(w http.ResponseWriter, r *http.Request) {
 		q, err := listUsersQuery.Parse(r)
@@ -172,7 +177,7 @@ func newTestApp(t testing.TB, sessions *httpx.SessionStore) *testApp {
 		httpx.WriteError(w, r, io.ErrUnexpectedEOF)
 	})
 	admin.HandleFunc("GET /scope", func(w http.ResponseWriter, r *http.Request) {
-		ac, _ := httpx.AuthFrom(r.Context())
+		ac, _ := httpauth.AuthFrom(r.Context())
 		httpx.WriteJSON(w, 200, map[string]any{"scoped": httpx.Scope(r) != nil && httpx.Scope(r).Parent() == root, "actor_id": ac.ActorID})
 	})
 
@@ -183,13 +188,13 @@ func newTestApp(t testing.TB, sessions *httpx.SessionStore) *testApp {
 			httpx.WriteError(w, r, err)
 			return
 		}
-		ac, _ := httpx.AuthFrom(r.Context())
+		ac, _ := httpauth.AuthFrom(r.Context())
 		if ac.ActorID != "" {
 			httpx.WriteError(w, r, merrors.New(merrors.InvalidData, "The user is already authenticated and cannot accept an invite."))
 			return
 		}
 		httpx.WriteJSON(w, 200, map[string]any{"token": len(q.Params["token"]) > 0})
-	}, auth.Authenticate([]string{"user"}, []string{httpx.AuthBearer, httpx.AuthSession}, httpx.AuthOptions{AllowUnregistered: true}))
+	}, auth.Authenticate([]string{"user"}, []string{httpauth.AuthBearer, httpauth.AuthSession}, httpauth.AuthOptions{AllowUnregistered: true}))
 
 	// Login: per-IP limit as middleware, per-identifier limit after decoding.
 	r.HandleFunc("POST /auth/user/emailpass", func(w http.ResponseWriter, r *http.Request) {
@@ -198,7 +203,7 @@ func newTestApp(t testing.TB, sessions *httpx.SessionStore) *testApp {
 			httpx.WriteError(w, r, err)
 			return
 		}
-		if ok, wait := app.idLimit.Allow(httpx.IdentifierKey(in.Email)); !ok {
+		if ok, wait := app.idLimit.Allow(mw.IdentifierKey(in.Email)); !ok {
 			httpx.WriteError(w, r, httpx.TooManyRequests(wait))
 			return
 		}
@@ -226,7 +231,7 @@ func (g routeGroup) HandleFunc(pattern string, h http.HandlerFunc, mw ...httpx.M
 // userToken is a valid admin token.
 func (a *testApp) userToken(t testing.TB) string {
 	t.Helper()
-	tok, err := a.auth.IssueToken(httpx.AuthContext{ActorID: "user_1", ActorType: "user", AuthIdentityID: "authid_1"})
+	tok, err := a.auth.IssueToken(authtoken.AuthContext{ActorID: "user_1", ActorType: "user", AuthIdentityID: "authid_1"})
 	if err != nil {
 		t.Fatal(err)
 	}

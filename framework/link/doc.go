@@ -21,7 +21,7 @@
 // The Service creates (Create, checking cardinality), dismisses (Dismiss),
 // lists (List) and cascades links: Delete dismisses every link of records
 // and soft-deletes the records of DeleteCascade sides linked to them, and
-// Restore brings them back. The Service is also an rt.Cascader: registered
+// Restore brings them back. The Service is also an cascade.Cascader: registered
 // under Key ("link") in the container the modules are registered in, every
 // generated service tells it, inside its own transaction, which records it
 // soft-deleted, restored or deleted, so links follow their records without

@@ -11,15 +11,15 @@ import (
 
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/entity"
+	"github.com/medusa-go/medusa/framework/jsonw"
 	"github.com/medusa-go/medusa/framework/link"
 	"github.com/medusa-go/medusa/framework/pgtest"
-	"github.com/medusa-go/medusa/framework/rt"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // row is the Go type of the test entities: sync and naming need no module.
-type row struct{ Linked rt.Linked }
+type row struct{ Linked jsonw.Linked }
 
 func (r *row) AppendJSON(b []byte) ([]byte, error) { return append(b, "{}"...), nil }
 
@@ -29,7 +29,7 @@ func ent(module, name string, fields ...string) *entity.Entity {
 		entity.Model[row]{
 			Key:     func(*row) string { return "" },
 			Value:   func(*row, string) any { return nil },
-			Linked:  func(x *row) *rt.Linked { return &x.Linked },
+			Linked:  func(x *row) *jsonw.Linked { return &x.Linked },
 			Related: func(*row, string) []any { return nil },
 			Resolve: func(context.Context, *container.Container) (entity.Service[row], error) {
 				return nil, errors.New("no service in this test")

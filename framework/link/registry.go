@@ -9,7 +9,7 @@ import (
 
 	"github.com/medusa-go/medusa/framework/entity"
 	merrors "github.com/medusa-go/medusa/framework/errors"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // End is a link seen from one of its entities: the relation by which From
@@ -179,7 +179,7 @@ func (r *Registry) Entity(name string) (*entity.Entity, error) {
 	}
 	sort.Strings(names)
 	msg := fmt.Sprintf("Service with alias %q was not found.", name)
-	if n := rt.Nearest(name, names); n != "" {
+	if n := sqlb.Nearest(name, names); n != "" {
 		msg += fmt.Sprintf(" Did you mean %q?", n)
 	}
 	return nil, merrors.New(merrors.NotFound, "%s", msg)

@@ -13,14 +13,16 @@ import (
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/ids"
+	"github.com/medusa-go/medusa/framework/link/cascade"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // Key is the container key of the link service (Medusa's
-// resolve("link")). Generated services resolve it, as an rt.Cascader, to
+// resolve("link")). Generated services resolve it, as an cascade.Cascader, to
 // tell it of their soft deletes, restores and deletes (the name of
-// rt.CascaderKey, "link").
-var Key = container.NewKey[*Service](rt.CascaderKey.Name())
+// cascade.CascaderKey, "link").
+var Key = container.NewKey[*Service](cascade.CascaderKey.Name())
 
 // Ref is one end of a link: a record of a module, by linkable key (Medusa's
 // { [module]: { [key]: id } }).
@@ -73,11 +75,11 @@ func (k Keys) add(module, key string, ids ...string) {
 
 // Service creates, dismisses and lists links, and carries soft deletes,
 // restores and deletes over links (Medusa's Link service). It is an
-// rt.Cascader: register it under Key and every generated service built
+// cascade.Cascader: register it under Key and every generated service built
 // from the same container tells it, in its own transaction, which records
 // it soft-deleted, restored or deleted.
 type Service struct {
-	db  rt.DB
+	db  sqlb.DB
 	reg *Registry
 	c   *container.Container
 }
@@ -85,12 +87,12 @@ type Service struct {
 // NewService returns the link service over database (where the link tables
 // are, the modules' database), for the links of reg; it reaches the
 // modules of a cascade through c.
-func NewService(database rt.DB, reg *Registry, c *container.Container) *Service {
+func NewService(database sqlb.DB, reg *Registry, c *container.Container) *Service {
 	return &Service{db: database, reg: reg, c: c}
 }
 
 // Register provides the link service under Key in c, built on first use.
-func Register(c *container.Container, database rt.DB, reg *Registry) error {
+func Register(c *container.Container, database sqlb.DB, reg *Registry) error {
 	return container.Provide(c, Key, func(context.Context, *container.Container) (*Service, error) {
 		return NewService(database, reg, c), nil
 	})
@@ -126,7 +128,7 @@ func (s *Service) groups(pairs []Pair, method string, wildcard bool) ([]group, e
 					names[i] = c.Name
 				}
 				msg := fmt.Sprintf("link %s has no extra column %q", d.Table(), k)
-				if n := rt.Nearest(k, names); n != "" {
+				if n := sqlb.Nearest(k, names); n != "" {
 					msg += fmt.Sprintf("; did you mean %q?", n)
 				}
 				if len(names) == 0 {
@@ -305,7 +307,7 @@ func (s *Service) upsert(ctx context.Context, conn db.DBTX, g group) error {
 		for k, v := range p.Data {
 			m[k] = v
 		}
-		m["id"], m[d.leftColumn()], m[d.rightColumn()] = rt.NewID(d.IDPrefix), p.From.ID, p.To.ID
+		m["id"], m[d.leftColumn()], m[d.rightColumn()] = ids.New(d.IDPrefix), p.From.ID, p.To.ID
 		recs[i] = m
 	}
 	body, err := json.Marshal(recs)
@@ -406,17 +408,17 @@ func (s *Service) List(ctx context.Context, pairs ...Pair) ([]Pair, error) {
 // Everything happens in one transaction (the caller's, when ctx carries
 // one): a failure changes nothing.
 func (s *Service) Delete(ctx context.Context, keys Keys) (Keys, error) {
-	return s.run(ctx, rt.SoftDeleted, keys)
+	return s.run(ctx, cascade.SoftDeleted, keys)
 }
 
 // Restore brings back what Delete of the same keys did: the dismissed links
 // of the records (all of them, like the in-module cascades of generated
 // restores), and the records of DeleteCascade sides linked to them.
 func (s *Service) Restore(ctx context.Context, keys Keys) (Keys, error) {
-	return s.run(ctx, rt.Restored, keys)
+	return s.run(ctx, cascade.Restored, keys)
 }
 
-func (s *Service) run(ctx context.Context, op rt.CascadeOp, keys Keys) (Keys, error) {
+func (s *Service) run(ctx context.Context, op cascade.CascadeOp, keys Keys) (Keys, error) {
 	for _, module := range sortedKeys(keys) {
 		for _, key := range sortedKeys(keys[module]) {
 			if _, ok := s.reg.EntityByKey(module, key); !ok {
@@ -440,12 +442,12 @@ func (s *Service) run(ctx context.Context, op rt.CascadeOp, keys Keys) (Keys, er
 	return out, nil
 }
 
-// Cascade implements rt.Cascader: a generated service tells it, inside its
+// Cascade implements cascade.Cascader: a generated service tells it, inside its
 // transaction, which records it soft-deleted, restored or deleted. Their
 // links are dismissed, restored or removed, and the records of
 // DeleteCascade sides linked to them are soft-deleted, restored or deleted
 // in turn. Keys of models that no link holds are ignored.
-func (s *Service) Cascade(ctx context.Context, op rt.CascadeOp, module string, keys map[string][]string) error {
+func (s *Service) Cascade(ctx context.Context, op cascade.CascadeOp, module string, keys map[string][]string) error {
 	return s.tx(ctx, func(ctx context.Context, _ db.DBTX) error {
 		return s.walk(withWalk(ctx), op, module, keys, Keys{})
 	})
@@ -454,7 +456,7 @@ func (s *Service) Cascade(ctx context.Context, op rt.CascadeOp, module string, k
 // walk applies op to the links of the records keys names (of module), then
 // to the records of the DeleteCascade sides linked to them, recording
 // those in out.
-func (s *Service) walk(ctx context.Context, op rt.CascadeOp, module string, keys map[string][]string, out Keys) error {
+func (s *Service) walk(ctx context.Context, op cascade.CascadeOp, module string, keys map[string][]string, out Keys) error {
 	st := ctx.Value(walkKey{}).(*walkState)
 	for _, key := range sortedKeys(keys) {
 		e, ok := s.reg.EntityByKey(module, key)
@@ -482,11 +484,11 @@ func (s *Service) walk(ctx context.Context, op rt.CascadeOp, module string, keys
 			next := map[string][]string{end.To.Linkable: others}
 			var err2 error
 			switch op {
-			case rt.SoftDeleted:
+			case cascade.SoftDeleted:
 				next, err2 = end.To.SoftDelete(ctx, s.c, others...)
-			case rt.Restored:
+			case cascade.Restored:
 				next, err2 = end.To.Restore(ctx, s.c, others...)
-			case rt.Deleted:
+			case cascade.Deleted:
 				err2 = end.To.Delete(ctx, s.c, others...)
 			}
 			if err2 != nil {
@@ -507,15 +509,15 @@ func (s *Service) walk(ctx context.Context, op rt.CascadeOp, module string, keys
 
 // applyRows applies op to the link rows of end's From records ids and
 // returns the keys of the To records they linked to.
-func (s *Service) applyRows(ctx context.Context, op rt.CascadeOp, end End, ids []string) ([]string, error) {
+func (s *Service) applyRows(ctx context.Context, op cascade.CascadeOp, end End, ids []string) ([]string, error) {
 	t, from, to := quoteIdent(end.Def.Table()), quoteIdent(end.FromColumn), quoteIdent(end.ToColumn)
 	var sql string
 	switch op {
-	case rt.SoftDeleted:
+	case cascade.SoftDeleted:
 		sql = `UPDATE ` + t + ` SET "deleted_at" = now(), "updated_at" = now() WHERE ` + from + ` = ANY($1) AND "deleted_at" IS NULL RETURNING ` + to
-	case rt.Restored:
+	case cascade.Restored:
 		sql = `UPDATE ` + t + ` SET "deleted_at" = NULL, "updated_at" = now() WHERE ` + from + ` = ANY($1) AND "deleted_at" IS NOT NULL RETURNING ` + to
-	case rt.Deleted:
+	case cascade.Deleted:
 		sql = `DELETE FROM ` + t + ` WHERE ` + from + ` = ANY($1) RETURNING ` + to
 	default:
 		return nil, fmt.Errorf("link: unknown operation %v", op)
@@ -528,7 +530,7 @@ func (s *Service) applyRows(ctx context.Context, op rt.CascadeOp, end End, ids [
 	if err != nil {
 		return nil, err
 	}
-	return rt.Unique(others), nil
+	return sqlb.Unique(others), nil
 }
 
 // walkKey carries a cascade's walkState in its context, so that the calls
@@ -548,7 +550,7 @@ func withWalk(ctx context.Context) context.Context {
 }
 
 // fresh returns the ids of ids not in set yet, and adds them.
-func (w *walkState) fresh(set map[string]bool, op rt.CascadeOp, entity string, ids []string) []string {
+func (w *walkState) fresh(set map[string]bool, op cascade.CascadeOp, entity string, ids []string) []string {
 	var out []string
 	for _, id := range ids {
 		k := op.String() + "\x00" + entity + "\x00" + id
@@ -560,7 +562,7 @@ func (w *walkState) fresh(set map[string]bool, op rt.CascadeOp, entity string, i
 	return out
 }
 
-func (w *walkState) mark(set map[string]bool, op rt.CascadeOp, entity string, ids []string) {
+func (w *walkState) mark(set map[string]bool, op cascade.CascadeOp, entity string, ids []string) {
 	for _, id := range ids {
 		set[op.String()+"\x00"+entity+"\x00"+id] = true
 	}

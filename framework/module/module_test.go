@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/medusa-go/medusa/framework/authtoken"
 	"github.com/medusa-go/medusa/framework/container"
-	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpauth"
 	"github.com/medusa-go/medusa/framework/module"
 )
 
@@ -103,7 +104,7 @@ func TestCompose(t *testing.T) {
 }
 
 func TestRouterProtectsAdminByDefault(t *testing.T) {
-	auth, err := httpx.NewAuth(httpx.AuthConfig{JWTSecret: "router-test-secret-0123"})
+	auth, err := httpauth.NewAuth(httpauth.AuthConfig{JWTSecret: "router-test-secret-0123"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,15 +117,15 @@ func TestRouterProtectsAdminByDefault(t *testing.T) {
 	r.HandleFunc("GET /administrator", ok)
 	r.HandleFunc("GET /store/posts", ok)
 	r.HandleFunc("GET /hello", ok)
-	r.HandleFunc("GET /admin/any", ok, module.Authenticate([]string{"*"}, []string{httpx.AuthBearer}, httpx.AuthOptions{}))
+	r.HandleFunc("GET /admin/any", ok, module.Authenticate([]string{"*"}, []string{httpauth.AuthBearer}, httpauth.AuthOptions{}))
 	// A later module overrides a route: same method and path.
 	routes.For("app", nil).HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("overridden")) })
 	mux := http.NewServeMux()
 	if err := routes.Mount(mux); err != nil {
 		t.Fatal(err)
 	}
-	userTok, _ := auth.IssueToken(httpx.AuthContext{ActorID: "user_1", ActorType: "user", AuthIdentityID: "authid_1"})
-	customerTok, _ := auth.IssueToken(httpx.AuthContext{ActorID: "cus_1", ActorType: "customer", AuthIdentityID: "authid_2"})
+	userTok, _ := auth.IssueToken(authtoken.AuthContext{ActorID: "user_1", ActorType: "user", AuthIdentityID: "authid_1"})
+	customerTok, _ := auth.IssueToken(authtoken.AuthContext{ActorID: "cus_1", ActorType: "customer", AuthIdentityID: "authid_2"})
 	for _, tc := range []struct {
 		path, token string
 		status      int

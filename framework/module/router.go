@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/httpauth"
 	"github.com/medusa-go/medusa/framework/httpx"
 )
 
@@ -36,7 +37,7 @@ type routeOpts struct {
 
 type authSpec struct {
 	actors, types []string
-	opts          httpx.AuthOptions
+	opts          httpauth.AuthOptions
 }
 
 // Public opts a route out of its namespace's default authentication
@@ -44,10 +45,10 @@ type authSpec struct {
 func Public() RouteOption { return func(o *routeOpts) { o.public = true } }
 
 // Authenticate replaces the namespace's default authentication of a route:
-// actorTypes ("user", "customer", "*") and authTypes (httpx.AuthSession,
-// httpx.AuthBearer, httpx.AuthAPIKey), with opts (AllowUnauthenticated,
+// actorTypes ("user", "customer", "*") and authTypes (httpauth.AuthSession,
+// httpauth.AuthBearer, httpauth.AuthAPIKey), with opts (AllowUnauthenticated,
 // AllowUnregistered).
-func Authenticate(actorTypes, authTypes []string, opts httpx.AuthOptions) RouteOption {
+func Authenticate(actorTypes, authTypes []string, opts httpauth.AuthOptions) RouteOption {
 	return func(o *routeOpts) { o.auth = &authSpec{actors: actorTypes, types: authTypes, opts: opts} }
 }
 
@@ -78,7 +79,7 @@ func (r *Router) Container() *container.Container { return r.table.container }
 
 // Auth returns the application's token and session issuer (nil when the
 // application registers none).
-func (r *Router) Auth() *httpx.Auth { return r.table.auth }
+func (r *Router) Auth() *httpauth.Auth { return r.table.auth }
 
 // Module returns the name of the module whose routes are being registered.
 func (r *Router) Module() string { return r.module }
@@ -90,7 +91,7 @@ func (r *Router) Options() any { return r.options }
 // them on a mux.
 type Routes struct {
 	container *container.Container
-	auth      *httpx.Auth
+	auth      *httpauth.Auth
 	order     []string
 	byKey     map[string]*routeEntry
 	errs      []error
@@ -114,7 +115,7 @@ type RouteInfo struct {
 // NewRoutes returns an empty route table for an application whose handlers
 // resolve from c and whose routes authenticate with auth (nil: routes that
 // need authentication fail to mount).
-func NewRoutes(c *container.Container, auth *httpx.Auth) *Routes {
+func NewRoutes(c *container.Container, auth *httpauth.Auth) *Routes {
 	return &Routes{container: c, auth: auth, byKey: map[string]*routeEntry{}}
 }
 
@@ -168,9 +169,9 @@ func (e *routeEntry) protection() (*authSpec, string) {
 	path := routePath(e.pattern)
 	switch {
 	case inNamespace(path, "/admin"):
-		return &authSpec{actors: []string{"user"}, types: []string{httpx.AuthSession, httpx.AuthBearer, httpx.AuthAPIKey}}, "user"
+		return &authSpec{actors: []string{"user"}, types: []string{httpauth.AuthSession, httpauth.AuthBearer, httpauth.AuthAPIKey}}, "user"
 	case inNamespace(path, "/store"):
-		return &authSpec{actors: []string{"customer"}, types: []string{httpx.AuthSession, httpx.AuthBearer}, opts: httpx.AuthOptions{AllowUnauthenticated: true}}, "customer?"
+		return &authSpec{actors: []string{"customer"}, types: []string{httpauth.AuthSession, httpauth.AuthBearer}, opts: httpauth.AuthOptions{AllowUnauthenticated: true}}, "customer?"
 	}
 	return nil, "public"
 }

@@ -6,8 +6,9 @@ import (
 	"net/http"
 
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
 	"github.com/medusa-go/medusa/framework/query"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // Graph reads posts with their author (a user of another module, through a
@@ -19,7 +20,7 @@ func ExampleQuery_Graph() {
 		Entity:     "post",
 		Fields:     []string{"id", "title", "author.email", "comments.*"},
 		Filters:    map[string]any{"title": map[string]any{"$ilike": "%go%"}},
-		Pagination: query.Page(0, 20, rt.Order{Field: "created_at", Desc: true}),
+		Pagination: query.Page(0, 20, sqlb.Order{Field: "created_at", Desc: true}),
 	})
 	if err != nil {
 		fmt.Println(err) // e.g. invalid_data: Invalid field "autor.email": post has no relation or link "autor"; did you mean "author"?
@@ -37,7 +38,7 @@ func ExampleFromHTTP() {
 	if err != nil {
 		panic(err)
 	}
-	spec := httpx.MustQuerySpec(httpx.QueryConfig{Defaults: []string{"id", "title"}, Allowed: allowed, Relations: relations, List: true})
+	spec := qs.MustQuerySpec(qs.QueryConfig{Defaults: []string{"id", "title"}, Allowed: allowed, Relations: relations, List: true})
 	http.HandleFunc("GET /admin/posts", func(w http.ResponseWriter, r *http.Request) {
 		hq, err := spec.Parse(r)
 		if err != nil {

@@ -1,15 +1,15 @@
 package query
 
 import (
-	"github.com/medusa-go/medusa/framework/httpx"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // Allowed returns what a route's "fields" may name for entity (Medusa's
 // allowed fields): its own fields, the fields of its in-module relations and
 // links one level down ("author.email"), and the names of those relations
 // and links, which "fields=*author" selects whole. Put them in an
-// httpx.QueryConfig's Allowed and Relations.
+// qs.QueryConfig's Allowed and Relations.
 func (q *Query) Allowed(entity string) (allowed, relations []string, err error) {
 	e, err := q.reg.Entity(entity)
 	if err != nil {
@@ -39,19 +39,19 @@ func (q *Query) Allowed(entity string) (allowed, relations []string, err error) 
 // route reading entity (Medusa's req.queryConfig plus filters): the fields
 // (whole relations arrive as "rel.*"), the filters and q, and on a list
 // route (list) the limit and offset as a page with metadata and the order.
-func FromHTTP(entity string, hq *httpx.Query, list bool) Input {
+func FromHTTP(entity string, hq *qs.Query, list bool) Input {
 	in := Input{Entity: entity, Fields: hq.Fields, Filters: filtersOf(hq.Filter, hq.Q)}
 	if list {
 		in.Pagination = Page(hq.Offset, hq.Limit)
 		for _, o := range hq.Order {
-			in.Pagination.Order = append(in.Pagination.Order, rt.Order{Field: o.Field, Desc: o.Desc})
+			in.Pagination.Order = append(in.Pagination.Order, sqlb.Order{Field: o.Field, Desc: o.Desc})
 		}
 	}
 	return in
 }
 
 // filtersOf renders an httpx filter as a filter object.
-func filtersOf(f httpx.Filter, q string) map[string]any {
+func filtersOf(f qs.Filter, q string) map[string]any {
 	if f.Empty() && q == "" {
 		return nil
 	}
@@ -63,7 +63,7 @@ func filtersOf(f httpx.Filter, q string) map[string]any {
 			m[c.Field] = ops
 		}
 		switch {
-		case c.Op == httpx.OpIn || c.Op == httpx.OpNin:
+		case c.Op == qs.OpIn || c.Op == qs.OpNin:
 			ops[string(c.Op)] = c.Values
 		case len(c.Values) > 0:
 			ops[string(c.Op)] = c.Values[0]
@@ -71,7 +71,7 @@ func filtersOf(f httpx.Filter, q string) map[string]any {
 	}
 	for _, sub := range []struct {
 		key string
-		fs  []httpx.Filter
+		fs  []qs.Filter
 	}{{"$and", f.And}, {"$or", f.Or}} {
 		if len(sub.fs) == 0 {
 			continue

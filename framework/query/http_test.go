@@ -4,15 +4,15 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/medusa-go/medusa/framework/httpx"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 func TestFromHTTP(t *testing.T) {
-	spec := httpx.MustQuerySpec(httpx.QueryConfig{
+	spec := qs.MustQuerySpec(qs.QueryConfig{
 		Defaults: []string{"id", "title"}, Allowed: []string{"id", "title", "views", "author.email"}, Relations: []string{"author"},
 		List: true, Search: true, AndOr: true,
-		Filters: []httpx.FilterField{{Name: "title", Type: httpx.TypeString, Array: true, Ops: httpx.OpsCompare | httpx.Ops(httpx.OpILike)}, {Name: "views", Type: httpx.TypeNumber, Ops: httpx.OpsCompare}},
+		Filters: []qs.FilterField{{Name: "title", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpILike)}, {Name: "views", Type: qs.TypeNumber, Ops: qs.OpsCompare}},
 	})
 	hq, err := spec.ParseRaw("fields=*author,+author.email&limit=5&offset=10&order=-views&q=go&title[$ilike]=%25x%25&$or[0][views][$gt]=3&$or[1][title]=a")
 	if err != nil {
@@ -24,11 +24,11 @@ func TestFromHTTP(t *testing.T) {
 	if string(b) != want {
 		t.Fatalf("got  %s\nwant %s", b, want)
 	}
-	tree, err := rt.ParseFilters(in.Filters)
+	tree, err := sqlb.ParseFilters(in.Filters)
 	if err != nil || tree.Q != "go" || len(tree.Or) != 2 {
 		t.Fatalf("the filters do not parse back: %+v, %v", tree, err)
 	}
-	if in := FromHTTP("post", &httpx.Query{Fields: []string{"id"}}, false); in.Pagination != nil || in.Filters != nil {
+	if in := FromHTTP("post", &qs.Query{Fields: []string{"id"}}, false); in.Pagination != nil || in.Filters != nil {
 		t.Fatalf("a retrieve route: %+v", in)
 	}
 }

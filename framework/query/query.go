@@ -10,8 +10,9 @@ import (
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/entity"
 	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/jsonw"
 	"github.com/medusa-go/medusa/framework/link"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // Key is the container key of Query (Medusa's resolve("query")).
@@ -44,7 +45,7 @@ type Input struct {
 	// Empty means "*".
 	Fields []string `json:"fields,omitempty"`
 	// Filters filter the root entity (Medusa's filter object, see
-	// rt.ParseFilters): {"id": ["a", "b"], "title": {"$ilike": "%go%"},
+	// sqlb.ParseFilters): {"id": ["a", "b"], "title": {"$ilike": "%go%"},
 	// "$or": [...]}. Fields of linked entities cannot be filtered on.
 	Filters map[string]any `json:"filters,omitempty"`
 	// Pagination pages and orders the root entity; nil reads every row.
@@ -61,13 +62,13 @@ type Input struct {
 // Metadata (count, skip, take); Take alone limits the rows without it; Skip
 // with Take 0 reads only the count.
 type Pagination struct {
-	Skip  *int       `json:"skip,omitempty"`
-	Take  *int       `json:"take,omitempty"`
-	Order []rt.Order `json:"order,omitempty"`
+	Skip  *int         `json:"skip,omitempty"`
+	Take  *int         `json:"take,omitempty"`
+	Order []sqlb.Order `json:"order,omitempty"`
 }
 
 // Page returns the Pagination of skip and take (with metadata).
-func Page(skip, take int, order ...rt.Order) *Pagination {
+func Page(skip, take int, order ...sqlb.Order) *Pagination {
 	return &Pagination{Skip: &skip, Take: &take, Order: order}
 }
 
@@ -116,11 +117,11 @@ func (q *Query) Graph(ctx context.Context, in Input) (*Result, error) {
 	if err := q.rootFilters(e, in.Filters); err != nil {
 		return nil, err
 	}
-	tree, err := rt.ParseFilters(in.Filters)
+	tree, err := sqlb.ParseFilters(in.Filters)
 	if err != nil {
 		return nil, err
 	}
-	cfg := rt.FindConfig{Select: root.selects(), WithDeleted: in.WithDeleted}
+	cfg := sqlb.FindConfig{Select: root.selects(), WithDeleted: in.WithDeleted}
 	count, onlyCount := false, false
 	var md *Metadata
 	if p := in.Pagination; p != nil {
@@ -144,7 +145,7 @@ func (q *Query) Graph(ctx context.Context, in Input) (*Result, error) {
 	}
 	// The root page goes out with the reads of its links in one batch: their
 	// parents are the page's keys, given as a subquery of the page's own
-	// statement (when it is planned alike for every value, see rt.Read).
+	// statement (when it is planned alike for every value, see sqlb.Read).
 	var batch entity.Batch
 	read, err := batch.Prepare(ctx, q.c, e, tree, cfg, count)
 	if err != nil {
@@ -154,7 +155,7 @@ func (q *Query) Graph(ctx context.Context, in Input) (*Result, error) {
 	if read.Batchable() && !onlyCount {
 		keys := read.Keys()
 		for _, l := range root.links {
-			if pre[l], err = batch.PrepareThrough(ctx, q.c, l.end.To, l.via(), rt.Parents{Sub: &keys}, l.config(in.WithDeleted)); err != nil {
+			if pre[l], err = batch.PrepareThrough(ctx, q.c, l.end.To, l.via(), sqlb.Parents{Sub: &keys}, l.config(in.WithDeleted)); err != nil {
 				return nil, err
 			}
 		}
@@ -221,13 +222,13 @@ func finishRoot(ctx context.Context, r *entity.PreparedRead) (entity.Rows, int, 
 }
 
 // via is the join table of l's link, seen from its From side.
-func (l *linkNode) via() rt.Through {
-	return rt.Through{Table: rt.QuoteIdent(l.end.Def.Table()), Parent: l.end.FromColumn, Child: l.end.ToColumn, Live: true}
+func (l *linkNode) via() sqlb.Through {
+	return sqlb.Through{Table: sqlb.QuoteIdent(l.end.Def.Table()), Parent: l.end.FromColumn, Child: l.end.ToColumn, Live: true}
 }
 
 // config is the read of l's linked rows.
-func (l *linkNode) config(withDeleted bool) rt.FindConfig {
-	return rt.FindConfig{Select: l.n.selects(), WithDeleted: withDeleted}
+func (l *linkNode) config(withDeleted bool) sqlb.FindConfig {
+	return sqlb.FindConfig{Select: l.n.selects(), WithDeleted: withDeleted}
 }
 
 // follow reads the links of rows (of n's entity), and of the rows its
@@ -272,7 +273,7 @@ func (q *Query) follow(ctx context.Context, n *node, rows []any, withDeleted boo
 			reads[i] = r
 			continue
 		}
-		r, err := batch.PrepareThrough(ctx, q.c, l.end.To, l.via(), rt.Parents{IDs: distinct}, l.config(withDeleted))
+		r, err := batch.PrepareThrough(ctx, q.c, l.end.To, l.via(), sqlb.Parents{IDs: distinct}, l.config(withDeleted))
 		if err != nil {
 			return fmt.Errorf("query: %s.%s: %w", n.e.Name, l.end.Name, err)
 		}
@@ -412,7 +413,7 @@ func (q *Query) child(n *node, name, field string, last bool) (*node, error) {
 		valid = append(valid, l.Name)
 	}
 	msg := fmt.Sprintf("Invalid field %q: %s has no %s %q", field, n.e.Name, what, name)
-	if near := rt.Nearest(name, valid); near != "" {
+	if near := sqlb.Nearest(name, valid); near != "" {
 		msg += fmt.Sprintf("; did you mean %q?", near)
 	}
 	return nil, merrors.New(merrors.InvalidData, "%s", msg)
@@ -451,7 +452,7 @@ func keysFound(e *entity.Entity, filters map[string]any, rows entity.Rows) error
 		got[e.Key(r)] = true
 	}
 	var missing []string
-	for _, w := range rt.Unique(want) {
+	for _, w := range sqlb.Unique(want) {
 		if !got[w] {
 			missing = append(missing, w)
 		}
@@ -517,7 +518,7 @@ func GraphOf[T any](ctx context.Context, q *Query, in Input) ([]T, *Metadata, er
 // One returns the record linked under name (a to-one link) of a row read by
 // Graph: query.One[user.User](post.Linked, "author"). It reports false when
 // the link was not read, holds no record, or holds another type.
-func One[T any](l rt.Linked, name string) (*T, bool) {
+func One[T any](l jsonw.Linked, name string) (*T, bool) {
 	v, ok := l.Get(name)
 	if !ok {
 		return nil, false
@@ -529,7 +530,7 @@ func One[T any](l rt.Linked, name string) (*T, bool) {
 // Many returns the records linked under name (a to-many link) of a row read
 // by Graph: query.Many[blog.Post](user.Linked, "posts"); nil when the link
 // was not read or holds another type.
-func Many[T any](l rt.Linked, name string) []T {
+func Many[T any](l jsonw.Linked, name string) []T {
 	v, ok := l.Get(name)
 	if !ok {
 		return nil

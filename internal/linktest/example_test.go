@@ -10,7 +10,7 @@ import (
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/link"
 	"github.com/medusa-go/medusa/framework/query"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/internal/testmodules/blog"
 	"github.com/medusa-go/medusa/modules/user"
@@ -81,7 +81,7 @@ func readPosts(ctx context.Context, q *query.Query) error {
 		Entity:     "post",
 		Fields:     []string{"title", "author.email", "comments.body"},
 		Filters:    map[string]any{"views": map[string]any{"$gte": 10}},
-		Pagination: query.Page(0, 20, rt.Order{Field: "views", Desc: true}),
+		Pagination: query.Page(0, 20, sqlb.Order{Field: "views", Desc: true}),
 	})
 	if err != nil {
 		return err
@@ -105,7 +105,7 @@ func relations(ctx context.Context, posts *blog.Service, postID string, tagIDs .
 	if err := posts.AttachPostTags(ctx, postID, tagIDs...); err != nil {
 		return err // not_found when a tag does not exist; nothing is attached
 	}
-	got, err := posts.ListPosts(ctx, blog.PostFilter{ID: rt.Eq(postID)}, rt.FindConfig{
+	got, err := posts.ListPosts(ctx, blog.PostFilter{ID: sqlb.Eq(postID)}, sqlb.FindConfig{
 		Select:    []string{"id", "title", "comments.body"},
 		Relations: []string{"tags"},
 	})

@@ -10,7 +10,7 @@ import (
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/link"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/internal/testmodules/blog"
 	"github.com/medusa-go/medusa/modules/user"
@@ -122,7 +122,7 @@ func fixture(t *testing.T, e *env) (u, p []string) {
 
 func (e *env) livePosts(t *testing.T) []string {
 	t.Helper()
-	ps, err := e.blog.ListPosts(context.Background(), blog.PostFilter{}, rt.FindConfig{Relations: []string{"comments"}})
+	ps, err := e.blog.ListPosts(context.Background(), blog.PostFilter{}, sqlb.FindConfig{Relations: []string{"comments"}})
 	if err != nil {
 		t.Fatal(err)
 	}

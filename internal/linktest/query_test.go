@@ -11,9 +11,10 @@ import (
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
 	"github.com/medusa-go/medusa/framework/link"
 	"github.com/medusa-go/medusa/framework/query"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/internal/testmodules/blog"
 	"github.com/medusa-go/medusa/modules/user"
@@ -84,7 +85,7 @@ func TestQueryGraph(t *testing.T) {
 	})
 	t.Run("filters, order, pagination", func(t *testing.T) {
 		got := graphJSON(t, e, query.Input{Entity: "post", Fields: []string{"title"}, Filters: map[string]any{"title": map[string]any{"$ilike": "%go%"}},
-			Pagination: query.Page(1, 1, rt.Order{Field: "title", Desc: true})})
+			Pagination: query.Page(1, 1, sqlb.Order{Field: "title", Desc: true})})
 		if want := `{"data":[{"id":"p1","title":"Go links"}],"metadata":{"count":2,"skip":1,"take":1}}`; got != want {
 			t.Fatalf("got  %s\nwant %s", got, want)
 		}
@@ -129,7 +130,7 @@ func TestQueryGraph(t *testing.T) {
 			{query.Input{Entity: "post", Filters: map[string]any{"titel": "x"}}, merrors.InvalidData, `Invalid filter field "titel" for post; did you mean "title"?`},
 			{query.Input{Entity: "post", Filters: map[string]any{"author": map[string]any{"email": "x"}}}, merrors.InvalidData, `Cannot filter post on "author": it is a link to another module`},
 			{query.Input{Entity: "post", Filters: map[string]any{"title": map[string]any{"$eqq": "x"}}}, merrors.InvalidData, `unknown operator $eqq (did you mean $eq?)`},
-			{query.Input{Entity: "post", Pagination: &query.Pagination{Order: []rt.Order{{Field: "tilte"}}}}, merrors.InvalidData, `Invalid order field "tilte" for post`},
+			{query.Input{Entity: "post", Pagination: &query.Pagination{Order: []sqlb.Order{{Field: "tilte"}}}}, merrors.InvalidData, `Invalid order field "tilte" for post`},
 			{query.Input{Entity: "post", Filters: map[string]any{"id": []string{"p1", "nope"}}, ThrowIfKeyNotFound: true}, merrors.NotFound, "Post id not found: nope"},
 		} {
 			e.wc.Statements.Store(0)
@@ -223,9 +224,9 @@ func TestQueryHTTPFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := httpx.MustQuerySpec(httpx.QueryConfig{
+	spec := qs.MustQuerySpec(qs.QueryConfig{
 		Defaults: []string{"id", "title"}, Allowed: allowed, Relations: rels, List: true, Orderable: blog.PostEntity.Sortable, Search: true,
-		Filters: []httpx.FilterField{{Name: "title", Type: httpx.TypeString, Array: true, Ops: httpx.Ops(httpx.OpILike, httpx.OpEq)}},
+		Filters: []qs.FilterField{{Name: "title", Type: qs.TypeString, Array: true, Ops: qs.Ops(qs.OpILike, qs.OpEq)}},
 	})
 	r := http.NewServeMux()
 	r.HandleFunc("GET /admin/posts", func(w http.ResponseWriter, req *http.Request) {

@@ -8,7 +8,11 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/ids"
+	"github.com/medusa-go/medusa/framework/jsonw"
+	"github.com/medusa-go/medusa/framework/link/cascade"
+	"github.com/medusa-go/medusa/framework/opt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	authdb "github.com/medusa-go/medusa/modules/auth/db"
 	"strings"
 	"time"
@@ -26,7 +30,7 @@ type AuthIdentity struct {
 	// ProviderIdentities holds the provider_identities relation when it was loaded (FindConfig.Relations).
 	ProviderIdentities []ProviderIdentity `json:"provider_identities,omitempty"`
 	// Linked holds the records of other modules Query linked to the row (see framework/query).
-	Linked rt.Linked `json:"-"`
+	Linked jsonw.Linked `json:"-"`
 	// selected lists the fields a select asked for; nil means all.
 	selected []string
 	// loaded records which relations were loaded (one bit each, in definition order).
@@ -55,53 +59,53 @@ func (x AuthIdentity) MarshalJSON() ([]byte, error) {
 // reading it in place, and no allocation beyond b's growth (list routes render their
 // pages with it).
 func (x *AuthIdentity) AppendJSON(b []byte) ([]byte, error) {
-	sel := rt.NewSelection(x.selected)
+	sel := jsonw.NewSelection(x.selected)
 	start := len(b)
 	var err error
 	if sel.Has("id") {
 		b = append(b, ",\"id\":"...)
-		b = rt.AppendJSONString(b, x.ID)
+		b = jsonw.AppendJSONString(b, x.ID)
 	}
 	if sel.Has("app_metadata") {
 		b = append(b, ",\"app_metadata\":"...)
-		if b, err = rt.AppendJSONValue(b, &x.AppMetadata); err != nil {
+		if b, err = jsonw.AppendJSONValue(b, &x.AppMetadata); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("created_at") {
 		b = append(b, ",\"created_at\":"...)
-		if b, err = rt.AppendJSONTime(b, x.CreatedAt); err != nil {
+		if b, err = jsonw.AppendJSONTime(b, x.CreatedAt); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("updated_at") {
 		b = append(b, ",\"updated_at\":"...)
-		if b, err = rt.AppendJSONTime(b, x.UpdatedAt); err != nil {
+		if b, err = jsonw.AppendJSONTime(b, x.UpdatedAt); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("deleted_at") {
 		b = append(b, ",\"deleted_at\":"...)
-		if b, err = rt.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
+		if b, err = jsonw.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
 			return nil, err
 		}
 	}
 	if x.loaded&1 != 0 {
 		b = append(b, ",\"provider_identities\":"...)
-		if b, err = rt.AppendJSONList(b, x.ProviderIdentities); err != nil {
+		if b, err = jsonw.AppendJSONList(b, x.ProviderIdentities); err != nil {
 			return nil, err
 		}
 	}
 	if b, err = x.Linked.AppendJSON(b); err != nil {
 		return nil, err
 	}
-	return rt.CloseObject(b, start), nil
+	return jsonw.CloseObject(b, start), nil
 }
 
 // Cursor returns the keyset cursor of x for cfg's order: pass it as FindConfig.After to
 // read the next page.
-func (x AuthIdentity) Cursor(cfg rt.FindConfig) []any {
-	order, err := rt.NormalizeOrder("auth_identity", authIdentitySortable, "id", cfg.Order)
+func (x AuthIdentity) Cursor(cfg sqlb.FindConfig) []any {
+	order, err := sqlb.NormalizeOrder("auth_identity", authIdentitySortable, "id", cfg.Order)
 	if err != nil {
 		return nil
 	}
@@ -162,28 +166,28 @@ type CreateAuthIdentityInput struct {
 }
 
 // UpdateAuthIdentityInput updates the auth_identity ID names (Medusa's UpdateAuthIdentityDTO): a field left absent
-// is kept, rt.Null sets it to NULL, rt.Some to a value.
+// is kept, opt.Null sets it to NULL, opt.Some to a value.
 type UpdateAuthIdentityInput struct {
-	ID          string                       `json:"id"`
-	AppMetadata rt.Optional[json.RawMessage] `json:"app_metadata,omitzero"`
+	ID          string                        `json:"id"`
+	AppMetadata opt.Optional[json.RawMessage] `json:"app_metadata,omitzero"`
 }
 
 // AuthIdentityFilter selects auth_identity rows (Medusa's FilterableAuthIdentityProps). Set fields are ANDed;
 // a filter on deleted_at includes soft-deleted rows.
 type AuthIdentityFilter struct {
 	// Q matches rows whose searchable fields contain it (ILIKE '%q%').
-	Q         string               `json:"q,omitempty"`
-	ID        rt.Filter[string]    `json:"id,omitzero"`
-	CreatedAt rt.Filter[time.Time] `json:"created_at,omitzero"`
-	UpdatedAt rt.Filter[time.Time] `json:"updated_at,omitzero"`
-	DeletedAt rt.Filter[time.Time] `json:"deleted_at,omitzero"`
+	Q         string                 `json:"q,omitempty"`
+	ID        sqlb.Filter[string]    `json:"id,omitzero"`
+	CreatedAt sqlb.Filter[time.Time] `json:"created_at,omitzero"`
+	UpdatedAt sqlb.Filter[time.Time] `json:"updated_at,omitzero"`
+	DeletedAt sqlb.Filter[time.Time] `json:"deleted_at,omitzero"`
 	// And and Or combine nested filters ($and, $or).
 	And []AuthIdentityFilter `json:"$and,omitempty"`
 	Or  []AuthIdentityFilter `json:"$or,omitempty"`
 }
 
 // apply adds f's predicates to w and reports whether it filters on deleted_at.
-func (f AuthIdentityFilter) apply(w *rt.Where) (bool, error) {
+func (f AuthIdentityFilter) apply(w *sqlb.Where) (bool, error) {
 	if f.Q != "" {
 		return false, merrors.New(merrors.InvalidData, "auth_identity has no searchable fields for q")
 	}
@@ -208,7 +212,7 @@ func (f AuthIdentityFilter) apply(w *rt.Where) (bool, error) {
 		wd = wd || d
 	}
 	if len(f.Or) > 0 {
-		groups := make([]*rt.Where, 0, len(f.Or))
+		groups := make([]*sqlb.Where, 0, len(f.Or))
 		for _, o := range f.Or {
 			sub := w.Sub()
 			d, err := o.apply(sub)
@@ -223,23 +227,23 @@ func (f AuthIdentityFilter) apply(w *rt.Where) (bool, error) {
 	return wd, nil
 }
 
-// authIdentityFilterFromTree turns a model-agnostic filter (Query's filters, rt.ParseFilters) into a
+// authIdentityFilterFromTree turns a model-agnostic filter (Query's filters, sqlb.ParseFilters) into a
 // AuthIdentityFilter; a field it cannot filter on fails with invalid_data naming the nearest one.
-func authIdentityFilterFromTree(t rt.FilterTree) (AuthIdentityFilter, error) {
+func authIdentityFilterFromTree(t sqlb.FilterTree) (AuthIdentityFilter, error) {
 	out := AuthIdentityFilter{Q: t.Q}
 	for _, c := range t.Conds {
 		var err error
 		switch c.Field {
 		case "id":
-			err = rt.SetOp(&out.ID, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.ID, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "created_at":
-			err = rt.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		case "updated_at":
-			err = rt.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		case "deleted_at":
-			err = rt.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		default:
-			err = rt.UnknownFilter("auth_identity", c.Field, authIdentitySortable)
+			err = sqlb.UnknownFilter("auth_identity", c.Field, authIdentitySortable)
 		}
 		if err != nil {
 			return out, err
@@ -263,14 +267,14 @@ func authIdentityFilterFromTree(t rt.FilterTree) (AuthIdentityFilter, error) {
 }
 
 // findAuthIdentities reads auth_identity rows with SQL built from the filter's used predicates only (see
-// package rt), and counts them too when count is set (ignoring skip, take and after).
+// package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
-func (s *Service) findAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg rt.FindConfig, count bool) ([]AuthIdentity, int, error) {
-	cfg, rels, err := rt.SplitRelations("auth_identity", authIdentityRelations, cfg)
+func (s *Service) findAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg sqlb.FindConfig, count bool) ([]AuthIdentity, int, error) {
+	cfg, rels, err := sqlb.SplitRelations("auth_identity", authIdentityRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := rt.Find(ctx, db.Conn(ctx, s.db), authIdentityTable, cfg, count, f.apply, func(selected []string) AuthIdentity {
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), authIdentityTable, cfg, count, f.apply, func(selected []string) AuthIdentity {
 		return AuthIdentity{selected: selected}
 	}, (*AuthIdentity).dest)
 	if err != nil {
@@ -284,8 +288,8 @@ func (s *Service) findAuthIdentities(ctx context.Context, f AuthIdentityFilter, 
 	return out, n, nil
 }
 
-// authIdentityTable describes table auth_identity to rt.Find.
-var authIdentityTable = rt.Table{
+// authIdentityTable describes table auth_identity to sqlb.Find.
+var authIdentityTable = sqlb.Table{
 	Fields:   authIdentityFields,
 	Model:    "auth_identity",
 	Name:     "\"auth_identity\"",
@@ -293,9 +297,9 @@ var authIdentityTable = rt.Table{
 	Sortable: authIdentitySortable,
 }
 
-func (s *Service) retrieveAuthIdentity(ctx context.Context, id string, cfg ...rt.FindConfig) (AuthIdentity, error) {
-	return rt.Retrieve(id, cfg, "authIdentity - id must be defined", "AuthIdentity with id: %s was not found", func(c rt.FindConfig) ([]AuthIdentity, error) {
-		out, _, err := s.findAuthIdentities(ctx, AuthIdentityFilter{ID: rt.Eq(id)}, c, false)
+func (s *Service) retrieveAuthIdentity(ctx context.Context, id string, cfg ...sqlb.FindConfig) (AuthIdentity, error) {
+	return sqlb.Retrieve(id, cfg, "authIdentity - id must be defined", "AuthIdentity with id: %s was not found", func(c sqlb.FindConfig) ([]AuthIdentity, error) {
+		out, _, err := s.findAuthIdentities(ctx, AuthIdentityFilter{ID: sqlb.Eq(id)}, c, false)
 		return out, err
 	})
 }
@@ -303,49 +307,49 @@ func (s *Service) retrieveAuthIdentity(ctx context.Context, id string, cfg ...rt
 // RetrieveAuthIdentity returns the auth_identity with the given id (Medusa's retrieveAuthIdentity). An empty id fails with
 // not_found "authIdentity - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "AuthIdentity with id: <id> was not found". cfg (at most one) may select fields.
-func (s *Service) RetrieveAuthIdentity(ctx context.Context, id string, cfg ...rt.FindConfig) (AuthIdentity, error) {
+func (s *Service) RetrieveAuthIdentity(ctx context.Context, id string, cfg ...sqlb.FindConfig) (AuthIdentity, error) {
 	return s.retrieveAuthIdentity(ctx, id, cfg...)
 }
 
-func (s *Service) listAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...rt.FindConfig) ([]AuthIdentity, error) {
+func (s *Service) listAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...sqlb.FindConfig) ([]AuthIdentity, error) {
 	out, _, err := s.findAuthIdentities(ctx, f, firstConfig(cfg), false)
 	return out, err
 }
 
 // ListAuthIdentities returns the auth_identity rows matching f (Medusa's listAuthIdentities), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
-func (s *Service) ListAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...rt.FindConfig) ([]AuthIdentity, error) {
+func (s *Service) ListAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...sqlb.FindConfig) ([]AuthIdentity, error) {
 	return s.listAuthIdentities(ctx, f, cfg...)
 }
 
-func (s *Service) listAndCountAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...rt.FindConfig) ([]AuthIdentity, int, error) {
+func (s *Service) listAndCountAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...sqlb.FindConfig) ([]AuthIdentity, int, error) {
 	return s.findAuthIdentities(ctx, f, firstConfig(cfg), true)
 }
 
 // ListAndCountAuthIdentities is ListAuthIdentities plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountAuthIdentities).
-func (s *Service) ListAndCountAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...rt.FindConfig) ([]AuthIdentity, int, error) {
+func (s *Service) ListAndCountAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...sqlb.FindConfig) ([]AuthIdentity, int, error) {
 	return s.listAndCountAuthIdentities(ctx, f, cfg...)
 }
 
 // authIdentityRelations are auth_identity's relations, for FindConfig.Relations and dotted selects.
-var authIdentityRelations = []rt.Relation{{Name: "provider_identities"}}
+var authIdentityRelations = []sqlb.Relation{{Name: "provider_identities"}}
 
 // loadAuthIdentityRelations loads rels into rows: one statement per relation, whatever the
 // number of rows (each relation's own nested relations are loaded the same way).
-func (s *Service) loadAuthIdentityRelations(ctx context.Context, rows []AuthIdentity, rels []rt.RelConfig) error {
+func (s *Service) loadAuthIdentityRelations(ctx context.Context, rows []AuthIdentity, rels []sqlb.RelConfig) error {
 	for _, r := range rels {
 		var err error
 		switch r.Name {
 		case "provider_identities":
-			err = rt.LoadMany(rows, func(x *AuthIdentity) string {
+			err = sqlb.LoadMany(rows, func(x *AuthIdentity) string {
 				return x.ID
 			}, func(ids []string) ([]ProviderIdentity, []string, error) {
-				out, _, err := s.findProviderIdentities(ctx, ProviderIdentityFilter{AuthIdentityID: rt.In(ids...)}, r.Config.ReadAlso("auth_identity_id"), false)
+				out, _, err := s.findProviderIdentities(ctx, ProviderIdentityFilter{AuthIdentityID: sqlb.In(ids...)}, r.Config.ReadAlso("auth_identity_id"), false)
 				if err != nil {
 					return nil, nil, err
 				}
-				return out, rt.ParentKeys(out, func(y *ProviderIdentity) string {
+				return out, sqlb.ParentKeys(out, func(y *ProviderIdentity) string {
 					return y.AuthIdentityID
 				}), nil
 			}, func(x *AuthIdentity, ys []ProviderIdentity) {
@@ -363,12 +367,12 @@ func (s *Service) loadAuthIdentityRelations(ctx context.Context, rows []AuthIden
 // findAuthIdentitiesThrough reads the auth_identity rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findAuthIdentitiesThrough(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]AuthIdentity, []string, error) {
-	cfg, rels, err := rt.SplitRelations("auth_identity", authIdentityRelations, cfg)
+func (s *Service) findAuthIdentitiesThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]AuthIdentity, []string, error) {
+	cfg, rels, err := sqlb.SplitRelations("auth_identity", authIdentityRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := rt.FindThrough(ctx, db.Conn(ctx, s.db), authIdentityTable, cfg, via, parents, func(selected []string) AuthIdentity {
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), authIdentityTable, cfg, via, parents, func(selected []string) AuthIdentity {
 		return AuthIdentity{selected: selected}
 	}, (*AuthIdentity).dest)
 	if err != nil {
@@ -385,7 +389,7 @@ func (s *Service) findAuthIdentitiesThrough(ctx context.Context, via rt.Through,
 // authIdentityInsertSQL inserts a chunk of auth_identity rows sent as one array per column (createAuthIdentities).
 const authIdentityInsertSQL = "INSERT INTO \"auth_identity\" (\"id\", \"app_metadata\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2::jsonb, now(), now()\nFROM unnest($1::text[], $2::text[]) AS u(c1, c2)\nRETURNING \"id\", \"app_metadata\", \"created_at\", \"updated_at\", \"deleted_at\""
 
-// createAuthIdentities inserts in[start:start+rt.InsertChunk] with one authIdentityInsertSQL statement per
+// createAuthIdentities inserts in[start:start+sqlb.InsertChunk] with one authIdentityInsertSQL statement per
 // chunk and returns the rows in input order (matched by id: ids are unique, or the
 // insert fails). A duplicate inside the batch fails like one against the table.
 func (s *Service) createAuthIdentities(ctx context.Context, in ...CreateAuthIdentityInput) ([]AuthIdentity, error) {
@@ -394,19 +398,19 @@ func (s *Service) createAuthIdentities(ctx context.Context, in ...CreateAuthIden
 	}
 	out := make([]AuthIdentity, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, _ *authdb.Queries) error {
-		for start := 0; start < len(in); start += rt.InsertChunk {
-			chunk := in[start:min(start+rt.InsertChunk, len(in))]
+		for start := 0; start < len(in); start += sqlb.InsertChunk {
+			chunk := in[start:min(start+sqlb.InsertChunk, len(in))]
 			cID := make([]string, len(chunk))
 			cAppMetadata := make([]*string, len(chunk))
 			pos := make(map[string]int, len(chunk))
 			for i, x := range chunk {
 				id := x.ID
 				if id == "" {
-					id = rt.NewID("authid")
+					id = ids.New("authid")
 				}
 				pos[id] = start + i
 				cID[i] = id
-				cAppMetadata[i] = rt.JSONText(x.AppMetadata)
+				cAppMetadata[i] = sqlb.JSONText(x.AppMetadata)
 			}
 			rows, err := db.Conn(ctx, s.db).Query(ctx, authIdentityInsertSQL, cID, cAppMetadata)
 			if err != nil {
@@ -452,12 +456,12 @@ func (s *Service) updateAuthIdentities(ctx context.Context, in ...UpdateAuthIden
 		for _, x := range in {
 			ids = append(ids, x.ID)
 		}
-		ids = rt.Unique(ids)
+		ids = sqlb.Unique(ids)
 		found, err := q.ExistingAuthIdentityIDs(ctx, ids)
 		if err != nil {
 			return err
 		}
-		if missing := rt.Missing(ids, found); len(missing) > 0 {
+		if missing := sqlb.Missing(ids, found); len(missing) > 0 {
 			return merrors.New(merrors.NotFound, "AuthIdentity with id \"%s\" not found", strings.Join(missing, ", "))
 		}
 		msgs := make([]events.Message, 0, len(in))
@@ -490,7 +494,7 @@ func (s *Service) UpdateAuthIdentities(ctx context.Context, in ...UpdateAuthIden
 }
 
 func (s *Service) deleteAuthIdentities(ctx context.Context, ids ...string) error {
-	ids = rt.Unique(ids)
+	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
 	}
@@ -505,7 +509,7 @@ func (s *Service) deleteAuthIdentities(ctx context.Context, ids ...string) error
 		if len(deleted) == 0 {
 			return nil
 		}
-		return s.cascade(ctx, rt.Deleted, map[string][]string{"auth_identity_id": deleted})
+		return s.cascade(ctx, cascade.Deleted, map[string][]string{"auth_identity_id": deleted})
 	})
 }
 
@@ -517,7 +521,7 @@ func (s *Service) DeleteAuthIdentities(ctx context.Context, ids ...string) error
 }
 
 func (s *Service) softDeleteAuthIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return rt.Cascade(ctx, ids, keys, "auth_identity_id", q.SoftDeleteAuthIdentities, func(got []string) {
+	return cascade.Cascade(ctx, ids, keys, "auth_identity_id", q.SoftDeleteAuthIdentities, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventAuthIdentityDeleted, "auth_identity", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteAuthIdentityCascades(ctx, q, got, keys)
@@ -526,7 +530,7 @@ func (s *Service) softDeleteAuthIdentityTree(ctx context.Context, q *authdb.Quer
 
 // softDeleteAuthIdentityCascades applies softDelete to the relations auth_identity cascades to.
 func (s *Service) softDeleteAuthIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	if err := rt.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentitiesByAuthIdentityID, func(got []string) {
+	if err := cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentitiesByAuthIdentityID, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteProviderIdentityCascades(ctx, q, got, keys)
@@ -537,8 +541,8 @@ func (s *Service) softDeleteAuthIdentityCascades(ctx context.Context, q *authdb.
 }
 
 func (s *Service) softDeleteAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteAuthIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, rt.SoftDeleted, keys)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteAuthIdentityTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.SoftDeleted, keys)
 	})
 }
 
@@ -551,7 +555,7 @@ func (s *Service) SoftDeleteAuthIdentities(ctx context.Context, ids ...string) (
 }
 
 func (s *Service) restoreAuthIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return rt.Cascade(ctx, ids, keys, "auth_identity_id", q.RestoreAuthIdentities, func(got []string) {
+	return cascade.Cascade(ctx, ids, keys, "auth_identity_id", q.RestoreAuthIdentities, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventAuthIdentityCreated, "auth_identity", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreAuthIdentityCascades(ctx, q, got, keys)
@@ -560,7 +564,7 @@ func (s *Service) restoreAuthIdentityTree(ctx context.Context, q *authdb.Queries
 
 // restoreAuthIdentityCascades applies restore to the relations auth_identity cascades to.
 func (s *Service) restoreAuthIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	if err := rt.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentitiesByAuthIdentityID, func(got []string) {
+	if err := cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentitiesByAuthIdentityID, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreProviderIdentityCascades(ctx, q, got, keys)
@@ -571,8 +575,8 @@ func (s *Service) restoreAuthIdentityCascades(ctx context.Context, q *authdb.Que
 }
 
 func (s *Service) restoreAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.restoreAuthIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, rt.Restored, keys)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreAuthIdentityTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.Restored, keys)
 	})
 }
 

@@ -6,7 +6,8 @@ import (
 	"context"
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/entity"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/jsonw"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // AuthIdentityEntity describes the auth_identity model to module links and Query (Medusa's linkable
@@ -30,7 +31,7 @@ var AuthIdentityEntity = entity.Describe(entity.Entity{
 	Key: func(x *AuthIdentity) string {
 		return x.ID
 	},
-	Linked: func(x *AuthIdentity) *rt.Linked {
+	Linked: func(x *AuthIdentity) *jsonw.Linked {
 		return &x.Linked
 	},
 	Related: func(x *AuthIdentity, relation string) []any {
@@ -61,7 +62,7 @@ type authIdentityEntityService struct {
 	s *Service
 }
 
-func (a authIdentityEntityService) List(ctx context.Context, t rt.FilterTree, cfg rt.FindConfig, count bool) ([]AuthIdentity, int, error) {
+func (a authIdentityEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]AuthIdentity, int, error) {
 	f, err := authIdentityFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -69,20 +70,20 @@ func (a authIdentityEntityService) List(ctx context.Context, t rt.FilterTree, cf
 	return a.s.findAuthIdentities(ctx, f, cfg, count)
 }
 
-func (a authIdentityEntityService) Through(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]AuthIdentity, []string, error) {
+func (a authIdentityEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]AuthIdentity, []string, error) {
 	return a.s.findAuthIdentitiesThrough(ctx, via, parents, cfg)
 }
 
-func (a authIdentityEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count bool) (entity.Prepared[AuthIdentity], error) {
+func (a authIdentityEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (entity.Prepared[AuthIdentity], error) {
 	f, err := authIdentityFilterFromTree(t)
 	if err != nil {
 		return entity.Prepared[AuthIdentity]{}, err
 	}
-	cfg, rels, err := rt.SplitRelations("auth_identity", authIdentityRelations, cfg)
+	cfg, rels, err := sqlb.SplitRelations("auth_identity", authIdentityRelations, cfg)
 	if err != nil {
 		return entity.Prepared[AuthIdentity]{}, err
 	}
-	r, err := rt.NewRead(authIdentityTable, cfg, count, f.apply, func(selected []string) AuthIdentity {
+	r, err := sqlb.NewRead(authIdentityTable, cfg, count, f.apply, func(selected []string) AuthIdentity {
 		return AuthIdentity{selected: selected}
 	}, (*AuthIdentity).dest)
 	if err != nil {
@@ -97,12 +98,12 @@ func (a authIdentityEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, c
 	}, nil
 }
 
-func (a authIdentityEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (entity.Prepared[AuthIdentity], error) {
-	cfg, rels, err := rt.SplitRelations("auth_identity", authIdentityRelations, cfg)
+func (a authIdentityEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[AuthIdentity], error) {
+	cfg, rels, err := sqlb.SplitRelations("auth_identity", authIdentityRelations, cfg)
 	if err != nil {
 		return entity.Prepared[AuthIdentity]{}, err
 	}
-	r, err := rt.NewThroughRead(authIdentityTable, cfg, via, parents, func(selected []string) AuthIdentity {
+	r, err := sqlb.NewThroughRead(authIdentityTable, cfg, via, parents, func(selected []string) AuthIdentity {
 		return AuthIdentity{selected: selected}
 	}, (*AuthIdentity).dest)
 	if err != nil {
@@ -117,7 +118,7 @@ func (a authIdentityEntityService) PrepareThrough(via rt.Through, parents rt.Par
 }
 
 // loader loads rels into rows read by a Prepared read (nil: nothing to load).
-func (a authIdentityEntityService) loader(rels []rt.RelConfig) func(context.Context, []AuthIdentity) error {
+func (a authIdentityEntityService) loader(rels []sqlb.RelConfig) func(context.Context, []AuthIdentity) error {
 	if len(rels) == 0 {
 		return nil
 	}
@@ -159,7 +160,7 @@ var ProviderIdentityEntity = entity.Describe(entity.Entity{
 	Key: func(x *ProviderIdentity) string {
 		return x.ID
 	},
-	Linked: func(x *ProviderIdentity) *rt.Linked {
+	Linked: func(x *ProviderIdentity) *jsonw.Linked {
 		return &x.Linked
 	},
 	Related: func(x *ProviderIdentity, relation string) []any {
@@ -189,7 +190,7 @@ type providerIdentityEntityService struct {
 	s *Service
 }
 
-func (a providerIdentityEntityService) List(ctx context.Context, t rt.FilterTree, cfg rt.FindConfig, count bool) ([]ProviderIdentity, int, error) {
+func (a providerIdentityEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]ProviderIdentity, int, error) {
 	f, err := providerIdentityFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -197,20 +198,20 @@ func (a providerIdentityEntityService) List(ctx context.Context, t rt.FilterTree
 	return a.s.findProviderIdentities(ctx, f, cfg, count)
 }
 
-func (a providerIdentityEntityService) Through(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]ProviderIdentity, []string, error) {
+func (a providerIdentityEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]ProviderIdentity, []string, error) {
 	return a.s.findProviderIdentitiesThrough(ctx, via, parents, cfg)
 }
 
-func (a providerIdentityEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count bool) (entity.Prepared[ProviderIdentity], error) {
+func (a providerIdentityEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (entity.Prepared[ProviderIdentity], error) {
 	f, err := providerIdentityFilterFromTree(t)
 	if err != nil {
 		return entity.Prepared[ProviderIdentity]{}, err
 	}
-	cfg, rels, err := rt.SplitRelations("provider_identity", providerIdentityRelations, cfg)
+	cfg, rels, err := sqlb.SplitRelations("provider_identity", providerIdentityRelations, cfg)
 	if err != nil {
 		return entity.Prepared[ProviderIdentity]{}, err
 	}
-	r, err := rt.NewRead(providerIdentityTable, cfg, count, f.apply, func(selected []string) ProviderIdentity {
+	r, err := sqlb.NewRead(providerIdentityTable, cfg, count, f.apply, func(selected []string) ProviderIdentity {
 		return ProviderIdentity{selected: selected}
 	}, (*ProviderIdentity).dest)
 	if err != nil {
@@ -225,12 +226,12 @@ func (a providerIdentityEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfi
 	}, nil
 }
 
-func (a providerIdentityEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (entity.Prepared[ProviderIdentity], error) {
-	cfg, rels, err := rt.SplitRelations("provider_identity", providerIdentityRelations, cfg)
+func (a providerIdentityEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[ProviderIdentity], error) {
+	cfg, rels, err := sqlb.SplitRelations("provider_identity", providerIdentityRelations, cfg)
 	if err != nil {
 		return entity.Prepared[ProviderIdentity]{}, err
 	}
-	r, err := rt.NewThroughRead(providerIdentityTable, cfg, via, parents, func(selected []string) ProviderIdentity {
+	r, err := sqlb.NewThroughRead(providerIdentityTable, cfg, via, parents, func(selected []string) ProviderIdentity {
 		return ProviderIdentity{selected: selected}
 	}, (*ProviderIdentity).dest)
 	if err != nil {
@@ -245,7 +246,7 @@ func (a providerIdentityEntityService) PrepareThrough(via rt.Through, parents rt
 }
 
 // loader loads rels into rows read by a Prepared read (nil: nothing to load).
-func (a providerIdentityEntityService) loader(rels []rt.RelConfig) func(context.Context, []ProviderIdentity) error {
+func (a providerIdentityEntityService) loader(rels []sqlb.RelConfig) func(context.Context, []ProviderIdentity) error {
 	if len(rels) == 0 {
 		return nil
 	}

@@ -8,7 +8,11 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/ids"
+	"github.com/medusa-go/medusa/framework/jsonw"
+	"github.com/medusa-go/medusa/framework/link/cascade"
+	"github.com/medusa-go/medusa/framework/opt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	authdb "github.com/medusa-go/medusa/modules/auth/db"
 	"strings"
 	"time"
@@ -30,7 +34,7 @@ type ProviderIdentity struct {
 	// AuthIdentity holds the auth_identity relation when it was loaded (FindConfig.Relations).
 	AuthIdentity *AuthIdentity `json:"auth_identity,omitempty"`
 	// Linked holds the records of other modules Query linked to the row (see framework/query).
-	Linked rt.Linked `json:"-"`
+	Linked jsonw.Linked `json:"-"`
 	// selected lists the fields a select asked for; nil means all.
 	selected []string
 	// loaded records which relations were loaded (one bit each, in definition order).
@@ -59,71 +63,71 @@ func (x ProviderIdentity) MarshalJSON() ([]byte, error) {
 // reading it in place, and no allocation beyond b's growth (list routes render their
 // pages with it).
 func (x *ProviderIdentity) AppendJSON(b []byte) ([]byte, error) {
-	sel := rt.NewSelection(x.selected)
+	sel := jsonw.NewSelection(x.selected)
 	start := len(b)
 	var err error
 	if sel.Has("id") {
 		b = append(b, ",\"id\":"...)
-		b = rt.AppendJSONString(b, x.ID)
+		b = jsonw.AppendJSONString(b, x.ID)
 	}
 	if sel.Has("entity_id") {
 		b = append(b, ",\"entity_id\":"...)
-		b = rt.AppendJSONString(b, x.EntityID)
+		b = jsonw.AppendJSONString(b, x.EntityID)
 	}
 	if sel.Has("provider") {
 		b = append(b, ",\"provider\":"...)
-		b = rt.AppendJSONString(b, x.Provider)
+		b = jsonw.AppendJSONString(b, x.Provider)
 	}
 	if sel.Has("user_metadata") {
 		b = append(b, ",\"user_metadata\":"...)
-		if b, err = rt.AppendJSONValue(b, &x.UserMetadata); err != nil {
+		if b, err = jsonw.AppendJSONValue(b, &x.UserMetadata); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("provider_metadata") {
 		b = append(b, ",\"provider_metadata\":"...)
-		if b, err = rt.AppendJSONValue(b, &x.ProviderMetadata); err != nil {
+		if b, err = jsonw.AppendJSONValue(b, &x.ProviderMetadata); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("auth_identity_id") {
 		b = append(b, ",\"auth_identity_id\":"...)
-		b = rt.AppendJSONString(b, x.AuthIdentityID)
+		b = jsonw.AppendJSONString(b, x.AuthIdentityID)
 	}
 	if sel.Has("created_at") {
 		b = append(b, ",\"created_at\":"...)
-		if b, err = rt.AppendJSONTime(b, x.CreatedAt); err != nil {
+		if b, err = jsonw.AppendJSONTime(b, x.CreatedAt); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("updated_at") {
 		b = append(b, ",\"updated_at\":"...)
-		if b, err = rt.AppendJSONTime(b, x.UpdatedAt); err != nil {
+		if b, err = jsonw.AppendJSONTime(b, x.UpdatedAt); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("deleted_at") {
 		b = append(b, ",\"deleted_at\":"...)
-		if b, err = rt.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
+		if b, err = jsonw.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
 			return nil, err
 		}
 	}
 	if x.loaded&1 != 0 {
 		b = append(b, ",\"auth_identity\":"...)
-		if b, err = rt.AppendJSONOne(b, x.AuthIdentity); err != nil {
+		if b, err = jsonw.AppendJSONOne(b, x.AuthIdentity); err != nil {
 			return nil, err
 		}
 	}
 	if b, err = x.Linked.AppendJSON(b); err != nil {
 		return nil, err
 	}
-	return rt.CloseObject(b, start), nil
+	return jsonw.CloseObject(b, start), nil
 }
 
 // Cursor returns the keyset cursor of x for cfg's order: pass it as FindConfig.After to
 // read the next page.
-func (x ProviderIdentity) Cursor(cfg rt.FindConfig) []any {
-	order, err := rt.NormalizeOrder("provider_identity", providerIdentitySortable, "id", cfg.Order)
+func (x ProviderIdentity) Cursor(cfg sqlb.FindConfig) []any {
+	order, err := sqlb.NormalizeOrder("provider_identity", providerIdentitySortable, "id", cfg.Order)
 	if err != nil {
 		return nil
 	}
@@ -208,42 +212,42 @@ type CreateProviderIdentityInput struct {
 }
 
 // UpdateProviderIdentityInput updates the provider_identity ID names (Medusa's UpdateProviderIdentityDTO): a field left absent
-// is kept, rt.Null sets it to NULL, rt.Some to a value.
+// is kept, opt.Null sets it to NULL, opt.Some to a value.
 type UpdateProviderIdentityInput struct {
-	ID               string                       `json:"id"`
-	EntityID         rt.Optional[string]          `json:"entity_id,omitzero"`
-	Provider         rt.Optional[string]          `json:"provider,omitzero"`
-	UserMetadata     rt.Optional[json.RawMessage] `json:"user_metadata,omitzero"`
-	ProviderMetadata rt.Optional[json.RawMessage] `json:"provider_metadata,omitzero"`
-	AuthIdentityID   rt.Optional[string]          `json:"auth_identity_id,omitzero"`
+	ID               string                        `json:"id"`
+	EntityID         opt.Optional[string]          `json:"entity_id,omitzero"`
+	Provider         opt.Optional[string]          `json:"provider,omitzero"`
+	UserMetadata     opt.Optional[json.RawMessage] `json:"user_metadata,omitzero"`
+	ProviderMetadata opt.Optional[json.RawMessage] `json:"provider_metadata,omitzero"`
+	AuthIdentityID   opt.Optional[string]          `json:"auth_identity_id,omitzero"`
 }
 
 // ProviderIdentityFilter selects provider_identity rows (Medusa's FilterableProviderIdentityProps). Set fields are ANDed;
 // a filter on deleted_at includes soft-deleted rows.
 type ProviderIdentityFilter struct {
 	// Q matches rows whose searchable fields contain it (ILIKE '%q%').
-	Q              string               `json:"q,omitempty"`
-	ID             rt.Filter[string]    `json:"id,omitzero"`
-	EntityID       rt.Filter[string]    `json:"entity_id,omitzero"`
-	Provider       rt.Filter[string]    `json:"provider,omitzero"`
-	AuthIdentityID rt.Filter[string]    `json:"auth_identity_id,omitzero"`
-	CreatedAt      rt.Filter[time.Time] `json:"created_at,omitzero"`
-	UpdatedAt      rt.Filter[time.Time] `json:"updated_at,omitzero"`
-	DeletedAt      rt.Filter[time.Time] `json:"deleted_at,omitzero"`
+	Q              string                 `json:"q,omitempty"`
+	ID             sqlb.Filter[string]    `json:"id,omitzero"`
+	EntityID       sqlb.Filter[string]    `json:"entity_id,omitzero"`
+	Provider       sqlb.Filter[string]    `json:"provider,omitzero"`
+	AuthIdentityID sqlb.Filter[string]    `json:"auth_identity_id,omitzero"`
+	CreatedAt      sqlb.Filter[time.Time] `json:"created_at,omitzero"`
+	UpdatedAt      sqlb.Filter[time.Time] `json:"updated_at,omitzero"`
+	DeletedAt      sqlb.Filter[time.Time] `json:"deleted_at,omitzero"`
 	// And and Or combine nested filters ($and, $or).
 	And []ProviderIdentityFilter `json:"$and,omitempty"`
 	Or  []ProviderIdentityFilter `json:"$or,omitempty"`
 }
 
 // apply adds f's predicates to w and reports whether it filters on deleted_at.
-func (f ProviderIdentityFilter) apply(w *rt.Where) (bool, error) {
+func (f ProviderIdentityFilter) apply(w *sqlb.Where) (bool, error) {
 	if f.Q != "" {
 		return false, merrors.New(merrors.InvalidData, "provider_identity has no searchable fields for q")
 	}
 	if err := f.ID.Apply(w, "\"id\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
 	}
-	if err := rt.ApplyFolded(f.EntityID, w, "\"entity_id\""); err != nil {
+	if err := sqlb.ApplyFolded(f.EntityID, w, "\"entity_id\""); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
 	}
 	if err := f.Provider.Apply(w, "\"provider\"", true); err != nil {
@@ -270,7 +274,7 @@ func (f ProviderIdentityFilter) apply(w *rt.Where) (bool, error) {
 		wd = wd || d
 	}
 	if len(f.Or) > 0 {
-		groups := make([]*rt.Where, 0, len(f.Or))
+		groups := make([]*sqlb.Where, 0, len(f.Or))
 		for _, o := range f.Or {
 			sub := w.Sub()
 			d, err := o.apply(sub)
@@ -285,29 +289,29 @@ func (f ProviderIdentityFilter) apply(w *rt.Where) (bool, error) {
 	return wd, nil
 }
 
-// providerIdentityFilterFromTree turns a model-agnostic filter (Query's filters, rt.ParseFilters) into a
+// providerIdentityFilterFromTree turns a model-agnostic filter (Query's filters, sqlb.ParseFilters) into a
 // ProviderIdentityFilter; a field it cannot filter on fails with invalid_data naming the nearest one.
-func providerIdentityFilterFromTree(t rt.FilterTree) (ProviderIdentityFilter, error) {
+func providerIdentityFilterFromTree(t sqlb.FilterTree) (ProviderIdentityFilter, error) {
 	out := ProviderIdentityFilter{Q: t.Q}
 	for _, c := range t.Conds {
 		var err error
 		switch c.Field {
 		case "id":
-			err = rt.SetOp(&out.ID, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.ID, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "entity_id":
-			err = rt.SetOp(&out.EntityID, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.EntityID, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "provider":
-			err = rt.SetOp(&out.Provider, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.Provider, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "auth_identity_id":
-			err = rt.SetOp(&out.AuthIdentityID, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.AuthIdentityID, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "created_at":
-			err = rt.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		case "updated_at":
-			err = rt.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		case "deleted_at":
-			err = rt.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		default:
-			err = rt.UnknownFilter("provider_identity", c.Field, providerIdentitySortable)
+			err = sqlb.UnknownFilter("provider_identity", c.Field, providerIdentitySortable)
 		}
 		if err != nil {
 			return out, err
@@ -331,14 +335,14 @@ func providerIdentityFilterFromTree(t rt.FilterTree) (ProviderIdentityFilter, er
 }
 
 // findProviderIdentities reads provider_identity rows with SQL built from the filter's used predicates only (see
-// package rt), and counts them too when count is set (ignoring skip, take and after).
+// package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
-func (s *Service) findProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg rt.FindConfig, count bool) ([]ProviderIdentity, int, error) {
-	cfg, rels, err := rt.SplitRelations("provider_identity", providerIdentityRelations, cfg)
+func (s *Service) findProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg sqlb.FindConfig, count bool) ([]ProviderIdentity, int, error) {
+	cfg, rels, err := sqlb.SplitRelations("provider_identity", providerIdentityRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := rt.Find(ctx, db.Conn(ctx, s.db), providerIdentityTable, cfg, count, f.apply, func(selected []string) ProviderIdentity {
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), providerIdentityTable, cfg, count, f.apply, func(selected []string) ProviderIdentity {
 		return ProviderIdentity{selected: selected}
 	}, (*ProviderIdentity).dest)
 	if err != nil {
@@ -352,8 +356,8 @@ func (s *Service) findProviderIdentities(ctx context.Context, f ProviderIdentity
 	return out, n, nil
 }
 
-// providerIdentityTable describes table provider_identity to rt.Find.
-var providerIdentityTable = rt.Table{
+// providerIdentityTable describes table provider_identity to sqlb.Find.
+var providerIdentityTable = sqlb.Table{
 	Fields:   providerIdentityFields,
 	Model:    "provider_identity",
 	Name:     "\"provider_identity\"",
@@ -361,39 +365,39 @@ var providerIdentityTable = rt.Table{
 	Sortable: providerIdentitySortable,
 }
 
-func (s *Service) retrieveProviderIdentity(ctx context.Context, id string, cfg ...rt.FindConfig) (ProviderIdentity, error) {
-	return rt.Retrieve(id, cfg, "providerIdentity - id must be defined", "ProviderIdentity with id: %s was not found", func(c rt.FindConfig) ([]ProviderIdentity, error) {
-		out, _, err := s.findProviderIdentities(ctx, ProviderIdentityFilter{ID: rt.Eq(id)}, c, false)
+func (s *Service) retrieveProviderIdentity(ctx context.Context, id string, cfg ...sqlb.FindConfig) (ProviderIdentity, error) {
+	return sqlb.Retrieve(id, cfg, "providerIdentity - id must be defined", "ProviderIdentity with id: %s was not found", func(c sqlb.FindConfig) ([]ProviderIdentity, error) {
+		out, _, err := s.findProviderIdentities(ctx, ProviderIdentityFilter{ID: sqlb.Eq(id)}, c, false)
 		return out, err
 	})
 }
 
-func (s *Service) listProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...rt.FindConfig) ([]ProviderIdentity, error) {
+func (s *Service) listProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...sqlb.FindConfig) ([]ProviderIdentity, error) {
 	out, _, err := s.findProviderIdentities(ctx, f, firstConfig(cfg), false)
 	return out, err
 }
 
-func (s *Service) listAndCountProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...rt.FindConfig) ([]ProviderIdentity, int, error) {
+func (s *Service) listAndCountProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...sqlb.FindConfig) ([]ProviderIdentity, int, error) {
 	return s.findProviderIdentities(ctx, f, firstConfig(cfg), true)
 }
 
 // providerIdentityRelations are provider_identity's relations, for FindConfig.Relations and dotted selects.
-var providerIdentityRelations = []rt.Relation{{
+var providerIdentityRelations = []sqlb.Relation{{
 	Key:  "auth_identity_id",
 	Name: "auth_identity",
 }}
 
 // loadProviderIdentityRelations loads rels into rows: one statement per relation, whatever the
 // number of rows (each relation's own nested relations are loaded the same way).
-func (s *Service) loadProviderIdentityRelations(ctx context.Context, rows []ProviderIdentity, rels []rt.RelConfig) error {
+func (s *Service) loadProviderIdentityRelations(ctx context.Context, rows []ProviderIdentity, rels []sqlb.RelConfig) error {
 	for _, r := range rels {
 		var err error
 		switch r.Name {
 		case "auth_identity":
-			err = rt.LoadOne(rows, func(x *ProviderIdentity) string {
+			err = sqlb.LoadOne(rows, func(x *ProviderIdentity) string {
 				return x.AuthIdentityID
 			}, func(ids []string) ([]AuthIdentity, error) {
-				out, _, err := s.findAuthIdentities(ctx, AuthIdentityFilter{ID: rt.In(ids...)}, r.Config, false)
+				out, _, err := s.findAuthIdentities(ctx, AuthIdentityFilter{ID: sqlb.In(ids...)}, r.Config, false)
 				return out, err
 			}, func(y *AuthIdentity) string {
 				return y.ID
@@ -412,12 +416,12 @@ func (s *Service) loadProviderIdentityRelations(ctx context.Context, rows []Prov
 // findProviderIdentitiesThrough reads the provider_identity rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findProviderIdentitiesThrough(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]ProviderIdentity, []string, error) {
-	cfg, rels, err := rt.SplitRelations("provider_identity", providerIdentityRelations, cfg)
+func (s *Service) findProviderIdentitiesThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]ProviderIdentity, []string, error) {
+	cfg, rels, err := sqlb.SplitRelations("provider_identity", providerIdentityRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := rt.FindThrough(ctx, db.Conn(ctx, s.db), providerIdentityTable, cfg, via, parents, func(selected []string) ProviderIdentity {
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), providerIdentityTable, cfg, via, parents, func(selected []string) ProviderIdentity {
 		return ProviderIdentity{selected: selected}
 	}, (*ProviderIdentity).dest)
 	if err != nil {
@@ -434,7 +438,7 @@ func (s *Service) findProviderIdentitiesThrough(ctx context.Context, via rt.Thro
 // providerIdentityInsertSQL inserts a chunk of provider_identity rows sent as one array per column (createProviderIdentities).
 const providerIdentityInsertSQL = "INSERT INTO \"provider_identity\" (\"id\", \"entity_id\", \"provider\", \"user_metadata\", \"provider_metadata\", \"auth_identity_id\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, u.c3, u.c4::jsonb, u.c5::jsonb, u.c6, now(), now()\nFROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)\nRETURNING \"id\", \"entity_id\", \"provider\", \"user_metadata\", \"provider_metadata\", \"auth_identity_id\", \"created_at\", \"updated_at\", \"deleted_at\""
 
-// createProviderIdentities inserts in[start:start+rt.InsertChunk] with one providerIdentityInsertSQL statement per
+// createProviderIdentities inserts in[start:start+sqlb.InsertChunk] with one providerIdentityInsertSQL statement per
 // chunk and returns the rows in input order (matched by id: ids are unique, or the
 // insert fails). A duplicate inside the batch fails like one against the table.
 func (s *Service) createProviderIdentities(ctx context.Context, in ...CreateProviderIdentityInput) ([]ProviderIdentity, error) {
@@ -443,8 +447,8 @@ func (s *Service) createProviderIdentities(ctx context.Context, in ...CreateProv
 	}
 	out := make([]ProviderIdentity, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, _ *authdb.Queries) error {
-		for start := 0; start < len(in); start += rt.InsertChunk {
-			chunk := in[start:min(start+rt.InsertChunk, len(in))]
+		for start := 0; start < len(in); start += sqlb.InsertChunk {
+			chunk := in[start:min(start+sqlb.InsertChunk, len(in))]
 			cID := make([]string, len(chunk))
 			cEntityID := make([]string, len(chunk))
 			cProvider := make([]string, len(chunk))
@@ -455,14 +459,14 @@ func (s *Service) createProviderIdentities(ctx context.Context, in ...CreateProv
 			for i, x := range chunk {
 				id := x.ID
 				if id == "" {
-					id = rt.NewID("provid")
+					id = ids.New("provid")
 				}
 				pos[id] = start + i
 				cID[i] = id
 				cEntityID[i] = x.EntityID
 				cProvider[i] = x.Provider
-				cUserMetadata[i] = rt.JSONText(x.UserMetadata)
-				cProviderMetadata[i] = rt.JSONText(x.ProviderMetadata)
+				cUserMetadata[i] = sqlb.JSONText(x.UserMetadata)
+				cProviderMetadata[i] = sqlb.JSONText(x.ProviderMetadata)
 				cAuthIdentityID[i] = x.AuthIdentityID
 			}
 			rows, err := db.Conn(ctx, s.db).Query(ctx, providerIdentityInsertSQL, cID, cEntityID, cProvider, cUserMetadata, cProviderMetadata, cAuthIdentityID)
@@ -501,12 +505,12 @@ func (s *Service) updateProviderIdentities(ctx context.Context, in ...UpdateProv
 		for _, x := range in {
 			ids = append(ids, x.ID)
 		}
-		ids = rt.Unique(ids)
+		ids = sqlb.Unique(ids)
 		found, err := q.ExistingProviderIdentityIDs(ctx, ids)
 		if err != nil {
 			return err
 		}
-		if missing := rt.Missing(ids, found); len(missing) > 0 {
+		if missing := sqlb.Missing(ids, found); len(missing) > 0 {
 			return merrors.New(merrors.NotFound, "ProviderIdentity with id \"%s\" not found", strings.Join(missing, ", "))
 		}
 		msgs := make([]events.Message, 0, len(in))
@@ -540,7 +544,7 @@ func (s *Service) updateProviderIdentities(ctx context.Context, in ...UpdateProv
 }
 
 func (s *Service) deleteProviderIdentities(ctx context.Context, ids ...string) error {
-	ids = rt.Unique(ids)
+	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
 	}
@@ -555,7 +559,7 @@ func (s *Service) deleteProviderIdentities(ctx context.Context, ids ...string) e
 		if len(deleted) == 0 {
 			return nil
 		}
-		return s.cascade(ctx, rt.Deleted, map[string][]string{"provider_identity_id": deleted})
+		return s.cascade(ctx, cascade.Deleted, map[string][]string{"provider_identity_id": deleted})
 	})
 }
 
@@ -567,7 +571,7 @@ func (s *Service) DeleteProviderIdentities(ctx context.Context, ids ...string) e
 }
 
 func (s *Service) softDeleteProviderIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return rt.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentities, func(got []string) {
+	return cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentities, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteProviderIdentityCascades(ctx, q, got, keys)
@@ -580,8 +584,8 @@ func (s *Service) softDeleteProviderIdentityCascades(ctx context.Context, q *aut
 }
 
 func (s *Service) softDeleteProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteProviderIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, rt.SoftDeleted, keys)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteProviderIdentityTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.SoftDeleted, keys)
 	})
 }
 
@@ -594,7 +598,7 @@ func (s *Service) SoftDeleteProviderIdentities(ctx context.Context, ids ...strin
 }
 
 func (s *Service) restoreProviderIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return rt.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentities, func(got []string) {
+	return cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentities, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreProviderIdentityCascades(ctx, q, got, keys)
@@ -607,8 +611,8 @@ func (s *Service) restoreProviderIdentityCascades(ctx context.Context, q *authdb
 }
 
 func (s *Service) restoreProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.restoreProviderIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, rt.Restored, keys)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreProviderIdentityTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.Restored, keys)
 	})
 }
 

@@ -11,10 +11,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/medusa-go/medusa/framework/authtoken"
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
-	"github.com/medusa-go/medusa/framework/httpx"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	authdb "github.com/medusa-go/medusa/modules/auth/db"
 )
 
@@ -27,7 +27,7 @@ type extension struct {
 	budget   int64
 	gate     *kdfGate
 	secret   string
-	tokens   *httpx.Auth
+	tokens   *authtoken.Signer
 	resetTTL time.Duration
 	now      func() time.Time
 	// dummy is a hash at the service's parameters; Authenticate verifies the
@@ -104,7 +104,7 @@ func (e *extension) setup(*Service) error {
 		return fmt.Errorf("auth: dummy hash: %w", err)
 	}
 	if e.secret != "" {
-		a, err := httpx.NewAuth(httpx.AuthConfig{JWTSecret: e.secret, JWTExpiresIn: e.resetTTL, Now: e.now})
+		a, err := authtoken.New(authtoken.Config{Secret: e.secret, ExpiresIn: e.resetTTL, Now: e.now})
 		if err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func (s *Service) AppMetadata(ctx context.Context, authIdentityID string) (map[s
 		}
 		return decodeMetadata(raw)
 	}
-	ai, err := s.retrieveAuthIdentity(ctx, authIdentityID, rt.FindConfig{Select: []string{"id", "app_metadata"}})
+	ai, err := s.retrieveAuthIdentity(ctx, authIdentityID, sqlb.FindConfig{Select: []string{"id", "app_metadata"}})
 	if err != nil {
 		return nil, err
 	}
@@ -226,21 +226,21 @@ func withoutPassword(raw json.RawMessage) json.RawMessage {
 
 // RetrieveProviderIdentity is the generated retrieve with
 // provider_metadata.password removed.
-func (s *Service) RetrieveProviderIdentity(ctx context.Context, id string, cfg ...rt.FindConfig) (ProviderIdentity, error) {
+func (s *Service) RetrieveProviderIdentity(ctx context.Context, id string, cfg ...sqlb.FindConfig) (ProviderIdentity, error) {
 	p, err := s.retrieveProviderIdentity(ctx, id, cfg...)
 	return stripSecrets(p), err
 }
 
 // ListProviderIdentities is the generated list with
 // provider_metadata.password removed.
-func (s *Service) ListProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...rt.FindConfig) ([]ProviderIdentity, error) {
+func (s *Service) ListProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...sqlb.FindConfig) ([]ProviderIdentity, error) {
 	ps, err := s.listProviderIdentities(ctx, f, cfg...)
 	return stripAll(ps), err
 }
 
 // ListAndCountProviderIdentities is the generated list-and-count with
 // provider_metadata.password removed.
-func (s *Service) ListAndCountProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...rt.FindConfig) ([]ProviderIdentity, int, error) {
+func (s *Service) ListAndCountProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...sqlb.FindConfig) ([]ProviderIdentity, int, error) {
 	ps, n, err := s.listAndCountProviderIdentities(ctx, f, cfg...)
 	return stripAll(ps), n, err
 }

@@ -16,8 +16,9 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/pgtest"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	authdb "github.com/medusa-go/medusa/modules/auth/db"
 	"github.com/medusa-go/medusa/modules/auth/migrations"
 )
@@ -26,7 +27,8 @@ var (
 	_ = json.Marshal
 	_ = time.Now
 	_ = strings.Contains
-	_ rt.FindConfig
+	_ sqlb.FindConfig
+	_ opt.Optional[int]
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -300,15 +302,15 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		if err != nil || len(all) != 2 || all[0].ID != "1" || all[1].ID != "2" {
 			t.Fatalf("list = %+v, %v", all, err)
 		}
-		one, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{ID: rt.In("1")})
+		one, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{ID: sqlb.In("1")})
 		if err != nil || len(one) != 1 || one[0].ID != "1" {
 			t.Fatalf("list id in [1] = %+v, %v", one, err)
 		}
-		page, n, err := s.ListAndCountAuthIdentities(ctx, AuthIdentityFilter{}, rt.FindConfig{Take: 1, Order: []rt.Order{{Field: "id", Desc: true}}})
+		page, n, err := s.ListAndCountAuthIdentities(ctx, AuthIdentityFilter{}, sqlb.FindConfig{Take: 1, Order: []sqlb.Order{{Field: "id", Desc: true}}})
 		if err != nil || n != 2 || len(page) != 1 || page[0].ID != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := rt.FindConfig{Take: 1, Select: []string{"id"}, Order: []rt.Order{{Field: "created_at"}}}
+		cfg := sqlb.FindConfig{Take: 1, Select: []string{"id"}, Order: []sqlb.Order{{Field: "created_at"}}}
 		first, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)
@@ -318,11 +320,11 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		if err != nil || len(next) != 1 || next[0].ID != "2" {
 			t.Fatalf("keyset page = %+v, %v", next, err)
 		}
-		none, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{ID: rt.In[string]()})
+		none, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{ID: sqlb.In[string]()})
 		if err != nil || len(none) != 0 {
 			t.Fatalf("empty in = %+v, %v", none, err)
 		}
-		if _, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{}, rt.FindConfig{Order: []rt.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
+		if _, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown order field: %v", err)
 		}
 	})
@@ -345,7 +347,7 @@ func TestAuthIdentityGenerated(t *testing.T) {
 				t.Fatalf("MarshalJSON = %s (%v), encoding/json %s (%v)", b, err, want, werr)
 			}
 		}
-		sel, err := s.RetrieveAuthIdentity(ctx, "1", rt.FindConfig{Select: []string{"id"}})
+		sel, err := s.RetrieveAuthIdentity(ctx, "1", sqlb.FindConfig{Select: []string{"id"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -359,7 +361,7 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		wantMessage(t, err, merrors.NotFound, `AuthIdentity with id "does-not-exist" not found`)
 		bus.take()
 		before, _ := json.Marshal(created[0])
-		got, err := s.UpdateAuthIdentities(ctx, UpdateAuthIdentityInput{ID: "1", AppMetadata: rt.Some(json.RawMessage(fmt.Sprintf(`{"n":%d}`, 9)))})
+		got, err := s.UpdateAuthIdentities(ctx, UpdateAuthIdentityInput{ID: "1", AppMetadata: opt.Some(json.RawMessage(fmt.Sprintf(`{"n":%d}`, 9)))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -372,7 +374,7 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		if string(before) == string(after) {
 			t.Fatalf("update changed nothing: %s", after)
 		}
-		got, err = s.UpdateAuthIdentities(ctx, UpdateAuthIdentityInput{ID: "1", AppMetadata: rt.Null[json.RawMessage]()})
+		got, err = s.UpdateAuthIdentities(ctx, UpdateAuthIdentityInput{ID: "1", AppMetadata: opt.Null[json.RawMessage]()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -394,10 +396,10 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		if _, err := s.RetrieveAuthIdentity(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
 			t.Fatalf("retrieve soft-deleted: %v", err)
 		}
-		if got, err := s.RetrieveAuthIdentity(ctx, "1", rt.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
+		if got, err := s.RetrieveAuthIdentity(ctx, "1", sqlb.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
 			t.Fatalf("retrieve with deleted = %+v, %v", got, err)
 		}
-		if got, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{DeletedAt: rt.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
+		if got, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{DeletedAt: sqlb.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
 			t.Fatalf("deleted_at filter = %+v, %v", got, err)
 		}
 		keys, err = s.RestoreAuthIdentities(ctx, "1")
@@ -417,7 +419,7 @@ func TestAuthIdentityGenerated(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantEvents(t, bus, ModuleEventAuthIdentityDeleted, "1")
-		if got, _ := s.ListAuthIdentities(ctx, AuthIdentityFilter{ID: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
+		if got, _ := s.ListAuthIdentities(ctx, AuthIdentityFilter{ID: sqlb.In("1")}, sqlb.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}
 		if err := s.DeleteAuthIdentities(ctx); err != nil {
@@ -435,13 +437,13 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		if err != nil || len(keys["provider_identity_id"]) != 1 {
 			t.Fatalf("cascaded soft delete = %v, %v", keys, err)
 		}
-		if got, _ := s.listProviderIdentities(ctx, ProviderIdentityFilter{AuthIdentityID: rt.Eq("2")}); len(got) != 0 {
+		if got, _ := s.listProviderIdentities(ctx, ProviderIdentityFilter{AuthIdentityID: sqlb.Eq("2")}); len(got) != 0 {
 			t.Fatalf("child still listed: %+v", got)
 		}
 		if _, err := s.RestoreAuthIdentities(ctx, "2"); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := s.listProviderIdentities(ctx, ProviderIdentityFilter{AuthIdentityID: rt.Eq("2")}); len(got) != 1 {
+		if got, _ := s.listProviderIdentities(ctx, ProviderIdentityFilter{AuthIdentityID: sqlb.Eq("2")}); len(got) != 1 {
 			t.Fatalf("child not restored: %+v", got)
 		}
 		bus.take()
@@ -519,15 +521,15 @@ func TestProviderIdentityGenerated(t *testing.T) {
 		if err != nil || len(all) != 2 || all[0].ID != "1" || all[1].ID != "2" {
 			t.Fatalf("list = %+v, %v", all, err)
 		}
-		one, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{ID: rt.In("1")})
+		one, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{ID: sqlb.In("1")})
 		if err != nil || len(one) != 1 || one[0].ID != "1" {
 			t.Fatalf("list id in [1] = %+v, %v", one, err)
 		}
-		page, n, err := s.listAndCountProviderIdentities(ctx, ProviderIdentityFilter{}, rt.FindConfig{Take: 1, Order: []rt.Order{{Field: "id", Desc: true}}})
+		page, n, err := s.listAndCountProviderIdentities(ctx, ProviderIdentityFilter{}, sqlb.FindConfig{Take: 1, Order: []sqlb.Order{{Field: "id", Desc: true}}})
 		if err != nil || n != 2 || len(page) != 1 || page[0].ID != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := rt.FindConfig{Take: 1, Select: []string{"id"}, Order: []rt.Order{{Field: "created_at"}}}
+		cfg := sqlb.FindConfig{Take: 1, Select: []string{"id"}, Order: []sqlb.Order{{Field: "created_at"}}}
 		first, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)
@@ -537,11 +539,11 @@ func TestProviderIdentityGenerated(t *testing.T) {
 		if err != nil || len(next) != 1 || next[0].ID != "2" {
 			t.Fatalf("keyset page = %+v, %v", next, err)
 		}
-		none, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{ID: rt.In[string]()})
+		none, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{ID: sqlb.In[string]()})
 		if err != nil || len(none) != 0 {
 			t.Fatalf("empty in = %+v, %v", none, err)
 		}
-		if _, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{}, rt.FindConfig{Order: []rt.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
+		if _, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown order field: %v", err)
 		}
 	})
@@ -564,7 +566,7 @@ func TestProviderIdentityGenerated(t *testing.T) {
 				t.Fatalf("MarshalJSON = %s (%v), encoding/json %s (%v)", b, err, want, werr)
 			}
 		}
-		sel, err := s.retrieveProviderIdentity(ctx, "1", rt.FindConfig{Select: []string{"id"}})
+		sel, err := s.retrieveProviderIdentity(ctx, "1", sqlb.FindConfig{Select: []string{"id"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -578,7 +580,7 @@ func TestProviderIdentityGenerated(t *testing.T) {
 		wantMessage(t, err, merrors.NotFound, `ProviderIdentity with id "does-not-exist" not found`)
 		bus.take()
 		before, _ := json.Marshal(created[0])
-		got, err := s.updateProviderIdentities(ctx, UpdateProviderIdentityInput{ID: "1", EntityID: rt.Some(fmt.Sprintf("entity_id_%d@test.com", 9))})
+		got, err := s.updateProviderIdentities(ctx, UpdateProviderIdentityInput{ID: "1", EntityID: opt.Some(fmt.Sprintf("entity_id_%d@test.com", 9))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -594,7 +596,7 @@ func TestProviderIdentityGenerated(t *testing.T) {
 	})
 
 	t.Run("not null", func(t *testing.T) {
-		_, err := s.updateProviderIdentities(ctx, UpdateProviderIdentityInput{ID: "2", EntityID: rt.Null[string]()})
+		_, err := s.updateProviderIdentities(ctx, UpdateProviderIdentityInput{ID: "2", EntityID: opt.Null[string]()})
 		wantMessage(t, err, merrors.InvalidData, "Cannot set field 'entity_id' of Provider identity to null")
 		if n := len(bus.take()); n != 0 {
 			t.Fatalf("%d Emit calls after a failed update", n)
@@ -613,10 +615,10 @@ func TestProviderIdentityGenerated(t *testing.T) {
 		if _, err := s.retrieveProviderIdentity(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
 			t.Fatalf("retrieve soft-deleted: %v", err)
 		}
-		if got, err := s.retrieveProviderIdentity(ctx, "1", rt.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
+		if got, err := s.retrieveProviderIdentity(ctx, "1", sqlb.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
 			t.Fatalf("retrieve with deleted = %+v, %v", got, err)
 		}
-		if got, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{DeletedAt: rt.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
+		if got, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{DeletedAt: sqlb.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
 			t.Fatalf("deleted_at filter = %+v, %v", got, err)
 		}
 		keys, err = s.RestoreProviderIdentities(ctx, "1")
@@ -636,7 +638,7 @@ func TestProviderIdentityGenerated(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantEvents(t, bus, ModuleEventProviderIdentityDeleted, "1")
-		if got, _ := s.listProviderIdentities(ctx, ProviderIdentityFilter{ID: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
+		if got, _ := s.listProviderIdentities(ctx, ProviderIdentityFilter{ID: sqlb.In("1")}, sqlb.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}
 		if err := s.DeleteProviderIdentities(ctx); err != nil {
@@ -670,7 +672,7 @@ func TestProviderIdentityAuthIdentityRelation(t *testing.T) {
 
 	t.Run("belongsTo auth_identity", func(t *testing.T) {
 		wc.Statements.Store(0)
-		got, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{ID: rt.In(children...)}, rt.FindConfig{Select: []string{"id", "auth_identity.*"}})
+		got, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{ID: sqlb.In(children...)}, sqlb.FindConfig{Select: []string{"id", "auth_identity.*"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -690,7 +692,7 @@ func TestProviderIdentityAuthIdentityRelation(t *testing.T) {
 
 	t.Run("hasMany provider_identities, nested", func(t *testing.T) {
 		wc.Statements.Store(0)
-		got, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{ID: rt.In(parents...)}, rt.FindConfig{Relations: []string{"provider_identities.auth_identity"}})
+		got, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{ID: sqlb.In(parents...)}, sqlb.FindConfig{Relations: []string{"provider_identities.auth_identity"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -714,7 +716,7 @@ func TestProviderIdentityAuthIdentityRelation(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, withDeleted := range []bool{false, true} {
-			got, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{ID: rt.Eq(parents[0])}, rt.FindConfig{Relations: []string{"provider_identities"}, WithDeleted: withDeleted})
+			got, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{ID: sqlb.Eq(parents[0])}, sqlb.FindConfig{Relations: []string{"provider_identities"}, WithDeleted: withDeleted})
 			if err != nil || len(got) != 1 {
 				t.Fatalf("list = %+v, %v", got, err)
 			}
@@ -728,11 +730,11 @@ func TestProviderIdentityAuthIdentityRelation(t *testing.T) {
 	})
 
 	t.Run("unknown relation or field", func(t *testing.T) {
-		_, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{}, rt.FindConfig{Relations: []string{"auth_identit"}})
+		_, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{}, sqlb.FindConfig{Relations: []string{"auth_identit"}})
 		if !merrors.Is(err, merrors.InvalidData) || !strings.Contains(err.Error(), `did you mean "auth_identity"?`) {
 			t.Fatalf("unknown relation: %v", err)
 		}
-		if _, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{}, rt.FindConfig{Select: []string{"auth_identity.nope"}}); !merrors.Is(err, merrors.InvalidData) {
+		if _, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{}, sqlb.FindConfig{Select: []string{"auth_identity.nope"}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown field of a relation: %v", err)
 		}
 	})

@@ -17,8 +17,9 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/pgtest"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modules/auth"
 	"github.com/medusa-go/medusa/modules/auth/migrations"
 )
@@ -191,7 +192,7 @@ func TestPasswordNeverReturned(t *testing.T) {
 			}
 		}
 	}
-	list, err := s.ListProviderIdentities(ctx, auth.ProviderIdentityFilter{AuthIdentityID: rt.Eq(ai.ID)})
+	list, err := s.ListProviderIdentities(ctx, auth.ProviderIdentityFilter{AuthIdentityID: sqlb.Eq(ai.ID)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +207,7 @@ func TestPasswordNeverReturned(t *testing.T) {
 		t.Fatal(n, err)
 	}
 	check("listAndCount", lc...)
-	up, err := s.UpdateProviderIdentities(ctx, auth.UpdateProviderIdentityInput{ID: one.ID, UserMetadata: rt.Some(json.RawMessage(`{"k":1}`))})
+	up, err := s.UpdateProviderIdentities(ctx, auth.UpdateProviderIdentityInput{ID: one.ID, UserMetadata: opt.Some(json.RawMessage(`{"k":1}`))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
 
@@ -126,12 +126,12 @@ func BenchmarkListAndCountUsers(b *testing.B) {
 		{"q=person4242", UserFilter{Q: "person4242"}, 10},
 		{"q=Last97", UserFilter{Q: "Last97"}, 735},
 		{"q=example.com", UserFilter{Q: "example.com"}, 90000},
-		{"email", UserFilter{Email: rt.Eq("person4242@example.com")}, 1},
-		{"email-in-3", UserFilter{Email: rt.In("person1@example.com", "person50000@example.com", "person99999@example.com")}, 3},
+		{"email", UserFilter{Email: sqlb.Eq("person4242@example.com")}, 1},
+		{"email-in-3", UserFilter{Email: sqlb.In("person1@example.com", "person50000@example.com", "person99999@example.com")}, 3},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			tr.take()
-			_, n, err := s.ListAndCountUsers(ctx, c.f, rt.FindConfig{Take: 50})
+			_, n, err := s.ListAndCountUsers(ctx, c.f, sqlb.FindConfig{Take: 50})
 			if err != nil || n != c.count {
 				b.Fatalf("count %d, want %d: %v", n, c.count, err)
 			}
@@ -147,7 +147,7 @@ func BenchmarkListAndCountUsers(b *testing.B) {
 				b.Logf("%s %s\n%s\n-- args %v\n%s", c.name, []string{"list", "count"}[i], q.sql, q.args, strings.Join(plan, "\n"))
 			}
 			for b.Loop() {
-				if _, _, err := s.ListAndCountUsers(ctx, c.f, rt.FindConfig{Take: 50}); err != nil {
+				if _, _, err := s.ListAndCountUsers(ctx, c.f, sqlb.FindConfig{Take: 50}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -13,7 +13,7 @@ import (
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/framework/pgtest"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
 
@@ -43,11 +43,11 @@ func TestEmailsIgnoreCase(t *testing.T) {
 	_, err = s.CreateInvites(ctx, CreateInviteInput{Email: "new.person@example.COM"})
 	wantMessage(t, err, merrors.InvalidData, "Invite with email: new.person@example.com, already exists.")
 
-	users, err := s.ListUsers(ctx, UserFilter{Email: rt.Eq("admin@MEDUSA-TEST.COM")})
+	users, err := s.ListUsers(ctx, UserFilter{Email: sqlb.Eq("admin@MEDUSA-TEST.COM")})
 	if err != nil || len(users) != 1 || users[0].Email != "Admin@Medusa-Test.com" {
 		t.Fatalf("lookup in another case = %+v, %v", users, err)
 	}
-	invites, err := s.ListInvites(ctx, InviteFilter{Email: rt.In("NEW.PERSON@EXAMPLE.COM", "nobody@example.com")})
+	invites, err := s.ListInvites(ctx, InviteFilter{Email: sqlb.In("NEW.PERSON@EXAMPLE.COM", "nobody@example.com")})
 	if err != nil || len(invites) != 1 || invites[0].ID != inv[0].ID {
 		t.Fatalf("invite lookup in another case = %+v, %v", invites, err)
 	}
@@ -98,14 +98,14 @@ func TestConcurrentCreatesDifferingInCase(t *testing.T) {
 		}
 	}
 	count(run(func(e string) error { _, err := s.CreateUsers(ctx, CreateUserInput{Email: e}); return err }), "User with email: race@test.com, already exists.")
-	if _, n, err := s.ListAndCountUsers(ctx, UserFilter{Email: rt.Eq("RACE@TEST.COM")}, rt.FindConfig{WithDeleted: true}); err != nil || n != 1 {
+	if _, n, err := s.ListAndCountUsers(ctx, UserFilter{Email: sqlb.Eq("RACE@TEST.COM")}, sqlb.FindConfig{WithDeleted: true}); err != nil || n != 1 {
 		t.Fatalf("%d users, %v", n, err)
 	}
 	count(run(func(e string) error {
 		_, err := s.CreateInvites(ctx, CreateInviteInput{Email: "invite-" + e})
 		return err
 	}), "Invite with email: invite-race@test.com, already exists.")
-	if _, n, err := s.ListAndCountInvites(ctx, InviteFilter{Email: rt.Eq("INVITE-RACE@TEST.COM")}, rt.FindConfig{WithDeleted: true}); err != nil || n != 1 {
+	if _, n, err := s.ListAndCountInvites(ctx, InviteFilter{Email: sqlb.Eq("INVITE-RACE@TEST.COM")}, sqlb.FindConfig{WithDeleted: true}); err != nil || n != 1 {
 		t.Fatalf("%d invites, %v", n, err)
 	}
 }

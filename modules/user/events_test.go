@@ -9,7 +9,7 @@ import (
 
 	"github.com/medusa-go/medusa/framework/db"
 	"github.com/medusa-go/medusa/framework/events"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // Module events leave only with committed data: a call inside the caller's
@@ -60,7 +60,7 @@ func TestModuleEventsAfterCommit(t *testing.T) {
 	if held := bus.Held("run-group"); len(held) != 0 {
 		t.Fatalf("module events held in the run's group: %v", held)
 	}
-	if got, _ := s.ListInvites(ctx, InviteFilter{Email: rt.Eq("kept@test.com")}); len(got) != 1 {
+	if got, _ := s.ListInvites(ctx, InviteFilter{Email: sqlb.Eq("kept@test.com")}); len(got) != 1 {
 		t.Fatal("committed invite missing")
 	}
 }

@@ -13,8 +13,9 @@ import (
 
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/pgtest"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
@@ -61,7 +62,7 @@ func lookUp(ctx context.Context, scope *container.Container, userID, token strin
 	if err != nil {
 		return user.Invite{}, err
 	}
-	list, count, err := users.ListAndCountUsers(ctx, user.UserFilter{Q: "ada"}, rt.FindConfig{Take: 50})
+	list, count, err := users.ListAndCountUsers(ctx, user.UserFilter{Q: "ada"}, sqlb.FindConfig{Take: 50})
 	if err != nil {
 		return user.Invite{}, err
 	}
@@ -119,17 +120,17 @@ func tour(ctx context.Context, users *user.Service) (string, error) {
 		return "", err
 	}
 	ada, grace := created[0].ID, created[1].ID // "user_" + a ULID
-	u, err := users.RetrieveUser(ctx, ada, rt.FindConfig{Select: []string{"id", "email"}})
+	u, err := users.RetrieveUser(ctx, ada, sqlb.FindConfig{Select: []string{"id", "email"}})
 	if err != nil {
 		return "", err
 	}
-	page, count, err := users.ListAndCountUsers(ctx, user.UserFilter{Email: rt.In("ada@example.com", "grace@example.com")},
-		rt.FindConfig{Order: []rt.Order{{Field: "email", Desc: true}}, Take: 1})
+	page, count, err := users.ListAndCountUsers(ctx, user.UserFilter{Email: sqlb.In("ada@example.com", "grace@example.com")},
+		sqlb.FindConfig{Order: []sqlb.Order{{Field: "email", Desc: true}}, Take: 1})
 	if err != nil {
 		return "", err
 	}
 	// Email absent: kept; LastName: set to NULL; FirstName: set to "Ada".
-	if _, err := users.UpdateUsers(ctx, user.UpdateUserInput{ID: ada, FirstName: rt.Some("Ada"), LastName: rt.Null[string]()}); err != nil {
+	if _, err := users.UpdateUsers(ctx, user.UpdateUserInput{ID: ada, FirstName: opt.Some("Ada"), LastName: opt.Null[string]()}); err != nil {
 		return "", err
 	}
 	keys, err := users.SoftDeleteUsers(ctx, ada) // {"user_id": [ada]}

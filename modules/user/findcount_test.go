@@ -11,11 +11,11 @@ import (
 
 	"github.com/medusa-go/medusa/framework/db"
 	"github.com/medusa-go/medusa/framework/pgtest"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
 
-// TestListAndCountPages checks rt.Find's pages (scanned in place into a
+// TestListAndCountPages checks sqlb.Find's pages (scanned in place into a
 // preallocated slice) and counts for pages inside and past the end,
 // keysets, filters, selections and soft-deleted rows, against ListUsers, and
 // that a list and count costs two statements (the page and the count), sent
@@ -42,24 +42,24 @@ func TestListAndCountPages(t *testing.T) {
 	cases := []struct {
 		name    string
 		f       UserFilter
-		cfg     rt.FindConfig
+		cfg     sqlb.FindConfig
 		rows, n int
 		trips   int64
 	}{
-		{"first page", UserFilter{}, rt.FindConfig{Take: 10}, 10, 23, 1},
-		{"all", UserFilter{}, rt.FindConfig{}, 23, 23, 1},
-		{"last partial page", UserFilter{}, rt.FindConfig{Take: 10, Skip: 20}, 3, 23, 1},
-		{"past the end", UserFilter{}, rt.FindConfig{Take: 10, Skip: 30}, 0, 23, 1},
-		{"with deleted", UserFilter{}, rt.FindConfig{Take: 5, WithDeleted: true}, 5, 25, 1},
-		{"filter", UserFilter{FirstName: rt.Eq(first0)}, rt.FindConfig{Take: 3}, 3, 8, 1},
-		{"filter and select", UserFilter{FirstName: rt.Eq(first0)}, rt.FindConfig{Take: 3, Select: []string{"email"}}, 3, 8, 1},
-		{"no match", UserFilter{Email: rt.Eq("nobody@example.com")}, rt.FindConfig{Take: 10}, 0, 0, 1},
-		{"keyset", UserFilter{}, rt.FindConfig{Take: 5, After: []any{"user_20"}}, 4, 23, 2},
-		{"keyset past the end", UserFilter{}, rt.FindConfig{Take: 5, After: []any{"user_24"}}, 0, 23, 2},
-		{"keyset and filter", UserFilter{FirstName: rt.Eq(first0)}, rt.FindConfig{Take: 2, After: []any{"user_06"}, Order: []rt.Order{{Field: "id"}}}, 2, 8, 2},
-		{"descending", UserFilter{}, rt.FindConfig{Take: 2, Order: []rt.Order{{Field: "email", Desc: true}}}, 2, 23, 1},
-		{"search (unnamed statements)", UserFilter{Q: "u0"}, rt.FindConfig{Take: 3}, 3, 8, 2},
-		{"range (unnamed statements)", UserFilter{Email: rt.Gt("u20")}, rt.FindConfig{Take: 3}, 3, 5, 2},
+		{"first page", UserFilter{}, sqlb.FindConfig{Take: 10}, 10, 23, 1},
+		{"all", UserFilter{}, sqlb.FindConfig{}, 23, 23, 1},
+		{"last partial page", UserFilter{}, sqlb.FindConfig{Take: 10, Skip: 20}, 3, 23, 1},
+		{"past the end", UserFilter{}, sqlb.FindConfig{Take: 10, Skip: 30}, 0, 23, 1},
+		{"with deleted", UserFilter{}, sqlb.FindConfig{Take: 5, WithDeleted: true}, 5, 25, 1},
+		{"filter", UserFilter{FirstName: sqlb.Eq(first0)}, sqlb.FindConfig{Take: 3}, 3, 8, 1},
+		{"filter and select", UserFilter{FirstName: sqlb.Eq(first0)}, sqlb.FindConfig{Take: 3, Select: []string{"email"}}, 3, 8, 1},
+		{"no match", UserFilter{Email: sqlb.Eq("nobody@example.com")}, sqlb.FindConfig{Take: 10}, 0, 0, 1},
+		{"keyset", UserFilter{}, sqlb.FindConfig{Take: 5, After: []any{"user_20"}}, 4, 23, 2},
+		{"keyset past the end", UserFilter{}, sqlb.FindConfig{Take: 5, After: []any{"user_24"}}, 0, 23, 2},
+		{"keyset and filter", UserFilter{FirstName: sqlb.Eq(first0)}, sqlb.FindConfig{Take: 2, After: []any{"user_06"}, Order: []sqlb.Order{{Field: "id"}}}, 2, 8, 2},
+		{"descending", UserFilter{}, sqlb.FindConfig{Take: 2, Order: []sqlb.Order{{Field: "email", Desc: true}}}, 2, 23, 1},
+		{"search (unnamed statements)", UserFilter{Q: "u0"}, sqlb.FindConfig{Take: 3}, 3, 8, 2},
+		{"range (unnamed statements)", UserFilter{Email: sqlb.Gt("u20")}, sqlb.FindConfig{Take: 3}, 3, 5, 2},
 	}
 	for _, c := range cases {
 		before, tripsBefore := sc.Statements.Load(), sc.RoundTrips.Load()
@@ -92,7 +92,7 @@ func TestListAndCountPages(t *testing.T) {
 	if _, err := tx.Exec(ctx, `DELETE FROM "user" WHERE id = 'user_00'`); err != nil {
 		t.Fatal(err)
 	}
-	if got, n, err := s.ListAndCountUsers(db.WithTx(ctx, tx), UserFilter{}, rt.FindConfig{Take: 1}); err != nil || n != 22 || len(got) != 1 || got[0].ID != "user_01" {
+	if got, n, err := s.ListAndCountUsers(db.WithTx(ctx, tx), UserFilter{}, sqlb.FindConfig{Take: 1}); err != nil || n != 22 || len(got) != 1 || got[0].ID != "user_01" {
 		t.Fatalf("in a transaction: %v, %d, %v", got, n, err)
 	}
 }
@@ -118,7 +118,7 @@ func newPoolService(t *testing.T) (*pgxpool.Pool, *Service) {
 	return pool, s
 }
 
-// TestFindScansTextLikePgx checks that rt.Find's own scan of text columns
+// TestFindScansTextLikePgx checks that sqlb.Find's own scan of text columns
 // (strings copied into blocks shared by the page) gives what pgx's Scan
 // gives: empty strings, NULLs (nil *string), multi-byte text and values
 // longer than a page's first block, on pages of one, a few and all rows.
@@ -138,7 +138,7 @@ func TestFindScansTextLikePgx(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Times: a soft-deleted row (a non-NULL **time.Time), one far in the
-	// past and far in the future (decoded by pgx, past rt.Find's fast range),
+	// past and far in the future (decoded by pgx, past sqlb.Find's fast range),
 	// and microseconds before 2000 (negative offsets).
 	for _, q := range []string{
 		`UPDATE "user" SET deleted_at = '1999-12-31 23:59:59.999999+00' WHERE id = 'user_a'`,
@@ -151,7 +151,7 @@ func TestFindScansTextLikePgx(t *testing.T) {
 	}
 	cols := make([]string, len(userTable.Fields))
 	for i, c := range userTable.Fields {
-		cols[i] = rt.QuoteIdent(c)
+		cols[i] = sqlb.QuoteIdent(c)
 	}
 	rows, err := pool.Query(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM "user" ORDER BY "id"`)
 	if err != nil {
@@ -178,7 +178,7 @@ func TestFindScansTextLikePgx(t *testing.T) {
 			step = len(want)
 		}
 		for skip := 0; skip < len(want); skip += step {
-			got, err := s.ListUsers(ctx, UserFilter{}, rt.FindConfig{Take: take, Skip: skip, WithDeleted: true})
+			got, err := s.ListUsers(ctx, UserFilter{}, sqlb.FindConfig{Take: take, Skip: skip, WithDeleted: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,7 +201,7 @@ func TestFindScansTextLikePgx(t *testing.T) {
 			}
 		}
 	}
-	// An infinite deleted_at: rt.Find leaves it to pgx, with pgx's error.
+	// An infinite deleted_at: sqlb.Find leaves it to pgx, with pgx's error.
 	if _, err := pool.Exec(ctx, `UPDATE "user" SET deleted_at = 'infinity' WHERE id = 'user_e'`); err != nil {
 		t.Fatal(err)
 	}
@@ -219,13 +219,13 @@ func TestFindScansTextLikePgx(t *testing.T) {
 		pgxErr = rows.Scan(dests...)
 	}
 	rows.Close()
-	_, findErr := s.ListUsers(ctx, UserFilter{ID: rt.Eq("user_e")}, rt.FindConfig{WithDeleted: true})
+	_, findErr := s.ListUsers(ctx, UserFilter{ID: sqlb.Eq("user_e")}, sqlb.FindConfig{WithDeleted: true})
 	if pgxErr == nil || findErr == nil || !strings.Contains(findErr.Error(), pgxErr.Error()) {
 		t.Errorf("infinite deleted_at: Find %v, pgx %v", findErr, pgxErr)
 	}
 }
 
-// TestFindWithRows checks rt.WithRows: the first Find under the context
+// TestFindWithRows checks sqlb.WithRows: the first Find under the context
 // reads into the buffer's array when it holds the page, later ones and
 // pages larger than the buffer get their own.
 func TestFindWithRows(t *testing.T) {
@@ -240,16 +240,16 @@ func TestFindWithRows(t *testing.T) {
 	}
 	buf := make([]User, 0, 5)
 	shares := func(rows []User) bool { return len(rows) > 0 && &rows[:1][0] == &buf[:1][0] }
-	bctx := rt.WithRows(ctx, buf)
-	first, n, err := s.ListAndCountUsers(bctx, UserFilter{}, rt.FindConfig{Take: 5})
+	bctx := sqlb.WithRows(ctx, buf)
+	first, n, err := s.ListAndCountUsers(bctx, UserFilter{}, sqlb.FindConfig{Take: 5})
 	if err != nil || n != 8 || len(first) != 5 || first[0].ID != "user_00" || !shares(first) {
 		t.Fatalf("first Find: %d rows, count %d, %v; in the buffer: %v", len(first), n, err, shares(first))
 	}
-	second, err := s.ListUsers(bctx, UserFilter{}, rt.FindConfig{Take: 5, Skip: 5})
+	second, err := s.ListUsers(bctx, UserFilter{}, sqlb.FindConfig{Take: 5, Skip: 5})
 	if err != nil || len(second) != 3 || shares(second) || first[0].ID != "user_00" || second[0].ID != "user_05" {
 		t.Fatalf("second Find under the same context: %v, %v, in the buffer: %v", second, err, shares(second))
 	}
-	big, err := s.ListUsers(rt.WithRows(ctx, buf), UserFilter{}, rt.FindConfig{Take: 6})
+	big, err := s.ListUsers(sqlb.WithRows(ctx, buf), UserFilter{}, sqlb.FindConfig{Take: 6})
 	if err != nil || len(big) != 6 || shares(big) || first[0].ID != "user_00" {
 		t.Fatalf("page larger than the buffer: %v, %v, in the buffer: %v", big, err, shares(big))
 	}

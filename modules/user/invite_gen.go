@@ -8,7 +8,11 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/ids"
+	"github.com/medusa-go/medusa/framework/jsonw"
+	"github.com/medusa-go/medusa/framework/link/cascade"
+	"github.com/medusa-go/medusa/framework/opt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	userdb "github.com/medusa-go/medusa/modules/user/db"
 	"strconv"
 	"strings"
@@ -29,7 +33,7 @@ type Invite struct {
 	UpdatedAt time.Time       `json:"updated_at"`
 	DeletedAt *time.Time      `json:"deleted_at"`
 	// Linked holds the records of other modules Query linked to the row (see framework/query).
-	Linked rt.Linked `json:"-"`
+	Linked jsonw.Linked `json:"-"`
 	// selected lists the fields a select asked for; nil means all.
 	selected []string
 }
@@ -56,16 +60,16 @@ func (x Invite) MarshalJSON() ([]byte, error) {
 // reading it in place, and no allocation beyond b's growth (list routes render their
 // pages with it).
 func (x *Invite) AppendJSON(b []byte) ([]byte, error) {
-	sel := rt.NewSelection(x.selected)
+	sel := jsonw.NewSelection(x.selected)
 	start := len(b)
 	var err error
 	if sel.Has("id") {
 		b = append(b, ",\"id\":"...)
-		b = rt.AppendJSONString(b, x.ID)
+		b = jsonw.AppendJSONString(b, x.ID)
 	}
 	if sel.Has("email") {
 		b = append(b, ",\"email\":"...)
-		b = rt.AppendJSONString(b, x.Email)
+		b = jsonw.AppendJSONString(b, x.Email)
 	}
 	if sel.Has("accepted") {
 		b = append(b, ",\"accepted\":"...)
@@ -73,48 +77,48 @@ func (x *Invite) AppendJSON(b []byte) ([]byte, error) {
 	}
 	if sel.Has("token") {
 		b = append(b, ",\"token\":"...)
-		b = rt.AppendJSONString(b, x.Token)
+		b = jsonw.AppendJSONString(b, x.Token)
 	}
 	if sel.Has("expires_at") {
 		b = append(b, ",\"expires_at\":"...)
-		if b, err = rt.AppendJSONTime(b, x.ExpiresAt); err != nil {
+		if b, err = jsonw.AppendJSONTime(b, x.ExpiresAt); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("metadata") {
 		b = append(b, ",\"metadata\":"...)
-		if b, err = rt.AppendJSONValue(b, &x.Metadata); err != nil {
+		if b, err = jsonw.AppendJSONValue(b, &x.Metadata); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("created_at") {
 		b = append(b, ",\"created_at\":"...)
-		if b, err = rt.AppendJSONTime(b, x.CreatedAt); err != nil {
+		if b, err = jsonw.AppendJSONTime(b, x.CreatedAt); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("updated_at") {
 		b = append(b, ",\"updated_at\":"...)
-		if b, err = rt.AppendJSONTime(b, x.UpdatedAt); err != nil {
+		if b, err = jsonw.AppendJSONTime(b, x.UpdatedAt); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("deleted_at") {
 		b = append(b, ",\"deleted_at\":"...)
-		if b, err = rt.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
+		if b, err = jsonw.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
 			return nil, err
 		}
 	}
 	if b, err = x.Linked.AppendJSON(b); err != nil {
 		return nil, err
 	}
-	return rt.CloseObject(b, start), nil
+	return jsonw.CloseObject(b, start), nil
 }
 
 // Cursor returns the keyset cursor of x for cfg's order: pass it as FindConfig.After to
 // read the next page.
-func (x Invite) Cursor(cfg rt.FindConfig) []any {
-	order, err := rt.NormalizeOrder("invite", inviteSortable, "id", cfg.Order)
+func (x Invite) Cursor(cfg sqlb.FindConfig) []any {
+	order, err := sqlb.NormalizeOrder("invite", inviteSortable, "id", cfg.Order)
 	if err != nil {
 		return nil
 	}
@@ -200,43 +204,43 @@ type CreateInviteInput struct {
 }
 
 // UpdateInviteInput updates the invite ID names (Medusa's UpdateInviteDTO): a field left absent
-// is kept, rt.Null sets it to NULL, rt.Some to a value.
+// is kept, opt.Null sets it to NULL, opt.Some to a value.
 type UpdateInviteInput struct {
-	ID        string                       `json:"id"`
-	Email     rt.Optional[string]          `json:"email,omitzero"`
-	Accepted  rt.Optional[bool]            `json:"accepted,omitzero"`
-	Token     rt.Optional[string]          `json:"token,omitzero"`
-	ExpiresAt rt.Optional[time.Time]       `json:"expires_at,omitzero"`
-	Metadata  rt.Optional[json.RawMessage] `json:"metadata,omitzero"`
+	ID        string                        `json:"id"`
+	Email     opt.Optional[string]          `json:"email,omitzero"`
+	Accepted  opt.Optional[bool]            `json:"accepted,omitzero"`
+	Token     opt.Optional[string]          `json:"token,omitzero"`
+	ExpiresAt opt.Optional[time.Time]       `json:"expires_at,omitzero"`
+	Metadata  opt.Optional[json.RawMessage] `json:"metadata,omitzero"`
 }
 
 // InviteFilter selects invite rows (Medusa's FilterableInviteProps). Set fields are ANDed;
 // a filter on deleted_at includes soft-deleted rows.
 type InviteFilter struct {
 	// Q matches rows whose searchable fields contain it (ILIKE '%q%').
-	Q         string               `json:"q,omitempty"`
-	ID        rt.Filter[string]    `json:"id,omitzero"`
-	Email     rt.Filter[string]    `json:"email,omitzero"`
-	Accepted  rt.Filter[bool]      `json:"accepted,omitzero"`
-	Token     rt.Filter[string]    `json:"token,omitzero"`
-	ExpiresAt rt.Filter[time.Time] `json:"expires_at,omitzero"`
-	CreatedAt rt.Filter[time.Time] `json:"created_at,omitzero"`
-	UpdatedAt rt.Filter[time.Time] `json:"updated_at,omitzero"`
-	DeletedAt rt.Filter[time.Time] `json:"deleted_at,omitzero"`
+	Q         string                 `json:"q,omitempty"`
+	ID        sqlb.Filter[string]    `json:"id,omitzero"`
+	Email     sqlb.Filter[string]    `json:"email,omitzero"`
+	Accepted  sqlb.Filter[bool]      `json:"accepted,omitzero"`
+	Token     sqlb.Filter[string]    `json:"token,omitzero"`
+	ExpiresAt sqlb.Filter[time.Time] `json:"expires_at,omitzero"`
+	CreatedAt sqlb.Filter[time.Time] `json:"created_at,omitzero"`
+	UpdatedAt sqlb.Filter[time.Time] `json:"updated_at,omitzero"`
+	DeletedAt sqlb.Filter[time.Time] `json:"deleted_at,omitzero"`
 	// And and Or combine nested filters ($and, $or).
 	And []InviteFilter `json:"$and,omitempty"`
 	Or  []InviteFilter `json:"$or,omitempty"`
 }
 
 // apply adds f's predicates to w and reports whether it filters on deleted_at.
-func (f InviteFilter) apply(w *rt.Where) (bool, error) {
+func (f InviteFilter) apply(w *sqlb.Where) (bool, error) {
 	if f.Q != "" {
-		w.Add("\"email\" ILIKE " + w.Arg(rt.Contains(f.Q)))
+		w.Add("\"email\" ILIKE " + w.Arg(sqlb.Contains(f.Q)))
 	}
 	if err := f.ID.Apply(w, "\"id\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
 	}
-	if err := rt.ApplyFolded(f.Email, w, "\"email\""); err != nil {
+	if err := sqlb.ApplyFolded(f.Email, w, "\"email\""); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
 	}
 	if err := f.Accepted.Apply(w, "\"accepted\"", false); err != nil {
@@ -266,7 +270,7 @@ func (f InviteFilter) apply(w *rt.Where) (bool, error) {
 		wd = wd || d
 	}
 	if len(f.Or) > 0 {
-		groups := make([]*rt.Where, 0, len(f.Or))
+		groups := make([]*sqlb.Where, 0, len(f.Or))
 		for _, o := range f.Or {
 			sub := w.Sub()
 			d, err := o.apply(sub)
@@ -281,31 +285,31 @@ func (f InviteFilter) apply(w *rt.Where) (bool, error) {
 	return wd, nil
 }
 
-// inviteFilterFromTree turns a model-agnostic filter (Query's filters, rt.ParseFilters) into a
+// inviteFilterFromTree turns a model-agnostic filter (Query's filters, sqlb.ParseFilters) into a
 // InviteFilter; a field it cannot filter on fails with invalid_data naming the nearest one.
-func inviteFilterFromTree(t rt.FilterTree) (InviteFilter, error) {
+func inviteFilterFromTree(t sqlb.FilterTree) (InviteFilter, error) {
 	out := InviteFilter{Q: t.Q}
 	for _, c := range t.Conds {
 		var err error
 		switch c.Field {
 		case "id":
-			err = rt.SetOp(&out.ID, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.ID, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "email":
-			err = rt.SetOp(&out.Email, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.Email, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "accepted":
-			err = rt.SetOp(&out.Accepted, c.Field, c.Op, c.Values, rt.AsBool)
+			err = sqlb.SetOp(&out.Accepted, c.Field, c.Op, c.Values, sqlb.AsBool)
 		case "token":
-			err = rt.SetOp(&out.Token, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.Token, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "expires_at":
-			err = rt.SetOp(&out.ExpiresAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.ExpiresAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		case "created_at":
-			err = rt.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		case "updated_at":
-			err = rt.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		case "deleted_at":
-			err = rt.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		default:
-			err = rt.UnknownFilter("invite", c.Field, inviteSortable)
+			err = sqlb.UnknownFilter("invite", c.Field, inviteSortable)
 		}
 		if err != nil {
 			return out, err
@@ -329,14 +333,14 @@ func inviteFilterFromTree(t rt.FilterTree) (InviteFilter, error) {
 }
 
 // findInvites reads invite rows with SQL built from the filter's used predicates only (see
-// package rt), and counts them too when count is set (ignoring skip, take and after).
+// package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
-func (s *Service) findInvites(ctx context.Context, f InviteFilter, cfg rt.FindConfig, count bool) ([]Invite, int, error) {
-	cfg, rels, err := rt.SplitRelations("invite", inviteRelations, cfg)
+func (s *Service) findInvites(ctx context.Context, f InviteFilter, cfg sqlb.FindConfig, count bool) ([]Invite, int, error) {
+	cfg, rels, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := rt.Find(ctx, db.Conn(ctx, s.db), inviteTable, cfg, count, f.apply, func(selected []string) Invite {
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), inviteTable, cfg, count, f.apply, func(selected []string) Invite {
 		return Invite{selected: selected}
 	}, (*Invite).dest)
 	if err != nil {
@@ -350,8 +354,8 @@ func (s *Service) findInvites(ctx context.Context, f InviteFilter, cfg rt.FindCo
 	return out, n, nil
 }
 
-// inviteTable describes table invite to rt.Find.
-var inviteTable = rt.Table{
+// inviteTable describes table invite to sqlb.Find.
+var inviteTable = sqlb.Table{
 	Fields:   inviteFields,
 	Model:    "invite",
 	Name:     "\"invite\"",
@@ -359,9 +363,9 @@ var inviteTable = rt.Table{
 	Sortable: inviteSortable,
 }
 
-func (s *Service) retrieveInvite(ctx context.Context, id string, cfg ...rt.FindConfig) (Invite, error) {
-	return rt.Retrieve(id, cfg, "invite - id must be defined", "Invite with id: %s was not found", func(c rt.FindConfig) ([]Invite, error) {
-		out, _, err := s.findInvites(ctx, InviteFilter{ID: rt.Eq(id)}, c, false)
+func (s *Service) retrieveInvite(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Invite, error) {
+	return sqlb.Retrieve(id, cfg, "invite - id must be defined", "Invite with id: %s was not found", func(c sqlb.FindConfig) ([]Invite, error) {
+		out, _, err := s.findInvites(ctx, InviteFilter{ID: sqlb.Eq(id)}, c, false)
 		return out, err
 	})
 }
@@ -369,49 +373,49 @@ func (s *Service) retrieveInvite(ctx context.Context, id string, cfg ...rt.FindC
 // RetrieveInvite returns the invite with the given id (Medusa's retrieveInvite). An empty id fails with
 // not_found "invite - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "Invite with id: <id> was not found". cfg (at most one) may select fields.
-func (s *Service) RetrieveInvite(ctx context.Context, id string, cfg ...rt.FindConfig) (Invite, error) {
+func (s *Service) RetrieveInvite(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Invite, error) {
 	return s.retrieveInvite(ctx, id, cfg...)
 }
 
-func (s *Service) listInvites(ctx context.Context, f InviteFilter, cfg ...rt.FindConfig) ([]Invite, error) {
+func (s *Service) listInvites(ctx context.Context, f InviteFilter, cfg ...sqlb.FindConfig) ([]Invite, error) {
 	out, _, err := s.findInvites(ctx, f, firstConfig(cfg), false)
 	return out, err
 }
 
 // ListInvites returns the invite rows matching f (Medusa's listInvites), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
-func (s *Service) ListInvites(ctx context.Context, f InviteFilter, cfg ...rt.FindConfig) ([]Invite, error) {
+func (s *Service) ListInvites(ctx context.Context, f InviteFilter, cfg ...sqlb.FindConfig) ([]Invite, error) {
 	return s.listInvites(ctx, f, cfg...)
 }
 
-func (s *Service) listAndCountInvites(ctx context.Context, f InviteFilter, cfg ...rt.FindConfig) ([]Invite, int, error) {
+func (s *Service) listAndCountInvites(ctx context.Context, f InviteFilter, cfg ...sqlb.FindConfig) ([]Invite, int, error) {
 	return s.findInvites(ctx, f, firstConfig(cfg), true)
 }
 
 // ListAndCountInvites is ListInvites plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountInvites).
-func (s *Service) ListAndCountInvites(ctx context.Context, f InviteFilter, cfg ...rt.FindConfig) ([]Invite, int, error) {
+func (s *Service) ListAndCountInvites(ctx context.Context, f InviteFilter, cfg ...sqlb.FindConfig) ([]Invite, int, error) {
 	return s.listAndCountInvites(ctx, f, cfg...)
 }
 
 // inviteRelations are invite's relations, for FindConfig.Relations and dotted selects.
-var inviteRelations []rt.Relation
+var inviteRelations []sqlb.Relation
 
 // loadInviteRelations loads rels into rows: one statement per relation, whatever the
 // number of rows (each relation's own nested relations are loaded the same way).
-func (s *Service) loadInviteRelations(ctx context.Context, rows []Invite, rels []rt.RelConfig) error {
+func (s *Service) loadInviteRelations(ctx context.Context, rows []Invite, rels []sqlb.RelConfig) error {
 	return nil
 }
 
 // findInvitesThrough reads the invite rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findInvitesThrough(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]Invite, []string, error) {
-	cfg, rels, err := rt.SplitRelations("invite", inviteRelations, cfg)
+func (s *Service) findInvitesThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Invite, []string, error) {
+	cfg, rels, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := rt.FindThrough(ctx, db.Conn(ctx, s.db), inviteTable, cfg, via, parents, func(selected []string) Invite {
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), inviteTable, cfg, via, parents, func(selected []string) Invite {
 		return Invite{selected: selected}
 	}, (*Invite).dest)
 	if err != nil {
@@ -428,7 +432,7 @@ func (s *Service) findInvitesThrough(ctx context.Context, via rt.Through, parent
 // inviteInsertSQL inserts a chunk of invite rows sent as one array per column (createInvites).
 const inviteInsertSQL = "INSERT INTO \"invite\" (\"id\", \"email\", \"accepted\", \"token\", \"expires_at\", \"metadata\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, COALESCE(u.c3, false), u.c4, u.c5, u.c6::jsonb, now(), now()\nFROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::timestamptz[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)\nRETURNING \"id\", \"email\", \"accepted\", \"token\", \"expires_at\", \"metadata\", \"created_at\", \"updated_at\", \"deleted_at\""
 
-// createInvites inserts in[start:start+rt.InsertChunk] with one inviteInsertSQL statement per
+// createInvites inserts in[start:start+sqlb.InsertChunk] with one inviteInsertSQL statement per
 // chunk and returns the rows in input order (matched by id: ids are unique, or the
 // insert fails). A duplicate inside the batch fails like one against the table.
 func (s *Service) createInvites(ctx context.Context, in ...CreateInviteInput) ([]Invite, error) {
@@ -437,8 +441,8 @@ func (s *Service) createInvites(ctx context.Context, in ...CreateInviteInput) ([
 	}
 	out := make([]Invite, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, _ *userdb.Queries) error {
-		for start := 0; start < len(in); start += rt.InsertChunk {
-			chunk := in[start:min(start+rt.InsertChunk, len(in))]
+		for start := 0; start < len(in); start += sqlb.InsertChunk {
+			chunk := in[start:min(start+sqlb.InsertChunk, len(in))]
 			cID := make([]string, len(chunk))
 			cEmail := make([]string, len(chunk))
 			cAccepted := make([]*bool, len(chunk))
@@ -449,7 +453,7 @@ func (s *Service) createInvites(ctx context.Context, in ...CreateInviteInput) ([
 			for i, x := range chunk {
 				id := x.ID
 				if id == "" {
-					id = rt.NewID("invite")
+					id = ids.New("invite")
 				}
 				pos[id] = start + i
 				cID[i] = id
@@ -457,7 +461,7 @@ func (s *Service) createInvites(ctx context.Context, in ...CreateInviteInput) ([
 				cAccepted[i] = x.Accepted
 				cToken[i] = x.Token
 				cExpiresAt[i] = x.ExpiresAt
-				cMetadata[i] = rt.JSONText(x.Metadata)
+				cMetadata[i] = sqlb.JSONText(x.Metadata)
 			}
 			rows, err := db.Conn(ctx, s.db).Query(ctx, inviteInsertSQL, cID, cEmail, cAccepted, cToken, cExpiresAt, cMetadata)
 			if err != nil {
@@ -495,12 +499,12 @@ func (s *Service) updateInvites(ctx context.Context, in ...UpdateInviteInput) ([
 		for _, x := range in {
 			ids = append(ids, x.ID)
 		}
-		ids = rt.Unique(ids)
+		ids = sqlb.Unique(ids)
 		found, err := q.ExistingInviteIDs(ctx, ids)
 		if err != nil {
 			return err
 		}
-		if missing := rt.Missing(ids, found); len(missing) > 0 {
+		if missing := sqlb.Missing(ids, found); len(missing) > 0 {
 			return merrors.New(merrors.NotFound, "Invite with id \"%s\" not found", strings.Join(missing, ", "))
 		}
 		msgs := make([]events.Message, 0, len(in))
@@ -534,7 +538,7 @@ func (s *Service) updateInvites(ctx context.Context, in ...UpdateInviteInput) ([
 }
 
 func (s *Service) deleteInvites(ctx context.Context, ids ...string) error {
-	ids = rt.Unique(ids)
+	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
 	}
@@ -549,7 +553,7 @@ func (s *Service) deleteInvites(ctx context.Context, ids ...string) error {
 		if len(deleted) == 0 {
 			return nil
 		}
-		return s.cascade(ctx, rt.Deleted, map[string][]string{"invite_id": deleted})
+		return s.cascade(ctx, cascade.Deleted, map[string][]string{"invite_id": deleted})
 	})
 }
 
@@ -561,7 +565,7 @@ func (s *Service) DeleteInvites(ctx context.Context, ids ...string) error {
 }
 
 func (s *Service) softDeleteInviteTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return rt.Cascade(ctx, ids, keys, "invite_id", q.SoftDeleteInvites, func(got []string) {
+	return cascade.Cascade(ctx, ids, keys, "invite_id", q.SoftDeleteInvites, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventInviteDeleted, "invite", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteInviteCascades(ctx, q, got, keys)
@@ -574,8 +578,8 @@ func (s *Service) softDeleteInviteCascades(ctx context.Context, q *userdb.Querie
 }
 
 func (s *Service) softDeleteInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteInviteTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, rt.SoftDeleted, keys)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteInviteTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.SoftDeleted, keys)
 	})
 }
 
@@ -588,7 +592,7 @@ func (s *Service) SoftDeleteInvites(ctx context.Context, ids ...string) (map[str
 }
 
 func (s *Service) restoreInviteTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return rt.Cascade(ctx, ids, keys, "invite_id", q.RestoreInvites, func(got []string) {
+	return cascade.Cascade(ctx, ids, keys, "invite_id", q.RestoreInvites, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventInviteCreated, "invite", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreInviteCascades(ctx, q, got, keys)
@@ -601,8 +605,8 @@ func (s *Service) restoreInviteCascades(ctx context.Context, q *userdb.Queries, 
 }
 
 func (s *Service) restoreInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.restoreInviteTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, rt.Restored, keys)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreInviteTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.Restored, keys)
 	})
 }
 

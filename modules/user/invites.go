@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/ids"
+	"github.com/medusa-go/medusa/framework/opt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	userdb "github.com/medusa-go/medusa/modules/user/db"
 )
 
@@ -52,7 +54,7 @@ func (s *Service) createInvitesWithTokens(ctx context.Context, in []CreateInvite
 	emails := make([]string, len(in))
 	for i, x := range in {
 		if x.ID == "" {
-			x.ID = rt.NewID("invite")
+			x.ID = ids.New("invite")
 		}
 		tok, exp, err := t.sign(x.ID, x.Email)
 		if err != nil {
@@ -63,7 +65,7 @@ func (s *Service) createInvitesWithTokens(ctx context.Context, in []CreateInvite
 	}
 	var out []Invite
 	err = s.Tx(ctx, func(ctx context.Context, _ *userdb.Queries) error {
-		users, err := s.listUsers(ctx, UserFilter{Email: rt.In(emails...)}, rt.FindConfig{Select: []string{"id", "email"}})
+		users, err := s.listUsers(ctx, UserFilter{Email: sqlb.In(emails...)}, sqlb.FindConfig{Select: []string{"id", "email"}})
 		if err != nil {
 			return err
 		}
@@ -98,7 +100,7 @@ func (s *Service) updateInvitesWithEvents(ctx context.Context, in []UpdateInvite
 		if out, err = s.updateInvites(ctx, in...); err != nil {
 			return err
 		}
-		s.emitTokenGenerated(ctx, rt.Unique(inviteIDs(out)))
+		s.emitTokenGenerated(ctx, sqlb.Unique(inviteIDs(out)))
 		return nil
 	})
 	if err != nil {
@@ -115,7 +117,7 @@ func (s *Service) updateInvitesWithEvents(ctx context.Context, in []UpdateInvite
 // of ids and emits user.invite.updated {id} per invite and one
 // user.user.invite.token_generated {id: [ids]} after commit.
 func (s *Service) RefreshInviteTokens(ctx context.Context, ids ...string) ([]Invite, error) {
-	ids = rt.Unique(ids)
+	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return []Invite{}, nil
 	}
@@ -125,11 +127,11 @@ func (s *Service) RefreshInviteTokens(ctx context.Context, ids ...string) ([]Inv
 	}
 	var out []Invite
 	err = s.Tx(ctx, func(ctx context.Context, _ *userdb.Queries) error {
-		found, err := s.listInvites(ctx, InviteFilter{ID: rt.In(ids...)}, rt.FindConfig{Select: []string{"id", "email"}})
+		found, err := s.listInvites(ctx, InviteFilter{ID: sqlb.In(ids...)}, sqlb.FindConfig{Select: []string{"id", "email"}})
 		if err != nil {
 			return err
 		}
-		if missing := rt.Missing(ids, inviteIDs(found)); len(missing) > 0 {
+		if missing := sqlb.Missing(ids, inviteIDs(found)); len(missing) > 0 {
 			return merrors.New(merrors.InvalidData, "The following invites do not exist: %s", strings.Join(missing, ", "))
 		}
 		email := make(map[string]string, len(found))
@@ -142,7 +144,7 @@ func (s *Service) RefreshInviteTokens(ctx context.Context, ids ...string) ([]Inv
 			if err != nil {
 				return fmt.Errorf("refresh invite tokens: %w", err)
 			}
-			upd[i] = UpdateInviteInput{ID: id, Token: rt.Some(tok), ExpiresAt: rt.Some(exp)}
+			upd[i] = UpdateInviteInput{ID: id, Token: opt.Some(tok), ExpiresAt: opt.Some(exp)}
 		}
 		if out, err = s.updateInvites(ctx, upd...); err != nil {
 			return err

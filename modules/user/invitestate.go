@@ -7,7 +7,7 @@ import (
 
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	userdb "github.com/medusa-go/medusa/modules/user/db"
 )
 
@@ -54,7 +54,7 @@ func (s *Service) InviteTokenState(ctx context.Context, token string) (InviteSta
 	if err != nil {
 		return InviteInvalid, Invite{}, nil
 	}
-	inv, err := s.RetrieveInvite(ctx, claims.ID, rt.FindConfig{WithDeleted: true})
+	inv, err := s.RetrieveInvite(ctx, claims.ID, sqlb.FindConfig{WithDeleted: true})
 	if merrors.Is(err, merrors.NotFound) {
 		return InviteInvalid, Invite{}, nil
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/opt"
 )
 
 // InviteTokenState tells every refused token apart from a good one.
@@ -38,7 +38,7 @@ func TestInviteTokenState(t *testing.T) {
 	if ids, err := s.AcceptInvites(ctx, accepted.ID); err != nil || len(ids) != 0 {
 		t.Fatalf("a second AcceptInvites = %v, %v (want nothing consumed)", ids, err)
 	}
-	if _, err := s.UpdateInvites(ctx, UpdateInviteInput{ID: late.ID, ExpiresAt: rt.Some(time.Now().Add(-time.Minute))}); err != nil {
+	if _, err := s.UpdateInvites(ctx, UpdateInviteInput{ID: late.ID, ExpiresAt: opt.Some(time.Now().Add(-time.Minute))}); err != nil {
 		t.Fatal(err)
 	}
 	other, err := New(s.DB(), Options{JWTSecret: "another secret"})

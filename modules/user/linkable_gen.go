@@ -6,7 +6,8 @@ import (
 	"context"
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/entity"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/jsonw"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // UserEntity describes the user model to module links and Query (Medusa's linkable
@@ -25,7 +26,7 @@ var UserEntity = entity.Describe(entity.Entity{
 	Key: func(x *User) string {
 		return x.ID
 	},
-	Linked: func(x *User) *rt.Linked {
+	Linked: func(x *User) *jsonw.Linked {
 		return &x.Linked
 	},
 	Related: func(x *User, relation string) []any {
@@ -48,7 +49,7 @@ type userEntityService struct {
 	s *Service
 }
 
-func (a userEntityService) List(ctx context.Context, t rt.FilterTree, cfg rt.FindConfig, count bool) ([]User, int, error) {
+func (a userEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]User, int, error) {
 	f, err := userFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -56,20 +57,20 @@ func (a userEntityService) List(ctx context.Context, t rt.FilterTree, cfg rt.Fin
 	return a.s.findUsers(ctx, f, cfg, count)
 }
 
-func (a userEntityService) Through(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]User, []string, error) {
+func (a userEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]User, []string, error) {
 	return a.s.findUsersThrough(ctx, via, parents, cfg)
 }
 
-func (a userEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count bool) (entity.Prepared[User], error) {
+func (a userEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (entity.Prepared[User], error) {
 	f, err := userFilterFromTree(t)
 	if err != nil {
 		return entity.Prepared[User]{}, err
 	}
-	cfg, rels, err := rt.SplitRelations("user", userRelations, cfg)
+	cfg, rels, err := sqlb.SplitRelations("user", userRelations, cfg)
 	if err != nil {
 		return entity.Prepared[User]{}, err
 	}
-	r, err := rt.NewRead(userTable, cfg, count, f.apply, func(selected []string) User {
+	r, err := sqlb.NewRead(userTable, cfg, count, f.apply, func(selected []string) User {
 		return User{selected: selected}
 	}, (*User).dest)
 	if err != nil {
@@ -84,12 +85,12 @@ func (a userEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count boo
 	}, nil
 }
 
-func (a userEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (entity.Prepared[User], error) {
-	cfg, rels, err := rt.SplitRelations("user", userRelations, cfg)
+func (a userEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[User], error) {
+	cfg, rels, err := sqlb.SplitRelations("user", userRelations, cfg)
 	if err != nil {
 		return entity.Prepared[User]{}, err
 	}
-	r, err := rt.NewThroughRead(userTable, cfg, via, parents, func(selected []string) User {
+	r, err := sqlb.NewThroughRead(userTable, cfg, via, parents, func(selected []string) User {
 		return User{selected: selected}
 	}, (*User).dest)
 	if err != nil {
@@ -104,7 +105,7 @@ func (a userEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cf
 }
 
 // loader loads rels into rows read by a Prepared read (nil: nothing to load).
-func (a userEntityService) loader(rels []rt.RelConfig) func(context.Context, []User) error {
+func (a userEntityService) loader(rels []sqlb.RelConfig) func(context.Context, []User) error {
 	if len(rels) == 0 {
 		return nil
 	}
@@ -141,7 +142,7 @@ var InviteEntity = entity.Describe(entity.Entity{
 	Key: func(x *Invite) string {
 		return x.ID
 	},
-	Linked: func(x *Invite) *rt.Linked {
+	Linked: func(x *Invite) *jsonw.Linked {
 		return &x.Linked
 	},
 	Related: func(x *Invite, relation string) []any {
@@ -164,7 +165,7 @@ type inviteEntityService struct {
 	s *Service
 }
 
-func (a inviteEntityService) List(ctx context.Context, t rt.FilterTree, cfg rt.FindConfig, count bool) ([]Invite, int, error) {
+func (a inviteEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]Invite, int, error) {
 	f, err := inviteFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -172,20 +173,20 @@ func (a inviteEntityService) List(ctx context.Context, t rt.FilterTree, cfg rt.F
 	return a.s.findInvites(ctx, f, cfg, count)
 }
 
-func (a inviteEntityService) Through(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]Invite, []string, error) {
+func (a inviteEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Invite, []string, error) {
 	return a.s.findInvitesThrough(ctx, via, parents, cfg)
 }
 
-func (a inviteEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count bool) (entity.Prepared[Invite], error) {
+func (a inviteEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (entity.Prepared[Invite], error) {
 	f, err := inviteFilterFromTree(t)
 	if err != nil {
 		return entity.Prepared[Invite]{}, err
 	}
-	cfg, rels, err := rt.SplitRelations("invite", inviteRelations, cfg)
+	cfg, rels, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Invite]{}, err
 	}
-	r, err := rt.NewRead(inviteTable, cfg, count, f.apply, func(selected []string) Invite {
+	r, err := sqlb.NewRead(inviteTable, cfg, count, f.apply, func(selected []string) Invite {
 		return Invite{selected: selected}
 	}, (*Invite).dest)
 	if err != nil {
@@ -200,12 +201,12 @@ func (a inviteEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count b
 	}, nil
 }
 
-func (a inviteEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (entity.Prepared[Invite], error) {
-	cfg, rels, err := rt.SplitRelations("invite", inviteRelations, cfg)
+func (a inviteEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[Invite], error) {
+	cfg, rels, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Invite]{}, err
 	}
-	r, err := rt.NewThroughRead(inviteTable, cfg, via, parents, func(selected []string) Invite {
+	r, err := sqlb.NewThroughRead(inviteTable, cfg, via, parents, func(selected []string) Invite {
 		return Invite{selected: selected}
 	}, (*Invite).dest)
 	if err != nil {
@@ -220,7 +221,7 @@ func (a inviteEntityService) PrepareThrough(via rt.Through, parents rt.Parents, 
 }
 
 // loader loads rels into rows read by a Prepared read (nil: nothing to load).
-func (a inviteEntityService) loader(rels []rt.RelConfig) func(context.Context, []Invite) error {
+func (a inviteEntityService) loader(rels []sqlb.RelConfig) func(context.Context, []Invite) error {
 	if len(rels) == 0 {
 		return nil
 	}

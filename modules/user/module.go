@@ -6,14 +6,14 @@ import (
 	"fmt"
 
 	"github.com/medusa-go/medusa/framework/container"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // New returns the User Module's service over database with its options
 // (Medusa's module constructor). It fails with invalid_data "No jwt_secret
 // was provided in the UserModule's options. Please add one." when
 // o.JWTSecret is empty, and with a clear message for other bad options.
-func New(database rt.DB, o Options, opts ...Option) (*Service, error) {
+func New(database sqlb.DB, o Options, opts ...Option) (*Service, error) {
 	return NewService(database, append([]Option{WithOptions(o)}, opts...)...)
 }
 
@@ -24,7 +24,7 @@ func New(database rt.DB, o Options, opts ...Option) (*Service, error) {
 //
 //	err := user.RegisterModule(root, pool, user.Options{JWTSecret: os.Getenv("JWT_SECRET")})
 //	users, err := container.Resolve(scope, user.Key)
-func RegisterModule(c *container.Container, database rt.DB, o Options, opts ...Option) error {
+func RegisterModule(c *container.Container, database sqlb.DB, o Options, opts ...Option) error {
 	if _, _, err := o.prepare(); err != nil {
 		return fmt.Errorf("user: %w", err)
 	}
@@ -34,7 +34,7 @@ func RegisterModule(c *container.Container, database rt.DB, o Options, opts ...O
 // RegisterModuleFromMap is RegisterModule with options as a Medusa config
 // declares them ({"jwt_secret": "...", "valid_duration": 3600, ...}, see
 // OptionsFromMap).
-func RegisterModuleFromMap(c *container.Container, database rt.DB, m map[string]any, opts ...Option) error {
+func RegisterModuleFromMap(c *container.Container, database sqlb.DB, m map[string]any, opts ...Option) error {
 	o, err := OptionsFromMap(m)
 	if err != nil {
 		return fmt.Errorf("user: %w", err)

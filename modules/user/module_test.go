@@ -20,8 +20,9 @@ import (
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/pgtest"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
 
@@ -136,7 +137,7 @@ func TestUserModuleSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCalls(t, bus, `user.user.created {"id":"1"}; user.user.created {"id":"2"}`)
-	if _, n, err := s.ListAndCountUsers(ctx, UserFilter{ID: rt.In("1")}); err != nil || n != 1 {
+	if _, n, err := s.ListAndCountUsers(ctx, UserFilter{ID: sqlb.In("1")}); err != nil || n != 1 {
 		t.Fatalf("listAndCount id [1] = %d, %v", n, err)
 	}
 	// 2, 3: list all in id order; list by ids.
@@ -144,7 +145,7 @@ func TestUserModuleSpec(t *testing.T) {
 	if err != nil || len(all) != 2 || all[0].ID != "1" || all[1].ID != "2" {
 		t.Fatalf("list = %+v, %v", all, err)
 	}
-	one, err := s.ListUsers(ctx, UserFilter{ID: rt.In("1")})
+	one, err := s.ListUsers(ctx, UserFilter{ID: sqlb.In("1")})
 	if err != nil || len(one) != 1 || one[0].ID != "1" {
 		t.Fatalf("list id [1] = %+v, %v", one, err)
 	}
@@ -152,7 +153,7 @@ func TestUserModuleSpec(t *testing.T) {
 	if got, n, err := s.ListAndCountUsers(ctx, UserFilter{}); err != nil || n != 2 || len(got) != 2 {
 		t.Fatalf("listAndCount = %+v, %d, %v", got, n, err)
 	}
-	if got, n, err := s.ListAndCountUsers(ctx, UserFilter{ID: rt.Eq("1")}); err != nil || n != 1 || got[0].ID != "1" {
+	if got, n, err := s.ListAndCountUsers(ctx, UserFilter{ID: sqlb.Eq("1")}); err != nil || n != 1 || got[0].ID != "1" {
 		t.Fatalf("listAndCount id 1 = %+v, %d, %v", got, n, err)
 	}
 	// 6–9: retrieve.
@@ -163,7 +164,7 @@ func TestUserModuleSpec(t *testing.T) {
 	wantMessage(t, err, merrors.NotFound, "User with id: does-not-exist was not found")
 	_, err = s.RetrieveUser(ctx, "")
 	wantMessage(t, err, merrors.NotFound, "user - id must be defined")
-	sel, err := s.RetrieveUser(ctx, "1", rt.FindConfig{Select: []string{"id"}})
+	sel, err := s.RetrieveUser(ctx, "1", sqlb.FindConfig{Select: []string{"id"}})
 	if b, _ := json.Marshal(sel); err != nil || string(b) != `{"id":"1"}` {
 		t.Fatalf("select id = %s, %v", b, err)
 	}
@@ -171,7 +172,7 @@ func TestUserModuleSpec(t *testing.T) {
 	_, err = s.UpdateUsers(ctx, UpdateUserInput{ID: "does-not-exist"})
 	wantMessage(t, err, merrors.NotFound, `User with id "does-not-exist" not found`)
 	wantCalls(t, bus)
-	if _, err := s.UpdateUsers(ctx, UpdateUserInput{ID: "1", FirstName: rt.Some("John")}); err != nil {
+	if _, err := s.UpdateUsers(ctx, UpdateUserInput{ID: "1", FirstName: opt.Some("John")}); err != nil {
 		t.Fatal(err)
 	}
 	wantCalls(t, bus, `user.user.updated {"id":"1"}`)
@@ -183,7 +184,7 @@ func TestUserModuleSpec(t *testing.T) {
 	if err := s.DeleteUsers(ctx, "1"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.ListUsers(ctx, UserFilter{ID: rt.In("1")}); err != nil || len(got) != 0 {
+	if got, err := s.ListUsers(ctx, UserFilter{ID: sqlb.In("1")}); err != nil || len(got) != 0 {
 		t.Fatalf("after delete = %+v, %v", got, err)
 	}
 }
@@ -213,7 +214,7 @@ func TestInviteModuleSpec(t *testing.T) {
 		}
 	}
 	// 12: count 1 for id [1].
-	if _, n, err := s.ListAndCountInvites(ctx, InviteFilter{ID: rt.In("1")}); err != nil || n != 1 {
+	if _, n, err := s.ListAndCountInvites(ctx, InviteFilter{ID: sqlb.In("1")}); err != nil || n != 1 {
 		t.Fatalf("listAndCount id [1] = %d, %v", n, err)
 	}
 	// 1–4: list and count.
@@ -221,13 +222,13 @@ func TestInviteModuleSpec(t *testing.T) {
 	if err != nil || len(all) != 2 || all[0].ID != "1" || all[1].ID != "2" {
 		t.Fatalf("list = %+v, %v", all, err)
 	}
-	if got, err := s.ListInvites(ctx, InviteFilter{ID: rt.In("1")}); err != nil || len(got) != 1 || got[0].ID != "1" {
+	if got, err := s.ListInvites(ctx, InviteFilter{ID: sqlb.In("1")}); err != nil || len(got) != 1 || got[0].ID != "1" {
 		t.Fatalf("list id [1] = %+v, %v", got, err)
 	}
 	if _, n, err := s.ListAndCountInvites(ctx, InviteFilter{}); err != nil || n != 2 {
 		t.Fatalf("count = %d, %v", n, err)
 	}
-	if got, n, err := s.ListAndCountInvites(ctx, InviteFilter{ID: rt.Eq("1")}); err != nil || n != 1 || got[0].ID != "1" {
+	if got, n, err := s.ListAndCountInvites(ctx, InviteFilter{ID: sqlb.Eq("1")}); err != nil || n != 1 || got[0].ID != "1" {
 		t.Fatalf("listAndCount id 1 = %+v, %d, %v", got, n, err)
 	}
 	// 5 [2.12]: retrieve; the token's exp is at most now + 86400 s and equals expires_at.
@@ -247,7 +248,7 @@ func TestInviteModuleSpec(t *testing.T) {
 	wantMessage(t, err, merrors.NotFound, "Invite with id: does-not-exist was not found")
 	_, err = s.RetrieveInvite(ctx, "")
 	wantMessage(t, err, merrors.NotFound, "invite - id must be defined")
-	sel, err := s.RetrieveInvite(ctx, "1", rt.FindConfig{Select: []string{"id"}})
+	sel, err := s.RetrieveInvite(ctx, "1", sqlb.FindConfig{Select: []string{"id"}})
 	if b, _ := json.Marshal(sel); err != nil || string(b) != `{"id":"1"}` {
 		t.Fatalf("select id = %s, %v", b, err)
 	}
@@ -255,7 +256,7 @@ func TestInviteModuleSpec(t *testing.T) {
 	_, err = s.UpdateInvites(ctx, UpdateInviteInput{ID: "does-not-exist"})
 	wantMessage(t, err, merrors.NotFound, `Invite with id "does-not-exist" not found`)
 	wantCalls(t, bus)
-	upd, err := s.UpdateInvites(ctx, UpdateInviteInput{ID: "1", Accepted: rt.Some(true)})
+	upd, err := s.UpdateInvites(ctx, UpdateInviteInput{ID: "1", Accepted: opt.Some(true)})
 	if err != nil || !upd[0].Accepted || upd[0].Token != inv.Token {
 		t.Fatalf("update = %+v, %v", upd, err)
 	}
@@ -302,7 +303,7 @@ func TestInviteModuleSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	bus.take()
-	if _, n, _ := s.ListAndCountInvites(ctx, InviteFilter{Email: rt.Eq("fresh@email.com")}); n != 0 {
+	if _, n, _ := s.ListAndCountInvites(ctx, InviteFilter{Email: sqlb.Eq("fresh@email.com")}); n != 0 {
 		t.Fatal("a failed CreateInvites left an invite behind")
 	}
 	wantCalls(t, bus)
@@ -371,7 +372,7 @@ func TestValidateInviteToken(t *testing.T) {
 
 	// expires_at passed while the JWT is still valid: Medusa's message.
 	past := time.Now().Add(-time.Minute)
-	if _, err := s.UpdateInvites(ctx, UpdateInviteInput{ID: b.ID, ExpiresAt: rt.Some(past)}); err != nil {
+	if _, err := s.UpdateInvites(ctx, UpdateInviteInput{ID: b.ID, ExpiresAt: opt.Some(past)}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.ValidateInviteToken(ctx, b.Token)
@@ -424,7 +425,7 @@ func TestCreateInvitesConcurrent(t *testing.T) {
 	if ok != 1 {
 		t.Fatalf("%d calls succeeded, want 1", ok)
 	}
-	if _, cnt, err := s.ListAndCountInvites(ctx, InviteFilter{Email: rt.Eq("race@test.com")}, rt.FindConfig{WithDeleted: true}); err != nil || cnt != 1 {
+	if _, cnt, err := s.ListAndCountInvites(ctx, InviteFilter{Email: sqlb.Eq("race@test.com")}, sqlb.FindConfig{WithDeleted: true}); err != nil || cnt != 1 {
 		t.Fatalf("%d invites, %v", cnt, err)
 	}
 	if calls := bus.take(); len(calls) != 1 {

@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // counts returns, in one REPEATABLE READ snapshot, the user table's real
@@ -46,11 +46,11 @@ func TestRowCountIsExact(t *testing.T) {
 		if rl != l || ra != a {
 			t.Fatalf("%s: count(*) %d live / %d all, kept counts %d / %d", step, rl, ra, l, a)
 		}
-		_, n, err := s.ListAndCountUsers(ctx, UserFilter{}, rt.FindConfig{Take: 1})
+		_, n, err := s.ListAndCountUsers(ctx, UserFilter{}, sqlb.FindConfig{Take: 1})
 		if err != nil || n != rl {
 			t.Fatalf("%s: ListAndCountUsers count %d (%v), want %d", step, n, err, rl)
 		}
-		_, n, err = s.ListAndCountUsers(ctx, UserFilter{}, rt.FindConfig{Take: 1, WithDeleted: true})
+		_, n, err = s.ListAndCountUsers(ctx, UserFilter{}, sqlb.FindConfig{Take: 1, WithDeleted: true})
 		if err != nil || n != ra {
 			t.Fatalf("%s: ListAndCountUsers with deleted: count %d (%v), want %d", step, n, err, ra)
 		}
@@ -104,7 +104,7 @@ ON CONFLICT (id) DO UPDATE SET first_name = 'up'`, created[0].ID); err != nil {
 	}
 	check("a rolled-back insert")
 
-	if n, err := rt.CompactRowCounts(ctx, pool); err != nil || n != 1 {
+	if n, err := sqlb.CompactRowCounts(ctx, pool); err != nil || n != 1 {
 		t.Fatalf("compaction: %d tables, %v", n, err)
 	}
 	check("compacted")
@@ -142,7 +142,7 @@ ON CONFLICT (id) DO UPDATE SET first_name = 'up'`, created[0].ID); err != nil {
 	}
 	wg.Go(func() {
 		for range 20 {
-			if _, err := rt.CompactRowCounts(ctx, pool); err != nil {
+			if _, err := sqlb.CompactRowCounts(ctx, pool); err != nil {
 				errs <- err
 				return
 			}
@@ -178,10 +178,10 @@ ON CONFLICT (id) DO UPDATE SET first_name = 'up'`, created[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	rl, _, _, _ := counts(t, pool)
-	if _, n, err := s.ListAndCountUsers(ctx, UserFilter{}, rt.FindConfig{Take: 1}); err != nil || n != rl+1000 {
+	if _, n, err := s.ListAndCountUsers(ctx, UserFilter{}, sqlb.FindConfig{Take: 1}); err != nil || n != rl+1000 {
 		t.Fatalf("default list count %d (%v), want the kept %d", n, err, rl+1000)
 	}
-	if _, n, err := s.ListAndCountUsers(ctx, UserFilter{Q: "example"}, rt.FindConfig{Take: 1}); err != nil || n != rl {
+	if _, n, err := s.ListAndCountUsers(ctx, UserFilter{Q: "example"}, sqlb.FindConfig{Take: 1}); err != nil || n != rl {
 		t.Fatalf("filtered list count %d (%v), want count(*) %d", n, err, rl)
 	}
 	if _, err := pool.Exec(ctx, `DELETE FROM medusa_row_counts WHERE live = 1000`); err != nil {

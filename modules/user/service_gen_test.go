@@ -16,8 +16,9 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/pgtest"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	userdb "github.com/medusa-go/medusa/modules/user/db"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
@@ -26,7 +27,8 @@ var (
 	_ = json.Marshal
 	_ = time.Now
 	_ = strings.Contains
-	_ rt.FindConfig
+	_ sqlb.FindConfig
+	_ opt.Optional[int]
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -292,15 +294,15 @@ func TestUserGenerated(t *testing.T) {
 		if err != nil || len(all) != 2 || all[0].ID != "1" || all[1].ID != "2" {
 			t.Fatalf("list = %+v, %v", all, err)
 		}
-		one, err := s.ListUsers(ctx, UserFilter{ID: rt.In("1")})
+		one, err := s.ListUsers(ctx, UserFilter{ID: sqlb.In("1")})
 		if err != nil || len(one) != 1 || one[0].ID != "1" {
 			t.Fatalf("list id in [1] = %+v, %v", one, err)
 		}
-		page, n, err := s.ListAndCountUsers(ctx, UserFilter{}, rt.FindConfig{Take: 1, Order: []rt.Order{{Field: "id", Desc: true}}})
+		page, n, err := s.ListAndCountUsers(ctx, UserFilter{}, sqlb.FindConfig{Take: 1, Order: []sqlb.Order{{Field: "id", Desc: true}}})
 		if err != nil || n != 2 || len(page) != 1 || page[0].ID != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := rt.FindConfig{Take: 1, Select: []string{"id"}, Order: []rt.Order{{Field: "created_at"}}}
+		cfg := sqlb.FindConfig{Take: 1, Select: []string{"id"}, Order: []sqlb.Order{{Field: "created_at"}}}
 		first, err := s.ListUsers(ctx, UserFilter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)
@@ -310,11 +312,11 @@ func TestUserGenerated(t *testing.T) {
 		if err != nil || len(next) != 1 || next[0].ID != "2" {
 			t.Fatalf("keyset page = %+v, %v", next, err)
 		}
-		none, err := s.ListUsers(ctx, UserFilter{ID: rt.In[string]()})
+		none, err := s.ListUsers(ctx, UserFilter{ID: sqlb.In[string]()})
 		if err != nil || len(none) != 0 {
 			t.Fatalf("empty in = %+v, %v", none, err)
 		}
-		if _, err := s.ListUsers(ctx, UserFilter{}, rt.FindConfig{Order: []rt.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
+		if _, err := s.ListUsers(ctx, UserFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown order field: %v", err)
 		}
 		found, err := s.ListUsers(ctx, UserFilter{Q: "first_name_2@"})
@@ -332,7 +334,7 @@ func TestUserGenerated(t *testing.T) {
 				t.Fatalf("q %q matched across fields: %+v, %v", q, got, err)
 			}
 		}
-		either, err := s.ListUsers(ctx, UserFilter{Or: []UserFilter{{ID: rt.Eq("1")}, {ID: rt.Eq("2")}}})
+		either, err := s.ListUsers(ctx, UserFilter{Or: []UserFilter{{ID: sqlb.Eq("1")}, {ID: sqlb.Eq("2")}}})
 		if err != nil || len(either) != 2 {
 			t.Fatalf("$or = %+v, %v", either, err)
 		}
@@ -356,7 +358,7 @@ func TestUserGenerated(t *testing.T) {
 				t.Fatalf("MarshalJSON = %s (%v), encoding/json %s (%v)", b, err, want, werr)
 			}
 		}
-		sel, err := s.RetrieveUser(ctx, "1", rt.FindConfig{Select: []string{"id"}})
+		sel, err := s.RetrieveUser(ctx, "1", sqlb.FindConfig{Select: []string{"id"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -370,7 +372,7 @@ func TestUserGenerated(t *testing.T) {
 		wantMessage(t, err, merrors.NotFound, `User with id "does-not-exist" not found`)
 		bus.take()
 		before, _ := json.Marshal(created[0])
-		got, err := s.UpdateUsers(ctx, UpdateUserInput{ID: "1", FirstName: rt.Some(fmt.Sprintf("first_name_%d@test.com", 9))})
+		got, err := s.UpdateUsers(ctx, UpdateUserInput{ID: "1", FirstName: opt.Some(fmt.Sprintf("first_name_%d@test.com", 9))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -383,7 +385,7 @@ func TestUserGenerated(t *testing.T) {
 		if string(before) == string(after) {
 			t.Fatalf("update changed nothing: %s", after)
 		}
-		got, err = s.UpdateUsers(ctx, UpdateUserInput{ID: "1", FirstName: rt.Null[string]()})
+		got, err = s.UpdateUsers(ctx, UpdateUserInput{ID: "1", FirstName: opt.Null[string]()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -394,7 +396,7 @@ func TestUserGenerated(t *testing.T) {
 	})
 
 	t.Run("not null", func(t *testing.T) {
-		_, err := s.UpdateUsers(ctx, UpdateUserInput{ID: "2", Email: rt.Null[string]()})
+		_, err := s.UpdateUsers(ctx, UpdateUserInput{ID: "2", Email: opt.Null[string]()})
 		wantMessage(t, err, merrors.InvalidData, "Cannot set field 'email' of User to null")
 		if n := len(bus.take()); n != 0 {
 			t.Fatalf("%d Emit calls after a failed update", n)
@@ -436,13 +438,13 @@ func TestUserGenerated(t *testing.T) {
 	})
 
 	t.Run("equality filters ignore case", func(t *testing.T) {
-		for _, f := range []rt.Filter[string]{rt.Eq("EMAIL_1@TEST.COM"), rt.In("EMAIL_1@TEST.COM", "nobody@test.com")} {
+		for _, f := range []sqlb.Filter[string]{sqlb.Eq("EMAIL_1@TEST.COM"), sqlb.In("EMAIL_1@TEST.COM", "nobody@test.com")} {
 			got, err := s.ListUsers(ctx, UserFilter{Email: f})
 			if err != nil || len(got) != 1 || got[0].Email != "email_1@test.com" {
 				t.Fatalf("filter %+v = %+v, %v; want the row stored as email_1@test.com", f, got, err)
 			}
 		}
-		got, err := s.ListUsers(ctx, UserFilter{Email: rt.Nin("EMAIL_1@TEST.COM")})
+		got, err := s.ListUsers(ctx, UserFilter{Email: sqlb.Nin("EMAIL_1@TEST.COM")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -465,10 +467,10 @@ func TestUserGenerated(t *testing.T) {
 		if _, err := s.RetrieveUser(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
 			t.Fatalf("retrieve soft-deleted: %v", err)
 		}
-		if got, err := s.RetrieveUser(ctx, "1", rt.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
+		if got, err := s.RetrieveUser(ctx, "1", sqlb.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
 			t.Fatalf("retrieve with deleted = %+v, %v", got, err)
 		}
-		if got, err := s.ListUsers(ctx, UserFilter{DeletedAt: rt.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
+		if got, err := s.ListUsers(ctx, UserFilter{DeletedAt: sqlb.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
 			t.Fatalf("deleted_at filter = %+v, %v", got, err)
 		}
 		keys, err = s.RestoreUsers(ctx, "1")
@@ -488,7 +490,7 @@ func TestUserGenerated(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantEvents(t, bus, ModuleEventUserDeleted, "1")
-		if got, _ := s.ListUsers(ctx, UserFilter{ID: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
+		if got, _ := s.ListUsers(ctx, UserFilter{ID: sqlb.In("1")}, sqlb.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}
 		if err := s.DeleteUsers(ctx); err != nil {
@@ -580,15 +582,15 @@ func TestInviteGenerated(t *testing.T) {
 		if err != nil || len(all) != 2 || all[0].ID != "1" || all[1].ID != "2" {
 			t.Fatalf("list = %+v, %v", all, err)
 		}
-		one, err := s.ListInvites(ctx, InviteFilter{ID: rt.In("1")})
+		one, err := s.ListInvites(ctx, InviteFilter{ID: sqlb.In("1")})
 		if err != nil || len(one) != 1 || one[0].ID != "1" {
 			t.Fatalf("list id in [1] = %+v, %v", one, err)
 		}
-		page, n, err := s.ListAndCountInvites(ctx, InviteFilter{}, rt.FindConfig{Take: 1, Order: []rt.Order{{Field: "id", Desc: true}}})
+		page, n, err := s.ListAndCountInvites(ctx, InviteFilter{}, sqlb.FindConfig{Take: 1, Order: []sqlb.Order{{Field: "id", Desc: true}}})
 		if err != nil || n != 2 || len(page) != 1 || page[0].ID != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := rt.FindConfig{Take: 1, Select: []string{"id"}, Order: []rt.Order{{Field: "created_at"}}}
+		cfg := sqlb.FindConfig{Take: 1, Select: []string{"id"}, Order: []sqlb.Order{{Field: "created_at"}}}
 		first, err := s.ListInvites(ctx, InviteFilter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)
@@ -598,18 +600,18 @@ func TestInviteGenerated(t *testing.T) {
 		if err != nil || len(next) != 1 || next[0].ID != "2" {
 			t.Fatalf("keyset page = %+v, %v", next, err)
 		}
-		none, err := s.ListInvites(ctx, InviteFilter{ID: rt.In[string]()})
+		none, err := s.ListInvites(ctx, InviteFilter{ID: sqlb.In[string]()})
 		if err != nil || len(none) != 0 {
 			t.Fatalf("empty in = %+v, %v", none, err)
 		}
-		if _, err := s.ListInvites(ctx, InviteFilter{}, rt.FindConfig{Order: []rt.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
+		if _, err := s.ListInvites(ctx, InviteFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown order field: %v", err)
 		}
 		found, err := s.ListInvites(ctx, InviteFilter{Q: "email_2@"})
 		if err != nil || len(found) != 1 || found[0].ID != "2" {
 			t.Fatalf("q = %+v, %v", found, err)
 		}
-		either, err := s.ListInvites(ctx, InviteFilter{Or: []InviteFilter{{ID: rt.Eq("1")}, {ID: rt.Eq("2")}}})
+		either, err := s.ListInvites(ctx, InviteFilter{Or: []InviteFilter{{ID: sqlb.Eq("1")}, {ID: sqlb.Eq("2")}}})
 		if err != nil || len(either) != 2 {
 			t.Fatalf("$or = %+v, %v", either, err)
 		}
@@ -633,7 +635,7 @@ func TestInviteGenerated(t *testing.T) {
 				t.Fatalf("MarshalJSON = %s (%v), encoding/json %s (%v)", b, err, want, werr)
 			}
 		}
-		sel, err := s.RetrieveInvite(ctx, "1", rt.FindConfig{Select: []string{"id"}})
+		sel, err := s.RetrieveInvite(ctx, "1", sqlb.FindConfig{Select: []string{"id"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -647,7 +649,7 @@ func TestInviteGenerated(t *testing.T) {
 		wantMessage(t, err, merrors.NotFound, `Invite with id "does-not-exist" not found`)
 		bus.take()
 		before, _ := json.Marshal(created[0])
-		got, err := s.updateInvites(ctx, UpdateInviteInput{ID: "1", Token: rt.Some(fmt.Sprintf("token_%d@test.com", 9))})
+		got, err := s.updateInvites(ctx, UpdateInviteInput{ID: "1", Token: opt.Some(fmt.Sprintf("token_%d@test.com", 9))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -663,7 +665,7 @@ func TestInviteGenerated(t *testing.T) {
 	})
 
 	t.Run("not null", func(t *testing.T) {
-		_, err := s.updateInvites(ctx, UpdateInviteInput{ID: "2", Email: rt.Null[string]()})
+		_, err := s.updateInvites(ctx, UpdateInviteInput{ID: "2", Email: opt.Null[string]()})
 		wantMessage(t, err, merrors.InvalidData, "Cannot set field 'email' of Invite to null")
 		if n := len(bus.take()); n != 0 {
 			t.Fatalf("%d Emit calls after a failed update", n)
@@ -705,13 +707,13 @@ func TestInviteGenerated(t *testing.T) {
 	})
 
 	t.Run("equality filters ignore case", func(t *testing.T) {
-		for _, f := range []rt.Filter[string]{rt.Eq("EMAIL_1@TEST.COM"), rt.In("EMAIL_1@TEST.COM", "nobody@test.com")} {
+		for _, f := range []sqlb.Filter[string]{sqlb.Eq("EMAIL_1@TEST.COM"), sqlb.In("EMAIL_1@TEST.COM", "nobody@test.com")} {
 			got, err := s.ListInvites(ctx, InviteFilter{Email: f})
 			if err != nil || len(got) != 1 || got[0].Email != "email_1@test.com" {
 				t.Fatalf("filter %+v = %+v, %v; want the row stored as email_1@test.com", f, got, err)
 			}
 		}
-		got, err := s.ListInvites(ctx, InviteFilter{Email: rt.Nin("EMAIL_1@TEST.COM")})
+		got, err := s.ListInvites(ctx, InviteFilter{Email: sqlb.Nin("EMAIL_1@TEST.COM")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -734,10 +736,10 @@ func TestInviteGenerated(t *testing.T) {
 		if _, err := s.RetrieveInvite(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
 			t.Fatalf("retrieve soft-deleted: %v", err)
 		}
-		if got, err := s.RetrieveInvite(ctx, "1", rt.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
+		if got, err := s.RetrieveInvite(ctx, "1", sqlb.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
 			t.Fatalf("retrieve with deleted = %+v, %v", got, err)
 		}
-		if got, err := s.ListInvites(ctx, InviteFilter{DeletedAt: rt.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
+		if got, err := s.ListInvites(ctx, InviteFilter{DeletedAt: sqlb.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
 			t.Fatalf("deleted_at filter = %+v, %v", got, err)
 		}
 		keys, err = s.RestoreInvites(ctx, "1")
@@ -757,7 +759,7 @@ func TestInviteGenerated(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantEvents(t, bus, ModuleEventInviteDeleted, "1")
-		if got, _ := s.ListInvites(ctx, InviteFilter{ID: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
+		if got, _ := s.ListInvites(ctx, InviteFilter{ID: sqlb.In("1")}, sqlb.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}
 		if err := s.DeleteInvites(ctx); err != nil {

@@ -8,7 +8,11 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/ids"
+	"github.com/medusa-go/medusa/framework/jsonw"
+	"github.com/medusa-go/medusa/framework/link/cascade"
+	"github.com/medusa-go/medusa/framework/opt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	userdb "github.com/medusa-go/medusa/modules/user/db"
 	"strings"
 	"time"
@@ -28,7 +32,7 @@ type User struct {
 	UpdatedAt time.Time       `json:"updated_at"`
 	DeletedAt *time.Time      `json:"deleted_at"`
 	// Linked holds the records of other modules Query linked to the row (see framework/query).
-	Linked rt.Linked `json:"-"`
+	Linked jsonw.Linked `json:"-"`
 	// selected lists the fields a select asked for; nil means all.
 	selected []string
 }
@@ -55,63 +59,63 @@ func (x User) MarshalJSON() ([]byte, error) {
 // reading it in place, and no allocation beyond b's growth (list routes render their
 // pages with it).
 func (x *User) AppendJSON(b []byte) ([]byte, error) {
-	sel := rt.NewSelection(x.selected)
+	sel := jsonw.NewSelection(x.selected)
 	start := len(b)
 	var err error
 	if sel.Has("id") {
 		b = append(b, ",\"id\":"...)
-		b = rt.AppendJSONString(b, x.ID)
+		b = jsonw.AppendJSONString(b, x.ID)
 	}
 	if sel.Has("first_name") {
 		b = append(b, ",\"first_name\":"...)
-		b = rt.AppendJSONStringPtr(b, x.FirstName)
+		b = jsonw.AppendJSONStringPtr(b, x.FirstName)
 	}
 	if sel.Has("last_name") {
 		b = append(b, ",\"last_name\":"...)
-		b = rt.AppendJSONStringPtr(b, x.LastName)
+		b = jsonw.AppendJSONStringPtr(b, x.LastName)
 	}
 	if sel.Has("email") {
 		b = append(b, ",\"email\":"...)
-		b = rt.AppendJSONString(b, x.Email)
+		b = jsonw.AppendJSONString(b, x.Email)
 	}
 	if sel.Has("avatar_url") {
 		b = append(b, ",\"avatar_url\":"...)
-		b = rt.AppendJSONStringPtr(b, x.AvatarURL)
+		b = jsonw.AppendJSONStringPtr(b, x.AvatarURL)
 	}
 	if sel.Has("metadata") {
 		b = append(b, ",\"metadata\":"...)
-		if b, err = rt.AppendJSONValue(b, &x.Metadata); err != nil {
+		if b, err = jsonw.AppendJSONValue(b, &x.Metadata); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("created_at") {
 		b = append(b, ",\"created_at\":"...)
-		if b, err = rt.AppendJSONTime(b, x.CreatedAt); err != nil {
+		if b, err = jsonw.AppendJSONTime(b, x.CreatedAt); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("updated_at") {
 		b = append(b, ",\"updated_at\":"...)
-		if b, err = rt.AppendJSONTime(b, x.UpdatedAt); err != nil {
+		if b, err = jsonw.AppendJSONTime(b, x.UpdatedAt); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("deleted_at") {
 		b = append(b, ",\"deleted_at\":"...)
-		if b, err = rt.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
+		if b, err = jsonw.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
 			return nil, err
 		}
 	}
 	if b, err = x.Linked.AppendJSON(b); err != nil {
 		return nil, err
 	}
-	return rt.CloseObject(b, start), nil
+	return jsonw.CloseObject(b, start), nil
 }
 
 // Cursor returns the keyset cursor of x for cfg's order: pass it as FindConfig.After to
 // read the next page.
-func (x User) Cursor(cfg rt.FindConfig) []any {
-	order, err := rt.NormalizeOrder("user", userSortable, "id", cfg.Order)
+func (x User) Cursor(cfg sqlb.FindConfig) []any {
+	order, err := sqlb.NormalizeOrder("user", userSortable, "id", cfg.Order)
 	if err != nil {
 		return nil
 	}
@@ -196,46 +200,46 @@ type CreateUserInput struct {
 }
 
 // UpdateUserInput updates the user ID names (Medusa's UpdateUserDTO): a field left absent
-// is kept, rt.Null sets it to NULL, rt.Some to a value.
+// is kept, opt.Null sets it to NULL, opt.Some to a value.
 type UpdateUserInput struct {
-	ID        string                       `json:"id"`
-	FirstName rt.Optional[string]          `json:"first_name,omitzero"`
-	LastName  rt.Optional[string]          `json:"last_name,omitzero"`
-	Email     rt.Optional[string]          `json:"email,omitzero"`
-	AvatarURL rt.Optional[string]          `json:"avatar_url,omitzero"`
-	Metadata  rt.Optional[json.RawMessage] `json:"metadata,omitzero"`
+	ID        string                        `json:"id"`
+	FirstName opt.Optional[string]          `json:"first_name,omitzero"`
+	LastName  opt.Optional[string]          `json:"last_name,omitzero"`
+	Email     opt.Optional[string]          `json:"email,omitzero"`
+	AvatarURL opt.Optional[string]          `json:"avatar_url,omitzero"`
+	Metadata  opt.Optional[json.RawMessage] `json:"metadata,omitzero"`
 }
 
 // UserFilter selects user rows (Medusa's FilterableUserProps). Set fields are ANDed;
 // a filter on deleted_at includes soft-deleted rows.
 type UserFilter struct {
 	// Q matches rows whose searchable fields contain it (ILIKE '%q%').
-	Q         string               `json:"q,omitempty"`
-	ID        rt.Filter[string]    `json:"id,omitzero"`
-	FirstName rt.Filter[string]    `json:"first_name,omitzero"`
-	LastName  rt.Filter[string]    `json:"last_name,omitzero"`
-	Email     rt.Filter[string]    `json:"email,omitzero"`
-	AvatarURL rt.Filter[string]    `json:"avatar_url,omitzero"`
-	CreatedAt rt.Filter[time.Time] `json:"created_at,omitzero"`
-	UpdatedAt rt.Filter[time.Time] `json:"updated_at,omitzero"`
-	DeletedAt rt.Filter[time.Time] `json:"deleted_at,omitzero"`
+	Q         string                 `json:"q,omitempty"`
+	ID        sqlb.Filter[string]    `json:"id,omitzero"`
+	FirstName sqlb.Filter[string]    `json:"first_name,omitzero"`
+	LastName  sqlb.Filter[string]    `json:"last_name,omitzero"`
+	Email     sqlb.Filter[string]    `json:"email,omitzero"`
+	AvatarURL sqlb.Filter[string]    `json:"avatar_url,omitzero"`
+	CreatedAt sqlb.Filter[time.Time] `json:"created_at,omitzero"`
+	UpdatedAt sqlb.Filter[time.Time] `json:"updated_at,omitzero"`
+	DeletedAt sqlb.Filter[time.Time] `json:"deleted_at,omitzero"`
 	// And and Or combine nested filters ($and, $or).
 	And []UserFilter `json:"$and,omitempty"`
 	Or  []UserFilter `json:"$or,omitempty"`
 }
 
 // apply adds f's predicates to w and reports whether it filters on deleted_at.
-func (f UserFilter) apply(w *rt.Where) (bool, error) {
+func (f UserFilter) apply(w *sqlb.Where) (bool, error) {
 	if f.Q != "" {
-		p := w.Arg(rt.Contains(f.Q))
+		p := w.Arg(sqlb.Contains(f.Q))
 		or := "(" + strings.Join([]string{"\"first_name\" ILIKE " + p, "\"last_name\" ILIKE " + p, "\"email\" ILIKE " + p}, " OR ") + ")"
 		// Medusa's q is the OR of one ILIKE per field. The ILIKE on the joined fields is what
 		// the trigram index IDX_user_q_trgm serves: alone when it is exact, else as a
-		// necessary condition before the OR (see rt.SearchJoinable, rt.SearchNarrows).
+		// necessary condition before the OR (see sqlb.SearchJoinable, sqlb.SearchNarrows).
 		switch {
-		case rt.SearchJoinable(f.Q):
+		case sqlb.SearchJoinable(f.Q):
 			w.Add("(coalesce(\"first_name\", '') || E'\\x1f' || coalesce(\"last_name\", '') || E'\\x1f' || \"email\") ILIKE " + p)
-		case rt.SearchNarrows(f.Q):
+		case sqlb.SearchNarrows(f.Q):
 			w.Add("(coalesce(\"first_name\", '') || E'\\x1f' || coalesce(\"last_name\", '') || E'\\x1f' || \"email\") ILIKE " + p + " AND " + or)
 		default:
 			w.Add(or)
@@ -250,7 +254,7 @@ func (f UserFilter) apply(w *rt.Where) (bool, error) {
 	if err := f.LastName.Apply(w, "\"last_name\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
 	}
-	if err := rt.ApplyFolded(f.Email, w, "\"email\""); err != nil {
+	if err := sqlb.ApplyFolded(f.Email, w, "\"email\""); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
 	}
 	if err := f.AvatarURL.Apply(w, "\"avatar_url\"", true); err != nil {
@@ -274,7 +278,7 @@ func (f UserFilter) apply(w *rt.Where) (bool, error) {
 		wd = wd || d
 	}
 	if len(f.Or) > 0 {
-		groups := make([]*rt.Where, 0, len(f.Or))
+		groups := make([]*sqlb.Where, 0, len(f.Or))
 		for _, o := range f.Or {
 			sub := w.Sub()
 			d, err := o.apply(sub)
@@ -289,31 +293,31 @@ func (f UserFilter) apply(w *rt.Where) (bool, error) {
 	return wd, nil
 }
 
-// userFilterFromTree turns a model-agnostic filter (Query's filters, rt.ParseFilters) into a
+// userFilterFromTree turns a model-agnostic filter (Query's filters, sqlb.ParseFilters) into a
 // UserFilter; a field it cannot filter on fails with invalid_data naming the nearest one.
-func userFilterFromTree(t rt.FilterTree) (UserFilter, error) {
+func userFilterFromTree(t sqlb.FilterTree) (UserFilter, error) {
 	out := UserFilter{Q: t.Q}
 	for _, c := range t.Conds {
 		var err error
 		switch c.Field {
 		case "id":
-			err = rt.SetOp(&out.ID, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.ID, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "first_name":
-			err = rt.SetOp(&out.FirstName, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.FirstName, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "last_name":
-			err = rt.SetOp(&out.LastName, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.LastName, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "email":
-			err = rt.SetOp(&out.Email, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.Email, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "avatar_url":
-			err = rt.SetOp(&out.AvatarURL, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.AvatarURL, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "created_at":
-			err = rt.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		case "updated_at":
-			err = rt.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		case "deleted_at":
-			err = rt.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		default:
-			err = rt.UnknownFilter("user", c.Field, userSortable)
+			err = sqlb.UnknownFilter("user", c.Field, userSortable)
 		}
 		if err != nil {
 			return out, err
@@ -337,14 +341,14 @@ func userFilterFromTree(t rt.FilterTree) (UserFilter, error) {
 }
 
 // findUsers reads user rows with SQL built from the filter's used predicates only (see
-// package rt), and counts them too when count is set (ignoring skip, take and after).
+// package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
-func (s *Service) findUsers(ctx context.Context, f UserFilter, cfg rt.FindConfig, count bool) ([]User, int, error) {
-	cfg, rels, err := rt.SplitRelations("user", userRelations, cfg)
+func (s *Service) findUsers(ctx context.Context, f UserFilter, cfg sqlb.FindConfig, count bool) ([]User, int, error) {
+	cfg, rels, err := sqlb.SplitRelations("user", userRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := rt.Find(ctx, db.Conn(ctx, s.db), userTable, cfg, count, f.apply, func(selected []string) User {
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), userTable, cfg, count, f.apply, func(selected []string) User {
 		return User{selected: selected}
 	}, (*User).dest)
 	if err != nil {
@@ -358,8 +362,8 @@ func (s *Service) findUsers(ctx context.Context, f UserFilter, cfg rt.FindConfig
 	return out, n, nil
 }
 
-// userTable describes table user to rt.Find.
-var userTable = rt.Table{
+// userTable describes table user to sqlb.Find.
+var userTable = sqlb.Table{
 	Fields:   userFields,
 	Model:    "user",
 	Name:     "\"user\"",
@@ -368,9 +372,9 @@ var userTable = rt.Table{
 	Sortable: userSortable,
 }
 
-func (s *Service) retrieveUser(ctx context.Context, id string, cfg ...rt.FindConfig) (User, error) {
-	return rt.Retrieve(id, cfg, "user - id must be defined", "User with id: %s was not found", func(c rt.FindConfig) ([]User, error) {
-		out, _, err := s.findUsers(ctx, UserFilter{ID: rt.Eq(id)}, c, false)
+func (s *Service) retrieveUser(ctx context.Context, id string, cfg ...sqlb.FindConfig) (User, error) {
+	return sqlb.Retrieve(id, cfg, "user - id must be defined", "User with id: %s was not found", func(c sqlb.FindConfig) ([]User, error) {
+		out, _, err := s.findUsers(ctx, UserFilter{ID: sqlb.Eq(id)}, c, false)
 		return out, err
 	})
 }
@@ -378,49 +382,49 @@ func (s *Service) retrieveUser(ctx context.Context, id string, cfg ...rt.FindCon
 // RetrieveUser returns the user with the given id (Medusa's retrieveUser). An empty id fails with
 // not_found "user - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "User with id: <id> was not found". cfg (at most one) may select fields.
-func (s *Service) RetrieveUser(ctx context.Context, id string, cfg ...rt.FindConfig) (User, error) {
+func (s *Service) RetrieveUser(ctx context.Context, id string, cfg ...sqlb.FindConfig) (User, error) {
 	return s.retrieveUser(ctx, id, cfg...)
 }
 
-func (s *Service) listUsers(ctx context.Context, f UserFilter, cfg ...rt.FindConfig) ([]User, error) {
+func (s *Service) listUsers(ctx context.Context, f UserFilter, cfg ...sqlb.FindConfig) ([]User, error) {
 	out, _, err := s.findUsers(ctx, f, firstConfig(cfg), false)
 	return out, err
 }
 
 // ListUsers returns the user rows matching f (Medusa's listUsers), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
-func (s *Service) ListUsers(ctx context.Context, f UserFilter, cfg ...rt.FindConfig) ([]User, error) {
+func (s *Service) ListUsers(ctx context.Context, f UserFilter, cfg ...sqlb.FindConfig) ([]User, error) {
 	return s.listUsers(ctx, f, cfg...)
 }
 
-func (s *Service) listAndCountUsers(ctx context.Context, f UserFilter, cfg ...rt.FindConfig) ([]User, int, error) {
+func (s *Service) listAndCountUsers(ctx context.Context, f UserFilter, cfg ...sqlb.FindConfig) ([]User, int, error) {
 	return s.findUsers(ctx, f, firstConfig(cfg), true)
 }
 
 // ListAndCountUsers is ListUsers plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountUsers).
-func (s *Service) ListAndCountUsers(ctx context.Context, f UserFilter, cfg ...rt.FindConfig) ([]User, int, error) {
+func (s *Service) ListAndCountUsers(ctx context.Context, f UserFilter, cfg ...sqlb.FindConfig) ([]User, int, error) {
 	return s.listAndCountUsers(ctx, f, cfg...)
 }
 
 // userRelations are user's relations, for FindConfig.Relations and dotted selects.
-var userRelations []rt.Relation
+var userRelations []sqlb.Relation
 
 // loadUserRelations loads rels into rows: one statement per relation, whatever the
 // number of rows (each relation's own nested relations are loaded the same way).
-func (s *Service) loadUserRelations(ctx context.Context, rows []User, rels []rt.RelConfig) error {
+func (s *Service) loadUserRelations(ctx context.Context, rows []User, rels []sqlb.RelConfig) error {
 	return nil
 }
 
 // findUsersThrough reads the user rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findUsersThrough(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]User, []string, error) {
-	cfg, rels, err := rt.SplitRelations("user", userRelations, cfg)
+func (s *Service) findUsersThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]User, []string, error) {
+	cfg, rels, err := sqlb.SplitRelations("user", userRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := rt.FindThrough(ctx, db.Conn(ctx, s.db), userTable, cfg, via, parents, func(selected []string) User {
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), userTable, cfg, via, parents, func(selected []string) User {
 		return User{selected: selected}
 	}, (*User).dest)
 	if err != nil {
@@ -437,7 +441,7 @@ func (s *Service) findUsersThrough(ctx context.Context, via rt.Through, parents 
 // userInsertSQL inserts a chunk of user rows sent as one array per column (createUsers).
 const userInsertSQL = "INSERT INTO \"user\" (\"id\", \"first_name\", \"last_name\", \"email\", \"avatar_url\", \"metadata\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, u.c3, u.c4, u.c5, u.c6::jsonb, now(), now()\nFROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)\nRETURNING \"id\", \"first_name\", \"last_name\", \"email\", \"avatar_url\", \"metadata\", \"created_at\", \"updated_at\", \"deleted_at\""
 
-// createUsers inserts in[start:start+rt.InsertChunk] with one userInsertSQL statement per
+// createUsers inserts in[start:start+sqlb.InsertChunk] with one userInsertSQL statement per
 // chunk and returns the rows in input order (matched by id: ids are unique, or the
 // insert fails). A duplicate inside the batch fails like one against the table.
 func (s *Service) createUsers(ctx context.Context, in ...CreateUserInput) ([]User, error) {
@@ -446,8 +450,8 @@ func (s *Service) createUsers(ctx context.Context, in ...CreateUserInput) ([]Use
 	}
 	out := make([]User, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, _ *userdb.Queries) error {
-		for start := 0; start < len(in); start += rt.InsertChunk {
-			chunk := in[start:min(start+rt.InsertChunk, len(in))]
+		for start := 0; start < len(in); start += sqlb.InsertChunk {
+			chunk := in[start:min(start+sqlb.InsertChunk, len(in))]
 			cID := make([]string, len(chunk))
 			cFirstName := make([]*string, len(chunk))
 			cLastName := make([]*string, len(chunk))
@@ -458,7 +462,7 @@ func (s *Service) createUsers(ctx context.Context, in ...CreateUserInput) ([]Use
 			for i, x := range chunk {
 				id := x.ID
 				if id == "" {
-					id = rt.NewID("user")
+					id = ids.New("user")
 				}
 				pos[id] = start + i
 				cID[i] = id
@@ -466,7 +470,7 @@ func (s *Service) createUsers(ctx context.Context, in ...CreateUserInput) ([]Use
 				cLastName[i] = x.LastName
 				cEmail[i] = x.Email
 				cAvatarURL[i] = x.AvatarURL
-				cMetadata[i] = rt.JSONText(x.Metadata)
+				cMetadata[i] = sqlb.JSONText(x.Metadata)
 			}
 			rows, err := db.Conn(ctx, s.db).Query(ctx, userInsertSQL, cID, cFirstName, cLastName, cEmail, cAvatarURL, cMetadata)
 			if err != nil {
@@ -512,12 +516,12 @@ func (s *Service) updateUsers(ctx context.Context, in ...UpdateUserInput) ([]Use
 		for _, x := range in {
 			ids = append(ids, x.ID)
 		}
-		ids = rt.Unique(ids)
+		ids = sqlb.Unique(ids)
 		found, err := q.ExistingUserIDs(ctx, ids)
 		if err != nil {
 			return err
 		}
-		if missing := rt.Missing(ids, found); len(missing) > 0 {
+		if missing := sqlb.Missing(ids, found); len(missing) > 0 {
 			return merrors.New(merrors.NotFound, "User with id \"%s\" not found", strings.Join(missing, ", "))
 		}
 		msgs := make([]events.Message, 0, len(in))
@@ -558,7 +562,7 @@ func (s *Service) UpdateUsers(ctx context.Context, in ...UpdateUserInput) ([]Use
 }
 
 func (s *Service) deleteUsers(ctx context.Context, ids ...string) error {
-	ids = rt.Unique(ids)
+	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
 	}
@@ -573,7 +577,7 @@ func (s *Service) deleteUsers(ctx context.Context, ids ...string) error {
 		if len(deleted) == 0 {
 			return nil
 		}
-		return s.cascade(ctx, rt.Deleted, map[string][]string{"user_id": deleted})
+		return s.cascade(ctx, cascade.Deleted, map[string][]string{"user_id": deleted})
 	})
 }
 
@@ -585,7 +589,7 @@ func (s *Service) DeleteUsers(ctx context.Context, ids ...string) error {
 }
 
 func (s *Service) softDeleteUserTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return rt.Cascade(ctx, ids, keys, "user_id", q.SoftDeleteUsers, func(got []string) {
+	return cascade.Cascade(ctx, ids, keys, "user_id", q.SoftDeleteUsers, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventUserDeleted, "user", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteUserCascades(ctx, q, got, keys)
@@ -598,8 +602,8 @@ func (s *Service) softDeleteUserCascades(ctx context.Context, q *userdb.Queries,
 }
 
 func (s *Service) softDeleteUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteUserTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, rt.SoftDeleted, keys)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteUserTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.SoftDeleted, keys)
 	})
 }
 
@@ -612,7 +616,7 @@ func (s *Service) SoftDeleteUsers(ctx context.Context, ids ...string) (map[strin
 }
 
 func (s *Service) restoreUserTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return rt.Cascade(ctx, ids, keys, "user_id", q.RestoreUsers, func(got []string) {
+	return cascade.Cascade(ctx, ids, keys, "user_id", q.RestoreUsers, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventUserCreated, "user", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreUserCascades(ctx, q, got, keys)
@@ -625,8 +629,8 @@ func (s *Service) restoreUserCascades(ctx context.Context, q *userdb.Queries, id
 }
 
 func (s *Service) restoreUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.restoreUserTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, rt.Restored, keys)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreUserTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.Restored, keys)
 	})
 }
 

@@ -7,7 +7,11 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/ids"
+	"github.com/medusa-go/medusa/framework/jsonw"
+	"github.com/medusa-go/medusa/framework/link/cascade"
+	"github.com/medusa-go/medusa/framework/opt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
 	"strings"
 	"time"
@@ -26,7 +30,7 @@ type Comment struct {
 	// Post holds the post relation when it was loaded (FindConfig.Relations).
 	Post *Post `json:"post,omitempty"`
 	// Linked holds the records of other modules Query linked to the row (see framework/query).
-	Linked rt.Linked `json:"-"`
+	Linked jsonw.Linked `json:"-"`
 	// selected lists the fields a select asked for; nil means all.
 	selected []string
 	// loaded records which relations were loaded (one bit each, in definition order).
@@ -55,55 +59,55 @@ func (x Comment) MarshalJSON() ([]byte, error) {
 // reading it in place, and no allocation beyond b's growth (list routes render their
 // pages with it).
 func (x *Comment) AppendJSON(b []byte) ([]byte, error) {
-	sel := rt.NewSelection(x.selected)
+	sel := jsonw.NewSelection(x.selected)
 	start := len(b)
 	var err error
 	if sel.Has("id") {
 		b = append(b, ",\"id\":"...)
-		b = rt.AppendJSONString(b, x.ID)
+		b = jsonw.AppendJSONString(b, x.ID)
 	}
 	if sel.Has("body") {
 		b = append(b, ",\"body\":"...)
-		b = rt.AppendJSONString(b, x.Body)
+		b = jsonw.AppendJSONString(b, x.Body)
 	}
 	if sel.Has("post_id") {
 		b = append(b, ",\"post_id\":"...)
-		b = rt.AppendJSONString(b, x.PostID)
+		b = jsonw.AppendJSONString(b, x.PostID)
 	}
 	if sel.Has("created_at") {
 		b = append(b, ",\"created_at\":"...)
-		if b, err = rt.AppendJSONTime(b, x.CreatedAt); err != nil {
+		if b, err = jsonw.AppendJSONTime(b, x.CreatedAt); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("updated_at") {
 		b = append(b, ",\"updated_at\":"...)
-		if b, err = rt.AppendJSONTime(b, x.UpdatedAt); err != nil {
+		if b, err = jsonw.AppendJSONTime(b, x.UpdatedAt); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("deleted_at") {
 		b = append(b, ",\"deleted_at\":"...)
-		if b, err = rt.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
+		if b, err = jsonw.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
 			return nil, err
 		}
 	}
 	if x.loaded&1 != 0 {
 		b = append(b, ",\"post\":"...)
-		if b, err = rt.AppendJSONOne(b, x.Post); err != nil {
+		if b, err = jsonw.AppendJSONOne(b, x.Post); err != nil {
 			return nil, err
 		}
 	}
 	if b, err = x.Linked.AppendJSON(b); err != nil {
 		return nil, err
 	}
-	return rt.CloseObject(b, start), nil
+	return jsonw.CloseObject(b, start), nil
 }
 
 // Cursor returns the keyset cursor of x for cfg's order: pass it as FindConfig.After to
 // read the next page.
-func (x Comment) Cursor(cfg rt.FindConfig) []any {
-	order, err := rt.NormalizeOrder("comment", commentSortable, "id", cfg.Order)
+func (x Comment) Cursor(cfg sqlb.FindConfig) []any {
+	order, err := sqlb.NormalizeOrder("comment", commentSortable, "id", cfg.Order)
 	if err != nil {
 		return nil
 	}
@@ -170,31 +174,31 @@ type CreateCommentInput struct {
 }
 
 // UpdateCommentInput updates the comment ID names (Medusa's UpdateCommentDTO): a field left absent
-// is kept, rt.Null sets it to NULL, rt.Some to a value.
+// is kept, opt.Null sets it to NULL, opt.Some to a value.
 type UpdateCommentInput struct {
-	ID     string              `json:"id"`
-	Body   rt.Optional[string] `json:"body,omitzero"`
-	PostID rt.Optional[string] `json:"post_id,omitzero"`
+	ID     string               `json:"id"`
+	Body   opt.Optional[string] `json:"body,omitzero"`
+	PostID opt.Optional[string] `json:"post_id,omitzero"`
 }
 
 // CommentFilter selects comment rows (Medusa's FilterableCommentProps). Set fields are ANDed;
 // a filter on deleted_at includes soft-deleted rows.
 type CommentFilter struct {
 	// Q matches rows whose searchable fields contain it (ILIKE '%q%').
-	Q         string               `json:"q,omitempty"`
-	ID        rt.Filter[string]    `json:"id,omitzero"`
-	Body      rt.Filter[string]    `json:"body,omitzero"`
-	PostID    rt.Filter[string]    `json:"post_id,omitzero"`
-	CreatedAt rt.Filter[time.Time] `json:"created_at,omitzero"`
-	UpdatedAt rt.Filter[time.Time] `json:"updated_at,omitzero"`
-	DeletedAt rt.Filter[time.Time] `json:"deleted_at,omitzero"`
+	Q         string                 `json:"q,omitempty"`
+	ID        sqlb.Filter[string]    `json:"id,omitzero"`
+	Body      sqlb.Filter[string]    `json:"body,omitzero"`
+	PostID    sqlb.Filter[string]    `json:"post_id,omitzero"`
+	CreatedAt sqlb.Filter[time.Time] `json:"created_at,omitzero"`
+	UpdatedAt sqlb.Filter[time.Time] `json:"updated_at,omitzero"`
+	DeletedAt sqlb.Filter[time.Time] `json:"deleted_at,omitzero"`
 	// And and Or combine nested filters ($and, $or).
 	And []CommentFilter `json:"$and,omitempty"`
 	Or  []CommentFilter `json:"$or,omitempty"`
 }
 
 // apply adds f's predicates to w and reports whether it filters on deleted_at.
-func (f CommentFilter) apply(w *rt.Where) (bool, error) {
+func (f CommentFilter) apply(w *sqlb.Where) (bool, error) {
 	if f.Q != "" {
 		return false, merrors.New(merrors.InvalidData, "comment has no searchable fields for q")
 	}
@@ -225,7 +229,7 @@ func (f CommentFilter) apply(w *rt.Where) (bool, error) {
 		wd = wd || d
 	}
 	if len(f.Or) > 0 {
-		groups := make([]*rt.Where, 0, len(f.Or))
+		groups := make([]*sqlb.Where, 0, len(f.Or))
 		for _, o := range f.Or {
 			sub := w.Sub()
 			d, err := o.apply(sub)
@@ -240,27 +244,27 @@ func (f CommentFilter) apply(w *rt.Where) (bool, error) {
 	return wd, nil
 }
 
-// commentFilterFromTree turns a model-agnostic filter (Query's filters, rt.ParseFilters) into a
+// commentFilterFromTree turns a model-agnostic filter (Query's filters, sqlb.ParseFilters) into a
 // CommentFilter; a field it cannot filter on fails with invalid_data naming the nearest one.
-func commentFilterFromTree(t rt.FilterTree) (CommentFilter, error) {
+func commentFilterFromTree(t sqlb.FilterTree) (CommentFilter, error) {
 	out := CommentFilter{Q: t.Q}
 	for _, c := range t.Conds {
 		var err error
 		switch c.Field {
 		case "id":
-			err = rt.SetOp(&out.ID, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.ID, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "body":
-			err = rt.SetOp(&out.Body, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.Body, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "post_id":
-			err = rt.SetOp(&out.PostID, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.PostID, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "created_at":
-			err = rt.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		case "updated_at":
-			err = rt.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		case "deleted_at":
-			err = rt.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		default:
-			err = rt.UnknownFilter("comment", c.Field, commentSortable)
+			err = sqlb.UnknownFilter("comment", c.Field, commentSortable)
 		}
 		if err != nil {
 			return out, err
@@ -284,14 +288,14 @@ func commentFilterFromTree(t rt.FilterTree) (CommentFilter, error) {
 }
 
 // findComments reads comment rows with SQL built from the filter's used predicates only (see
-// package rt), and counts them too when count is set (ignoring skip, take and after).
+// package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
-func (s *Service) findComments(ctx context.Context, f CommentFilter, cfg rt.FindConfig, count bool) ([]Comment, int, error) {
-	cfg, rels, err := rt.SplitRelations("comment", commentRelations, cfg)
+func (s *Service) findComments(ctx context.Context, f CommentFilter, cfg sqlb.FindConfig, count bool) ([]Comment, int, error) {
+	cfg, rels, err := sqlb.SplitRelations("comment", commentRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := rt.Find(ctx, db.Conn(ctx, s.db), commentTable, cfg, count, f.apply, func(selected []string) Comment {
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), commentTable, cfg, count, f.apply, func(selected []string) Comment {
 		return Comment{selected: selected}
 	}, (*Comment).dest)
 	if err != nil {
@@ -305,8 +309,8 @@ func (s *Service) findComments(ctx context.Context, f CommentFilter, cfg rt.Find
 	return out, n, nil
 }
 
-// commentTable describes table comment to rt.Find.
-var commentTable = rt.Table{
+// commentTable describes table comment to sqlb.Find.
+var commentTable = sqlb.Table{
 	Fields:   commentFields,
 	Model:    "comment",
 	Name:     "\"comment\"",
@@ -314,9 +318,9 @@ var commentTable = rt.Table{
 	Sortable: commentSortable,
 }
 
-func (s *Service) retrieveComment(ctx context.Context, id string, cfg ...rt.FindConfig) (Comment, error) {
-	return rt.Retrieve(id, cfg, "comment - id must be defined", "Comment with id: %s was not found", func(c rt.FindConfig) ([]Comment, error) {
-		out, _, err := s.findComments(ctx, CommentFilter{ID: rt.Eq(id)}, c, false)
+func (s *Service) retrieveComment(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Comment, error) {
+	return sqlb.Retrieve(id, cfg, "comment - id must be defined", "Comment with id: %s was not found", func(c sqlb.FindConfig) ([]Comment, error) {
+		out, _, err := s.findComments(ctx, CommentFilter{ID: sqlb.Eq(id)}, c, false)
 		return out, err
 	})
 }
@@ -324,48 +328,48 @@ func (s *Service) retrieveComment(ctx context.Context, id string, cfg ...rt.Find
 // RetrieveComment returns the comment with the given id (Medusa's retrieveComment). An empty id fails with
 // not_found "comment - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "Comment with id: <id> was not found". cfg (at most one) may select fields.
-func (s *Service) RetrieveComment(ctx context.Context, id string, cfg ...rt.FindConfig) (Comment, error) {
+func (s *Service) RetrieveComment(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Comment, error) {
 	return s.retrieveComment(ctx, id, cfg...)
 }
 
-func (s *Service) listComments(ctx context.Context, f CommentFilter, cfg ...rt.FindConfig) ([]Comment, error) {
+func (s *Service) listComments(ctx context.Context, f CommentFilter, cfg ...sqlb.FindConfig) ([]Comment, error) {
 	out, _, err := s.findComments(ctx, f, firstConfig(cfg), false)
 	return out, err
 }
 
 // ListComments returns the comment rows matching f (Medusa's listComments), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
-func (s *Service) ListComments(ctx context.Context, f CommentFilter, cfg ...rt.FindConfig) ([]Comment, error) {
+func (s *Service) ListComments(ctx context.Context, f CommentFilter, cfg ...sqlb.FindConfig) ([]Comment, error) {
 	return s.listComments(ctx, f, cfg...)
 }
 
-func (s *Service) listAndCountComments(ctx context.Context, f CommentFilter, cfg ...rt.FindConfig) ([]Comment, int, error) {
+func (s *Service) listAndCountComments(ctx context.Context, f CommentFilter, cfg ...sqlb.FindConfig) ([]Comment, int, error) {
 	return s.findComments(ctx, f, firstConfig(cfg), true)
 }
 
 // ListAndCountComments is ListComments plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountComments).
-func (s *Service) ListAndCountComments(ctx context.Context, f CommentFilter, cfg ...rt.FindConfig) ([]Comment, int, error) {
+func (s *Service) ListAndCountComments(ctx context.Context, f CommentFilter, cfg ...sqlb.FindConfig) ([]Comment, int, error) {
 	return s.listAndCountComments(ctx, f, cfg...)
 }
 
 // commentRelations are comment's relations, for FindConfig.Relations and dotted selects.
-var commentRelations = []rt.Relation{{
+var commentRelations = []sqlb.Relation{{
 	Key:  "post_id",
 	Name: "post",
 }}
 
 // loadCommentRelations loads rels into rows: one statement per relation, whatever the
 // number of rows (each relation's own nested relations are loaded the same way).
-func (s *Service) loadCommentRelations(ctx context.Context, rows []Comment, rels []rt.RelConfig) error {
+func (s *Service) loadCommentRelations(ctx context.Context, rows []Comment, rels []sqlb.RelConfig) error {
 	for _, r := range rels {
 		var err error
 		switch r.Name {
 		case "post":
-			err = rt.LoadOne(rows, func(x *Comment) string {
+			err = sqlb.LoadOne(rows, func(x *Comment) string {
 				return x.PostID
 			}, func(ids []string) ([]Post, error) {
-				out, _, err := s.findPosts(ctx, PostFilter{ID: rt.In(ids...)}, r.Config, false)
+				out, _, err := s.findPosts(ctx, PostFilter{ID: sqlb.In(ids...)}, r.Config, false)
 				return out, err
 			}, func(y *Post) string {
 				return y.ID
@@ -384,12 +388,12 @@ func (s *Service) loadCommentRelations(ctx context.Context, rows []Comment, rels
 // findCommentsThrough reads the comment rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findCommentsThrough(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]Comment, []string, error) {
-	cfg, rels, err := rt.SplitRelations("comment", commentRelations, cfg)
+func (s *Service) findCommentsThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Comment, []string, error) {
+	cfg, rels, err := sqlb.SplitRelations("comment", commentRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := rt.FindThrough(ctx, db.Conn(ctx, s.db), commentTable, cfg, via, parents, func(selected []string) Comment {
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), commentTable, cfg, via, parents, func(selected []string) Comment {
 		return Comment{selected: selected}
 	}, (*Comment).dest)
 	if err != nil {
@@ -406,7 +410,7 @@ func (s *Service) findCommentsThrough(ctx context.Context, via rt.Through, paren
 // commentInsertSQL inserts a chunk of comment rows sent as one array per column (createComments).
 const commentInsertSQL = "INSERT INTO \"comment\" (\"id\", \"body\", \"post_id\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, u.c3, now(), now()\nFROM unnest($1::text[], $2::text[], $3::text[]) AS u(c1, c2, c3)\nRETURNING \"id\", \"body\", \"post_id\", \"created_at\", \"updated_at\", \"deleted_at\""
 
-// createComments inserts in[start:start+rt.InsertChunk] with one commentInsertSQL statement per
+// createComments inserts in[start:start+sqlb.InsertChunk] with one commentInsertSQL statement per
 // chunk and returns the rows in input order (matched by id: ids are unique, or the
 // insert fails). A duplicate inside the batch fails like one against the table.
 func (s *Service) createComments(ctx context.Context, in ...CreateCommentInput) ([]Comment, error) {
@@ -415,8 +419,8 @@ func (s *Service) createComments(ctx context.Context, in ...CreateCommentInput) 
 	}
 	out := make([]Comment, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, _ *blogdb.Queries) error {
-		for start := 0; start < len(in); start += rt.InsertChunk {
-			chunk := in[start:min(start+rt.InsertChunk, len(in))]
+		for start := 0; start < len(in); start += sqlb.InsertChunk {
+			chunk := in[start:min(start+sqlb.InsertChunk, len(in))]
 			cID := make([]string, len(chunk))
 			cBody := make([]string, len(chunk))
 			cPostID := make([]string, len(chunk))
@@ -424,7 +428,7 @@ func (s *Service) createComments(ctx context.Context, in ...CreateCommentInput) 
 			for i, x := range chunk {
 				id := x.ID
 				if id == "" {
-					id = rt.NewID("com")
+					id = ids.New("com")
 				}
 				pos[id] = start + i
 				cID[i] = id
@@ -475,12 +479,12 @@ func (s *Service) updateComments(ctx context.Context, in ...UpdateCommentInput) 
 		for _, x := range in {
 			ids = append(ids, x.ID)
 		}
-		ids = rt.Unique(ids)
+		ids = sqlb.Unique(ids)
 		found, err := q.ExistingCommentIDs(ctx, ids)
 		if err != nil {
 			return err
 		}
-		if missing := rt.Missing(ids, found); len(missing) > 0 {
+		if missing := sqlb.Missing(ids, found); len(missing) > 0 {
 			return merrors.New(merrors.NotFound, "Comment with id \"%s\" not found", strings.Join(missing, ", "))
 		}
 		msgs := make([]events.Message, 0, len(in))
@@ -515,7 +519,7 @@ func (s *Service) UpdateComments(ctx context.Context, in ...UpdateCommentInput) 
 }
 
 func (s *Service) deleteComments(ctx context.Context, ids ...string) error {
-	ids = rt.Unique(ids)
+	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
 	}
@@ -530,7 +534,7 @@ func (s *Service) deleteComments(ctx context.Context, ids ...string) error {
 		if len(deleted) == 0 {
 			return nil
 		}
-		return s.cascade(ctx, rt.Deleted, map[string][]string{"comment_id": deleted})
+		return s.cascade(ctx, cascade.Deleted, map[string][]string{"comment_id": deleted})
 	})
 }
 
@@ -542,7 +546,7 @@ func (s *Service) DeleteComments(ctx context.Context, ids ...string) error {
 }
 
 func (s *Service) softDeleteCommentTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return rt.Cascade(ctx, ids, keys, "comment_id", q.SoftDeleteComments, func(got []string) {
+	return cascade.Cascade(ctx, ids, keys, "comment_id", q.SoftDeleteComments, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventCommentDeleted, "comment", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteCommentCascades(ctx, q, got, keys)
@@ -555,8 +559,8 @@ func (s *Service) softDeleteCommentCascades(ctx context.Context, q *blogdb.Queri
 }
 
 func (s *Service) softDeleteComments(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteCommentTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, rt.SoftDeleted, keys)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteCommentTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.SoftDeleted, keys)
 	})
 }
 
@@ -569,7 +573,7 @@ func (s *Service) SoftDeleteComments(ctx context.Context, ids ...string) (map[st
 }
 
 func (s *Service) restoreCommentTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return rt.Cascade(ctx, ids, keys, "comment_id", q.RestoreComments, func(got []string) {
+	return cascade.Cascade(ctx, ids, keys, "comment_id", q.RestoreComments, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventCommentCreated, "comment", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreCommentCascades(ctx, q, got, keys)
@@ -582,8 +586,8 @@ func (s *Service) restoreCommentCascades(ctx context.Context, q *blogdb.Queries,
 }
 
 func (s *Service) restoreComments(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.restoreCommentTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, rt.Restored, keys)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreCommentTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.Restored, keys)
 	})
 }
 

@@ -6,7 +6,8 @@ import (
 	"context"
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/entity"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/jsonw"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // PostEntity describes the post model to module links and Query (Medusa's linkable
@@ -34,7 +35,7 @@ var PostEntity = entity.Describe(entity.Entity{
 	Key: func(x *Post) string {
 		return x.ID
 	},
-	Linked: func(x *Post) *rt.Linked {
+	Linked: func(x *Post) *jsonw.Linked {
 		return &x.Linked
 	},
 	Related: func(x *Post, relation string) []any {
@@ -71,7 +72,7 @@ type postEntityService struct {
 	s *Service
 }
 
-func (a postEntityService) List(ctx context.Context, t rt.FilterTree, cfg rt.FindConfig, count bool) ([]Post, int, error) {
+func (a postEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]Post, int, error) {
 	f, err := postFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -79,20 +80,20 @@ func (a postEntityService) List(ctx context.Context, t rt.FilterTree, cfg rt.Fin
 	return a.s.findPosts(ctx, f, cfg, count)
 }
 
-func (a postEntityService) Through(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]Post, []string, error) {
+func (a postEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Post, []string, error) {
 	return a.s.findPostsThrough(ctx, via, parents, cfg)
 }
 
-func (a postEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count bool) (entity.Prepared[Post], error) {
+func (a postEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (entity.Prepared[Post], error) {
 	f, err := postFilterFromTree(t)
 	if err != nil {
 		return entity.Prepared[Post]{}, err
 	}
-	cfg, rels, err := rt.SplitRelations("post", postRelations, cfg)
+	cfg, rels, err := sqlb.SplitRelations("post", postRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Post]{}, err
 	}
-	r, err := rt.NewRead(postTable, cfg, count, f.apply, func(selected []string) Post {
+	r, err := sqlb.NewRead(postTable, cfg, count, f.apply, func(selected []string) Post {
 		return Post{selected: selected}
 	}, (*Post).dest)
 	if err != nil {
@@ -107,12 +108,12 @@ func (a postEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count boo
 	}, nil
 }
 
-func (a postEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (entity.Prepared[Post], error) {
-	cfg, rels, err := rt.SplitRelations("post", postRelations, cfg)
+func (a postEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[Post], error) {
+	cfg, rels, err := sqlb.SplitRelations("post", postRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Post]{}, err
 	}
-	r, err := rt.NewThroughRead(postTable, cfg, via, parents, func(selected []string) Post {
+	r, err := sqlb.NewThroughRead(postTable, cfg, via, parents, func(selected []string) Post {
 		return Post{selected: selected}
 	}, (*Post).dest)
 	if err != nil {
@@ -127,7 +128,7 @@ func (a postEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cf
 }
 
 // loader loads rels into rows read by a Prepared read (nil: nothing to load).
-func (a postEntityService) loader(rels []rt.RelConfig) func(context.Context, []Post) error {
+func (a postEntityService) loader(rels []sqlb.RelConfig) func(context.Context, []Post) error {
 	if len(rels) == 0 {
 		return nil
 	}
@@ -169,7 +170,7 @@ var CommentEntity = entity.Describe(entity.Entity{
 	Key: func(x *Comment) string {
 		return x.ID
 	},
-	Linked: func(x *Comment) *rt.Linked {
+	Linked: func(x *Comment) *jsonw.Linked {
 		return &x.Linked
 	},
 	Related: func(x *Comment, relation string) []any {
@@ -199,7 +200,7 @@ type commentEntityService struct {
 	s *Service
 }
 
-func (a commentEntityService) List(ctx context.Context, t rt.FilterTree, cfg rt.FindConfig, count bool) ([]Comment, int, error) {
+func (a commentEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]Comment, int, error) {
 	f, err := commentFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -207,20 +208,20 @@ func (a commentEntityService) List(ctx context.Context, t rt.FilterTree, cfg rt.
 	return a.s.findComments(ctx, f, cfg, count)
 }
 
-func (a commentEntityService) Through(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]Comment, []string, error) {
+func (a commentEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Comment, []string, error) {
 	return a.s.findCommentsThrough(ctx, via, parents, cfg)
 }
 
-func (a commentEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count bool) (entity.Prepared[Comment], error) {
+func (a commentEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (entity.Prepared[Comment], error) {
 	f, err := commentFilterFromTree(t)
 	if err != nil {
 		return entity.Prepared[Comment]{}, err
 	}
-	cfg, rels, err := rt.SplitRelations("comment", commentRelations, cfg)
+	cfg, rels, err := sqlb.SplitRelations("comment", commentRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Comment]{}, err
 	}
-	r, err := rt.NewRead(commentTable, cfg, count, f.apply, func(selected []string) Comment {
+	r, err := sqlb.NewRead(commentTable, cfg, count, f.apply, func(selected []string) Comment {
 		return Comment{selected: selected}
 	}, (*Comment).dest)
 	if err != nil {
@@ -235,12 +236,12 @@ func (a commentEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count 
 	}, nil
 }
 
-func (a commentEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (entity.Prepared[Comment], error) {
-	cfg, rels, err := rt.SplitRelations("comment", commentRelations, cfg)
+func (a commentEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[Comment], error) {
+	cfg, rels, err := sqlb.SplitRelations("comment", commentRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Comment]{}, err
 	}
-	r, err := rt.NewThroughRead(commentTable, cfg, via, parents, func(selected []string) Comment {
+	r, err := sqlb.NewThroughRead(commentTable, cfg, via, parents, func(selected []string) Comment {
 		return Comment{selected: selected}
 	}, (*Comment).dest)
 	if err != nil {
@@ -255,7 +256,7 @@ func (a commentEntityService) PrepareThrough(via rt.Through, parents rt.Parents,
 }
 
 // loader loads rels into rows read by a Prepared read (nil: nothing to load).
-func (a commentEntityService) loader(rels []rt.RelConfig) func(context.Context, []Comment) error {
+func (a commentEntityService) loader(rels []sqlb.RelConfig) func(context.Context, []Comment) error {
 	if len(rels) == 0 {
 		return nil
 	}
@@ -297,7 +298,7 @@ var TagEntity = entity.Describe(entity.Entity{
 	Key: func(x *Tag) string {
 		return x.ID
 	},
-	Linked: func(x *Tag) *rt.Linked {
+	Linked: func(x *Tag) *jsonw.Linked {
 		return &x.Linked
 	},
 	Related: func(x *Tag, relation string) []any {
@@ -328,7 +329,7 @@ type tagEntityService struct {
 	s *Service
 }
 
-func (a tagEntityService) List(ctx context.Context, t rt.FilterTree, cfg rt.FindConfig, count bool) ([]Tag, int, error) {
+func (a tagEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]Tag, int, error) {
 	f, err := tagFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -336,20 +337,20 @@ func (a tagEntityService) List(ctx context.Context, t rt.FilterTree, cfg rt.Find
 	return a.s.findTags(ctx, f, cfg, count)
 }
 
-func (a tagEntityService) Through(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]Tag, []string, error) {
+func (a tagEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Tag, []string, error) {
 	return a.s.findTagsThrough(ctx, via, parents, cfg)
 }
 
-func (a tagEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count bool) (entity.Prepared[Tag], error) {
+func (a tagEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (entity.Prepared[Tag], error) {
 	f, err := tagFilterFromTree(t)
 	if err != nil {
 		return entity.Prepared[Tag]{}, err
 	}
-	cfg, rels, err := rt.SplitRelations("tag", tagRelations, cfg)
+	cfg, rels, err := sqlb.SplitRelations("tag", tagRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Tag]{}, err
 	}
-	r, err := rt.NewRead(tagTable, cfg, count, f.apply, func(selected []string) Tag {
+	r, err := sqlb.NewRead(tagTable, cfg, count, f.apply, func(selected []string) Tag {
 		return Tag{selected: selected}
 	}, (*Tag).dest)
 	if err != nil {
@@ -364,12 +365,12 @@ func (a tagEntityService) Prepare(t rt.FilterTree, cfg rt.FindConfig, count bool
 	}, nil
 }
 
-func (a tagEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cfg rt.FindConfig) (entity.Prepared[Tag], error) {
-	cfg, rels, err := rt.SplitRelations("tag", tagRelations, cfg)
+func (a tagEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[Tag], error) {
+	cfg, rels, err := sqlb.SplitRelations("tag", tagRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Tag]{}, err
 	}
-	r, err := rt.NewThroughRead(tagTable, cfg, via, parents, func(selected []string) Tag {
+	r, err := sqlb.NewThroughRead(tagTable, cfg, via, parents, func(selected []string) Tag {
 		return Tag{selected: selected}
 	}, (*Tag).dest)
 	if err != nil {
@@ -384,7 +385,7 @@ func (a tagEntityService) PrepareThrough(via rt.Through, parents rt.Parents, cfg
 }
 
 // loader loads rels into rows read by a Prepared read (nil: nothing to load).
-func (a tagEntityService) loader(rels []rt.RelConfig) func(context.Context, []Tag) error {
+func (a tagEntityService) loader(rels []sqlb.RelConfig) func(context.Context, []Tag) error {
 	if len(rels) == 0 {
 		return nil
 	}

@@ -7,7 +7,11 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/ids"
+	"github.com/medusa-go/medusa/framework/jsonw"
+	"github.com/medusa-go/medusa/framework/link/cascade"
+	"github.com/medusa-go/medusa/framework/opt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
 	"strconv"
 	"strings"
@@ -30,7 +34,7 @@ type Post struct {
 	// Tags holds the tags relation when it was loaded (FindConfig.Relations).
 	Tags []Tag `json:"tags,omitempty"`
 	// Linked holds the records of other modules Query linked to the row (see framework/query).
-	Linked rt.Linked `json:"-"`
+	Linked jsonw.Linked `json:"-"`
 	// selected lists the fields a select asked for; nil means all.
 	selected []string
 	// loaded records which relations were loaded (one bit each, in definition order).
@@ -59,20 +63,20 @@ func (x Post) MarshalJSON() ([]byte, error) {
 // reading it in place, and no allocation beyond b's growth (list routes render their
 // pages with it).
 func (x *Post) AppendJSON(b []byte) ([]byte, error) {
-	sel := rt.NewSelection(x.selected)
+	sel := jsonw.NewSelection(x.selected)
 	start := len(b)
 	var err error
 	if sel.Has("id") {
 		b = append(b, ",\"id\":"...)
-		b = rt.AppendJSONString(b, x.ID)
+		b = jsonw.AppendJSONString(b, x.ID)
 	}
 	if sel.Has("title") {
 		b = append(b, ",\"title\":"...)
-		b = rt.AppendJSONString(b, x.Title)
+		b = jsonw.AppendJSONString(b, x.Title)
 	}
 	if sel.Has("body") {
 		b = append(b, ",\"body\":"...)
-		b = rt.AppendJSONStringPtr(b, x.Body)
+		b = jsonw.AppendJSONStringPtr(b, x.Body)
 	}
 	if sel.Has("views") {
 		b = append(b, ",\"views\":"...)
@@ -80,44 +84,44 @@ func (x *Post) AppendJSON(b []byte) ([]byte, error) {
 	}
 	if sel.Has("created_at") {
 		b = append(b, ",\"created_at\":"...)
-		if b, err = rt.AppendJSONTime(b, x.CreatedAt); err != nil {
+		if b, err = jsonw.AppendJSONTime(b, x.CreatedAt); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("updated_at") {
 		b = append(b, ",\"updated_at\":"...)
-		if b, err = rt.AppendJSONTime(b, x.UpdatedAt); err != nil {
+		if b, err = jsonw.AppendJSONTime(b, x.UpdatedAt); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("deleted_at") {
 		b = append(b, ",\"deleted_at\":"...)
-		if b, err = rt.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
+		if b, err = jsonw.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
 			return nil, err
 		}
 	}
 	if x.loaded&1 != 0 {
 		b = append(b, ",\"comments\":"...)
-		if b, err = rt.AppendJSONList(b, x.Comments); err != nil {
+		if b, err = jsonw.AppendJSONList(b, x.Comments); err != nil {
 			return nil, err
 		}
 	}
 	if x.loaded&2 != 0 {
 		b = append(b, ",\"tags\":"...)
-		if b, err = rt.AppendJSONList(b, x.Tags); err != nil {
+		if b, err = jsonw.AppendJSONList(b, x.Tags); err != nil {
 			return nil, err
 		}
 	}
 	if b, err = x.Linked.AppendJSON(b); err != nil {
 		return nil, err
 	}
-	return rt.CloseObject(b, start), nil
+	return jsonw.CloseObject(b, start), nil
 }
 
 // Cursor returns the keyset cursor of x for cfg's order: pass it as FindConfig.After to
 // read the next page.
-func (x Post) Cursor(cfg rt.FindConfig) []any {
-	order, err := rt.NormalizeOrder("post", postSortable, "id", cfg.Order)
+func (x Post) Cursor(cfg sqlb.FindConfig) []any {
+	order, err := sqlb.NormalizeOrder("post", postSortable, "id", cfg.Order)
 	if err != nil {
 		return nil
 	}
@@ -191,35 +195,35 @@ type CreatePostInput struct {
 }
 
 // UpdatePostInput updates the post ID names (Medusa's UpdatePostDTO): a field left absent
-// is kept, rt.Null sets it to NULL, rt.Some to a value.
+// is kept, opt.Null sets it to NULL, opt.Some to a value.
 type UpdatePostInput struct {
-	ID    string              `json:"id"`
-	Title rt.Optional[string] `json:"title,omitzero"`
-	Body  rt.Optional[string] `json:"body,omitzero"`
-	Views rt.Optional[int]    `json:"views,omitzero"`
+	ID    string               `json:"id"`
+	Title opt.Optional[string] `json:"title,omitzero"`
+	Body  opt.Optional[string] `json:"body,omitzero"`
+	Views opt.Optional[int]    `json:"views,omitzero"`
 }
 
 // PostFilter selects post rows (Medusa's FilterablePostProps). Set fields are ANDed;
 // a filter on deleted_at includes soft-deleted rows.
 type PostFilter struct {
 	// Q matches rows whose searchable fields contain it (ILIKE '%q%').
-	Q         string               `json:"q,omitempty"`
-	ID        rt.Filter[string]    `json:"id,omitzero"`
-	Title     rt.Filter[string]    `json:"title,omitzero"`
-	Body      rt.Filter[string]    `json:"body,omitzero"`
-	Views     rt.Filter[int]       `json:"views,omitzero"`
-	CreatedAt rt.Filter[time.Time] `json:"created_at,omitzero"`
-	UpdatedAt rt.Filter[time.Time] `json:"updated_at,omitzero"`
-	DeletedAt rt.Filter[time.Time] `json:"deleted_at,omitzero"`
+	Q         string                 `json:"q,omitempty"`
+	ID        sqlb.Filter[string]    `json:"id,omitzero"`
+	Title     sqlb.Filter[string]    `json:"title,omitzero"`
+	Body      sqlb.Filter[string]    `json:"body,omitzero"`
+	Views     sqlb.Filter[int]       `json:"views,omitzero"`
+	CreatedAt sqlb.Filter[time.Time] `json:"created_at,omitzero"`
+	UpdatedAt sqlb.Filter[time.Time] `json:"updated_at,omitzero"`
+	DeletedAt sqlb.Filter[time.Time] `json:"deleted_at,omitzero"`
 	// And and Or combine nested filters ($and, $or).
 	And []PostFilter `json:"$and,omitempty"`
 	Or  []PostFilter `json:"$or,omitempty"`
 }
 
 // apply adds f's predicates to w and reports whether it filters on deleted_at.
-func (f PostFilter) apply(w *rt.Where) (bool, error) {
+func (f PostFilter) apply(w *sqlb.Where) (bool, error) {
 	if f.Q != "" {
-		w.Add("\"title\" ILIKE " + w.Arg(rt.Contains(f.Q)))
+		w.Add("\"title\" ILIKE " + w.Arg(sqlb.Contains(f.Q)))
 	}
 	if err := f.ID.Apply(w, "\"id\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
@@ -251,7 +255,7 @@ func (f PostFilter) apply(w *rt.Where) (bool, error) {
 		wd = wd || d
 	}
 	if len(f.Or) > 0 {
-		groups := make([]*rt.Where, 0, len(f.Or))
+		groups := make([]*sqlb.Where, 0, len(f.Or))
 		for _, o := range f.Or {
 			sub := w.Sub()
 			d, err := o.apply(sub)
@@ -266,29 +270,29 @@ func (f PostFilter) apply(w *rt.Where) (bool, error) {
 	return wd, nil
 }
 
-// postFilterFromTree turns a model-agnostic filter (Query's filters, rt.ParseFilters) into a
+// postFilterFromTree turns a model-agnostic filter (Query's filters, sqlb.ParseFilters) into a
 // PostFilter; a field it cannot filter on fails with invalid_data naming the nearest one.
-func postFilterFromTree(t rt.FilterTree) (PostFilter, error) {
+func postFilterFromTree(t sqlb.FilterTree) (PostFilter, error) {
 	out := PostFilter{Q: t.Q}
 	for _, c := range t.Conds {
 		var err error
 		switch c.Field {
 		case "id":
-			err = rt.SetOp(&out.ID, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.ID, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "title":
-			err = rt.SetOp(&out.Title, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.Title, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "body":
-			err = rt.SetOp(&out.Body, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.Body, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "views":
-			err = rt.SetOp(&out.Views, c.Field, c.Op, c.Values, rt.AsInt)
+			err = sqlb.SetOp(&out.Views, c.Field, c.Op, c.Values, sqlb.AsInt)
 		case "created_at":
-			err = rt.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		case "updated_at":
-			err = rt.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		case "deleted_at":
-			err = rt.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		default:
-			err = rt.UnknownFilter("post", c.Field, postSortable)
+			err = sqlb.UnknownFilter("post", c.Field, postSortable)
 		}
 		if err != nil {
 			return out, err
@@ -312,14 +316,14 @@ func postFilterFromTree(t rt.FilterTree) (PostFilter, error) {
 }
 
 // findPosts reads post rows with SQL built from the filter's used predicates only (see
-// package rt), and counts them too when count is set (ignoring skip, take and after).
+// package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
-func (s *Service) findPosts(ctx context.Context, f PostFilter, cfg rt.FindConfig, count bool) ([]Post, int, error) {
-	cfg, rels, err := rt.SplitRelations("post", postRelations, cfg)
+func (s *Service) findPosts(ctx context.Context, f PostFilter, cfg sqlb.FindConfig, count bool) ([]Post, int, error) {
+	cfg, rels, err := sqlb.SplitRelations("post", postRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := rt.Find(ctx, db.Conn(ctx, s.db), postTable, cfg, count, f.apply, func(selected []string) Post {
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), postTable, cfg, count, f.apply, func(selected []string) Post {
 		return Post{selected: selected}
 	}, (*Post).dest)
 	if err != nil {
@@ -333,8 +337,8 @@ func (s *Service) findPosts(ctx context.Context, f PostFilter, cfg rt.FindConfig
 	return out, n, nil
 }
 
-// postTable describes table post to rt.Find.
-var postTable = rt.Table{
+// postTable describes table post to sqlb.Find.
+var postTable = sqlb.Table{
 	Fields:   postFields,
 	Model:    "post",
 	Name:     "\"post\"",
@@ -342,9 +346,9 @@ var postTable = rt.Table{
 	Sortable: postSortable,
 }
 
-func (s *Service) retrievePost(ctx context.Context, id string, cfg ...rt.FindConfig) (Post, error) {
-	return rt.Retrieve(id, cfg, "post - id must be defined", "Post with id: %s was not found", func(c rt.FindConfig) ([]Post, error) {
-		out, _, err := s.findPosts(ctx, PostFilter{ID: rt.Eq(id)}, c, false)
+func (s *Service) retrievePost(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Post, error) {
+	return sqlb.Retrieve(id, cfg, "post - id must be defined", "Post with id: %s was not found", func(c sqlb.FindConfig) ([]Post, error) {
+		out, _, err := s.findPosts(ctx, PostFilter{ID: sqlb.Eq(id)}, c, false)
 		return out, err
 	})
 }
@@ -352,49 +356,49 @@ func (s *Service) retrievePost(ctx context.Context, id string, cfg ...rt.FindCon
 // RetrievePost returns the post with the given id (Medusa's retrievePost). An empty id fails with
 // not_found "post - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "Post with id: <id> was not found". cfg (at most one) may select fields.
-func (s *Service) RetrievePost(ctx context.Context, id string, cfg ...rt.FindConfig) (Post, error) {
+func (s *Service) RetrievePost(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Post, error) {
 	return s.retrievePost(ctx, id, cfg...)
 }
 
-func (s *Service) listPosts(ctx context.Context, f PostFilter, cfg ...rt.FindConfig) ([]Post, error) {
+func (s *Service) listPosts(ctx context.Context, f PostFilter, cfg ...sqlb.FindConfig) ([]Post, error) {
 	out, _, err := s.findPosts(ctx, f, firstConfig(cfg), false)
 	return out, err
 }
 
 // ListPosts returns the post rows matching f (Medusa's listPosts), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
-func (s *Service) ListPosts(ctx context.Context, f PostFilter, cfg ...rt.FindConfig) ([]Post, error) {
+func (s *Service) ListPosts(ctx context.Context, f PostFilter, cfg ...sqlb.FindConfig) ([]Post, error) {
 	return s.listPosts(ctx, f, cfg...)
 }
 
-func (s *Service) listAndCountPosts(ctx context.Context, f PostFilter, cfg ...rt.FindConfig) ([]Post, int, error) {
+func (s *Service) listAndCountPosts(ctx context.Context, f PostFilter, cfg ...sqlb.FindConfig) ([]Post, int, error) {
 	return s.findPosts(ctx, f, firstConfig(cfg), true)
 }
 
 // ListAndCountPosts is ListPosts plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountPosts).
-func (s *Service) ListAndCountPosts(ctx context.Context, f PostFilter, cfg ...rt.FindConfig) ([]Post, int, error) {
+func (s *Service) ListAndCountPosts(ctx context.Context, f PostFilter, cfg ...sqlb.FindConfig) ([]Post, int, error) {
 	return s.listAndCountPosts(ctx, f, cfg...)
 }
 
 // postRelations are post's relations, for FindConfig.Relations and dotted selects.
-var postRelations = []rt.Relation{{Name: "comments"}, {Name: "tags"}}
+var postRelations = []sqlb.Relation{{Name: "comments"}, {Name: "tags"}}
 
 // loadPostRelations loads rels into rows: one statement per relation, whatever the
 // number of rows (each relation's own nested relations are loaded the same way).
-func (s *Service) loadPostRelations(ctx context.Context, rows []Post, rels []rt.RelConfig) error {
+func (s *Service) loadPostRelations(ctx context.Context, rows []Post, rels []sqlb.RelConfig) error {
 	for _, r := range rels {
 		var err error
 		switch r.Name {
 		case "comments":
-			err = rt.LoadMany(rows, func(x *Post) string {
+			err = sqlb.LoadMany(rows, func(x *Post) string {
 				return x.ID
 			}, func(ids []string) ([]Comment, []string, error) {
-				out, _, err := s.findComments(ctx, CommentFilter{PostID: rt.In(ids...)}, r.Config.ReadAlso("post_id"), false)
+				out, _, err := s.findComments(ctx, CommentFilter{PostID: sqlb.In(ids...)}, r.Config.ReadAlso("post_id"), false)
 				if err != nil {
 					return nil, nil, err
 				}
-				return out, rt.ParentKeys(out, func(y *Comment) string {
+				return out, sqlb.ParentKeys(out, func(y *Comment) string {
 					return y.PostID
 				}), nil
 			}, func(x *Post, ys []Comment) {
@@ -402,10 +406,10 @@ func (s *Service) loadPostRelations(ctx context.Context, rows []Post, rels []rt.
 				x.loaded |= 1
 			})
 		case "tags":
-			err = rt.LoadMany(rows, func(x *Post) string {
+			err = sqlb.LoadMany(rows, func(x *Post) string {
 				return x.ID
 			}, func(ids []string) ([]Tag, []string, error) {
-				return s.findTagsThrough(ctx, rt.Through{
+				return s.findTagsThrough(ctx, sqlb.Through{
 					Child:  "tag_id",
 					Parent: "post_id",
 					Table:  "\"post_tags\"",
@@ -425,12 +429,12 @@ func (s *Service) loadPostRelations(ctx context.Context, rows []Post, rels []rt.
 // findPostsThrough reads the post rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findPostsThrough(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]Post, []string, error) {
-	cfg, rels, err := rt.SplitRelations("post", postRelations, cfg)
+func (s *Service) findPostsThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Post, []string, error) {
+	cfg, rels, err := sqlb.SplitRelations("post", postRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := rt.FindThrough(ctx, db.Conn(ctx, s.db), postTable, cfg, via, parents, func(selected []string) Post {
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), postTable, cfg, via, parents, func(selected []string) Post {
 		return Post{selected: selected}
 	}, (*Post).dest)
 	if err != nil {
@@ -448,7 +452,7 @@ func (s *Service) findPostsThrough(ctx context.Context, via rt.Through, parents 
 // post_tags). Existing pairs are kept. An id of no row fails with not_found ("You tried to set
 // relationship …") and attaches nothing; no tagIDs is a no-op.
 func (s *Service) AttachPostTags(ctx context.Context, id string, tagIDs ...string) error {
-	tagIDs = rt.Unique(tagIDs)
+	tagIDs = sqlb.Unique(tagIDs)
 	if len(tagIDs) == 0 {
 		return nil
 	}
@@ -461,7 +465,7 @@ func (s *Service) AttachPostTags(ctx context.Context, id string, tagIDs ...strin
 // DetachPostTags removes the relation of the post id to tag rows (the tags relation);
 // pairs that do not exist are ignored; no tagIDs is a no-op.
 func (s *Service) DetachPostTags(ctx context.Context, id string, tagIDs ...string) error {
-	tagIDs = rt.Unique(tagIDs)
+	tagIDs = sqlb.Unique(tagIDs)
 	if len(tagIDs) == 0 {
 		return nil
 	}
@@ -474,7 +478,7 @@ func (s *Service) DetachPostTags(ctx context.Context, id string, tagIDs ...strin
 // postInsertSQL inserts a chunk of post rows sent as one array per column (createPosts).
 const postInsertSQL = "INSERT INTO \"post\" (\"id\", \"title\", \"body\", \"views\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, u.c3, COALESCE(u.c4, 0), now(), now()\nFROM unnest($1::text[], $2::text[], $3::text[], $4::integer[]) AS u(c1, c2, c3, c4)\nRETURNING \"id\", \"title\", \"body\", \"views\", \"created_at\", \"updated_at\", \"deleted_at\""
 
-// createPosts inserts in[start:start+rt.InsertChunk] with one postInsertSQL statement per
+// createPosts inserts in[start:start+sqlb.InsertChunk] with one postInsertSQL statement per
 // chunk and returns the rows in input order (matched by id: ids are unique, or the
 // insert fails). A duplicate inside the batch fails like one against the table.
 func (s *Service) createPosts(ctx context.Context, in ...CreatePostInput) ([]Post, error) {
@@ -483,8 +487,8 @@ func (s *Service) createPosts(ctx context.Context, in ...CreatePostInput) ([]Pos
 	}
 	out := make([]Post, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, _ *blogdb.Queries) error {
-		for start := 0; start < len(in); start += rt.InsertChunk {
-			chunk := in[start:min(start+rt.InsertChunk, len(in))]
+		for start := 0; start < len(in); start += sqlb.InsertChunk {
+			chunk := in[start:min(start+sqlb.InsertChunk, len(in))]
 			cID := make([]string, len(chunk))
 			cTitle := make([]string, len(chunk))
 			cBody := make([]*string, len(chunk))
@@ -493,7 +497,7 @@ func (s *Service) createPosts(ctx context.Context, in ...CreatePostInput) ([]Pos
 			for i, x := range chunk {
 				id := x.ID
 				if id == "" {
-					id = rt.NewID("post")
+					id = ids.New("post")
 				}
 				pos[id] = start + i
 				cID[i] = id
@@ -545,12 +549,12 @@ func (s *Service) updatePosts(ctx context.Context, in ...UpdatePostInput) ([]Pos
 		for _, x := range in {
 			ids = append(ids, x.ID)
 		}
-		ids = rt.Unique(ids)
+		ids = sqlb.Unique(ids)
 		found, err := q.ExistingPostIDs(ctx, ids)
 		if err != nil {
 			return err
 		}
-		if missing := rt.Missing(ids, found); len(missing) > 0 {
+		if missing := sqlb.Missing(ids, found); len(missing) > 0 {
 			return merrors.New(merrors.NotFound, "Post with id \"%s\" not found", strings.Join(missing, ", "))
 		}
 		msgs := make([]events.Message, 0, len(in))
@@ -587,7 +591,7 @@ func (s *Service) UpdatePosts(ctx context.Context, in ...UpdatePostInput) ([]Pos
 }
 
 func (s *Service) deletePosts(ctx context.Context, ids ...string) error {
-	ids = rt.Unique(ids)
+	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
 	}
@@ -602,7 +606,7 @@ func (s *Service) deletePosts(ctx context.Context, ids ...string) error {
 		if len(deleted) == 0 {
 			return nil
 		}
-		return s.cascade(ctx, rt.Deleted, map[string][]string{"post_id": deleted})
+		return s.cascade(ctx, cascade.Deleted, map[string][]string{"post_id": deleted})
 	})
 }
 
@@ -614,7 +618,7 @@ func (s *Service) DeletePosts(ctx context.Context, ids ...string) error {
 }
 
 func (s *Service) softDeletePostTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return rt.Cascade(ctx, ids, keys, "post_id", q.SoftDeletePosts, func(got []string) {
+	return cascade.Cascade(ctx, ids, keys, "post_id", q.SoftDeletePosts, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventPostDeleted, "post", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeletePostCascades(ctx, q, got, keys)
@@ -623,7 +627,7 @@ func (s *Service) softDeletePostTree(ctx context.Context, q *blogdb.Queries, ids
 
 // softDeletePostCascades applies softDelete to the relations post cascades to.
 func (s *Service) softDeletePostCascades(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	if err := rt.Cascade(ctx, ids, keys, "comment_id", q.SoftDeleteCommentsByPostID, func(got []string) {
+	if err := cascade.Cascade(ctx, ids, keys, "comment_id", q.SoftDeleteCommentsByPostID, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventCommentDeleted, "comment", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteCommentCascades(ctx, q, got, keys)
@@ -634,8 +638,8 @@ func (s *Service) softDeletePostCascades(ctx context.Context, q *blogdb.Queries,
 }
 
 func (s *Service) softDeletePosts(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.softDeletePostTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, rt.SoftDeleted, keys)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeletePostTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.SoftDeleted, keys)
 	})
 }
 
@@ -648,7 +652,7 @@ func (s *Service) SoftDeletePosts(ctx context.Context, ids ...string) (map[strin
 }
 
 func (s *Service) restorePostTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return rt.Cascade(ctx, ids, keys, "post_id", q.RestorePosts, func(got []string) {
+	return cascade.Cascade(ctx, ids, keys, "post_id", q.RestorePosts, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventPostCreated, "post", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restorePostCascades(ctx, q, got, keys)
@@ -657,7 +661,7 @@ func (s *Service) restorePostTree(ctx context.Context, q *blogdb.Queries, ids []
 
 // restorePostCascades applies restore to the relations post cascades to.
 func (s *Service) restorePostCascades(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	if err := rt.Cascade(ctx, ids, keys, "comment_id", q.RestoreCommentsByPostID, func(got []string) {
+	if err := cascade.Cascade(ctx, ids, keys, "comment_id", q.RestoreCommentsByPostID, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventCommentCreated, "comment", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreCommentCascades(ctx, q, got, keys)
@@ -668,8 +672,8 @@ func (s *Service) restorePostCascades(ctx context.Context, q *blogdb.Queries, id
 }
 
 func (s *Service) restorePosts(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.restorePostTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, rt.Restored, keys)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restorePostTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.Restored, keys)
 	})
 }
 

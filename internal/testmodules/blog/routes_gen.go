@@ -11,13 +11,17 @@ import (
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/body"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
 	"github.com/medusa-go/medusa/framework/module"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/opt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 var (
 	_ json.RawMessage
 	_ time.Time
+	_ opt.Optional[int]
 )
 
 // AdminRoutes registers the generated admin routes of the module's models on r,
@@ -74,10 +78,10 @@ type deletedResponse struct {
 	Deleted bool   `json:"deleted"`
 }
 
-func findConfigFrom(q *httpx.Query) rt.FindConfig {
-	cfg := rt.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit}
+func findConfigFrom(q *qs.Query) sqlb.FindConfig {
+	cfg := sqlb.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit}
 	for _, o := range q.Order {
-		cfg.Order = append(cfg.Order, rt.Order{Field: o.Field, Desc: o.Desc})
+		cfg.Order = append(cfg.Order, sqlb.Order{Field: o.Field, Desc: o.Desc})
 	}
 	return cfg
 }
@@ -106,7 +110,7 @@ var (
 		"tags.deleted_at",
 	}
 	postRelationNames = []string{"comments", "tags"}
-	postListQuery     = httpx.MustQuerySpec(httpx.QueryConfig{
+	postListQuery     = qs.MustQuerySpec(qs.QueryConfig{
 		Defaults:  postFields,
 		Allowed:   postSelectable,
 		Relations: postRelationNames,
@@ -114,49 +118,49 @@ var (
 		Orderable: postSortable,
 		Search:    true,
 		AndOr:     true,
-		Filters: []httpx.FilterField{
-			{Name: "id", Type: httpx.TypeString, Array: true, Ops: httpx.OpsCompare | httpx.Ops(httpx.OpLike, httpx.OpILike)},
-			{Name: "title", Type: httpx.TypeString, Array: true, Ops: httpx.OpsCompare | httpx.Ops(httpx.OpLike, httpx.OpILike)},
-			{Name: "body", Type: httpx.TypeString, Array: true, Ops: httpx.OpsCompare | httpx.Ops(httpx.OpLike, httpx.OpILike)},
-			{Name: "views", Type: httpx.TypeNumber, Array: true, Ops: httpx.OpsCompare},
-			{Name: "created_at", Type: httpx.TypeTime, Array: true, Ops: httpx.OpsCompare},
-			{Name: "updated_at", Type: httpx.TypeTime, Array: true, Ops: httpx.OpsCompare},
-			{Name: "deleted_at", Type: httpx.TypeTime, Array: true, Ops: httpx.OpsCompare},
+		Filters: []qs.FilterField{
+			{Name: "id", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
+			{Name: "title", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
+			{Name: "body", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
+			{Name: "views", Type: qs.TypeNumber, Array: true, Ops: qs.OpsCompare},
+			{Name: "created_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
+			{Name: "updated_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
+			{Name: "deleted_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
 		},
 	})
-	postOneQuery   = httpx.MustQuerySpec(httpx.QueryConfig{Defaults: postFields, Allowed: postSelectable, Relations: postRelationNames})
-	postUpdateBody = httpx.MustBody[postUpdateRequest](
-		httpx.String("title").Optional(),
-		httpx.String("body").Nullish(),
-		httpx.Int("views").Optional(),
+	postOneQuery   = qs.MustQuerySpec(qs.QueryConfig{Defaults: postFields, Allowed: postSelectable, Relations: postRelationNames})
+	postUpdateBody = body.MustBody[postUpdateRequest](
+		body.String("title").Optional(),
+		body.String("body").Nullish(),
+		body.Int("views").Optional(),
 	)
 )
 
 type postUpdateRequest struct {
-	Title httpx.Opt[string] `json:"title"`
-	Body  httpx.Opt[string] `json:"body"`
-	Views httpx.Opt[int]    `json:"views"`
+	Title body.Opt[string] `json:"title"`
+	Body  body.Opt[string] `json:"body"`
+	Views body.Opt[int]    `json:"views"`
 }
 
-func postFilterFrom(f httpx.Filter) (PostFilter, error) {
+func postFilterFrom(f qs.Filter) (PostFilter, error) {
 	var out PostFilter
 	for _, c := range f.Conds {
 		var err error
 		switch c.Field {
 		case "id":
-			err = rt.SetOp(&out.ID, c.Field, string(c.Op), c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.ID, c.Field, string(c.Op), c.Values, sqlb.AsString)
 		case "title":
-			err = rt.SetOp(&out.Title, c.Field, string(c.Op), c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.Title, c.Field, string(c.Op), c.Values, sqlb.AsString)
 		case "body":
-			err = rt.SetOp(&out.Body, c.Field, string(c.Op), c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.Body, c.Field, string(c.Op), c.Values, sqlb.AsString)
 		case "views":
-			err = rt.SetOp(&out.Views, c.Field, string(c.Op), c.Values, rt.AsInt)
+			err = sqlb.SetOp(&out.Views, c.Field, string(c.Op), c.Values, sqlb.AsInt)
 		case "created_at":
-			err = rt.SetOp(&out.CreatedAt, c.Field, string(c.Op), c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.CreatedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
 		case "updated_at":
-			err = rt.SetOp(&out.UpdatedAt, c.Field, string(c.Op), c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.UpdatedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
 		case "deleted_at":
-			err = rt.SetOp(&out.DeletedAt, c.Field, string(c.Op), c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.DeletedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
 		default:
 			err = merrors.New(merrors.InvalidData, "Invalid request: unknown filter %s", c.Field)
 		}
@@ -212,7 +216,7 @@ func (s *Service) respondPost(w http.ResponseWriter, r *http.Request, id string)
 		httpx.WriteError(w, r, err)
 		return
 	}
-	x, err := s.RetrievePost(r.Context(), id, rt.FindConfig{Select: q.Fields})
+	x, err := s.RetrievePost(r.Context(), id, sqlb.FindConfig{Select: q.Fields})
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -237,9 +241,9 @@ func (s *Service) handleUpdatePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := UpdatePostInput{ID: r.PathValue("id")}
-	in.Title = rt.Optional[string](b.Title)
-	in.Body = rt.Optional[string](b.Body)
-	in.Views = rt.Optional[int](b.Views)
+	in.Title = opt.Optional[string](b.Title)
+	in.Body = opt.Optional[string](b.Body)
+	in.Views = opt.Optional[int](b.Views)
 	if _, err := s.UpdatePosts(r.Context(), in); err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -290,7 +294,7 @@ var (
 		"post.deleted_at",
 	}
 	commentRelationNames = []string{"post"}
-	commentListQuery     = httpx.MustQuerySpec(httpx.QueryConfig{
+	commentListQuery     = qs.MustQuerySpec(qs.QueryConfig{
 		Defaults:  commentFields,
 		Allowed:   commentSelectable,
 		Relations: commentRelationNames,
@@ -298,44 +302,44 @@ var (
 		Orderable: commentSortable,
 		Search:    false,
 		AndOr:     true,
-		Filters: []httpx.FilterField{
-			{Name: "id", Type: httpx.TypeString, Array: true, Ops: httpx.OpsCompare | httpx.Ops(httpx.OpLike, httpx.OpILike)},
-			{Name: "body", Type: httpx.TypeString, Array: true, Ops: httpx.OpsCompare | httpx.Ops(httpx.OpLike, httpx.OpILike)},
-			{Name: "post_id", Type: httpx.TypeString, Array: true, Ops: httpx.OpsCompare | httpx.Ops(httpx.OpLike, httpx.OpILike)},
-			{Name: "created_at", Type: httpx.TypeTime, Array: true, Ops: httpx.OpsCompare},
-			{Name: "updated_at", Type: httpx.TypeTime, Array: true, Ops: httpx.OpsCompare},
-			{Name: "deleted_at", Type: httpx.TypeTime, Array: true, Ops: httpx.OpsCompare},
+		Filters: []qs.FilterField{
+			{Name: "id", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
+			{Name: "body", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
+			{Name: "post_id", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
+			{Name: "created_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
+			{Name: "updated_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
+			{Name: "deleted_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
 		},
 	})
-	commentOneQuery   = httpx.MustQuerySpec(httpx.QueryConfig{Defaults: commentFields, Allowed: commentSelectable, Relations: commentRelationNames})
-	commentUpdateBody = httpx.MustBody[commentUpdateRequest](
-		httpx.String("body").Optional(),
-		httpx.String("post_id").Optional(),
+	commentOneQuery   = qs.MustQuerySpec(qs.QueryConfig{Defaults: commentFields, Allowed: commentSelectable, Relations: commentRelationNames})
+	commentUpdateBody = body.MustBody[commentUpdateRequest](
+		body.String("body").Optional(),
+		body.String("post_id").Optional(),
 	)
 )
 
 type commentUpdateRequest struct {
-	Body   httpx.Opt[string] `json:"body"`
-	PostID httpx.Opt[string] `json:"post_id"`
+	Body   body.Opt[string] `json:"body"`
+	PostID body.Opt[string] `json:"post_id"`
 }
 
-func commentFilterFrom(f httpx.Filter) (CommentFilter, error) {
+func commentFilterFrom(f qs.Filter) (CommentFilter, error) {
 	var out CommentFilter
 	for _, c := range f.Conds {
 		var err error
 		switch c.Field {
 		case "id":
-			err = rt.SetOp(&out.ID, c.Field, string(c.Op), c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.ID, c.Field, string(c.Op), c.Values, sqlb.AsString)
 		case "body":
-			err = rt.SetOp(&out.Body, c.Field, string(c.Op), c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.Body, c.Field, string(c.Op), c.Values, sqlb.AsString)
 		case "post_id":
-			err = rt.SetOp(&out.PostID, c.Field, string(c.Op), c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.PostID, c.Field, string(c.Op), c.Values, sqlb.AsString)
 		case "created_at":
-			err = rt.SetOp(&out.CreatedAt, c.Field, string(c.Op), c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.CreatedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
 		case "updated_at":
-			err = rt.SetOp(&out.UpdatedAt, c.Field, string(c.Op), c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.UpdatedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
 		case "deleted_at":
-			err = rt.SetOp(&out.DeletedAt, c.Field, string(c.Op), c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.DeletedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
 		default:
 			err = merrors.New(merrors.InvalidData, "Invalid request: unknown filter %s", c.Field)
 		}
@@ -391,7 +395,7 @@ func (s *Service) respondComment(w http.ResponseWriter, r *http.Request, id stri
 		httpx.WriteError(w, r, err)
 		return
 	}
-	x, err := s.RetrieveComment(r.Context(), id, rt.FindConfig{Select: q.Fields})
+	x, err := s.RetrieveComment(r.Context(), id, sqlb.FindConfig{Select: q.Fields})
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -416,8 +420,8 @@ func (s *Service) handleUpdateComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := UpdateCommentInput{ID: r.PathValue("id")}
-	in.Body = rt.Optional[string](b.Body)
-	in.PostID = rt.Optional[string](b.PostID)
+	in.Body = opt.Optional[string](b.Body)
+	in.PostID = opt.Optional[string](b.PostID)
 	if _, err := s.UpdateComments(r.Context(), in); err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -467,7 +471,7 @@ var (
 		"posts.deleted_at",
 	}
 	tagRelationNames = []string{"posts"}
-	tagListQuery     = httpx.MustQuerySpec(httpx.QueryConfig{
+	tagListQuery     = qs.MustQuerySpec(qs.QueryConfig{
 		Defaults:  tagFields,
 		Allowed:   tagSelectable,
 		Relations: tagRelationNames,
@@ -475,39 +479,39 @@ var (
 		Orderable: tagSortable,
 		Search:    false,
 		AndOr:     true,
-		Filters: []httpx.FilterField{
-			{Name: "id", Type: httpx.TypeString, Array: true, Ops: httpx.OpsCompare | httpx.Ops(httpx.OpLike, httpx.OpILike)},
-			{Name: "value", Type: httpx.TypeString, Array: true, Ops: httpx.OpsCompare | httpx.Ops(httpx.OpLike, httpx.OpILike)},
-			{Name: "created_at", Type: httpx.TypeTime, Array: true, Ops: httpx.OpsCompare},
-			{Name: "updated_at", Type: httpx.TypeTime, Array: true, Ops: httpx.OpsCompare},
-			{Name: "deleted_at", Type: httpx.TypeTime, Array: true, Ops: httpx.OpsCompare},
+		Filters: []qs.FilterField{
+			{Name: "id", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
+			{Name: "value", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
+			{Name: "created_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
+			{Name: "updated_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
+			{Name: "deleted_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
 		},
 	})
-	tagOneQuery   = httpx.MustQuerySpec(httpx.QueryConfig{Defaults: tagFields, Allowed: tagSelectable, Relations: tagRelationNames})
-	tagUpdateBody = httpx.MustBody[tagUpdateRequest](
-		httpx.String("value").Optional(),
+	tagOneQuery   = qs.MustQuerySpec(qs.QueryConfig{Defaults: tagFields, Allowed: tagSelectable, Relations: tagRelationNames})
+	tagUpdateBody = body.MustBody[tagUpdateRequest](
+		body.String("value").Optional(),
 	)
 )
 
 type tagUpdateRequest struct {
-	Value httpx.Opt[string] `json:"value"`
+	Value body.Opt[string] `json:"value"`
 }
 
-func tagFilterFrom(f httpx.Filter) (TagFilter, error) {
+func tagFilterFrom(f qs.Filter) (TagFilter, error) {
 	var out TagFilter
 	for _, c := range f.Conds {
 		var err error
 		switch c.Field {
 		case "id":
-			err = rt.SetOp(&out.ID, c.Field, string(c.Op), c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.ID, c.Field, string(c.Op), c.Values, sqlb.AsString)
 		case "value":
-			err = rt.SetOp(&out.Value, c.Field, string(c.Op), c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.Value, c.Field, string(c.Op), c.Values, sqlb.AsString)
 		case "created_at":
-			err = rt.SetOp(&out.CreatedAt, c.Field, string(c.Op), c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.CreatedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
 		case "updated_at":
-			err = rt.SetOp(&out.UpdatedAt, c.Field, string(c.Op), c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.UpdatedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
 		case "deleted_at":
-			err = rt.SetOp(&out.DeletedAt, c.Field, string(c.Op), c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.DeletedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
 		default:
 			err = merrors.New(merrors.InvalidData, "Invalid request: unknown filter %s", c.Field)
 		}
@@ -563,7 +567,7 @@ func (s *Service) respondTag(w http.ResponseWriter, r *http.Request, id string) 
 		httpx.WriteError(w, r, err)
 		return
 	}
-	x, err := s.RetrieveTag(r.Context(), id, rt.FindConfig{Select: q.Fields})
+	x, err := s.RetrieveTag(r.Context(), id, sqlb.FindConfig{Select: q.Fields})
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
@@ -588,7 +592,7 @@ func (s *Service) handleUpdateTag(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := UpdateTagInput{ID: r.PathValue("id")}
-	in.Value = rt.Optional[string](b.Value)
+	in.Value = opt.Optional[string](b.Value)
 	if _, err := s.UpdateTags(r.Context(), in); err != nil {
 		httpx.WriteError(w, r, err)
 		return

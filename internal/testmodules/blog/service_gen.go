@@ -16,7 +16,8 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/link/cascade"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
 	"log/slog"
 )
@@ -29,9 +30,9 @@ var Key = container.NewKey[*Service]("blog")
 // hand-written methods of service.go. Each call runs in one transaction, or in the caller's
 // when ctx carries one (db.InTx), and emits its module events once, at its end (see Tx).
 type Service struct {
-	db       rt.DB
+	db       sqlb.DB
 	bus      events.Bus
-	cascader rt.Cascader
+	cascader cascade.Cascader
 	// ext is the hand-written part of the service, declared in service.go.
 	ext extension
 }
@@ -48,7 +49,7 @@ func WithEventBus(bus events.Bus) Option {
 
 // WithCascader makes the service tell c, in the same transaction, which records its soft deletes,
 // restores and deletes affected (by linkable key), so that the links of other modules follow.
-func WithCascader(c rt.Cascader) Option {
+func WithCascader(c cascade.Cascader) Option {
 	return func(s *Service) {
 		s.cascader = c
 	}
@@ -56,7 +57,7 @@ func WithCascader(c rt.Cascader) Option {
 
 // NewService returns the service over database (a *pgxpool.Pool). Without WithEventBus it emits no
 // events. The hand-written extension's setup (service.go) runs last and may reject the options.
-func NewService(database rt.DB, opts ...Option) (*Service, error) {
+func NewService(database sqlb.DB, opts ...Option) (*Service, error) {
 	if database == nil {
 		return nil, errors.New("blog: NewService: nil database")
 	}
@@ -73,7 +74,7 @@ func NewService(database rt.DB, opts ...Option) (*Service, error) {
 // Register provides the service under Key in c, built on first use. Unless opts hold
 // WithEventBus, the bus registered under "event_bus" is used when c has one; the Cascader
 // registered under "link" (the link service) is used when c has one, unless opts hold WithCascader.
-func Register(c *container.Container, database rt.DB, opts ...Option) error {
+func Register(c *container.Container, database sqlb.DB, opts ...Option) error {
 	return container.Provide(c, Key, func(ctx context.Context, c *container.Container) (*Service, error) {
 		if c.Has(events.BusKey.Name()) {
 			bus, err := container.ResolveContext(ctx, c, events.BusKey)
@@ -82,8 +83,8 @@ func Register(c *container.Container, database rt.DB, opts ...Option) error {
 			}
 			opts = append([]Option{WithEventBus(bus)}, opts...)
 		}
-		if c.Has(rt.CascaderKey.Name()) {
-			cascader, err := container.ResolveContext(ctx, c, rt.CascaderKey)
+		if c.Has(cascade.CascaderKey.Name()) {
+			cascader, err := container.ResolveContext(ctx, c, cascade.CascaderKey)
 			if err != nil {
 				return nil, fmt.Errorf("blog: resolve the link service: %w", err)
 			}
@@ -99,7 +100,7 @@ func (s *Service) EventBus() events.Bus {
 }
 
 // DB returns the service's database.
-func (s *Service) DB() rt.DB {
+func (s *Service) DB() sqlb.DB {
 	return s.db
 }
 
@@ -115,13 +116,13 @@ func (s *Service) Queries(ctx context.Context) *blogdb.Queries {
 // fails the call), else after the transaction commits. Postgres errors are mapped to
 // *merrors.Error with Medusa's messages.
 func (s *Service) Tx(ctx context.Context, fn func(ctx context.Context, q *blogdb.Queries) error) error {
-	ctx, col, owner := rt.WithCollector(ctx)
+	ctx, col, owner := events.WithCollector(ctx)
 	err := db.InTx(ctx, s.db, func(ctx context.Context, tx pgx.Tx) error {
 		if err := fn(ctx, blogdb.New(tx)); err != nil {
 			return err
 		}
 		if owner {
-			if err := rt.Publish(ctx, s.bus, col.Messages()); err != nil {
+			if err := events.Publish(ctx, s.bus, col.Messages()); err != nil {
 				return err
 			}
 		}
@@ -134,17 +135,17 @@ func (s *Service) Tx(ctx context.Context, fn func(ctx context.Context, q *blogdb
 // outside a call they are emitted as Tx would (in or after the transaction ctx carries, or at
 // once), and an Emit error is logged.
 func (s *Service) Emit(ctx context.Context, msgs ...events.Message) {
-	if col, ok := rt.CollectorFrom(ctx); ok {
+	if col, ok := events.CollectorFrom(ctx); ok {
 		col.Add(msgs...)
 		return
 	}
-	if err := rt.Publish(ctx, s.bus, msgs); err != nil {
+	if err := events.Publish(ctx, s.bus, msgs); err != nil {
 		slog.ErrorContext(ctx, "blog: emit module events", "err", err)
 	}
 }
 
 // cascade tells the Cascader, in the call's transaction, what a soft delete, restore or delete did.
-func (s *Service) cascade(ctx context.Context, op rt.CascadeOp, keys map[string][]string) error {
+func (s *Service) cascade(ctx context.Context, op cascade.CascadeOp, keys map[string][]string) error {
 	if s.cascader == nil {
 		return nil
 	}
@@ -153,7 +154,7 @@ func (s *Service) cascade(ctx context.Context, op rt.CascadeOp, keys map[string]
 
 // Event builds a module event message with the module as source.
 func Event(name, object, action string, data any) events.Message {
-	return rt.Event(name, "blog", object, action, data)
+	return events.Event(name, "blog", object, action, data)
 }
 
 // mapErr maps Postgres errors to *merrors.Error and wraps the rest with the module name.
@@ -168,9 +169,9 @@ func mapErr(err error) error {
 	return fmt.Errorf("blog: %w", err)
 }
 
-func firstConfig(cfg []rt.FindConfig) rt.FindConfig {
+func firstConfig(cfg []sqlb.FindConfig) sqlb.FindConfig {
 	if len(cfg) == 0 {
-		return rt.FindConfig{}
+		return sqlb.FindConfig{}
 	}
 	return cfg[0]
 }

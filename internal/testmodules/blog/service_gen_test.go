@@ -19,8 +19,9 @@ import (
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/module"
+	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/pgtest"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
 	"github.com/medusa-go/medusa/internal/testmodules/blog/migrations"
 )
@@ -29,7 +30,8 @@ var (
 	_ = json.Marshal
 	_ = time.Now
 	_ = strings.Contains
-	_ rt.FindConfig
+	_ sqlb.FindConfig
+	_ opt.Optional[int]
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -323,15 +325,15 @@ func TestPostGenerated(t *testing.T) {
 		if err != nil || len(all) != 2 || all[0].ID != "1" || all[1].ID != "2" {
 			t.Fatalf("list = %+v, %v", all, err)
 		}
-		one, err := s.ListPosts(ctx, PostFilter{ID: rt.In("1")})
+		one, err := s.ListPosts(ctx, PostFilter{ID: sqlb.In("1")})
 		if err != nil || len(one) != 1 || one[0].ID != "1" {
 			t.Fatalf("list id in [1] = %+v, %v", one, err)
 		}
-		page, n, err := s.ListAndCountPosts(ctx, PostFilter{}, rt.FindConfig{Take: 1, Order: []rt.Order{{Field: "id", Desc: true}}})
+		page, n, err := s.ListAndCountPosts(ctx, PostFilter{}, sqlb.FindConfig{Take: 1, Order: []sqlb.Order{{Field: "id", Desc: true}}})
 		if err != nil || n != 2 || len(page) != 1 || page[0].ID != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := rt.FindConfig{Take: 1, Select: []string{"id"}, Order: []rt.Order{{Field: "created_at"}}}
+		cfg := sqlb.FindConfig{Take: 1, Select: []string{"id"}, Order: []sqlb.Order{{Field: "created_at"}}}
 		first, err := s.ListPosts(ctx, PostFilter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)
@@ -341,18 +343,18 @@ func TestPostGenerated(t *testing.T) {
 		if err != nil || len(next) != 1 || next[0].ID != "2" {
 			t.Fatalf("keyset page = %+v, %v", next, err)
 		}
-		none, err := s.ListPosts(ctx, PostFilter{ID: rt.In[string]()})
+		none, err := s.ListPosts(ctx, PostFilter{ID: sqlb.In[string]()})
 		if err != nil || len(none) != 0 {
 			t.Fatalf("empty in = %+v, %v", none, err)
 		}
-		if _, err := s.ListPosts(ctx, PostFilter{}, rt.FindConfig{Order: []rt.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
+		if _, err := s.ListPosts(ctx, PostFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown order field: %v", err)
 		}
 		found, err := s.ListPosts(ctx, PostFilter{Q: "title_2@"})
 		if err != nil || len(found) != 1 || found[0].ID != "2" {
 			t.Fatalf("q = %+v, %v", found, err)
 		}
-		either, err := s.ListPosts(ctx, PostFilter{Or: []PostFilter{{ID: rt.Eq("1")}, {ID: rt.Eq("2")}}})
+		either, err := s.ListPosts(ctx, PostFilter{Or: []PostFilter{{ID: sqlb.Eq("1")}, {ID: sqlb.Eq("2")}}})
 		if err != nil || len(either) != 2 {
 			t.Fatalf("$or = %+v, %v", either, err)
 		}
@@ -376,7 +378,7 @@ func TestPostGenerated(t *testing.T) {
 				t.Fatalf("MarshalJSON = %s (%v), encoding/json %s (%v)", b, err, want, werr)
 			}
 		}
-		sel, err := s.RetrievePost(ctx, "1", rt.FindConfig{Select: []string{"id"}})
+		sel, err := s.RetrievePost(ctx, "1", sqlb.FindConfig{Select: []string{"id"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -390,7 +392,7 @@ func TestPostGenerated(t *testing.T) {
 		wantMessage(t, err, merrors.NotFound, `Post with id "does-not-exist" not found`)
 		bus.take()
 		before, _ := json.Marshal(created[0])
-		got, err := s.UpdatePosts(ctx, UpdatePostInput{ID: "1", Title: rt.Some(fmt.Sprintf("title_%d@test.com", 9))})
+		got, err := s.UpdatePosts(ctx, UpdatePostInput{ID: "1", Title: opt.Some(fmt.Sprintf("title_%d@test.com", 9))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -406,7 +408,7 @@ func TestPostGenerated(t *testing.T) {
 	})
 
 	t.Run("not null", func(t *testing.T) {
-		_, err := s.UpdatePosts(ctx, UpdatePostInput{ID: "2", Title: rt.Null[string]()})
+		_, err := s.UpdatePosts(ctx, UpdatePostInput{ID: "2", Title: opt.Null[string]()})
 		wantMessage(t, err, merrors.InvalidData, "Cannot set field 'title' of Post to null")
 		if n := len(bus.take()); n != 0 {
 			t.Fatalf("%d Emit calls after a failed update", n)
@@ -425,10 +427,10 @@ func TestPostGenerated(t *testing.T) {
 		if _, err := s.RetrievePost(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
 			t.Fatalf("retrieve soft-deleted: %v", err)
 		}
-		if got, err := s.RetrievePost(ctx, "1", rt.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
+		if got, err := s.RetrievePost(ctx, "1", sqlb.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
 			t.Fatalf("retrieve with deleted = %+v, %v", got, err)
 		}
-		if got, err := s.ListPosts(ctx, PostFilter{DeletedAt: rt.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
+		if got, err := s.ListPosts(ctx, PostFilter{DeletedAt: sqlb.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
 			t.Fatalf("deleted_at filter = %+v, %v", got, err)
 		}
 		keys, err = s.RestorePosts(ctx, "1")
@@ -448,7 +450,7 @@ func TestPostGenerated(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantEvents(t, bus, ModuleEventPostDeleted, "1")
-		if got, _ := s.ListPosts(ctx, PostFilter{ID: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
+		if got, _ := s.ListPosts(ctx, PostFilter{ID: sqlb.In("1")}, sqlb.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}
 		if err := s.DeletePosts(ctx); err != nil {
@@ -466,13 +468,13 @@ func TestPostGenerated(t *testing.T) {
 		if err != nil || len(keys["comment_id"]) != 1 {
 			t.Fatalf("cascaded soft delete = %v, %v", keys, err)
 		}
-		if got, _ := s.ListComments(ctx, CommentFilter{PostID: rt.Eq("2")}); len(got) != 0 {
+		if got, _ := s.ListComments(ctx, CommentFilter{PostID: sqlb.Eq("2")}); len(got) != 0 {
 			t.Fatalf("child still listed: %+v", got)
 		}
 		if _, err := s.RestorePosts(ctx, "2"); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := s.ListComments(ctx, CommentFilter{PostID: rt.Eq("2")}); len(got) != 1 {
+		if got, _ := s.ListComments(ctx, CommentFilter{PostID: sqlb.Eq("2")}); len(got) != 1 {
 			t.Fatalf("child not restored: %+v", got)
 		}
 		bus.take()
@@ -577,7 +579,7 @@ func TestPostTagsManyToMany(t *testing.T) {
 	load := func() []Post {
 		t.Helper()
 		wc.Statements.Store(0)
-		got, err := s.ListPosts(ctx, PostFilter{ID: rt.In(as...)}, rt.FindConfig{Relations: []string{"tags"}})
+		got, err := s.ListPosts(ctx, PostFilter{ID: sqlb.In(as...)}, sqlb.FindConfig{Relations: []string{"tags"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -593,7 +595,7 @@ func TestPostTagsManyToMany(t *testing.T) {
 	if b, err := json.Marshal(got[1]); err != nil || !strings.Contains(string(b), fmt.Sprintf(`"tags":[{"id":%q,`, bs[2])) {
 		t.Fatalf("JSON %s (%v)", b, err)
 	}
-	inv, err := s.ListTags(ctx, TagFilter{ID: rt.Eq(bs[0])}, rt.FindConfig{Relations: []string{"posts"}})
+	inv, err := s.ListTags(ctx, TagFilter{ID: sqlb.Eq(bs[0])}, sqlb.FindConfig{Relations: []string{"posts"}})
 	if err != nil || len(inv) != 1 || len(inv[0].Posts) != 1 || inv[0].Posts[0].ID != as[0] {
 		t.Fatalf("inverse posts: %+v, %v", inv, err)
 	}
@@ -683,15 +685,15 @@ func TestCommentGenerated(t *testing.T) {
 		if err != nil || len(all) != 2 || all[0].ID != "1" || all[1].ID != "2" {
 			t.Fatalf("list = %+v, %v", all, err)
 		}
-		one, err := s.ListComments(ctx, CommentFilter{ID: rt.In("1")})
+		one, err := s.ListComments(ctx, CommentFilter{ID: sqlb.In("1")})
 		if err != nil || len(one) != 1 || one[0].ID != "1" {
 			t.Fatalf("list id in [1] = %+v, %v", one, err)
 		}
-		page, n, err := s.ListAndCountComments(ctx, CommentFilter{}, rt.FindConfig{Take: 1, Order: []rt.Order{{Field: "id", Desc: true}}})
+		page, n, err := s.ListAndCountComments(ctx, CommentFilter{}, sqlb.FindConfig{Take: 1, Order: []sqlb.Order{{Field: "id", Desc: true}}})
 		if err != nil || n != 2 || len(page) != 1 || page[0].ID != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := rt.FindConfig{Take: 1, Select: []string{"id"}, Order: []rt.Order{{Field: "created_at"}}}
+		cfg := sqlb.FindConfig{Take: 1, Select: []string{"id"}, Order: []sqlb.Order{{Field: "created_at"}}}
 		first, err := s.ListComments(ctx, CommentFilter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)
@@ -701,11 +703,11 @@ func TestCommentGenerated(t *testing.T) {
 		if err != nil || len(next) != 1 || next[0].ID != "2" {
 			t.Fatalf("keyset page = %+v, %v", next, err)
 		}
-		none, err := s.ListComments(ctx, CommentFilter{ID: rt.In[string]()})
+		none, err := s.ListComments(ctx, CommentFilter{ID: sqlb.In[string]()})
 		if err != nil || len(none) != 0 {
 			t.Fatalf("empty in = %+v, %v", none, err)
 		}
-		if _, err := s.ListComments(ctx, CommentFilter{}, rt.FindConfig{Order: []rt.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
+		if _, err := s.ListComments(ctx, CommentFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown order field: %v", err)
 		}
 	})
@@ -728,7 +730,7 @@ func TestCommentGenerated(t *testing.T) {
 				t.Fatalf("MarshalJSON = %s (%v), encoding/json %s (%v)", b, err, want, werr)
 			}
 		}
-		sel, err := s.RetrieveComment(ctx, "1", rt.FindConfig{Select: []string{"id"}})
+		sel, err := s.RetrieveComment(ctx, "1", sqlb.FindConfig{Select: []string{"id"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -742,7 +744,7 @@ func TestCommentGenerated(t *testing.T) {
 		wantMessage(t, err, merrors.NotFound, `Comment with id "does-not-exist" not found`)
 		bus.take()
 		before, _ := json.Marshal(created[0])
-		got, err := s.UpdateComments(ctx, UpdateCommentInput{ID: "1", Body: rt.Some(fmt.Sprintf("body_%d@test.com", 9))})
+		got, err := s.UpdateComments(ctx, UpdateCommentInput{ID: "1", Body: opt.Some(fmt.Sprintf("body_%d@test.com", 9))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -758,7 +760,7 @@ func TestCommentGenerated(t *testing.T) {
 	})
 
 	t.Run("not null", func(t *testing.T) {
-		_, err := s.UpdateComments(ctx, UpdateCommentInput{ID: "2", Body: rt.Null[string]()})
+		_, err := s.UpdateComments(ctx, UpdateCommentInput{ID: "2", Body: opt.Null[string]()})
 		wantMessage(t, err, merrors.InvalidData, "Cannot set field 'body' of Comment to null")
 		if n := len(bus.take()); n != 0 {
 			t.Fatalf("%d Emit calls after a failed update", n)
@@ -777,10 +779,10 @@ func TestCommentGenerated(t *testing.T) {
 		if _, err := s.RetrieveComment(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
 			t.Fatalf("retrieve soft-deleted: %v", err)
 		}
-		if got, err := s.RetrieveComment(ctx, "1", rt.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
+		if got, err := s.RetrieveComment(ctx, "1", sqlb.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
 			t.Fatalf("retrieve with deleted = %+v, %v", got, err)
 		}
-		if got, err := s.ListComments(ctx, CommentFilter{DeletedAt: rt.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
+		if got, err := s.ListComments(ctx, CommentFilter{DeletedAt: sqlb.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
 			t.Fatalf("deleted_at filter = %+v, %v", got, err)
 		}
 		keys, err = s.RestoreComments(ctx, "1")
@@ -800,7 +802,7 @@ func TestCommentGenerated(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantEvents(t, bus, ModuleEventCommentDeleted, "1")
-		if got, _ := s.ListComments(ctx, CommentFilter{ID: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
+		if got, _ := s.ListComments(ctx, CommentFilter{ID: sqlb.In("1")}, sqlb.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}
 		if err := s.DeleteComments(ctx); err != nil {
@@ -894,7 +896,7 @@ func TestCommentPostRelation(t *testing.T) {
 
 	t.Run("belongsTo post", func(t *testing.T) {
 		wc.Statements.Store(0)
-		got, err := s.ListComments(ctx, CommentFilter{ID: rt.In(children...)}, rt.FindConfig{Select: []string{"id", "post.*"}})
+		got, err := s.ListComments(ctx, CommentFilter{ID: sqlb.In(children...)}, sqlb.FindConfig{Select: []string{"id", "post.*"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -914,7 +916,7 @@ func TestCommentPostRelation(t *testing.T) {
 
 	t.Run("hasMany comments, nested", func(t *testing.T) {
 		wc.Statements.Store(0)
-		got, err := s.ListPosts(ctx, PostFilter{ID: rt.In(parents...)}, rt.FindConfig{Relations: []string{"comments.post"}})
+		got, err := s.ListPosts(ctx, PostFilter{ID: sqlb.In(parents...)}, sqlb.FindConfig{Relations: []string{"comments.post"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -938,7 +940,7 @@ func TestCommentPostRelation(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, withDeleted := range []bool{false, true} {
-			got, err := s.ListPosts(ctx, PostFilter{ID: rt.Eq(parents[0])}, rt.FindConfig{Relations: []string{"comments"}, WithDeleted: withDeleted})
+			got, err := s.ListPosts(ctx, PostFilter{ID: sqlb.Eq(parents[0])}, sqlb.FindConfig{Relations: []string{"comments"}, WithDeleted: withDeleted})
 			if err != nil || len(got) != 1 {
 				t.Fatalf("list = %+v, %v", got, err)
 			}
@@ -952,11 +954,11 @@ func TestCommentPostRelation(t *testing.T) {
 	})
 
 	t.Run("unknown relation or field", func(t *testing.T) {
-		_, err := s.ListComments(ctx, CommentFilter{}, rt.FindConfig{Relations: []string{"pos"}})
+		_, err := s.ListComments(ctx, CommentFilter{}, sqlb.FindConfig{Relations: []string{"pos"}})
 		if !merrors.Is(err, merrors.InvalidData) || !strings.Contains(err.Error(), `did you mean "post"?`) {
 			t.Fatalf("unknown relation: %v", err)
 		}
-		if _, err := s.ListComments(ctx, CommentFilter{}, rt.FindConfig{Select: []string{"post.nope"}}); !merrors.Is(err, merrors.InvalidData) {
+		if _, err := s.ListComments(ctx, CommentFilter{}, sqlb.FindConfig{Select: []string{"post.nope"}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown field of a relation: %v", err)
 		}
 	})
@@ -1023,15 +1025,15 @@ func TestTagGenerated(t *testing.T) {
 		if err != nil || len(all) != 2 || all[0].ID != "1" || all[1].ID != "2" {
 			t.Fatalf("list = %+v, %v", all, err)
 		}
-		one, err := s.ListTags(ctx, TagFilter{ID: rt.In("1")})
+		one, err := s.ListTags(ctx, TagFilter{ID: sqlb.In("1")})
 		if err != nil || len(one) != 1 || one[0].ID != "1" {
 			t.Fatalf("list id in [1] = %+v, %v", one, err)
 		}
-		page, n, err := s.ListAndCountTags(ctx, TagFilter{}, rt.FindConfig{Take: 1, Order: []rt.Order{{Field: "id", Desc: true}}})
+		page, n, err := s.ListAndCountTags(ctx, TagFilter{}, sqlb.FindConfig{Take: 1, Order: []sqlb.Order{{Field: "id", Desc: true}}})
 		if err != nil || n != 2 || len(page) != 1 || page[0].ID != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := rt.FindConfig{Take: 1, Select: []string{"id"}, Order: []rt.Order{{Field: "created_at"}}}
+		cfg := sqlb.FindConfig{Take: 1, Select: []string{"id"}, Order: []sqlb.Order{{Field: "created_at"}}}
 		first, err := s.ListTags(ctx, TagFilter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)
@@ -1041,11 +1043,11 @@ func TestTagGenerated(t *testing.T) {
 		if err != nil || len(next) != 1 || next[0].ID != "2" {
 			t.Fatalf("keyset page = %+v, %v", next, err)
 		}
-		none, err := s.ListTags(ctx, TagFilter{ID: rt.In[string]()})
+		none, err := s.ListTags(ctx, TagFilter{ID: sqlb.In[string]()})
 		if err != nil || len(none) != 0 {
 			t.Fatalf("empty in = %+v, %v", none, err)
 		}
-		if _, err := s.ListTags(ctx, TagFilter{}, rt.FindConfig{Order: []rt.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
+		if _, err := s.ListTags(ctx, TagFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown order field: %v", err)
 		}
 	})
@@ -1068,7 +1070,7 @@ func TestTagGenerated(t *testing.T) {
 				t.Fatalf("MarshalJSON = %s (%v), encoding/json %s (%v)", b, err, want, werr)
 			}
 		}
-		sel, err := s.RetrieveTag(ctx, "1", rt.FindConfig{Select: []string{"id"}})
+		sel, err := s.RetrieveTag(ctx, "1", sqlb.FindConfig{Select: []string{"id"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1084,7 +1086,7 @@ func TestTagGenerated(t *testing.T) {
 	})
 
 	t.Run("not null", func(t *testing.T) {
-		_, err := s.UpdateTags(ctx, UpdateTagInput{ID: "2", Value: rt.Null[string]()})
+		_, err := s.UpdateTags(ctx, UpdateTagInput{ID: "2", Value: opt.Null[string]()})
 		wantMessage(t, err, merrors.InvalidData, "Cannot set field 'value' of Tag to null")
 		if n := len(bus.take()); n != 0 {
 			t.Fatalf("%d Emit calls after a failed update", n)
@@ -1127,10 +1129,10 @@ func TestTagGenerated(t *testing.T) {
 		if _, err := s.RetrieveTag(ctx, "1"); !merrors.Is(err, merrors.NotFound) {
 			t.Fatalf("retrieve soft-deleted: %v", err)
 		}
-		if got, err := s.RetrieveTag(ctx, "1", rt.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
+		if got, err := s.RetrieveTag(ctx, "1", sqlb.FindConfig{WithDeleted: true}); err != nil || got.DeletedAt == nil {
 			t.Fatalf("retrieve with deleted = %+v, %v", got, err)
 		}
-		if got, err := s.ListTags(ctx, TagFilter{DeletedAt: rt.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
+		if got, err := s.ListTags(ctx, TagFilter{DeletedAt: sqlb.IsNull[time.Time](false)}); err != nil || len(got) != 1 {
 			t.Fatalf("deleted_at filter = %+v, %v", got, err)
 		}
 		keys, err = s.RestoreTags(ctx, "1")
@@ -1150,7 +1152,7 @@ func TestTagGenerated(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantEvents(t, bus, ModuleEventTagDeleted, "1")
-		if got, _ := s.ListTags(ctx, TagFilter{ID: rt.In("1")}, rt.FindConfig{WithDeleted: true}); len(got) != 0 {
+		if got, _ := s.ListTags(ctx, TagFilter{ID: sqlb.In("1")}, sqlb.FindConfig{WithDeleted: true}); len(got) != 0 {
 			t.Fatalf("deleted row still listed: %+v", got)
 		}
 		if err := s.DeleteTags(ctx); err != nil {

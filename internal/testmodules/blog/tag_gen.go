@@ -7,7 +7,11 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/ids"
+	"github.com/medusa-go/medusa/framework/jsonw"
+	"github.com/medusa-go/medusa/framework/link/cascade"
+	"github.com/medusa-go/medusa/framework/opt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
 	"strings"
 	"time"
@@ -25,7 +29,7 @@ type Tag struct {
 	// Posts holds the posts relation when it was loaded (FindConfig.Relations).
 	Posts []Post `json:"posts,omitempty"`
 	// Linked holds the records of other modules Query linked to the row (see framework/query).
-	Linked rt.Linked `json:"-"`
+	Linked jsonw.Linked `json:"-"`
 	// selected lists the fields a select asked for; nil means all.
 	selected []string
 	// loaded records which relations were loaded (one bit each, in definition order).
@@ -54,51 +58,51 @@ func (x Tag) MarshalJSON() ([]byte, error) {
 // reading it in place, and no allocation beyond b's growth (list routes render their
 // pages with it).
 func (x *Tag) AppendJSON(b []byte) ([]byte, error) {
-	sel := rt.NewSelection(x.selected)
+	sel := jsonw.NewSelection(x.selected)
 	start := len(b)
 	var err error
 	if sel.Has("id") {
 		b = append(b, ",\"id\":"...)
-		b = rt.AppendJSONString(b, x.ID)
+		b = jsonw.AppendJSONString(b, x.ID)
 	}
 	if sel.Has("value") {
 		b = append(b, ",\"value\":"...)
-		b = rt.AppendJSONString(b, x.Value)
+		b = jsonw.AppendJSONString(b, x.Value)
 	}
 	if sel.Has("created_at") {
 		b = append(b, ",\"created_at\":"...)
-		if b, err = rt.AppendJSONTime(b, x.CreatedAt); err != nil {
+		if b, err = jsonw.AppendJSONTime(b, x.CreatedAt); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("updated_at") {
 		b = append(b, ",\"updated_at\":"...)
-		if b, err = rt.AppendJSONTime(b, x.UpdatedAt); err != nil {
+		if b, err = jsonw.AppendJSONTime(b, x.UpdatedAt); err != nil {
 			return nil, err
 		}
 	}
 	if sel.Has("deleted_at") {
 		b = append(b, ",\"deleted_at\":"...)
-		if b, err = rt.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
+		if b, err = jsonw.AppendJSONTimePtr(b, x.DeletedAt); err != nil {
 			return nil, err
 		}
 	}
 	if x.loaded&1 != 0 {
 		b = append(b, ",\"posts\":"...)
-		if b, err = rt.AppendJSONList(b, x.Posts); err != nil {
+		if b, err = jsonw.AppendJSONList(b, x.Posts); err != nil {
 			return nil, err
 		}
 	}
 	if b, err = x.Linked.AppendJSON(b); err != nil {
 		return nil, err
 	}
-	return rt.CloseObject(b, start), nil
+	return jsonw.CloseObject(b, start), nil
 }
 
 // Cursor returns the keyset cursor of x for cfg's order: pass it as FindConfig.After to
 // read the next page.
-func (x Tag) Cursor(cfg rt.FindConfig) []any {
-	order, err := rt.NormalizeOrder("tag", tagSortable, "id", cfg.Order)
+func (x Tag) Cursor(cfg sqlb.FindConfig) []any {
+	order, err := sqlb.NormalizeOrder("tag", tagSortable, "id", cfg.Order)
 	if err != nil {
 		return nil
 	}
@@ -159,29 +163,29 @@ type CreateTagInput struct {
 }
 
 // UpdateTagInput updates the tag ID names (Medusa's UpdateTagDTO): a field left absent
-// is kept, rt.Null sets it to NULL, rt.Some to a value.
+// is kept, opt.Null sets it to NULL, opt.Some to a value.
 type UpdateTagInput struct {
-	ID    string              `json:"id"`
-	Value rt.Optional[string] `json:"value,omitzero"`
+	ID    string               `json:"id"`
+	Value opt.Optional[string] `json:"value,omitzero"`
 }
 
 // TagFilter selects tag rows (Medusa's FilterableTagProps). Set fields are ANDed;
 // a filter on deleted_at includes soft-deleted rows.
 type TagFilter struct {
 	// Q matches rows whose searchable fields contain it (ILIKE '%q%').
-	Q         string               `json:"q,omitempty"`
-	ID        rt.Filter[string]    `json:"id,omitzero"`
-	Value     rt.Filter[string]    `json:"value,omitzero"`
-	CreatedAt rt.Filter[time.Time] `json:"created_at,omitzero"`
-	UpdatedAt rt.Filter[time.Time] `json:"updated_at,omitzero"`
-	DeletedAt rt.Filter[time.Time] `json:"deleted_at,omitzero"`
+	Q         string                 `json:"q,omitempty"`
+	ID        sqlb.Filter[string]    `json:"id,omitzero"`
+	Value     sqlb.Filter[string]    `json:"value,omitzero"`
+	CreatedAt sqlb.Filter[time.Time] `json:"created_at,omitzero"`
+	UpdatedAt sqlb.Filter[time.Time] `json:"updated_at,omitzero"`
+	DeletedAt sqlb.Filter[time.Time] `json:"deleted_at,omitzero"`
 	// And and Or combine nested filters ($and, $or).
 	And []TagFilter `json:"$and,omitempty"`
 	Or  []TagFilter `json:"$or,omitempty"`
 }
 
 // apply adds f's predicates to w and reports whether it filters on deleted_at.
-func (f TagFilter) apply(w *rt.Where) (bool, error) {
+func (f TagFilter) apply(w *sqlb.Where) (bool, error) {
 	if f.Q != "" {
 		return false, merrors.New(merrors.InvalidData, "tag has no searchable fields for q")
 	}
@@ -209,7 +213,7 @@ func (f TagFilter) apply(w *rt.Where) (bool, error) {
 		wd = wd || d
 	}
 	if len(f.Or) > 0 {
-		groups := make([]*rt.Where, 0, len(f.Or))
+		groups := make([]*sqlb.Where, 0, len(f.Or))
 		for _, o := range f.Or {
 			sub := w.Sub()
 			d, err := o.apply(sub)
@@ -224,25 +228,25 @@ func (f TagFilter) apply(w *rt.Where) (bool, error) {
 	return wd, nil
 }
 
-// tagFilterFromTree turns a model-agnostic filter (Query's filters, rt.ParseFilters) into a
+// tagFilterFromTree turns a model-agnostic filter (Query's filters, sqlb.ParseFilters) into a
 // TagFilter; a field it cannot filter on fails with invalid_data naming the nearest one.
-func tagFilterFromTree(t rt.FilterTree) (TagFilter, error) {
+func tagFilterFromTree(t sqlb.FilterTree) (TagFilter, error) {
 	out := TagFilter{Q: t.Q}
 	for _, c := range t.Conds {
 		var err error
 		switch c.Field {
 		case "id":
-			err = rt.SetOp(&out.ID, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.ID, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "value":
-			err = rt.SetOp(&out.Value, c.Field, c.Op, c.Values, rt.AsString)
+			err = sqlb.SetOp(&out.Value, c.Field, c.Op, c.Values, sqlb.AsString)
 		case "created_at":
-			err = rt.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.CreatedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		case "updated_at":
-			err = rt.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.UpdatedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		case "deleted_at":
-			err = rt.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, rt.AsTime)
+			err = sqlb.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		default:
-			err = rt.UnknownFilter("tag", c.Field, tagSortable)
+			err = sqlb.UnknownFilter("tag", c.Field, tagSortable)
 		}
 		if err != nil {
 			return out, err
@@ -266,14 +270,14 @@ func tagFilterFromTree(t rt.FilterTree) (TagFilter, error) {
 }
 
 // findTags reads tag rows with SQL built from the filter's used predicates only (see
-// package rt), and counts them too when count is set (ignoring skip, take and after).
+// package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
-func (s *Service) findTags(ctx context.Context, f TagFilter, cfg rt.FindConfig, count bool) ([]Tag, int, error) {
-	cfg, rels, err := rt.SplitRelations("tag", tagRelations, cfg)
+func (s *Service) findTags(ctx context.Context, f TagFilter, cfg sqlb.FindConfig, count bool) ([]Tag, int, error) {
+	cfg, rels, err := sqlb.SplitRelations("tag", tagRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := rt.Find(ctx, db.Conn(ctx, s.db), tagTable, cfg, count, f.apply, func(selected []string) Tag {
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), tagTable, cfg, count, f.apply, func(selected []string) Tag {
 		return Tag{selected: selected}
 	}, (*Tag).dest)
 	if err != nil {
@@ -287,8 +291,8 @@ func (s *Service) findTags(ctx context.Context, f TagFilter, cfg rt.FindConfig, 
 	return out, n, nil
 }
 
-// tagTable describes table tag to rt.Find.
-var tagTable = rt.Table{
+// tagTable describes table tag to sqlb.Find.
+var tagTable = sqlb.Table{
 	Fields:   tagFields,
 	Model:    "tag",
 	Name:     "\"tag\"",
@@ -296,9 +300,9 @@ var tagTable = rt.Table{
 	Sortable: tagSortable,
 }
 
-func (s *Service) retrieveTag(ctx context.Context, id string, cfg ...rt.FindConfig) (Tag, error) {
-	return rt.Retrieve(id, cfg, "tag - id must be defined", "Tag with id: %s was not found", func(c rt.FindConfig) ([]Tag, error) {
-		out, _, err := s.findTags(ctx, TagFilter{ID: rt.Eq(id)}, c, false)
+func (s *Service) retrieveTag(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Tag, error) {
+	return sqlb.Retrieve(id, cfg, "tag - id must be defined", "Tag with id: %s was not found", func(c sqlb.FindConfig) ([]Tag, error) {
+		out, _, err := s.findTags(ctx, TagFilter{ID: sqlb.Eq(id)}, c, false)
 		return out, err
 	})
 }
@@ -306,45 +310,45 @@ func (s *Service) retrieveTag(ctx context.Context, id string, cfg ...rt.FindConf
 // RetrieveTag returns the tag with the given id (Medusa's retrieveTag). An empty id fails with
 // not_found "tag - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "Tag with id: <id> was not found". cfg (at most one) may select fields.
-func (s *Service) RetrieveTag(ctx context.Context, id string, cfg ...rt.FindConfig) (Tag, error) {
+func (s *Service) RetrieveTag(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Tag, error) {
 	return s.retrieveTag(ctx, id, cfg...)
 }
 
-func (s *Service) listTags(ctx context.Context, f TagFilter, cfg ...rt.FindConfig) ([]Tag, error) {
+func (s *Service) listTags(ctx context.Context, f TagFilter, cfg ...sqlb.FindConfig) ([]Tag, error) {
 	out, _, err := s.findTags(ctx, f, firstConfig(cfg), false)
 	return out, err
 }
 
 // ListTags returns the tag rows matching f (Medusa's listTags), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
-func (s *Service) ListTags(ctx context.Context, f TagFilter, cfg ...rt.FindConfig) ([]Tag, error) {
+func (s *Service) ListTags(ctx context.Context, f TagFilter, cfg ...sqlb.FindConfig) ([]Tag, error) {
 	return s.listTags(ctx, f, cfg...)
 }
 
-func (s *Service) listAndCountTags(ctx context.Context, f TagFilter, cfg ...rt.FindConfig) ([]Tag, int, error) {
+func (s *Service) listAndCountTags(ctx context.Context, f TagFilter, cfg ...sqlb.FindConfig) ([]Tag, int, error) {
 	return s.findTags(ctx, f, firstConfig(cfg), true)
 }
 
 // ListAndCountTags is ListTags plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountTags).
-func (s *Service) ListAndCountTags(ctx context.Context, f TagFilter, cfg ...rt.FindConfig) ([]Tag, int, error) {
+func (s *Service) ListAndCountTags(ctx context.Context, f TagFilter, cfg ...sqlb.FindConfig) ([]Tag, int, error) {
 	return s.listAndCountTags(ctx, f, cfg...)
 }
 
 // tagRelations are tag's relations, for FindConfig.Relations and dotted selects.
-var tagRelations = []rt.Relation{{Name: "posts"}}
+var tagRelations = []sqlb.Relation{{Name: "posts"}}
 
 // loadTagRelations loads rels into rows: one statement per relation, whatever the
 // number of rows (each relation's own nested relations are loaded the same way).
-func (s *Service) loadTagRelations(ctx context.Context, rows []Tag, rels []rt.RelConfig) error {
+func (s *Service) loadTagRelations(ctx context.Context, rows []Tag, rels []sqlb.RelConfig) error {
 	for _, r := range rels {
 		var err error
 		switch r.Name {
 		case "posts":
-			err = rt.LoadMany(rows, func(x *Tag) string {
+			err = sqlb.LoadMany(rows, func(x *Tag) string {
 				return x.ID
 			}, func(ids []string) ([]Post, []string, error) {
-				return s.findPostsThrough(ctx, rt.Through{
+				return s.findPostsThrough(ctx, sqlb.Through{
 					Child:  "post_id",
 					Parent: "tag_id",
 					Table:  "\"post_tags\"",
@@ -364,12 +368,12 @@ func (s *Service) loadTagRelations(ctx context.Context, rows []Tag, rels []rt.Re
 // findTagsThrough reads the tag rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findTagsThrough(ctx context.Context, via rt.Through, parents []string, cfg rt.FindConfig) ([]Tag, []string, error) {
-	cfg, rels, err := rt.SplitRelations("tag", tagRelations, cfg)
+func (s *Service) findTagsThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Tag, []string, error) {
+	cfg, rels, err := sqlb.SplitRelations("tag", tagRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := rt.FindThrough(ctx, db.Conn(ctx, s.db), tagTable, cfg, via, parents, func(selected []string) Tag {
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), tagTable, cfg, via, parents, func(selected []string) Tag {
 		return Tag{selected: selected}
 	}, (*Tag).dest)
 	if err != nil {
@@ -387,7 +391,7 @@ func (s *Service) findTagsThrough(ctx context.Context, via rt.Through, parents [
 // post_tags). Existing pairs are kept. An id of no row fails with not_found ("You tried to set
 // relationship …") and attaches nothing; no postIDs is a no-op.
 func (s *Service) AttachTagPosts(ctx context.Context, id string, postIDs ...string) error {
-	postIDs = rt.Unique(postIDs)
+	postIDs = sqlb.Unique(postIDs)
 	if len(postIDs) == 0 {
 		return nil
 	}
@@ -400,7 +404,7 @@ func (s *Service) AttachTagPosts(ctx context.Context, id string, postIDs ...stri
 // DetachTagPosts removes the relation of the tag id to post rows (the posts relation);
 // pairs that do not exist are ignored; no postIDs is a no-op.
 func (s *Service) DetachTagPosts(ctx context.Context, id string, postIDs ...string) error {
-	postIDs = rt.Unique(postIDs)
+	postIDs = sqlb.Unique(postIDs)
 	if len(postIDs) == 0 {
 		return nil
 	}
@@ -413,7 +417,7 @@ func (s *Service) DetachTagPosts(ctx context.Context, id string, postIDs ...stri
 // tagInsertSQL inserts a chunk of tag rows sent as one array per column (createTags).
 const tagInsertSQL = "INSERT INTO \"tag\" (\"id\", \"value\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, now(), now()\nFROM unnest($1::text[], $2::text[]) AS u(c1, c2)\nRETURNING \"id\", \"value\", \"created_at\", \"updated_at\", \"deleted_at\""
 
-// createTags inserts in[start:start+rt.InsertChunk] with one tagInsertSQL statement per
+// createTags inserts in[start:start+sqlb.InsertChunk] with one tagInsertSQL statement per
 // chunk and returns the rows in input order (matched by id: ids are unique, or the
 // insert fails). A duplicate inside the batch fails like one against the table.
 func (s *Service) createTags(ctx context.Context, in ...CreateTagInput) ([]Tag, error) {
@@ -422,15 +426,15 @@ func (s *Service) createTags(ctx context.Context, in ...CreateTagInput) ([]Tag, 
 	}
 	out := make([]Tag, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, _ *blogdb.Queries) error {
-		for start := 0; start < len(in); start += rt.InsertChunk {
-			chunk := in[start:min(start+rt.InsertChunk, len(in))]
+		for start := 0; start < len(in); start += sqlb.InsertChunk {
+			chunk := in[start:min(start+sqlb.InsertChunk, len(in))]
 			cID := make([]string, len(chunk))
 			cValue := make([]string, len(chunk))
 			pos := make(map[string]int, len(chunk))
 			for i, x := range chunk {
 				id := x.ID
 				if id == "" {
-					id = rt.NewID("tag")
+					id = ids.New("tag")
 				}
 				pos[id] = start + i
 				cID[i] = id
@@ -480,12 +484,12 @@ func (s *Service) updateTags(ctx context.Context, in ...UpdateTagInput) ([]Tag, 
 		for _, x := range in {
 			ids = append(ids, x.ID)
 		}
-		ids = rt.Unique(ids)
+		ids = sqlb.Unique(ids)
 		found, err := q.ExistingTagIDs(ctx, ids)
 		if err != nil {
 			return err
 		}
-		if missing := rt.Missing(ids, found); len(missing) > 0 {
+		if missing := sqlb.Missing(ids, found); len(missing) > 0 {
 			return merrors.New(merrors.NotFound, "Tag with id \"%s\" not found", strings.Join(missing, ", "))
 		}
 		msgs := make([]events.Message, 0, len(in))
@@ -518,7 +522,7 @@ func (s *Service) UpdateTags(ctx context.Context, in ...UpdateTagInput) ([]Tag, 
 }
 
 func (s *Service) deleteTags(ctx context.Context, ids ...string) error {
-	ids = rt.Unique(ids)
+	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
 	}
@@ -533,7 +537,7 @@ func (s *Service) deleteTags(ctx context.Context, ids ...string) error {
 		if len(deleted) == 0 {
 			return nil
 		}
-		return s.cascade(ctx, rt.Deleted, map[string][]string{"tag_id": deleted})
+		return s.cascade(ctx, cascade.Deleted, map[string][]string{"tag_id": deleted})
 	})
 }
 
@@ -545,7 +549,7 @@ func (s *Service) DeleteTags(ctx context.Context, ids ...string) error {
 }
 
 func (s *Service) softDeleteTagTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return rt.Cascade(ctx, ids, keys, "tag_id", q.SoftDeleteTags, func(got []string) {
+	return cascade.Cascade(ctx, ids, keys, "tag_id", q.SoftDeleteTags, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventTagDeleted, "tag", "deleted", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.softDeleteTagCascades(ctx, q, got, keys)
@@ -558,8 +562,8 @@ func (s *Service) softDeleteTagCascades(ctx context.Context, q *blogdb.Queries, 
 }
 
 func (s *Service) softDeleteTags(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.softDeleteTagTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, rt.SoftDeleted, keys)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteTagTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.SoftDeleted, keys)
 	})
 }
 
@@ -572,7 +576,7 @@ func (s *Service) SoftDeleteTags(ctx context.Context, ids ...string) (map[string
 }
 
 func (s *Service) restoreTagTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return rt.Cascade(ctx, ids, keys, "tag_id", q.RestoreTags, func(got []string) {
+	return cascade.Cascade(ctx, ids, keys, "tag_id", q.RestoreTags, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventTagCreated, "tag", "created", map[string]any{"id": got}))
 	}, func(got []string) error {
 		return s.restoreTagCascades(ctx, q, got, keys)
@@ -585,8 +589,8 @@ func (s *Service) restoreTagCascades(ctx context.Context, q *blogdb.Queries, ids
 }
 
 func (s *Service) restoreTags(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return rt.RunCascade(ctx, ids, s.Tx, s.restoreTagTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, rt.Restored, keys)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreTagTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.Restored, keys)
 	})
 }
 

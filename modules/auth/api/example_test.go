@@ -5,14 +5,14 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpauth"
 	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/modules/auth"
 	"github.com/medusa-go/medusa/modules/auth/api"
 )
 
 // Mounting the /auth routes outside an application: the service signs
-// reset tokens and the httpx.Auth issues API tokens with the same JWT
+// reset tokens and the httpauth.Auth issues API tokens with the same JWT
 // secret; the session store enables POST/DELETE /auth/session. (In an
 // application the Auth Module's value mounts them.)
 func ExampleRoutes() {
@@ -22,8 +22,8 @@ func ExampleRoutes() {
 	if err != nil {
 		panic(err)
 	}
-	sessions, _ := httpx.NewSessionStore(pool, httpx.SessionConfig{})
-	tokens, _ := httpx.NewAuth(httpx.AuthConfig{JWTSecret: secret, Sessions: sessions})
+	sessions, _ := httpauth.NewSessionStore(pool, httpauth.SessionConfig{})
+	tokens, _ := httpauth.NewAuth(httpauth.AuthConfig{JWTSecret: secret, Sessions: sessions})
 	routes := module.NewRoutes(nil, tokens)
 	if err := api.Routes(api.Config{
 		Service:             svc,

@@ -10,9 +10,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/medusa-go/medusa/framework/authtoken"
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/httpauth"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/body"
+	"github.com/medusa-go/medusa/framework/httpx/mw"
 	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/modules/auth"
 )
@@ -24,17 +28,17 @@ type Config struct {
 	// Auth issues and verifies the API's JWTs (required). Its session store,
 	// when it has one, backs POST and DELETE /auth/session; without one
 	// those two routes are not mounted.
-	Auth *httpx.Auth
+	Auth *httpauth.Auth
 	// AuthMethodsPerActor restricts the providers an actor type may use
 	// (Medusa's http.authMethodsPerActor, e.g. {"user": ["emailpass"]}); an
 	// actor type absent from the map may use any provider.
 	AuthMethodsPerActor map[string][]string
 	// PerIP limits login, register, reset-password and update requests per
-	// client IP (httpx.LoginPerIP() when nil).
-	PerIP *httpx.Limiter
+	// client IP (mw.LoginPerIP() when nil).
+	PerIP *mw.Limiter
 	// PerIdentifier limits login, register and reset-password requests per
-	// email (httpx.LoginPerIdentifier() when nil).
-	PerIdentifier *httpx.Limiter
+	// email (mw.LoginPerIdentifier() when nil).
+	PerIdentifier *mw.Limiter
 	// ClientIP is the key of PerIP (httpx.ClientIP when nil).
 	ClientIP func(*http.Request) string
 	// BodyLimit caps request bodies (httpx.DefaultBodyLimit when 0).
@@ -44,7 +48,7 @@ type Config struct {
 type routes struct {
 	cfg Config
 	svc *auth.Service
-	jwt *httpx.Auth
+	jwt *httpauth.Auth
 }
 
 // Routes returns the /auth routes as a module's routes (reference of what
@@ -74,13 +78,13 @@ func Routes(cfg Config) func(r *module.Router) error {
 			cfg.Auth = r.Auth()
 		}
 		if cfg.Service == nil || cfg.Auth == nil {
-			return errors.New("auth api: no Auth Module service (auth.Key) or no token issuer (httpx.AuthKey)")
+			return errors.New("auth api: no Auth Module service (auth.Key) or no token issuer (httpauth.AuthKey)")
 		}
 		if cfg.PerIP == nil {
-			cfg.PerIP = httpx.NewLimiter(httpx.LoginPerIP())
+			cfg.PerIP = mw.NewLimiter(mw.LoginPerIP())
 		}
 		if cfg.PerIdentifier == nil {
-			cfg.PerIdentifier = httpx.NewLimiter(httpx.LoginPerIdentifier())
+			cfg.PerIdentifier = mw.NewLimiter(mw.LoginPerIdentifier())
 		}
 		if cfg.ClientIP == nil {
 			cfg.ClientIP = httpx.ClientIP
@@ -95,10 +99,10 @@ func Routes(cfg Config) func(r *module.Router) error {
 		r.HandleFunc("POST /auth/{actor_type}/{auth_provider}/reset-password", rt.resetPassword, perIP)
 		r.HandleFunc("POST /auth/{actor_type}/{auth_provider}/update", rt.update, perIP)
 		r.HandleFunc("POST /auth/token/refresh", rt.refresh,
-			module.Authenticate([]string{"*"}, []string{httpx.AuthBearer, httpx.AuthSession}, httpx.AuthOptions{AllowUnregistered: true}))
+			module.Authenticate([]string{"*"}, []string{httpauth.AuthBearer, httpauth.AuthSession}, httpauth.AuthOptions{AllowUnregistered: true}))
 		if cfg.Auth.Sessions() != nil {
 			r.HandleFunc("POST /auth/session", rt.createSession,
-				module.Authenticate([]string{"*"}, []string{httpx.AuthBearer}, httpx.AuthOptions{}))
+				module.Authenticate([]string{"*"}, []string{httpauth.AuthBearer}, httpauth.AuthOptions{}))
 			r.HandleFunc("DELETE /auth/session", rt.deleteSession)
 		}
 		return nil
@@ -124,7 +128,7 @@ func (rt *routes) allowIdentifier(w http.ResponseWriter, r *http.Request, id any
 	if !ok || strings.TrimSpace(s) == "" {
 		return true
 	}
-	if ok, wait := rt.cfg.PerIdentifier.Allow(httpx.IdentifierKey(s)); !ok {
+	if ok, wait := rt.cfg.PerIdentifier.Allow(mw.IdentifierKey(s)); !ok {
 		httpx.WriteError(w, r, httpx.TooManyRequests(wait))
 		return false
 	}
@@ -173,15 +177,15 @@ func (rt *routes) withCredentials(op func(ctx context.Context, email, password s
 // app_metadata["<actor_type>_id"] when it is a string, else ""; the
 // app_metadata claim holds only that key (null when it is null, absent
 // when it is absent).
-func AuthContextFor(ai auth.AuthIdentity, actorType string) (httpx.AuthContext, error) {
+func AuthContextFor(ai auth.AuthIdentity, actorType string) (authtoken.AuthContext, error) {
 	md := map[string]any{}
 	if len(ai.AppMetadata) > 0 && string(ai.AppMetadata) != "null" {
 		if err := json.Unmarshal(ai.AppMetadata, &md); err != nil {
-			return httpx.AuthContext{}, merrors.Wrap(merrors.UnexpectedState, err, "auth identity app_metadata is not a JSON object")
+			return authtoken.AuthContext{}, merrors.Wrap(merrors.UnexpectedState, err, "auth identity app_metadata is not a JSON object")
 		}
 	}
 	key := actorType + "_id"
-	ac := httpx.AuthContext{ActorType: actorType, AuthIdentityID: ai.ID, AppMetadata: map[string]any{}}
+	ac := authtoken.AuthContext{ActorType: actorType, AuthIdentityID: ai.ID, AppMetadata: map[string]any{}}
 	if v, ok := md[key]; ok {
 		ac.AppMetadata[key] = v
 		if s, ok := v.(string); ok {
@@ -208,7 +212,7 @@ func (rt *routes) writeToken(w http.ResponseWriter, r *http.Request, ai auth.Aut
 // refresh is POST /auth/token/refresh: a new token from the identity's
 // current app_metadata (it picks up an actor linked since the last token).
 func (rt *routes) refresh(w http.ResponseWriter, r *http.Request) {
-	ac, ok := httpx.AuthFrom(r.Context())
+	ac, ok := httpauth.AuthFrom(r.Context())
 	if !ok || ac.AuthIdentityID == "" {
 		httpx.WriteError(w, r, httpx.ErrUnauthorized)
 		return
@@ -227,7 +231,7 @@ func (rt *routes) refresh(w http.ResponseWriter, r *http.Request) {
 }
 
 type sessionBody struct {
-	User httpx.AuthContext `json:"user"`
+	User authtoken.AuthContext `json:"user"`
 }
 
 type successBody struct {
@@ -237,7 +241,7 @@ type successBody struct {
 // createSession is POST /auth/session: the bearer token's context (which
 // must carry an actor_id) becomes a cookie session.
 func (rt *routes) createSession(w http.ResponseWriter, r *http.Request) {
-	ac, ok := httpx.AuthFrom(r.Context())
+	ac, ok := httpauth.AuthFrom(r.Context())
 	if !ok || ac.ActorID == "" {
 		httpx.WriteError(w, r, httpx.ErrUnauthorized)
 		return
@@ -262,7 +266,7 @@ type resetRequest struct {
 	Identifier string `json:"identifier"`
 }
 
-var resetBody = httpx.MustBody[resetRequest](httpx.String("identifier"))
+var resetBody = body.MustBody[resetRequest](body.String("identifier"))
 
 // resetPassword is POST /auth/{actor_type}/{auth_provider}/reset-password:
 // it answers 201 whether or not the identifier exists; the token goes out
@@ -358,10 +362,10 @@ func bearer(r *http.Request) (string, bool) {
 
 // readObject reads a JSON object body of any shape (the emailpass provider
 // reads the keys it knows and ignores the rest, as Medusa's does) with
-// httpx.ReadJSON's transport and syntax checks (415, 413, invalid UTF-8 or
+// body.ReadJSON's transport and syntax checks (415, 413, invalid UTF-8 or
 // JSON, duplicate keys, depth). An empty body is {}.
 func (rt *routes) readObject(r *http.Request) (map[string]any, error) {
-	data, err := httpx.ReadJSON(r, rt.cfg.BodyLimit)
+	data, err := body.ReadJSON(r, rt.cfg.BodyLimit)
 	if err != nil {
 		return nil, err
 	}

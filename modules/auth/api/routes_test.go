@@ -17,8 +17,10 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/httpauth"
+	httpmigrations "github.com/medusa-go/medusa/framework/httpauth/migrations"
 	"github.com/medusa-go/medusa/framework/httpx"
-	httpmigrations "github.com/medusa-go/medusa/framework/httpx/migrations"
+	"github.com/medusa-go/medusa/framework/httpx/mw"
 	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/internal/testkit"
@@ -35,7 +37,7 @@ type env struct {
 	t      testing.TB
 	srv    *httptest.Server
 	svc    *auth.Service
-	auth   *httpx.Auth
+	auth   *httpauth.Auth
 	bus    *events.Local
 	logs   *testkit.Buffer
 	client *http.Client
@@ -45,7 +47,7 @@ type env struct {
 }
 
 type setup struct {
-	perIP, perID httpx.RateLimit
+	perIP, perID mw.RateLimit
 	methods      map[string][]string
 	// hash are the scrypt parameters (cheap ones when zero).
 	hash auth.HashParams
@@ -73,25 +75,25 @@ func newEnv(t testing.TB, s setup) *env {
 		e.mu.Unlock()
 		return nil
 	})
-	sessions, err := httpx.NewSessionStore(pool, httpx.SessionConfig{})
+	sessions, err := httpauth.NewSessionStore(pool, httpauth.SessionConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.auth, err = httpx.NewAuth(httpx.AuthConfig{JWTSecret: secret, Sessions: sessions})
+	e.auth, err = httpauth.NewAuth(httpauth.AuthConfig{JWTSecret: secret, Sessions: sessions})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.perIP.Burst == 0 {
-		s.perIP = httpx.RateLimit{Burst: 1000, Every: time.Millisecond}
+		s.perIP = mw.RateLimit{Burst: 1000, Every: time.Millisecond}
 	}
 	if s.perID.Burst == 0 {
-		s.perID = httpx.RateLimit{Burst: 1000, Every: time.Millisecond}
+		s.perID = mw.RateLimit{Burst: 1000, Every: time.Millisecond}
 	}
 	mux := http.NewServeMux()
 	routes := module.NewRoutes(nil, e.auth)
 	if err := api.Routes(api.Config{
 		Service: svc, AuthMethodsPerActor: s.methods,
-		PerIP: httpx.NewLimiter(s.perIP), PerIdentifier: httpx.NewLimiter(s.perID),
+		PerIP: mw.NewLimiter(s.perIP), PerIdentifier: mw.NewLimiter(s.perID),
 	})(routes.For("auth", nil)); err != nil {
 		t.Fatal(err)
 	}
@@ -100,9 +102,9 @@ func newEnv(t testing.TB, s setup) *env {
 	}
 	// A protected probe: who does the request act as?
 	mux.Handle("GET /probe", httpx.Chain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ac, _ := httpx.AuthFrom(r.Context())
+		ac, _ := httpauth.AuthFrom(r.Context())
 		httpx.WriteJSON(w, 200, ac)
-	}), e.auth.Authenticate([]string{"user"}, []string{httpx.AuthSession, httpx.AuthBearer}, httpx.AuthOptions{})))
+	}), e.auth.Authenticate([]string{"user"}, []string{httpauth.AuthSession, httpauth.AuthBearer}, httpauth.AuthOptions{})))
 	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h := httpx.Chain(mux, httpx.AssignRequestID(), httpx.AccessLog(logger), httpx.Recover(), httpx.LimitBody(0))
 	e.srv = httptest.NewServer(h)
@@ -389,8 +391,8 @@ func TestResetPasswordFlow(t *testing.T) {
 func TestRateLimits(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, setup{
-		perIP: httpx.RateLimit{Burst: 6, Every: time.Hour},
-		perID: httpx.RateLimit{Burst: 2, Every: time.Hour},
+		perIP: mw.RateLimit{Burst: 6, Every: time.Hour},
+		perID: mw.RateLimit{Burst: 2, Every: time.Hour},
 	})
 	e.token(e.do("POST", "/auth/user/emailpass/register", "", creds("l@example.com", "pw")))  // ip 1, l 1
 	e.want(e.do("POST", "/auth/user/emailpass", "", creds("L@example.com ", "bad")), 401, "") // ip 2, l 2 (same identifier, normalised)

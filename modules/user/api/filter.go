@@ -4,13 +4,13 @@ import (
 	"time"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
-	"github.com/medusa-go/medusa/framework/httpx"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // applyCond adds one parsed query condition to a typed service filter.
 // Values arrive typed by the route's FilterField (string or time.Time here).
-func applyCond[T comparable](f *rt.Filter[T], c httpx.Cond) error {
+func applyCond[T comparable](f *sqlb.Filter[T], c qs.Cond) error {
 	vals := make([]T, 0, len(c.Values))
 	for _, v := range c.Values {
 		t, ok := v.(T)
@@ -26,30 +26,30 @@ func applyCond[T comparable](f *rt.Filter[T], c httpx.Cond) error {
 		v := vals[0]
 		return &v
 	}
-	var g rt.Filter[T]
+	var g sqlb.Filter[T]
 	switch c.Op {
-	case httpx.OpEq:
+	case qs.OpEq:
 		g.Eq = one()
-	case httpx.OpNe:
+	case qs.OpNe:
 		g.Ne = one()
-	case httpx.OpIn:
+	case qs.OpIn:
 		g.SetIn(vals)
-	case httpx.OpNin:
+	case qs.OpNin:
 		g.Nin = vals
-	case httpx.OpGt:
+	case qs.OpGt:
 		g.Gt = one()
-	case httpx.OpGte:
+	case qs.OpGte:
 		g.Gte = one()
-	case httpx.OpLt:
+	case qs.OpLt:
 		g.Lt = one()
-	case httpx.OpLte:
+	case qs.OpLte:
 		g.Lte = one()
-	case httpx.OpLike, httpx.OpILike:
+	case qs.OpLike, qs.OpILike:
 		s, ok := any(*one()).(string)
 		if !ok {
 			return merrors.New(merrors.InvalidData, "Invalid request: operator %s needs a text field, not '%s'", c.Op, c.Field)
 		}
-		if c.Op == httpx.OpLike {
+		if c.Op == qs.OpLike {
 			g.Like = &s
 		} else {
 			g.ILike = &s
@@ -62,24 +62,24 @@ func applyCond[T comparable](f *rt.Filter[T], c httpx.Cond) error {
 }
 
 // fieldSetter applies a condition to one typed field of a service filter.
-type fieldSetter func(c httpx.Cond) error
+type fieldSetter func(c qs.Cond) error
 
-func stringField(f *rt.Filter[string]) fieldSetter {
-	return func(c httpx.Cond) error { return applyCond(f, c) }
+func stringField(f *sqlb.Filter[string]) fieldSetter {
+	return func(c qs.Cond) error { return applyCond(f, c) }
 }
 
-func boolField(f *rt.Filter[bool]) fieldSetter {
-	return func(c httpx.Cond) error { return applyCond(f, c) }
+func boolField(f *sqlb.Filter[bool]) fieldSetter {
+	return func(c qs.Cond) error { return applyCond(f, c) }
 }
 
-func timeField(f *rt.Filter[time.Time]) fieldSetter {
-	return func(c httpx.Cond) error { return applyCond(f, c) }
+func timeField(f *sqlb.Filter[time.Time]) fieldSetter {
+	return func(c qs.Cond) error { return applyCond(f, c) }
 }
 
 // build converts a parsed filter tree into a typed one with fields, which
 // maps a field name of the target filter to its setter, and nest, which
 // converts sub-filters of $and/$or.
-func build[F any](src httpx.Filter, fields func(*F) map[string]fieldSetter, and, or func(*F, []F)) (F, error) {
+func build[F any](src qs.Filter, fields func(*F) map[string]fieldSetter, and, or func(*F, []F)) (F, error) {
 	var out F
 	var set map[string]fieldSetter // made on the first condition: most lists have none
 	for _, c := range src.Conds {
@@ -94,7 +94,7 @@ func build[F any](src httpx.Filter, fields func(*F) map[string]fieldSetter, and,
 			return out, err
 		}
 	}
-	conv := func(list []httpx.Filter) ([]F, error) {
+	conv := func(list []qs.Filter) ([]F, error) {
 		var fs []F
 		for _, sub := range list {
 			f, err := build(sub, fields, and, or)
@@ -123,10 +123,10 @@ func build[F any](src httpx.Filter, fields func(*F) map[string]fieldSetter, and,
 }
 
 // findConfig turns the parsed query into the service's FindConfig.
-func findConfig(q *httpx.Query) rt.FindConfig {
-	cfg := rt.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit}
+func findConfig(q *qs.Query) sqlb.FindConfig {
+	cfg := sqlb.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit}
 	for _, o := range q.Order {
-		cfg.Order = append(cfg.Order, rt.Order{Field: o.Field, Desc: o.Desc})
+		cfg.Order = append(cfg.Order, sqlb.Order{Field: o.Field, Desc: o.Desc})
 	}
 	return cfg
 }

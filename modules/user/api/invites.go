@@ -3,7 +3,7 @@ package api
 import (
 	"sync"
 
-	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
 	"github.com/medusa-go/medusa/modules/user"
 )
 
@@ -11,28 +11,28 @@ import (
 var inviteFields = []string{"id", "email", "accepted", "token", "expires_at", "metadata", "created_at", "updated_at", "deleted_at"}
 
 var (
-	inviteQuery = httpx.MustQuerySpec(httpx.QueryConfig{Defaults: inviteFields})
-	listInvites = httpx.MustQuerySpec(httpx.QueryConfig{
+	inviteQuery = qs.MustQuerySpec(qs.QueryConfig{Defaults: inviteFields})
+	listInvites = qs.MustQuerySpec(qs.QueryConfig{
 		Defaults:     inviteFields,
 		List:         true,
 		DefaultOrder: "id",
 		Orderable:    []string{"id", "email", "accepted", "expires_at", "created_at", "updated_at", "deleted_at"},
 		Search:       true,
 		AndOr:        true,
-		Filters: []httpx.FilterField{
-			{Name: "id", Type: httpx.TypeString, Array: true, Ops: httpx.OpsEquality},
-			{Name: "email", Type: httpx.TypeString, Array: true, Ops: httpx.OpsAll &^ httpx.Ops(httpx.OpRe, httpx.OpContains)},
+		Filters: []qs.FilterField{
+			{Name: "id", Type: qs.TypeString, Array: true, Ops: qs.OpsEquality},
+			{Name: "email", Type: qs.TypeString, Array: true, Ops: qs.OpsAll &^ qs.Ops(qs.OpRe, qs.OpContains)},
 			// Not in Medusa's list filters: with a deleted_at filter it
 			// lists accepted invites (accepted ones are soft-deleted).
-			{Name: "accepted", Type: httpx.TypeBool, Ops: httpx.OpsEquality},
-			{Name: "created_at", Type: httpx.TypeTime, Ops: httpx.OpsCompare},
-			{Name: "updated_at", Type: httpx.TypeTime, Ops: httpx.OpsCompare},
-			{Name: "deleted_at", Type: httpx.TypeTime, Ops: httpx.OpsCompare},
+			{Name: "accepted", Type: qs.TypeBool, Ops: qs.OpsEquality},
+			{Name: "created_at", Type: qs.TypeTime, Ops: qs.OpsCompare},
+			{Name: "updated_at", Type: qs.TypeTime, Ops: qs.OpsCompare},
+			{Name: "deleted_at", Type: qs.TypeTime, Ops: qs.OpsCompare},
 		},
 	})
 )
 
-func inviteFilter(q *httpx.Query) (user.InviteFilter, error) {
+func inviteFilter(q *qs.Query) (user.InviteFilter, error) {
 	f, err := build(q.Filter, func(f *user.InviteFilter) map[string]fieldSetter {
 		return map[string]fieldSetter{
 			"id":         stringField(&f.ID),

@@ -6,21 +6,22 @@ import (
 	"sync"
 
 	"github.com/medusa-go/medusa/framework/httpx"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modules/user"
 )
 
 // resource is the read side of one model's admin routes: list with count,
 // and retrieve by id, straight from the module's service.
 type resource[T, F any] struct {
-	name, plural string           // "user", "users": the response keys
-	one, list    *httpx.QuerySpec // retrieve and list query strings
-	filter       func(*httpx.Query) (F, error)
+	name, plural string        // "user", "users": the response keys
+	one, list    *qs.QuerySpec // retrieve and list query strings
+	filter       func(*qs.Query) (F, error)
 	id           func(T) string
 	// The service's methods, as method expressions.
-	listAndCount func(*user.Service, context.Context, F, ...rt.FindConfig) ([]T, int, error)
-	retrieve     func(*user.Service, context.Context, string, ...rt.FindConfig) (T, error)
-	// pages recycles the arrays of listed rows (*[]T, see rt.WithRows).
+	listAndCount func(*user.Service, context.Context, F, ...sqlb.FindConfig) ([]T, int, error)
+	retrieve     func(*user.Service, context.Context, string, ...sqlb.FindConfig) (T, error)
+	// pages recycles the arrays of listed rows (*[]T, see sqlb.WithRows).
 	pages *sync.Pool
 }
 
@@ -48,7 +49,7 @@ func (res resource[T, F]) handleList(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		p = new([]T)
 	}
-	rows, count, err := res.listAndCount(svc, rt.WithRows(r.Context(), *p), f, findConfig(q))
+	rows, count, err := res.listAndCount(svc, sqlb.WithRows(r.Context(), *p), f, findConfig(q))
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return

@@ -1,7 +1,7 @@
 package api
 
 import (
-	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpauth"
 	"github.com/medusa-go/medusa/framework/module"
 )
 
@@ -13,9 +13,9 @@ import (
 // (not in Medusa) is public: it tells an accept page whether and why an
 // invite token is refused.
 func Routes(r *module.Router) error {
-	users := module.Authenticate([]string{"user"}, []string{httpx.AuthBearer, httpx.AuthSession}, httpx.AuthOptions{})
-	invites := module.Authenticate([]string{"user"}, []string{httpx.AuthSession, httpx.AuthBearer, httpx.AuthAPIKey}, httpx.AuthOptions{})
-	accept := module.Authenticate([]string{"user"}, []string{httpx.AuthSession, httpx.AuthBearer}, httpx.AuthOptions{AllowUnregistered: true})
+	users := module.Authenticate([]string{"user"}, []string{httpauth.AuthBearer, httpauth.AuthSession}, httpauth.AuthOptions{})
+	invites := module.Authenticate([]string{"user"}, []string{httpauth.AuthSession, httpauth.AuthBearer, httpauth.AuthAPIKey}, httpauth.AuthOptions{})
+	accept := module.Authenticate([]string{"user"}, []string{httpauth.AuthSession, httpauth.AuthBearer}, httpauth.AuthOptions{AllowUnregistered: true})
 
 	r.HandleFunc("GET /admin/users", usersRes.handleList, users)
 	r.HandleFunc("GET /admin/users/me", handleMe, users)

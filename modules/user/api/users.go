@@ -6,7 +6,9 @@ import (
 
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/httpauth"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
 	"github.com/medusa-go/medusa/modules/user"
 )
 
@@ -15,26 +17,26 @@ import (
 var userFields = []string{"id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at", "deleted_at"}
 
 var (
-	userQuery = httpx.MustQuerySpec(httpx.QueryConfig{Defaults: userFields})
-	listUsers = httpx.MustQuerySpec(httpx.QueryConfig{
+	userQuery = qs.MustQuerySpec(qs.QueryConfig{Defaults: userFields})
+	listUsers = qs.MustQuerySpec(qs.QueryConfig{
 		Defaults:     userFields,
 		List:         true,
 		DefaultOrder: "id",
 		Orderable:    []string{"id", "first_name", "last_name", "email", "avatar_url", "created_at", "updated_at", "deleted_at"},
 		Search:       true,
-		Filters: []httpx.FilterField{
-			{Name: "id", Type: httpx.TypeString, Array: true, Ops: httpx.OpsEquality},
-			{Name: "email", Type: httpx.TypeString, Array: true, Ops: httpx.OpsAll &^ httpx.Ops(httpx.OpRe, httpx.OpContains)},
-			{Name: "first_name", Type: httpx.TypeString, Array: true, Ops: httpx.OpsAll &^ httpx.Ops(httpx.OpRe, httpx.OpContains)},
-			{Name: "last_name", Type: httpx.TypeString, Array: true, Ops: httpx.OpsAll &^ httpx.Ops(httpx.OpRe, httpx.OpContains)},
-			{Name: "created_at", Type: httpx.TypeTime, Ops: httpx.OpsCompare},
-			{Name: "updated_at", Type: httpx.TypeTime, Ops: httpx.OpsCompare},
-			{Name: "deleted_at", Type: httpx.TypeTime, Ops: httpx.OpsCompare},
+		Filters: []qs.FilterField{
+			{Name: "id", Type: qs.TypeString, Array: true, Ops: qs.OpsEquality},
+			{Name: "email", Type: qs.TypeString, Array: true, Ops: qs.OpsAll &^ qs.Ops(qs.OpRe, qs.OpContains)},
+			{Name: "first_name", Type: qs.TypeString, Array: true, Ops: qs.OpsAll &^ qs.Ops(qs.OpRe, qs.OpContains)},
+			{Name: "last_name", Type: qs.TypeString, Array: true, Ops: qs.OpsAll &^ qs.Ops(qs.OpRe, qs.OpContains)},
+			{Name: "created_at", Type: qs.TypeTime, Ops: qs.OpsCompare},
+			{Name: "updated_at", Type: qs.TypeTime, Ops: qs.OpsCompare},
+			{Name: "deleted_at", Type: qs.TypeTime, Ops: qs.OpsCompare},
 		},
 	})
 )
 
-func userFilter(q *httpx.Query) (user.UserFilter, error) {
+func userFilter(q *qs.Query) (user.UserFilter, error) {
 	f, err := build(q.Filter, func(f *user.UserFilter) map[string]fieldSetter {
 		return map[string]fieldSetter{
 			"id":         stringField(&f.ID),
@@ -65,7 +67,7 @@ var usersRes = resource[user.User, user.UserFilter]{
 
 // GET /admin/users/me
 func handleMe(w http.ResponseWriter, r *http.Request) {
-	ac, ok := httpx.AuthFrom(r.Context())
+	ac, ok := httpauth.AuthFrom(r.Context())
 	if !ok || ac.ActorID == "" {
 		httpx.WriteError(w, r, merrors.New(merrors.NotFound, "User ID not found"))
 		return

@@ -6,24 +6,27 @@ import (
 	"time"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
+	"github.com/medusa-go/medusa/framework/httpauth"
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/httpx/body"
+	"github.com/medusa-go/medusa/framework/httpx/qs"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/flows"
 )
 
 // updateUserBody is POST /admin/users/{id}'s body (email is not updatable).
 type updateUserBody struct {
-	FirstName httpx.Opt[string]          `json:"first_name"`
-	LastName  httpx.Opt[string]          `json:"last_name"`
-	AvatarURL httpx.Opt[string]          `json:"avatar_url"`
-	Metadata  httpx.Opt[json.RawMessage] `json:"metadata"`
+	FirstName body.Opt[string]          `json:"first_name"`
+	LastName  body.Opt[string]          `json:"last_name"`
+	AvatarURL body.Opt[string]          `json:"avatar_url"`
+	Metadata  body.Opt[json.RawMessage] `json:"metadata"`
 }
 
-var updateUser = httpx.MustBody[updateUserBody](
-	httpx.String("first_name").Nullish(),
-	httpx.String("last_name").Nullish(),
-	httpx.String("avatar_url").Nullish(),
-	httpx.Object("metadata").Nullish(),
+var updateUser = body.MustBody[updateUserBody](
+	body.String("first_name").Nullish(),
+	body.String("last_name").Nullish(),
+	body.String("avatar_url").Nullish(),
+	body.Object("metadata").Nullish(),
 )
 
 // POST /admin/users/{id}
@@ -55,7 +58,7 @@ type deleted struct {
 // DELETE /admin/users/{id}: Medusa 2.12 forbids deleting oneself.
 func handleDeleteUser(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if ac, ok := httpx.AuthFrom(r.Context()); ok && ac.ActorID == id {
+	if ac, ok := httpauth.AuthFrom(r.Context()); ok && ac.ActorID == id {
 		httpx.WriteError(w, r, merrors.New(merrors.NotAllowed, "A user cannot delete itself"))
 		return
 	}
@@ -68,13 +71,13 @@ func handleDeleteUser(w http.ResponseWriter, r *http.Request) {
 
 // createInviteBody is POST /admin/invites' body.
 type createInviteBody struct {
-	Email    string                     `json:"email"`
-	Metadata httpx.Opt[json.RawMessage] `json:"metadata"`
+	Email    string                    `json:"email"`
+	Metadata body.Opt[json.RawMessage] `json:"metadata"`
 }
 
-var createInvite = httpx.MustBody[createInviteBody](
-	httpx.String("email"),
-	httpx.Object("metadata").Nullish(),
+var createInvite = body.MustBody[createInviteBody](
+	body.String("email"),
+	body.Object("metadata").Nullish(),
 )
 
 // POST /admin/invites: 200 (not 201) with the invite, token included.
@@ -125,21 +128,21 @@ func handleResendInvite(w http.ResponseWriter, r *http.Request) {
 	invitesRes.respondWith(w, r, refreshed[0])
 }
 
-var acceptQuery = httpx.MustQuerySpec(httpx.QueryConfig{
+var acceptQuery = qs.MustQuerySpec(qs.QueryConfig{
 	Defaults: userFields,
-	Params:   []httpx.Param{{Name: "token", Required: true}},
+	Params:   []qs.Param{{Name: "token", Required: true}},
 })
 
 type acceptBody struct {
-	Email     httpx.Opt[string] `json:"email"`
-	FirstName httpx.Opt[string] `json:"first_name"`
-	LastName  httpx.Opt[string] `json:"last_name"`
+	Email     body.Opt[string] `json:"email"`
+	FirstName body.Opt[string] `json:"first_name"`
+	LastName  body.Opt[string] `json:"last_name"`
 }
 
-var acceptInvite = httpx.MustBody[acceptBody](
-	httpx.String("email").Nullish(),
-	httpx.String("first_name").Nullish(),
-	httpx.String("last_name").Nullish(),
+var acceptInvite = body.MustBody[acceptBody](
+	body.String("email").Nullish(),
+	body.String("first_name").Nullish(),
+	body.String("last_name").Nullish(),
 )
 
 // POST /admin/invites/accept?token=…: needs the token of a registered auth
@@ -147,7 +150,7 @@ var acceptInvite = httpx.MustBody[acceptBody](
 // in Medusa (the reason is logged, not sent), except a transient one (the
 // database unavailable, a deadline): 503, to be retried.
 func handleAcceptInvite(w http.ResponseWriter, r *http.Request) {
-	ac, _ := httpx.AuthFrom(r.Context())
+	ac, _ := httpauth.AuthFrom(r.Context())
 	if ac.ActorID != "" {
 		httpx.WriteError(w, r, merrors.New(merrors.InvalidData, "The user is already authenticated and cannot accept an invite."))
 		return
@@ -202,8 +205,8 @@ type inviteSummary struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-var inviteStateQuery = httpx.MustQuerySpec(httpx.QueryConfig{
-	Params: []httpx.Param{{Name: "token", Required: true}},
+var inviteStateQuery = qs.MustQuerySpec(qs.QueryConfig{
+	Params: []qs.Param{{Name: "token", Required: true}},
 })
 
 // GET /admin/invites/accept?token=…: not in Medusa. Tells an accept page,

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/flows"
@@ -35,8 +35,8 @@ func TestCancelFinishedRuns(t *testing.T) {
 			var runs []workflows.RunKey
 			var info workflows.RunInfo
 			if _, err := flows.UpdateUsersWorkflow.Run(ctx, e.root.Scope(), flows.UpdateUsersInput{Updates: []user.UpdateUserInput{
-				{ID: u[0].ID, FirstName: rt.Null[string](), Metadata: rt.Null[json.RawMessage]()},
-				{ID: u[1].ID, LastName: rt.Some("Plain"), Metadata: rt.Some(json.RawMessage(`{"b": 2}`))},
+				{ID: u[0].ID, FirstName: opt.Null[string](), Metadata: opt.Null[json.RawMessage]()},
+				{ID: u[1].ID, LastName: opt.Some("Plain"), Metadata: opt.Some(json.RawMessage(`{"b": 2}`))},
 			}}, workflows.WithInfo(&info)); err != nil {
 				t.Fatal(err)
 			}

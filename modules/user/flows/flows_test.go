@@ -12,7 +12,8 @@ import (
 
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/opt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/flows"
@@ -61,8 +62,8 @@ func scenarios() []scenario {
 		},
 		run: func(ctx context.Context, e *env, st map[string]string, opts ...workflows.RunOption) error {
 			_, err := flows.UpdateUsersWorkflow.Run(ctx, e.root.Scope(), flows.UpdateUsersInput{Updates: []user.UpdateUserInput{
-				{ID: st["a"], FirstName: rt.Null[string](), LastName: rt.Some("Smith"), Metadata: rt.Null[json.RawMessage]()},
-				{ID: st["b"], AvatarURL: rt.Some("https://x/y.png"), Metadata: rt.Some(json.RawMessage(`{"b": true}`))},
+				{ID: st["a"], FirstName: opt.Null[string](), LastName: opt.Some("Smith"), Metadata: opt.Null[json.RawMessage]()},
+				{ID: st["b"], AvatarURL: opt.Some("https://x/y.png"), Metadata: opt.Some(json.RawMessage(`{"b": true}`))},
 			}}, opts...)
 			return err
 		},
@@ -104,7 +105,7 @@ func scenarios() []scenario {
 			return err
 		},
 		check: func(t *testing.T, e *env, _ map[string]string) {
-			u, err := e.users.ListUsers(context.Background(), user.UserFilter{Email: rt.Eq("a@test.com")})
+			u, err := e.users.ListUsers(context.Background(), user.UserFilter{Email: sqlb.Eq("a@test.com")})
 			if err != nil || len(u) != 1 {
 				t.Fatalf("users %+v, %v", u, err)
 			}
@@ -215,7 +216,7 @@ func scenarios() []scenario {
 		},
 		check: func(t *testing.T, e *env, st map[string]string) {
 			ctx := context.Background()
-			u, err := e.users.ListUsers(ctx, user.UserFilter{Email: rt.Eq("invited@test.com")})
+			u, err := e.users.ListUsers(ctx, user.UserFilter{Email: sqlb.Eq("invited@test.com")})
 			if err != nil || len(u) != 1 || u[0].FirstName == nil || *u[0].FirstName != "Ann" {
 				t.Fatalf("users %+v, %v", u, err)
 			}
@@ -400,7 +401,7 @@ func TestAcceptInviteBadTokens(t *testing.T) {
 			t.Fatalf("token %q: %v, want unauthorized %q", tc.token, err, tc.msg)
 		}
 	}
-	if _, n, _ := e.users.ListAndCountUsers(ctx, user.UserFilter{}, rt.FindConfig{WithDeleted: true}); n != 0 {
+	if _, n, _ := e.users.ListAndCountUsers(ctx, user.UserFilter{}, sqlb.FindConfig{WithDeleted: true}); n != 0 {
 		t.Fatalf("%d users created from bad tokens", n)
 	}
 }
@@ -422,7 +423,7 @@ func TestRemovedAccountIdentityCannotBeRelinked(t *testing.T) {
 	if !strings.Contains(fmt.Sprint(err), "Key user_id already exists in app metadata") {
 		t.Fatalf("relink: %v", err)
 	}
-	if _, n, _ := e.users.ListAndCountUsers(ctx, user.UserFilter{Email: rt.Eq("b@test.com")}, rt.FindConfig{WithDeleted: true}); n != 0 {
+	if _, n, _ := e.users.ListAndCountUsers(ctx, user.UserFilter{Email: sqlb.Eq("b@test.com")}, sqlb.FindConfig{WithDeleted: true}); n != 0 {
 		t.Fatal("the reverted account's user was left behind")
 	}
 }
@@ -476,7 +477,7 @@ func acceptConcurrently(t *testing.T, store string) {
 	if ok != 1 {
 		t.Fatalf("%d acceptances succeeded, want 1", ok)
 	}
-	if _, cnt, _ := e.users.ListAndCountUsers(ctx, user.UserFilter{}, rt.FindConfig{WithDeleted: true}); cnt != 1 {
+	if _, cnt, _ := e.users.ListAndCountUsers(ctx, user.UserFilter{}, sqlb.FindConfig{WithDeleted: true}); cnt != 1 {
 		t.Fatalf("%d users, want 1", cnt)
 	}
 	var linked int

@@ -9,7 +9,8 @@ import (
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/link"
-	"github.com/medusa-go/medusa/framework/rt"
+	"github.com/medusa-go/medusa/framework/opt"
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/modules/user"
 )
@@ -87,7 +88,7 @@ var UpdateUsersStep = workflows.NewStep("update-users-step",
 		for i, x := range in {
 			ids[i] = x.ID
 		}
-		originals, err := s.ListUsers(ctx, user.UserFilter{ID: rt.In(ids...)})
+		originals, err := s.ListUsers(ctx, user.UserFilter{ID: sqlb.In(ids...)})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -109,10 +110,10 @@ var UpdateUsersStep = workflows.NewStep("update-users-step",
 		for i, u := range originals {
 			restore[i] = user.UpdateUserInput{
 				ID:        u.ID,
-				FirstName: rt.Ptr(u.FirstName),
-				LastName:  rt.Ptr(u.LastName),
-				Email:     rt.Some(u.Email),
-				AvatarURL: rt.Ptr(u.AvatarURL),
+				FirstName: opt.Ptr(u.FirstName),
+				LastName:  opt.Ptr(u.LastName),
+				Email:     opt.Some(u.Email),
+				AvatarURL: opt.Ptr(u.AvatarURL),
 				Metadata:  jsonOpt(u.Metadata),
 			}
 		}
@@ -121,11 +122,11 @@ var UpdateUsersStep = workflows.NewStep("update-users-step",
 	}, workflows.WithDatabaseOnly())
 
 // jsonOpt sets a JSON column back to m: SQL NULL when m is empty or null.
-func jsonOpt(m json.RawMessage) rt.Optional[json.RawMessage] {
+func jsonOpt(m json.RawMessage) opt.Optional[json.RawMessage] {
 	if len(m) == 0 || string(m) == "null" {
-		return rt.Null[json.RawMessage]()
+		return opt.Null[json.RawMessage]()
 	}
-	return rt.Some(m)
+	return opt.Some(m)
 }
 
 // DeleteUsersStep ("delete-users-step") soft-deletes users (unknown ids are
@@ -306,7 +307,7 @@ var RefreshInviteTokensStep = workflows.NewStep("refresh-invite-tokens-step",
 		if err != nil {
 			return nil, nil, err
 		}
-		before, err := s.ListInvites(ctx, user.InviteFilter{ID: rt.In(ids...)}, rt.FindConfig{Select: []string{"id", "token", "expires_at"}})
+		before, err := s.ListInvites(ctx, user.InviteFilter{ID: sqlb.In(ids...)}, sqlb.FindConfig{Select: []string{"id", "token", "expires_at"}})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -330,7 +331,7 @@ var RefreshInviteTokensStep = workflows.NewStep("refresh-invite-tokens-step",
 		}
 		upd := make([]user.UpdateInviteInput, len(prev))
 		for i, p := range prev {
-			upd[i] = user.UpdateInviteInput{ID: p.ID, Token: rt.Some(p.Token), ExpiresAt: rt.Some(p.ExpiresAt)}
+			upd[i] = user.UpdateInviteInput{ID: p.ID, Token: opt.Some(p.Token), ExpiresAt: opt.Some(p.ExpiresAt)}
 		}
 		_, err = s.UpdateInvites(ctx, upd...)
 		return err

@@ -1,0 +1,514 @@
+package sqlb
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/medusa-go/medusa/framework/db"
+	merrors "github.com/medusa-go/medusa/framework/errors"
+)
+
+// Table describes a model's table to Find: the names its messages use, its
+// columns, the ones it may order by, and its primary key.
+type Table struct {
+	Model    string // model name, as in error messages ("user")
+	Name     string // quoted table name (`"user"`)
+	PK       string
+	Fields   []string
+	Sortable []string
+	// RowCount, when set, is the table name under which triggers keep the
+	// table's exact row count in medusa_row_counts (dml CountRows): a list
+	// without filters reads its count there instead of counting rows.
+	RowCount string
+}
+
+// maxPrealloc bounds the rows Find allocates room for before reading any.
+const maxPrealloc = 256
+
+// Find reads t's rows matching the predicates apply adds (apply reports
+// whether it filters on deleted_at, which then includes soft-deleted rows),
+// with cfg's selection, order, paging and keyset, and counts them too when
+// count is set (ignoring skip, take and after). The SQL holds only the
+// predicates in use, every value bound. A statement with a predicate whose
+// best plan depends on the values (q's ILIKE, LIKE, ranges, negations, OR
+// groups, a keyset) is sent as an unnamed statement (CacheDescribe), so
+// Postgres plans it with the actual values on every execution and never
+// switches to a generic plan (docs/modgen.md). A statement whose predicates
+// bind nothing or only compare columns for equality (Where.EqualityOnly: the
+// default list, a retrieve by id, a lookup by email or ids) goes out in the
+// pool's default mode, a prepared statement: its plan does not depend on the
+// values, so Postgres plans it once per connection instead of on every
+// execution (planning was ~40% of the default list's statement time and
+// ~75 µs of each lookup, docs/perf/api.md). Postgres still only switches a
+// prepared statement to its generic plan when that plan is estimated no
+// costlier than the custom ones (plan_cache_mode = auto). When both the page
+// and its count are such statements, they go out together in one pgx.Batch
+// (one write and one round trip instead of two; the conn must have
+// SendBatch, as pools, connections and transactions do).
+//
+// newRow makes an empty row holding the selected fields (nil: all); dest
+// returns the scan destination of one column of a row. Database errors are
+// returned as they are: the caller maps them with its module's wording.
+func Find[T any](ctx context.Context, conn db.DBTX, t Table, cfg FindConfig, count bool, apply func(*Where) (bool, error), newRow func(selected []string) T, dest func(*T, string) any) ([]T, int, error) {
+	p, err := newPlan(t, cfg, count, apply)
+	if err != nil {
+		return nil, 0, err
+	}
+	return runPlan(ctx, conn, &p, cfg, newRow, dest)
+}
+
+// runPlan sends p's statements on conn and reads them.
+func runPlan[T any](ctx context.Context, conn db.DBTX, p *plan, cfg FindConfig, newRow func(selected []string) T, dest func(*T, string) any) ([]T, int, error) {
+	count := p.count
+	// A page and its count on a prepared statement (the pool's default
+	// mode for both) go out in one batch: one write, one Sync, one round
+	// trip instead of two. The batch runs both in the connection's default
+	// mode, so a statement that needs CacheDescribe keeps its own query.
+	if count && p.batchable() {
+		if b, ok := conn.(batcher); ok {
+			return findBatch(ctx, b, p.sel.SQL(), p.pageArgs(), p.countSQL, p.countArgs, p.read, cfg, p.cols, newRow, dest)
+		}
+	}
+	rows, err := conn.Query(ctx, p.sel.SQL(), p.pageArgs()...)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := scanPage(rows, pageRows[T](ctx, cfg), p.read, cfg, p.cols, newRow, dest)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !count {
+		return out, 0, nil
+	}
+	var n int
+	if err := conn.QueryRow(ctx, p.countSQL, p.countArgs...).Scan(&n); err != nil {
+		return nil, 0, err
+	}
+	return out, n, nil
+}
+
+// plan is a Find's statements, built before any is sent.
+type plan struct {
+	sel           Select
+	read, cols    []string
+	count         bool
+	countSQL      string
+	countArgs     []any
+	countPrepared bool
+	mode          []any
+}
+
+// newPlan builds the page (and count) statements of a Find.
+func newPlan(t Table, cfg FindConfig, count bool, apply func(*Where) (bool, error)) (plan, error) {
+	cols, err := cfg.columns(t)
+	if err != nil {
+		return plan{}, err
+	}
+	order, err := NormalizeOrder(t.Model, t.Sortable, t.PK, cfg.Order)
+	if err != nil {
+		return plan{}, err
+	}
+	read := withAlso(WithOrderColumns(cols, order), t.Fields, cfg.also)
+	w := NewWhere()
+	withDeleted, err := apply(w)
+	if err != nil {
+		return plan{}, err
+	}
+	unfiltered := w.Empty()
+	live := !cfg.WithDeleted && !withDeleted
+	if live {
+		w.Add(`"deleted_at" IS NULL`)
+	}
+	p := plan{sel: Select{Table: t.Name, Where: w, Order: order, Limit: max(cfg.Take, 0), Offset: max(cfg.Skip, 0)}, read: read, cols: cols, count: count}
+	p.sel.Columns = make([]string, 0, len(read))
+	for _, c := range read {
+		p.sel.Columns = append(p.sel.Columns, QuoteIdent(c))
+	}
+	if count {
+		p.countSQL, p.countArgs = p.sel.CountSQL(), append(execMode(w), w.Args()...)
+		p.countPrepared = w.EqualityOnly()
+		if unfiltered && t.RowCount != "" {
+			p.countSQL, p.countArgs = rowCountTotalSQL, []any{t.RowCount}
+			if live {
+				p.countSQL = rowCountLiveSQL
+			}
+		}
+	}
+	if cfg.After != nil {
+		if err := Keyset(w, order, cfg.After); err != nil {
+			return plan{}, merrors.Wrap(merrors.InvalidData, err, err.Error())
+		}
+	}
+	p.mode = execMode(w)
+	return p, nil
+}
+
+// pageArgs are the page statement's arguments, its execution mode first
+// when it has one.
+func (p *plan) pageArgs() []any { return append(p.mode, p.sel.Where.Args()...) }
+
+// batchable reports whether the plan's statements may go out in a batch:
+// they are planned alike for every value (the connection's default mode,
+// which a batch uses).
+func (p *plan) batchable() bool { return len(p.mode) == 0 && (!p.count || p.countPrepared) }
+
+// The counts of a table counted by triggers (see Table.RowCount): the sum
+// of its rows in medusa_row_counts, in the reader's snapshot.
+const (
+	rowCountLiveSQL  = `SELECT coalesce(sum(live), 0)::int8 FROM medusa_row_counts WHERE table_name = $1`
+	rowCountTotalSQL = `SELECT coalesce(sum(total), 0)::int8 FROM medusa_row_counts WHERE table_name = $1`
+)
+
+// CompactRowCounts merges the count rows of each table counted by triggers
+// (dml CountRows) into one, so that reading a count stays one row per table
+// plus the write statements since the last compaction; it returns how many
+// tables it compacted. Run it periodically (the application schedules it). It is
+// MVCC-safe: readers see the rows before or after, and writers only insert.
+// Without any counted table it does nothing.
+func CompactRowCounts(ctx context.Context, conn db.DBTX) (int64, error) {
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('medusa_row_counts') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+		return 0, err
+	}
+	tag, err := conn.Exec(ctx, `WITH d AS (
+  DELETE FROM medusa_row_counts WHERE table_name IN (SELECT table_name FROM medusa_row_counts GROUP BY table_name HAVING count(*) > 1)
+  RETURNING table_name, live, total)
+INSERT INTO medusa_row_counts (table_name, live, total) SELECT table_name, sum(live), sum(total) FROM d GROUP BY table_name`)
+	if err != nil {
+		return 0, fmt.Errorf("rt: compact row counts: %w", merrors.FromPg(err))
+	}
+	return tag.RowsAffected(), nil
+}
+
+// batcher is what findBatch needs: *pgxpool.Pool, *pgx.Conn and pgx.Tx.
+type batcher interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// findBatch sends the page and its count in one batch and reads both.
+func findBatch[T any](ctx context.Context, b batcher, pageSQL string, pageArgs []any, countSQL string, countArgs []any, read []string, cfg FindConfig, cols []string, newRow func(selected []string) T, dest func(*T, string) any) ([]T, int, error) {
+	batch := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 2)}
+	batch.Queue(pageSQL, pageArgs...)
+	batch.Queue(countSQL, countArgs...)
+	br := b.SendBatch(ctx, batch)
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return nil, 0, err
+	}
+	out, err := scanPage(rows, pageRows[T](ctx, cfg), read, cfg, cols, newRow, dest)
+	if err != nil {
+		_ = br.Close()
+		return nil, 0, err
+	}
+	var n int
+	if err := br.QueryRow().Scan(&n); err != nil {
+		_ = br.Close()
+		return nil, 0, err
+	}
+	if err := br.Close(); err != nil {
+		return nil, 0, err
+	}
+	return out, n, nil
+}
+
+// scanPage reads rows (and closes them) into a page of newRow values.
+//
+// Text columns scanned into a *string or a **string are copied here, into
+// a few blocks shared by the page (textArena), instead of by pgx, which
+// allocates every string and, for a nullable column, the *string too (five
+// of the eight allocations of a user row). The values are the ones pgx
+// would give: the same bytes, nil for NULL in a **string, and pgx's error
+// for NULL in a *string. pgx scans every other column.
+func scanPage[T any](rows pgx.Rows, out []T, read []string, cfg FindConfig, cols []string, newRow func(selected []string) T, dest func(*T, string) any) ([]T, error) {
+	defer rows.Close()
+	selected := selectedOf(cfg, cols)
+	// Rows are scanned in place, into the slice's next element: a row
+	// scanned into a local would escape (its field pointers go through
+	// dests) and cost an allocation per row. The slice is sized for a page
+	// (pageRows).
+	dests := make([]any, 2*len(read))
+	dests, texts := dests[:len(read)], dests[len(read):]
+	var (
+		kinds []textKind
+		arena textArena
+	)
+	for rows.Next() {
+		out = append(out, newRow(selected))
+		x := &out[len(out)-1]
+		for i, c := range read {
+			dests[i] = dest(x, c)
+		}
+		if kinds == nil {
+			kinds = textKinds(rows.FieldDescriptions(), dests, rows.Conn())
+		}
+		for i, k := range kinds {
+			if k != notText {
+				texts[i], dests[i] = dests[i], nil // pgx skips a nil destination
+			}
+		}
+		if err := rows.Scan(dests...); err != nil {
+			return nil, err
+		}
+		raw := rows.RawValues()
+		if arena.next == 0 {
+			arena.size(kinds, raw, cap(out))
+		}
+		for i, k := range kinds {
+			switch k {
+			case textString:
+				if raw[i] == nil {
+					return nil, pgx.ScanArgError{ColumnIndex: i, FieldName: rows.FieldDescriptions()[i].Name, Err: fmt.Errorf("cannot scan NULL into %T", texts[i])}
+				}
+				*texts[i].(*string) = arena.str(raw[i])
+			case textPointer:
+				p := texts[i].(**string)
+				if raw[i] == nil {
+					*p = nil
+				} else {
+					*p = arena.ptr(raw[i])
+				}
+			case timeValue, timePointer:
+				if err := scanTimestamptz(rows, i, raw[i], texts[i], k); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// textKind says how scanPage reads a column.
+type textKind uint8
+
+const (
+	notText     textKind = iota // pgx scans it
+	textString                  // text into a *string
+	textPointer                 // text into a **string
+	timeValue                   // binary timestamptz into a *time.Time
+	timePointer                 // binary timestamptz into a **time.Time
+)
+
+// textKinds returns the kind of each column: text when pgx would scan it
+// with its plain string plan (pgtype.Map.PlanScan: any column in the text
+// format, a text or varchar column in the binary one) into a *string, or
+// into the *string it allocates for a **string; time for a binary
+// timestamptz column scanned into a *time.Time or a **time.Time when conn
+// decodes timestamptz with pgx's own codec in the local time zone (no
+// ScanLocation).
+func textKinds(fds []pgconn.FieldDescription, dests []any, conn *pgx.Conn) []textKind {
+	kinds := make([]textKind, len(dests))
+	if len(fds) != len(dests) {
+		return kinds // pgx reports the mismatch
+	}
+	for i, d := range dests {
+		fd := fds[i]
+		if fd.DataTypeOID == pgtype.TimestamptzOID && fd.Format == pgtype.BinaryFormatCode && plainTimestamptz(conn) {
+			switch d.(type) {
+			case *time.Time:
+				kinds[i] = timeValue
+			case **time.Time:
+				kinds[i] = timePointer
+			}
+			continue
+		}
+		if fd.Format != pgtype.TextFormatCode && fd.DataTypeOID != pgtype.TextOID && fd.DataTypeOID != pgtype.VarcharOID {
+			continue
+		}
+		switch d.(type) {
+		case *string:
+			kinds[i] = textString
+		case **string:
+			kinds[i] = textPointer
+		}
+	}
+	return kinds
+}
+
+// plainTimestamptz reports whether conn scans timestamptz with pgx's
+// TimestamptzCodec without a ScanLocation.
+func plainTimestamptz(conn *pgx.Conn) bool {
+	if conn == nil {
+		return false
+	}
+	t, ok := conn.TypeMap().TypeForOID(pgtype.TimestamptzOID)
+	if !ok {
+		return false
+	}
+	c, ok := t.Codec.(*pgtype.TimestamptzCodec)
+	return ok && c.ScanLocation == nil
+}
+
+// Binary timestamptz values between these bounds (microseconds from
+// 2000-01-01: about the years 99 and 9922) are decoded by scanTimestamptz;
+// others (infinities, values pgx refuses as out of range, and the rest of
+// the range, for simplicity) go through pgx.
+const (
+	minFastTimestamptz = -60_000_000_000_000_000
+	maxFastTimestamptz = 250_000_000_000_000_000
+)
+
+// scanTimestamptz sets *dst (a *time.Time, or a **time.Time for
+// timePointer) from the binary timestamptz src of column i, as pgx's
+// TimestamptzCodec does: time.Unix of the microseconds since 2000-01-01, in
+// the local zone; NULL is nil for a **time.Time. Anything else (a NULL for
+// a *time.Time, a wrong length, an infinity, the range's far ends) is
+// scanned by pgx, with pgx's errors.
+func scanTimestamptz(rows pgx.Rows, i int, src []byte, dst any, k textKind) error {
+	if src == nil && k == timePointer {
+		*dst.(**time.Time) = nil
+		return nil
+	}
+	if len(src) == 8 {
+		us := int64(binary.BigEndian.Uint64(src))
+		if us >= minFastTimestamptz && us <= maxFastTimestamptz {
+			t := time.Unix(946_684_800+us/1_000_000, us%1_000_000*1_000)
+			if k == timePointer {
+				p := new(time.Time)
+				*p = t
+				*dst.(**time.Time) = p
+			} else {
+				*dst.(*time.Time) = t
+			}
+			return nil
+		}
+	}
+	fd := rows.FieldDescriptions()[i]
+	if err := rows.Conn().TypeMap().Scan(fd.DataTypeOID, fd.Format, src, dst); err != nil {
+		return pgx.ScanArgError{ColumnIndex: i, FieldName: fd.Name, Err: err}
+	}
+	return nil
+}
+
+// textArena hands out one page's strings from shared blocks: a string is a
+// view of bytes appended to a block and never written again, and the
+// *string of a nullable column points into a shared slice of strings. A
+// block lives as long as any string of it does (at most a page's text).
+type textArena struct {
+	buf   []byte
+	strs  []string
+	first int // bytes of the first block
+	next  int // bytes of the next block
+	ptrs  int // strings of the next slice
+}
+
+// maxTextBlock bounds the blocks of a textArena.
+const maxTextBlock = 64 << 10
+
+// size sets the blocks' sizes from the first row's text, for a page of
+// rows rows: the first block holds rows such rows, each further one a
+// quarter of that (rows differ in length, a page may hold fewer rows); a
+// slice of strings holds the first row's non-NULL nullable values (at
+// least one) rows times.
+func (a *textArena) size(kinds []textKind, raw [][]byte, rows int) {
+	n, p := 0, 0
+	for i, k := range kinds {
+		if (k == textString || k == textPointer) && i < len(raw) {
+			n += len(raw[i])
+			if k == textPointer && raw[i] != nil {
+				p++
+			}
+		}
+	}
+	a.first = min(max(n*rows, 64), maxTextBlock)
+	a.next = a.first
+	a.ptrs = max(p, 1) * rows
+}
+
+func (a *textArena) str(src []byte) string {
+	if len(src) == 0 {
+		return ""
+	}
+	if cap(a.buf)-len(a.buf) < len(src) {
+		a.buf = make([]byte, 0, max(len(src), a.next))
+		a.next = max(a.first/4, 512)
+	}
+	n := len(a.buf)
+	a.buf = append(a.buf, src...)
+	return unsafe.String(&a.buf[n], len(src))
+}
+
+func (a *textArena) ptr(src []byte) *string {
+	if len(a.strs) == cap(a.strs) {
+		a.strs = make([]string, 0, a.ptrs)
+	}
+	a.strs = append(a.strs, a.str(src))
+	return &a.strs[len(a.strs)-1]
+}
+
+// rowsKey is the context key of WithRows.
+type rowsKey struct{}
+
+// rowsBuf is what WithRows stores: the buffer, and whether a Find took it.
+type rowsBuf[T any] struct {
+	taken atomic.Bool
+	rows  []T
+}
+
+// WithRows returns a context under which the first Find reading rows of
+// type T reads them into buf's array, when it holds a page, instead of a
+// new one. The rows that Find returns then share that array: the caller
+// must be done with them before it reuses buf. A list handler that writes
+// its response, then clears the rows and keeps their array for its next
+// request saves a page's allocation per request (8 kB for 50 users, a
+// third of what GET /admin/users allocated). Further Finds under ctx
+// allocate as usual.
+func WithRows[T any](ctx context.Context, buf []T) context.Context {
+	return context.WithValue(ctx, rowsKey{}, &rowsBuf[T]{rows: buf})
+}
+
+// pageRows returns an empty slice for a page of cfg's rows: the buffer of
+// WithRows when ctx carries one for T that no Find took yet and that is
+// large enough, else a new one.
+func pageRows[T any](ctx context.Context, cfg FindConfig) []T {
+	n := min(max(cfg.Take, 1), maxPrealloc)
+	if b, ok := ctx.Value(rowsKey{}).(*rowsBuf[T]); ok && cap(b.rows) >= n && b.taken.CompareAndSwap(false, true) {
+		return b.rows[:0]
+	}
+	return make([]T, 0, n)
+}
+
+// execMode returns the query option for w's predicates: none (the pool's
+// default mode, a prepared statement) when they are EqualityOnly, else
+// CacheDescribe (an unnamed statement, planned with its values every time).
+func execMode(w *Where) []any {
+	if w.EqualityOnly() {
+		return make([]any, 0, len(w.Args()))
+	}
+	return append(make([]any, 0, 1+len(w.Args())), pgx.QueryExecModeCacheDescribe)
+}
+
+// Retrieve returns the row with id that find reads with cfg's first config
+// (its selection and WithDeleted; paging, keyset and order dropped), as a
+// generated retrieve does: an empty id fails with not_found emptyMsg, no
+// row with not_found missingFmt (formatted with the id).
+func Retrieve[T any](id string, cfg []FindConfig, emptyMsg, missingFmt string, find func(FindConfig) ([]T, error)) (T, error) {
+	var zero T
+	if id == "" {
+		return zero, merrors.New(merrors.NotFound, "%s", emptyMsg)
+	}
+	var c FindConfig
+	if len(cfg) > 0 {
+		c = cfg[0]
+	}
+	c.Skip, c.Take, c.After, c.Order = 0, 0, nil, nil
+	out, err := find(c)
+	if err != nil {
+		return zero, err
+	}
+	if len(out) == 0 {
+		return zero, merrors.New(merrors.NotFound, missingFmt, id)
+	}
+	return out[0], nil
+}

@@ -1,0 +1,158 @@
+package sqlb
+
+import (
+	"errors"
+	"testing"
+
+	merrors "github.com/medusa-go/medusa/framework/errors"
+)
+
+func TestFilterApply(t *testing.T) {
+	w := NewWhere()
+	f := In("a", "b", "a").And(Ne("c"))
+	f.ILike = new(string)
+	*f.ILike = "%x%"
+	if err := f.Apply(w, `"email"`, true); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := w.SQL(), `"email" <> $1 AND "email" = ANY($2) AND "email" ILIKE $3`; got != want {
+		t.Fatalf("SQL %q, want %q", got, want)
+	}
+	if got := w.Args(); len(got) != 3 || len(got[1].([]string)) != 2 {
+		t.Fatalf("args %v: In must be deduplicated", got)
+	}
+	w = NewWhere()
+	if err := In[string]().Apply(w, `"id"`, true); err != nil || w.SQL() != "false" {
+		t.Fatalf("empty In = %q, %v; want false", w.SQL(), err)
+	}
+	w = NewWhere()
+	if err := Like("x").Apply(w, `"n"`, false); !errors.Is(err, ErrLikeOnNonText) {
+		t.Fatalf("like on a number: %v", err)
+	}
+	w = NewWhere()
+	if err := (Filter[int]{}).Apply(w, `"n"`, false); err != nil || !w.Empty() || w.SQL() != "true" {
+		t.Fatalf("zero filter added %q", w.SQL())
+	}
+}
+
+func TestWhereGroups(t *testing.T) {
+	w := NewWhere()
+	a, b := w.Sub(), w.Sub()
+	_ = Eq("1").Apply(a, `"id"`, true)
+	_ = Gte(3).Apply(b, `"n"`, false)
+	w.AnyOf(a, b)
+	if got, want := w.SQL(), `(("id" = $1) OR ("n" >= $2))`; got != want {
+		t.Fatalf("%q, want %q", got, want)
+	}
+}
+
+func TestKeyset(t *testing.T) {
+	w := NewWhere()
+	if err := Keyset(w, []Order{{Field: "created_at", Desc: true}, {Field: "id", Desc: true}}, []any{1, "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := w.SQL(), `("created_at", "id") < ($1, $2)`; got != want {
+		t.Fatalf("%q, want %q", got, want)
+	}
+	if err := Keyset(NewWhere(), []Order{{Field: "a"}, {Field: "id", Desc: true}}, []any{1, 2}); err == nil {
+		t.Fatal("mixed directions accepted")
+	}
+	if err := Keyset(NewWhere(), []Order{{Field: "a"}}, []any{1, 2}); err == nil {
+		t.Fatal("wrong cursor length accepted")
+	}
+}
+
+func TestColumnsAndOrder(t *testing.T) {
+	all := []string{"id", "email", "name"}
+	cols, err := Columns("user", all, "id", []string{"name"})
+	if err != nil || len(cols) != 2 || cols[0] != "id" || cols[1] != "name" {
+		t.Fatalf("Columns = %v, %v", cols, err)
+	}
+	if _, err := Columns("user", all, "id", []string{"nope"}); !merrors.Is(err, merrors.InvalidData) {
+		t.Fatalf("unknown select: %v", err)
+	}
+	o, err := NormalizeOrder("user", all, "id", []Order{{Field: "email", Desc: true}})
+	if err != nil || len(o) != 2 || o[1] != (Order{Field: "id", Desc: true}) {
+		t.Fatalf("NormalizeOrder = %v, %v", o, err)
+	}
+	if _, err := NormalizeOrder("user", all, "id", []Order{{Field: "metadata"}}); !merrors.Is(err, merrors.InvalidData) {
+		t.Fatalf("unknown order: %v", err)
+	}
+	s := Select{Table: `"user"`, Columns: []string{`"id"`}, Where: NewWhere(), Order: o, Limit: 5, Offset: 10}
+	if got, want := s.SQL(), `SELECT "id" FROM "user" WHERE true ORDER BY "email" DESC, "id" DESC LIMIT 5 OFFSET 10`; got != want {
+		t.Fatalf("%q, want %q", got, want)
+	}
+}
+
+// TestApplyFolded checks the SQL of a case-insensitive column's filter:
+// equalities compare lower-cased sides, the rest is Apply's.
+func TestApplyFolded(t *testing.T) {
+	for _, c := range []struct {
+		f    Filter[string]
+		want string
+	}{
+		{Eq("A@x"), `lower("email") = lower($1)`},
+		{Ne("A@x"), `lower("email") <> lower($1)`},
+		{In("A@x"), `lower("email") = lower($1)`},
+		{In("A@x", "b@x", "A@x"), `lower("email") = ANY(ARRAY(SELECT lower(v) FROM unnest($1::text[]) AS v))`},
+		{In[string](), `false`},
+		{Nin("A@x"), `NOT (lower("email") = ANY(ARRAY(SELECT lower(v) FROM unnest($1::text[]) AS v)))`},
+		{Like("A%"), `"email" LIKE $1`},
+		{Eq("A@x").And(ILike("%x")), `lower("email") = lower($1) AND "email" ILIKE $2`},
+		{IsNull[string](true), `"email" IS NULL`},
+	} {
+		w := NewWhere()
+		if err := ApplyFolded(c.f, w, `"email"`); err != nil {
+			t.Fatal(err)
+		}
+		if got := w.SQL(); got != c.want {
+			t.Errorf("ApplyFolded = %s, want %s", got, c.want)
+		}
+	}
+}
+
+// TestEqualityOnly checks which predicates Find may send as a prepared
+// statement: none bound, or equalities written by Filter.Apply (Eq, In).
+func TestEqualityOnly(t *testing.T) {
+	where := func(build func(w *Where)) *Where { w := NewWhere(); build(w); return w }
+	cases := []struct {
+		name string
+		w    *Where
+		want bool
+	}{
+		{"empty", NewWhere(), true},
+		{"deleted_at", where(func(w *Where) { w.Add(`"deleted_at" IS NULL`) }), true},
+		{"eq", where(func(w *Where) { _ = Eq("a").Apply(w, `"id"`, true); w.Add(`"deleted_at" IS NULL`) }), true},
+		{"in one", where(func(w *Where) { _ = In("a").Apply(w, `"id"`, true) }), true},
+		{"in many", where(func(w *Where) { _ = In("a", "b").Apply(w, `"email"`, true) }), true},
+		{"in none", where(func(w *Where) { _ = In[string]().Apply(w, `"id"`, true) }), true},
+		{"two columns", where(func(w *Where) { _ = Eq("a").Apply(w, `"id"`, true); _ = Eq(true).Apply(w, `"accepted"`, false) }), true},
+		{"is null", where(func(w *Where) { _ = IsNull[string](false).Apply(w, `"avatar_url"`, true) }), true},
+		{"ne", where(func(w *Where) { _ = Ne("a").Apply(w, `"id"`, true) }), false},
+		{"nin", where(func(w *Where) { _ = Nin("a", "b").Apply(w, `"id"`, true) }), false},
+		{"gte", where(func(w *Where) { _ = Gte(3).Apply(w, `"n"`, false) }), false},
+		{"ilike", where(func(w *Where) { _ = ILike("%a%").Apply(w, `"email"`, true) }), false},
+		{"like", where(func(w *Where) { _ = Like("a%").Apply(w, `"email"`, true) }), false},
+		{"or", where(func(w *Where) {
+			a, b := w.Sub(), w.Sub()
+			_ = Eq("a").Apply(a, `"id"`, true)
+			_ = Eq("b").Apply(b, `"email"`, true)
+			w.AnyOf(a, b)
+		}), false},
+		{"keyset", where(func(w *Where) { _ = Keyset(w, []Order{{Field: "id"}}, []any{"x"}) }), false},
+		{"expression", where(func(w *Where) { w.Add(`lower("email") = ` + w.Arg("a")) }), false},
+		{"quoted quote", where(func(w *Where) { w.Add(`"a""b" = ` + w.Arg("a")) }), false},
+		{"folded eq", where(func(w *Where) { _ = ApplyFolded(Eq("A"), w, `"email"`) }), true},
+		{"folded in one", where(func(w *Where) { _ = ApplyFolded(In("A"), w, `"email"`) }), true},
+		{"folded in many", where(func(w *Where) { _ = ApplyFolded(In("A", "b"), w, `"email"`) }), true},
+		{"folded ne", where(func(w *Where) { _ = ApplyFolded(Ne("A"), w, `"email"`) }), false},
+		{"folded nin", where(func(w *Where) { _ = ApplyFolded(Nin("A", "b"), w, `"email"`) }), false},
+		{"folded like", where(func(w *Where) { _ = ApplyFolded(Like("A%"), w, `"email"`) }), false},
+		{"lower of another value", where(func(w *Where) { w.Add(`lower("email") = lower(` + w.Arg("a") + `) || 'x'`) }), false},
+	}
+	for _, c := range cases {
+		if got := c.w.EqualityOnly(); got != c.want {
+			t.Errorf("%s (%s): EqualityOnly = %v, want %v", c.name, c.w.SQL(), got, c.want)
+		}
+	}
+}
