@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/medusa-go/medusa/framework/names"
 	"reflect"
 	"slices"
 	"sort"
@@ -288,7 +289,7 @@ func describe(v any, declared reflect.Type) string {
 func (c *Container) missError(name string) error {
 	keys := c.Keys()
 	msg := fmt.Sprintf("container: resolve %q: %v", name, ErrNotRegistered)
-	if s := nearest(name, keys); s != "" {
+	if s := names.Nearest(name, keys); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	}
 	if len(keys) == 0 {
@@ -303,42 +304,6 @@ type missErr struct{ msg string }
 
 func (e *missErr) Error() string { return e.msg }
 func (e *missErr) Unwrap() error { return ErrNotRegistered }
-
-// nearest returns the key with the smallest edit distance to name, if that
-// distance is small enough to be a plausible typo.
-func nearest(name string, keys []string) string {
-	best, bestD := "", -1
-	for _, k := range keys {
-		d := levenshtein(strings.ToLower(name), strings.ToLower(k))
-		if bestD < 0 || d < bestD {
-			best, bestD = k, d
-		}
-	}
-	if bestD < 0 || bestD > max(2, len(name)/2) {
-		return ""
-	}
-	return best
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
 
 // OnLifecycle adds start and stop functions (either may be nil) that run with
 // Start and Stop, in registration order and reverse, after and before the

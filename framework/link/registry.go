@@ -3,13 +3,13 @@ package link
 import (
 	"errors"
 	"fmt"
+	"github.com/medusa-go/medusa/framework/names"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/medusa-go/medusa/framework/entity"
 	merrors "github.com/medusa-go/medusa/framework/errors"
-	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // End is a link seen from one of its entities: the relation by which From
@@ -173,13 +173,13 @@ func (r *Registry) Entity(name string) (*entity.Entity, error) {
 	if e, ok := r.byName[name]; ok {
 		return e, nil
 	}
-	names := make([]string, 0, len(r.byName))
+	known := make([]string, 0, len(r.byName))
 	for n := range r.byName {
-		names = append(names, n)
+		known = append(known, n)
 	}
-	sort.Strings(names)
+	sort.Strings(known)
 	msg := fmt.Sprintf("Service with alias %q was not found.", name)
-	if n := sqlb.Nearest(name, names); n != "" {
+	if n := names.Nearest(name, known); n != "" {
 		msg += fmt.Sprintf(" Did you mean %q?", n)
 	}
 	return nil, merrors.New(merrors.NotFound, "%s", msg)

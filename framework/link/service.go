@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/medusa-go/medusa/framework/names"
 	"slices"
 	"sort"
 	"strings"
@@ -123,15 +124,15 @@ func (s *Service) groups(pairs []Pair, method string, wildcard bool) ([]group, e
 		}
 		for k := range p.Data {
 			if !slices.ContainsFunc(d.Columns, func(c Column) bool { return c.Name == k }) {
-				names := make([]string, len(d.Columns))
+				cols := make([]string, len(d.Columns))
 				for i, c := range d.Columns {
-					names[i] = c.Name
+					cols[i] = c.Name
 				}
 				msg := fmt.Sprintf("link %s has no extra column %q", d.Table(), k)
-				if n := sqlb.Nearest(k, names); n != "" {
+				if n := names.Nearest(k, cols); n != "" {
 					msg += fmt.Sprintf("; did you mean %q?", n)
 				}
-				if len(names) == 0 {
+				if len(cols) == 0 {
 					msg += "; it has none"
 				}
 				return nil, merrors.New(merrors.InvalidData, "%s", msg)

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"github.com/medusa-go/medusa/framework/names"
 	"reflect"
 	"slices"
 	"strings"
@@ -413,7 +414,7 @@ func (q *Query) child(n *node, name, field string, last bool) (*node, error) {
 		valid = append(valid, l.Name)
 	}
 	msg := fmt.Sprintf("Invalid field %q: %s has no %s %q", field, n.e.Name, what, name)
-	if near := sqlb.Nearest(name, valid); near != "" {
+	if near := names.Nearest(name, valid); near != "" {
 		msg += fmt.Sprintf("; did you mean %q?", near)
 	}
 	return nil, merrors.New(merrors.InvalidData, "%s", msg)

@@ -2,6 +2,7 @@ package sqlb
 
 import (
 	"fmt"
+	"github.com/medusa-go/medusa/framework/names"
 	"reflect"
 	"slices"
 	"time"
@@ -96,15 +97,15 @@ func parseFilters(m map[string]any, path string) (FilterTree, error) {
 			}
 		default:
 			if ops, ok := v.(map[string]any); ok {
-				names := make([]string, 0, len(ops))
+				given := make([]string, 0, len(ops))
 				for op := range ops {
-					names = append(names, op)
+					given = append(given, op)
 				}
-				slices.Sort(names)
-				for _, op := range names {
+				slices.Sort(given)
+				for _, op := range given {
 					if !slices.Contains(filterOps, op) {
 						msg := fmt.Sprintf("unknown operator %s", op)
-						if n := Nearest(op, filterOps); n != "" {
+						if n := names.Nearest(op, filterOps); n != "" {
 							msg += fmt.Sprintf(" (did you mean %s?)", n)
 						}
 						return t, badFilter(p, msg)

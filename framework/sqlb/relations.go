@@ -1,6 +1,7 @@
 package sqlb
 
 import (
+	"github.com/medusa-go/medusa/framework/names"
 	"slices"
 	"strings"
 
@@ -138,7 +139,7 @@ func isRelation(relations []Relation, name string) bool {
 // valid one.
 func unknown(what, name, model string, valid []string) error {
 	msg := "Invalid " + what + " " + quote(name) + " for " + model
-	if n := Nearest(name, valid); n != "" {
+	if n := names.Nearest(name, valid); n != "" {
 		msg += "; did you mean " + quote(n) + "?"
 	}
 	if len(valid) == 0 {

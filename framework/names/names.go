@@ -1,4 +1,4 @@
-package sqlb
+package names
 
 import "strings"
 
