@@ -47,7 +47,8 @@ func (s *Store) plainStep(ctx context.Context, key workflows.RunKey, w workflows
 	})
 }
 
-// heldTx is the workflows.HeldTx StepHeld returns: a stepTx left open.
+// heldTx is the workflows.HeldTx StepHeld returns: a stepTx left open (a
+// field of the stepTx, so that holding allocates nothing more).
 type heldTx struct{ t *stepTx }
 
 // Commit implements workflows.HeldTx.
@@ -138,7 +139,8 @@ func (s *Store) StepHeld(ctx context.Context, key workflows.RunKey, create *work
 		return nil, nil
 	}
 	t.after = append(t.after, txCtx)
-	return &heldTx{t: t}, nil
+	t.held.t = t
+	return &t.held, nil
 }
 
 const stepSavepoint = "SAVEPOINT workflows_step"

@@ -56,6 +56,8 @@ type stepTx struct {
 	// callbacks registered with db.AfterCommit), run once the transaction
 	// commits (see Store.StepHeld).
 	after []context.Context
+	// held is t as the workflows.HeldTx that StepHeld returns.
+	held heldTx
 }
 
 // queued is one statement with its arguments, its tag (db.TagQueuer) and
