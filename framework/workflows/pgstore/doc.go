@@ -31,7 +31,7 @@
 // The store is a workflows.TxStore, and the engine uses its methods:
 //
 //   - StepCreatingRun: the first step of a run with a generated transaction
-//     id, declared WithDatabaseOnly, inserts the run's record in its own
+//     id, declared workflows.WithDatabaseOnly, inserts the run's record in its own
 //     transaction, so the run exists if and only if the step's checkpoint
 //     does.
 //   - StepHeld: the transaction of a step without retries that is not async
@@ -39,7 +39,7 @@
 //     subscribers, until the next step starts or the run finishes, as
 //     nothing can observe the step's success in between. Its checkpoint is
 //     queued and sent with the commit.
-//   - StepJoin: a next step declared WithDatabaseOnly (no retries, no
+//   - StepJoin: a next step declared workflows.WithDatabaseOnly (no retries, no
 //     timeout) joins that open transaction after a savepoint instead of
 //     committing it first; a failure rolls back to the savepoint, and the
 //     steps before it keep their writes.

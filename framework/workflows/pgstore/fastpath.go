@@ -80,8 +80,8 @@ func (s *Store) held(h workflows.HeldTx) (*stepTx, error) {
 // pipelined with BEGIN and the step's first statement (or, when the step does
 // no database work, in one implicit transaction with the checkpoint). The run
 // then exists if and only if the step's checkpoint does. The engine uses it
-// only for a step declared WithDatabaseOnly that starts a run with a
-// generated transaction id (see WithDatabaseOnly).
+// only for a step declared workflows.WithDatabaseOnly that starts a run with a
+// generated transaction id (see workflows.WithDatabaseOnly).
 func (s *Store) StepCreatingRun(ctx context.Context, r *workflows.RunRecord, w workflows.StepWork) error {
 	if _, ok := db.TxFrom(ctx); ok {
 		if err := s.CreateRun(ctx, r); err != nil {

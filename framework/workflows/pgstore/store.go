@@ -442,7 +442,7 @@ func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) err
 }
 
 // finishedChannel is the NOTIFY channel of finished runs that had been
-// parked (see WithTimers).
+// parked (see workflows.WithTimers).
 const finishedChannel = "medusa_workflow_finished"
 
 // NotifyFinished announces that run key finished, to the engines listening
