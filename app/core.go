@@ -21,6 +21,7 @@ import (
 	"github.com/medusa-go/medusa/framework/wftimers"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/framework/workflows/pgstore"
 	"github.com/medusa-go/medusa/modules"
 )
 
@@ -99,7 +100,7 @@ func workflowsModule() module.Module {
 				return err
 			}
 			wf := workflows.NewEngine(
-				workflows.WithStore(workflows.NewPostgresStore(h.Pool)),
+				workflows.WithStore(pgstore.New(h.Pool)),
 				workflows.WithContainer(h.Container),
 				workflows.WithLogger(h.Logger),
 				workflows.WithInstanceID(instanceID(h.Getenv), lease(h.Settings)),

@@ -17,10 +17,10 @@ type routeField struct {
 }
 
 type routeModel struct {
-	G, P, LC, Name, Path, PK                   string
+	G, P, LC, Name, Path, PK                            string
 	ListAndCount, Retrieve, Update, SoftDelete, Restore string
-	HasSearch                                  bool
-	Filters, Body                              []routeField
+	HasSearch                                           bool
+	Filters, Body                                       []routeField
 	// Relations are the model's relations, which "fields" may select whole
 	// ("*books") or by field ("books.title", listed in Selectable with the
 	// model's own fields).

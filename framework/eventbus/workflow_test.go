@@ -18,6 +18,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/framework/workflows/pgstore"
 	"github.com/medusa-go/medusa/internal/testkit"
 )
 
@@ -199,7 +200,7 @@ func auditApp(t *testing.T, schema string) (*pgxpool.Pool, *container.Container,
 		t.Fatal(err)
 	}
 	testkit.StartJobs(t, e)
-	engine := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithContainer(root))
+	engine := workflows.NewEngine(workflows.WithStore(pgstore.New(pool)), workflows.WithContainer(root))
 	return pool, root, bus, rec, engine
 }
 

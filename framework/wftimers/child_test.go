@@ -19,6 +19,7 @@ import (
 	"github.com/medusa-go/medusa/framework/wftimers"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/framework/workflows/pgstore"
 	"github.com/medusa-go/medusa/internal/testkit"
 )
 
@@ -59,7 +60,7 @@ func childMain(url string) int {
 	if err != nil {
 		return fail(err)
 	}
-	wf := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithContainer(c),
+	wf := workflows.NewEngine(workflows.WithStore(pgstore.New(pool)), workflows.WithContainer(c),
 		workflows.WithLogger(discard), workflows.WithTimers(tm), workflows.WithInstanceID("child", 2*time.Second))
 	tm.Bind(wf)
 	def := childWorkflows(&journal{})[os.Getenv(childWorkflowEnv)]

@@ -7,7 +7,7 @@
 //
 //	t, err := wftimers.New(jobsEngine)
 //	...
-//	wf := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithTimers(t))
+//	wf := workflows.NewEngine(workflows.WithStore(pgstore.New(pool)), workflows.WithTimers(t))
 //	t.Bind(wf)
 //
 // A wake-up is one River job of kind "medusa_workflow_wake" on the queue

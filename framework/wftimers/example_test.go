@@ -12,6 +12,7 @@ import (
 	"github.com/medusa-go/medusa/framework/jobs"
 	"github.com/medusa-go/medusa/framework/wftimers"
 	"github.com/medusa-go/medusa/framework/workflows"
+	"github.com/medusa-go/medusa/framework/workflows/pgstore"
 )
 
 // The workflow engine parks the runs that wait (retries, async steps,
@@ -34,7 +35,7 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	eng := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithTimers(timers),
+	eng := workflows.NewEngine(workflows.WithStore(pgstore.New(pool)), workflows.WithTimers(timers),
 		workflows.WithInstanceID(host, 30*time.Second))
 	timers.Bind(eng)
 

@@ -20,6 +20,7 @@ import (
 	"github.com/medusa-go/medusa/framework/wftimers"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/framework/workflows/pgstore"
 	"github.com/medusa-go/medusa/internal/testkit"
 )
 
@@ -96,7 +97,7 @@ func newNode(t testing.TB, pool *pgxpool.Pool, name string, poll time.Duration, 
 
 // nodeOptions changes what newNodeWith builds: the job engine's mode
 // (default shared; jobs.ModeServer enqueues wake-ups but works none, as an
-// API-only process) and the workflow store (default a PostgresStore).
+// API-only process) and the workflow store (default a pgstore.Store).
 type nodeOptions struct {
 	mode  jobs.Mode
 	store workflows.Store
@@ -109,7 +110,7 @@ func newNodeWith(t testing.TB, pool *pgxpool.Pool, name string, o nodeOptions, p
 		mode = jobs.ModeShared
 	}
 	if store == nil {
-		store = workflows.NewPostgresStore(pool)
+		store = pgstore.New(pool)
 	}
 	c := container.New()
 	if err := container.Register(c, nodeKey, name); err != nil {
@@ -379,7 +380,7 @@ func TestCompletionOnAnInstanceWithoutTheWorkflow(t *testing.T) {
 // listening only when release is closed: announcements made before are
 // lost, as when the listener connects late or reconnects.
 type lateListener struct {
-	*workflows.PostgresStore
+	*pgstore.Store
 	release chan struct{}
 }
 
@@ -389,18 +390,18 @@ func (s lateListener) ListenFinished(ctx context.Context, listening func(), fn f
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	return s.PostgresStore.ListenFinished(ctx, listening, fn)
+	return s.Store.ListenFinished(ctx, listening, fn)
 }
 
 // announcingStore is a Postgres store that reports each announcement of a
 // finished run (NotifyFinished) on announced once it is made.
 type announcingStore struct {
-	*workflows.PostgresStore
+	*pgstore.Store
 	announced chan workflows.RunKey
 }
 
 func (s announcingStore) NotifyFinished(ctx context.Context, key workflows.RunKey) error {
-	err := s.PostgresStore.NotifyFinished(ctx, key)
+	err := s.Store.NotifyFinished(ctx, key)
 	s.announced <- key
 	return err
 }
@@ -412,9 +413,9 @@ func TestCallerGetsARunFinishedBeforeItsListenerStarted(t *testing.T) {
 	pool := newPool(t)
 	j := &journal{}
 	wf := asyncWorkflow("late", j, 0)
-	store := lateListener{PostgresStore: workflows.NewPostgresStore(pool), release: make(chan struct{})}
+	store := lateListener{Store: pgstore.New(pool), release: make(chan struct{})}
 	a := newNodeWith(t, pool, "a", nodeOptions{store: store}, time.Hour, wf)
-	bStore := announcingStore{PostgresStore: workflows.NewPostgresStore(pool), announced: make(chan workflows.RunKey, 1)}
+	bStore := announcingStore{Store: pgstore.New(pool), announced: make(chan workflows.RunKey, 1)}
 	b := newNodeWith(t, pool, "b", nodeOptions{store: bStore}, time.Hour, wf)
 
 	ch := runAsync(context.Background(), wf, a.wf, "order 3", "tx-late")

@@ -16,6 +16,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/framework/workflows/pgstore"
 	"github.com/medusa-go/medusa/internal/testkit"
 )
 
@@ -86,14 +87,20 @@ func BenchmarkMemoryStep(b *testing.B) {
 //	run-ns:      a run's fixed cost: T(n INSERT steps) − n·step-ns
 //	overhead-x:  (step-ns − insert-ns) / insert-ns, the engine's cost per step in INSERTs
 //	empty-x:     empty-ns / insert-ns
-func BenchmarkPostgresStep(b *testing.B) {
+func BenchmarkPostgresStep(b *testing.B) { benchPostgresStep(b) }
+
+// BenchmarkPostgresStepPlain is BenchmarkPostgresStep with the store's fast
+// path off (pgstore.WithoutFastPath): what the fast path saves.
+func BenchmarkPostgresStepPlain(b *testing.B) { benchPostgresStep(b, pgstore.WithoutFastPath()) }
+
+func benchPostgresStep(b *testing.B, opts ...pgstore.Option) {
 	const n = 20
 	pool := pgtest.NewPool(b, migrations.Source())
 	ctx := context.Background()
 	if _, err := pool.Exec(ctx, `CREATE TABLE bench_item (id bigserial PRIMARY KEY, name text NOT NULL, n int NOT NULL)`); err != nil {
 		b.Fatal(err)
 	}
-	eng := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithLogger(quiet))
+	eng := workflows.NewEngine(workflows.WithStore(pgstore.New(pool, opts...)), workflows.WithLogger(quiet))
 	const insertSQL = `INSERT INTO bench_item (name, n) VALUES ($1, $2)`
 	insertStep := workflows.NewStep("insert", func(ctx context.Context, sc workflows.StepContext, i int) (int, int, error) {
 		err := db.InTx(ctx, pool, func(ctx context.Context, tx pgx.Tx) error {
@@ -186,7 +193,7 @@ func BenchmarkRecoveryStart(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer seedPool.Close()
-	store := workflows.NewPostgresStore(seedPool)
+	store := pgstore.New(seedPool)
 	rec := &recorder{}
 	i := 0
 	for b.Loop() {
@@ -207,7 +214,7 @@ func BenchmarkRecoveryStart(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		eng := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithLogger(quiet))
+		eng := workflows.NewEngine(workflows.WithStore(pgstore.New(pool)), workflows.WithLogger(quiet))
 		eng.Subscribe(func(ev workflows.Event) {
 			if ev.Type == workflows.EventStepBegin && ev.Step == "s2" {
 				select {
@@ -248,7 +255,7 @@ func BenchmarkRecoveryProcess(b *testing.B) {
 	if _, err := pool.Exec(ctx, `CREATE TABLE effects (step int NOT NULL, kind text NOT NULL)`); err != nil {
 		b.Fatal(err)
 	}
-	store := workflows.NewPostgresStore(pool)
+	store := pgstore.New(pool)
 	i := 0
 	for b.Loop() {
 		b.StopTimer()

@@ -24,6 +24,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/framework/workflows/pgstore"
 )
 
 // The crash windows of a run whose record is written by its first step
@@ -120,7 +121,7 @@ func busCrashChild() int {
 		return 2
 	}
 	container.MustRegister(root, events.BusKey, events.Bus(&killingBus{Bus: eb, kill: killAt == "release"}))
-	eng := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithLogger(quiet), workflows.WithContainer(root))
+	eng := workflows.NewEngine(workflows.WithStore(pgstore.New(pool)), workflows.WithLogger(quiet), workflows.WithContainer(root))
 	wf := busCrashWorkflow(pool, killAt, os.Getenv(childFail) == "1")
 	if err := eng.Register(wf); err != nil {
 		fmt.Fprintln(os.Stderr, err)

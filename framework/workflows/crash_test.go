@@ -20,6 +20,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/framework/workflows/pgstore"
 	"github.com/medusa-go/medusa/internal/testkit"
 )
 
@@ -35,6 +36,7 @@ const (
 	childAt    = "WF_CRASH_AT" // "invoke:<k>", "compensate:<k>" or "after:<k>"
 	childFail  = "WF_CRASH_FAIL"
 	childTx    = "WF_CRASH_TX"
+	childPlain = "WF_CRASH_PLAIN" // "1": the store's fast path off
 	crashSteps = 4
 )
 
@@ -135,7 +137,11 @@ func crashChild() int {
 	}
 	defer pool.Close()
 	killAt := os.Getenv(childAt)
-	eng := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithLogger(quiet))
+	var opts []pgstore.Option
+	if os.Getenv(childPlain) == "1" {
+		opts = append(opts, pgstore.WithoutFastPath())
+	}
+	eng := workflows.NewEngine(workflows.WithStore(pgstore.New(pool, opts...)), workflows.WithLogger(quiet))
 	wf := crashWorkflow(pool, killAt)
 	awf := asyncCrashWorkflow(pool)
 	if err := eng.Register(wf, awf); err != nil {
@@ -190,12 +196,13 @@ func crashChild() int {
 	return 2
 }
 
-func runChild(t *testing.T, url, mode, killAt, tx string, fail bool) (string, error) {
+func runChild(t *testing.T, url, mode, killAt, tx string, fail bool, extra ...string) (string, error) {
 	t.Helper()
 	env := []string{childEnv + "=" + mode, childURL + "=" + url, childAt + "=" + killAt, childTx + "=" + tx}
 	if fail {
 		env = append(env, childFail+"=1")
 	}
+	env = append(env, extra...)
 	cmd := testkit.Child(t, env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
@@ -212,70 +219,75 @@ func TestCrashRecovery(t *testing.T) {
 		{"invoke:1", false}, {"invoke:2", false}, {"invoke:4", false}, {"after:3", false},
 		{"invoke:2", true}, {"compensate:3", true}, {"compensate:1", true},
 	}
-	for _, c := range cases {
-		name := c.killAt
-		if c.fail {
-			name += "-failing"
-		}
-		t.Run(name, func(t *testing.T) {
-			url := pgtest.NewURL(t, migrations.Source())
-			pool, err := pgxpool.New(ctx(), url)
-			if err != nil {
-				t.Fatal(err)
+	// Both paths of the store: the fast one (held transactions, the run's
+	// record with its first step) and the plain one (WithoutFastPath).
+	for _, path := range []struct{ name, plain string }{{"fast", "0"}, {"plain", "1"}} {
+		for _, c := range cases {
+			name := c.killAt
+			if c.fail {
+				name += "-failing"
 			}
-			defer pool.Close()
-			if _, err := pool.Exec(ctx(), `CREATE TABLE effects (step int NOT NULL, kind text NOT NULL)`); err != nil {
-				t.Fatal(err)
-			}
-			out, err := runChild(t, url, "run", c.killAt, "tx-"+strconv.Itoa(len(name)), c.fail)
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-				t.Fatalf("child did not die by SIGKILL: %v\n%s", err, out)
-			}
-			var state string
-			if err := pool.QueryRow(ctx(), `SELECT state FROM workflow_run WHERE workflow_id = 'crashy'`).Scan(&state); err != nil {
-				t.Fatal(err)
-			}
-			if state == string(workflows.RunDone) || state == string(workflows.RunReverted) {
-				t.Fatalf("run already finished before the restart: %s", state)
-			}
-			out, err = runChild(t, url, "recover", "", "", false)
-			if err != nil || !strings.Contains(out, "recovered 1") {
-				t.Fatalf("recover child: %v\n%s", err, out)
-			}
-			if err := pool.QueryRow(ctx(), `SELECT state FROM workflow_run WHERE workflow_id = 'crashy'`).Scan(&state); err != nil {
-				t.Fatal(err)
-			}
-			counts := map[string]int{}
-			rows, err := pool.Query(ctx(), `SELECT kind || ':' || step, count(*) FROM effects GROUP BY 1`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for rows.Next() {
-				var k string
-				var n int
-				if err := rows.Scan(&k, &n); err != nil {
+			t.Run(path.name+"/"+name, func(t *testing.T) {
+				plain := childPlain + "=" + path.plain
+				url := pgtest.NewURL(t, migrations.Source())
+				pool, err := pgxpool.New(ctx(), url)
+				if err != nil {
 					t.Fatal(err)
 				}
-				counts[k] = n
-			}
-			want := map[string]int{}
-			for i := 1; i <= crashSteps; i++ {
-				if !c.fail {
-					want[fmt.Sprintf("invoke:%d", i)] = 1
-				} else if i < crashSteps {
-					want[fmt.Sprintf("invoke:%d", i)] = 1
-					want[fmt.Sprintf("compensate:%d", i)] = 1
+				defer pool.Close()
+				if _, err := pool.Exec(ctx(), `CREATE TABLE effects (step int NOT NULL, kind text NOT NULL)`); err != nil {
+					t.Fatal(err)
 				}
-			}
-			wantState := "done"
-			if c.fail {
-				wantState = "reverted"
-			}
-			if state != wantState || fmt.Sprint(counts) != fmt.Sprint(want) {
-				t.Fatalf("after recovery: state %s, effects %v; want %s, %v", state, counts, wantState, want)
-			}
-		})
+				out, err := runChild(t, url, "run", c.killAt, "tx-"+strconv.Itoa(len(name)), c.fail, plain)
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+					t.Fatalf("child did not die by SIGKILL: %v\n%s", err, out)
+				}
+				var state string
+				if err := pool.QueryRow(ctx(), `SELECT state FROM workflow_run WHERE workflow_id = 'crashy'`).Scan(&state); err != nil {
+					t.Fatal(err)
+				}
+				if state == string(workflows.RunDone) || state == string(workflows.RunReverted) {
+					t.Fatalf("run already finished before the restart: %s", state)
+				}
+				out, err = runChild(t, url, "recover", "", "", false, plain)
+				if err != nil || !strings.Contains(out, "recovered 1") {
+					t.Fatalf("recover child: %v\n%s", err, out)
+				}
+				if err := pool.QueryRow(ctx(), `SELECT state FROM workflow_run WHERE workflow_id = 'crashy'`).Scan(&state); err != nil {
+					t.Fatal(err)
+				}
+				counts := map[string]int{}
+				rows, err := pool.Query(ctx(), `SELECT kind || ':' || step, count(*) FROM effects GROUP BY 1`)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for rows.Next() {
+					var k string
+					var n int
+					if err := rows.Scan(&k, &n); err != nil {
+						t.Fatal(err)
+					}
+					counts[k] = n
+				}
+				want := map[string]int{}
+				for i := 1; i <= crashSteps; i++ {
+					if !c.fail {
+						want[fmt.Sprintf("invoke:%d", i)] = 1
+					} else if i < crashSteps {
+						want[fmt.Sprintf("invoke:%d", i)] = 1
+						want[fmt.Sprintf("compensate:%d", i)] = 1
+					}
+				}
+				wantState := "done"
+				if c.fail {
+					wantState = "reverted"
+				}
+				if state != wantState || fmt.Sprint(counts) != fmt.Sprint(want) {
+					t.Fatalf("after recovery: state %s, effects %v; want %s, %v", state, counts, wantState, want)
+				}
+			})
+		}
 	}
 }
 
@@ -300,7 +312,7 @@ func TestCrashAsyncStep(t *testing.T) {
 	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 		t.Fatalf("child did not die by SIGKILL: %v\n%s", err, out)
 	}
-	eng := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithLogger(quiet))
+	eng := workflows.NewEngine(workflows.WithStore(pgstore.New(pool)), workflows.WithLogger(quiet))
 	key := workflows.RunKey{WorkflowID: "asyncy", TransactionID: "a1"}
 	if err := eng.SetStepSuccess(ctx(), key, "approval", 40); err != nil {
 		t.Fatal(err)

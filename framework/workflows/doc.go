@@ -62,41 +62,29 @@
 // own interrupted runs and runs whose heartbeat is stale.
 //
 // Stores: MemoryStore (default; nothing survives the process) and
-// PostgresStore (tables from the migrations package). With PostgresStore a
-// step runs inside a database transaction carried by its context
-// (framework/db.WithTx): services called by the step join it through db.InTx
-// or db.Conn, and the checkpoint is written and committed with it. A step's
-// database side effects and its checkpoint are therefore atomic: after a
-// crash inside a step, the step's writes are rolled back and the step runs
+// pgstore.Store (package pgstore; tables from the migrations package). With
+// the Postgres store a step runs inside a database transaction carried by its
+// context (framework/db.WithTx): services called by the step join it through
+// db.InTx or db.Conn, and the checkpoint is written and committed with it. A
+// step's database side effects and its checkpoint are therefore atomic: after
+// a crash inside a step, the step's writes are rolled back and the step runs
 // again; after a crash between steps, completed steps are not run again.
 // Side effects outside the database (an e-mail, an HTTP call) happen at least
 // once; make them idempotent. Compensations run the same way, so a
 // compensation is also applied exactly once.
 //
-// Fewer commits with PostgresStore: a run finishes in one transaction (the
-// release of its event group and the deletion or final update of the run);
-// the transaction of a step without retries that is not async nor in a
-// parallel branch stays open, on an engine without subscribers, until the
-// next step starts or the run finishes (then it is the finish's
-// transaction), as nothing can observe the step's success in between; a
-// next step declared WithDatabaseOnly (no retries, no timeout) joins that
-// open transaction after a savepoint instead of committing it first (a
-// failure rolls back to the savepoint; the steps before it keep their
-// writes); a step declared WithDatabaseOnly that starts a run with a
-// generated transaction id also inserts the run's record. So a run of
-// database-only steps commits once. The run's record and the checkpoints of
-// held steps are sent with that commit; a run that begins and ends in one
-// transaction and is deleted when it finishes (no retention, not
-// idempotent) sends neither, nor the deletion; and when its event group was
-// generated for it, its release tells the bus so (events.WithGroupInTx), so
-// that the events held by its steps, still queued in the transaction, are
-// delivered without passing through the bus's table. A crash before such a commit rolls back
-// what it holds, and recovery runs those steps again (or, when the run's
-// record was in it, the run did not happen). If the held commit itself
-// fails, its steps fail as if their own commits had failed (saved as
-// failed, compensated), and the run reverts. Callbacks registered with
-// db.AfterCommit run after that commit. Row locks are held until that
-// commit too; WithCommitPerStep restores one commit per step.
+// Fewer commits: a store that implements TxStore (pgstore.Store, unless
+// made WithoutFastPath) lets the engine finish a run in one transaction with
+// the release of its event group, keep a step's transaction open until the
+// next step or the run's finish, let the next WithDatabaseOnly steps join it,
+// and write the run's record with its first step, so a run of database-only
+// steps commits once (the package documentation of pgstore tells what is
+// held when, and what a crash or a failed commit does then). The engine's
+// side of it is in hold.go. Only steps without retries, not async and not in
+// a parallel branch are held, on an engine without subscribers: nothing can
+// observe the step's success before its commit. Callbacks registered with
+// db.AfterCommit run after that commit. Row locks are held until that commit
+// too; WithCommitPerStep restores one commit per step.
 //
 // # Decisions
 //
@@ -105,8 +93,8 @@
 // failing invoke returned alongside the error, or the zero value when it
 // returned none. This is Medusa's behaviour (the failing step is compensated
 // with undefined input) made useful: an invoke that did part of its work can
-// return what its compensation needs to undo that part. With PostgresStore
-// the failing attempt's database writes are already rolled back. Retries
+// return what its compensation needs to undo that part. With the Postgres
+// store the failing attempt's database writes are already rolled back. Retries
 // should be idempotent: only the last attempt's compensation input is kept.
 //
 // A run whose compensations all succeed ends reverted; if one fails (after
@@ -184,7 +172,7 @@
 // # Async steps, observability, admin
 //
 // A step created WithAsync waits, after its invoke, for Engine.SetStepSuccess
-// or Engine.SetStepFailure (by run key and step name); with PostgresStore the
+// or Engine.SetStepFailure (by run key and step name); with pgstore.Store the
 // waiting survives a restart. With WithTimers (a job engine, see
 // framework/wftimers) a run that waits for a completion, a retry interval or
 // a deadline is parked: saved with its wake-up, which is a job scheduled in

@@ -122,7 +122,7 @@ func WithInstanceID(id string, lease time.Duration) EngineOption {
 
 // WithCommitPerStep makes every step commit its own transaction when it
 // ends, as a store without held transactions does. By default, with
-// PostgresStore, a step's transaction may stay open until the next step or
+// pgstore.Store, a step's transaction may stay open until the next step or
 // the finish, and database-only steps may share it (see the package
 // documentation): fewer commits, but a step's row locks are then held until
 // that later commit, which under contention means longer waits and, for

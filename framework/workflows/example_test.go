@@ -20,6 +20,7 @@ import (
 	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/framework/workflows/pgstore"
 )
 
 // User and userService stand in for the User Module in this example.
@@ -317,7 +318,7 @@ func ExampleWithAsync() {
 // in the step's transaction, and Recover resumes the runs that a crash
 // interrupted. (An application's workflow engine is wired like this by the
 // framework, with the job engine's timers as well; see package wftimers.)
-func ExampleNewPostgresStore() {
+func Example_postgresStore() {
 	ctx := context.Background()
 	pool, err := db.Open(ctx, os.Getenv("DATABASE_URL"))
 	if err != nil {
@@ -330,7 +331,7 @@ func ExampleNewPostgresStore() {
 
 	root := container.New()
 	eng := workflows.NewEngine(
-		workflows.WithStore(workflows.NewPostgresStore(pool)),
+		workflows.WithStore(pgstore.New(pool)),
 		workflows.WithContainer(root), // recovered runs resolve services from it
 		workflows.WithLogger(slog.Default()),
 	)

@@ -32,7 +32,7 @@ func runsSeen(ctx context.Context, h *harness, txID string) (inTx, outside int, 
 // a step in a parallel branch and any step of a run with a given transaction
 // id find the run already stored.
 func TestRunRecordFoldedIntoFirstStep(t *testing.T) {
-	h := pgHarness(t)
+	h := pgHarness(t, backends[1]) // the fast path
 	type seen struct{ inTx, outside int }
 	probe := func(name string, opts ...workflows.StepOption) *workflows.Step[string, seen, struct{}] {
 		return workflows.NewStep(name, func(ctx context.Context, sc workflows.StepContext, _ string) (seen, struct{}, error) {
@@ -104,7 +104,7 @@ func TestRunRecordFoldedIntoFirstStep(t *testing.T) {
 // kept as reverted (retention) with the failed step; the step's writes are
 // gone. A run that calls no step stores only its final state.
 func TestFoldedRunFailsAndFinishes(t *testing.T) {
-	h := pgHarness(t)
+	h := pgHarness(t, backends[1]) // the fast path
 	failing := workflows.NewStep("fail-after-insert", func(ctx context.Context, sc workflows.StepContext, name string) (int, int, error) {
 		if _, err := db.Conn(ctx, h.pool).Exec(ctx, `INSERT INTO item (name) VALUES ($1)`, name); err != nil {
 			return 0, 0, err

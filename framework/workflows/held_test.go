@@ -17,7 +17,7 @@ import (
 // compensated, and the run reverts, whether the failure shows at the next
 // step or at the finish.
 func TestHeldStepCommitFails(t *testing.T) {
-	h := pgHarness(t)
+	h := pgHarness(t, backends[1]) // the fast path
 	if _, err := h.pool.Exec(ctx(), `CREATE TABLE deferred_item (name text UNIQUE DEFERRABLE INITIALLY DEFERRED);
 INSERT INTO deferred_item VALUES ('dup')`); err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ INSERT INTO deferred_item VALUES ('dup')`); err != nil {
 // transaction has committed: they see the step's writes from another
 // connection.
 func TestHeldStepAfterCommit(t *testing.T) {
-	h := pgHarness(t)
+	h := pgHarness(t, backends[1]) // the fast path
 	seen := -1
 	s := workflows.NewStep("insert", func(ctx context.Context, sc workflows.StepContext, v string) (string, struct{}, error) {
 		if _, err := db.Conn(ctx, h.pool).Exec(ctx, `INSERT INTO item (name) VALUES ($1)`, v); err != nil {
@@ -126,7 +126,7 @@ func TestHeldStepAfterCommit(t *testing.T) {
 // step committed on its own. When the shared transaction's commit fails,
 // every step in it failed: each is saved as failed and compensated.
 func TestJoinedSteps(t *testing.T) {
-	h := pgHarness(t)
+	h := pgHarness(t, backends[1]) // the fast path
 	if _, err := h.pool.Exec(ctx(), `CREATE TABLE deferred_item (name text UNIQUE DEFERRABLE INITIALLY DEFERRED);
 INSERT INTO deferred_item VALUES ('dup'); INSERT INTO item (name) VALUES ('taken')`); err != nil {
 		t.Fatal(err)
@@ -232,5 +232,45 @@ func TestCommitPerStep(t *testing.T) {
 	})
 	if _, err := wf.Run(ctx(), h.root.Scope(), "v"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// pgstore.WithoutFastPath: the engine writes the run's record before its
+// first step, and every step commits when it ends (nothing is held); with
+// the fast path, the first database-only step writes the run's record and
+// its transaction is still open when the workflow function goes on.
+func TestWithoutFastPath(t *testing.T) {
+	for _, c := range []struct {
+		b         backend
+		committed bool // the first step's work is visible when it returns
+	}{{backends[1], false}, {backends[2], true}} {
+		t.Run(c.b.name, func(t *testing.T) {
+			h := pgHarness(t, c.b)
+			visible := func() (items, runs int) {
+				if err := h.pool.QueryRow(ctx(), `SELECT (SELECT count(*) FROM item), (SELECT count(*) FROM workflow_run)`).Scan(&items, &runs); err != nil {
+					t.Fatal(err)
+				}
+				return items, runs
+			}
+			s := workflows.NewStep("insert", func(ctx context.Context, sc workflows.StepContext, v string) (string, struct{}, error) {
+				_, err := db.Conn(ctx, h.pool).Exec(ctx, `INSERT INTO item (name) VALUES ($1)`, v)
+				return v, struct{}{}, err
+			}, nil, workflows.WithDatabaseOnly())
+			var items, runs int
+			wf := workflows.New("fast-path-"+c.b.name, func(wc *workflows.Context, in string) (string, error) {
+				out, err := s.Run(wc, in)
+				items, runs = visible()
+				return out, err
+			}, workflows.WithRetention(-1))
+			if _, err := wf.Run(ctx(), h.root.Scope(), "v"); err != nil {
+				t.Fatal(err)
+			}
+			if want := map[bool]int{true: 1, false: 0}[c.committed]; items != want || runs != want {
+				t.Fatalf("after the first step, other connections see %d items and %d runs; want %d", items, runs, want)
+			}
+			if items, runs := visible(); items != 1 || runs != 1 {
+				t.Fatalf("after the run: %d items, %d runs", items, runs)
+			}
+		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/framework/workflows/pgstore"
 )
 
 func TestMain(m *testing.M) {
@@ -52,7 +53,13 @@ var backends = []backend{
 	}},
 	{"postgres", func(t *testing.T, opts ...workflows.EngineOption) *harness {
 		pool := pgtest.NewPool(t, migrations.Source())
-		return newHarness(workflows.NewPostgresStore(pool), pool, opts...)
+		return newHarness(pgstore.New(pool), pool, opts...)
+	}},
+	// The same store with its fast path off: both paths keep the same
+	// semantics.
+	{"postgres-plain", func(t *testing.T, opts ...workflows.EngineOption) *harness {
+		pool := pgtest.NewPool(t, migrations.Source())
+		return newHarness(pgstore.New(pool, pgstore.WithoutFastPath()), pool, opts...)
 	}},
 }
 

@@ -38,7 +38,7 @@ type Timers interface {
 //
 // Run still returns the run's result: when the run is resumed in this
 // engine, from the resumed run; when another instance finishes it, from its
-// stored record, read when that instance announces the end (PostgresStore:
+// stored record, read when that instance announces the end (pgstore.Store:
 // NOTIFY, heard by a listener connection this engine opens on first need)
 // and at every async poll interval (WithAsyncPollInterval) in case an
 // announcement was missed. A
@@ -48,7 +48,7 @@ type Timers interface {
 //
 // Still in process: a step's invoke timeout (its context's deadline, while
 // the invoke runs).
-// Needs a store that supports parking (PostgresStore; MemoryStore does too,
+// Needs a store that supports parking (pgstore.Store; MemoryStore does too,
 // but nothing it holds survives the process).
 func WithTimers(t Timers) EngineOption { return func(e *Engine) { e.timers = t } }
 
@@ -70,12 +70,12 @@ func (e *Engine) parks() bool { return e.timers != nil }
 func (r *run) requestPark(pos string, wakeAt time.Time, async bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.parkReq = true
-	if !wakeAt.IsZero() && (r.parkAt.IsZero() || wakeAt.Before(r.parkAt)) {
-		r.parkAt = wakeAt
+	r.parkReq.requested = true
+	if !wakeAt.IsZero() && (r.parkReq.at.IsZero() || wakeAt.Before(r.parkReq.at)) {
+		r.parkReq.at = wakeAt
 	}
 	if async {
-		r.parkWaiting = append(r.parkWaiting, pos)
+		r.parkReq.waiting = append(r.parkReq.waiting, pos)
 	}
 }
 
@@ -83,7 +83,7 @@ func (r *run) requestPark(pos string, wakeAt time.Time, async bool) {
 func (r *run) parkRequested() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.parkReq && len(r.errs) == 0 && !r.lost
+	return r.parkReq.requested && len(r.errs) == 0 && !r.lost
 }
 
 // parkPending reports whether a step asked to park, whatever else happened
@@ -91,14 +91,14 @@ func (r *run) parkRequested() bool {
 func (r *run) parkPending() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.parkReq
+	return r.parkReq.requested
 }
 
 // clearPark forgets a park request.
 func (r *run) clearPark() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.parkReq, r.parkAt, r.parkWaiting = false, time.Time{}, nil
+	r.parkReq.requested, r.parkReq.at, r.parkReq.waiting = false, time.Time{}, nil
 }
 
 // resetForReplay prepares the run to call its workflow function again from
@@ -106,7 +106,7 @@ func (r *run) clearPark() {
 func (r *run) resetForReplay(steps []StepRecord) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.parkReq, r.parkAt, r.parkWaiting = false, time.Time{}, nil
+	r.parkReq.requested, r.parkReq.at, r.parkReq.waiting = false, time.Time{}, nil
 	r.root = seq{}
 	r.skipped = false
 	r.ckpt = make(map[string]*StepRecord, len(steps))
@@ -124,7 +124,7 @@ func (r *run) park() (bool, error) {
 		return false, err
 	}
 	r.mu.Lock()
-	wakeAt, waiting := r.parkAt, r.parkWaiting
+	wakeAt, waiting := r.parkReq.at, r.parkReq.waiting
 	r.mu.Unlock()
 	if d := r.wfDeadline; !d.IsZero() && r.rec.State != RunCompensating && (wakeAt.IsZero() || d.Before(wakeAt)) {
 		wakeAt = d
@@ -171,7 +171,7 @@ func (r *run) parkOrWait() bool {
 		return parked
 	}
 	r.mu.Lock()
-	at := r.parkAt
+	at := r.parkReq.at
 	r.mu.Unlock()
 	if next := time.Now().Add(r.eng.asyncPoll); at.IsZero() || next.Before(at) {
 		at = next
@@ -362,7 +362,7 @@ func (e *Engine) pokeAll() {
 }
 
 // finishNotifier and finishListener are implemented by stores that can
-// announce finished runs to other processes (PostgresStore: NOTIFY/LISTEN):
+// announce finished runs to other processes (pgstore.Store: NOTIFY/LISTEN):
 // a run resumed after a park announces its end, and a caller waiting for it
 // in another process reads its result at once instead of at its next poll.
 type finishNotifier interface {
@@ -453,4 +453,13 @@ func awaitParked[Out any](ctx context.Context, e *Engine, key RunKey, ch chan *r
 			return storedResult[Out](rec)
 		}
 	}
+}
+
+// parkRequest is a step's request to park the run (see run.requestPark):
+// until at (zero: a completion), waiting for the async steps at the
+// positions waiting.
+type parkRequest struct {
+	requested bool
+	at        time.Time
+	waiting   []string
 }

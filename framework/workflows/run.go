@@ -34,24 +34,17 @@ type run struct {
 
 	root seq
 
-	// pending is the run's record while it is not stored yet: with a store
-	// that can write it in a transaction of its own (txRunStore), a new run
-	// with a generated transaction id is created by its first step when that
-	// step is WithDatabaseOnly (in the step's transaction), else just before
-	// the first other write. nil once stored.
-	createMu sync.Mutex
-	pending  *RunRecord
-
-	// held is the open transaction of the last step run, when the engine
-	// left it open (see hold): committed before anything else the run does,
-	// or joined by the finish or by a next step that can join (see join).
-	// heldIts are the steps it holds; heldCreate the run's record when the
-	// first of them also created the run. lost is set when a held
-	// transaction rolled back: the run then fails. Guarded by mu.
-	held       *stepTx
-	heldIts    []*item
-	heldCreate *RunRecord
-	lost       bool
+	// pending is the run's record while it is not stored yet: with a
+	// TxStore whose fast path is on, a new run with a generated transaction
+	// id is created by its first step when that step is WithDatabaseOnly (in
+	// the step's transaction), else just before the first other write. nil
+	// once stored. held is the open transaction of the last steps run (see
+	// hold.go); lost is set when a held transaction rolled back: the run
+	// then fails. Guarded by mu, which ensureCreated holds while it stores
+	// the record.
+	pending *RunRecord
+	held    heldSteps
+	lost    bool
 
 	mu      sync.Mutex
 	errs    []*StepError
@@ -61,17 +54,14 @@ type run struct {
 	// when it ends, instead of once per failed write. Guarded by mu.
 	unsaved error
 
-	// Parking (WithTimers), guarded by mu: a step asked to park the run
-	// (parkReq) until parkAt (zero: a completion), waiting for the async
-	// steps at parkWaiting. parked is set when this execution ended parked;
+	// Parking (WithTimers): parkReq is a step's request to park the run,
+	// guarded by mu. parked is set when this execution ended parked;
 	// wfDeadline is when the workflow timeout expires (zero: none);
 	// finishCh, for a run started by Run, gets the run when it finishes in
-	// this engine after a park.
-	parkReq     bool
-	parkAt      time.Time
-	parkWaiting []string
-	parked      bool
-	caller      bool
+	// this engine after a park; caller: the run was started by Run here.
+	parkReq parkRequest
+	parked  bool
+	caller  bool
 	// groupFresh: the event group was generated for this run (no event of
 	// it can exist outside the run's own steps).
 	groupFresh bool
@@ -125,190 +115,6 @@ func (r *run) setSkipped() {
 	r.mu.Lock()
 	r.skipped = true
 	r.mu.Unlock()
-}
-
-// ensureCreated stores the run's record if it is still pending.
-func (r *run) ensureCreated(ctx context.Context) error {
-	r.createMu.Lock()
-	defer r.createMu.Unlock()
-	if r.pending == nil {
-		return nil
-	}
-	if err := r.store.CreateRun(ctx, r.pending); err != nil {
-		return fmt.Errorf("create run %s/%s: %w", r.key.WorkflowID, r.key.TransactionID, err)
-	}
-	r.pending = nil
-	return nil
-}
-
-// isPending reports whether the run's record is not stored yet.
-func (r *run) isPending() bool {
-	r.createMu.Lock()
-	defer r.createMu.Unlock()
-	return r.pending != nil
-}
-
-// step runs one step execution through the store. A WithDatabaseOnly step
-// that is not in a parallel branch creates the pending run in its own
-// transaction; any other step first stores the pending run. With a
-// txRunStore, a step that may be held (not async, no retries) and is not in
-// a parallel branch, on an engine without subscribers, leaves its
-// transaction open (held): the
-// workflow function runs on to its next step or to its end, and the
-// transaction commits before the next step starts or with the run's finish.
-// Nothing can observe the step's success in between: the workflow function
-// is deterministic and does no side effects of its own outside steps.
-func (r *run) step(wc *Context, dbOnly, hold, join bool, w StepWork, it *item) error {
-	if join {
-		r.mu.Lock()
-		t := r.held
-		r.mu.Unlock()
-		if t != nil {
-			err := r.store.(txRunStore).stepJoin(r.ctx, t, w)
-			var lost *heldLostError
-			if errors.As(err, &lost) {
-				_, its, create := r.takeHeld()
-				r.heldLost(its, create, lost.err)
-				return lost.err
-			}
-			if err == nil {
-				r.mu.Lock()
-				r.heldIts = append(r.heldIts, it)
-				r.mu.Unlock()
-			}
-			return err
-		}
-	}
-	var create *RunRecord
-	if dbOnly && !wc.concurrent {
-		r.createMu.Lock()
-		create = r.pending
-		r.createMu.Unlock()
-	}
-	if create == nil {
-		if err := r.ensureCreated(r.ctx); err != nil {
-			return err
-		}
-	}
-	ts, ok := r.store.(txRunStore)
-	if ok && hold && !wc.concurrent && r.mayHold() {
-		t, err := ts.stepHeld(r.ctx, r.key, create, w)
-		if err != nil {
-			return err
-		}
-		if create != nil {
-			r.createMu.Lock()
-			r.pending = nil
-			r.createMu.Unlock()
-		}
-		if t != nil {
-			r.mu.Lock()
-			r.held, r.heldIts, r.heldCreate = t, []*item{it}, create
-			r.mu.Unlock()
-		}
-		return nil
-	}
-	if create != nil {
-		if err := ts.StepCreatingRun(r.ctx, create, w); err != nil {
-			return err
-		}
-		r.createMu.Lock()
-		r.pending = nil
-		r.createMu.Unlock()
-		return nil
-	}
-	return r.store.Step(r.ctx, r.key, w)
-}
-
-// mayHold reports whether step transactions may be held: the engine
-// has no subscribers (nothing observes a step's success before its commit)
-// and was not made WithCommitPerStep.
-func (r *run) mayHold() bool {
-	if r.eng.commitEach {
-		return false
-	}
-	subs := r.eng.subs.Load()
-	return subs == nil || len(*subs) == 0
-}
-
-// canJoin reports whether a step can run in the held transaction of the
-// steps before it instead of committing them first: it is database-only (so
-// nothing outside the database happens before that transaction commits),
-// has no retries, no timeout (a cancelled statement may cost the
-// connection, and the held steps with it), is not async nor in a parallel
-// branch, the engine has no subscribers, and a transaction is held.
-func (r *run) canJoin(wc *Context, c *stepConfig) bool {
-	if !c.dbOnly || c.maxRetries != 0 || c.timeout != 0 || c.async || wc.concurrent || !r.mayHold() {
-		return false
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.held != nil
-}
-
-// takeHeld returns the held transaction, if any, and forgets it.
-func (r *run) takeHeld() (*stepTx, []*item, *RunRecord) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	t, its, create := r.held, r.heldIts, r.heldCreate
-	r.held, r.heldIts, r.heldCreate = nil, nil, nil
-	return t, its, create
-}
-
-// flush commits the held transaction, if any. If the commit fails the held
-// steps did not happen (heldLost) and the first one's error is returned.
-func (r *run) flush() error {
-	t, its, create := r.takeHeld()
-	if t == nil {
-		return nil
-	}
-	if err := commitHeld(context.WithoutCancel(r.ctx), t); err != nil {
-		return r.heldLost(its, create, err)
-	}
-	return nil
-}
-
-// heldLost records that the held transaction of steps its rolled back: the
-// steps' writes and checkpoints are gone. As when a step's own commit fails,
-// each step is failed (no retries: only steps without retries are held) and
-// saved as such, its compensation runs with its compensation input when the
-// run reverts, and the run's record is pending again if the first step
-// created it. The run fails whatever the workflow function does. It returns
-// the first step's error.
-func (r *run) heldLost(its []*item, create *RunRecord, err error) *StepError {
-	ctx := context.WithoutCancel(r.ctx)
-	if create != nil {
-		r.createMu.Lock()
-		r.pending = create
-		r.createMu.Unlock()
-	}
-	r.mu.Lock()
-	r.lost = true
-	r.mu.Unlock()
-	err = fmt.Errorf("checkpoint: %w", err)
-	if cerr := r.ensureCreated(ctx); cerr != nil {
-		r.saveFailed(ctx, "workflows: store the run of a failed step", cerr)
-	}
-	var first *StepError
-	for _, it := range its {
-		rec := it.rec
-		rec.State, rec.Output, rec.Error = StepFailed, nil, err.Error()
-		if serr := r.store.SaveStep(ctx, r.key, rec); serr != nil {
-			r.saveFailed(ctx, "workflows: save failed step", serr, "step", rec.Name)
-		}
-		r.emit(EventStepFailure, rec.Name, rec.Position, rec.Attempt, err)
-		se := r.addError(rec.Name, rec.Position, HandlerInvoke, rec.Attempt, err)
-		if first == nil {
-			first = se
-		}
-	}
-	return first
-}
-
-func (r *run) isLost() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.lost
 }
 
 // ctxErr explains why the run's context ended.
@@ -572,7 +378,7 @@ func execute[In, Out any](w *Workflow[In, Out], r *run, in In, resumed bool) (Ou
 }
 
 // succeed releases the run's event group and saves the run as done. With a
-// txRunStore both happen in one transaction; if that transaction fails other
+// TxStore (fast path on) both happen in one transaction; if that transaction fails other
 // than in the release, they are retried one after the other. A release
 // failure is returned (the run then reverts); a failure to save the final
 // state is only logged, as the run did succeed.
@@ -589,15 +395,15 @@ func (r *run) succeed(out any) error {
 		return nil
 	}
 	del := r.deletes()
-	if ts, ok := r.store.(txRunStore); ok && !(del && r.isPending()) && (del || r.ensureCreated(ctx) == nil) {
-		held, its, create := r.takeHeld()
+	if ts, ok := fastStore(r.store); ok && !(del && r.isPending()) && (del || r.ensureCreated(ctx) == nil) {
+		held := r.takeHeld()
 		// A run that began in the finishing transaction, with a group of
 		// its own, emitted every event of the group in it: the bus may
 		// take them from the transaction's pending writes.
-		inTx := r.groupFresh && held != nil && held.createsRun
+		inTx := r.groupFresh && held.tx != nil && held.tx.CreatedRun() != nil
 		now := r.setFinal(RunDone, out)
 		var relErr error
-		err := ts.FinishRun(ctx, r.rec, del, held, func(ctx context.Context) error {
+		err := ts.FinishRun(ctx, r.rec, del, held.tx, func(ctx context.Context) error {
 			if inTx {
 				ctx = events.WithGroupInTx(ctx)
 			}
@@ -609,9 +415,9 @@ func (r *run) succeed(out any) error {
 			return nil
 		}
 		r.rec.State, r.rec.FinishedAt, r.rec.Output = RunInvoking, time.Time{}, nil
-		var lost *heldLostError
+		var lost *HeldLostError
 		if errors.As(err, &lost) {
-			return r.heldLost(its, create, lost.err)
+			return r.heldLost(held, lost.Err)
 		}
 		if relErr != nil {
 			return relErr

@@ -129,7 +129,7 @@ var ErrRunExists = errors.New("workflows: run already exists")
 var ErrRunNotFound = errors.New("workflows: run not found")
 
 // Store keeps runs and their step checkpoints. Implementations: MemoryStore
-// (the default) and PostgresStore.
+// (the default) and pgstore.Store (a TxStore).
 type Store interface {
 	// CreateRun stores a new run, or returns ErrRunExists.
 	CreateRun(ctx context.Context, r *RunRecord) error
@@ -185,20 +185,57 @@ type Store interface {
 	Purge(ctx context.Context, now time.Time) (int, error)
 }
 
-// txRunStore is implemented by stores that can write a run's record in the
-// same transaction as other work (PostgresStore): the engine then creates a
-// run with its first step and finishes it with the release of its events,
-// saving round trips and commits. Other stores get the separate calls.
-type txRunStore interface {
+// TxStore is a Store that can put the engine's own writes in the
+// transactions of steps (pgstore.Store): the engine then creates a run with
+// its first step, keeps a step's transaction open until the next step or the
+// run's finish (database-only steps share it), and finishes the run with the
+// release of its events, saving round trips and commits. The engine uses the
+// methods below only when FastPath reports true; other stores, and a TxStore
+// whose fast path is off, get the separate Store calls.
+type TxStore interface {
+	Store
+	// FastPath reports whether the engine may use the methods below.
+	FastPath() bool
 	// StepCreatingRun is Step that also creates the run r, atomically with
 	// the step's checkpoint.
 	StepCreatingRun(ctx context.Context, r *RunRecord, w StepWork) error
+	// StepHeld is Step (StepCreatingRun when create is not nil) that may
+	// leave the step's transaction open, its checkpoint written with the
+	// commit, and return it; nil when the step was committed at once.
+	StepHeld(ctx context.Context, key RunKey, create *RunRecord, w StepWork) (HeldTx, error)
+	// StepJoin runs a step in the held transaction t, after a savepoint: on
+	// success t holds this step too; if the step fails, t holds what it held
+	// before, and the step's error is returned, or a *HeldLostError when
+	// the held steps were lost with it.
+	StepJoin(ctx context.Context, t HeldTx, w StepWork) error
 	// FinishRun runs before, then saves r's final state (deletes the run
-	// when del is set), atomically, in held when it is not nil.
-	FinishRun(ctx context.Context, r *RunRecord, del bool, held *stepTx, before func(ctx context.Context) error) error
-	// stepHeld is Step (creating the run when create is set) that may leave
-	// the step's transaction open and return it.
-	stepHeld(ctx context.Context, key RunKey, create *RunRecord, w StepWork) (*stepTx, error)
-	// stepJoin runs a step in a held transaction, after a savepoint.
-	stepJoin(ctx context.Context, t *stepTx, w StepWork) error
+	// when del is set), atomically, in held when it is not nil. If before
+	// fails, held's steps still commit; if they cannot, a *HeldLostError.
+	FinishRun(ctx context.Context, r *RunRecord, del bool, held HeldTx, before func(ctx context.Context) error) error
+}
+
+// HeldTx is a step's transaction left open by TxStore.StepHeld.
+type HeldTx interface {
+	// Commit writes the held steps' checkpoints, commits and runs their
+	// after-commit callbacks (db.AfterCommit).
+	Commit(ctx context.Context) error
+	// CreatedRun is the run's record when the first held step created the
+	// run (its record is written with the commit), else nil.
+	CreatedRun() *RunRecord
+}
+
+// HeldLostError reports that a held transaction rolled back: the held
+// steps' writes and checkpoints are gone.
+type HeldLostError struct{ Err error }
+
+func (e *HeldLostError) Error() string { return e.Err.Error() }
+func (e *HeldLostError) Unwrap() error { return e.Err }
+
+// fastStore returns the store as a TxStore when its fast path is on.
+func fastStore(s Store) (TxStore, bool) {
+	ts, ok := s.(TxStore)
+	if !ok || !ts.FastPath() {
+		return nil, false
+	}
+	return ts, true
 }

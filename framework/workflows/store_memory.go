@@ -9,7 +9,7 @@ import (
 
 // MemoryStore keeps runs in process memory: the default store. Runs do not
 // survive the process, so Recover finds nothing after a restart; idempotency,
-// async steps, retention and the admin listing work as with PostgresStore.
+// async steps, retention and the admin listing work as with pgstore.Store.
 // Values are kept as the typed Go values the steps returned (no JSON).
 type MemoryStore struct {
 	mu   sync.RWMutex

@@ -17,6 +17,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	"github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/framework/workflows/pgstore"
 )
 
 // The database goes away in the middle of a run (its pool closes, as
@@ -52,7 +53,7 @@ func TestRunSaysOnceThatTheDatabaseWentAway(t *testing.T) {
 		}
 		return second.Run(wc, n)
 	})
-	eng := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithLogger(logger), workflows.WithInstanceID("a", time.Minute))
+	eng := workflows.NewEngine(workflows.WithStore(pgstore.New(pool)), workflows.WithLogger(logger), workflows.WithInstanceID("a", time.Minute))
 	if err := eng.Register(wf); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestRunSaysOnceThatTheDatabaseWentAway(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool2.Close()
-	eng2 := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool2)), workflows.WithLogger(quiet), workflows.WithInstanceID("a", time.Minute))
+	eng2 := workflows.NewEngine(workflows.WithStore(pgstore.New(pool2)), workflows.WithLogger(quiet), workflows.WithInstanceID("a", time.Minute))
 	if err := eng2.Register(wf); err != nil {
 		t.Fatal(err)
 	}

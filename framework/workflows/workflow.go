@@ -181,7 +181,7 @@ func (w *Workflow[In, Out]) start(ctx context.Context, eng *Engine, key RunKey, 
 			out, _ := other.result.(Out)
 			return out, other.err
 		}
-		if _, ok := eng.store.(txRunStore); ok && cfg.genTx && !w.cfg.idempotent {
+		if _, ok := fastStore(eng.store); ok && cfg.genTx && !w.cfg.idempotent {
 			// A fresh transaction id: no run can exist under it, so the
 			// record is stored by the first step (see WithDatabaseOnly) or
 			// the first other write of the run.

@@ -19,6 +19,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/framework/workflows/pgstore"
 	"github.com/medusa-go/medusa/internal/testkit"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/flows"
@@ -60,7 +61,7 @@ func benchCreateInvites(b *testing.B, mode jobs.Mode) {
 	if err := user.RegisterModule(root, pool, user.Options{JWTSecret: "bench"}); err != nil {
 		b.Fatal(err)
 	}
-	engine := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithContainer(root), workflows.WithLogger(quiet))
+	engine := workflows.NewEngine(workflows.WithStore(pgstore.New(pool)), workflows.WithContainer(root), workflows.WithLogger(quiet))
 	container.MustRegister(root, workflows.EngineKey, engine)
 	if err := engine.Register(flows.Workflows()...); err != nil {
 		b.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/framework/workflows/pgstore"
 	"github.com/medusa-go/medusa/internal/testkit"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/flows"
@@ -53,7 +54,7 @@ func TestAcceptInviteDurableBus(t *testing.T) {
 	}
 	auth := &pgAuth{pool: pool}
 	container.MustRegister(root, authKey, auth)
-	engine := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithContainer(root))
+	engine := workflows.NewEngine(workflows.WithStore(pgstore.New(pool)), workflows.WithContainer(root))
 	container.MustRegister(root, workflows.EngineKey, engine)
 	if err := engine.Register(flows.Workflows()...); err != nil {
 		t.Fatal(err)

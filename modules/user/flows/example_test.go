@@ -9,6 +9,7 @@ import (
 	"github.com/medusa-go/medusa/framework/db"
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/workflows"
+	"github.com/medusa-go/medusa/framework/workflows/pgstore"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/flows"
 )
@@ -32,7 +33,7 @@ func Example() {
 		fmt.Println(err) // No jwt_secret was provided in the UserModule's options. Please add one.
 		return
 	}
-	engine := workflows.NewEngine(workflows.WithStore(workflows.NewPostgresStore(pool)), workflows.WithContainer(root))
+	engine := workflows.NewEngine(workflows.WithStore(pgstore.New(pool)), workflows.WithContainer(root))
 	container.MustRegister(root, workflows.EngineKey, engine)
 	if err := engine.Register(flows.Workflows()...); err != nil {
 		fmt.Println(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/workflows"
 	wfmigrations "github.com/medusa-go/medusa/framework/workflows/migrations"
+	"github.com/medusa-go/medusa/framework/workflows/pgstore"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/flows"
 	"github.com/medusa-go/medusa/modules/user/migrations"
@@ -173,7 +174,7 @@ func newEnv(t *testing.T, store string, opts ...workflows.EngineOption) *env {
 	container.MustRegister(e.root, authKey, e.auth)
 	var st workflows.Store = workflows.NewMemoryStore()
 	if store == "postgres" {
-		st = workflows.NewPostgresStore(pool)
+		st = pgstore.New(pool)
 	}
 	e.engine = workflows.NewEngine(append([]workflows.EngineOption{workflows.WithStore(st), workflows.WithContainer(e.root)}, opts...)...)
 	container.MustRegister(e.root, workflows.EngineKey, e.engine)

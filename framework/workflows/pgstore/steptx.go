@@ -1,4 +1,4 @@
-package workflows
+package pgstore
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/medusa-go/medusa/framework/db"
+	"github.com/medusa-go/medusa/framework/workflows"
 )
 
 // stepTx is the transaction a step runs in with the Postgres store. It is a
@@ -23,8 +24,8 @@ import (
 // a regular pgx transaction on the same connection.
 type stepTx struct {
 	pool   *pgxpool.Pool
-	key    RunKey
-	work   StepWork
+	key    workflows.RunKey
+	work   workflows.StepWork
 	conn   *pgxpool.Conn
 	begun  bool
 	real   pgx.Tx
@@ -33,28 +34,30 @@ type stepTx struct {
 	args   []any // the checkpoint, set when the work succeeded
 	// pre are statements sent with the next round trip, pipelined before the
 	// next statement (after BEGIN when the transaction has not begun): the
-	// new run's record (PostgresStore.StepCreatingRun), or a held step's
-	// checkpoint and a savepoint (PostgresStore.FinishRun). When the
+	// new run's record (Store.StepCreatingRun), or a held step's
+	// checkpoint and a savepoint (Store.FinishRun). When the
 	// transaction never begins they are sent with the checkpoint, in one
 	// implicit transaction.
 	pre []queued
 	// deferred are the engine's own writes that nothing reads before the
-	// commit: the new run's record (PostgresStore.StepCreatingRun) and the
+	// commit: the new run's record (Store.StepCreatingRun) and the
 	// checkpoints of held steps that a later step joined. They are sent
 	// with COMMIT, or dropped when the run finishes in this transaction and
-	// is deleted (PostgresStore.FinishRun): a run that begins and ends in
+	// is deleted (Store.FinishRun): a run that begins and ends in
 	// one transaction writes neither its record nor its checkpoints.
-	// createsRun: the run's record is among them.
-	deferred   []queued
-	createsRun bool
+	// create: the run's record is among them.
+	deferred []queued
+	create   *workflows.RunRecord
 	// sentTags are the tags of queued statements already sent.
 	sentTags map[string]bool
 	// queuedN counts the statements queued in pre (see queue).
 	queuedN int
 	// after are the contexts the held steps' work ran with (they carry the
 	// callbacks registered with db.AfterCommit), run once the transaction
-	// commits (see PostgresStore.stepHeld).
+	// commits (see Store.StepHeld).
 	after []context.Context
+	// held is t as the workflows.HeldTx that StepHeld returns.
+	held heldTx
 }
 
 // queued is one statement with its arguments, its tag (db.TagQueuer) and
@@ -77,13 +80,7 @@ func (t *stepTx) do(ctx context.Context, _ pgx.Tx) error {
 	if err != nil {
 		return err
 	}
-	t.sql = upsertStepSQL
-	switch rec.State {
-	case StepDone, StepWaiting, StepSkipped:
-		if rec.Attempt <= 1 { // an invoke's first checkpoint (a later attempt may follow a "retrying" one)
-			t.sql = insertStepSQL
-		}
-	}
+	t.sql = checkpointSQL(rec)
 	t.args, err = stepArgs(t.key, rec)
 	return err
 }
