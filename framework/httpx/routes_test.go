@@ -3,6 +3,7 @@ package httpx_test
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/medusa-go/medusa/framework/httpx/internal/adminspec"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,35 +19,25 @@ import (
 	"github.com/medusa-go/medusa/framework/httpx"
 	"github.com/medusa-go/medusa/framework/httpx/body"
 	"github.com/medusa-go/medusa/framework/httpx/mw"
-	"github.com/medusa-go/medusa/framework/httpx/qs"
 )
 
 // The test route set: small versions of the admin users and invites routes,
 // built only with httpx, used by the malformed-request table and the
 // end-to-end tests of this package.
 
-type updateUserBody struct {
-	FirstName body.Opt[string]         `json:"first_name"`
-	LastName  body.Opt[string]         `json:"last_name"`
-	AvatarURL body.Opt[string]         `json:"avatar_url"`
-	Metadata  body.Opt[map[string]any] `json:"metadata"`
-}
-
-var updateUser = body.MustBody[updateUserBody](
-	body.String("first_name").Nullish(),
-	body.String("last_name").Nullish(),
-	body.String("avatar_url").Nullish(),
-	body.Object("metadata").Nullish(),
+type (
+	updateUserBody   = adminspec.UpdateUserBody
+	createInviteBody = adminspec.CreateInviteBody
 )
 
-type createInviteBody struct {
-	Email    string                   `json:"email"`
-	Metadata body.Opt[map[string]any] `json:"metadata"`
-}
-
-var createInvite = body.MustBody[createInviteBody](
-	body.String("email"),
-	body.Object("metadata").Nullish(),
+var (
+	updateUser        = adminspec.UpdateUser
+	createInvite      = adminspec.CreateInvite
+	userFields        = adminspec.UserFields
+	listUsersQuery    = adminspec.ListUsersQuery
+	listInvitesQuery  = adminspec.ListInvitesQuery
+	retrieveUserQuery = adminspec.RetrieveUserQuery
+	acceptQuery       = adminspec.AcceptQuery
 )
 
 type loginBody struct {
@@ -55,45 +46,6 @@ type loginBody struct {
 }
 
 var login = body.MustBody[loginBody](body.String("email"), body.String("password"))
-
-var userFields = []string{"id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at", "deleted_at"}
-
-var dateOps = qs.OpsCompare
-
-var listUsersQuery = qs.MustQuerySpec(qs.QueryConfig{
-	Defaults:     userFields,
-	List:         true,
-	Search:       true,
-	DefaultOrder: "id",
-	Filters: []qs.FilterField{
-		{Name: "id", Array: true},
-		{Name: "email", Array: true, Ops: qs.OpsAll},
-		{Name: "first_name"},
-		{Name: "last_name"},
-		{Name: "created_at", Type: qs.TypeTime, Ops: dateOps},
-		{Name: "updated_at", Type: qs.TypeTime, Ops: dateOps},
-		{Name: "deleted_at", Type: qs.TypeTime, Ops: dateOps},
-	},
-})
-
-var listInvitesQuery = qs.MustQuerySpec(qs.QueryConfig{
-	Defaults: []string{"id", "email", "accepted", "token", "expires_at", "metadata", "created_at", "updated_at", "deleted_at"},
-	List:     true,
-	Search:   true,
-	AndOr:    true,
-	Filters: []qs.FilterField{
-		{Name: "id", Array: true},
-		{Name: "email", Array: true, Ops: qs.OpsAll},
-		{Name: "created_at", Type: qs.TypeTime, Ops: dateOps},
-	},
-})
-
-var retrieveUserQuery = qs.MustQuerySpec(qs.QueryConfig{Defaults: userFields})
-
-var acceptQuery = qs.MustQuerySpec(qs.QueryConfig{
-	Defaults: userFields,
-	Params:   []qs.Param{{Name: "token", Required: true}},
-})
 
 const testSecret = "test-secret-not-for-production"
 
