@@ -1,7 +1,5 @@
 package module
 
-import "fmt"
-
 // Compose returns the modules of an application from lists in order (the
 // framework's parts, the built-in modules, then the application's): a module
 // whose name was already listed replaces the earlier one in its place (so an
@@ -30,18 +28,4 @@ func Compose(lists ...[]Module) ([]Module, error) {
 		}
 	}
 	return kept, nil
-}
-
-// Find returns the module called name in mods.
-func Find(mods []Module, name string) (Module, error) {
-	for _, m := range mods {
-		if m.Name == name {
-			return m, nil
-		}
-	}
-	names := make([]string, len(mods))
-	for i, m := range mods {
-		names[i] = m.Name
-	}
-	return Module{}, fmt.Errorf("unknown module %q (modules: %v)", name, names)
 }

@@ -73,10 +73,6 @@ func (m Module) With(options any) Module {
 	return m
 }
 
-// Given returns the options the application gave with With, and whether it
-// gave any.
-func (m Module) Given() (any, bool) { return m.given, m.hasGiven }
-
 // Disable returns a module value that removes the module called name (a
 // built-in one, say) from an application's list.
 func Disable(name string) Module { return Module{Name: name, Disabled: true} }
