@@ -3,7 +3,6 @@ package modgen
 import (
 	"bytes"
 	"fmt"
-	"go/format"
 	"strings"
 	"text/template"
 
@@ -1091,7 +1090,7 @@ func (g *gen) testFileBytes() ([]byte, error) {
 	if err := testTmpl.Execute(&b, data{Pkg: g.pkg, MigPkg: g.migPkg(), Routes: g.mod.WithRoutes, Relations: rels, Models: models, DBPkg: g.dbPkg, DBName: g.dbName}); err != nil {
 		return nil, fmt.Errorf("modgen: test template: %w", err)
 	}
-	src, err := format.Source(b.Bytes())
+	src, err := formatGo(b.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("modgen: format generated test: %w\n%s", err, b.String())
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"go/format"
 	"strings"
 	"text/template"
 
@@ -349,7 +348,7 @@ func (g *gen) routesBytes() ([]byte, error) {
 	}{g.pkg, g.routeModels()}); err != nil {
 		return nil, fmt.Errorf("modgen: routes template: %w", err)
 	}
-	src, err := format.Source(b.Bytes())
+	src, err := formatGo(b.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("modgen: format routes: %w\n%s", err, b.String())
 	}

@@ -4,6 +4,7 @@ package auth
 
 import (
 	"context"
+
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/entity"
 	"github.com/medusa-go/medusa/framework/jsonw"

@@ -5,6 +5,9 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"strings"
+	"time"
+
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
@@ -14,8 +17,6 @@ import (
 	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/sqlb"
 	authdb "github.com/medusa-go/medusa/modules/auth/db"
-	"strings"
-	"time"
 )
 
 // ProviderIdentity is a row of table "provider_identity" (Medusa's ProviderIdentityDTO). Its JSON holds only the selected

@@ -5,6 +5,9 @@ package user
 import (
 	"context"
 	"encoding/json"
+	"strings"
+	"time"
+
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
@@ -14,8 +17,6 @@ import (
 	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/sqlb"
 	userdb "github.com/medusa-go/medusa/modules/user/db"
-	"strings"
-	"time"
 )
 
 // User is a row of table "user" (Medusa's UserDTO). Its JSON holds only the selected

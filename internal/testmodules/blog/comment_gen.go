@@ -4,6 +4,9 @@ package blog
 
 import (
 	"context"
+	"strings"
+	"time"
+
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
@@ -13,8 +16,6 @@ import (
 	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/sqlb"
 	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
-	"strings"
-	"time"
 )
 
 // Comment is a row of table "comment" (Medusa's CommentDTO). Its JSON holds only the selected

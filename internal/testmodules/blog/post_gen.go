@@ -4,6 +4,10 @@ package blog
 
 import (
 	"context"
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
@@ -13,9 +17,6 @@ import (
 	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/sqlb"
 	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
-	"strconv"
-	"strings"
-	"time"
 )
 
 // Post is a row of table "post" (Medusa's PostDTO). Its JSON holds only the selected
