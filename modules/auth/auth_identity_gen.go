@@ -298,39 +298,27 @@ var authIdentityTable = sqlb.Table{
 	Sortable: authIdentitySortable,
 }
 
-func (s *Service) retrieveAuthIdentity(ctx context.Context, id string, cfg ...sqlb.FindConfig) (AuthIdentity, error) {
+// RetrieveAuthIdentity returns the auth_identity with the given id (Medusa's retrieveAuthIdentity). An empty id fails with
+// not_found "authIdentity - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
+// not_found "AuthIdentity with id: <id> was not found". cfg (at most one) may select fields.
+func (s *Service) RetrieveAuthIdentity(ctx context.Context, id string, cfg ...sqlb.FindConfig) (AuthIdentity, error) {
 	return sqlb.Retrieve(id, cfg, "authIdentity - id must be defined", "AuthIdentity with id: %s was not found", func(c sqlb.FindConfig) ([]AuthIdentity, error) {
 		out, _, err := s.findAuthIdentities(ctx, AuthIdentityFilter{ID: sqlb.Eq(id)}, c, false)
 		return out, err
 	})
 }
 
-// RetrieveAuthIdentity returns the auth_identity with the given id (Medusa's retrieveAuthIdentity). An empty id fails with
-// not_found "authIdentity - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
-// not_found "AuthIdentity with id: <id> was not found". cfg (at most one) may select fields.
-func (s *Service) RetrieveAuthIdentity(ctx context.Context, id string, cfg ...sqlb.FindConfig) (AuthIdentity, error) {
-	return s.retrieveAuthIdentity(ctx, id, cfg...)
-}
-
-func (s *Service) listAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...sqlb.FindConfig) ([]AuthIdentity, error) {
-	out, _, err := s.findAuthIdentities(ctx, f, firstConfig(cfg), false)
-	return out, err
-}
-
 // ListAuthIdentities returns the auth_identity rows matching f (Medusa's listAuthIdentities), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
 func (s *Service) ListAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...sqlb.FindConfig) ([]AuthIdentity, error) {
-	return s.listAuthIdentities(ctx, f, cfg...)
-}
-
-func (s *Service) listAndCountAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...sqlb.FindConfig) ([]AuthIdentity, int, error) {
-	return s.findAuthIdentities(ctx, f, firstConfig(cfg), true)
+	out, _, err := s.findAuthIdentities(ctx, f, firstConfig(cfg), false)
+	return out, err
 }
 
 // ListAndCountAuthIdentities is ListAuthIdentities plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountAuthIdentities).
 func (s *Service) ListAndCountAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...sqlb.FindConfig) ([]AuthIdentity, int, error) {
-	return s.listAndCountAuthIdentities(ctx, f, cfg...)
+	return s.findAuthIdentities(ctx, f, firstConfig(cfg), true)
 }
 
 // authIdentityRelations are auth_identity's relations, for FindConfig.Relations and dotted selects.
@@ -387,13 +375,17 @@ func (s *Service) findAuthIdentitiesThrough(ctx context.Context, via sqlb.Throug
 	return out, keys, nil
 }
 
-// authIdentityInsertSQL inserts a chunk of auth_identity rows sent as one array per column (createAuthIdentities).
+// authIdentityInsertSQL inserts a chunk of auth_identity rows sent as one array per column (CreateAuthIdentities).
 const authIdentityInsertSQL = "INSERT INTO \"auth_identity\" (\"id\", \"app_metadata\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2::jsonb, now(), now()\nFROM unnest($1::text[], $2::text[]) AS u(c1, c2)\nRETURNING \"id\", \"app_metadata\", \"created_at\", \"updated_at\", \"deleted_at\""
 
-// createAuthIdentities inserts in[start:start+sqlb.InsertChunk] with one authIdentityInsertSQL statement per
-// chunk and returns the rows in input order (matched by id: ids are unique, or the
-// insert fails). A duplicate inside the batch fails like one against the table.
-func (s *Service) createAuthIdentities(ctx context.Context, in ...CreateAuthIdentityInput) ([]AuthIdentity, error) {
+// CreateAuthIdentities inserts rows (Medusa's createAuthIdentities), one multi-row statement per 10000 rows, and
+// returns them in input order; it emits ModuleEventAuthIdentityCreated {id} per row, in one Emit with the call's
+// other events. A unique violation, inside the batch or against the table, fails the whole
+// call with invalid_data "Auth identity with <field>: <value>, already exists."
+//
+// Each chunk of sqlb.InsertChunk rows is one authIdentityInsertSQL statement; the rows come back
+// matched by id (ids are unique, or the insert fails).
+func (s *Service) CreateAuthIdentities(ctx context.Context, in ...CreateAuthIdentityInput) ([]AuthIdentity, error) {
 	if len(in) == 0 {
 		return []AuthIdentity{}, nil
 	}
@@ -442,15 +434,10 @@ func (s *Service) createAuthIdentities(ctx context.Context, in ...CreateAuthIden
 	return out, nil
 }
 
-// CreateAuthIdentities inserts rows (Medusa's createAuthIdentities), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits ModuleEventAuthIdentityCreated {id} per row, in one Emit with the call's
-// other events. A unique violation, inside the batch or against the table, fails the whole
-// call with invalid_data "Auth identity with <field>: <value>, already exists."
-func (s *Service) CreateAuthIdentities(ctx context.Context, in ...CreateAuthIdentityInput) ([]AuthIdentity, error) {
-	return s.createAuthIdentities(ctx, in...)
-}
-
-func (s *Service) updateAuthIdentities(ctx context.Context, in ...UpdateAuthIdentityInput) ([]AuthIdentity, error) {
+// UpdateAuthIdentities updates rows by id (Medusa's updateAuthIdentities) and emits ModuleEventAuthIdentityUpdated {id} per row (see
+// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
+// "AuthIdentity with id \"<ids joined by , >\" not found".
+func (s *Service) UpdateAuthIdentities(ctx context.Context, in ...UpdateAuthIdentityInput) ([]AuthIdentity, error) {
 	out := make([]AuthIdentity, 0, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, q *authdb.Queries) error {
 		ids := make([]string, 0, len(in))
@@ -487,14 +474,10 @@ func (s *Service) updateAuthIdentities(ctx context.Context, in ...UpdateAuthIden
 	return out, nil
 }
 
-// UpdateAuthIdentities updates rows by id (Medusa's updateAuthIdentities) and emits ModuleEventAuthIdentityUpdated {id} per row (see
-// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
-// "AuthIdentity with id \"<ids joined by , >\" not found".
-func (s *Service) UpdateAuthIdentities(ctx context.Context, in ...UpdateAuthIdentityInput) ([]AuthIdentity, error) {
-	return s.updateAuthIdentities(ctx, in...)
-}
-
-func (s *Service) deleteAuthIdentities(ctx context.Context, ids ...string) error {
+// DeleteAuthIdentities hard-deletes rows by id (Medusa's deleteAuthIdentities) and emits ModuleEventAuthIdentityDeleted {id} per id
+// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
+// no-op; unknown ids are ignored.
+func (s *Service) DeleteAuthIdentities(ctx context.Context, ids ...string) error {
 	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
@@ -514,13 +497,6 @@ func (s *Service) deleteAuthIdentities(ctx context.Context, ids ...string) error
 	})
 }
 
-// DeleteAuthIdentities hard-deletes rows by id (Medusa's deleteAuthIdentities) and emits ModuleEventAuthIdentityDeleted {id} per id
-// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
-// no-op; unknown ids are ignored.
-func (s *Service) DeleteAuthIdentities(ctx context.Context, ids ...string) error {
-	return s.deleteAuthIdentities(ctx, ids...)
-}
-
 func (s *Service) softDeleteAuthIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
 	return cascade.Cascade(ctx, ids, keys, "auth_identity_id", q.SoftDeleteAuthIdentities, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventAuthIdentityDeleted, "auth_identity", "deleted", map[string]any{"id": got}))
@@ -533,18 +509,10 @@ func (s *Service) softDeleteAuthIdentityTree(ctx context.Context, q *authdb.Quer
 func (s *Service) softDeleteAuthIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
 	if err := cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentitiesByAuthIdentityID, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.softDeleteProviderIdentityCascades(ctx, q, got, keys)
-	}); err != nil {
+	}, nil); err != nil {
 		return err
 	}
 	return nil
-}
-
-func (s *Service) softDeleteAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteAuthIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
 }
 
 // SoftDeleteAuthIdentities sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -552,7 +520,9 @@ func (s *Service) softDeleteAuthIdentities(ctx context.Context, ids ...string) (
 // ModuleEventAuthIdentityDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.softDeleteAuthIdentities(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteAuthIdentityTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.SoftDeleted, keys)
+	})
 }
 
 func (s *Service) restoreAuthIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
@@ -567,18 +537,10 @@ func (s *Service) restoreAuthIdentityTree(ctx context.Context, q *authdb.Queries
 func (s *Service) restoreAuthIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
 	if err := cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentitiesByAuthIdentityID, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.restoreProviderIdentityCascades(ctx, q, got, keys)
-	}); err != nil {
+	}, nil); err != nil {
 		return err
 	}
 	return nil
-}
-
-func (s *Service) restoreAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreAuthIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
 }
 
 // RestoreAuthIdentities clears deleted_at on rows by id and on cascaded relations (Medusa's restoreAuthIdentities).
@@ -586,5 +548,7 @@ func (s *Service) restoreAuthIdentities(ctx context.Context, ids ...string) (map
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.restoreAuthIdentities(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreAuthIdentityTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.Restored, keys)
+	})
 }

@@ -366,6 +366,12 @@ var providerIdentityTable = sqlb.Table{
 	Sortable: providerIdentitySortable,
 }
 
+// retrieveProviderIdentity returns the provider_identity with the given id (Medusa's retrieveProviderIdentity). An empty id fails with
+// not_found "providerIdentity - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
+// not_found "ProviderIdentity with id: <id> was not found". cfg (at most one) may select fields.
+//
+// The model overrides RetrieveProviderIdentity: the exported method is hand-written in service.go,
+// usually over this one.
 func (s *Service) retrieveProviderIdentity(ctx context.Context, id string, cfg ...sqlb.FindConfig) (ProviderIdentity, error) {
 	return sqlb.Retrieve(id, cfg, "providerIdentity - id must be defined", "ProviderIdentity with id: %s was not found", func(c sqlb.FindConfig) ([]ProviderIdentity, error) {
 		out, _, err := s.findProviderIdentities(ctx, ProviderIdentityFilter{ID: sqlb.Eq(id)}, c, false)
@@ -373,11 +379,21 @@ func (s *Service) retrieveProviderIdentity(ctx context.Context, id string, cfg .
 	})
 }
 
+// listProviderIdentities returns the provider_identity rows matching f (Medusa's listProviderIdentities), ordered by id unless cfg
+// says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
+//
+// The model overrides ListProviderIdentities: the exported method is hand-written in service.go,
+// usually over this one.
 func (s *Service) listProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...sqlb.FindConfig) ([]ProviderIdentity, error) {
 	out, _, err := s.findProviderIdentities(ctx, f, firstConfig(cfg), false)
 	return out, err
 }
 
+// listAndCountProviderIdentities is ListProviderIdentities plus the number of matching rows, ignoring skip and take
+// (Medusa's listAndCountProviderIdentities).
+//
+// The model overrides ListAndCountProviderIdentities: the exported method is hand-written in service.go,
+// usually over this one.
 func (s *Service) listAndCountProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...sqlb.FindConfig) ([]ProviderIdentity, int, error) {
 	return s.findProviderIdentities(ctx, f, firstConfig(cfg), true)
 }
@@ -439,9 +455,16 @@ func (s *Service) findProviderIdentitiesThrough(ctx context.Context, via sqlb.Th
 // providerIdentityInsertSQL inserts a chunk of provider_identity rows sent as one array per column (createProviderIdentities).
 const providerIdentityInsertSQL = "INSERT INTO \"provider_identity\" (\"id\", \"entity_id\", \"provider\", \"user_metadata\", \"provider_metadata\", \"auth_identity_id\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, u.c3, u.c4::jsonb, u.c5::jsonb, u.c6, now(), now()\nFROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)\nRETURNING \"id\", \"entity_id\", \"provider\", \"user_metadata\", \"provider_metadata\", \"auth_identity_id\", \"created_at\", \"updated_at\", \"deleted_at\""
 
-// createProviderIdentities inserts in[start:start+sqlb.InsertChunk] with one providerIdentityInsertSQL statement per
-// chunk and returns the rows in input order (matched by id: ids are unique, or the
-// insert fails). A duplicate inside the batch fails like one against the table.
+// createProviderIdentities inserts rows (Medusa's createProviderIdentities), one multi-row statement per 10000 rows, and
+// returns them in input order; it emits ModuleEventProviderIdentityCreated {id} per row, in one Emit with the call's
+// other events. A unique violation, inside the batch or against the table, fails the whole
+// call with invalid_data "Provider identity with <field>: <value>, already exists."
+//
+// Each chunk of sqlb.InsertChunk rows is one providerIdentityInsertSQL statement; the rows come back
+// matched by id (ids are unique, or the insert fails).
+//
+// The model overrides CreateProviderIdentities: the exported method is hand-written in service.go,
+// usually over this one.
 func (s *Service) createProviderIdentities(ctx context.Context, in ...CreateProviderIdentityInput) ([]ProviderIdentity, error) {
 	if len(in) == 0 {
 		return []ProviderIdentity{}, nil
@@ -499,6 +522,12 @@ func (s *Service) createProviderIdentities(ctx context.Context, in ...CreateProv
 	return out, nil
 }
 
+// updateProviderIdentities updates rows by id (Medusa's updateProviderIdentities) and emits ModuleEventProviderIdentityUpdated {id} per row (see
+// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
+// "ProviderIdentity with id \"<ids joined by , >\" not found".
+//
+// The model overrides UpdateProviderIdentities: the exported method is hand-written in service.go,
+// usually over this one.
 func (s *Service) updateProviderIdentities(ctx context.Context, in ...UpdateProviderIdentityInput) ([]ProviderIdentity, error) {
 	out := make([]ProviderIdentity, 0, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, q *authdb.Queries) error {
@@ -544,7 +573,10 @@ func (s *Service) updateProviderIdentities(ctx context.Context, in ...UpdateProv
 	return out, nil
 }
 
-func (s *Service) deleteProviderIdentities(ctx context.Context, ids ...string) error {
+// DeleteProviderIdentities hard-deletes rows by id (Medusa's deleteProviderIdentities) and emits ModuleEventProviderIdentityDeleted {id} per id
+// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
+// no-op; unknown ids are ignored.
+func (s *Service) DeleteProviderIdentities(ctx context.Context, ids ...string) error {
 	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
@@ -564,30 +596,10 @@ func (s *Service) deleteProviderIdentities(ctx context.Context, ids ...string) e
 	})
 }
 
-// DeleteProviderIdentities hard-deletes rows by id (Medusa's deleteProviderIdentities) and emits ModuleEventProviderIdentityDeleted {id} per id
-// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
-// no-op; unknown ids are ignored.
-func (s *Service) DeleteProviderIdentities(ctx context.Context, ids ...string) error {
-	return s.deleteProviderIdentities(ctx, ids...)
-}
-
 func (s *Service) softDeleteProviderIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
 	return cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentities, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.softDeleteProviderIdentityCascades(ctx, q, got, keys)
-	})
-}
-
-// softDeleteProviderIdentityCascades applies softDelete to the relations provider_identity cascades to.
-func (s *Service) softDeleteProviderIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) softDeleteProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteProviderIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
+	}, nil)
 }
 
 // SoftDeleteProviderIdentities sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -595,26 +607,15 @@ func (s *Service) softDeleteProviderIdentities(ctx context.Context, ids ...strin
 // ModuleEventProviderIdentityDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.softDeleteProviderIdentities(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteProviderIdentityTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.SoftDeleted, keys)
+	})
 }
 
 func (s *Service) restoreProviderIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
 	return cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentities, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.restoreProviderIdentityCascades(ctx, q, got, keys)
-	})
-}
-
-// restoreProviderIdentityCascades applies restore to the relations provider_identity cascades to.
-func (s *Service) restoreProviderIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) restoreProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreProviderIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
+	}, nil)
 }
 
 // RestoreProviderIdentities clears deleted_at on rows by id and on cascaded relations (Medusa's restoreProviderIdentities).
@@ -622,5 +623,7 @@ func (s *Service) restoreProviderIdentities(ctx context.Context, ids ...string) 
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.restoreProviderIdentities(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreProviderIdentityTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.Restored, keys)
+	})
 }

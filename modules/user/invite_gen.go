@@ -364,39 +364,27 @@ var inviteTable = sqlb.Table{
 	Sortable: inviteSortable,
 }
 
-func (s *Service) retrieveInvite(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Invite, error) {
+// RetrieveInvite returns the invite with the given id (Medusa's retrieveInvite). An empty id fails with
+// not_found "invite - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
+// not_found "Invite with id: <id> was not found". cfg (at most one) may select fields.
+func (s *Service) RetrieveInvite(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Invite, error) {
 	return sqlb.Retrieve(id, cfg, "invite - id must be defined", "Invite with id: %s was not found", func(c sqlb.FindConfig) ([]Invite, error) {
 		out, _, err := s.findInvites(ctx, InviteFilter{ID: sqlb.Eq(id)}, c, false)
 		return out, err
 	})
 }
 
-// RetrieveInvite returns the invite with the given id (Medusa's retrieveInvite). An empty id fails with
-// not_found "invite - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
-// not_found "Invite with id: <id> was not found". cfg (at most one) may select fields.
-func (s *Service) RetrieveInvite(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Invite, error) {
-	return s.retrieveInvite(ctx, id, cfg...)
-}
-
-func (s *Service) listInvites(ctx context.Context, f InviteFilter, cfg ...sqlb.FindConfig) ([]Invite, error) {
-	out, _, err := s.findInvites(ctx, f, firstConfig(cfg), false)
-	return out, err
-}
-
 // ListInvites returns the invite rows matching f (Medusa's listInvites), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
 func (s *Service) ListInvites(ctx context.Context, f InviteFilter, cfg ...sqlb.FindConfig) ([]Invite, error) {
-	return s.listInvites(ctx, f, cfg...)
-}
-
-func (s *Service) listAndCountInvites(ctx context.Context, f InviteFilter, cfg ...sqlb.FindConfig) ([]Invite, int, error) {
-	return s.findInvites(ctx, f, firstConfig(cfg), true)
+	out, _, err := s.findInvites(ctx, f, firstConfig(cfg), false)
+	return out, err
 }
 
 // ListAndCountInvites is ListInvites plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountInvites).
 func (s *Service) ListAndCountInvites(ctx context.Context, f InviteFilter, cfg ...sqlb.FindConfig) ([]Invite, int, error) {
-	return s.listAndCountInvites(ctx, f, cfg...)
+	return s.findInvites(ctx, f, firstConfig(cfg), true)
 }
 
 // inviteRelations are invite's relations, for FindConfig.Relations and dotted selects.
@@ -433,9 +421,16 @@ func (s *Service) findInvitesThrough(ctx context.Context, via sqlb.Through, pare
 // inviteInsertSQL inserts a chunk of invite rows sent as one array per column (createInvites).
 const inviteInsertSQL = "INSERT INTO \"invite\" (\"id\", \"email\", \"accepted\", \"token\", \"expires_at\", \"metadata\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, COALESCE(u.c3, false), u.c4, u.c5, u.c6::jsonb, now(), now()\nFROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::timestamptz[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)\nRETURNING \"id\", \"email\", \"accepted\", \"token\", \"expires_at\", \"metadata\", \"created_at\", \"updated_at\", \"deleted_at\""
 
-// createInvites inserts in[start:start+sqlb.InsertChunk] with one inviteInsertSQL statement per
-// chunk and returns the rows in input order (matched by id: ids are unique, or the
-// insert fails). A duplicate inside the batch fails like one against the table.
+// createInvites inserts rows (Medusa's createInvites), one multi-row statement per 10000 rows, and
+// returns them in input order; it emits ModuleEventInviteCreated {id} per row, in one Emit with the call's
+// other events. A unique violation, inside the batch or against the table, fails the whole
+// call with invalid_data "Invite with <field>: <value>, already exists."
+//
+// Each chunk of sqlb.InsertChunk rows is one inviteInsertSQL statement; the rows come back
+// matched by id (ids are unique, or the insert fails).
+//
+// The model overrides CreateInvites: the exported method is hand-written in service.go,
+// usually over this one.
 func (s *Service) createInvites(ctx context.Context, in ...CreateInviteInput) ([]Invite, error) {
 	if len(in) == 0 {
 		return []Invite{}, nil
@@ -493,6 +488,12 @@ func (s *Service) createInvites(ctx context.Context, in ...CreateInviteInput) ([
 	return out, nil
 }
 
+// updateInvites updates rows by id (Medusa's updateInvites) and emits ModuleEventInviteUpdated {id} per row (see
+// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
+// "Invite with id \"<ids joined by , >\" not found".
+//
+// The model overrides UpdateInvites: the exported method is hand-written in service.go,
+// usually over this one.
 func (s *Service) updateInvites(ctx context.Context, in ...UpdateInviteInput) ([]Invite, error) {
 	out := make([]Invite, 0, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, q *userdb.Queries) error {
@@ -538,7 +539,10 @@ func (s *Service) updateInvites(ctx context.Context, in ...UpdateInviteInput) ([
 	return out, nil
 }
 
-func (s *Service) deleteInvites(ctx context.Context, ids ...string) error {
+// DeleteInvites hard-deletes rows by id (Medusa's deleteInvites) and emits ModuleEventInviteDeleted {id} per id
+// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
+// no-op; unknown ids are ignored.
+func (s *Service) DeleteInvites(ctx context.Context, ids ...string) error {
 	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
@@ -558,30 +562,10 @@ func (s *Service) deleteInvites(ctx context.Context, ids ...string) error {
 	})
 }
 
-// DeleteInvites hard-deletes rows by id (Medusa's deleteInvites) and emits ModuleEventInviteDeleted {id} per id
-// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
-// no-op; unknown ids are ignored.
-func (s *Service) DeleteInvites(ctx context.Context, ids ...string) error {
-	return s.deleteInvites(ctx, ids...)
-}
-
 func (s *Service) softDeleteInviteTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
 	return cascade.Cascade(ctx, ids, keys, "invite_id", q.SoftDeleteInvites, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventInviteDeleted, "invite", "deleted", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.softDeleteInviteCascades(ctx, q, got, keys)
-	})
-}
-
-// softDeleteInviteCascades applies softDelete to the relations invite cascades to.
-func (s *Service) softDeleteInviteCascades(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) softDeleteInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteInviteTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
+	}, nil)
 }
 
 // SoftDeleteInvites sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -589,26 +573,15 @@ func (s *Service) softDeleteInvites(ctx context.Context, ids ...string) (map[str
 // ModuleEventInviteDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.softDeleteInvites(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteInviteTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.SoftDeleted, keys)
+	})
 }
 
 func (s *Service) restoreInviteTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
 	return cascade.Cascade(ctx, ids, keys, "invite_id", q.RestoreInvites, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventInviteCreated, "invite", "created", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.restoreInviteCascades(ctx, q, got, keys)
-	})
-}
-
-// restoreInviteCascades applies restore to the relations invite cascades to.
-func (s *Service) restoreInviteCascades(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) restoreInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreInviteTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
+	}, nil)
 }
 
 // RestoreInvites clears deleted_at on rows by id and on cascaded relations (Medusa's restoreInvites).
@@ -616,5 +589,7 @@ func (s *Service) restoreInvites(ctx context.Context, ids ...string) (map[string
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.restoreInvites(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreInviteTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.Restored, keys)
+	})
 }

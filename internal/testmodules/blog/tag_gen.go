@@ -301,39 +301,27 @@ var tagTable = sqlb.Table{
 	Sortable: tagSortable,
 }
 
-func (s *Service) retrieveTag(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Tag, error) {
+// RetrieveTag returns the tag with the given id (Medusa's retrieveTag). An empty id fails with
+// not_found "tag - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
+// not_found "Tag with id: <id> was not found". cfg (at most one) may select fields.
+func (s *Service) RetrieveTag(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Tag, error) {
 	return sqlb.Retrieve(id, cfg, "tag - id must be defined", "Tag with id: %s was not found", func(c sqlb.FindConfig) ([]Tag, error) {
 		out, _, err := s.findTags(ctx, TagFilter{ID: sqlb.Eq(id)}, c, false)
 		return out, err
 	})
 }
 
-// RetrieveTag returns the tag with the given id (Medusa's retrieveTag). An empty id fails with
-// not_found "tag - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
-// not_found "Tag with id: <id> was not found". cfg (at most one) may select fields.
-func (s *Service) RetrieveTag(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Tag, error) {
-	return s.retrieveTag(ctx, id, cfg...)
-}
-
-func (s *Service) listTags(ctx context.Context, f TagFilter, cfg ...sqlb.FindConfig) ([]Tag, error) {
-	out, _, err := s.findTags(ctx, f, firstConfig(cfg), false)
-	return out, err
-}
-
 // ListTags returns the tag rows matching f (Medusa's listTags), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
 func (s *Service) ListTags(ctx context.Context, f TagFilter, cfg ...sqlb.FindConfig) ([]Tag, error) {
-	return s.listTags(ctx, f, cfg...)
-}
-
-func (s *Service) listAndCountTags(ctx context.Context, f TagFilter, cfg ...sqlb.FindConfig) ([]Tag, int, error) {
-	return s.findTags(ctx, f, firstConfig(cfg), true)
+	out, _, err := s.findTags(ctx, f, firstConfig(cfg), false)
+	return out, err
 }
 
 // ListAndCountTags is ListTags plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountTags).
 func (s *Service) ListAndCountTags(ctx context.Context, f TagFilter, cfg ...sqlb.FindConfig) ([]Tag, int, error) {
-	return s.listAndCountTags(ctx, f, cfg...)
+	return s.findTags(ctx, f, firstConfig(cfg), true)
 }
 
 // tagRelations are tag's relations, for FindConfig.Relations and dotted selects.
@@ -415,13 +403,17 @@ func (s *Service) DetachTagPosts(ctx context.Context, id string, postIDs ...stri
 	})
 }
 
-// tagInsertSQL inserts a chunk of tag rows sent as one array per column (createTags).
+// tagInsertSQL inserts a chunk of tag rows sent as one array per column (CreateTags).
 const tagInsertSQL = "INSERT INTO \"tag\" (\"id\", \"value\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, now(), now()\nFROM unnest($1::text[], $2::text[]) AS u(c1, c2)\nRETURNING \"id\", \"value\", \"created_at\", \"updated_at\", \"deleted_at\""
 
-// createTags inserts in[start:start+sqlb.InsertChunk] with one tagInsertSQL statement per
-// chunk and returns the rows in input order (matched by id: ids are unique, or the
-// insert fails). A duplicate inside the batch fails like one against the table.
-func (s *Service) createTags(ctx context.Context, in ...CreateTagInput) ([]Tag, error) {
+// CreateTags inserts rows (Medusa's createTags), one multi-row statement per 10000 rows, and
+// returns them in input order; it emits ModuleEventTagCreated {id} per row, in one Emit with the call's
+// other events. A unique violation, inside the batch or against the table, fails the whole
+// call with invalid_data "Tag with <field>: <value>, already exists."
+//
+// Each chunk of sqlb.InsertChunk rows is one tagInsertSQL statement; the rows come back
+// matched by id (ids are unique, or the insert fails).
+func (s *Service) CreateTags(ctx context.Context, in ...CreateTagInput) ([]Tag, error) {
 	if len(in) == 0 {
 		return []Tag{}, nil
 	}
@@ -470,15 +462,10 @@ func (s *Service) createTags(ctx context.Context, in ...CreateTagInput) ([]Tag, 
 	return out, nil
 }
 
-// CreateTags inserts rows (Medusa's createTags), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits ModuleEventTagCreated {id} per row, in one Emit with the call's
-// other events. A unique violation, inside the batch or against the table, fails the whole
-// call with invalid_data "Tag with <field>: <value>, already exists."
-func (s *Service) CreateTags(ctx context.Context, in ...CreateTagInput) ([]Tag, error) {
-	return s.createTags(ctx, in...)
-}
-
-func (s *Service) updateTags(ctx context.Context, in ...UpdateTagInput) ([]Tag, error) {
+// UpdateTags updates rows by id (Medusa's updateTags) and emits ModuleEventTagUpdated {id} per row (see
+// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
+// "Tag with id \"<ids joined by , >\" not found".
+func (s *Service) UpdateTags(ctx context.Context, in ...UpdateTagInput) ([]Tag, error) {
 	out := make([]Tag, 0, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, q *blogdb.Queries) error {
 		ids := make([]string, 0, len(in))
@@ -515,14 +502,10 @@ func (s *Service) updateTags(ctx context.Context, in ...UpdateTagInput) ([]Tag, 
 	return out, nil
 }
 
-// UpdateTags updates rows by id (Medusa's updateTags) and emits ModuleEventTagUpdated {id} per row (see
-// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
-// "Tag with id \"<ids joined by , >\" not found".
-func (s *Service) UpdateTags(ctx context.Context, in ...UpdateTagInput) ([]Tag, error) {
-	return s.updateTags(ctx, in...)
-}
-
-func (s *Service) deleteTags(ctx context.Context, ids ...string) error {
+// DeleteTags hard-deletes rows by id (Medusa's deleteTags) and emits ModuleEventTagDeleted {id} per id
+// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
+// no-op; unknown ids are ignored.
+func (s *Service) DeleteTags(ctx context.Context, ids ...string) error {
 	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
@@ -542,30 +525,10 @@ func (s *Service) deleteTags(ctx context.Context, ids ...string) error {
 	})
 }
 
-// DeleteTags hard-deletes rows by id (Medusa's deleteTags) and emits ModuleEventTagDeleted {id} per id
-// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
-// no-op; unknown ids are ignored.
-func (s *Service) DeleteTags(ctx context.Context, ids ...string) error {
-	return s.deleteTags(ctx, ids...)
-}
-
 func (s *Service) softDeleteTagTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
 	return cascade.Cascade(ctx, ids, keys, "tag_id", q.SoftDeleteTags, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventTagDeleted, "tag", "deleted", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.softDeleteTagCascades(ctx, q, got, keys)
-	})
-}
-
-// softDeleteTagCascades applies softDelete to the relations tag cascades to.
-func (s *Service) softDeleteTagCascades(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) softDeleteTags(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteTagTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
+	}, nil)
 }
 
 // SoftDeleteTags sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -573,26 +536,15 @@ func (s *Service) softDeleteTags(ctx context.Context, ids ...string) (map[string
 // ModuleEventTagDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteTags(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.softDeleteTags(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteTagTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.SoftDeleted, keys)
+	})
 }
 
 func (s *Service) restoreTagTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
 	return cascade.Cascade(ctx, ids, keys, "tag_id", q.RestoreTags, func(got []string) {
 		s.Emit(ctx, Event(ModuleEventTagCreated, "tag", "created", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.restoreTagCascades(ctx, q, got, keys)
-	})
-}
-
-// restoreTagCascades applies restore to the relations tag cascades to.
-func (s *Service) restoreTagCascades(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) restoreTags(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreTagTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
+	}, nil)
 }
 
 // RestoreTags clears deleted_at on rows by id and on cascaded relations (Medusa's restoreTags).
@@ -600,5 +552,7 @@ func (s *Service) restoreTags(ctx context.Context, ids ...string) (map[string][]
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreTags(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.restoreTags(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreTagTree, func(ctx context.Context, keys map[string][]string) error {
+		return s.cascade(ctx, cascade.Restored, keys)
+	})
 }

@@ -1,0 +1,56 @@
+package modgen
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/medusa-go/medusa/modgen/dml"
+)
+
+// Each service method is declared once: exported, or unexported when the
+// model overrides it; and no empty cascade function is generated.
+func TestMethodsDeclaredOnce(t *testing.T) {
+	mod := sampleModule()
+	files, err := GoFiles(mod, "example.com/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gen{mod: mod}
+	sawOverride, sawCascade, sawNoCascade := false, false, false
+	for _, m := range mod.Models {
+		src := string(files[m.Name+"_gen.go"])
+		for _, meth := range []dml.Method{dml.MethodRetrieve, dml.MethodList, dml.MethodListAndCount, dml.MethodCreate,
+			dml.MethodUpdate, dml.MethodDelete, dml.MethodSoftDelete, dml.MethodRestore} {
+			pub := "func (s *Service) " + g.pub(m, meth) + "("
+			priv := "func (s *Service) " + g.priv(m, meth) + "("
+			want, notWant := pub, priv
+			if m.Overridden(meth) {
+				want, notWant = priv, pub
+				sawOverride = true
+			}
+			if strings.Count(src, want) != 1 {
+				t.Errorf("%s: %q declared %d times, want once", m.Name, want, strings.Count(src, want))
+			}
+			if strings.Contains(src, notWant) {
+				t.Errorf("%s: %q is declared", m.Name, notWant)
+			}
+		}
+		for _, verb := range []string{"softDelete", "restore"} {
+			decl := "func (s *Service) " + verb + m.GoName() + "Cascades("
+			if len(cascadeLinks(mod, m)) > 0 {
+				sawCascade = true
+				if !strings.Contains(src, decl) {
+					t.Errorf("%s cascades but has no %q", m.Name, decl)
+				}
+			} else {
+				sawNoCascade = true
+				if strings.Contains(src, decl) {
+					t.Errorf("%s cascades to nothing but has %q", m.Name, decl)
+				}
+			}
+		}
+	}
+	if !sawOverride || !sawCascade || !sawNoCascade {
+		t.Fatalf("sample module lacks a case: override %v, cascade %v, no cascade %v", sawOverride, sawCascade, sawNoCascade)
+	}
+}
