@@ -53,8 +53,8 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 		}
 	}
 	f.Var().Defs(
-		jen.Id(allVar).Op("=").Index().String().Values(all...),
-		jen.Id(sortVar).Op("=").Index().String().Values(sortable...),
+		jen.Id(allVar).Op("=").Index().String().Add(wrappedValues(all...)),
+		jen.Id(sortVar).Op("=").Index().String().Add(wrappedValues(sortable...)),
 	)
 	f.Line()
 	f.Comment("Fields returns the fields the value holds: the selected ones, or all.")
@@ -271,8 +271,8 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
 		jen.List(jen.Id("out"), jen.Id("n"), jen.Err()).Op(":=").Qual(sqlbPath, "Find").Call(
 			jen.Id("ctx"), jen.Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")), jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("count"), jen.Id("f").Dot("apply"),
-			jen.Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}))),
-			jen.Parens(jen.Op("*").Id(G)).Dot("dest"),
+			jen.Line().Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}))),
+			jen.Line().Parens(jen.Op("*").Id(G)).Dot("dest"),
 		),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
 		jen.If(jen.Len(jen.Id("rels")).Op(">").Lit(0)).Block(
@@ -300,8 +300,8 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 	})
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(name).Params(ctxParam(), jen.Id("id").String(), cfgs).Params(jen.Id(G), jen.Error()).Block(
 		jen.Return(jen.Qual(sqlbPath, "Retrieve").Call(jen.Id("id"), jen.Id("cfg"),
-			jen.Lit(fmt.Sprintf("%s - %s must be defined", lc, pk.Name)), jen.Lit(G+" with "+pk.Name+": %s was not found"),
-			jen.Func().Params(jen.Id("c").Qual(sqlbPath, "FindConfig")).Params(jen.Index().Id(G), jen.Error()).Block(
+			jen.Line().Lit(fmt.Sprintf("%s - %s must be defined", lc, pk.Name)), jen.Lit(G+" with "+pk.Name+": %s was not found"),
+			jen.Line().Func().Params(jen.Id("c").Qual(sqlbPath, "FindConfig")).Params(jen.Index().Id(G), jen.Error()).Block(
 				jen.List(jen.Id("out"), jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot("find"+P).Call(jen.Id("ctx"), jen.Id(G+"Filter").Values(jen.Dict{jen.Id(dml.Pascal(pk.Name)): jen.Qual(sqlbPath, "Eq").Call(jen.Id("id"))}), jen.Id("c"), jen.False()),
 				jen.Return(jen.Id("out"), jen.Err()),
 			))),
@@ -434,7 +434,7 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 	cols := insertCols(m)
 	sqlConst := lc + "InsertSQL"
 	f.Comment(fmt.Sprintf("%s inserts a chunk of %s rows sent as one array per column (%s).", sqlConst, m.Name, g.callable(m, dml.MethodCreate)))
-	f.Const().Id(sqlConst).Op("=").Lit(insertSQL(m))
+	f.Const().Id(sqlConst).Op("=").Add(sqlConstValue(insertSQL(m)))
 	f.Line()
 
 	var decls, assigns, args, scan []jen.Code
@@ -460,11 +460,11 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 			jen.If(jen.Id("id").Op("==").Lit("")).Block(jen.Id("id").Op("=").Add(idExpr)),
 			jen.Id("pos").Index(jen.Id("id")).Op("=").Id("start").Op("+").Id("i"),
 		}, assigns...)...),
-		jen.List(jen.Id("rows"), jen.Err()).Op(":=").Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")).Dot("Query").Call(append([]jen.Code{jen.Id("ctx"), jen.Id(sqlConst)}, args...)...),
+		jen.List(jen.Id("rows"), jen.Err()).Op(":=").Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")).Dot("Query").Add(wrappedCall(append([]jen.Code{jen.Id("ctx"), jen.Id(sqlConst)}, args...)...)),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 		jen.For(jen.Id("rows").Dot("Next").Call()).Block(
 			jen.Var().Id("x").Id(G),
-			jen.If(jen.Err().Op(":=").Id("rows").Dot("Scan").Call(scan...), jen.Err().Op("!=").Nil()).Block(
+			jen.If(jen.Err().Op(":=").Id("rows").Dot("Scan").Add(wrappedCall(scan...)), jen.Err().Op("!=").Nil()).Block(
 				jen.Id("rows").Dot("Close").Call(),
 				jen.Return(jen.Err()),
 			),
@@ -616,7 +616,7 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 				)
 			}
 			return jen.Qual(cascadePath, "Cascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("keys"), jen.Lit(mm.Name+"_"+mm.PK().Name), jen.Id("q").Dot(qname),
-				jen.Func().Params(jen.Id("got").Index().String()).Block(
+				jen.Line().Func().Params(jen.Id("got").Index().String()).Block(
 					jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("Event").Call(jen.Id(eventConst(mm, mode.action)), jen.Lit(mm.Name), jen.Lit(mode.action), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("got")}))),
 				),
 				next)
@@ -640,7 +640,7 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 		name := g.methodDoc(f, m, mode.meth, doc)
 		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(name).Params(ctxParam(), idsP).Params(jen.Map(jen.String()).Index().String(), jen.Error()).Block(
 			jen.Return(jen.Qual(cascadePath, "RunCascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("s").Dot("Tx"), jen.Id("s").Dot(tree),
-				jen.Func().Params(ctxParam(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(
+				jen.Line().Func().Params(ctxParam(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(
 					jen.Return(jen.Id("s").Dot("cascade").Call(jen.Id("ctx"), jen.Qual(cascadePath, mode.op), jen.Id("keys"))),
 				))),
 		)

@@ -11,10 +11,15 @@ import (
 	"strings"
 )
 
+// maxLine is the width (tabs counted as 4) past which a generated function
+// declaration gets one parameter per line.
+const maxLine = 120
+
 // formatGo formats generated Go source the way goimports leaves it: gofmt'd,
 // with every parenthesized import block in two groups, the standard library
-// first and then everything else, each sorted by path. The result depends
-// only on src.
+// first and then everything else, each sorted by path; and a function
+// declaration whose first line would pass maxLine has one parameter per
+// line. The result depends only on src.
 func formatGo(src []byte) ([]byte, error) {
 	grouped, err := groupImports(src)
 	if err != nil {
@@ -24,7 +29,57 @@ func formatGo(src []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("modgen: format Go: %w", err)
 	}
+	wrapped, err := wrapLongSignatures(out)
+	if err != nil {
+		return nil, err
+	}
+	if wrapped == nil {
+		return out, nil
+	}
+	if out, err = format.Source(wrapped); err != nil {
+		return nil, fmt.Errorf("modgen: format Go: %w", err)
+	}
 	return out, nil
+}
+
+// wrapLongSignatures puts the parameters of each function declaration whose
+// first line passes maxLine one per line, or returns nil when none does.
+// src is gofmt'd.
+func wrapLongSignatures(src []byte) ([]byte, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", src, parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("modgen: parse generated Go: %w", err)
+	}
+	lines := bytes.Split(src, []byte("\n"))
+	var out bytes.Buffer
+	last := 0
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Type.Params == nil || len(fd.Type.Params.List) == 0 {
+			continue
+		}
+		open, closing := fset.Position(fd.Type.Params.Opening), fset.Position(fd.Type.Params.Closing)
+		if open.Line != closing.Line || open.Line != fset.Position(fd.Pos()).Line {
+			continue
+		}
+		line := lines[open.Line-1]
+		if len(line)+3*bytes.Count(line, []byte("\t")) <= maxLine {
+			continue
+		}
+		out.Write(src[last : open.Offset+1])
+		out.WriteString("\n")
+		for _, p := range fd.Type.Params.List {
+			out.Write(src[fset.Position(p.Pos()).Offset:fset.Position(p.End()).Offset])
+			out.WriteString(",\n")
+		}
+		last = closing.Offset
+	}
+	if last == 0 {
+		return nil, nil
+	}
+	out.Write(src[last:])
+	return out.Bytes(), nil
 }
 
 // groupImports rewrites the import blocks of src (stdlib, blank line, the

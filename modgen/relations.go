@@ -172,8 +172,8 @@ func (g *gen) relationDecls(f *jen.File, m *dml.Model) {
 		jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Nil(), jen.Err())),
 		jen.List(jen.Id("out"), jen.Id("keys"), jen.Err()).Op(":=").Qual(sqlbPath, "FindThrough").Call(jen.Id("ctx"), jen.Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")), jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("via"), jen.Id("parents"),
-			jen.Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}))),
-			jen.Parens(jen.Op("*").Id(G)).Dot("dest")),
+			jen.Line().Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}))),
+			jen.Line().Parens(jen.Op("*").Id(G)).Dot("dest")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Nil(), jen.Id("mapErr").Call(jen.Err()))),
 		jen.If(jen.Len(jen.Id("rels")).Op(">").Lit(0)).Block(
 			jen.If(jen.Err().Op(":=").Id("s").Dot("load"+G+"Relations").Call(jen.Id("ctx"), jen.Id("out"), jen.Id("rels")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Nil(), jen.Err())),

@@ -270,14 +270,21 @@ func authIdentityFilterFromTree(t sqlb.FilterTree) (AuthIdentityFilter, error) {
 // findAuthIdentities reads auth_identity rows with SQL built from the filter's used predicates only (see
 // package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
-func (s *Service) findAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg sqlb.FindConfig, count bool) ([]AuthIdentity, int, error) {
+func (s *Service) findAuthIdentities(
+	ctx context.Context,
+	f AuthIdentityFilter,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]AuthIdentity, int, error) {
 	cfg, rels, err := sqlb.SplitRelations("auth_identity", authIdentityRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), authIdentityTable, cfg, count, f.apply, func(selected []string) AuthIdentity {
-		return AuthIdentity{selected: selected}
-	}, (*AuthIdentity).dest)
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), authIdentityTable, cfg, count, f.apply,
+		func(selected []string) AuthIdentity {
+			return AuthIdentity{selected: selected}
+		},
+		(*AuthIdentity).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
 	}
@@ -302,22 +309,32 @@ var authIdentityTable = sqlb.Table{
 // not_found "authIdentity - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "AuthIdentity with id: <id> was not found". cfg (at most one) may select fields.
 func (s *Service) RetrieveAuthIdentity(ctx context.Context, id string, cfg ...sqlb.FindConfig) (AuthIdentity, error) {
-	return sqlb.Retrieve(id, cfg, "authIdentity - id must be defined", "AuthIdentity with id: %s was not found", func(c sqlb.FindConfig) ([]AuthIdentity, error) {
-		out, _, err := s.findAuthIdentities(ctx, AuthIdentityFilter{ID: sqlb.Eq(id)}, c, false)
-		return out, err
-	})
+	return sqlb.Retrieve(id, cfg,
+		"authIdentity - id must be defined", "AuthIdentity with id: %s was not found",
+		func(c sqlb.FindConfig) ([]AuthIdentity, error) {
+			out, _, err := s.findAuthIdentities(ctx, AuthIdentityFilter{ID: sqlb.Eq(id)}, c, false)
+			return out, err
+		})
 }
 
 // ListAuthIdentities returns the auth_identity rows matching f (Medusa's listAuthIdentities), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
-func (s *Service) ListAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...sqlb.FindConfig) ([]AuthIdentity, error) {
+func (s *Service) ListAuthIdentities(
+	ctx context.Context,
+	f AuthIdentityFilter,
+	cfg ...sqlb.FindConfig,
+) ([]AuthIdentity, error) {
 	out, _, err := s.findAuthIdentities(ctx, f, firstConfig(cfg), false)
 	return out, err
 }
 
 // ListAndCountAuthIdentities is ListAuthIdentities plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountAuthIdentities).
-func (s *Service) ListAndCountAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...sqlb.FindConfig) ([]AuthIdentity, int, error) {
+func (s *Service) ListAndCountAuthIdentities(
+	ctx context.Context,
+	f AuthIdentityFilter,
+	cfg ...sqlb.FindConfig,
+) ([]AuthIdentity, int, error) {
 	return s.findAuthIdentities(ctx, f, firstConfig(cfg), true)
 }
 
@@ -356,14 +373,21 @@ func (s *Service) loadAuthIdentityRelations(ctx context.Context, rows []AuthIden
 // findAuthIdentitiesThrough reads the auth_identity rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findAuthIdentitiesThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]AuthIdentity, []string, error) {
+func (s *Service) findAuthIdentitiesThrough(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]AuthIdentity, []string, error) {
 	cfg, rels, err := sqlb.SplitRelations("auth_identity", authIdentityRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), authIdentityTable, cfg, via, parents, func(selected []string) AuthIdentity {
-		return AuthIdentity{selected: selected}
-	}, (*AuthIdentity).dest)
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), authIdentityTable, cfg, via, parents,
+		func(selected []string) AuthIdentity {
+			return AuthIdentity{selected: selected}
+		},
+		(*AuthIdentity).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -376,7 +400,10 @@ func (s *Service) findAuthIdentitiesThrough(ctx context.Context, via sqlb.Throug
 }
 
 // authIdentityInsertSQL inserts a chunk of auth_identity rows sent as one array per column (CreateAuthIdentities).
-const authIdentityInsertSQL = "INSERT INTO \"auth_identity\" (\"id\", \"app_metadata\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2::jsonb, now(), now()\nFROM unnest($1::text[], $2::text[]) AS u(c1, c2)\nRETURNING \"id\", \"app_metadata\", \"created_at\", \"updated_at\", \"deleted_at\""
+const authIdentityInsertSQL = `INSERT INTO "auth_identity" ("id", "app_metadata", "created_at", "updated_at")
+SELECT u.c1, u.c2::jsonb, now(), now()
+FROM unnest($1::text[], $2::text[]) AS u(c1, c2)
+RETURNING "id", "app_metadata", "created_at", "updated_at", "deleted_at"`
 
 // CreateAuthIdentities inserts rows (Medusa's createAuthIdentities), one multi-row statement per 10000 rows, and
 // returns them in input order; it emits ModuleEventAuthIdentityCreated {id} per row, in one Emit with the call's
@@ -497,19 +524,31 @@ func (s *Service) DeleteAuthIdentities(ctx context.Context, ids ...string) error
 	})
 }
 
-func (s *Service) softDeleteAuthIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "auth_identity_id", q.SoftDeleteAuthIdentities, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventAuthIdentityDeleted, "auth_identity", "deleted", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.softDeleteAuthIdentityCascades(ctx, q, got, keys)
-	})
+func (s *Service) softDeleteAuthIdentityTree(
+	ctx context.Context,
+	q *authdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "auth_identity_id", q.SoftDeleteAuthIdentities,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventAuthIdentityDeleted, "auth_identity", "deleted", map[string]any{"id": got}))
+		}, func(got []string) error {
+			return s.softDeleteAuthIdentityCascades(ctx, q, got, keys)
+		})
 }
 
 // softDeleteAuthIdentityCascades applies softDelete to the relations auth_identity cascades to.
-func (s *Service) softDeleteAuthIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	if err := cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentitiesByAuthIdentityID, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
-	}, nil); err != nil {
+func (s *Service) softDeleteAuthIdentityCascades(
+	ctx context.Context,
+	q *authdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	if err := cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentitiesByAuthIdentityID,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
+		}, nil); err != nil {
 		return err
 	}
 	return nil
@@ -520,24 +559,37 @@ func (s *Service) softDeleteAuthIdentityCascades(ctx context.Context, q *authdb.
 // ModuleEventAuthIdentityDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteAuthIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteAuthIdentityTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.SoftDeleted, keys)
+		})
 }
 
-func (s *Service) restoreAuthIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "auth_identity_id", q.RestoreAuthIdentities, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventAuthIdentityCreated, "auth_identity", "created", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.restoreAuthIdentityCascades(ctx, q, got, keys)
-	})
+func (s *Service) restoreAuthIdentityTree(
+	ctx context.Context,
+	q *authdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "auth_identity_id", q.RestoreAuthIdentities,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventAuthIdentityCreated, "auth_identity", "created", map[string]any{"id": got}))
+		}, func(got []string) error {
+			return s.restoreAuthIdentityCascades(ctx, q, got, keys)
+		})
 }
 
 // restoreAuthIdentityCascades applies restore to the relations auth_identity cascades to.
-func (s *Service) restoreAuthIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	if err := cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentitiesByAuthIdentityID, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
-	}, nil); err != nil {
+func (s *Service) restoreAuthIdentityCascades(
+	ctx context.Context,
+	q *authdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	if err := cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentitiesByAuthIdentityID,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
+		}, nil); err != nil {
 		return err
 	}
 	return nil
@@ -548,7 +600,8 @@ func (s *Service) restoreAuthIdentityCascades(ctx context.Context, q *authdb.Que
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreAuthIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreAuthIdentityTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.Restored, keys)
+		})
 }

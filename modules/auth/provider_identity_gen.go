@@ -43,8 +43,14 @@ type ProviderIdentity struct {
 }
 
 var (
-	providerIdentityFields   = []string{"id", "entity_id", "provider", "user_metadata", "provider_metadata", "auth_identity_id", "created_at", "updated_at", "deleted_at"}
-	providerIdentitySortable = []string{"id", "entity_id", "provider", "auth_identity_id", "created_at", "updated_at", "deleted_at"}
+	providerIdentityFields = []string{
+		"id", "entity_id", "provider", "user_metadata", "provider_metadata",
+		"auth_identity_id", "created_at", "updated_at", "deleted_at",
+	}
+	providerIdentitySortable = []string{
+		"id", "entity_id", "provider", "auth_identity_id", "created_at", "updated_at",
+		"deleted_at",
+	}
 )
 
 // Fields returns the fields the value holds: the selected ones, or all.
@@ -338,14 +344,21 @@ func providerIdentityFilterFromTree(t sqlb.FilterTree) (ProviderIdentityFilter, 
 // findProviderIdentities reads provider_identity rows with SQL built from the filter's used predicates only (see
 // package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
-func (s *Service) findProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg sqlb.FindConfig, count bool) ([]ProviderIdentity, int, error) {
+func (s *Service) findProviderIdentities(
+	ctx context.Context,
+	f ProviderIdentityFilter,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]ProviderIdentity, int, error) {
 	cfg, rels, err := sqlb.SplitRelations("provider_identity", providerIdentityRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), providerIdentityTable, cfg, count, f.apply, func(selected []string) ProviderIdentity {
-		return ProviderIdentity{selected: selected}
-	}, (*ProviderIdentity).dest)
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), providerIdentityTable, cfg, count, f.apply,
+		func(selected []string) ProviderIdentity {
+			return ProviderIdentity{selected: selected}
+		},
+		(*ProviderIdentity).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
 	}
@@ -372,11 +385,17 @@ var providerIdentityTable = sqlb.Table{
 //
 // The model overrides RetrieveProviderIdentity: the exported method is hand-written in service.go,
 // usually over this one.
-func (s *Service) retrieveProviderIdentity(ctx context.Context, id string, cfg ...sqlb.FindConfig) (ProviderIdentity, error) {
-	return sqlb.Retrieve(id, cfg, "providerIdentity - id must be defined", "ProviderIdentity with id: %s was not found", func(c sqlb.FindConfig) ([]ProviderIdentity, error) {
-		out, _, err := s.findProviderIdentities(ctx, ProviderIdentityFilter{ID: sqlb.Eq(id)}, c, false)
-		return out, err
-	})
+func (s *Service) retrieveProviderIdentity(
+	ctx context.Context,
+	id string,
+	cfg ...sqlb.FindConfig,
+) (ProviderIdentity, error) {
+	return sqlb.Retrieve(id, cfg,
+		"providerIdentity - id must be defined", "ProviderIdentity with id: %s was not found",
+		func(c sqlb.FindConfig) ([]ProviderIdentity, error) {
+			out, _, err := s.findProviderIdentities(ctx, ProviderIdentityFilter{ID: sqlb.Eq(id)}, c, false)
+			return out, err
+		})
 }
 
 // listProviderIdentities returns the provider_identity rows matching f (Medusa's listProviderIdentities), ordered by id unless cfg
@@ -384,7 +403,11 @@ func (s *Service) retrieveProviderIdentity(ctx context.Context, id string, cfg .
 //
 // The model overrides ListProviderIdentities: the exported method is hand-written in service.go,
 // usually over this one.
-func (s *Service) listProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...sqlb.FindConfig) ([]ProviderIdentity, error) {
+func (s *Service) listProviderIdentities(
+	ctx context.Context,
+	f ProviderIdentityFilter,
+	cfg ...sqlb.FindConfig,
+) ([]ProviderIdentity, error) {
 	out, _, err := s.findProviderIdentities(ctx, f, firstConfig(cfg), false)
 	return out, err
 }
@@ -394,7 +417,11 @@ func (s *Service) listProviderIdentities(ctx context.Context, f ProviderIdentity
 //
 // The model overrides ListAndCountProviderIdentities: the exported method is hand-written in service.go,
 // usually over this one.
-func (s *Service) listAndCountProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...sqlb.FindConfig) ([]ProviderIdentity, int, error) {
+func (s *Service) listAndCountProviderIdentities(
+	ctx context.Context,
+	f ProviderIdentityFilter,
+	cfg ...sqlb.FindConfig,
+) ([]ProviderIdentity, int, error) {
 	return s.findProviderIdentities(ctx, f, firstConfig(cfg), true)
 }
 
@@ -406,7 +433,11 @@ var providerIdentityRelations = []sqlb.Relation{{
 
 // loadProviderIdentityRelations loads rels into rows: one statement per relation, whatever the
 // number of rows (each relation's own nested relations are loaded the same way).
-func (s *Service) loadProviderIdentityRelations(ctx context.Context, rows []ProviderIdentity, rels []sqlb.RelConfig) error {
+func (s *Service) loadProviderIdentityRelations(
+	ctx context.Context,
+	rows []ProviderIdentity,
+	rels []sqlb.RelConfig,
+) error {
 	for _, r := range rels {
 		var err error
 		switch r.Name {
@@ -433,14 +464,21 @@ func (s *Service) loadProviderIdentityRelations(ctx context.Context, rows []Prov
 // findProviderIdentitiesThrough reads the provider_identity rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findProviderIdentitiesThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]ProviderIdentity, []string, error) {
+func (s *Service) findProviderIdentitiesThrough(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]ProviderIdentity, []string, error) {
 	cfg, rels, err := sqlb.SplitRelations("provider_identity", providerIdentityRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), providerIdentityTable, cfg, via, parents, func(selected []string) ProviderIdentity {
-		return ProviderIdentity{selected: selected}
-	}, (*ProviderIdentity).dest)
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), providerIdentityTable, cfg, via, parents,
+		func(selected []string) ProviderIdentity {
+			return ProviderIdentity{selected: selected}
+		},
+		(*ProviderIdentity).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -453,7 +491,10 @@ func (s *Service) findProviderIdentitiesThrough(ctx context.Context, via sqlb.Th
 }
 
 // providerIdentityInsertSQL inserts a chunk of provider_identity rows sent as one array per column (createProviderIdentities).
-const providerIdentityInsertSQL = "INSERT INTO \"provider_identity\" (\"id\", \"entity_id\", \"provider\", \"user_metadata\", \"provider_metadata\", \"auth_identity_id\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, u.c3, u.c4::jsonb, u.c5::jsonb, u.c6, now(), now()\nFROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)\nRETURNING \"id\", \"entity_id\", \"provider\", \"user_metadata\", \"provider_metadata\", \"auth_identity_id\", \"created_at\", \"updated_at\", \"deleted_at\""
+const providerIdentityInsertSQL = `INSERT INTO "provider_identity" ("id", "entity_id", "provider", "user_metadata", "provider_metadata", "auth_identity_id", "created_at", "updated_at")
+SELECT u.c1, u.c2, u.c3, u.c4::jsonb, u.c5::jsonb, u.c6, now(), now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)
+RETURNING "id", "entity_id", "provider", "user_metadata", "provider_metadata", "auth_identity_id", "created_at", "updated_at", "deleted_at"`
 
 // createProviderIdentities inserts rows (Medusa's createProviderIdentities), one multi-row statement per 10000 rows, and
 // returns them in input order; it emits ModuleEventProviderIdentityCreated {id} per row, in one Emit with the call's
@@ -465,7 +506,10 @@ const providerIdentityInsertSQL = "INSERT INTO \"provider_identity\" (\"id\", \"
 //
 // The model overrides CreateProviderIdentities: the exported method is hand-written in service.go,
 // usually over this one.
-func (s *Service) createProviderIdentities(ctx context.Context, in ...CreateProviderIdentityInput) ([]ProviderIdentity, error) {
+func (s *Service) createProviderIdentities(
+	ctx context.Context,
+	in ...CreateProviderIdentityInput,
+) ([]ProviderIdentity, error) {
 	if len(in) == 0 {
 		return []ProviderIdentity{}, nil
 	}
@@ -493,13 +537,19 @@ func (s *Service) createProviderIdentities(ctx context.Context, in ...CreateProv
 				cProviderMetadata[i] = sqlb.JSONText(x.ProviderMetadata)
 				cAuthIdentityID[i] = x.AuthIdentityID
 			}
-			rows, err := db.Conn(ctx, s.db).Query(ctx, providerIdentityInsertSQL, cID, cEntityID, cProvider, cUserMetadata, cProviderMetadata, cAuthIdentityID)
+			rows, err := db.Conn(ctx, s.db).Query(
+				ctx, providerIdentityInsertSQL, cID, cEntityID, cProvider, cUserMetadata,
+				cProviderMetadata, cAuthIdentityID,
+			)
 			if err != nil {
 				return err
 			}
 			for rows.Next() {
 				var x ProviderIdentity
-				if err := rows.Scan(&x.ID, &x.EntityID, &x.Provider, &x.UserMetadata, &x.ProviderMetadata, &x.AuthIdentityID, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
+				if err := rows.Scan(
+					&x.ID, &x.EntityID, &x.Provider, &x.UserMetadata, &x.ProviderMetadata,
+					&x.AuthIdentityID, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt,
+				); err != nil {
 					rows.Close()
 					return err
 				}
@@ -528,7 +578,10 @@ func (s *Service) createProviderIdentities(ctx context.Context, in ...CreateProv
 //
 // The model overrides UpdateProviderIdentities: the exported method is hand-written in service.go,
 // usually over this one.
-func (s *Service) updateProviderIdentities(ctx context.Context, in ...UpdateProviderIdentityInput) ([]ProviderIdentity, error) {
+func (s *Service) updateProviderIdentities(
+	ctx context.Context,
+	in ...UpdateProviderIdentityInput,
+) ([]ProviderIdentity, error) {
 	out := make([]ProviderIdentity, 0, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, q *authdb.Queries) error {
 		ids := make([]string, 0, len(in))
@@ -596,10 +649,16 @@ func (s *Service) DeleteProviderIdentities(ctx context.Context, ids ...string) e
 	})
 }
 
-func (s *Service) softDeleteProviderIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentities, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
-	}, nil)
+func (s *Service) softDeleteProviderIdentityTree(
+	ctx context.Context,
+	q *authdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentities,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
+		}, nil)
 }
 
 // SoftDeleteProviderIdentities sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -607,15 +666,22 @@ func (s *Service) softDeleteProviderIdentityTree(ctx context.Context, q *authdb.
 // ModuleEventProviderIdentityDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteProviderIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteProviderIdentityTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.SoftDeleted, keys)
+		})
 }
 
-func (s *Service) restoreProviderIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentities, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
-	}, nil)
+func (s *Service) restoreProviderIdentityTree(
+	ctx context.Context,
+	q *authdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentities,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
+		}, nil)
 }
 
 // RestoreProviderIdentities clears deleted_at on rows by id and on cascaded relations (Medusa's restoreProviderIdentities).
@@ -623,7 +689,8 @@ func (s *Service) restoreProviderIdentityTree(ctx context.Context, q *authdb.Que
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreProviderIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreProviderIdentityTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.Restored, keys)
+		})
 }

@@ -40,8 +40,14 @@ type Invite struct {
 }
 
 var (
-	inviteFields   = []string{"id", "email", "accepted", "token", "expires_at", "metadata", "created_at", "updated_at", "deleted_at"}
-	inviteSortable = []string{"id", "email", "accepted", "token", "expires_at", "created_at", "updated_at", "deleted_at"}
+	inviteFields = []string{
+		"id", "email", "accepted", "token", "expires_at", "metadata", "created_at",
+		"updated_at", "deleted_at",
+	}
+	inviteSortable = []string{
+		"id", "email", "accepted", "token", "expires_at", "created_at", "updated_at",
+		"deleted_at",
+	}
 )
 
 // Fields returns the fields the value holds: the selected ones, or all.
@@ -336,14 +342,21 @@ func inviteFilterFromTree(t sqlb.FilterTree) (InviteFilter, error) {
 // findInvites reads invite rows with SQL built from the filter's used predicates only (see
 // package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
-func (s *Service) findInvites(ctx context.Context, f InviteFilter, cfg sqlb.FindConfig, count bool) ([]Invite, int, error) {
+func (s *Service) findInvites(
+	ctx context.Context,
+	f InviteFilter,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]Invite, int, error) {
 	cfg, rels, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), inviteTable, cfg, count, f.apply, func(selected []string) Invite {
-		return Invite{selected: selected}
-	}, (*Invite).dest)
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), inviteTable, cfg, count, f.apply,
+		func(selected []string) Invite {
+			return Invite{selected: selected}
+		},
+		(*Invite).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
 	}
@@ -368,10 +381,12 @@ var inviteTable = sqlb.Table{
 // not_found "invite - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "Invite with id: <id> was not found". cfg (at most one) may select fields.
 func (s *Service) RetrieveInvite(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Invite, error) {
-	return sqlb.Retrieve(id, cfg, "invite - id must be defined", "Invite with id: %s was not found", func(c sqlb.FindConfig) ([]Invite, error) {
-		out, _, err := s.findInvites(ctx, InviteFilter{ID: sqlb.Eq(id)}, c, false)
-		return out, err
-	})
+	return sqlb.Retrieve(id, cfg,
+		"invite - id must be defined", "Invite with id: %s was not found",
+		func(c sqlb.FindConfig) ([]Invite, error) {
+			out, _, err := s.findInvites(ctx, InviteFilter{ID: sqlb.Eq(id)}, c, false)
+			return out, err
+		})
 }
 
 // ListInvites returns the invite rows matching f (Medusa's listInvites), ordered by id unless cfg
@@ -383,7 +398,11 @@ func (s *Service) ListInvites(ctx context.Context, f InviteFilter, cfg ...sqlb.F
 
 // ListAndCountInvites is ListInvites plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountInvites).
-func (s *Service) ListAndCountInvites(ctx context.Context, f InviteFilter, cfg ...sqlb.FindConfig) ([]Invite, int, error) {
+func (s *Service) ListAndCountInvites(
+	ctx context.Context,
+	f InviteFilter,
+	cfg ...sqlb.FindConfig,
+) ([]Invite, int, error) {
 	return s.findInvites(ctx, f, firstConfig(cfg), true)
 }
 
@@ -399,14 +418,21 @@ func (s *Service) loadInviteRelations(ctx context.Context, rows []Invite, rels [
 // findInvitesThrough reads the invite rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findInvitesThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Invite, []string, error) {
+func (s *Service) findInvitesThrough(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]Invite, []string, error) {
 	cfg, rels, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), inviteTable, cfg, via, parents, func(selected []string) Invite {
-		return Invite{selected: selected}
-	}, (*Invite).dest)
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), inviteTable, cfg, via, parents,
+		func(selected []string) Invite {
+			return Invite{selected: selected}
+		},
+		(*Invite).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -419,7 +445,10 @@ func (s *Service) findInvitesThrough(ctx context.Context, via sqlb.Through, pare
 }
 
 // inviteInsertSQL inserts a chunk of invite rows sent as one array per column (createInvites).
-const inviteInsertSQL = "INSERT INTO \"invite\" (\"id\", \"email\", \"accepted\", \"token\", \"expires_at\", \"metadata\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, COALESCE(u.c3, false), u.c4, u.c5, u.c6::jsonb, now(), now()\nFROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::timestamptz[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)\nRETURNING \"id\", \"email\", \"accepted\", \"token\", \"expires_at\", \"metadata\", \"created_at\", \"updated_at\", \"deleted_at\""
+const inviteInsertSQL = `INSERT INTO "invite" ("id", "email", "accepted", "token", "expires_at", "metadata", "created_at", "updated_at")
+SELECT u.c1, u.c2, COALESCE(u.c3, false), u.c4, u.c5, u.c6::jsonb, now(), now()
+FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::timestamptz[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)
+RETURNING "id", "email", "accepted", "token", "expires_at", "metadata", "created_at", "updated_at", "deleted_at"`
 
 // createInvites inserts rows (Medusa's createInvites), one multi-row statement per 10000 rows, and
 // returns them in input order; it emits ModuleEventInviteCreated {id} per row, in one Emit with the call's
@@ -465,7 +494,10 @@ func (s *Service) createInvites(ctx context.Context, in ...CreateInviteInput) ([
 			}
 			for rows.Next() {
 				var x Invite
-				if err := rows.Scan(&x.ID, &x.Email, &x.Accepted, &x.Token, &x.ExpiresAt, &x.Metadata, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
+				if err := rows.Scan(
+					&x.ID, &x.Email, &x.Accepted, &x.Token, &x.ExpiresAt, &x.Metadata,
+					&x.CreatedAt, &x.UpdatedAt, &x.DeletedAt,
+				); err != nil {
 					rows.Close()
 					return err
 				}
@@ -562,10 +594,16 @@ func (s *Service) DeleteInvites(ctx context.Context, ids ...string) error {
 	})
 }
 
-func (s *Service) softDeleteInviteTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "invite_id", q.SoftDeleteInvites, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventInviteDeleted, "invite", "deleted", map[string]any{"id": got}))
-	}, nil)
+func (s *Service) softDeleteInviteTree(
+	ctx context.Context,
+	q *userdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "invite_id", q.SoftDeleteInvites,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventInviteDeleted, "invite", "deleted", map[string]any{"id": got}))
+		}, nil)
 }
 
 // SoftDeleteInvites sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -573,15 +611,22 @@ func (s *Service) softDeleteInviteTree(ctx context.Context, q *userdb.Queries, i
 // ModuleEventInviteDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteInviteTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteInviteTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.SoftDeleted, keys)
+		})
 }
 
-func (s *Service) restoreInviteTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "invite_id", q.RestoreInvites, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventInviteCreated, "invite", "created", map[string]any{"id": got}))
-	}, nil)
+func (s *Service) restoreInviteTree(
+	ctx context.Context,
+	q *userdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "invite_id", q.RestoreInvites,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventInviteCreated, "invite", "created", map[string]any{"id": got}))
+		}, nil)
 }
 
 // RestoreInvites clears deleted_at on rows by id and on cascaded relations (Medusa's restoreInvites).
@@ -589,7 +634,8 @@ func (s *Service) restoreInviteTree(ctx context.Context, q *userdb.Queries, ids 
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreInviteTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreInviteTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.Restored, keys)
+		})
 }

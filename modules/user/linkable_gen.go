@@ -50,7 +50,12 @@ type userEntityService struct {
 	s *Service
 }
 
-func (a userEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]User, int, error) {
+func (a userEntityService) List(
+	ctx context.Context,
+	t sqlb.FilterTree,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]User, int, error) {
 	f, err := userFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -58,7 +63,12 @@ func (a userEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb
 	return a.s.findUsers(ctx, f, cfg, count)
 }
 
-func (a userEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]User, []string, error) {
+func (a userEntityService) Through(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]User, []string, error) {
 	return a.s.findUsersThrough(ctx, via, parents, cfg)
 }
 
@@ -86,7 +96,11 @@ func (a userEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count
 	}, nil
 }
 
-func (a userEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[User], error) {
+func (a userEntityService) PrepareThrough(
+	via sqlb.Through,
+	parents sqlb.Parents,
+	cfg sqlb.FindConfig,
+) (entity.Prepared[User], error) {
 	cfg, rels, err := sqlb.SplitRelations("user", userRelations, cfg)
 	if err != nil {
 		return entity.Prepared[User]{}, err
@@ -166,7 +180,12 @@ type inviteEntityService struct {
 	s *Service
 }
 
-func (a inviteEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]Invite, int, error) {
+func (a inviteEntityService) List(
+	ctx context.Context,
+	t sqlb.FilterTree,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]Invite, int, error) {
 	f, err := inviteFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -174,11 +193,20 @@ func (a inviteEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sq
 	return a.s.findInvites(ctx, f, cfg, count)
 }
 
-func (a inviteEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Invite, []string, error) {
+func (a inviteEntityService) Through(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]Invite, []string, error) {
 	return a.s.findInvitesThrough(ctx, via, parents, cfg)
 }
 
-func (a inviteEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (entity.Prepared[Invite], error) {
+func (a inviteEntityService) Prepare(
+	t sqlb.FilterTree,
+	cfg sqlb.FindConfig,
+	count bool,
+) (entity.Prepared[Invite], error) {
 	f, err := inviteFilterFromTree(t)
 	if err != nil {
 		return entity.Prepared[Invite]{}, err
@@ -202,7 +230,11 @@ func (a inviteEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, cou
 	}, nil
 }
 
-func (a inviteEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[Invite], error) {
+func (a inviteEntityService) PrepareThrough(
+	via sqlb.Through,
+	parents sqlb.Parents,
+	cfg sqlb.FindConfig,
+) (entity.Prepared[Invite], error) {
 	cfg, rels, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Invite]{}, err

@@ -39,8 +39,14 @@ type User struct {
 }
 
 var (
-	userFields   = []string{"id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at", "deleted_at"}
-	userSortable = []string{"id", "first_name", "last_name", "email", "avatar_url", "created_at", "updated_at", "deleted_at"}
+	userFields = []string{
+		"id", "first_name", "last_name", "email", "avatar_url", "metadata",
+		"created_at", "updated_at", "deleted_at",
+	}
+	userSortable = []string{
+		"id", "first_name", "last_name", "email", "avatar_url", "created_at",
+		"updated_at", "deleted_at",
+	}
 )
 
 // Fields returns the fields the value holds: the selected ones, or all.
@@ -349,9 +355,11 @@ func (s *Service) findUsers(ctx context.Context, f UserFilter, cfg sqlb.FindConf
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), userTable, cfg, count, f.apply, func(selected []string) User {
-		return User{selected: selected}
-	}, (*User).dest)
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), userTable, cfg, count, f.apply,
+		func(selected []string) User {
+			return User{selected: selected}
+		},
+		(*User).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
 	}
@@ -377,10 +385,12 @@ var userTable = sqlb.Table{
 // not_found "user - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "User with id: <id> was not found". cfg (at most one) may select fields.
 func (s *Service) RetrieveUser(ctx context.Context, id string, cfg ...sqlb.FindConfig) (User, error) {
-	return sqlb.Retrieve(id, cfg, "user - id must be defined", "User with id: %s was not found", func(c sqlb.FindConfig) ([]User, error) {
-		out, _, err := s.findUsers(ctx, UserFilter{ID: sqlb.Eq(id)}, c, false)
-		return out, err
-	})
+	return sqlb.Retrieve(id, cfg,
+		"user - id must be defined", "User with id: %s was not found",
+		func(c sqlb.FindConfig) ([]User, error) {
+			out, _, err := s.findUsers(ctx, UserFilter{ID: sqlb.Eq(id)}, c, false)
+			return out, err
+		})
 }
 
 // ListUsers returns the user rows matching f (Medusa's listUsers), ordered by id unless cfg
@@ -408,14 +418,21 @@ func (s *Service) loadUserRelations(ctx context.Context, rows []User, rels []sql
 // findUsersThrough reads the user rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findUsersThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]User, []string, error) {
+func (s *Service) findUsersThrough(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]User, []string, error) {
 	cfg, rels, err := sqlb.SplitRelations("user", userRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), userTable, cfg, via, parents, func(selected []string) User {
-		return User{selected: selected}
-	}, (*User).dest)
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), userTable, cfg, via, parents,
+		func(selected []string) User {
+			return User{selected: selected}
+		},
+		(*User).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -428,7 +445,10 @@ func (s *Service) findUsersThrough(ctx context.Context, via sqlb.Through, parent
 }
 
 // userInsertSQL inserts a chunk of user rows sent as one array per column (CreateUsers).
-const userInsertSQL = "INSERT INTO \"user\" (\"id\", \"first_name\", \"last_name\", \"email\", \"avatar_url\", \"metadata\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, u.c3, u.c4, u.c5, u.c6::jsonb, now(), now()\nFROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)\nRETURNING \"id\", \"first_name\", \"last_name\", \"email\", \"avatar_url\", \"metadata\", \"created_at\", \"updated_at\", \"deleted_at\""
+const userInsertSQL = `INSERT INTO "user" ("id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at")
+SELECT u.c1, u.c2, u.c3, u.c4, u.c5, u.c6::jsonb, now(), now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)
+RETURNING "id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at", "deleted_at"`
 
 // CreateUsers inserts rows (Medusa's createUsers), one multi-row statement per 10000 rows, and
 // returns them in input order; it emits ModuleEventUserCreated {id} per row, in one Emit with the call's
@@ -471,7 +491,10 @@ func (s *Service) CreateUsers(ctx context.Context, in ...CreateUserInput) ([]Use
 			}
 			for rows.Next() {
 				var x User
-				if err := rows.Scan(&x.ID, &x.FirstName, &x.LastName, &x.Email, &x.AvatarURL, &x.Metadata, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
+				if err := rows.Scan(
+					&x.ID, &x.FirstName, &x.LastName, &x.Email, &x.AvatarURL, &x.Metadata,
+					&x.CreatedAt, &x.UpdatedAt, &x.DeletedAt,
+				); err != nil {
 					rows.Close()
 					return err
 				}
@@ -565,10 +588,16 @@ func (s *Service) DeleteUsers(ctx context.Context, ids ...string) error {
 	})
 }
 
-func (s *Service) softDeleteUserTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "user_id", q.SoftDeleteUsers, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventUserDeleted, "user", "deleted", map[string]any{"id": got}))
-	}, nil)
+func (s *Service) softDeleteUserTree(
+	ctx context.Context,
+	q *userdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "user_id", q.SoftDeleteUsers,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventUserDeleted, "user", "deleted", map[string]any{"id": got}))
+		}, nil)
 }
 
 // SoftDeleteUsers sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -576,15 +605,22 @@ func (s *Service) softDeleteUserTree(ctx context.Context, q *userdb.Queries, ids
 // ModuleEventUserDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteUserTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteUserTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.SoftDeleted, keys)
+		})
 }
 
-func (s *Service) restoreUserTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "user_id", q.RestoreUsers, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventUserCreated, "user", "created", map[string]any{"id": got}))
-	}, nil)
+func (s *Service) restoreUserTree(
+	ctx context.Context,
+	q *userdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "user_id", q.RestoreUsers,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventUserCreated, "user", "created", map[string]any{"id": got}))
+		}, nil)
 }
 
 // RestoreUsers clears deleted_at on rows by id and on cascaded relations (Medusa's restoreUsers).
@@ -592,7 +628,8 @@ func (s *Service) restoreUserTree(ctx context.Context, q *userdb.Queries, ids []
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreUserTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreUserTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.Restored, keys)
+		})
 }

@@ -291,14 +291,21 @@ func commentFilterFromTree(t sqlb.FilterTree) (CommentFilter, error) {
 // findComments reads comment rows with SQL built from the filter's used predicates only (see
 // package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
-func (s *Service) findComments(ctx context.Context, f CommentFilter, cfg sqlb.FindConfig, count bool) ([]Comment, int, error) {
+func (s *Service) findComments(
+	ctx context.Context,
+	f CommentFilter,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]Comment, int, error) {
 	cfg, rels, err := sqlb.SplitRelations("comment", commentRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), commentTable, cfg, count, f.apply, func(selected []string) Comment {
-		return Comment{selected: selected}
-	}, (*Comment).dest)
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), commentTable, cfg, count, f.apply,
+		func(selected []string) Comment {
+			return Comment{selected: selected}
+		},
+		(*Comment).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
 	}
@@ -323,10 +330,12 @@ var commentTable = sqlb.Table{
 // not_found "comment - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "Comment with id: <id> was not found". cfg (at most one) may select fields.
 func (s *Service) RetrieveComment(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Comment, error) {
-	return sqlb.Retrieve(id, cfg, "comment - id must be defined", "Comment with id: %s was not found", func(c sqlb.FindConfig) ([]Comment, error) {
-		out, _, err := s.findComments(ctx, CommentFilter{ID: sqlb.Eq(id)}, c, false)
-		return out, err
-	})
+	return sqlb.Retrieve(id, cfg,
+		"comment - id must be defined", "Comment with id: %s was not found",
+		func(c sqlb.FindConfig) ([]Comment, error) {
+			out, _, err := s.findComments(ctx, CommentFilter{ID: sqlb.Eq(id)}, c, false)
+			return out, err
+		})
 }
 
 // ListComments returns the comment rows matching f (Medusa's listComments), ordered by id unless cfg
@@ -338,7 +347,11 @@ func (s *Service) ListComments(ctx context.Context, f CommentFilter, cfg ...sqlb
 
 // ListAndCountComments is ListComments plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountComments).
-func (s *Service) ListAndCountComments(ctx context.Context, f CommentFilter, cfg ...sqlb.FindConfig) ([]Comment, int, error) {
+func (s *Service) ListAndCountComments(
+	ctx context.Context,
+	f CommentFilter,
+	cfg ...sqlb.FindConfig,
+) ([]Comment, int, error) {
 	return s.findComments(ctx, f, firstConfig(cfg), true)
 }
 
@@ -377,14 +390,21 @@ func (s *Service) loadCommentRelations(ctx context.Context, rows []Comment, rels
 // findCommentsThrough reads the comment rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findCommentsThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Comment, []string, error) {
+func (s *Service) findCommentsThrough(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]Comment, []string, error) {
 	cfg, rels, err := sqlb.SplitRelations("comment", commentRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), commentTable, cfg, via, parents, func(selected []string) Comment {
-		return Comment{selected: selected}
-	}, (*Comment).dest)
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), commentTable, cfg, via, parents,
+		func(selected []string) Comment {
+			return Comment{selected: selected}
+		},
+		(*Comment).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -397,7 +417,10 @@ func (s *Service) findCommentsThrough(ctx context.Context, via sqlb.Through, par
 }
 
 // commentInsertSQL inserts a chunk of comment rows sent as one array per column (CreateComments).
-const commentInsertSQL = "INSERT INTO \"comment\" (\"id\", \"body\", \"post_id\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, u.c3, now(), now()\nFROM unnest($1::text[], $2::text[], $3::text[]) AS u(c1, c2, c3)\nRETURNING \"id\", \"body\", \"post_id\", \"created_at\", \"updated_at\", \"deleted_at\""
+const commentInsertSQL = `INSERT INTO "comment" ("id", "body", "post_id", "created_at", "updated_at")
+SELECT u.c1, u.c2, u.c3, now(), now()
+FROM unnest($1::text[], $2::text[], $3::text[]) AS u(c1, c2, c3)
+RETURNING "id", "body", "post_id", "created_at", "updated_at", "deleted_at"`
 
 // CreateComments inserts rows (Medusa's createComments), one multi-row statement per 10000 rows, and
 // returns them in input order; it emits ModuleEventCommentCreated {id} per row, in one Emit with the call's
@@ -522,10 +545,16 @@ func (s *Service) DeleteComments(ctx context.Context, ids ...string) error {
 	})
 }
 
-func (s *Service) softDeleteCommentTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "comment_id", q.SoftDeleteComments, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventCommentDeleted, "comment", "deleted", map[string]any{"id": got}))
-	}, nil)
+func (s *Service) softDeleteCommentTree(
+	ctx context.Context,
+	q *blogdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "comment_id", q.SoftDeleteComments,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventCommentDeleted, "comment", "deleted", map[string]any{"id": got}))
+		}, nil)
 }
 
 // SoftDeleteComments sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -533,15 +562,22 @@ func (s *Service) softDeleteCommentTree(ctx context.Context, q *blogdb.Queries, 
 // ModuleEventCommentDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteComments(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteCommentTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteCommentTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.SoftDeleted, keys)
+		})
 }
 
-func (s *Service) restoreCommentTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "comment_id", q.RestoreComments, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventCommentCreated, "comment", "created", map[string]any{"id": got}))
-	}, nil)
+func (s *Service) restoreCommentTree(
+	ctx context.Context,
+	q *blogdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "comment_id", q.RestoreComments,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventCommentCreated, "comment", "created", map[string]any{"id": got}))
+		}, nil)
 }
 
 // RestoreComments clears deleted_at on rows by id and on cascaded relations (Medusa's restoreComments).
@@ -549,7 +585,8 @@ func (s *Service) restoreCommentTree(ctx context.Context, q *blogdb.Queries, ids
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreComments(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreCommentTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreCommentTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.Restored, keys)
+		})
 }

@@ -324,9 +324,11 @@ func (s *Service) findPosts(ctx context.Context, f PostFilter, cfg sqlb.FindConf
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), postTable, cfg, count, f.apply, func(selected []string) Post {
-		return Post{selected: selected}
-	}, (*Post).dest)
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), postTable, cfg, count, f.apply,
+		func(selected []string) Post {
+			return Post{selected: selected}
+		},
+		(*Post).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
 	}
@@ -351,10 +353,12 @@ var postTable = sqlb.Table{
 // not_found "post - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "Post with id: <id> was not found". cfg (at most one) may select fields.
 func (s *Service) RetrievePost(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Post, error) {
-	return sqlb.Retrieve(id, cfg, "post - id must be defined", "Post with id: %s was not found", func(c sqlb.FindConfig) ([]Post, error) {
-		out, _, err := s.findPosts(ctx, PostFilter{ID: sqlb.Eq(id)}, c, false)
-		return out, err
-	})
+	return sqlb.Retrieve(id, cfg,
+		"post - id must be defined", "Post with id: %s was not found",
+		func(c sqlb.FindConfig) ([]Post, error) {
+			out, _, err := s.findPosts(ctx, PostFilter{ID: sqlb.Eq(id)}, c, false)
+			return out, err
+		})
 }
 
 // ListPosts returns the post rows matching f (Medusa's listPosts), ordered by id unless cfg
@@ -418,14 +422,21 @@ func (s *Service) loadPostRelations(ctx context.Context, rows []Post, rels []sql
 // findPostsThrough reads the post rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findPostsThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Post, []string, error) {
+func (s *Service) findPostsThrough(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]Post, []string, error) {
 	cfg, rels, err := sqlb.SplitRelations("post", postRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), postTable, cfg, via, parents, func(selected []string) Post {
-		return Post{selected: selected}
-	}, (*Post).dest)
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), postTable, cfg, via, parents,
+		func(selected []string) Post {
+			return Post{selected: selected}
+		},
+		(*Post).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -465,7 +476,10 @@ func (s *Service) DetachPostTags(ctx context.Context, id string, tagIDs ...strin
 }
 
 // postInsertSQL inserts a chunk of post rows sent as one array per column (CreatePosts).
-const postInsertSQL = "INSERT INTO \"post\" (\"id\", \"title\", \"body\", \"views\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, u.c3, COALESCE(u.c4, 0), now(), now()\nFROM unnest($1::text[], $2::text[], $3::text[], $4::integer[]) AS u(c1, c2, c3, c4)\nRETURNING \"id\", \"title\", \"body\", \"views\", \"created_at\", \"updated_at\", \"deleted_at\""
+const postInsertSQL = `INSERT INTO "post" ("id", "title", "body", "views", "created_at", "updated_at")
+SELECT u.c1, u.c2, u.c3, COALESCE(u.c4, 0), now(), now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[]) AS u(c1, c2, c3, c4)
+RETURNING "id", "title", "body", "views", "created_at", "updated_at", "deleted_at"`
 
 // CreatePosts inserts rows (Medusa's createPosts), one multi-row statement per 10000 rows, and
 // returns them in input order; it emits ModuleEventPostCreated {id} per row, in one Emit with the call's
@@ -594,19 +608,31 @@ func (s *Service) DeletePosts(ctx context.Context, ids ...string) error {
 	})
 }
 
-func (s *Service) softDeletePostTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "post_id", q.SoftDeletePosts, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventPostDeleted, "post", "deleted", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.softDeletePostCascades(ctx, q, got, keys)
-	})
+func (s *Service) softDeletePostTree(
+	ctx context.Context,
+	q *blogdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "post_id", q.SoftDeletePosts,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventPostDeleted, "post", "deleted", map[string]any{"id": got}))
+		}, func(got []string) error {
+			return s.softDeletePostCascades(ctx, q, got, keys)
+		})
 }
 
 // softDeletePostCascades applies softDelete to the relations post cascades to.
-func (s *Service) softDeletePostCascades(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	if err := cascade.Cascade(ctx, ids, keys, "comment_id", q.SoftDeleteCommentsByPostID, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventCommentDeleted, "comment", "deleted", map[string]any{"id": got}))
-	}, nil); err != nil {
+func (s *Service) softDeletePostCascades(
+	ctx context.Context,
+	q *blogdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	if err := cascade.Cascade(ctx, ids, keys, "comment_id", q.SoftDeleteCommentsByPostID,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventCommentDeleted, "comment", "deleted", map[string]any{"id": got}))
+		}, nil); err != nil {
 		return err
 	}
 	return nil
@@ -617,24 +643,37 @@ func (s *Service) softDeletePostCascades(ctx context.Context, q *blogdb.Queries,
 // ModuleEventPostDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeletePosts(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeletePostTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeletePostTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.SoftDeleted, keys)
+		})
 }
 
-func (s *Service) restorePostTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "post_id", q.RestorePosts, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventPostCreated, "post", "created", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.restorePostCascades(ctx, q, got, keys)
-	})
+func (s *Service) restorePostTree(
+	ctx context.Context,
+	q *blogdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "post_id", q.RestorePosts,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventPostCreated, "post", "created", map[string]any{"id": got}))
+		}, func(got []string) error {
+			return s.restorePostCascades(ctx, q, got, keys)
+		})
 }
 
 // restorePostCascades applies restore to the relations post cascades to.
-func (s *Service) restorePostCascades(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	if err := cascade.Cascade(ctx, ids, keys, "comment_id", q.RestoreCommentsByPostID, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventCommentCreated, "comment", "created", map[string]any{"id": got}))
-	}, nil); err != nil {
+func (s *Service) restorePostCascades(
+	ctx context.Context,
+	q *blogdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	if err := cascade.Cascade(ctx, ids, keys, "comment_id", q.RestoreCommentsByPostID,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventCommentCreated, "comment", "created", map[string]any{"id": got}))
+		}, nil); err != nil {
 		return err
 	}
 	return nil
@@ -645,7 +684,8 @@ func (s *Service) restorePostCascades(ctx context.Context, q *blogdb.Queries, id
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestorePosts(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restorePostTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restorePostTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.Restored, keys)
+		})
 }

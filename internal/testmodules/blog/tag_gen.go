@@ -278,9 +278,11 @@ func (s *Service) findTags(ctx context.Context, f TagFilter, cfg sqlb.FindConfig
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), tagTable, cfg, count, f.apply, func(selected []string) Tag {
-		return Tag{selected: selected}
-	}, (*Tag).dest)
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), tagTable, cfg, count, f.apply,
+		func(selected []string) Tag {
+			return Tag{selected: selected}
+		},
+		(*Tag).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
 	}
@@ -305,10 +307,12 @@ var tagTable = sqlb.Table{
 // not_found "tag - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "Tag with id: <id> was not found". cfg (at most one) may select fields.
 func (s *Service) RetrieveTag(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Tag, error) {
-	return sqlb.Retrieve(id, cfg, "tag - id must be defined", "Tag with id: %s was not found", func(c sqlb.FindConfig) ([]Tag, error) {
-		out, _, err := s.findTags(ctx, TagFilter{ID: sqlb.Eq(id)}, c, false)
-		return out, err
-	})
+	return sqlb.Retrieve(id, cfg,
+		"tag - id must be defined", "Tag with id: %s was not found",
+		func(c sqlb.FindConfig) ([]Tag, error) {
+			out, _, err := s.findTags(ctx, TagFilter{ID: sqlb.Eq(id)}, c, false)
+			return out, err
+		})
 }
 
 // ListTags returns the tag rows matching f (Medusa's listTags), ordered by id unless cfg
@@ -357,14 +361,21 @@ func (s *Service) loadTagRelations(ctx context.Context, rows []Tag, rels []sqlb.
 // findTagsThrough reads the tag rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findTagsThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Tag, []string, error) {
+func (s *Service) findTagsThrough(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]Tag, []string, error) {
 	cfg, rels, err := sqlb.SplitRelations("tag", tagRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), tagTable, cfg, via, parents, func(selected []string) Tag {
-		return Tag{selected: selected}
-	}, (*Tag).dest)
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), tagTable, cfg, via, parents,
+		func(selected []string) Tag {
+			return Tag{selected: selected}
+		},
+		(*Tag).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -404,7 +415,10 @@ func (s *Service) DetachTagPosts(ctx context.Context, id string, postIDs ...stri
 }
 
 // tagInsertSQL inserts a chunk of tag rows sent as one array per column (CreateTags).
-const tagInsertSQL = "INSERT INTO \"tag\" (\"id\", \"value\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, now(), now()\nFROM unnest($1::text[], $2::text[]) AS u(c1, c2)\nRETURNING \"id\", \"value\", \"created_at\", \"updated_at\", \"deleted_at\""
+const tagInsertSQL = `INSERT INTO "tag" ("id", "value", "created_at", "updated_at")
+SELECT u.c1, u.c2, now(), now()
+FROM unnest($1::text[], $2::text[]) AS u(c1, c2)
+RETURNING "id", "value", "created_at", "updated_at", "deleted_at"`
 
 // CreateTags inserts rows (Medusa's createTags), one multi-row statement per 10000 rows, and
 // returns them in input order; it emits ModuleEventTagCreated {id} per row, in one Emit with the call's
@@ -525,10 +539,16 @@ func (s *Service) DeleteTags(ctx context.Context, ids ...string) error {
 	})
 }
 
-func (s *Service) softDeleteTagTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "tag_id", q.SoftDeleteTags, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventTagDeleted, "tag", "deleted", map[string]any{"id": got}))
-	}, nil)
+func (s *Service) softDeleteTagTree(
+	ctx context.Context,
+	q *blogdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "tag_id", q.SoftDeleteTags,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventTagDeleted, "tag", "deleted", map[string]any{"id": got}))
+		}, nil)
 }
 
 // SoftDeleteTags sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -536,15 +556,17 @@ func (s *Service) softDeleteTagTree(ctx context.Context, q *blogdb.Queries, ids 
 // ModuleEventTagDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteTags(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteTagTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteTagTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.SoftDeleted, keys)
+		})
 }
 
 func (s *Service) restoreTagTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "tag_id", q.RestoreTags, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventTagCreated, "tag", "created", map[string]any{"id": got}))
-	}, nil)
+	return cascade.Cascade(ctx, ids, keys, "tag_id", q.RestoreTags,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventTagCreated, "tag", "created", map[string]any{"id": got}))
+		}, nil)
 }
 
 // RestoreTags clears deleted_at on rows by id and on cascaded relations (Medusa's restoreTags).
@@ -552,7 +574,8 @@ func (s *Service) restoreTagTree(ctx context.Context, q *blogdb.Queries, ids []s
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreTags(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreTagTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreTagTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.Restored, keys)
+		})
 }
