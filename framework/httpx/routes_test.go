@@ -25,15 +25,9 @@ import (
 // built only with httpx, used by the malformed-request table and the
 // end-to-end tests of this package.
 
-type (
-	updateUserBody   = adminspec.UpdateUserBody
-	createInviteBody = adminspec.CreateInviteBody
-)
-
 var (
 	updateUser        = adminspec.UpdateUser
 	createInvite      = adminspec.CreateInvite
-	userFields        = adminspec.UserFields
 	listUsersQuery    = adminspec.ListUsersQuery
 	listInvitesQuery  = adminspec.ListInvitesQuery
 	retrieveUserQuery = adminspec.RetrieveUserQuery

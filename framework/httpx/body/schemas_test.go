@@ -4,10 +4,7 @@ import "github.com/medusa-go/medusa/framework/httpx/internal/adminspec"
 
 // The body schemas of the admin users and invites routes, as the tests use them.
 
-type (
-	updateUserBody   = adminspec.UpdateUserBody
-	createInviteBody = adminspec.CreateInviteBody
-)
+type updateUserBody = adminspec.UpdateUserBody
 
 var (
 	updateUser   = adminspec.UpdateUser
