@@ -267,7 +267,7 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 	f.Comment("package sqlb), and counts them too when count is set (ignoring skip, take and after).")
 	f.Comment("Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.")
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("find"+P).Params(ctxParam(), jen.Id("f").Id(G+"Filter"), jen.Id("cfg").Add(cfgT), jen.Id("count").Bool()).Params(jen.Index().Id(G), jen.Int(), jen.Error()).Block(
-		jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
+		jen.List(jen.Id("cfg"), relsVar(g.mod, m), jen.Err()).Op(":=").Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
 		jen.List(jen.Id("out"), jen.Id("n"), jen.Err()).Op(":=").Qual(sqlbPath, "Find").Call(
 			jen.Id("ctx"), jen.Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")), jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("count"), jen.Id("f").Dot("apply"),
@@ -275,9 +275,7 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 			jen.Line().Parens(jen.Op("*").Id(G)).Dot("dest"),
 		),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
-		jen.If(jen.Len(jen.Id("rels")).Op(">").Lit(0)).Block(
-			jen.If(jen.Err().Op(":=").Id("s").Dot("load"+G+"Relations").Call(jen.Id("ctx"), jen.Id("out"), jen.Id("rels")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
-		),
+		loadRelations(g.mod, m, jen.Nil(), jen.Lit(0), jen.Err()),
 		jen.Return(jen.Id("out"), jen.Id("n"), jen.Nil()),
 	)
 	f.Line()

@@ -8,15 +8,32 @@ import (
 )
 
 // Each service method is declared once: exported, or unexported when the
-// model overrides it; and no empty cascade function is generated.
+// model overrides it; and no empty cascade function or relation loader is
+// generated.
 func TestMethodsDeclaredOnce(t *testing.T) {
-	mod := sampleModule()
+	plain := dml.NewModule("plain", dml.Define("note", dml.ID().Prefix("note").PrimaryKey(), dml.Text("body")))
+	sawNoRels := false
+	for _, mod := range []*dml.Module{sampleModule(), plain} {
+		if err := mod.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		sawNoRels = checkMethodsDeclaredOnce(t, mod) || sawNoRels
+	}
+	if !sawNoRels {
+		t.Fatal("no model without relations was checked")
+	}
+}
+
+// checkMethodsDeclaredOnce checks mod's generated files and reports whether
+// one of its models has no relations.
+func checkMethodsDeclaredOnce(t *testing.T, mod *dml.Module) bool {
+	t.Helper()
 	files, err := GoFiles(mod, "example.com/app")
 	if err != nil {
 		t.Fatal(err)
 	}
 	g := &gen{mod: mod}
-	sawOverride, sawCascade, sawNoCascade := false, false, false
+	sawOverride, sawCascade, sawNoCascade, sawNoRels := false, false, false, false
 	for _, m := range mod.Models {
 		src := string(files[m.Name+"_gen.go"])
 		for _, meth := range []dml.Method{dml.MethodRetrieve, dml.MethodList, dml.MethodListAndCount, dml.MethodCreate,
@@ -35,6 +52,17 @@ func TestMethodsDeclaredOnce(t *testing.T) {
 				t.Errorf("%s: %q is declared", m.Name, notWant)
 			}
 		}
+		load := "func (s *Service) load" + m.GoName() + "Relations("
+		if len(relInfos(mod, m)) > 0 {
+			if !strings.Contains(src, load) {
+				t.Errorf("%s has relations but no %q", m.Name, load)
+			}
+		} else {
+			sawNoRels = true
+			if strings.Contains(src, load) || strings.Contains(string(files["linkable_gen.go"]), "s.load"+m.GoName()+"Relations(") {
+				t.Errorf("%s has no relations but a loader of them", m.Name)
+			}
+		}
 		for _, verb := range []string{"softDelete", "restore"} {
 			decl := "func (s *Service) " + verb + m.GoName() + "Cascades("
 			if len(cascadeLinks(mod, m)) > 0 {
@@ -50,7 +78,8 @@ func TestMethodsDeclaredOnce(t *testing.T) {
 			}
 		}
 	}
-	if !sawOverride || !sawCascade || !sawNoCascade {
+	if mod.Name != "plain" && (!sawOverride || !sawCascade || !sawNoCascade) {
 		t.Fatalf("sample module lacks a case: override %v, cascade %v, no cascade %v", sawOverride, sawCascade, sawNoCascade)
 	}
+	return sawNoRels
 }

@@ -348,7 +348,7 @@ func (s *Service) findInvites(
 	cfg sqlb.FindConfig,
 	count bool,
 ) ([]Invite, int, error) {
-	cfg, rels, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
+	cfg, _, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -359,11 +359,6 @@ func (s *Service) findInvites(
 		(*Invite).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
-	}
-	if len(rels) > 0 {
-		if err := s.loadInviteRelations(ctx, out, rels); err != nil {
-			return nil, 0, err
-		}
 	}
 	return out, n, nil
 }
@@ -409,12 +404,6 @@ func (s *Service) ListAndCountInvites(
 // inviteRelations are invite's relations, for FindConfig.Relations and dotted selects.
 var inviteRelations []sqlb.Relation
 
-// loadInviteRelations loads rels into rows: one statement per relation, whatever the
-// number of rows (each relation's own nested relations are loaded the same way).
-func (s *Service) loadInviteRelations(ctx context.Context, rows []Invite, rels []sqlb.RelConfig) error {
-	return nil
-}
-
 // findInvitesThrough reads the invite rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
@@ -424,7 +413,7 @@ func (s *Service) findInvitesThrough(
 	parents []string,
 	cfg sqlb.FindConfig,
 ) ([]Invite, []string, error) {
-	cfg, rels, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
+	cfg, _, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -435,11 +424,6 @@ func (s *Service) findInvitesThrough(
 		(*Invite).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
-	}
-	if len(rels) > 0 {
-		if err := s.loadInviteRelations(ctx, out, rels); err != nil {
-			return nil, nil, err
-		}
 	}
 	return out, keys, nil
 }

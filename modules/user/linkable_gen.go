@@ -77,7 +77,7 @@ func (a userEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count
 	if err != nil {
 		return entity.Prepared[User]{}, err
 	}
-	cfg, rels, err := sqlb.SplitRelations("user", userRelations, cfg)
+	cfg, _, err = sqlb.SplitRelations("user", userRelations, cfg)
 	if err != nil {
 		return entity.Prepared[User]{}, err
 	}
@@ -91,7 +91,6 @@ func (a userEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count
 		Batchable: r.Batchable(),
 		DB:        a.s.db,
 		Keys:      r.Keys,
-		Load:      a.loader(rels),
 		Read:      r,
 	}, nil
 }
@@ -101,7 +100,7 @@ func (a userEntityService) PrepareThrough(
 	parents sqlb.Parents,
 	cfg sqlb.FindConfig,
 ) (entity.Prepared[User], error) {
-	cfg, rels, err := sqlb.SplitRelations("user", userRelations, cfg)
+	cfg, _, err := sqlb.SplitRelations("user", userRelations, cfg)
 	if err != nil {
 		return entity.Prepared[User]{}, err
 	}
@@ -114,19 +113,8 @@ func (a userEntityService) PrepareThrough(
 	return entity.Prepared[User]{
 		Batchable: true,
 		DB:        a.s.db,
-		Load:      a.loader(rels),
 		Read:      r,
 	}, nil
-}
-
-// loader loads rels into rows read by a Prepared read (nil: nothing to load).
-func (a userEntityService) loader(rels []sqlb.RelConfig) func(context.Context, []User) error {
-	if len(rels) == 0 {
-		return nil
-	}
-	return func(ctx context.Context, rows []User) error {
-		return a.s.loadUserRelations(ctx, rows, rels)
-	}
 }
 
 func (a userEntityService) SoftDelete(ctx context.Context, ids ...string) (map[string][]string, error) {
@@ -211,7 +199,7 @@ func (a inviteEntityService) Prepare(
 	if err != nil {
 		return entity.Prepared[Invite]{}, err
 	}
-	cfg, rels, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
+	cfg, _, err = sqlb.SplitRelations("invite", inviteRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Invite]{}, err
 	}
@@ -225,7 +213,6 @@ func (a inviteEntityService) Prepare(
 		Batchable: r.Batchable(),
 		DB:        a.s.db,
 		Keys:      r.Keys,
-		Load:      a.loader(rels),
 		Read:      r,
 	}, nil
 }
@@ -235,7 +222,7 @@ func (a inviteEntityService) PrepareThrough(
 	parents sqlb.Parents,
 	cfg sqlb.FindConfig,
 ) (entity.Prepared[Invite], error) {
-	cfg, rels, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
+	cfg, _, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Invite]{}, err
 	}
@@ -248,19 +235,8 @@ func (a inviteEntityService) PrepareThrough(
 	return entity.Prepared[Invite]{
 		Batchable: true,
 		DB:        a.s.db,
-		Load:      a.loader(rels),
 		Read:      r,
 	}, nil
-}
-
-// loader loads rels into rows read by a Prepared read (nil: nothing to load).
-func (a inviteEntityService) loader(rels []sqlb.RelConfig) func(context.Context, []Invite) error {
-	if len(rels) == 0 {
-		return nil
-	}
-	return func(ctx context.Context, rows []Invite) error {
-		return a.s.loadInviteRelations(ctx, rows, rels)
-	}
 }
 
 func (a inviteEntityService) SoftDelete(ctx context.Context, ids ...string) (map[string][]string, error) {

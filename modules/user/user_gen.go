@@ -351,7 +351,7 @@ func userFilterFromTree(t sqlb.FilterTree) (UserFilter, error) {
 // package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
 func (s *Service) findUsers(ctx context.Context, f UserFilter, cfg sqlb.FindConfig, count bool) ([]User, int, error) {
-	cfg, rels, err := sqlb.SplitRelations("user", userRelations, cfg)
+	cfg, _, err := sqlb.SplitRelations("user", userRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -362,11 +362,6 @@ func (s *Service) findUsers(ctx context.Context, f UserFilter, cfg sqlb.FindConf
 		(*User).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
-	}
-	if len(rels) > 0 {
-		if err := s.loadUserRelations(ctx, out, rels); err != nil {
-			return nil, 0, err
-		}
 	}
 	return out, n, nil
 }
@@ -409,12 +404,6 @@ func (s *Service) ListAndCountUsers(ctx context.Context, f UserFilter, cfg ...sq
 // userRelations are user's relations, for FindConfig.Relations and dotted selects.
 var userRelations []sqlb.Relation
 
-// loadUserRelations loads rels into rows: one statement per relation, whatever the
-// number of rows (each relation's own nested relations are loaded the same way).
-func (s *Service) loadUserRelations(ctx context.Context, rows []User, rels []sqlb.RelConfig) error {
-	return nil
-}
-
 // findUsersThrough reads the user rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
@@ -424,7 +413,7 @@ func (s *Service) findUsersThrough(
 	parents []string,
 	cfg sqlb.FindConfig,
 ) ([]User, []string, error) {
-	cfg, rels, err := sqlb.SplitRelations("user", userRelations, cfg)
+	cfg, _, err := sqlb.SplitRelations("user", userRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -435,11 +424,6 @@ func (s *Service) findUsersThrough(
 		(*User).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
-	}
-	if len(rels) > 0 {
-		if err := s.loadUserRelations(ctx, out, rels); err != nil {
-			return nil, nil, err
-		}
 	}
 	return out, keys, nil
 }
