@@ -67,7 +67,7 @@ func render(f *jen.File) ([]byte, error) {
 	if err := f.Render(&b); err != nil {
 		return nil, fmt.Errorf("modgen: render Go: %w", err)
 	}
-	return b.Bytes(), nil
+	return formatGo(b.Bytes())
 }
 
 // sqlcName is the Go name sqlc gives a column or parameter ("avatar_url" →

@@ -53,8 +53,8 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 		}
 	}
 	f.Var().Defs(
-		jen.Id(allVar).Op("=").Index().String().Values(all...),
-		jen.Id(sortVar).Op("=").Index().String().Values(sortable...),
+		jen.Id(allVar).Op("=").Index().String().Add(wrappedValues(all...)),
+		jen.Id(sortVar).Op("=").Index().String().Add(wrappedValues(sortable...)),
 	)
 	f.Line()
 	f.Comment("Fields returns the fields the value holds: the selected ones, or all.")
@@ -235,17 +235,24 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 	return f
 }
 
-func (g *gen) wrapper(f *jen.File, m *dml.Model, meth dml.Method, doc []string, params, results []jen.Code, call []jen.Code, variadicLast bool) {
-	if m.Overridden(meth) {
-		return
-	}
-	for _, d := range doc {
+// methodDoc writes the doc comment of one generated service method and returns
+// the name to declare it under: the exported method, or, when the model
+// overrides it (dml Override), the unexported implementation the hand-written
+// exported method in service.go calls. doc starts with the exported name.
+func (g *gen) methodDoc(f *jen.File, m *dml.Model, meth dml.Method, doc []string) string {
+	name, pub := g.callable(m, meth), g.pub(m, meth)
+	for i, d := range doc {
+		if i == 0 {
+			d = name + strings.TrimPrefix(d, pub)
+		}
 		f.Comment(d)
 	}
-	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.pub(m, meth)).Params(params...).Params(results...).Block(
-		jen.Return(jen.Id("s").Dot(g.priv(m, meth)).Call(call...)),
-	)
-	f.Line()
+	if m.Overridden(meth) {
+		f.Comment("")
+		f.Comment(fmt.Sprintf("The model overrides %s: the exported method is hand-written in service.go,", pub))
+		f.Comment("usually over this one.")
+	}
+	return name
 }
 
 func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *jen.Statement) {
@@ -260,17 +267,15 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 	f.Comment("package sqlb), and counts them too when count is set (ignoring skip, take and after).")
 	f.Comment("Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.")
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("find"+P).Params(ctxParam(), jen.Id("f").Id(G+"Filter"), jen.Id("cfg").Add(cfgT), jen.Id("count").Bool()).Params(jen.Index().Id(G), jen.Int(), jen.Error()).Block(
-		jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
+		jen.List(jen.Id("cfg"), relsVar(g.mod, m), jen.Err()).Op(":=").Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
 		jen.List(jen.Id("out"), jen.Id("n"), jen.Err()).Op(":=").Qual(sqlbPath, "Find").Call(
 			jen.Id("ctx"), jen.Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")), jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("count"), jen.Id("f").Dot("apply"),
-			jen.Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}))),
-			jen.Parens(jen.Op("*").Id(G)).Dot("dest"),
+			jen.Line().Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}))),
+			jen.Line().Parens(jen.Op("*").Id(G)).Dot("dest"),
 		),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Id("mapErr").Call(jen.Err()))),
-		jen.If(jen.Len(jen.Id("rels")).Op(">").Lit(0)).Block(
-			jen.If(jen.Err().Op(":=").Id("s").Dot("load"+G+"Relations").Call(jen.Id("ctx"), jen.Id("out"), jen.Id("rels")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Lit(0), jen.Err())),
-		),
+		loadRelations(g.mod, m, jen.Nil(), jen.Lit(0), jen.Err()),
 		jen.Return(jen.Id("out"), jen.Id("n"), jen.Nil()),
 	)
 	f.Line()
@@ -286,40 +291,40 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 	f.Line()
 
 	// retrieve
-	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodRetrieve)).Params(ctxParam(), jen.Id("id").String(), cfgs).Params(jen.Id(G), jen.Error()).Block(
+	name := g.methodDoc(f, m, dml.MethodRetrieve, []string{
+		fmt.Sprintf("%s returns the %s with the given %s (Medusa's retrieve%s). An empty id fails with", g.pub(m, dml.MethodRetrieve), m.Name, pk.Name, G),
+		fmt.Sprintf("not_found %q; a missing or soft-deleted row (unless cfg.WithDeleted) with", fmt.Sprintf("%s - %s must be defined", lc, pk.Name)),
+		fmt.Sprintf("not_found %q. cfg (at most one) may select fields.", G+" with "+pk.Name+": <id> was not found"),
+	})
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(name).Params(ctxParam(), jen.Id("id").String(), cfgs).Params(jen.Id(G), jen.Error()).Block(
 		jen.Return(jen.Qual(sqlbPath, "Retrieve").Call(jen.Id("id"), jen.Id("cfg"),
-			jen.Lit(fmt.Sprintf("%s - %s must be defined", lc, pk.Name)), jen.Lit(G+" with "+pk.Name+": %s was not found"),
-			jen.Func().Params(jen.Id("c").Qual(sqlbPath, "FindConfig")).Params(jen.Index().Id(G), jen.Error()).Block(
+			jen.Line().Lit(fmt.Sprintf("%s - %s must be defined", lc, pk.Name)), jen.Lit(G+" with "+pk.Name+": %s was not found"),
+			jen.Line().Func().Params(jen.Id("c").Qual(sqlbPath, "FindConfig")).Params(jen.Index().Id(G), jen.Error()).Block(
 				jen.List(jen.Id("out"), jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot("find"+P).Call(jen.Id("ctx"), jen.Id(G+"Filter").Values(jen.Dict{jen.Id(dml.Pascal(pk.Name)): jen.Qual(sqlbPath, "Eq").Call(jen.Id("id"))}), jen.Id("c"), jen.False()),
 				jen.Return(jen.Id("out"), jen.Err()),
 			))),
 	)
 	f.Line()
-	g.wrapper(f, m, dml.MethodRetrieve, []string{
-		fmt.Sprintf("%s returns the %s with the given %s (Medusa's retrieve%s). An empty id fails with", g.pub(m, dml.MethodRetrieve), m.Name, pk.Name, G),
-		fmt.Sprintf("not_found %q; a missing or soft-deleted row (unless cfg.WithDeleted) with", fmt.Sprintf("%s - %s must be defined", lc, pk.Name)),
-		fmt.Sprintf("not_found %q. cfg (at most one) may select fields.", G+" with "+pk.Name+": <id> was not found"),
-	}, []jen.Code{ctxParam(), jen.Id("id").String(), cfgs}, []jen.Code{jen.Id(G), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("id"), jen.Id("cfg").Op("...")}, true)
 
 	// list
-	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodList)).Params(ctxParam(), jen.Id("f").Id(G+"Filter"), cfgs).Params(jen.Index().Id(G), jen.Error()).Block(
+	name = g.methodDoc(f, m, dml.MethodList, []string{
+		fmt.Sprintf("%s returns the %s rows matching f (Medusa's list%s), ordered by %s unless cfg", g.pub(m, dml.MethodList), m.Name, P, pk.Name),
+		"says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.",
+	})
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(name).Params(ctxParam(), jen.Id("f").Id(G+"Filter"), cfgs).Params(jen.Index().Id(G), jen.Error()).Block(
 		jen.List(jen.Id("out"), jen.Id("_"), jen.Err()).Op(":=").Id("s").Dot("find"+P).Call(jen.Id("ctx"), jen.Id("f"), jen.Id("firstConfig").Call(jen.Id("cfg")), jen.False()),
 		jen.Return(jen.Id("out"), jen.Err()),
 	)
 	f.Line()
-	g.wrapper(f, m, dml.MethodList, []string{
-		fmt.Sprintf("%s returns the %s rows matching f (Medusa's list%s), ordered by %s unless cfg", g.pub(m, dml.MethodList), m.Name, P, pk.Name),
-		"says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.",
-	}, []jen.Code{ctxParam(), jen.Id("f").Id(G + "Filter"), cfgs}, []jen.Code{jen.Index().Id(G), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("f"), jen.Id("cfg").Op("...")}, true)
 
-	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodListAndCount)).Params(ctxParam(), jen.Id("f").Id(G+"Filter"), cfgs).Params(jen.Index().Id(G), jen.Int(), jen.Error()).Block(
+	name = g.methodDoc(f, m, dml.MethodListAndCount, []string{
+		fmt.Sprintf("%s is %s plus the number of matching rows, ignoring skip and take", g.pub(m, dml.MethodListAndCount), g.pub(m, dml.MethodList)),
+		fmt.Sprintf("(Medusa's listAndCount%s).", P),
+	})
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(name).Params(ctxParam(), jen.Id("f").Id(G+"Filter"), cfgs).Params(jen.Index().Id(G), jen.Int(), jen.Error()).Block(
 		jen.Return(jen.Id("s").Dot("find"+P).Call(jen.Id("ctx"), jen.Id("f"), jen.Id("firstConfig").Call(jen.Id("cfg")), jen.True())),
 	)
 	f.Line()
-	g.wrapper(f, m, dml.MethodListAndCount, []string{
-		fmt.Sprintf("%s is %s plus the number of matching rows, ignoring skip and take", g.pub(m, dml.MethodListAndCount), g.pub(m, dml.MethodList)),
-		fmt.Sprintf("(Medusa's listAndCount%s).", P),
-	}, []jen.Code{ctxParam(), jen.Id("f").Id(G + "Filter"), cfgs}, []jen.Code{jen.Index().Id(G), jen.Int(), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("f"), jen.Id("cfg").Op("...")}, true)
 }
 
 // insertCol is one column of the bulk insert: the arrays the Go side sends
@@ -426,8 +431,8 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 	PK := dml.Pascal(pk.Name)
 	cols := insertCols(m)
 	sqlConst := lc + "InsertSQL"
-	f.Comment(fmt.Sprintf("%s inserts a chunk of %s rows sent as one array per column (%s).", sqlConst, m.Name, g.priv(m, dml.MethodCreate)))
-	f.Const().Id(sqlConst).Op("=").Lit(insertSQL(m))
+	f.Comment(fmt.Sprintf("%s inserts a chunk of %s rows sent as one array per column (%s).", sqlConst, m.Name, g.callable(m, dml.MethodCreate)))
+	f.Const().Id(sqlConst).Op("=").Add(sqlConstValue(insertSQL(m)))
 	f.Line()
 
 	var decls, assigns, args, scan []jen.Code
@@ -453,11 +458,11 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 			jen.If(jen.Id("id").Op("==").Lit("")).Block(jen.Id("id").Op("=").Add(idExpr)),
 			jen.Id("pos").Index(jen.Id("id")).Op("=").Id("start").Op("+").Id("i"),
 		}, assigns...)...),
-		jen.List(jen.Id("rows"), jen.Err()).Op(":=").Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")).Dot("Query").Call(append([]jen.Code{jen.Id("ctx"), jen.Id(sqlConst)}, args...)...),
+		jen.List(jen.Id("rows"), jen.Err()).Op(":=").Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")).Dot("Query").Add(wrappedCall(append([]jen.Code{jen.Id("ctx"), jen.Id(sqlConst)}, args...)...)),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 		jen.For(jen.Id("rows").Dot("Next").Call()).Block(
 			jen.Var().Id("x").Id(G),
-			jen.If(jen.Err().Op(":=").Id("rows").Dot("Scan").Call(scan...), jen.Err().Op("!=").Nil()).Block(
+			jen.If(jen.Err().Op(":=").Id("rows").Dot("Scan").Add(wrappedCall(scan...)), jen.Err().Op("!=").Nil()).Block(
 				jen.Id("rows").Dot("Close").Call(),
 				jen.Return(jen.Err()),
 			),
@@ -465,10 +470,17 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 		),
 		jen.If(jen.Err().Op(":=").Id("rows").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 	)
-	f.Comment(fmt.Sprintf("%s inserts in[start:start+sqlb.InsertChunk] with one %s statement per", g.priv(m, dml.MethodCreate), sqlConst))
-	f.Comment("chunk and returns the rows in input order (matched by id: ids are unique, or the")
-	f.Comment("insert fails). A duplicate inside the batch fails like one against the table.")
-	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodCreate)).Params(ctxParam(), jen.Id("in").Op("...").Id("Create"+G+"Input")).Params(jen.Index().Id(G), jen.Error()).Block(
+	f.Line()
+	name := g.methodDoc(f, m, dml.MethodCreate, []string{
+		fmt.Sprintf("%s inserts rows (Medusa's create%s), one multi-row statement per %d rows, and", g.pub(m, dml.MethodCreate), P, sqlb.InsertChunk),
+		fmt.Sprintf("returns them in input order; it emits %s {id} per row, in one Emit with the call's", eventConst(m, "created")),
+		"other events. A unique violation, inside the batch or against the table, fails the whole",
+		fmt.Sprintf("call with invalid_data \"%s with <field>: <value>, already exists.\"", strings.ReplaceAll(humanTable(m.TableName), `"`, "")),
+		"",
+		fmt.Sprintf("Each chunk of sqlb.InsertChunk rows is one %s statement; the rows come back", sqlConst),
+		"matched by id (ids are unique, or the insert fails).",
+	})
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(name).Params(ctxParam(), jen.Id("in").Op("...").Id("Create"+G+"Input")).Params(jen.Index().Id(G), jen.Error()).Block(
 		jen.If(jen.Len(jen.Id("in")).Op("==").Lit(0)).Block(jen.Return(jen.Index().Id(G).Values(), jen.Nil())),
 		jen.Id("out").Op(":=").Make(jen.Index().Id(G), jen.Len(jen.Id("in"))),
 		jen.Err().Op(":=").Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("_").Op("*").Qual(g.dbPkg, "Queries")).Error().Block(
@@ -484,12 +496,6 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 		jen.Return(jen.Id("out"), jen.Nil()),
 	)
 	f.Line()
-	g.wrapper(f, m, dml.MethodCreate, []string{
-		fmt.Sprintf("%s inserts rows (Medusa's create%s), one multi-row statement per %d rows, and", g.pub(m, dml.MethodCreate), P, sqlb.InsertChunk),
-		fmt.Sprintf("returns them in input order; it emits %s {id} per row, in one Emit with the call's", eventConst(m, "created")),
-		"other events. A unique violation, inside the batch or against the table, fails the whole",
-		fmt.Sprintf("call with invalid_data \"%s with <field>: <value>, already exists.\"", strings.ReplaceAll(humanTable(m.TableName), `"`, "")),
-	}, []jen.Code{ctxParam(), jen.Id("in").Op("...").Id("Create" + G + "Input")}, []jen.Code{jen.Index().Id(G), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("in").Op("...")}, true)
 }
 
 func humanTable(t string) string {
@@ -516,7 +522,12 @@ func (g *gen) updateMethod(f *jen.File, m *dml.Model) {
 			params[jen.Id(sn)] = jen.Id("in").Dot(n).Dot("Pointer").Call()
 		}
 	}
-	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodUpdate)).Params(ctxParam(), jen.Id("in").Op("...").Id("Update"+G+"Input")).Params(jen.Index().Id(G), jen.Error()).Block(
+	name := g.methodDoc(f, m, dml.MethodUpdate, []string{
+		fmt.Sprintf("%s updates rows by %s (Medusa's update%s) and emits %s {id} per row (see", g.pub(m, dml.MethodUpdate), pk.Name, P, eventConst(m, "updated")),
+		"Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found",
+		fmt.Sprintf("%q.", G+" with "+pk.Name+" \"<ids joined by , >\" not found"),
+	})
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(name).Params(ctxParam(), jen.Id("in").Op("...").Id("Update"+G+"Input")).Params(jen.Index().Id(G), jen.Error()).Block(
 		jen.Id("out").Op(":=").Make(jen.Index().Id(G), jen.Lit(0), jen.Len(jen.Id("in"))),
 		jen.Err().Op(":=").Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("q").Op("*").Qual(g.dbPkg, "Queries")).Error().Block(
 			jen.Id("ids").Op(":=").Make(jen.Index().String(), jen.Lit(0), jen.Len(jen.Id("in"))),
@@ -541,11 +552,6 @@ func (g *gen) updateMethod(f *jen.File, m *dml.Model) {
 		jen.Return(jen.Id("out"), jen.Nil()),
 	)
 	f.Line()
-	g.wrapper(f, m, dml.MethodUpdate, []string{
-		fmt.Sprintf("%s updates rows by %s (Medusa's update%s) and emits %s {id} per row (see", g.pub(m, dml.MethodUpdate), pk.Name, P, eventConst(m, "updated")),
-		"Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found",
-		fmt.Sprintf("%q.", G+" with "+pk.Name+" \"<ids joined by , >\" not found"),
-	}, []jen.Code{ctxParam(), jen.Id("in").Op("...").Id("Update" + G + "Input")}, []jen.Code{jen.Index().Id(G), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("in").Op("...")}, true)
 }
 
 func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
@@ -555,7 +561,12 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 	idsP := jen.Id("ids").Op("...").String()
 	qT := jen.Op("*").Qual(g.dbPkg, "Queries")
 
-	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, dml.MethodDelete)).Params(ctxParam(), idsP).Error().Block(
+	name := g.methodDoc(f, m, dml.MethodDelete, []string{
+		fmt.Sprintf("%s hard-deletes rows by %s (Medusa's delete%s) and emits %s {id} per id", g.pub(m, dml.MethodDelete), pk.Name, P, eventConst(m, "deleted")),
+		"(see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a",
+		"no-op; unknown ids are ignored.",
+	})
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(name).Params(ctxParam(), idsP).Error().Block(
 		jen.Id("ids").Op("=").Qual(sqlbPath, "Unique").Call(jen.Id("ids")),
 		jen.If(jen.Len(jen.Id("ids")).Op("==").Lit(0)).Block(jen.Return(jen.Nil())),
 		jen.Return(jen.Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("q").Add(qT)).Error().Block(
@@ -569,11 +580,6 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 		))),
 	)
 	f.Line()
-	g.wrapper(f, m, dml.MethodDelete, []string{
-		fmt.Sprintf("%s hard-deletes rows by %s (Medusa's delete%s) and emits %s {id} per id", g.pub(m, dml.MethodDelete), pk.Name, P, eventConst(m, "deleted")),
-		"(see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a",
-		"no-op; unknown ids are ignored.",
-	}, []jen.Code{ctxParam(), idsP}, []jen.Code{jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("ids").Op("...")}, true)
 
 	for _, mode := range []struct {
 		meth            dml.Method
@@ -581,38 +587,6 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 		op              string
 	}{{dml.MethodSoftDelete, "softDelete", "deleted", "SoftDelete", "SoftDeleted"}, {dml.MethodRestore, "restore", "created", "Restore", "Restored"}} {
 		tree := mode.verb + G + "Tree"
-		// cascade is one cascade.Cascade call: rows of model mm by the query
-		// named qname, recorded under mm's key, then mm's own cascades.
-		cascade := func(mm *dml.Model, qname string) *jen.Statement {
-			return jen.Qual(cascadePath, "Cascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("keys"), jen.Lit(mm.Name+"_"+mm.PK().Name), jen.Id("q").Dot(qname),
-				jen.Func().Params(jen.Id("got").Index().String()).Block(
-					jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("Event").Call(jen.Id(eventConst(mm, mode.action)), jen.Lit(mm.Name), jen.Lit(mode.action), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("got")}))),
-				),
-				jen.Func().Params(jen.Id("got").Index().String()).Error().Block(
-					jen.Return(jen.Id("s").Dot(mode.verb+mm.GoName()+"Cascades").Call(jen.Id("ctx"), jen.Id("q"), jen.Id("got"), jen.Id("keys"))),
-				))
-		}
-		// tree: this model's rows, then cascades
-		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(tree).Params(ctxParam(), jen.Id("q").Add(qT), jen.Id("ids").Index().String(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(
-			jen.Return(cascade(m, mode.q+P)),
-		)
-		f.Line()
-		var casc []jen.Code
-		for _, l := range cascadeLinks(g.mod, m) {
-			c := l.Child
-			casc = append(casc, jen.If(jen.Err().Op(":=").Add(cascade(c, mode.q+c.Plural()+"By"+dml.Pascal(l.FKCol))), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())))
-		}
-		casc = append(casc, jen.Return(jen.Nil()))
-		f.Comment(fmt.Sprintf("%s%sCascades applies %s to the relations %s cascades to.", mode.verb, G, mode.verb, m.Name))
-		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(mode.verb+G+"Cascades").Params(ctxParam(), jen.Id("q").Add(qT), jen.Id("ids").Index().String(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(casc...)
-		f.Line()
-		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(g.priv(m, mode.meth)).Params(ctxParam(), idsP).Params(jen.Map(jen.String()).Index().String(), jen.Error()).Block(
-			jen.Return(jen.Qual(cascadePath, "RunCascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("s").Dot("Tx"), jen.Id("s").Dot(tree),
-				jen.Func().Params(ctxParam(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(
-					jen.Return(jen.Id("s").Dot("cascade").Call(jen.Id("ctx"), jen.Qual(cascadePath, mode.op), jen.Id("keys"))),
-				))),
-		)
-		f.Line()
 		var doc []string
 		if mode.meth == dml.MethodSoftDelete {
 			doc = []string{
@@ -629,7 +603,46 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 				"hears of them in the same transaction.",
 			}
 		}
-		g.wrapper(f, m, mode.meth, doc, []jen.Code{ctxParam(), idsP}, []jen.Code{jen.Map(jen.String()).Index().String(), jen.Error()}, []jen.Code{jen.Id("ctx"), jen.Id("ids").Op("...")}, true)
+		// cascade is one cascade.Cascade call: rows of model mm by the query
+		// named qname, recorded under mm's key, then mm's own cascades (none
+		// when mm cascades to nothing: no function is generated for them).
+		cascade := func(mm *dml.Model, qname string) *jen.Statement {
+			next := jen.Nil()
+			if len(cascadeLinks(g.mod, mm)) > 0 {
+				next = jen.Func().Params(jen.Id("got").Index().String()).Error().Block(
+					jen.Return(jen.Id("s").Dot(mode.verb+mm.GoName()+"Cascades").Call(jen.Id("ctx"), jen.Id("q"), jen.Id("got"), jen.Id("keys"))),
+				)
+			}
+			return jen.Qual(cascadePath, "Cascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("keys"), jen.Lit(mm.Name+"_"+mm.PK().Name), jen.Id("q").Dot(qname),
+				jen.Line().Func().Params(jen.Id("got").Index().String()).Block(
+					jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("Event").Call(jen.Id(eventConst(mm, mode.action)), jen.Lit(mm.Name), jen.Lit(mode.action), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("got")}))),
+				),
+				next)
+		}
+		// tree: this model's rows, then cascades
+		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(tree).Params(ctxParam(), jen.Id("q").Add(qT), jen.Id("ids").Index().String(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(
+			jen.Return(cascade(m, mode.q+P)),
+		)
+		f.Line()
+		var casc []jen.Code
+		for _, l := range cascadeLinks(g.mod, m) {
+			c := l.Child
+			casc = append(casc, jen.If(jen.Err().Op(":=").Add(cascade(c, mode.q+c.Plural()+"By"+dml.Pascal(l.FKCol))), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())))
+		}
+		if len(casc) > 0 {
+			casc = append(casc, jen.Return(jen.Nil()))
+			f.Comment(fmt.Sprintf("%s%sCascades applies %s to the relations %s cascades to.", mode.verb, G, mode.verb, m.Name))
+			f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(mode.verb+G+"Cascades").Params(ctxParam(), jen.Id("q").Add(qT), jen.Id("ids").Index().String(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(casc...)
+			f.Line()
+		}
+		name := g.methodDoc(f, m, mode.meth, doc)
+		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(name).Params(ctxParam(), idsP).Params(jen.Map(jen.String()).Index().String(), jen.Error()).Block(
+			jen.Return(jen.Qual(cascadePath, "RunCascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("s").Dot("Tx"), jen.Id("s").Dot(tree),
+				jen.Line().Func().Params(ctxParam(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(
+					jen.Return(jen.Id("s").Dot("cascade").Call(jen.Id("ctx"), jen.Qual(cascadePath, mode.op), jen.Id("keys"))),
+				))),
+		)
+		f.Line()
 	}
 }
 

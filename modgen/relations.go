@@ -148,11 +148,9 @@ func (g *gen) relationDecls(f *jen.File, m *dml.Model) {
 		}
 		cases = append(cases, jen.Case(jen.Lit(ri.r.Name)).Block(jen.Err().Op("=").Add(call)))
 	}
-	f.Comment(fmt.Sprintf("load%sRelations loads rels into rows: one statement per relation, whatever the", G))
-	f.Comment("number of rows (each relation's own nested relations are loaded the same way).")
-	if len(cases) == 0 {
-		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("load"+G+"Relations").Params(ctxParam(), jen.Id("rows").Index().Id(G), jen.Id("rels").Index().Qual(sqlbPath, "RelConfig")).Error().Block(jen.Return(jen.Nil()))
-	} else {
+	if len(cases) > 0 {
+		f.Comment(fmt.Sprintf("load%sRelations loads rels into rows: one statement per relation, whatever the", G))
+		f.Comment("number of rows (each relation's own nested relations are loaded the same way).")
 		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("load"+G+"Relations").Params(ctxParam(), jen.Id("rows").Index().Id(G), jen.Id("rels").Index().Qual(sqlbPath, "RelConfig")).Error().Block(
 			jen.For(jen.List(jen.Id("_"), jen.Id("r")).Op(":=").Range().Id("rels")).Block(
 				jen.Var().Err().Error(),
@@ -169,15 +167,13 @@ func (g *gen) relationDecls(f *jen.File, m *dml.Model) {
 	f.Comment("or a module link's table) in one statement, with the parent key of each row, and")
 	f.Comment("loads cfg's relations into them.")
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("find"+P+"Through").Params(ctxParam(), jen.Id("via").Qual(sqlbPath, "Through"), jen.Id("parents").Index().String(), jen.Id("cfg").Qual(sqlbPath, "FindConfig")).Params(jen.Index().Id(G), jen.Index().String(), jen.Error()).Block(
-		jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
+		jen.List(jen.Id("cfg"), relsVar(g.mod, m), jen.Err()).Op(":=").Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Nil(), jen.Err())),
 		jen.List(jen.Id("out"), jen.Id("keys"), jen.Err()).Op(":=").Qual(sqlbPath, "FindThrough").Call(jen.Id("ctx"), jen.Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")), jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("via"), jen.Id("parents"),
-			jen.Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}))),
-			jen.Parens(jen.Op("*").Id(G)).Dot("dest")),
+			jen.Line().Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}))),
+			jen.Line().Parens(jen.Op("*").Id(G)).Dot("dest")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Nil(), jen.Id("mapErr").Call(jen.Err()))),
-		jen.If(jen.Len(jen.Id("rels")).Op(">").Lit(0)).Block(
-			jen.If(jen.Err().Op(":=").Id("s").Dot("load"+G+"Relations").Call(jen.Id("ctx"), jen.Id("out"), jen.Id("rels")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Nil(), jen.Err())),
-		),
+		loadRelations(g.mod, m, jen.Nil(), jen.Nil(), jen.Err()),
 		jen.Return(jen.Id("out"), jen.Id("keys"), jen.Nil()),
 	)
 	f.Line()
@@ -353,33 +349,47 @@ func (g *gen) linkableFile() *jen.File {
 		)
 		f.Line()
 		prepT := jen.Qual(entityPath, "Prepared").Types(jen.Id(G))
+		hasRels := len(relInfos(g.mod, m)) > 0
+		declare := ":=" // in Prepare, rels is the one new variable of SplitRelations' results
+		if !hasRels {
+			declare = "="
+		}
+		// prepared adds the relation loader to a Prepared's fields when m has relations.
+		prepared := func(d jen.Dict) jen.Dict {
+			if hasRels {
+				d[jen.Id("Load")] = jen.Id("a").Dot("loader").Call(jen.Id("rels"))
+			}
+			return d
+		}
 		newRow := jen.Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")})))
 		f.Func().Params(jen.Id("a").Id(adapter)).Id("Prepare").Params(jen.Id("t").Qual(sqlbPath, "FilterTree"), jen.Id("cfg").Qual(sqlbPath, "FindConfig"), jen.Id("count").Bool()).Params(prepT, jen.Error()).Block(
 			jen.List(jen.Id("f"), jen.Err()).Op(":=").Id(lc+"FilterFromTree").Call(jen.Id("t")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Add(prepT).Values(), jen.Err())),
-			jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
+			jen.List(jen.Id("cfg"), relsVar(g.mod, m), jen.Err()).Op(declare).Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Add(prepT).Values(), jen.Err())),
 			jen.List(jen.Id("r"), jen.Err()).Op(":=").Qual(sqlbPath, "NewRead").Call(jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("count"), jen.Id("f").Dot("apply"), newRow, jen.Parens(jen.Op("*").Id(G)).Dot("dest")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Add(prepT).Values(), jen.Err())),
-			jen.Return(jen.Add(prepT).Values(jen.Dict{jen.Id("Read"): jen.Id("r"), jen.Id("Batchable"): jen.Id("r").Dot("Batchable").Call(), jen.Id("Keys"): jen.Id("r").Dot("Keys"), jen.Id("DB"): jen.Id("a").Dot("s").Dot("db"), jen.Id("Load"): jen.Id("a").Dot("loader").Call(jen.Id("rels"))}), jen.Nil()),
+			jen.Return(jen.Add(prepT).Values(prepared(jen.Dict{jen.Id("Read"): jen.Id("r"), jen.Id("Batchable"): jen.Id("r").Dot("Batchable").Call(), jen.Id("Keys"): jen.Id("r").Dot("Keys"), jen.Id("DB"): jen.Id("a").Dot("s").Dot("db")})), jen.Nil()),
 		)
 		f.Line()
 		f.Func().Params(jen.Id("a").Id(adapter)).Id("PrepareThrough").Params(jen.Id("via").Qual(sqlbPath, "Through"), jen.Id("parents").Qual(sqlbPath, "Parents"), jen.Id("cfg").Qual(sqlbPath, "FindConfig")).Params(prepT, jen.Error()).Block(
-			jen.List(jen.Id("cfg"), jen.Id("rels"), jen.Err()).Op(":=").Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
+			jen.List(jen.Id("cfg"), relsVar(g.mod, m), jen.Err()).Op(":=").Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("cfg")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Add(prepT).Values(), jen.Err())),
 			jen.List(jen.Id("r"), jen.Err()).Op(":=").Qual(sqlbPath, "NewThroughRead").Call(jen.Id(lc+"Table"), jen.Id("cfg"), jen.Id("via"), jen.Id("parents"), newRow, jen.Parens(jen.Op("*").Id(G)).Dot("dest")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Add(prepT).Values(), jen.Err())),
-			jen.Return(jen.Add(prepT).Values(jen.Dict{jen.Id("Read"): jen.Id("r"), jen.Id("Batchable"): jen.True(), jen.Id("DB"): jen.Id("a").Dot("s").Dot("db"), jen.Id("Load"): jen.Id("a").Dot("loader").Call(jen.Id("rels"))}), jen.Nil()),
+			jen.Return(jen.Add(prepT).Values(prepared(jen.Dict{jen.Id("Read"): jen.Id("r"), jen.Id("Batchable"): jen.True(), jen.Id("DB"): jen.Id("a").Dot("s").Dot("db")})), jen.Nil()),
 		)
 		f.Line()
-		f.Comment("loader loads rels into rows read by a Prepared read (nil: nothing to load).")
-		f.Func().Params(jen.Id("a").Id(adapter)).Id("loader").Params(jen.Id("rels").Index().Qual(sqlbPath, "RelConfig")).Func().Params(jen.Qual("context", "Context"), jen.Index().Id(G)).Error().Block(
-			jen.If(jen.Len(jen.Id("rels")).Op("==").Lit(0)).Block(jen.Return(jen.Nil())),
-			jen.Return(jen.Func().Params(ctxParam(), jen.Id("rows").Index().Id(G)).Error().Block(
-				jen.Return(jen.Id("a").Dot("s").Dot("load"+G+"Relations").Call(jen.Id("ctx"), jen.Id("rows"), jen.Id("rels"))),
-			)),
-		)
-		f.Line()
+		if hasRels {
+			f.Comment("loader loads rels into rows read by a Prepared read (nil: nothing to load).")
+			f.Func().Params(jen.Id("a").Id(adapter)).Id("loader").Params(jen.Id("rels").Index().Qual(sqlbPath, "RelConfig")).Func().Params(jen.Qual("context", "Context"), jen.Index().Id(G)).Error().Block(
+				jen.If(jen.Len(jen.Id("rels")).Op("==").Lit(0)).Block(jen.Return(jen.Nil())),
+				jen.Return(jen.Func().Params(ctxParam(), jen.Id("rows").Index().Id(G)).Error().Block(
+					jen.Return(jen.Id("a").Dot("s").Dot("load"+G+"Relations").Call(jen.Id("ctx"), jen.Id("rows"), jen.Id("rels"))),
+				)),
+			)
+			f.Line()
+		}
 		for _, meth := range []dml.Method{dml.MethodSoftDelete, dml.MethodRestore} {
 			f.Func().Params(jen.Id("a").Id(adapter)).Id(string(meth)).Params(ctxParam(), jen.Id("ids").Op("...").String()).Params(jen.Map(jen.String()).Index().String(), jen.Error()).Block(
 				jen.Return(jen.Id("a").Dot("s").Dot(g.pub(m, meth)).Call(jen.Id("ctx"), jen.Id("ids").Op("..."))),
@@ -396,4 +406,28 @@ func (g *gen) linkableFile() *jen.File {
 	f.Comment("definition order (hand them to framework/link's NewRegistry).")
 	f.Var().Id("Entities").Op("=").Index().Op("*").Qual(entityPath, "Entity").Values(all...)
 	return f
+}
+
+// relsVar is the name SplitRelations' relations are assigned to: rels, or
+// _ when model m has no relations (no loader is generated for it).
+func relsVar(mod *dml.Module, m *dml.Model) *jen.Statement {
+	if len(relInfos(mod, m)) == 0 {
+		return jen.Id("_")
+	}
+	return jen.Id("rels")
+}
+
+// loadRelations is the statement that loads rels into out after a read of
+// model m, returning fail (with the error) when it fails; nothing when m
+// has no relations.
+func loadRelations(mod *dml.Module, m *dml.Model, fail ...jen.Code) jen.Code {
+	if len(relInfos(mod, m)) == 0 {
+		return jen.Null()
+	}
+	return jen.If(jen.Len(jen.Id("rels")).Op(">").Lit(0)).Block(
+		jen.If(
+			jen.Err().Op(":=").Id("s").Dot("load"+m.GoName()+"Relations").Call(jen.Id("ctx"), jen.Id("out"), jen.Id("rels")),
+			jen.Err().Op("!=").Nil(),
+		).Block(jen.Return(fail...)),
+	)
 }

@@ -1,14 +1,11 @@
 package modgen
 
-import (
-	"go/format"
-	"sort"
-)
+import "sort"
 
 func sortStrings(s []string) { sort.Strings(s) }
 
 func gofmt(b []byte) []byte {
-	if f, err := format.Source(b); err == nil {
+	if f, err := formatGo(b); err == nil {
 		return f
 	}
 	return b

@@ -5,6 +5,9 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"strings"
+	"time"
+
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
@@ -14,8 +17,6 @@ import (
 	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/sqlb"
 	authdb "github.com/medusa-go/medusa/modules/auth/db"
-	"strings"
-	"time"
 )
 
 // AuthIdentity is a row of table "auth_identity" (Medusa's AuthIdentityDTO). Its JSON holds only the selected
@@ -269,14 +270,21 @@ func authIdentityFilterFromTree(t sqlb.FilterTree) (AuthIdentityFilter, error) {
 // findAuthIdentities reads auth_identity rows with SQL built from the filter's used predicates only (see
 // package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
-func (s *Service) findAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg sqlb.FindConfig, count bool) ([]AuthIdentity, int, error) {
+func (s *Service) findAuthIdentities(
+	ctx context.Context,
+	f AuthIdentityFilter,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]AuthIdentity, int, error) {
 	cfg, rels, err := sqlb.SplitRelations("auth_identity", authIdentityRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), authIdentityTable, cfg, count, f.apply, func(selected []string) AuthIdentity {
-		return AuthIdentity{selected: selected}
-	}, (*AuthIdentity).dest)
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), authIdentityTable, cfg, count, f.apply,
+		func(selected []string) AuthIdentity {
+			return AuthIdentity{selected: selected}
+		},
+		(*AuthIdentity).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
 	}
@@ -297,39 +305,37 @@ var authIdentityTable = sqlb.Table{
 	Sortable: authIdentitySortable,
 }
 
-func (s *Service) retrieveAuthIdentity(ctx context.Context, id string, cfg ...sqlb.FindConfig) (AuthIdentity, error) {
-	return sqlb.Retrieve(id, cfg, "authIdentity - id must be defined", "AuthIdentity with id: %s was not found", func(c sqlb.FindConfig) ([]AuthIdentity, error) {
-		out, _, err := s.findAuthIdentities(ctx, AuthIdentityFilter{ID: sqlb.Eq(id)}, c, false)
-		return out, err
-	})
-}
-
 // RetrieveAuthIdentity returns the auth_identity with the given id (Medusa's retrieveAuthIdentity). An empty id fails with
 // not_found "authIdentity - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "AuthIdentity with id: <id> was not found". cfg (at most one) may select fields.
 func (s *Service) RetrieveAuthIdentity(ctx context.Context, id string, cfg ...sqlb.FindConfig) (AuthIdentity, error) {
-	return s.retrieveAuthIdentity(ctx, id, cfg...)
-}
-
-func (s *Service) listAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...sqlb.FindConfig) ([]AuthIdentity, error) {
-	out, _, err := s.findAuthIdentities(ctx, f, firstConfig(cfg), false)
-	return out, err
+	return sqlb.Retrieve(id, cfg,
+		"authIdentity - id must be defined", "AuthIdentity with id: %s was not found",
+		func(c sqlb.FindConfig) ([]AuthIdentity, error) {
+			out, _, err := s.findAuthIdentities(ctx, AuthIdentityFilter{ID: sqlb.Eq(id)}, c, false)
+			return out, err
+		})
 }
 
 // ListAuthIdentities returns the auth_identity rows matching f (Medusa's listAuthIdentities), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
-func (s *Service) ListAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...sqlb.FindConfig) ([]AuthIdentity, error) {
-	return s.listAuthIdentities(ctx, f, cfg...)
-}
-
-func (s *Service) listAndCountAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...sqlb.FindConfig) ([]AuthIdentity, int, error) {
-	return s.findAuthIdentities(ctx, f, firstConfig(cfg), true)
+func (s *Service) ListAuthIdentities(
+	ctx context.Context,
+	f AuthIdentityFilter,
+	cfg ...sqlb.FindConfig,
+) ([]AuthIdentity, error) {
+	out, _, err := s.findAuthIdentities(ctx, f, firstConfig(cfg), false)
+	return out, err
 }
 
 // ListAndCountAuthIdentities is ListAuthIdentities plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountAuthIdentities).
-func (s *Service) ListAndCountAuthIdentities(ctx context.Context, f AuthIdentityFilter, cfg ...sqlb.FindConfig) ([]AuthIdentity, int, error) {
-	return s.listAndCountAuthIdentities(ctx, f, cfg...)
+func (s *Service) ListAndCountAuthIdentities(
+	ctx context.Context,
+	f AuthIdentityFilter,
+	cfg ...sqlb.FindConfig,
+) ([]AuthIdentity, int, error) {
+	return s.findAuthIdentities(ctx, f, firstConfig(cfg), true)
 }
 
 // authIdentityRelations are auth_identity's relations, for FindConfig.Relations and dotted selects.
@@ -367,14 +373,21 @@ func (s *Service) loadAuthIdentityRelations(ctx context.Context, rows []AuthIden
 // findAuthIdentitiesThrough reads the auth_identity rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findAuthIdentitiesThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]AuthIdentity, []string, error) {
+func (s *Service) findAuthIdentitiesThrough(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]AuthIdentity, []string, error) {
 	cfg, rels, err := sqlb.SplitRelations("auth_identity", authIdentityRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), authIdentityTable, cfg, via, parents, func(selected []string) AuthIdentity {
-		return AuthIdentity{selected: selected}
-	}, (*AuthIdentity).dest)
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), authIdentityTable, cfg, via, parents,
+		func(selected []string) AuthIdentity {
+			return AuthIdentity{selected: selected}
+		},
+		(*AuthIdentity).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -386,13 +399,20 @@ func (s *Service) findAuthIdentitiesThrough(ctx context.Context, via sqlb.Throug
 	return out, keys, nil
 }
 
-// authIdentityInsertSQL inserts a chunk of auth_identity rows sent as one array per column (createAuthIdentities).
-const authIdentityInsertSQL = "INSERT INTO \"auth_identity\" (\"id\", \"app_metadata\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2::jsonb, now(), now()\nFROM unnest($1::text[], $2::text[]) AS u(c1, c2)\nRETURNING \"id\", \"app_metadata\", \"created_at\", \"updated_at\", \"deleted_at\""
+// authIdentityInsertSQL inserts a chunk of auth_identity rows sent as one array per column (CreateAuthIdentities).
+const authIdentityInsertSQL = `INSERT INTO "auth_identity" ("id", "app_metadata", "created_at", "updated_at")
+SELECT u.c1, u.c2::jsonb, now(), now()
+FROM unnest($1::text[], $2::text[]) AS u(c1, c2)
+RETURNING "id", "app_metadata", "created_at", "updated_at", "deleted_at"`
 
-// createAuthIdentities inserts in[start:start+sqlb.InsertChunk] with one authIdentityInsertSQL statement per
-// chunk and returns the rows in input order (matched by id: ids are unique, or the
-// insert fails). A duplicate inside the batch fails like one against the table.
-func (s *Service) createAuthIdentities(ctx context.Context, in ...CreateAuthIdentityInput) ([]AuthIdentity, error) {
+// CreateAuthIdentities inserts rows (Medusa's createAuthIdentities), one multi-row statement per 10000 rows, and
+// returns them in input order; it emits ModuleEventAuthIdentityCreated {id} per row, in one Emit with the call's
+// other events. A unique violation, inside the batch or against the table, fails the whole
+// call with invalid_data "Auth identity with <field>: <value>, already exists."
+//
+// Each chunk of sqlb.InsertChunk rows is one authIdentityInsertSQL statement; the rows come back
+// matched by id (ids are unique, or the insert fails).
+func (s *Service) CreateAuthIdentities(ctx context.Context, in ...CreateAuthIdentityInput) ([]AuthIdentity, error) {
 	if len(in) == 0 {
 		return []AuthIdentity{}, nil
 	}
@@ -441,15 +461,10 @@ func (s *Service) createAuthIdentities(ctx context.Context, in ...CreateAuthIden
 	return out, nil
 }
 
-// CreateAuthIdentities inserts rows (Medusa's createAuthIdentities), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits ModuleEventAuthIdentityCreated {id} per row, in one Emit with the call's
-// other events. A unique violation, inside the batch or against the table, fails the whole
-// call with invalid_data "Auth identity with <field>: <value>, already exists."
-func (s *Service) CreateAuthIdentities(ctx context.Context, in ...CreateAuthIdentityInput) ([]AuthIdentity, error) {
-	return s.createAuthIdentities(ctx, in...)
-}
-
-func (s *Service) updateAuthIdentities(ctx context.Context, in ...UpdateAuthIdentityInput) ([]AuthIdentity, error) {
+// UpdateAuthIdentities updates rows by id (Medusa's updateAuthIdentities) and emits ModuleEventAuthIdentityUpdated {id} per row (see
+// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
+// "AuthIdentity with id \"<ids joined by , >\" not found".
+func (s *Service) UpdateAuthIdentities(ctx context.Context, in ...UpdateAuthIdentityInput) ([]AuthIdentity, error) {
 	out := make([]AuthIdentity, 0, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, q *authdb.Queries) error {
 		ids := make([]string, 0, len(in))
@@ -486,14 +501,10 @@ func (s *Service) updateAuthIdentities(ctx context.Context, in ...UpdateAuthIden
 	return out, nil
 }
 
-// UpdateAuthIdentities updates rows by id (Medusa's updateAuthIdentities) and emits ModuleEventAuthIdentityUpdated {id} per row (see
-// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
-// "AuthIdentity with id \"<ids joined by , >\" not found".
-func (s *Service) UpdateAuthIdentities(ctx context.Context, in ...UpdateAuthIdentityInput) ([]AuthIdentity, error) {
-	return s.updateAuthIdentities(ctx, in...)
-}
-
-func (s *Service) deleteAuthIdentities(ctx context.Context, ids ...string) error {
+// DeleteAuthIdentities hard-deletes rows by id (Medusa's deleteAuthIdentities) and emits ModuleEventAuthIdentityDeleted {id} per id
+// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
+// no-op; unknown ids are ignored.
+func (s *Service) DeleteAuthIdentities(ctx context.Context, ids ...string) error {
 	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
@@ -513,37 +524,34 @@ func (s *Service) deleteAuthIdentities(ctx context.Context, ids ...string) error
 	})
 }
 
-// DeleteAuthIdentities hard-deletes rows by id (Medusa's deleteAuthIdentities) and emits ModuleEventAuthIdentityDeleted {id} per id
-// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
-// no-op; unknown ids are ignored.
-func (s *Service) DeleteAuthIdentities(ctx context.Context, ids ...string) error {
-	return s.deleteAuthIdentities(ctx, ids...)
-}
-
-func (s *Service) softDeleteAuthIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "auth_identity_id", q.SoftDeleteAuthIdentities, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventAuthIdentityDeleted, "auth_identity", "deleted", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.softDeleteAuthIdentityCascades(ctx, q, got, keys)
-	})
+func (s *Service) softDeleteAuthIdentityTree(
+	ctx context.Context,
+	q *authdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "auth_identity_id", q.SoftDeleteAuthIdentities,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventAuthIdentityDeleted, "auth_identity", "deleted", map[string]any{"id": got}))
+		}, func(got []string) error {
+			return s.softDeleteAuthIdentityCascades(ctx, q, got, keys)
+		})
 }
 
 // softDeleteAuthIdentityCascades applies softDelete to the relations auth_identity cascades to.
-func (s *Service) softDeleteAuthIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	if err := cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentitiesByAuthIdentityID, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.softDeleteProviderIdentityCascades(ctx, q, got, keys)
-	}); err != nil {
+func (s *Service) softDeleteAuthIdentityCascades(
+	ctx context.Context,
+	q *authdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	if err := cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentitiesByAuthIdentityID,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
+		}, nil); err != nil {
 		return err
 	}
 	return nil
-}
-
-func (s *Service) softDeleteAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteAuthIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
 }
 
 // SoftDeleteAuthIdentities sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -551,33 +559,40 @@ func (s *Service) softDeleteAuthIdentities(ctx context.Context, ids ...string) (
 // ModuleEventAuthIdentityDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.softDeleteAuthIdentities(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteAuthIdentityTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.SoftDeleted, keys)
+		})
 }
 
-func (s *Service) restoreAuthIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "auth_identity_id", q.RestoreAuthIdentities, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventAuthIdentityCreated, "auth_identity", "created", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.restoreAuthIdentityCascades(ctx, q, got, keys)
-	})
+func (s *Service) restoreAuthIdentityTree(
+	ctx context.Context,
+	q *authdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "auth_identity_id", q.RestoreAuthIdentities,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventAuthIdentityCreated, "auth_identity", "created", map[string]any{"id": got}))
+		}, func(got []string) error {
+			return s.restoreAuthIdentityCascades(ctx, q, got, keys)
+		})
 }
 
 // restoreAuthIdentityCascades applies restore to the relations auth_identity cascades to.
-func (s *Service) restoreAuthIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	if err := cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentitiesByAuthIdentityID, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.restoreProviderIdentityCascades(ctx, q, got, keys)
-	}); err != nil {
+func (s *Service) restoreAuthIdentityCascades(
+	ctx context.Context,
+	q *authdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	if err := cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentitiesByAuthIdentityID,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
+		}, nil); err != nil {
 		return err
 	}
 	return nil
-}
-
-func (s *Service) restoreAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreAuthIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
 }
 
 // RestoreAuthIdentities clears deleted_at on rows by id and on cascaded relations (Medusa's restoreAuthIdentities).
@@ -585,5 +600,8 @@ func (s *Service) restoreAuthIdentities(ctx context.Context, ids ...string) (map
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.restoreAuthIdentities(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreAuthIdentityTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.Restored, keys)
+		})
 }

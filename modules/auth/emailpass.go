@@ -88,7 +88,7 @@ func (s *Service) Register(ctx context.Context, email, password string) (AuthIde
 	}
 	var out AuthIdentity
 	err = s.Tx(ctx, func(ctx context.Context, _ *authdb.Queries) error {
-		ais, err := s.createAuthIdentities(ctx, CreateAuthIdentityInput{AppMetadata: json.RawMessage(`{}`)})
+		ais, err := s.CreateAuthIdentities(ctx, CreateAuthIdentityInput{AppMetadata: json.RawMessage(`{}`)})
 		if err != nil {
 			return err
 		}
@@ -155,7 +155,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Aut
 			slog.WarnContext(ctx, "auth: re-hash password at the current parameters", slog.String("provider_identity_id", pi.ID), slog.String("error", err.Error()))
 		}
 	}
-	ai, err := s.retrieveAuthIdentity(ctx, pi.AuthIdentityID)
+	ai, err := s.RetrieveAuthIdentity(ctx, pi.AuthIdentityID)
 	if merrors.Is(err, merrors.NotFound) {
 		// The identity was (soft-)deleted under its provider identity.
 		return AuthIdentity{}, merrors.New(merrors.Unauthorized, MsgInvalidCredentials)

@@ -4,6 +4,7 @@ package auth
 
 import (
 	"context"
+
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/entity"
 	"github.com/medusa-go/medusa/framework/jsonw"
@@ -62,7 +63,12 @@ type authIdentityEntityService struct {
 	s *Service
 }
 
-func (a authIdentityEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]AuthIdentity, int, error) {
+func (a authIdentityEntityService) List(
+	ctx context.Context,
+	t sqlb.FilterTree,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]AuthIdentity, int, error) {
 	f, err := authIdentityFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -70,11 +76,20 @@ func (a authIdentityEntityService) List(ctx context.Context, t sqlb.FilterTree, 
 	return a.s.findAuthIdentities(ctx, f, cfg, count)
 }
 
-func (a authIdentityEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]AuthIdentity, []string, error) {
+func (a authIdentityEntityService) Through(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]AuthIdentity, []string, error) {
 	return a.s.findAuthIdentitiesThrough(ctx, via, parents, cfg)
 }
 
-func (a authIdentityEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (entity.Prepared[AuthIdentity], error) {
+func (a authIdentityEntityService) Prepare(
+	t sqlb.FilterTree,
+	cfg sqlb.FindConfig,
+	count bool,
+) (entity.Prepared[AuthIdentity], error) {
 	f, err := authIdentityFilterFromTree(t)
 	if err != nil {
 		return entity.Prepared[AuthIdentity]{}, err
@@ -98,7 +113,11 @@ func (a authIdentityEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfi
 	}, nil
 }
 
-func (a authIdentityEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[AuthIdentity], error) {
+func (a authIdentityEntityService) PrepareThrough(
+	via sqlb.Through,
+	parents sqlb.Parents,
+	cfg sqlb.FindConfig,
+) (entity.Prepared[AuthIdentity], error) {
 	cfg, rels, err := sqlb.SplitRelations("auth_identity", authIdentityRelations, cfg)
 	if err != nil {
 		return entity.Prepared[AuthIdentity]{}, err
@@ -190,7 +209,12 @@ type providerIdentityEntityService struct {
 	s *Service
 }
 
-func (a providerIdentityEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]ProviderIdentity, int, error) {
+func (a providerIdentityEntityService) List(
+	ctx context.Context,
+	t sqlb.FilterTree,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]ProviderIdentity, int, error) {
 	f, err := providerIdentityFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -198,11 +222,20 @@ func (a providerIdentityEntityService) List(ctx context.Context, t sqlb.FilterTr
 	return a.s.findProviderIdentities(ctx, f, cfg, count)
 }
 
-func (a providerIdentityEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]ProviderIdentity, []string, error) {
+func (a providerIdentityEntityService) Through(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]ProviderIdentity, []string, error) {
 	return a.s.findProviderIdentitiesThrough(ctx, via, parents, cfg)
 }
 
-func (a providerIdentityEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (entity.Prepared[ProviderIdentity], error) {
+func (a providerIdentityEntityService) Prepare(
+	t sqlb.FilterTree,
+	cfg sqlb.FindConfig,
+	count bool,
+) (entity.Prepared[ProviderIdentity], error) {
 	f, err := providerIdentityFilterFromTree(t)
 	if err != nil {
 		return entity.Prepared[ProviderIdentity]{}, err
@@ -226,7 +259,11 @@ func (a providerIdentityEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindC
 	}, nil
 }
 
-func (a providerIdentityEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[ProviderIdentity], error) {
+func (a providerIdentityEntityService) PrepareThrough(
+	via sqlb.Through,
+	parents sqlb.Parents,
+	cfg sqlb.FindConfig,
+) (entity.Prepared[ProviderIdentity], error) {
 	cfg, rels, err := sqlb.SplitRelations("provider_identity", providerIdentityRelations, cfg)
 	if err != nil {
 		return entity.Prepared[ProviderIdentity]{}, err

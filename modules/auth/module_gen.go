@@ -4,6 +4,7 @@ package auth
 
 import (
 	"context"
+
 	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/modules/auth/migrations"

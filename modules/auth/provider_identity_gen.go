@@ -5,6 +5,9 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"strings"
+	"time"
+
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
@@ -14,8 +17,6 @@ import (
 	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/sqlb"
 	authdb "github.com/medusa-go/medusa/modules/auth/db"
-	"strings"
-	"time"
 )
 
 // ProviderIdentity is a row of table "provider_identity" (Medusa's ProviderIdentityDTO). Its JSON holds only the selected
@@ -42,8 +43,14 @@ type ProviderIdentity struct {
 }
 
 var (
-	providerIdentityFields   = []string{"id", "entity_id", "provider", "user_metadata", "provider_metadata", "auth_identity_id", "created_at", "updated_at", "deleted_at"}
-	providerIdentitySortable = []string{"id", "entity_id", "provider", "auth_identity_id", "created_at", "updated_at", "deleted_at"}
+	providerIdentityFields = []string{
+		"id", "entity_id", "provider", "user_metadata", "provider_metadata",
+		"auth_identity_id", "created_at", "updated_at", "deleted_at",
+	}
+	providerIdentitySortable = []string{
+		"id", "entity_id", "provider", "auth_identity_id", "created_at", "updated_at",
+		"deleted_at",
+	}
 )
 
 // Fields returns the fields the value holds: the selected ones, or all.
@@ -337,14 +344,21 @@ func providerIdentityFilterFromTree(t sqlb.FilterTree) (ProviderIdentityFilter, 
 // findProviderIdentities reads provider_identity rows with SQL built from the filter's used predicates only (see
 // package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
-func (s *Service) findProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg sqlb.FindConfig, count bool) ([]ProviderIdentity, int, error) {
+func (s *Service) findProviderIdentities(
+	ctx context.Context,
+	f ProviderIdentityFilter,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]ProviderIdentity, int, error) {
 	cfg, rels, err := sqlb.SplitRelations("provider_identity", providerIdentityRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), providerIdentityTable, cfg, count, f.apply, func(selected []string) ProviderIdentity {
-		return ProviderIdentity{selected: selected}
-	}, (*ProviderIdentity).dest)
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), providerIdentityTable, cfg, count, f.apply,
+		func(selected []string) ProviderIdentity {
+			return ProviderIdentity{selected: selected}
+		},
+		(*ProviderIdentity).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
 	}
@@ -365,19 +379,49 @@ var providerIdentityTable = sqlb.Table{
 	Sortable: providerIdentitySortable,
 }
 
-func (s *Service) retrieveProviderIdentity(ctx context.Context, id string, cfg ...sqlb.FindConfig) (ProviderIdentity, error) {
-	return sqlb.Retrieve(id, cfg, "providerIdentity - id must be defined", "ProviderIdentity with id: %s was not found", func(c sqlb.FindConfig) ([]ProviderIdentity, error) {
-		out, _, err := s.findProviderIdentities(ctx, ProviderIdentityFilter{ID: sqlb.Eq(id)}, c, false)
-		return out, err
-	})
+// retrieveProviderIdentity returns the provider_identity with the given id (Medusa's retrieveProviderIdentity). An empty id fails with
+// not_found "providerIdentity - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
+// not_found "ProviderIdentity with id: <id> was not found". cfg (at most one) may select fields.
+//
+// The model overrides RetrieveProviderIdentity: the exported method is hand-written in service.go,
+// usually over this one.
+func (s *Service) retrieveProviderIdentity(
+	ctx context.Context,
+	id string,
+	cfg ...sqlb.FindConfig,
+) (ProviderIdentity, error) {
+	return sqlb.Retrieve(id, cfg,
+		"providerIdentity - id must be defined", "ProviderIdentity with id: %s was not found",
+		func(c sqlb.FindConfig) ([]ProviderIdentity, error) {
+			out, _, err := s.findProviderIdentities(ctx, ProviderIdentityFilter{ID: sqlb.Eq(id)}, c, false)
+			return out, err
+		})
 }
 
-func (s *Service) listProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...sqlb.FindConfig) ([]ProviderIdentity, error) {
+// listProviderIdentities returns the provider_identity rows matching f (Medusa's listProviderIdentities), ordered by id unless cfg
+// says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
+//
+// The model overrides ListProviderIdentities: the exported method is hand-written in service.go,
+// usually over this one.
+func (s *Service) listProviderIdentities(
+	ctx context.Context,
+	f ProviderIdentityFilter,
+	cfg ...sqlb.FindConfig,
+) ([]ProviderIdentity, error) {
 	out, _, err := s.findProviderIdentities(ctx, f, firstConfig(cfg), false)
 	return out, err
 }
 
-func (s *Service) listAndCountProviderIdentities(ctx context.Context, f ProviderIdentityFilter, cfg ...sqlb.FindConfig) ([]ProviderIdentity, int, error) {
+// listAndCountProviderIdentities is ListProviderIdentities plus the number of matching rows, ignoring skip and take
+// (Medusa's listAndCountProviderIdentities).
+//
+// The model overrides ListAndCountProviderIdentities: the exported method is hand-written in service.go,
+// usually over this one.
+func (s *Service) listAndCountProviderIdentities(
+	ctx context.Context,
+	f ProviderIdentityFilter,
+	cfg ...sqlb.FindConfig,
+) ([]ProviderIdentity, int, error) {
 	return s.findProviderIdentities(ctx, f, firstConfig(cfg), true)
 }
 
@@ -389,7 +433,11 @@ var providerIdentityRelations = []sqlb.Relation{{
 
 // loadProviderIdentityRelations loads rels into rows: one statement per relation, whatever the
 // number of rows (each relation's own nested relations are loaded the same way).
-func (s *Service) loadProviderIdentityRelations(ctx context.Context, rows []ProviderIdentity, rels []sqlb.RelConfig) error {
+func (s *Service) loadProviderIdentityRelations(
+	ctx context.Context,
+	rows []ProviderIdentity,
+	rels []sqlb.RelConfig,
+) error {
 	for _, r := range rels {
 		var err error
 		switch r.Name {
@@ -416,14 +464,21 @@ func (s *Service) loadProviderIdentityRelations(ctx context.Context, rows []Prov
 // findProviderIdentitiesThrough reads the provider_identity rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findProviderIdentitiesThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]ProviderIdentity, []string, error) {
+func (s *Service) findProviderIdentitiesThrough(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]ProviderIdentity, []string, error) {
 	cfg, rels, err := sqlb.SplitRelations("provider_identity", providerIdentityRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), providerIdentityTable, cfg, via, parents, func(selected []string) ProviderIdentity {
-		return ProviderIdentity{selected: selected}
-	}, (*ProviderIdentity).dest)
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), providerIdentityTable, cfg, via, parents,
+		func(selected []string) ProviderIdentity {
+			return ProviderIdentity{selected: selected}
+		},
+		(*ProviderIdentity).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -436,12 +491,25 @@ func (s *Service) findProviderIdentitiesThrough(ctx context.Context, via sqlb.Th
 }
 
 // providerIdentityInsertSQL inserts a chunk of provider_identity rows sent as one array per column (createProviderIdentities).
-const providerIdentityInsertSQL = "INSERT INTO \"provider_identity\" (\"id\", \"entity_id\", \"provider\", \"user_metadata\", \"provider_metadata\", \"auth_identity_id\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, u.c3, u.c4::jsonb, u.c5::jsonb, u.c6, now(), now()\nFROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)\nRETURNING \"id\", \"entity_id\", \"provider\", \"user_metadata\", \"provider_metadata\", \"auth_identity_id\", \"created_at\", \"updated_at\", \"deleted_at\""
+const providerIdentityInsertSQL = `INSERT INTO "provider_identity" ("id", "entity_id", "provider", "user_metadata", "provider_metadata", "auth_identity_id", "created_at", "updated_at")
+SELECT u.c1, u.c2, u.c3, u.c4::jsonb, u.c5::jsonb, u.c6, now(), now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)
+RETURNING "id", "entity_id", "provider", "user_metadata", "provider_metadata", "auth_identity_id", "created_at", "updated_at", "deleted_at"`
 
-// createProviderIdentities inserts in[start:start+sqlb.InsertChunk] with one providerIdentityInsertSQL statement per
-// chunk and returns the rows in input order (matched by id: ids are unique, or the
-// insert fails). A duplicate inside the batch fails like one against the table.
-func (s *Service) createProviderIdentities(ctx context.Context, in ...CreateProviderIdentityInput) ([]ProviderIdentity, error) {
+// createProviderIdentities inserts rows (Medusa's createProviderIdentities), one multi-row statement per 10000 rows, and
+// returns them in input order; it emits ModuleEventProviderIdentityCreated {id} per row, in one Emit with the call's
+// other events. A unique violation, inside the batch or against the table, fails the whole
+// call with invalid_data "Provider identity with <field>: <value>, already exists."
+//
+// Each chunk of sqlb.InsertChunk rows is one providerIdentityInsertSQL statement; the rows come back
+// matched by id (ids are unique, or the insert fails).
+//
+// The model overrides CreateProviderIdentities: the exported method is hand-written in service.go,
+// usually over this one.
+func (s *Service) createProviderIdentities(
+	ctx context.Context,
+	in ...CreateProviderIdentityInput,
+) ([]ProviderIdentity, error) {
 	if len(in) == 0 {
 		return []ProviderIdentity{}, nil
 	}
@@ -469,13 +537,19 @@ func (s *Service) createProviderIdentities(ctx context.Context, in ...CreateProv
 				cProviderMetadata[i] = sqlb.JSONText(x.ProviderMetadata)
 				cAuthIdentityID[i] = x.AuthIdentityID
 			}
-			rows, err := db.Conn(ctx, s.db).Query(ctx, providerIdentityInsertSQL, cID, cEntityID, cProvider, cUserMetadata, cProviderMetadata, cAuthIdentityID)
+			rows, err := db.Conn(ctx, s.db).Query(
+				ctx, providerIdentityInsertSQL, cID, cEntityID, cProvider, cUserMetadata,
+				cProviderMetadata, cAuthIdentityID,
+			)
 			if err != nil {
 				return err
 			}
 			for rows.Next() {
 				var x ProviderIdentity
-				if err := rows.Scan(&x.ID, &x.EntityID, &x.Provider, &x.UserMetadata, &x.ProviderMetadata, &x.AuthIdentityID, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
+				if err := rows.Scan(
+					&x.ID, &x.EntityID, &x.Provider, &x.UserMetadata, &x.ProviderMetadata,
+					&x.AuthIdentityID, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt,
+				); err != nil {
 					rows.Close()
 					return err
 				}
@@ -498,7 +572,16 @@ func (s *Service) createProviderIdentities(ctx context.Context, in ...CreateProv
 	return out, nil
 }
 
-func (s *Service) updateProviderIdentities(ctx context.Context, in ...UpdateProviderIdentityInput) ([]ProviderIdentity, error) {
+// updateProviderIdentities updates rows by id (Medusa's updateProviderIdentities) and emits ModuleEventProviderIdentityUpdated {id} per row (see
+// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
+// "ProviderIdentity with id \"<ids joined by , >\" not found".
+//
+// The model overrides UpdateProviderIdentities: the exported method is hand-written in service.go,
+// usually over this one.
+func (s *Service) updateProviderIdentities(
+	ctx context.Context,
+	in ...UpdateProviderIdentityInput,
+) ([]ProviderIdentity, error) {
 	out := make([]ProviderIdentity, 0, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, q *authdb.Queries) error {
 		ids := make([]string, 0, len(in))
@@ -543,7 +626,10 @@ func (s *Service) updateProviderIdentities(ctx context.Context, in ...UpdateProv
 	return out, nil
 }
 
-func (s *Service) deleteProviderIdentities(ctx context.Context, ids ...string) error {
+// DeleteProviderIdentities hard-deletes rows by id (Medusa's deleteProviderIdentities) and emits ModuleEventProviderIdentityDeleted {id} per id
+// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
+// no-op; unknown ids are ignored.
+func (s *Service) DeleteProviderIdentities(ctx context.Context, ids ...string) error {
 	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
@@ -563,30 +649,16 @@ func (s *Service) deleteProviderIdentities(ctx context.Context, ids ...string) e
 	})
 }
 
-// DeleteProviderIdentities hard-deletes rows by id (Medusa's deleteProviderIdentities) and emits ModuleEventProviderIdentityDeleted {id} per id
-// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
-// no-op; unknown ids are ignored.
-func (s *Service) DeleteProviderIdentities(ctx context.Context, ids ...string) error {
-	return s.deleteProviderIdentities(ctx, ids...)
-}
-
-func (s *Service) softDeleteProviderIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentities, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.softDeleteProviderIdentityCascades(ctx, q, got, keys)
-	})
-}
-
-// softDeleteProviderIdentityCascades applies softDelete to the relations provider_identity cascades to.
-func (s *Service) softDeleteProviderIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) softDeleteProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteProviderIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
+func (s *Service) softDeleteProviderIdentityTree(
+	ctx context.Context,
+	q *authdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.SoftDeleteProviderIdentities,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventProviderIdentityDeleted, "provider_identity", "deleted", map[string]any{"id": got}))
+		}, nil)
 }
 
 // SoftDeleteProviderIdentities sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -594,26 +666,22 @@ func (s *Service) softDeleteProviderIdentities(ctx context.Context, ids ...strin
 // ModuleEventProviderIdentityDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.softDeleteProviderIdentities(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteProviderIdentityTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.SoftDeleted, keys)
+		})
 }
 
-func (s *Service) restoreProviderIdentityTree(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentities, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.restoreProviderIdentityCascades(ctx, q, got, keys)
-	})
-}
-
-// restoreProviderIdentityCascades applies restore to the relations provider_identity cascades to.
-func (s *Service) restoreProviderIdentityCascades(ctx context.Context, q *authdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) restoreProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreProviderIdentityTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
+func (s *Service) restoreProviderIdentityTree(
+	ctx context.Context,
+	q *authdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "provider_identity_id", q.RestoreProviderIdentities,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": got}))
+		}, nil)
 }
 
 // RestoreProviderIdentities clears deleted_at on rows by id and on cascaded relations (Medusa's restoreProviderIdentities).
@@ -621,5 +689,8 @@ func (s *Service) restoreProviderIdentities(ctx context.Context, ids ...string) 
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.restoreProviderIdentities(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreProviderIdentityTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.Restored, keys)
+		})
 }

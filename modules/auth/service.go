@@ -130,7 +130,7 @@ func (s *Service) AppMetadata(ctx context.Context, authIdentityID string) (map[s
 		}
 		return decodeMetadata(raw)
 	}
-	ai, err := s.retrieveAuthIdentity(ctx, authIdentityID, sqlb.FindConfig{Select: []string{"id", "app_metadata"}})
+	ai, err := s.RetrieveAuthIdentity(ctx, authIdentityID, sqlb.FindConfig{Select: []string{"id", "app_metadata"}})
 	if err != nil {
 		return nil, err
 	}

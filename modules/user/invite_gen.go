@@ -5,6 +5,10 @@ package user
 import (
 	"context"
 	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
@@ -14,9 +18,6 @@ import (
 	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/sqlb"
 	userdb "github.com/medusa-go/medusa/modules/user/db"
-	"strconv"
-	"strings"
-	"time"
 )
 
 // Invite is a row of table "invite" (Medusa's InviteDTO). Its JSON holds only the selected
@@ -39,8 +40,14 @@ type Invite struct {
 }
 
 var (
-	inviteFields   = []string{"id", "email", "accepted", "token", "expires_at", "metadata", "created_at", "updated_at", "deleted_at"}
-	inviteSortable = []string{"id", "email", "accepted", "token", "expires_at", "created_at", "updated_at", "deleted_at"}
+	inviteFields = []string{
+		"id", "email", "accepted", "token", "expires_at", "metadata", "created_at",
+		"updated_at", "deleted_at",
+	}
+	inviteSortable = []string{
+		"id", "email", "accepted", "token", "expires_at", "created_at", "updated_at",
+		"deleted_at",
+	}
 )
 
 // Fields returns the fields the value holds: the selected ones, or all.
@@ -335,21 +342,23 @@ func inviteFilterFromTree(t sqlb.FilterTree) (InviteFilter, error) {
 // findInvites reads invite rows with SQL built from the filter's used predicates only (see
 // package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
-func (s *Service) findInvites(ctx context.Context, f InviteFilter, cfg sqlb.FindConfig, count bool) ([]Invite, int, error) {
-	cfg, rels, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
+func (s *Service) findInvites(
+	ctx context.Context,
+	f InviteFilter,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]Invite, int, error) {
+	cfg, _, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), inviteTable, cfg, count, f.apply, func(selected []string) Invite {
-		return Invite{selected: selected}
-	}, (*Invite).dest)
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), inviteTable, cfg, count, f.apply,
+		func(selected []string) Invite {
+			return Invite{selected: selected}
+		},
+		(*Invite).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
-	}
-	if len(rels) > 0 {
-		if err := s.loadInviteRelations(ctx, out, rels); err != nil {
-			return nil, 0, err
-		}
 	}
 	return out, n, nil
 }
@@ -363,78 +372,78 @@ var inviteTable = sqlb.Table{
 	Sortable: inviteSortable,
 }
 
-func (s *Service) retrieveInvite(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Invite, error) {
-	return sqlb.Retrieve(id, cfg, "invite - id must be defined", "Invite with id: %s was not found", func(c sqlb.FindConfig) ([]Invite, error) {
-		out, _, err := s.findInvites(ctx, InviteFilter{ID: sqlb.Eq(id)}, c, false)
-		return out, err
-	})
-}
-
 // RetrieveInvite returns the invite with the given id (Medusa's retrieveInvite). An empty id fails with
 // not_found "invite - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "Invite with id: <id> was not found". cfg (at most one) may select fields.
 func (s *Service) RetrieveInvite(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Invite, error) {
-	return s.retrieveInvite(ctx, id, cfg...)
-}
-
-func (s *Service) listInvites(ctx context.Context, f InviteFilter, cfg ...sqlb.FindConfig) ([]Invite, error) {
-	out, _, err := s.findInvites(ctx, f, firstConfig(cfg), false)
-	return out, err
+	return sqlb.Retrieve(id, cfg,
+		"invite - id must be defined", "Invite with id: %s was not found",
+		func(c sqlb.FindConfig) ([]Invite, error) {
+			out, _, err := s.findInvites(ctx, InviteFilter{ID: sqlb.Eq(id)}, c, false)
+			return out, err
+		})
 }
 
 // ListInvites returns the invite rows matching f (Medusa's listInvites), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
 func (s *Service) ListInvites(ctx context.Context, f InviteFilter, cfg ...sqlb.FindConfig) ([]Invite, error) {
-	return s.listInvites(ctx, f, cfg...)
-}
-
-func (s *Service) listAndCountInvites(ctx context.Context, f InviteFilter, cfg ...sqlb.FindConfig) ([]Invite, int, error) {
-	return s.findInvites(ctx, f, firstConfig(cfg), true)
+	out, _, err := s.findInvites(ctx, f, firstConfig(cfg), false)
+	return out, err
 }
 
 // ListAndCountInvites is ListInvites plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountInvites).
-func (s *Service) ListAndCountInvites(ctx context.Context, f InviteFilter, cfg ...sqlb.FindConfig) ([]Invite, int, error) {
-	return s.listAndCountInvites(ctx, f, cfg...)
+func (s *Service) ListAndCountInvites(
+	ctx context.Context,
+	f InviteFilter,
+	cfg ...sqlb.FindConfig,
+) ([]Invite, int, error) {
+	return s.findInvites(ctx, f, firstConfig(cfg), true)
 }
 
 // inviteRelations are invite's relations, for FindConfig.Relations and dotted selects.
 var inviteRelations []sqlb.Relation
 
-// loadInviteRelations loads rels into rows: one statement per relation, whatever the
-// number of rows (each relation's own nested relations are loaded the same way).
-func (s *Service) loadInviteRelations(ctx context.Context, rows []Invite, rels []sqlb.RelConfig) error {
-	return nil
-}
-
 // findInvitesThrough reads the invite rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findInvitesThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Invite, []string, error) {
-	cfg, rels, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
+func (s *Service) findInvitesThrough(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]Invite, []string, error) {
+	cfg, _, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), inviteTable, cfg, via, parents, func(selected []string) Invite {
-		return Invite{selected: selected}
-	}, (*Invite).dest)
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), inviteTable, cfg, via, parents,
+		func(selected []string) Invite {
+			return Invite{selected: selected}
+		},
+		(*Invite).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
-	}
-	if len(rels) > 0 {
-		if err := s.loadInviteRelations(ctx, out, rels); err != nil {
-			return nil, nil, err
-		}
 	}
 	return out, keys, nil
 }
 
 // inviteInsertSQL inserts a chunk of invite rows sent as one array per column (createInvites).
-const inviteInsertSQL = "INSERT INTO \"invite\" (\"id\", \"email\", \"accepted\", \"token\", \"expires_at\", \"metadata\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, COALESCE(u.c3, false), u.c4, u.c5, u.c6::jsonb, now(), now()\nFROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::timestamptz[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)\nRETURNING \"id\", \"email\", \"accepted\", \"token\", \"expires_at\", \"metadata\", \"created_at\", \"updated_at\", \"deleted_at\""
+const inviteInsertSQL = `INSERT INTO "invite" ("id", "email", "accepted", "token", "expires_at", "metadata", "created_at", "updated_at")
+SELECT u.c1, u.c2, COALESCE(u.c3, false), u.c4, u.c5, u.c6::jsonb, now(), now()
+FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::timestamptz[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)
+RETURNING "id", "email", "accepted", "token", "expires_at", "metadata", "created_at", "updated_at", "deleted_at"`
 
-// createInvites inserts in[start:start+sqlb.InsertChunk] with one inviteInsertSQL statement per
-// chunk and returns the rows in input order (matched by id: ids are unique, or the
-// insert fails). A duplicate inside the batch fails like one against the table.
+// createInvites inserts rows (Medusa's createInvites), one multi-row statement per 10000 rows, and
+// returns them in input order; it emits ModuleEventInviteCreated {id} per row, in one Emit with the call's
+// other events. A unique violation, inside the batch or against the table, fails the whole
+// call with invalid_data "Invite with <field>: <value>, already exists."
+//
+// Each chunk of sqlb.InsertChunk rows is one inviteInsertSQL statement; the rows come back
+// matched by id (ids are unique, or the insert fails).
+//
+// The model overrides CreateInvites: the exported method is hand-written in service.go,
+// usually over this one.
 func (s *Service) createInvites(ctx context.Context, in ...CreateInviteInput) ([]Invite, error) {
 	if len(in) == 0 {
 		return []Invite{}, nil
@@ -469,7 +478,10 @@ func (s *Service) createInvites(ctx context.Context, in ...CreateInviteInput) ([
 			}
 			for rows.Next() {
 				var x Invite
-				if err := rows.Scan(&x.ID, &x.Email, &x.Accepted, &x.Token, &x.ExpiresAt, &x.Metadata, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
+				if err := rows.Scan(
+					&x.ID, &x.Email, &x.Accepted, &x.Token, &x.ExpiresAt, &x.Metadata,
+					&x.CreatedAt, &x.UpdatedAt, &x.DeletedAt,
+				); err != nil {
 					rows.Close()
 					return err
 				}
@@ -492,6 +504,12 @@ func (s *Service) createInvites(ctx context.Context, in ...CreateInviteInput) ([
 	return out, nil
 }
 
+// updateInvites updates rows by id (Medusa's updateInvites) and emits ModuleEventInviteUpdated {id} per row (see
+// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
+// "Invite with id \"<ids joined by , >\" not found".
+//
+// The model overrides UpdateInvites: the exported method is hand-written in service.go,
+// usually over this one.
 func (s *Service) updateInvites(ctx context.Context, in ...UpdateInviteInput) ([]Invite, error) {
 	out := make([]Invite, 0, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, q *userdb.Queries) error {
@@ -537,7 +555,10 @@ func (s *Service) updateInvites(ctx context.Context, in ...UpdateInviteInput) ([
 	return out, nil
 }
 
-func (s *Service) deleteInvites(ctx context.Context, ids ...string) error {
+// DeleteInvites hard-deletes rows by id (Medusa's deleteInvites) and emits ModuleEventInviteDeleted {id} per id
+// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
+// no-op; unknown ids are ignored.
+func (s *Service) DeleteInvites(ctx context.Context, ids ...string) error {
 	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
@@ -557,30 +578,16 @@ func (s *Service) deleteInvites(ctx context.Context, ids ...string) error {
 	})
 }
 
-// DeleteInvites hard-deletes rows by id (Medusa's deleteInvites) and emits ModuleEventInviteDeleted {id} per id
-// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
-// no-op; unknown ids are ignored.
-func (s *Service) DeleteInvites(ctx context.Context, ids ...string) error {
-	return s.deleteInvites(ctx, ids...)
-}
-
-func (s *Service) softDeleteInviteTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "invite_id", q.SoftDeleteInvites, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventInviteDeleted, "invite", "deleted", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.softDeleteInviteCascades(ctx, q, got, keys)
-	})
-}
-
-// softDeleteInviteCascades applies softDelete to the relations invite cascades to.
-func (s *Service) softDeleteInviteCascades(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) softDeleteInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteInviteTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
+func (s *Service) softDeleteInviteTree(
+	ctx context.Context,
+	q *userdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "invite_id", q.SoftDeleteInvites,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventInviteDeleted, "invite", "deleted", map[string]any{"id": got}))
+		}, nil)
 }
 
 // SoftDeleteInvites sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -588,26 +595,22 @@ func (s *Service) softDeleteInvites(ctx context.Context, ids ...string) (map[str
 // ModuleEventInviteDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.softDeleteInvites(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteInviteTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.SoftDeleted, keys)
+		})
 }
 
-func (s *Service) restoreInviteTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "invite_id", q.RestoreInvites, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventInviteCreated, "invite", "created", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.restoreInviteCascades(ctx, q, got, keys)
-	})
-}
-
-// restoreInviteCascades applies restore to the relations invite cascades to.
-func (s *Service) restoreInviteCascades(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) restoreInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreInviteTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
+func (s *Service) restoreInviteTree(
+	ctx context.Context,
+	q *userdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "invite_id", q.RestoreInvites,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventInviteCreated, "invite", "created", map[string]any{"id": got}))
+		}, nil)
 }
 
 // RestoreInvites clears deleted_at on rows by id and on cascaded relations (Medusa's restoreInvites).
@@ -615,5 +618,8 @@ func (s *Service) restoreInvites(ctx context.Context, ids ...string) (map[string
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.restoreInvites(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreInviteTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.Restored, keys)
+		})
 }

@@ -65,7 +65,7 @@ func (s *Service) createInvitesWithTokens(ctx context.Context, in []CreateInvite
 	}
 	var out []Invite
 	err = s.Tx(ctx, func(ctx context.Context, _ *userdb.Queries) error {
-		users, err := s.listUsers(ctx, UserFilter{Email: sqlb.In(emails...)}, sqlb.FindConfig{Select: []string{"id", "email"}})
+		users, err := s.ListUsers(ctx, UserFilter{Email: sqlb.In(emails...)}, sqlb.FindConfig{Select: []string{"id", "email"}})
 		if err != nil {
 			return err
 		}
@@ -127,7 +127,7 @@ func (s *Service) RefreshInviteTokens(ctx context.Context, ids ...string) ([]Inv
 	}
 	var out []Invite
 	err = s.Tx(ctx, func(ctx context.Context, _ *userdb.Queries) error {
-		found, err := s.listInvites(ctx, InviteFilter{ID: sqlb.In(ids...)}, sqlb.FindConfig{Select: []string{"id", "email"}})
+		found, err := s.ListInvites(ctx, InviteFilter{ID: sqlb.In(ids...)}, sqlb.FindConfig{Select: []string{"id", "email"}})
 		if err != nil {
 			return err
 		}

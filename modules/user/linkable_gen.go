@@ -4,6 +4,7 @@ package user
 
 import (
 	"context"
+
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/entity"
 	"github.com/medusa-go/medusa/framework/jsonw"
@@ -49,7 +50,12 @@ type userEntityService struct {
 	s *Service
 }
 
-func (a userEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]User, int, error) {
+func (a userEntityService) List(
+	ctx context.Context,
+	t sqlb.FilterTree,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]User, int, error) {
 	f, err := userFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -57,7 +63,12 @@ func (a userEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb
 	return a.s.findUsers(ctx, f, cfg, count)
 }
 
-func (a userEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]User, []string, error) {
+func (a userEntityService) Through(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]User, []string, error) {
 	return a.s.findUsersThrough(ctx, via, parents, cfg)
 }
 
@@ -66,7 +77,7 @@ func (a userEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count
 	if err != nil {
 		return entity.Prepared[User]{}, err
 	}
-	cfg, rels, err := sqlb.SplitRelations("user", userRelations, cfg)
+	cfg, _, err = sqlb.SplitRelations("user", userRelations, cfg)
 	if err != nil {
 		return entity.Prepared[User]{}, err
 	}
@@ -80,13 +91,16 @@ func (a userEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count
 		Batchable: r.Batchable(),
 		DB:        a.s.db,
 		Keys:      r.Keys,
-		Load:      a.loader(rels),
 		Read:      r,
 	}, nil
 }
 
-func (a userEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[User], error) {
-	cfg, rels, err := sqlb.SplitRelations("user", userRelations, cfg)
+func (a userEntityService) PrepareThrough(
+	via sqlb.Through,
+	parents sqlb.Parents,
+	cfg sqlb.FindConfig,
+) (entity.Prepared[User], error) {
+	cfg, _, err := sqlb.SplitRelations("user", userRelations, cfg)
 	if err != nil {
 		return entity.Prepared[User]{}, err
 	}
@@ -99,19 +113,8 @@ func (a userEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents
 	return entity.Prepared[User]{
 		Batchable: true,
 		DB:        a.s.db,
-		Load:      a.loader(rels),
 		Read:      r,
 	}, nil
-}
-
-// loader loads rels into rows read by a Prepared read (nil: nothing to load).
-func (a userEntityService) loader(rels []sqlb.RelConfig) func(context.Context, []User) error {
-	if len(rels) == 0 {
-		return nil
-	}
-	return func(ctx context.Context, rows []User) error {
-		return a.s.loadUserRelations(ctx, rows, rels)
-	}
 }
 
 func (a userEntityService) SoftDelete(ctx context.Context, ids ...string) (map[string][]string, error) {
@@ -165,7 +168,12 @@ type inviteEntityService struct {
 	s *Service
 }
 
-func (a inviteEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]Invite, int, error) {
+func (a inviteEntityService) List(
+	ctx context.Context,
+	t sqlb.FilterTree,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]Invite, int, error) {
 	f, err := inviteFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -173,16 +181,25 @@ func (a inviteEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sq
 	return a.s.findInvites(ctx, f, cfg, count)
 }
 
-func (a inviteEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Invite, []string, error) {
+func (a inviteEntityService) Through(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]Invite, []string, error) {
 	return a.s.findInvitesThrough(ctx, via, parents, cfg)
 }
 
-func (a inviteEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (entity.Prepared[Invite], error) {
+func (a inviteEntityService) Prepare(
+	t sqlb.FilterTree,
+	cfg sqlb.FindConfig,
+	count bool,
+) (entity.Prepared[Invite], error) {
 	f, err := inviteFilterFromTree(t)
 	if err != nil {
 		return entity.Prepared[Invite]{}, err
 	}
-	cfg, rels, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
+	cfg, _, err = sqlb.SplitRelations("invite", inviteRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Invite]{}, err
 	}
@@ -196,13 +213,16 @@ func (a inviteEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, cou
 		Batchable: r.Batchable(),
 		DB:        a.s.db,
 		Keys:      r.Keys,
-		Load:      a.loader(rels),
 		Read:      r,
 	}, nil
 }
 
-func (a inviteEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[Invite], error) {
-	cfg, rels, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
+func (a inviteEntityService) PrepareThrough(
+	via sqlb.Through,
+	parents sqlb.Parents,
+	cfg sqlb.FindConfig,
+) (entity.Prepared[Invite], error) {
+	cfg, _, err := sqlb.SplitRelations("invite", inviteRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Invite]{}, err
 	}
@@ -215,19 +235,8 @@ func (a inviteEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Paren
 	return entity.Prepared[Invite]{
 		Batchable: true,
 		DB:        a.s.db,
-		Load:      a.loader(rels),
 		Read:      r,
 	}, nil
-}
-
-// loader loads rels into rows read by a Prepared read (nil: nothing to load).
-func (a inviteEntityService) loader(rels []sqlb.RelConfig) func(context.Context, []Invite) error {
-	if len(rels) == 0 {
-		return nil
-	}
-	return func(ctx context.Context, rows []Invite) error {
-		return a.s.loadInviteRelations(ctx, rows, rels)
-	}
 }
 
 func (a inviteEntityService) SoftDelete(ctx context.Context, ids ...string) (map[string][]string, error) {

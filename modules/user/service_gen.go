@@ -11,6 +11,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/db"
@@ -19,7 +21,6 @@ import (
 	"github.com/medusa-go/medusa/framework/link/cascade"
 	"github.com/medusa-go/medusa/framework/sqlb"
 	userdb "github.com/medusa-go/medusa/modules/user/db"
-	"log/slog"
 )
 
 // Key is the container key of the user module's service (Medusa's Modules.USER).

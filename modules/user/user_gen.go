@@ -5,6 +5,9 @@ package user
 import (
 	"context"
 	"encoding/json"
+	"strings"
+	"time"
+
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
@@ -14,8 +17,6 @@ import (
 	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/sqlb"
 	userdb "github.com/medusa-go/medusa/modules/user/db"
-	"strings"
-	"time"
 )
 
 // User is a row of table "user" (Medusa's UserDTO). Its JSON holds only the selected
@@ -38,8 +39,14 @@ type User struct {
 }
 
 var (
-	userFields   = []string{"id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at", "deleted_at"}
-	userSortable = []string{"id", "first_name", "last_name", "email", "avatar_url", "created_at", "updated_at", "deleted_at"}
+	userFields = []string{
+		"id", "first_name", "last_name", "email", "avatar_url", "metadata",
+		"created_at", "updated_at", "deleted_at",
+	}
+	userSortable = []string{
+		"id", "first_name", "last_name", "email", "avatar_url", "created_at",
+		"updated_at", "deleted_at",
+	}
 )
 
 // Fields returns the fields the value holds: the selected ones, or all.
@@ -344,20 +351,17 @@ func userFilterFromTree(t sqlb.FilterTree) (UserFilter, error) {
 // package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
 func (s *Service) findUsers(ctx context.Context, f UserFilter, cfg sqlb.FindConfig, count bool) ([]User, int, error) {
-	cfg, rels, err := sqlb.SplitRelations("user", userRelations, cfg)
+	cfg, _, err := sqlb.SplitRelations("user", userRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), userTable, cfg, count, f.apply, func(selected []string) User {
-		return User{selected: selected}
-	}, (*User).dest)
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), userTable, cfg, count, f.apply,
+		func(selected []string) User {
+			return User{selected: selected}
+		},
+		(*User).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
-	}
-	if len(rels) > 0 {
-		if err := s.loadUserRelations(ctx, out, rels); err != nil {
-			return nil, 0, err
-		}
 	}
 	return out, n, nil
 }
@@ -372,79 +376,72 @@ var userTable = sqlb.Table{
 	Sortable: userSortable,
 }
 
-func (s *Service) retrieveUser(ctx context.Context, id string, cfg ...sqlb.FindConfig) (User, error) {
-	return sqlb.Retrieve(id, cfg, "user - id must be defined", "User with id: %s was not found", func(c sqlb.FindConfig) ([]User, error) {
-		out, _, err := s.findUsers(ctx, UserFilter{ID: sqlb.Eq(id)}, c, false)
-		return out, err
-	})
-}
-
 // RetrieveUser returns the user with the given id (Medusa's retrieveUser). An empty id fails with
 // not_found "user - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "User with id: <id> was not found". cfg (at most one) may select fields.
 func (s *Service) RetrieveUser(ctx context.Context, id string, cfg ...sqlb.FindConfig) (User, error) {
-	return s.retrieveUser(ctx, id, cfg...)
-}
-
-func (s *Service) listUsers(ctx context.Context, f UserFilter, cfg ...sqlb.FindConfig) ([]User, error) {
-	out, _, err := s.findUsers(ctx, f, firstConfig(cfg), false)
-	return out, err
+	return sqlb.Retrieve(id, cfg,
+		"user - id must be defined", "User with id: %s was not found",
+		func(c sqlb.FindConfig) ([]User, error) {
+			out, _, err := s.findUsers(ctx, UserFilter{ID: sqlb.Eq(id)}, c, false)
+			return out, err
+		})
 }
 
 // ListUsers returns the user rows matching f (Medusa's listUsers), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
 func (s *Service) ListUsers(ctx context.Context, f UserFilter, cfg ...sqlb.FindConfig) ([]User, error) {
-	return s.listUsers(ctx, f, cfg...)
-}
-
-func (s *Service) listAndCountUsers(ctx context.Context, f UserFilter, cfg ...sqlb.FindConfig) ([]User, int, error) {
-	return s.findUsers(ctx, f, firstConfig(cfg), true)
+	out, _, err := s.findUsers(ctx, f, firstConfig(cfg), false)
+	return out, err
 }
 
 // ListAndCountUsers is ListUsers plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountUsers).
 func (s *Service) ListAndCountUsers(ctx context.Context, f UserFilter, cfg ...sqlb.FindConfig) ([]User, int, error) {
-	return s.listAndCountUsers(ctx, f, cfg...)
+	return s.findUsers(ctx, f, firstConfig(cfg), true)
 }
 
 // userRelations are user's relations, for FindConfig.Relations and dotted selects.
 var userRelations []sqlb.Relation
 
-// loadUserRelations loads rels into rows: one statement per relation, whatever the
-// number of rows (each relation's own nested relations are loaded the same way).
-func (s *Service) loadUserRelations(ctx context.Context, rows []User, rels []sqlb.RelConfig) error {
-	return nil
-}
-
 // findUsersThrough reads the user rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findUsersThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]User, []string, error) {
-	cfg, rels, err := sqlb.SplitRelations("user", userRelations, cfg)
+func (s *Service) findUsersThrough(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]User, []string, error) {
+	cfg, _, err := sqlb.SplitRelations("user", userRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), userTable, cfg, via, parents, func(selected []string) User {
-		return User{selected: selected}
-	}, (*User).dest)
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), userTable, cfg, via, parents,
+		func(selected []string) User {
+			return User{selected: selected}
+		},
+		(*User).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
-	}
-	if len(rels) > 0 {
-		if err := s.loadUserRelations(ctx, out, rels); err != nil {
-			return nil, nil, err
-		}
 	}
 	return out, keys, nil
 }
 
-// userInsertSQL inserts a chunk of user rows sent as one array per column (createUsers).
-const userInsertSQL = "INSERT INTO \"user\" (\"id\", \"first_name\", \"last_name\", \"email\", \"avatar_url\", \"metadata\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, u.c3, u.c4, u.c5, u.c6::jsonb, now(), now()\nFROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)\nRETURNING \"id\", \"first_name\", \"last_name\", \"email\", \"avatar_url\", \"metadata\", \"created_at\", \"updated_at\", \"deleted_at\""
+// userInsertSQL inserts a chunk of user rows sent as one array per column (CreateUsers).
+const userInsertSQL = `INSERT INTO "user" ("id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at")
+SELECT u.c1, u.c2, u.c3, u.c4, u.c5, u.c6::jsonb, now(), now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)
+RETURNING "id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at", "deleted_at"`
 
-// createUsers inserts in[start:start+sqlb.InsertChunk] with one userInsertSQL statement per
-// chunk and returns the rows in input order (matched by id: ids are unique, or the
-// insert fails). A duplicate inside the batch fails like one against the table.
-func (s *Service) createUsers(ctx context.Context, in ...CreateUserInput) ([]User, error) {
+// CreateUsers inserts rows (Medusa's createUsers), one multi-row statement per 10000 rows, and
+// returns them in input order; it emits ModuleEventUserCreated {id} per row, in one Emit with the call's
+// other events. A unique violation, inside the batch or against the table, fails the whole
+// call with invalid_data "User with <field>: <value>, already exists."
+//
+// Each chunk of sqlb.InsertChunk rows is one userInsertSQL statement; the rows come back
+// matched by id (ids are unique, or the insert fails).
+func (s *Service) CreateUsers(ctx context.Context, in ...CreateUserInput) ([]User, error) {
 	if len(in) == 0 {
 		return []User{}, nil
 	}
@@ -478,7 +475,10 @@ func (s *Service) createUsers(ctx context.Context, in ...CreateUserInput) ([]Use
 			}
 			for rows.Next() {
 				var x User
-				if err := rows.Scan(&x.ID, &x.FirstName, &x.LastName, &x.Email, &x.AvatarURL, &x.Metadata, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
+				if err := rows.Scan(
+					&x.ID, &x.FirstName, &x.LastName, &x.Email, &x.AvatarURL, &x.Metadata,
+					&x.CreatedAt, &x.UpdatedAt, &x.DeletedAt,
+				); err != nil {
 					rows.Close()
 					return err
 				}
@@ -501,15 +501,10 @@ func (s *Service) createUsers(ctx context.Context, in ...CreateUserInput) ([]Use
 	return out, nil
 }
 
-// CreateUsers inserts rows (Medusa's createUsers), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits ModuleEventUserCreated {id} per row, in one Emit with the call's
-// other events. A unique violation, inside the batch or against the table, fails the whole
-// call with invalid_data "User with <field>: <value>, already exists."
-func (s *Service) CreateUsers(ctx context.Context, in ...CreateUserInput) ([]User, error) {
-	return s.createUsers(ctx, in...)
-}
-
-func (s *Service) updateUsers(ctx context.Context, in ...UpdateUserInput) ([]User, error) {
+// UpdateUsers updates rows by id (Medusa's updateUsers) and emits ModuleEventUserUpdated {id} per row (see
+// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
+// "User with id \"<ids joined by , >\" not found".
+func (s *Service) UpdateUsers(ctx context.Context, in ...UpdateUserInput) ([]User, error) {
 	out := make([]User, 0, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, q *userdb.Queries) error {
 		ids := make([]string, 0, len(in))
@@ -554,14 +549,10 @@ func (s *Service) updateUsers(ctx context.Context, in ...UpdateUserInput) ([]Use
 	return out, nil
 }
 
-// UpdateUsers updates rows by id (Medusa's updateUsers) and emits ModuleEventUserUpdated {id} per row (see
-// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
-// "User with id \"<ids joined by , >\" not found".
-func (s *Service) UpdateUsers(ctx context.Context, in ...UpdateUserInput) ([]User, error) {
-	return s.updateUsers(ctx, in...)
-}
-
-func (s *Service) deleteUsers(ctx context.Context, ids ...string) error {
+// DeleteUsers hard-deletes rows by id (Medusa's deleteUsers) and emits ModuleEventUserDeleted {id} per id
+// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
+// no-op; unknown ids are ignored.
+func (s *Service) DeleteUsers(ctx context.Context, ids ...string) error {
 	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
@@ -581,30 +572,16 @@ func (s *Service) deleteUsers(ctx context.Context, ids ...string) error {
 	})
 }
 
-// DeleteUsers hard-deletes rows by id (Medusa's deleteUsers) and emits ModuleEventUserDeleted {id} per id
-// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
-// no-op; unknown ids are ignored.
-func (s *Service) DeleteUsers(ctx context.Context, ids ...string) error {
-	return s.deleteUsers(ctx, ids...)
-}
-
-func (s *Service) softDeleteUserTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "user_id", q.SoftDeleteUsers, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventUserDeleted, "user", "deleted", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.softDeleteUserCascades(ctx, q, got, keys)
-	})
-}
-
-// softDeleteUserCascades applies softDelete to the relations user cascades to.
-func (s *Service) softDeleteUserCascades(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) softDeleteUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteUserTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
+func (s *Service) softDeleteUserTree(
+	ctx context.Context,
+	q *userdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "user_id", q.SoftDeleteUsers,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventUserDeleted, "user", "deleted", map[string]any{"id": got}))
+		}, nil)
 }
 
 // SoftDeleteUsers sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -612,26 +589,22 @@ func (s *Service) softDeleteUsers(ctx context.Context, ids ...string) (map[strin
 // ModuleEventUserDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.softDeleteUsers(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteUserTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.SoftDeleted, keys)
+		})
 }
 
-func (s *Service) restoreUserTree(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "user_id", q.RestoreUsers, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventUserCreated, "user", "created", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.restoreUserCascades(ctx, q, got, keys)
-	})
-}
-
-// restoreUserCascades applies restore to the relations user cascades to.
-func (s *Service) restoreUserCascades(ctx context.Context, q *userdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) restoreUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreUserTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
+func (s *Service) restoreUserTree(
+	ctx context.Context,
+	q *userdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "user_id", q.RestoreUsers,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventUserCreated, "user", "created", map[string]any{"id": got}))
+		}, nil)
 }
 
 // RestoreUsers clears deleted_at on rows by id and on cascaded relations (Medusa's restoreUsers).
@@ -639,5 +612,8 @@ func (s *Service) restoreUsers(ctx context.Context, ids ...string) (map[string][
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.restoreUsers(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreUserTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.Restored, keys)
+		})
 }

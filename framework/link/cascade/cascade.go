@@ -10,7 +10,8 @@ import (
 
 // Cascade applies op (a soft delete or restore of rows by id) to ids and,
 // when it affected rows, records their ids under key in keys, calls emit
-// with them and then next (the relations the model cascades to). Generated
+// with them and then next (the relations the model cascades to; nil when it
+// cascades to none). Generated
 // services build their soft-delete and restore trees from it.
 func Cascade(ctx context.Context, ids []string, keys map[string][]string, key string,
 	op func(context.Context, []string) ([]string, error), emit func([]string), next func([]string) error) error {
@@ -20,6 +21,9 @@ func Cascade(ctx context.Context, ids []string, keys map[string][]string, key st
 	}
 	keys[key] = append(keys[key], got...)
 	emit(got)
+	if next == nil {
+		return nil
+	}
 	return next(got)
 }
 

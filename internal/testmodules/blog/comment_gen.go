@@ -4,6 +4,9 @@ package blog
 
 import (
 	"context"
+	"strings"
+	"time"
+
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
@@ -13,8 +16,6 @@ import (
 	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/sqlb"
 	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
-	"strings"
-	"time"
 )
 
 // Comment is a row of table "comment" (Medusa's CommentDTO). Its JSON holds only the selected
@@ -290,14 +291,21 @@ func commentFilterFromTree(t sqlb.FilterTree) (CommentFilter, error) {
 // findComments reads comment rows with SQL built from the filter's used predicates only (see
 // package sqlb), and counts them too when count is set (ignoring skip, take and after).
 // Relations (cfg.Relations, or a dotted Select) are loaded after, one statement per relation.
-func (s *Service) findComments(ctx context.Context, f CommentFilter, cfg sqlb.FindConfig, count bool) ([]Comment, int, error) {
+func (s *Service) findComments(
+	ctx context.Context,
+	f CommentFilter,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]Comment, int, error) {
 	cfg, rels, err := sqlb.SplitRelations("comment", commentRelations, cfg)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), commentTable, cfg, count, f.apply, func(selected []string) Comment {
-		return Comment{selected: selected}
-	}, (*Comment).dest)
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), commentTable, cfg, count, f.apply,
+		func(selected []string) Comment {
+			return Comment{selected: selected}
+		},
+		(*Comment).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
 	}
@@ -318,39 +326,33 @@ var commentTable = sqlb.Table{
 	Sortable: commentSortable,
 }
 
-func (s *Service) retrieveComment(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Comment, error) {
-	return sqlb.Retrieve(id, cfg, "comment - id must be defined", "Comment with id: %s was not found", func(c sqlb.FindConfig) ([]Comment, error) {
-		out, _, err := s.findComments(ctx, CommentFilter{ID: sqlb.Eq(id)}, c, false)
-		return out, err
-	})
-}
-
 // RetrieveComment returns the comment with the given id (Medusa's retrieveComment). An empty id fails with
 // not_found "comment - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "Comment with id: <id> was not found". cfg (at most one) may select fields.
 func (s *Service) RetrieveComment(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Comment, error) {
-	return s.retrieveComment(ctx, id, cfg...)
-}
-
-func (s *Service) listComments(ctx context.Context, f CommentFilter, cfg ...sqlb.FindConfig) ([]Comment, error) {
-	out, _, err := s.findComments(ctx, f, firstConfig(cfg), false)
-	return out, err
+	return sqlb.Retrieve(id, cfg,
+		"comment - id must be defined", "Comment with id: %s was not found",
+		func(c sqlb.FindConfig) ([]Comment, error) {
+			out, _, err := s.findComments(ctx, CommentFilter{ID: sqlb.Eq(id)}, c, false)
+			return out, err
+		})
 }
 
 // ListComments returns the comment rows matching f (Medusa's listComments), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
 func (s *Service) ListComments(ctx context.Context, f CommentFilter, cfg ...sqlb.FindConfig) ([]Comment, error) {
-	return s.listComments(ctx, f, cfg...)
-}
-
-func (s *Service) listAndCountComments(ctx context.Context, f CommentFilter, cfg ...sqlb.FindConfig) ([]Comment, int, error) {
-	return s.findComments(ctx, f, firstConfig(cfg), true)
+	out, _, err := s.findComments(ctx, f, firstConfig(cfg), false)
+	return out, err
 }
 
 // ListAndCountComments is ListComments plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountComments).
-func (s *Service) ListAndCountComments(ctx context.Context, f CommentFilter, cfg ...sqlb.FindConfig) ([]Comment, int, error) {
-	return s.listAndCountComments(ctx, f, cfg...)
+func (s *Service) ListAndCountComments(
+	ctx context.Context,
+	f CommentFilter,
+	cfg ...sqlb.FindConfig,
+) ([]Comment, int, error) {
+	return s.findComments(ctx, f, firstConfig(cfg), true)
 }
 
 // commentRelations are comment's relations, for FindConfig.Relations and dotted selects.
@@ -388,14 +390,21 @@ func (s *Service) loadCommentRelations(ctx context.Context, rows []Comment, rels
 // findCommentsThrough reads the comment rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findCommentsThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Comment, []string, error) {
+func (s *Service) findCommentsThrough(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]Comment, []string, error) {
 	cfg, rels, err := sqlb.SplitRelations("comment", commentRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), commentTable, cfg, via, parents, func(selected []string) Comment {
-		return Comment{selected: selected}
-	}, (*Comment).dest)
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), commentTable, cfg, via, parents,
+		func(selected []string) Comment {
+			return Comment{selected: selected}
+		},
+		(*Comment).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -407,13 +416,20 @@ func (s *Service) findCommentsThrough(ctx context.Context, via sqlb.Through, par
 	return out, keys, nil
 }
 
-// commentInsertSQL inserts a chunk of comment rows sent as one array per column (createComments).
-const commentInsertSQL = "INSERT INTO \"comment\" (\"id\", \"body\", \"post_id\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, u.c3, now(), now()\nFROM unnest($1::text[], $2::text[], $3::text[]) AS u(c1, c2, c3)\nRETURNING \"id\", \"body\", \"post_id\", \"created_at\", \"updated_at\", \"deleted_at\""
+// commentInsertSQL inserts a chunk of comment rows sent as one array per column (CreateComments).
+const commentInsertSQL = `INSERT INTO "comment" ("id", "body", "post_id", "created_at", "updated_at")
+SELECT u.c1, u.c2, u.c3, now(), now()
+FROM unnest($1::text[], $2::text[], $3::text[]) AS u(c1, c2, c3)
+RETURNING "id", "body", "post_id", "created_at", "updated_at", "deleted_at"`
 
-// createComments inserts in[start:start+sqlb.InsertChunk] with one commentInsertSQL statement per
-// chunk and returns the rows in input order (matched by id: ids are unique, or the
-// insert fails). A duplicate inside the batch fails like one against the table.
-func (s *Service) createComments(ctx context.Context, in ...CreateCommentInput) ([]Comment, error) {
+// CreateComments inserts rows (Medusa's createComments), one multi-row statement per 10000 rows, and
+// returns them in input order; it emits ModuleEventCommentCreated {id} per row, in one Emit with the call's
+// other events. A unique violation, inside the batch or against the table, fails the whole
+// call with invalid_data "Comment with <field>: <value>, already exists."
+//
+// Each chunk of sqlb.InsertChunk rows is one commentInsertSQL statement; the rows come back
+// matched by id (ids are unique, or the insert fails).
+func (s *Service) CreateComments(ctx context.Context, in ...CreateCommentInput) ([]Comment, error) {
 	if len(in) == 0 {
 		return []Comment{}, nil
 	}
@@ -464,15 +480,10 @@ func (s *Service) createComments(ctx context.Context, in ...CreateCommentInput) 
 	return out, nil
 }
 
-// CreateComments inserts rows (Medusa's createComments), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits ModuleEventCommentCreated {id} per row, in one Emit with the call's
-// other events. A unique violation, inside the batch or against the table, fails the whole
-// call with invalid_data "Comment with <field>: <value>, already exists."
-func (s *Service) CreateComments(ctx context.Context, in ...CreateCommentInput) ([]Comment, error) {
-	return s.createComments(ctx, in...)
-}
-
-func (s *Service) updateComments(ctx context.Context, in ...UpdateCommentInput) ([]Comment, error) {
+// UpdateComments updates rows by id (Medusa's updateComments) and emits ModuleEventCommentUpdated {id} per row (see
+// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
+// "Comment with id \"<ids joined by , >\" not found".
+func (s *Service) UpdateComments(ctx context.Context, in ...UpdateCommentInput) ([]Comment, error) {
 	out := make([]Comment, 0, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, q *blogdb.Queries) error {
 		ids := make([]string, 0, len(in))
@@ -511,14 +522,10 @@ func (s *Service) updateComments(ctx context.Context, in ...UpdateCommentInput) 
 	return out, nil
 }
 
-// UpdateComments updates rows by id (Medusa's updateComments) and emits ModuleEventCommentUpdated {id} per row (see
-// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
-// "Comment with id \"<ids joined by , >\" not found".
-func (s *Service) UpdateComments(ctx context.Context, in ...UpdateCommentInput) ([]Comment, error) {
-	return s.updateComments(ctx, in...)
-}
-
-func (s *Service) deleteComments(ctx context.Context, ids ...string) error {
+// DeleteComments hard-deletes rows by id (Medusa's deleteComments) and emits ModuleEventCommentDeleted {id} per id
+// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
+// no-op; unknown ids are ignored.
+func (s *Service) DeleteComments(ctx context.Context, ids ...string) error {
 	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
@@ -538,30 +545,16 @@ func (s *Service) deleteComments(ctx context.Context, ids ...string) error {
 	})
 }
 
-// DeleteComments hard-deletes rows by id (Medusa's deleteComments) and emits ModuleEventCommentDeleted {id} per id
-// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
-// no-op; unknown ids are ignored.
-func (s *Service) DeleteComments(ctx context.Context, ids ...string) error {
-	return s.deleteComments(ctx, ids...)
-}
-
-func (s *Service) softDeleteCommentTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "comment_id", q.SoftDeleteComments, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventCommentDeleted, "comment", "deleted", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.softDeleteCommentCascades(ctx, q, got, keys)
-	})
-}
-
-// softDeleteCommentCascades applies softDelete to the relations comment cascades to.
-func (s *Service) softDeleteCommentCascades(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) softDeleteComments(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteCommentTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
+func (s *Service) softDeleteCommentTree(
+	ctx context.Context,
+	q *blogdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "comment_id", q.SoftDeleteComments,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventCommentDeleted, "comment", "deleted", map[string]any{"id": got}))
+		}, nil)
 }
 
 // SoftDeleteComments sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -569,26 +562,22 @@ func (s *Service) softDeleteComments(ctx context.Context, ids ...string) (map[st
 // ModuleEventCommentDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteComments(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.softDeleteComments(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteCommentTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.SoftDeleted, keys)
+		})
 }
 
-func (s *Service) restoreCommentTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "comment_id", q.RestoreComments, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventCommentCreated, "comment", "created", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.restoreCommentCascades(ctx, q, got, keys)
-	})
-}
-
-// restoreCommentCascades applies restore to the relations comment cascades to.
-func (s *Service) restoreCommentCascades(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) restoreComments(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreCommentTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
+func (s *Service) restoreCommentTree(
+	ctx context.Context,
+	q *blogdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "comment_id", q.RestoreComments,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventCommentCreated, "comment", "created", map[string]any{"id": got}))
+		}, nil)
 }
 
 // RestoreComments clears deleted_at on rows by id and on cascaded relations (Medusa's restoreComments).
@@ -596,5 +585,8 @@ func (s *Service) restoreComments(ctx context.Context, ids ...string) (map[strin
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreComments(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.restoreComments(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreCommentTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.Restored, keys)
+		})
 }

@@ -4,6 +4,7 @@ package blog
 
 import (
 	"context"
+
 	"github.com/medusa-go/medusa/framework/container"
 	"github.com/medusa-go/medusa/framework/entity"
 	"github.com/medusa-go/medusa/framework/jsonw"
@@ -72,7 +73,12 @@ type postEntityService struct {
 	s *Service
 }
 
-func (a postEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]Post, int, error) {
+func (a postEntityService) List(
+	ctx context.Context,
+	t sqlb.FilterTree,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]Post, int, error) {
 	f, err := postFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -80,7 +86,12 @@ func (a postEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb
 	return a.s.findPosts(ctx, f, cfg, count)
 }
 
-func (a postEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Post, []string, error) {
+func (a postEntityService) Through(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]Post, []string, error) {
 	return a.s.findPostsThrough(ctx, via, parents, cfg)
 }
 
@@ -108,7 +119,11 @@ func (a postEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count
 	}, nil
 }
 
-func (a postEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[Post], error) {
+func (a postEntityService) PrepareThrough(
+	via sqlb.Through,
+	parents sqlb.Parents,
+	cfg sqlb.FindConfig,
+) (entity.Prepared[Post], error) {
 	cfg, rels, err := sqlb.SplitRelations("post", postRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Post]{}, err
@@ -200,7 +215,12 @@ type commentEntityService struct {
 	s *Service
 }
 
-func (a commentEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]Comment, int, error) {
+func (a commentEntityService) List(
+	ctx context.Context,
+	t sqlb.FilterTree,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]Comment, int, error) {
 	f, err := commentFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -208,11 +228,20 @@ func (a commentEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg s
 	return a.s.findComments(ctx, f, cfg, count)
 }
 
-func (a commentEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Comment, []string, error) {
+func (a commentEntityService) Through(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]Comment, []string, error) {
 	return a.s.findCommentsThrough(ctx, via, parents, cfg)
 }
 
-func (a commentEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) (entity.Prepared[Comment], error) {
+func (a commentEntityService) Prepare(
+	t sqlb.FilterTree,
+	cfg sqlb.FindConfig,
+	count bool,
+) (entity.Prepared[Comment], error) {
 	f, err := commentFilterFromTree(t)
 	if err != nil {
 		return entity.Prepared[Comment]{}, err
@@ -236,7 +265,11 @@ func (a commentEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, co
 	}, nil
 }
 
-func (a commentEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[Comment], error) {
+func (a commentEntityService) PrepareThrough(
+	via sqlb.Through,
+	parents sqlb.Parents,
+	cfg sqlb.FindConfig,
+) (entity.Prepared[Comment], error) {
 	cfg, rels, err := sqlb.SplitRelations("comment", commentRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Comment]{}, err
@@ -329,7 +362,12 @@ type tagEntityService struct {
 	s *Service
 }
 
-func (a tagEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.FindConfig, count bool) ([]Tag, int, error) {
+func (a tagEntityService) List(
+	ctx context.Context,
+	t sqlb.FilterTree,
+	cfg sqlb.FindConfig,
+	count bool,
+) ([]Tag, int, error) {
 	f, err := tagFilterFromTree(t)
 	if err != nil {
 		return nil, 0, err
@@ -337,7 +375,12 @@ func (a tagEntityService) List(ctx context.Context, t sqlb.FilterTree, cfg sqlb.
 	return a.s.findTags(ctx, f, cfg, count)
 }
 
-func (a tagEntityService) Through(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Tag, []string, error) {
+func (a tagEntityService) Through(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]Tag, []string, error) {
 	return a.s.findTagsThrough(ctx, via, parents, cfg)
 }
 
@@ -365,7 +408,11 @@ func (a tagEntityService) Prepare(t sqlb.FilterTree, cfg sqlb.FindConfig, count 
 	}, nil
 }
 
-func (a tagEntityService) PrepareThrough(via sqlb.Through, parents sqlb.Parents, cfg sqlb.FindConfig) (entity.Prepared[Tag], error) {
+func (a tagEntityService) PrepareThrough(
+	via sqlb.Through,
+	parents sqlb.Parents,
+	cfg sqlb.FindConfig,
+) (entity.Prepared[Tag], error) {
 	cfg, rels, err := sqlb.SplitRelations("tag", tagRelations, cfg)
 	if err != nil {
 		return entity.Prepared[Tag]{}, err

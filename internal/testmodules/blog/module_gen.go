@@ -5,6 +5,7 @@ package blog
 import (
 	"context"
 	_ "embed"
+
 	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/internal/testmodules/blog/migrations"

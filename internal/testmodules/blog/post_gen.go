@@ -4,6 +4,10 @@ package blog
 
 import (
 	"context"
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
@@ -13,9 +17,6 @@ import (
 	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/sqlb"
 	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
-	"strconv"
-	"strings"
-	"time"
 )
 
 // Post is a row of table "post" (Medusa's PostDTO). Its JSON holds only the selected
@@ -323,9 +324,11 @@ func (s *Service) findPosts(ctx context.Context, f PostFilter, cfg sqlb.FindConf
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), postTable, cfg, count, f.apply, func(selected []string) Post {
-		return Post{selected: selected}
-	}, (*Post).dest)
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), postTable, cfg, count, f.apply,
+		func(selected []string) Post {
+			return Post{selected: selected}
+		},
+		(*Post).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
 	}
@@ -346,39 +349,29 @@ var postTable = sqlb.Table{
 	Sortable: postSortable,
 }
 
-func (s *Service) retrievePost(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Post, error) {
-	return sqlb.Retrieve(id, cfg, "post - id must be defined", "Post with id: %s was not found", func(c sqlb.FindConfig) ([]Post, error) {
-		out, _, err := s.findPosts(ctx, PostFilter{ID: sqlb.Eq(id)}, c, false)
-		return out, err
-	})
-}
-
 // RetrievePost returns the post with the given id (Medusa's retrievePost). An empty id fails with
 // not_found "post - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "Post with id: <id> was not found". cfg (at most one) may select fields.
 func (s *Service) RetrievePost(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Post, error) {
-	return s.retrievePost(ctx, id, cfg...)
-}
-
-func (s *Service) listPosts(ctx context.Context, f PostFilter, cfg ...sqlb.FindConfig) ([]Post, error) {
-	out, _, err := s.findPosts(ctx, f, firstConfig(cfg), false)
-	return out, err
+	return sqlb.Retrieve(id, cfg,
+		"post - id must be defined", "Post with id: %s was not found",
+		func(c sqlb.FindConfig) ([]Post, error) {
+			out, _, err := s.findPosts(ctx, PostFilter{ID: sqlb.Eq(id)}, c, false)
+			return out, err
+		})
 }
 
 // ListPosts returns the post rows matching f (Medusa's listPosts), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
 func (s *Service) ListPosts(ctx context.Context, f PostFilter, cfg ...sqlb.FindConfig) ([]Post, error) {
-	return s.listPosts(ctx, f, cfg...)
-}
-
-func (s *Service) listAndCountPosts(ctx context.Context, f PostFilter, cfg ...sqlb.FindConfig) ([]Post, int, error) {
-	return s.findPosts(ctx, f, firstConfig(cfg), true)
+	out, _, err := s.findPosts(ctx, f, firstConfig(cfg), false)
+	return out, err
 }
 
 // ListAndCountPosts is ListPosts plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountPosts).
 func (s *Service) ListAndCountPosts(ctx context.Context, f PostFilter, cfg ...sqlb.FindConfig) ([]Post, int, error) {
-	return s.listAndCountPosts(ctx, f, cfg...)
+	return s.findPosts(ctx, f, firstConfig(cfg), true)
 }
 
 // postRelations are post's relations, for FindConfig.Relations and dotted selects.
@@ -429,14 +422,21 @@ func (s *Service) loadPostRelations(ctx context.Context, rows []Post, rels []sql
 // findPostsThrough reads the post rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findPostsThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Post, []string, error) {
+func (s *Service) findPostsThrough(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]Post, []string, error) {
 	cfg, rels, err := sqlb.SplitRelations("post", postRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), postTable, cfg, via, parents, func(selected []string) Post {
-		return Post{selected: selected}
-	}, (*Post).dest)
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), postTable, cfg, via, parents,
+		func(selected []string) Post {
+			return Post{selected: selected}
+		},
+		(*Post).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -475,13 +475,20 @@ func (s *Service) DetachPostTags(ctx context.Context, id string, tagIDs ...strin
 	})
 }
 
-// postInsertSQL inserts a chunk of post rows sent as one array per column (createPosts).
-const postInsertSQL = "INSERT INTO \"post\" (\"id\", \"title\", \"body\", \"views\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, u.c3, COALESCE(u.c4, 0), now(), now()\nFROM unnest($1::text[], $2::text[], $3::text[], $4::integer[]) AS u(c1, c2, c3, c4)\nRETURNING \"id\", \"title\", \"body\", \"views\", \"created_at\", \"updated_at\", \"deleted_at\""
+// postInsertSQL inserts a chunk of post rows sent as one array per column (CreatePosts).
+const postInsertSQL = `INSERT INTO "post" ("id", "title", "body", "views", "created_at", "updated_at")
+SELECT u.c1, u.c2, u.c3, COALESCE(u.c4, 0), now(), now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[]) AS u(c1, c2, c3, c4)
+RETURNING "id", "title", "body", "views", "created_at", "updated_at", "deleted_at"`
 
-// createPosts inserts in[start:start+sqlb.InsertChunk] with one postInsertSQL statement per
-// chunk and returns the rows in input order (matched by id: ids are unique, or the
-// insert fails). A duplicate inside the batch fails like one against the table.
-func (s *Service) createPosts(ctx context.Context, in ...CreatePostInput) ([]Post, error) {
+// CreatePosts inserts rows (Medusa's createPosts), one multi-row statement per 10000 rows, and
+// returns them in input order; it emits ModuleEventPostCreated {id} per row, in one Emit with the call's
+// other events. A unique violation, inside the batch or against the table, fails the whole
+// call with invalid_data "Post with <field>: <value>, already exists."
+//
+// Each chunk of sqlb.InsertChunk rows is one postInsertSQL statement; the rows come back
+// matched by id (ids are unique, or the insert fails).
+func (s *Service) CreatePosts(ctx context.Context, in ...CreatePostInput) ([]Post, error) {
 	if len(in) == 0 {
 		return []Post{}, nil
 	}
@@ -534,15 +541,10 @@ func (s *Service) createPosts(ctx context.Context, in ...CreatePostInput) ([]Pos
 	return out, nil
 }
 
-// CreatePosts inserts rows (Medusa's createPosts), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits ModuleEventPostCreated {id} per row, in one Emit with the call's
-// other events. A unique violation, inside the batch or against the table, fails the whole
-// call with invalid_data "Post with <field>: <value>, already exists."
-func (s *Service) CreatePosts(ctx context.Context, in ...CreatePostInput) ([]Post, error) {
-	return s.createPosts(ctx, in...)
-}
-
-func (s *Service) updatePosts(ctx context.Context, in ...UpdatePostInput) ([]Post, error) {
+// UpdatePosts updates rows by id (Medusa's updatePosts) and emits ModuleEventPostUpdated {id} per row (see
+// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
+// "Post with id \"<ids joined by , >\" not found".
+func (s *Service) UpdatePosts(ctx context.Context, in ...UpdatePostInput) ([]Post, error) {
 	out := make([]Post, 0, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, q *blogdb.Queries) error {
 		ids := make([]string, 0, len(in))
@@ -583,14 +585,10 @@ func (s *Service) updatePosts(ctx context.Context, in ...UpdatePostInput) ([]Pos
 	return out, nil
 }
 
-// UpdatePosts updates rows by id (Medusa's updatePosts) and emits ModuleEventPostUpdated {id} per row (see
-// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
-// "Post with id \"<ids joined by , >\" not found".
-func (s *Service) UpdatePosts(ctx context.Context, in ...UpdatePostInput) ([]Post, error) {
-	return s.updatePosts(ctx, in...)
-}
-
-func (s *Service) deletePosts(ctx context.Context, ids ...string) error {
+// DeletePosts hard-deletes rows by id (Medusa's deletePosts) and emits ModuleEventPostDeleted {id} per id
+// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
+// no-op; unknown ids are ignored.
+func (s *Service) DeletePosts(ctx context.Context, ids ...string) error {
 	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
@@ -610,37 +608,34 @@ func (s *Service) deletePosts(ctx context.Context, ids ...string) error {
 	})
 }
 
-// DeletePosts hard-deletes rows by id (Medusa's deletePosts) and emits ModuleEventPostDeleted {id} per id
-// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
-// no-op; unknown ids are ignored.
-func (s *Service) DeletePosts(ctx context.Context, ids ...string) error {
-	return s.deletePosts(ctx, ids...)
-}
-
-func (s *Service) softDeletePostTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "post_id", q.SoftDeletePosts, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventPostDeleted, "post", "deleted", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.softDeletePostCascades(ctx, q, got, keys)
-	})
+func (s *Service) softDeletePostTree(
+	ctx context.Context,
+	q *blogdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "post_id", q.SoftDeletePosts,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventPostDeleted, "post", "deleted", map[string]any{"id": got}))
+		}, func(got []string) error {
+			return s.softDeletePostCascades(ctx, q, got, keys)
+		})
 }
 
 // softDeletePostCascades applies softDelete to the relations post cascades to.
-func (s *Service) softDeletePostCascades(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	if err := cascade.Cascade(ctx, ids, keys, "comment_id", q.SoftDeleteCommentsByPostID, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventCommentDeleted, "comment", "deleted", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.softDeleteCommentCascades(ctx, q, got, keys)
-	}); err != nil {
+func (s *Service) softDeletePostCascades(
+	ctx context.Context,
+	q *blogdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	if err := cascade.Cascade(ctx, ids, keys, "comment_id", q.SoftDeleteCommentsByPostID,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventCommentDeleted, "comment", "deleted", map[string]any{"id": got}))
+		}, nil); err != nil {
 		return err
 	}
 	return nil
-}
-
-func (s *Service) softDeletePosts(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeletePostTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
 }
 
 // SoftDeletePosts sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -648,33 +643,40 @@ func (s *Service) softDeletePosts(ctx context.Context, ids ...string) (map[strin
 // ModuleEventPostDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeletePosts(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.softDeletePosts(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeletePostTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.SoftDeleted, keys)
+		})
 }
 
-func (s *Service) restorePostTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "post_id", q.RestorePosts, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventPostCreated, "post", "created", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.restorePostCascades(ctx, q, got, keys)
-	})
+func (s *Service) restorePostTree(
+	ctx context.Context,
+	q *blogdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "post_id", q.RestorePosts,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventPostCreated, "post", "created", map[string]any{"id": got}))
+		}, func(got []string) error {
+			return s.restorePostCascades(ctx, q, got, keys)
+		})
 }
 
 // restorePostCascades applies restore to the relations post cascades to.
-func (s *Service) restorePostCascades(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	if err := cascade.Cascade(ctx, ids, keys, "comment_id", q.RestoreCommentsByPostID, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventCommentCreated, "comment", "created", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.restoreCommentCascades(ctx, q, got, keys)
-	}); err != nil {
+func (s *Service) restorePostCascades(
+	ctx context.Context,
+	q *blogdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	if err := cascade.Cascade(ctx, ids, keys, "comment_id", q.RestoreCommentsByPostID,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventCommentCreated, "comment", "created", map[string]any{"id": got}))
+		}, nil); err != nil {
 		return err
 	}
 	return nil
-}
-
-func (s *Service) restorePosts(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restorePostTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
 }
 
 // RestorePosts clears deleted_at on rows by id and on cascaded relations (Medusa's restorePosts).
@@ -682,5 +684,8 @@ func (s *Service) restorePosts(ctx context.Context, ids ...string) (map[string][
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestorePosts(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.restorePosts(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restorePostTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.Restored, keys)
+		})
 }

@@ -128,7 +128,11 @@ var (
 			{Name: "deleted_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
 		},
 	})
-	postOneQuery   = qs.MustQuerySpec(qs.QueryConfig{Defaults: postFields, Allowed: postSelectable, Relations: postRelationNames})
+	postOneQuery = qs.MustQuerySpec(qs.QueryConfig{
+		Defaults:  postFields,
+		Allowed:   postSelectable,
+		Relations: postRelationNames,
+	})
 	postUpdateBody = body.MustBody[postUpdateRequest](
 		body.String("title").Optional(),
 		body.String("body").Nullish(),
@@ -311,7 +315,11 @@ var (
 			{Name: "deleted_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
 		},
 	})
-	commentOneQuery   = qs.MustQuerySpec(qs.QueryConfig{Defaults: commentFields, Allowed: commentSelectable, Relations: commentRelationNames})
+	commentOneQuery = qs.MustQuerySpec(qs.QueryConfig{
+		Defaults:  commentFields,
+		Allowed:   commentSelectable,
+		Relations: commentRelationNames,
+	})
 	commentUpdateBody = body.MustBody[commentUpdateRequest](
 		body.String("body").Optional(),
 		body.String("post_id").Optional(),
@@ -487,7 +495,11 @@ var (
 			{Name: "deleted_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
 		},
 	})
-	tagOneQuery   = qs.MustQuerySpec(qs.QueryConfig{Defaults: tagFields, Allowed: tagSelectable, Relations: tagRelationNames})
+	tagOneQuery = qs.MustQuerySpec(qs.QueryConfig{
+		Defaults:  tagFields,
+		Allowed:   tagSelectable,
+		Relations: tagRelationNames,
+	})
 	tagUpdateBody = body.MustBody[tagUpdateRequest](
 		body.String("value").Optional(),
 	)

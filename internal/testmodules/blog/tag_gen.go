@@ -4,6 +4,9 @@ package blog
 
 import (
 	"context"
+	"strings"
+	"time"
+
 	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/events"
@@ -13,8 +16,6 @@ import (
 	"github.com/medusa-go/medusa/framework/opt"
 	"github.com/medusa-go/medusa/framework/sqlb"
 	blogdb "github.com/medusa-go/medusa/internal/testmodules/blog/db"
-	"strings"
-	"time"
 )
 
 // Tag is a row of table "tag" (Medusa's TagDTO). Its JSON holds only the selected
@@ -277,9 +278,11 @@ func (s *Service) findTags(ctx context.Context, f TagFilter, cfg sqlb.FindConfig
 	if err != nil {
 		return nil, 0, err
 	}
-	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), tagTable, cfg, count, f.apply, func(selected []string) Tag {
-		return Tag{selected: selected}
-	}, (*Tag).dest)
+	out, n, err := sqlb.Find(ctx, db.Conn(ctx, s.db), tagTable, cfg, count, f.apply,
+		func(selected []string) Tag {
+			return Tag{selected: selected}
+		},
+		(*Tag).dest)
 	if err != nil {
 		return nil, 0, mapErr(err)
 	}
@@ -300,39 +303,29 @@ var tagTable = sqlb.Table{
 	Sortable: tagSortable,
 }
 
-func (s *Service) retrieveTag(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Tag, error) {
-	return sqlb.Retrieve(id, cfg, "tag - id must be defined", "Tag with id: %s was not found", func(c sqlb.FindConfig) ([]Tag, error) {
-		out, _, err := s.findTags(ctx, TagFilter{ID: sqlb.Eq(id)}, c, false)
-		return out, err
-	})
-}
-
 // RetrieveTag returns the tag with the given id (Medusa's retrieveTag). An empty id fails with
 // not_found "tag - id must be defined"; a missing or soft-deleted row (unless cfg.WithDeleted) with
 // not_found "Tag with id: <id> was not found". cfg (at most one) may select fields.
 func (s *Service) RetrieveTag(ctx context.Context, id string, cfg ...sqlb.FindConfig) (Tag, error) {
-	return s.retrieveTag(ctx, id, cfg...)
-}
-
-func (s *Service) listTags(ctx context.Context, f TagFilter, cfg ...sqlb.FindConfig) ([]Tag, error) {
-	out, _, err := s.findTags(ctx, f, firstConfig(cfg), false)
-	return out, err
+	return sqlb.Retrieve(id, cfg,
+		"tag - id must be defined", "Tag with id: %s was not found",
+		func(c sqlb.FindConfig) ([]Tag, error) {
+			out, _, err := s.findTags(ctx, TagFilter{ID: sqlb.Eq(id)}, c, false)
+			return out, err
+		})
 }
 
 // ListTags returns the tag rows matching f (Medusa's listTags), ordered by id unless cfg
 // says otherwise; soft-deleted rows only with cfg.WithDeleted or a deleted_at filter.
 func (s *Service) ListTags(ctx context.Context, f TagFilter, cfg ...sqlb.FindConfig) ([]Tag, error) {
-	return s.listTags(ctx, f, cfg...)
-}
-
-func (s *Service) listAndCountTags(ctx context.Context, f TagFilter, cfg ...sqlb.FindConfig) ([]Tag, int, error) {
-	return s.findTags(ctx, f, firstConfig(cfg), true)
+	out, _, err := s.findTags(ctx, f, firstConfig(cfg), false)
+	return out, err
 }
 
 // ListAndCountTags is ListTags plus the number of matching rows, ignoring skip and take
 // (Medusa's listAndCountTags).
 func (s *Service) ListAndCountTags(ctx context.Context, f TagFilter, cfg ...sqlb.FindConfig) ([]Tag, int, error) {
-	return s.listAndCountTags(ctx, f, cfg...)
+	return s.findTags(ctx, f, firstConfig(cfg), true)
 }
 
 // tagRelations are tag's relations, for FindConfig.Relations and dotted selects.
@@ -368,14 +361,21 @@ func (s *Service) loadTagRelations(ctx context.Context, rows []Tag, rels []sqlb.
 // findTagsThrough reads the tag rows joined to parents through via (a manyToMany pivot
 // or a module link's table) in one statement, with the parent key of each row, and
 // loads cfg's relations into them.
-func (s *Service) findTagsThrough(ctx context.Context, via sqlb.Through, parents []string, cfg sqlb.FindConfig) ([]Tag, []string, error) {
+func (s *Service) findTagsThrough(
+	ctx context.Context,
+	via sqlb.Through,
+	parents []string,
+	cfg sqlb.FindConfig,
+) ([]Tag, []string, error) {
 	cfg, rels, err := sqlb.SplitRelations("tag", tagRelations, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), tagTable, cfg, via, parents, func(selected []string) Tag {
-		return Tag{selected: selected}
-	}, (*Tag).dest)
+	out, keys, err := sqlb.FindThrough(ctx, db.Conn(ctx, s.db), tagTable, cfg, via, parents,
+		func(selected []string) Tag {
+			return Tag{selected: selected}
+		},
+		(*Tag).dest)
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -414,13 +414,20 @@ func (s *Service) DetachTagPosts(ctx context.Context, id string, postIDs ...stri
 	})
 }
 
-// tagInsertSQL inserts a chunk of tag rows sent as one array per column (createTags).
-const tagInsertSQL = "INSERT INTO \"tag\" (\"id\", \"value\", \"created_at\", \"updated_at\")\nSELECT u.c1, u.c2, now(), now()\nFROM unnest($1::text[], $2::text[]) AS u(c1, c2)\nRETURNING \"id\", \"value\", \"created_at\", \"updated_at\", \"deleted_at\""
+// tagInsertSQL inserts a chunk of tag rows sent as one array per column (CreateTags).
+const tagInsertSQL = `INSERT INTO "tag" ("id", "value", "created_at", "updated_at")
+SELECT u.c1, u.c2, now(), now()
+FROM unnest($1::text[], $2::text[]) AS u(c1, c2)
+RETURNING "id", "value", "created_at", "updated_at", "deleted_at"`
 
-// createTags inserts in[start:start+sqlb.InsertChunk] with one tagInsertSQL statement per
-// chunk and returns the rows in input order (matched by id: ids are unique, or the
-// insert fails). A duplicate inside the batch fails like one against the table.
-func (s *Service) createTags(ctx context.Context, in ...CreateTagInput) ([]Tag, error) {
+// CreateTags inserts rows (Medusa's createTags), one multi-row statement per 10000 rows, and
+// returns them in input order; it emits ModuleEventTagCreated {id} per row, in one Emit with the call's
+// other events. A unique violation, inside the batch or against the table, fails the whole
+// call with invalid_data "Tag with <field>: <value>, already exists."
+//
+// Each chunk of sqlb.InsertChunk rows is one tagInsertSQL statement; the rows come back
+// matched by id (ids are unique, or the insert fails).
+func (s *Service) CreateTags(ctx context.Context, in ...CreateTagInput) ([]Tag, error) {
 	if len(in) == 0 {
 		return []Tag{}, nil
 	}
@@ -469,15 +476,10 @@ func (s *Service) createTags(ctx context.Context, in ...CreateTagInput) ([]Tag, 
 	return out, nil
 }
 
-// CreateTags inserts rows (Medusa's createTags), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits ModuleEventTagCreated {id} per row, in one Emit with the call's
-// other events. A unique violation, inside the batch or against the table, fails the whole
-// call with invalid_data "Tag with <field>: <value>, already exists."
-func (s *Service) CreateTags(ctx context.Context, in ...CreateTagInput) ([]Tag, error) {
-	return s.createTags(ctx, in...)
-}
-
-func (s *Service) updateTags(ctx context.Context, in ...UpdateTagInput) ([]Tag, error) {
+// UpdateTags updates rows by id (Medusa's updateTags) and emits ModuleEventTagUpdated {id} per row (see
+// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
+// "Tag with id \"<ids joined by , >\" not found".
+func (s *Service) UpdateTags(ctx context.Context, in ...UpdateTagInput) ([]Tag, error) {
 	out := make([]Tag, 0, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, q *blogdb.Queries) error {
 		ids := make([]string, 0, len(in))
@@ -514,14 +516,10 @@ func (s *Service) updateTags(ctx context.Context, in ...UpdateTagInput) ([]Tag, 
 	return out, nil
 }
 
-// UpdateTags updates rows by id (Medusa's updateTags) and emits ModuleEventTagUpdated {id} per row (see
-// Tx for when). If any id is missing (or soft-deleted) the whole call fails with not_found
-// "Tag with id \"<ids joined by , >\" not found".
-func (s *Service) UpdateTags(ctx context.Context, in ...UpdateTagInput) ([]Tag, error) {
-	return s.updateTags(ctx, in...)
-}
-
-func (s *Service) deleteTags(ctx context.Context, ids ...string) error {
+// DeleteTags hard-deletes rows by id (Medusa's deleteTags) and emits ModuleEventTagDeleted {id} per id
+// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
+// no-op; unknown ids are ignored.
+func (s *Service) DeleteTags(ctx context.Context, ids ...string) error {
 	ids = sqlb.Unique(ids)
 	if len(ids) == 0 {
 		return nil
@@ -541,30 +539,16 @@ func (s *Service) deleteTags(ctx context.Context, ids ...string) error {
 	})
 }
 
-// DeleteTags hard-deletes rows by id (Medusa's deleteTags) and emits ModuleEventTagDeleted {id} per id
-// (see Tx for when), and tells the Cascader (WithCascader) which rows it deleted. No ids is a
-// no-op; unknown ids are ignored.
-func (s *Service) DeleteTags(ctx context.Context, ids ...string) error {
-	return s.deleteTags(ctx, ids...)
-}
-
-func (s *Service) softDeleteTagTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "tag_id", q.SoftDeleteTags, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventTagDeleted, "tag", "deleted", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.softDeleteTagCascades(ctx, q, got, keys)
-	})
-}
-
-// softDeleteTagCascades applies softDelete to the relations tag cascades to.
-func (s *Service) softDeleteTagCascades(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) softDeleteTags(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteTagTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.SoftDeleted, keys)
-	})
+func (s *Service) softDeleteTagTree(
+	ctx context.Context,
+	q *blogdb.Queries,
+	ids []string,
+	keys map[string][]string,
+) error {
+	return cascade.Cascade(ctx, ids, keys, "tag_id", q.SoftDeleteTags,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventTagDeleted, "tag", "deleted", map[string]any{"id": got}))
+		}, nil)
 }
 
 // SoftDeleteTags sets deleted_at on rows by id and on the rows of cascaded relations (Medusa's
@@ -572,26 +556,17 @@ func (s *Service) softDeleteTags(ctx context.Context, ids ...string) (map[string
 // ModuleEventTagDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteTags(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.softDeleteTags(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteTagTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.SoftDeleted, keys)
+		})
 }
 
 func (s *Service) restoreTagTree(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return cascade.Cascade(ctx, ids, keys, "tag_id", q.RestoreTags, func(got []string) {
-		s.Emit(ctx, Event(ModuleEventTagCreated, "tag", "created", map[string]any{"id": got}))
-	}, func(got []string) error {
-		return s.restoreTagCascades(ctx, q, got, keys)
-	})
-}
-
-// restoreTagCascades applies restore to the relations tag cascades to.
-func (s *Service) restoreTagCascades(ctx context.Context, q *blogdb.Queries, ids []string, keys map[string][]string) error {
-	return nil
-}
-
-func (s *Service) restoreTags(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreTagTree, func(ctx context.Context, keys map[string][]string) error {
-		return s.cascade(ctx, cascade.Restored, keys)
-	})
+	return cascade.Cascade(ctx, ids, keys, "tag_id", q.RestoreTags,
+		func(got []string) {
+			s.Emit(ctx, Event(ModuleEventTagCreated, "tag", "created", map[string]any{"id": got}))
+		}, nil)
 }
 
 // RestoreTags clears deleted_at on rows by id and on cascaded relations (Medusa's restoreTags).
@@ -599,5 +574,8 @@ func (s *Service) restoreTags(ctx context.Context, ids ...string) (map[string][]
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreTags(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return s.restoreTags(ctx, ids...)
+	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreTagTree,
+		func(ctx context.Context, keys map[string][]string) error {
+			return s.cascade(ctx, cascade.Restored, keys)
+		})
 }
