@@ -57,7 +57,7 @@ func inviteLoader(adminURL string) notification.Loader {
 		if err != nil {
 			return notification.Notification{}, false, err
 		}
-		link := strings.TrimRight(adminURL, "/") + "/invite?token=" + url.QueryEscape(inv.Token)
+		link := tokenLink(adminURL, "/invite", inv.Token)
 		return notification.Notification{
 			To:       inv.Email,
 			Template: "user-invite",
@@ -98,7 +98,7 @@ func resetRenderer(adminURL string) notification.ResetRenderer {
 		if r.ActorType != "user" {
 			return notification.Notification{}, false, nil
 		}
-		link := strings.TrimRight(adminURL, "/") + "/reset-password?token=" + url.QueryEscape(r.Token)
+		link := tokenLink(adminURL, "/reset-password", r.Token)
 		return notification.Notification{
 			To:       r.EntityID,
 			Template: "password-reset",
@@ -107,4 +107,10 @@ func resetRenderer(adminURL string) notification.ResetRenderer {
 			Data:     map[string]any{"reset_url": link},
 		}, true, nil
 	}
+}
+
+// tokenLink is the dashboard page <admin url><page>?token=<token> an e-mail
+// links to.
+func tokenLink(adminURL, page, token string) string {
+	return strings.TrimRight(adminURL, "/") + page + "?token=" + url.QueryEscape(token)
 }

@@ -110,7 +110,7 @@ func medusaRequirement(ctx context.Context, flagValue string) (req, goVersion st
 		return goVersion
 	}
 	if flagValue != "" {
-		if strings.HasPrefix(flagValue, "v") && !strings.ContainsAny(flagValue, `/\`) {
+		if modgen.IsVersion(flagValue) {
 			return flagValue, goVersion, nil
 		}
 		abs, err := filepath.Abs(flagValue)

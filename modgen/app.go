@@ -32,6 +32,10 @@ type AppOptions struct {
 	GoVersion string
 }
 
+// IsVersion reports whether s names a module version ("v0.3.0") rather than
+// a directory.
+func IsVersion(s string) bool { return strings.HasPrefix(s, "v") && !strings.ContainsAny(s, `/\`) }
+
 // MedusaModule is medusa-go's Go module path.
 const MedusaModule = "github.com/medusa-go/medusa"
 
@@ -118,7 +122,7 @@ func ScaffoldApp(dir string, o AppOptions) ([]string, error) {
 func appGoMod(o AppOptions) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "module %s\n\ngo %s\n\n", o.Module, o.GoVersion)
-	if strings.HasPrefix(o.Medusa, "v") && !strings.ContainsAny(o.Medusa, `/\`) {
+	if IsVersion(o.Medusa) {
 		fmt.Fprintf(&b, "require %s %s\n", MedusaModule, o.Medusa)
 		return []byte(b.String())
 	}

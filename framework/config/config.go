@@ -9,6 +9,10 @@ import (
 	"time"
 )
 
+// DefaultAdminPath is where the admin dashboard is served when AdminPath is
+// empty (Medusa's admin.path default).
+const DefaultAdminPath = "/app"
+
 // DefaultSecret is Medusa's development default for JWT_SECRET and
 // COOKIE_SECRET ("supersecret"). medusa-go accepts it only in development.
 const DefaultSecret = "supersecret"
@@ -76,7 +80,7 @@ func Load(mode Mode, base Config, getenv func(string) string) (Config, error) {
 	c.CookieSecret = or(getenv("COOKIE_SECRET"), or(c.CookieSecret, DefaultSecret))
 	c.WorkerMode = or(getenv("MEDUSA_WORKER_MODE"), or(c.WorkerMode, "shared"))
 	c.AdminURL = or(getenv("MEDUSA_ADMIN_URL"), c.AdminURL)
-	c.AdminPath = or(getenv("MEDUSA_ADMIN_PATH"), or(c.AdminPath, "/app"))
+	c.AdminPath = or(getenv("MEDUSA_ADMIN_PATH"), or(c.AdminPath, DefaultAdminPath))
 	if v := strings.TrimSpace(getenv("MEDUSA_ADMIN_DISABLE")); v != "" {
 		off, err := strconv.ParseBool(v)
 		if err != nil {
@@ -131,7 +135,7 @@ func (c Config) AdminURLOrDefault() string {
 	if c.AdminURL != "" {
 		return strings.TrimRight(c.AdminURL, "/")
 	}
-	return fmt.Sprintf("http://%s%s", net.JoinHostPort(c.Host, strconv.Itoa(c.Port)), or(c.AdminPath, "/app"))
+	return fmt.Sprintf("http://%s%s", net.JoinHostPort(c.Host, strconv.Itoa(c.Port)), or(c.AdminPath, DefaultAdminPath))
 }
 
 // Validate checks the rules of the mode: production needs a database URL and

@@ -7,6 +7,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"github.com/medusa-go/medusa/framework/config"
 	"html/template"
 	"io/fs"
 	"mime"
@@ -25,7 +26,7 @@ var assetFS embed.FS
 
 // DefaultPath is where the dashboard is served when Options.Path is empty
 // (Medusa's default admin.path).
-const DefaultPath = "/app"
+const DefaultPath = config.DefaultAdminPath
 
 // Options configures New.
 type Options struct {
