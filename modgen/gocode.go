@@ -88,26 +88,10 @@ func sqlcName(s string) string {
 }
 
 // baseType is a field's Go type without nullability.
-func baseType(f *dml.Field) jen.Code {
-	switch f.Kind {
-	case dml.KindNumber:
-		return jen.Int()
-	case dml.KindBigNumber:
-		return jen.Float64()
-	case dml.KindBoolean:
-		return jen.Bool()
-	case dml.KindDateTime:
-		return jen.Qual("time", "Time")
-	case dml.KindJSON:
-		return jen.Qual("encoding/json", "RawMessage")
-	case dml.KindArray:
-		return jen.Index().String()
-	}
-	return jen.String()
-}
+func baseType(f *dml.Field) jen.Code { return kindOf(f).goTypeCode() }
 
 // selfNull reports whether the kind's Go type represents NULL itself (nil).
-func selfNull(f *dml.Field) bool { return f.Kind == dml.KindJSON || f.Kind == dml.KindArray }
+func selfNull(f *dml.Field) bool { return kindOf(f).selfNull }
 
 // dtoType is the field's type in the DTO.
 func dtoType(f *dml.Field) jen.Code {
@@ -119,9 +103,8 @@ func dtoType(f *dml.Field) jen.Code {
 
 func filterable(f *dml.Field) bool { return !selfNull(f) }
 
-func isText(f *dml.Field) bool {
-	return f.Kind == dml.KindText || f.Kind == dml.KindID || f.Kind == dml.KindEnum
-}
+// isText reports whether f is stored as text (id, text and enum fields).
+func isText(f *dml.Field) bool { return kindOf(f).sql == "text" }
 
 func jsonTag(name string, omit string) map[string]string {
 	if omit != "" {

@@ -673,18 +673,18 @@ func appendJSONBody(m *dml.Model, tail []jen.Code) []jen.Code {
 				jen.Err().Op("!=").Nil(),
 			).Block(jen.Return(jen.Nil(), jen.Err())))
 		}
-		switch {
-		case isText(x) && nullable:
+		switch w := kindOf(x).appendJSON; {
+		case w == jsonString && nullable:
 			plain("AppendJSONStringPtr", field)
-		case isText(x):
+		case w == jsonString:
 			plain("AppendJSONString", field)
-		case x.Kind == dml.KindDateTime && nullable:
+		case w == jsonTime && nullable:
 			checked("AppendJSONTimePtr", field)
-		case x.Kind == dml.KindDateTime:
+		case w == jsonTime:
 			checked("AppendJSONTime", field)
-		case x.Kind == dml.KindBoolean && !nullable:
+		case w == jsonBool && !nullable:
 			stmts = append(stmts, b().Op("=").Qual("strconv", "AppendBool").Call(b(), field))
-		case x.Kind == dml.KindNumber && !nullable:
+		case w == jsonInt && !nullable:
 			stmts = append(stmts, b().Op("=").Qual("strconv", "AppendInt").Call(b(), jen.Int64().Call(field), jen.Lit(10)))
 		case nullable:
 			checked("AppendJSONValue", field) // a pointer already

@@ -62,27 +62,8 @@ type testCascade struct {
 	SoftDelete, Restore                              string
 }
 
-// sampleValue is a Go expression of field x's base type for row n, and its
-// JSON.
-func sampleValue(x *dml.Field, n string) (expr string) {
-	switch x.Kind {
-	case dml.KindNumber:
-		return n
-	case dml.KindBigNumber:
-		return "float64(" + n + ")"
-	case dml.KindBoolean:
-		return "true"
-	case dml.KindDateTime:
-		return "time.Date(2030, 1, " + n + ", 0, 0, 0, 0, time.UTC)"
-	case dml.KindJSON:
-		return "json.RawMessage(fmt.Sprintf(`{\"n\":%d}`, " + n + "))"
-	case dml.KindArray:
-		return "[]string{fmt.Sprint(" + n + ")}"
-	case dml.KindEnum:
-		return fmt.Sprintf("%q", x.EnumValues[0])
-	}
-	return fmt.Sprintf("fmt.Sprintf(\"%s_%%d@test.com\", %s)", x.Name, n)
-}
+// sampleValue is a Go expression of field x's base type for row n.
+func sampleValue(x *dml.Field, n string) string { return kindOf(x).sample(x, n) }
 
 func (g *gen) testModels() []testModel {
 	var out []testModel
@@ -243,20 +224,5 @@ func (g *gen) testFileBytes() ([]byte, error) {
 	return src, nil
 }
 
-func goTypeString(x *dml.Field) string {
-	switch x.Kind {
-	case dml.KindNumber:
-		return "int"
-	case dml.KindBigNumber:
-		return "float64"
-	case dml.KindBoolean:
-		return "bool"
-	case dml.KindDateTime:
-		return "time.Time"
-	case dml.KindJSON:
-		return "json.RawMessage"
-	case dml.KindArray:
-		return "[]string"
-	}
-	return "string"
-}
+// goTypeString is field x's Go type without nullability, as source text.
+func goTypeString(x *dml.Field) string { return kindOf(x).goType }

@@ -118,34 +118,8 @@ func sqlcBlock(module, dir, queries string) string {
         emit_pointers_for_null_types: true
         omit_unused_structs: true
         overrides:
-          - db_type: timestamptz
-            go_type: time.Time
-          - db_type: timestamptz
-            nullable: true
-            go_type:
-              type: time.Time
-              pointer: true
-          - db_type: jsonb
-            go_type: encoding/json.RawMessage
-          - db_type: jsonb
-            nullable: true
-            go_type: encoding/json.RawMessage
-          - db_type: pg_catalog.int4
-            go_type: int
-          - db_type: pg_catalog.int4
-            nullable: true
-            go_type:
-              type: int
-              pointer: true
-          - db_type: pg_catalog.numeric
-            go_type: float64
-          - db_type: pg_catalog.numeric
-            nullable: true
-            go_type:
-              type: float64
-              pointer: true
-  # end module %[1]s
-`, module, dir, queries)
+%[4]s  # end module %[1]s
+`, module, dir, queries, sqlcOverrides())
 }
 
 // MergeSQLCConfig inserts or replaces module's block in an existing

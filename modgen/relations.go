@@ -226,20 +226,8 @@ func relationJSON(mod *dml.Module, m *dml.Model) []jen.Code {
 	return out
 }
 
-// convOf is the rt conversion of a filter value to field x's Go type.
-func convOf(x *dml.Field) string {
-	switch x.Kind {
-	case dml.KindNumber:
-		return "AsInt"
-	case dml.KindBigNumber:
-		return "AsFloat"
-	case dml.KindBoolean:
-		return "AsBool"
-	case dml.KindDateTime:
-		return "AsTime"
-	}
-	return "AsString"
-}
+// convOf is the sqlb conversion of a filter value to field x's Go type.
+func convOf(x *dml.Field) string { return kindOf(x).conv }
 
 // filterFromTree writes <lc>FilterFromTree, which turns an sqlb.FilterTree
 // (Query's filters) into the model's typed filter.

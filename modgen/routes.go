@@ -46,37 +46,16 @@ func (g *gen) routeModels() []routeModel {
 		}
 		for _, x := range m.Fields {
 			rm.HasSearch = rm.HasSearch || x.IsSearch
-			conv, qt, rule, bt := "sqlb.AsString", "qs.TypeString", "body.String", "string"
-			ops := "qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)"
-			switch x.Kind {
-			case dml.KindNumber:
-				conv, qt, rule, bt, ops = "sqlb.AsInt", "qs.TypeNumber", "body.Int", "int", "qs.OpsCompare"
-			case dml.KindBigNumber:
-				conv, qt, rule, bt, ops = "sqlb.AsFloat", "qs.TypeNumber", "body.Number", "float64", "qs.OpsCompare"
-			case dml.KindBoolean:
-				conv, qt, rule, bt, ops = "sqlb.AsBool", "qs.TypeBool", "body.Bool", "bool", "qs.OpsEquality"
-			case dml.KindDateTime:
-				conv, qt, rule, bt, ops = "sqlb.AsTime", "qs.TypeTime", "body.String", "string", "qs.OpsCompare"
-			case dml.KindJSON:
-				rule, bt = "body.Any", "json.RawMessage"
-			case dml.KindArray:
-				rule, bt = "body.Array", "[]string"
-			}
+			k := kindOf(x)
+			conv, qt, rule, bt, ops := "sqlb."+k.conv, k.qsType, k.bodyRule, k.bodyType, k.ops
 			f := routeField{Name: x.Name, GoName: dml.Pascal(x.Name), Conv: conv, QType: qt, Ops: ops, BodyType: bt, IsTime: x.Kind == dml.KindDateTime}
 			if filterable(x) {
 				rm.Filters = append(rm.Filters, f)
 			}
 			if updatable(x) {
-				switch {
-				case x.Kind == dml.KindArray:
-					f.Rule = fmt.Sprintf("body.Array(%q, body.String(\"\"))", x.Name)
-				default:
-					f.Rule = fmt.Sprintf("%s(%q)", rule, x.Name)
-				}
+				f.Rule = fmt.Sprintf(rule, x.Name)
 				if x.IsNullable {
 					f.Rule += ".Nullish()"
-				} else if x.Kind != dml.KindJSON {
-					f.Rule += ".Optional()"
 				} else {
 					f.Rule += ".Optional()"
 				}
@@ -157,25 +136,7 @@ func (g *gen) openAPI() []byte {
 }
 
 func jsonSchema(x *dml.Field) map[string]any {
-	var s map[string]any
-	switch x.Kind {
-	case dml.KindNumber:
-		s = map[string]any{"type": "integer"}
-	case dml.KindBigNumber:
-		s = map[string]any{"type": "number"}
-	case dml.KindBoolean:
-		s = map[string]any{"type": "boolean"}
-	case dml.KindDateTime:
-		s = map[string]any{"type": "string", "format": "date-time"}
-	case dml.KindJSON:
-		s = map[string]any{}
-	case dml.KindArray:
-		s = map[string]any{"type": "array", "items": map[string]any{"type": "string"}}
-	case dml.KindEnum:
-		s = map[string]any{"type": "string", "enum": x.EnumValues}
-	default:
-		s = map[string]any{"type": "string"}
-	}
+	s := kindOf(x).schema(x)
 	if x.IsNullable && x.Kind != dml.KindJSON {
 		s["type"] = []any{s["type"], "null"}
 	}

@@ -83,19 +83,8 @@ func (t *Table) column(name string) *Column {
 
 // SQLType is the Postgres column type of a field kind.
 func SQLType(k dml.Kind) string {
-	switch k {
-	case dml.KindNumber:
-		return "integer"
-	case dml.KindBigNumber:
-		return "numeric"
-	case dml.KindBoolean:
-		return "boolean"
-	case dml.KindDateTime:
-		return "timestamptz"
-	case dml.KindJSON:
-		return "jsonb"
-	case dml.KindArray:
-		return "text[]"
+	if spec, ok := kinds[k]; ok {
+		return spec.sql
 	}
 	return "text"
 }
