@@ -63,7 +63,7 @@ func (g *gen) routeModels() []routeModel {
 				rule, bt = "body.Array", "[]string"
 			}
 			f := routeField{Name: x.Name, GoName: dml.Pascal(x.Name), Conv: conv, QType: qt, Ops: ops, BodyType: bt, IsTime: x.Kind == dml.KindDateTime}
-			if filterable(x) {
+			if filterable(x) && m.IsFilterable(x.Name) {
 				rm.Filters = append(rm.Filters, f)
 			}
 			if updatable(x) {
