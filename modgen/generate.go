@@ -50,6 +50,9 @@ type Result struct {
 	// Changed lists files whose content differs from the disk (written in
 	// write mode; drift in check mode), plus new files.
 	Changed []string
+	// Warnings are the lists no index serves (IndexWarnings); they do not
+	// stop the generation.
+	Warnings []Warning
 }
 
 // DriftError is returned in check mode when generated files are stale.
@@ -112,7 +115,7 @@ func Generate(ctx context.Context, mod *dml.Module, opt Options) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{}
+	res := &Result{Warnings: IndexWarnings(mod)}
 	out := map[string][]byte{}
 	name := mod.Name
 	lay := layoutOf(mod)

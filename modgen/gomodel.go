@@ -48,7 +48,7 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 	var all, sortable []jen.Code
 	for _, x := range m.Fields {
 		all = append(all, jen.Lit(x.Name))
-		if filterable(x) {
+		if m.IsSortable(x.Name) {
 			sortable = append(sortable, jen.Lit(x.Name))
 		}
 	}

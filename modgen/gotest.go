@@ -30,6 +30,12 @@ type testModel struct {
 	DefaultZero                              []string // statements that leave defaulted fields absent
 	DefaultCheck                             string   // SQL: the row holds every column default
 	Cascades                                 []testCascade
+	// KeysetCol is the order of the keyset page test: created_at when
+	// sortable, else the primary key. Unsorted is a field the model could be
+	// ordered by but whose Sortable leaves it out (refused), if any.
+	// Unfiltered is a field the routes could filter by but whose Filterable
+	// leaves it out (refused), if any.
+	KeysetCol, Unsorted, Unfiltered string
 	// RouteRel is a relation the routes test selects with fields=*<rel>.
 	RouteRel string
 	// BelongsTo and ManyToMany are the relation tests of the model.
@@ -72,6 +78,18 @@ func (g *gen) testModels() []testModel {
 		tm := testModel{Path: routePath(m), G: m.GoName(), P: m.Plural(), Name: m.Name, PK: dml.Pascal(pk.Name), PKCol: pk.Name, Human: humanTable(m.TableName), LC: dml.Camel(m.Name), Prefix: pk.IDPrefix,
 			Create: g.callable(m, dml.MethodCreate), Retrieve: g.callable(m, dml.MethodRetrieve), List: g.callable(m, dml.MethodList), ListAndCount: g.callable(m, dml.MethodListAndCount),
 			Update: g.callable(m, dml.MethodUpdate), Delete: g.callable(m, dml.MethodDelete), SoftDelete: g.callable(m, dml.MethodSoftDelete), Restore: g.callable(m, dml.MethodRestore)}
+		tm.KeysetCol = pk.Name
+		if m.IsSortable(dml.CreatedAt) {
+			tm.KeysetCol = dml.CreatedAt
+		}
+		for _, x := range m.Fields {
+			if x.Scalar() && !m.IsSortable(x.Name) && tm.Unsorted == "" {
+				tm.Unsorted = x.Name
+			}
+			if x.Scalar() && !m.IsFilterable(x.Name) && tm.Unfiltered == "" {
+				tm.Unfiltered = x.Name
+			}
+		}
 		var lines []string
 		for _, x := range m.Fields {
 			if !updatable(x) {

@@ -48,6 +48,11 @@ func Run(ctx context.Context, mod *dml.Module, args []string, stdout, stderr io.
 	}
 	start := time.Now()
 	res, err := Generate(ctx, mod, opt)
+	if res != nil {
+		for _, w := range res.Warnings {
+			fmt.Fprintln(stderr, w)
+		}
+	}
 	var drift *DriftError
 	switch {
 	case errors.As(err, &drift):

@@ -15,7 +15,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // sampleModule uses every field kind, relations, a cascade, a many-to-many,
-// an override and a custom index.
+// an override, a custom index, and declared (author, tag) and undeclared
+// (book) sortable and filterable fields.
 func sampleModule() *dml.Module {
 	author := dml.Define("author",
 		dml.ID().Prefix("auth").PrimaryKey(),
@@ -30,7 +31,9 @@ func sampleModule() *dml.Module {
 		dml.JSON("metadata").Nullable(),
 		dml.Text("nickname").Nullable().Default("anon"),
 		dml.HasMany("books", "book"),
-	).Cascades("books").Indexes(dml.Index{On: []string{"name", "age"}, Where: "age > 18"})
+	).Cascades("books").Indexes(dml.Index{On: []string{"name", "age"}, Where: "age > 18"}).
+		Sortable("name", "email", "age", "created_at", "deleted_at").
+		Filterable("name", "email", "status", "deleted_at")
 	book := dml.Define("book",
 		dml.ID().Prefix("book").PrimaryKey(),
 		dml.Text("title").Searchable().Index(),
@@ -39,9 +42,9 @@ func sampleModule() *dml.Module {
 	).Override(dml.MethodCreate)
 	tag := dml.Define("tag",
 		dml.ID().Prefix("tag").PrimaryKey(),
-		dml.Text("value"),
+		dml.Text("value").CaseInsensitive(),
 		dml.ManyToMany("books", "book").MappedBy("tags"),
-	)
+	).Sortable().Filterable("value")
 	return dml.NewModule("library", author, book, tag).Routes()
 }
 
@@ -220,6 +223,35 @@ func TestDiff(t *testing.T) {
 		created, _ := migrationText(t, nil, next, false)
 		if strings.Contains(created, "DO $medusa$") || !strings.Contains(created, `ON "post" (lower("title"))`) {
 			t.Errorf("a new table's case-insensitive index:\n%s", created)
+		}
+	})
+	t.Run("sortable and filterable add list indexes", func(t *testing.T) {
+		cur := schemaOf(t, v1().Sortable("title", "deleted_at").Filterable("title", "views"))
+		sql, name := migrationText(t, base, cur, false)
+		want := `-- migrate:up
+CREATE INDEX IF NOT EXISTS "IDX_post_title_id" ON "post" ("title", "id") WHERE deleted_at IS NULL;
+CREATE INDEX IF NOT EXISTS "IDX_post_deleted_at_id" ON "post" ("deleted_at", "id");
+CREATE INDEX IF NOT EXISTS "IDX_post_views_id" ON "post" ("views", "id") WHERE deleted_at IS NULL;
+
+-- migrate:down
+DROP INDEX IF EXISTS "IDX_post_views_id";
+DROP INDEX IF EXISTS "IDX_post_deleted_at_id";
+DROP INDEX IF EXISTS "IDX_post_title_id";
+`
+		if !strings.HasSuffix(sql, want) {
+			t.Errorf("migration:\n%s\nwant it to end with:\n%s", sql, want)
+		}
+		if name != "index_idx_post_title_id_index_idx_post_deleted_at_id_more" {
+			t.Errorf("name %q", name)
+		}
+		// A field left out of Sortable keeps the index its Filterable needs
+		// (the same one); left out of both, its index is dropped.
+		if ch, err := Diff(cur, schemaOf(t, v1().Sortable("deleted_at").Filterable("title", "views")), false); err != nil || len(ch) != 0 {
+			t.Errorf("title still filterable: changes %v, %v", ch, err)
+		}
+		less := schemaOf(t, v1().Sortable("deleted_at").Filterable("views"))
+		if sql, _ := migrationText(t, cur, less, false); !strings.Contains(sql, "-- migrate:up\nDROP INDEX IF EXISTS \"IDX_post_title_id\";\n\n") {
+			t.Errorf("title neither sortable nor filterable:\n%s", sql)
 		}
 	})
 	t.Run("row counts on and off", func(t *testing.T) {

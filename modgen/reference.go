@@ -2,6 +2,7 @@ package modgen
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/medusa-go/medusa/modgen/dml"
@@ -53,6 +54,25 @@ func Reference(mod *dml.Module, s *Schema) []byte {
 			}
 			w("| `%s` | `%s` | %s | %s | `%s` | %s |\n", x.Name, goTypeText(x), c.Type, null, def, strings.Join(notes, "; "))
 		}
+		listed := func(declared bool, is func(string) bool, call string) string {
+			var names []string
+			for _, x := range m.Fields {
+				if is(x.Name) {
+					names = append(names, "`"+x.Name+"`")
+				}
+			}
+			if !declared {
+				return strings.Join(names, ", ") + " (every field but json and array ones: the model declares no `" + call + "`)"
+			}
+			return strings.Join(names, ", ") + " (`" + call + "`, each served by an index)"
+		}
+		w("\nLists order by %s.", listed(m.SortDeclared, m.IsSortable, "Sortable"))
+		if mod.WithRoutes {
+			w(" The admin routes filter by %s.", listed(m.FilterDeclared, m.IsFilterable, "Filterable"))
+		} else if m.FilterDeclared {
+			w(" Filterable fields, each served by an index: %s.", listed(true, m.IsFilterable, "Filterable"))
+		}
+		w("\n")
 		w("\nIndexes:\n\n")
 		for _, ix := range t.Indexes {
 			u := ""
@@ -63,7 +83,14 @@ func Reference(mod *dml.Module, s *Schema) []byte {
 			if ix.Using != "" {
 				using = " using " + ix.Using
 			}
-			on := strings.Join(ix.Columns, ", ")
+			keys := make([]string, len(ix.Columns))
+			for i, c := range ix.Columns {
+				keys[i] = c
+				if slices.Contains(ix.Fold, c) {
+					keys[i] = "lower(" + c + ")"
+				}
+			}
+			on := strings.Join(keys, ", ")
 			if ix.Expr != "" {
 				on = "`" + ix.Expr + "`"
 			}

@@ -234,16 +234,17 @@ func convOf(x *dml.Field) string { return kindOf(x).conv }
 func (g *gen) filterFromTree(f *jen.File, m *dml.Model) {
 	G := m.GoName()
 	lc := dml.Camel(m.Name)
-	var cases []jen.Code
+	var cases, names []jen.Code
 	for _, x := range m.Fields {
 		if !filterable(x) {
 			continue
 		}
+		names = append(names, jen.Lit(x.Name))
 		cases = append(cases, jen.Case(jen.Lit(x.Name)).Block(
 			jen.Err().Op("=").Qual(sqlbPath, "SetOp").Call(jen.Op("&").Id("out").Dot(dml.Pascal(x.Name)), jen.Id("c").Dot("Field"), jen.Id("c").Dot("Op"), jen.Id("c").Dot("Values"), jen.Qual(sqlbPath, convOf(x))),
 		))
 	}
-	cases = append(cases, jen.Default().Block(jen.Err().Op("=").Qual(sqlbPath, "UnknownFilter").Call(jen.Lit(m.Name), jen.Id("c").Dot("Field"), jen.Id(lc+"Sortable"))))
+	cases = append(cases, jen.Default().Block(jen.Err().Op("=").Qual(sqlbPath, "UnknownFilter").Call(jen.Lit(m.Name), jen.Id("c").Dot("Field"), jen.Index().String().Add(wrappedValues(names...)))))
 	sub := func(list, field string) jen.Code {
 		return jen.For(jen.List(jen.Id("_"), jen.Id("x")).Op(":=").Range().Id("t").Dot(list)).Block(
 			jen.List(jen.Id("y"), jen.Err()).Op(":=").Id(lc+"FilterFromTree").Call(jen.Id("x")),

@@ -49,7 +49,7 @@ func (g *gen) routeModels() []routeModel {
 			k := kindOf(x)
 			conv, qt, rule, bt, ops := "sqlb."+k.conv, k.qsType, k.bodyRule, k.bodyType, k.ops
 			f := routeField{Name: x.Name, GoName: dml.Pascal(x.Name), Conv: conv, QType: qt, Ops: ops, BodyType: bt, IsTime: x.Kind == dml.KindDateTime}
-			if filterable(x) {
+			if filterable(x) && m.IsFilterable(x.Name) {
 				rm.Filters = append(rm.Filters, f)
 			}
 			if updatable(x) {

@@ -44,11 +44,13 @@ package models
 import "github.com/medusa-go/medusa/modgen/dml"
 
 // %[2]s is the module's first model (table %[1]q, ids "%[1]s_<ULID>").
+// Sortable and Filterable list what its lists may be ordered and filtered
+// by; each such field gets an index, so lists stay fast on big tables.
 var %[2]s = dml.Define(%[1]q,
 	dml.ID().Prefix(%[1]q).PrimaryKey(),
 	dml.Text("name").Searchable(),
 	dml.JSON("metadata").Nullable(),
-)
+).Sortable("name", "created_at", "updated_at").Filterable("name", "created_at", "updated_at")
 
 // Module is the %[1]s module: container key %[1]q. Routes() gives it the
 // generated admin routes (list, retrieve, update, soft delete under

@@ -232,7 +232,7 @@ func BuildSchema(mod *dml.Module) (*Schema, error) {
 		}
 		for _, ix := range dml.AllIndexes(m) {
 			d := IndexDef{Name: ix.Name, Columns: ix.On, Unique: ix.Unique, Using: ix.Using, Ops: ix.Ops, Where: ix.Where}
-			if (ix.Using == "" || ix.Using == "btree") && ix.Ops == "" {
+			if (ix.Using == "" || ix.Using == "btree") && ix.Ops == "" && !ix.Exact {
 				for _, c := range ix.On {
 					if f := m.Field(c); f != nil && f.IsFold {
 						d.Fold = append(d.Fold, c)

@@ -14,5 +14,7 @@
 // not null, default now()) and deleted_at (timestamptz, nullable; soft
 // delete). Indexes are soft-delete aware: their WHERE clause gets
 // "deleted_at IS NULL" unless it already mentions deleted_at, and unnamed
-// indexes are called IDX_<table>_<cols>[_unique] as in Medusa.
+// indexes are called IDX_<table>_<cols>[_unique] as in Medusa. Model.Sortable
+// and Model.Filterable declare what the model's lists may be ordered and
+// filtered by; each such field gets the index that serves those lists.
 package dml

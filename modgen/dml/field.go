@@ -79,6 +79,10 @@ type Field struct {
 func (f *Field) propName() string { return f.Name }
 func (f *Field) position() Pos    { return f.Pos }
 
+// Scalar reports whether f holds one comparable value, so that lists can
+// be filtered and ordered by it: every kind but json and array.
+func (f *Field) Scalar() bool { return f.Kind != KindJSON && f.Kind != KindArray }
+
 // Implicit reports whether f is one of created_at, updated_at, deleted_at.
 func (f *Field) Implicit() bool { return f.implicit }
 

@@ -1,6 +1,7 @@
 package dml
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -20,7 +21,15 @@ type Index struct {
 	Using string
 	// Ops is an operator class applied to every column (e.g. "gin_trgm_ops").
 	Ops string
-	Pos Pos
+	// AllRows indexes soft-deleted rows too: no "deleted_at IS NULL" is
+	// added to Where (the list index of a sortable or filterable
+	// deleted_at, whose lists and filters reach soft-deleted rows).
+	AllRows bool
+	// Exact indexes case-insensitive columns as stored instead of
+	// lower(<col>) (the order index of a sortable case-insensitive field:
+	// ORDER BY compares the stored values).
+	Exact bool
+	Pos   Pos
 }
 
 // Method names one of the eight generated service methods per model.
@@ -55,8 +64,19 @@ type Model struct {
 	// RowCount keeps an exact count of the table's rows in Postgres (see
 	// CountRows).
 	RowCount bool
-	Pos      Pos
-	props    []Property
+	// SortFields are the fields declared with Sortable, in call order;
+	// SortDeclared tells a model that declared none (Sortable()) from one
+	// that did not call it.
+	SortFields   []string
+	SortDeclared bool
+	SortPos      Pos
+	// FilterFields are the fields declared with Filterable (see
+	// SortFields).
+	FilterFields   []string
+	FilterDeclared bool
+	FilterPos      Pos
+	Pos            Pos
+	props          []Property
 }
 
 // Define declares a model called name (snake_case, e.g. "user" or
@@ -104,6 +124,75 @@ func (m *Model) Indexes(ix ...Index) *Model {
 		m.IndexList = append(m.IndexList, i)
 	}
 	return m
+}
+
+// Sortable declares the fields a list of the model may be ordered by
+// (besides the primary key, always sortable), as Medusa's "allowed" fields
+// of a route do: the generated service and routes refuse an order by any
+// other field (invalid_data), and the generator creates, for each, an
+// index that serves the list ordered by it, both directions, with its
+// keyset pages and deep offsets:
+//
+//	IDX_<table>_<field>_<pk> ON <table> (<field>, <pk>) WHERE deleted_at IS NULL
+//
+// unless an index of the model already serves it (a btree index on
+// (<field>, <pk>), or a unique one on <field>, among non-deleted rows). The
+// implicit created_at, updated_at and deleted_at may be named; deleted_at's
+// index holds every row (lists ordered by it usually include soft-deleted
+// rows). A model that does not call Sortable may be ordered by every field
+// but json and array ones (Medusa's default), and the generator warns about
+// each such field no index serves. Sortable() with no field leaves only the
+// primary key. See docs/modgen.md, "Indexes for lists".
+func (m *Model) Sortable(fields ...string) *Model {
+	if !m.SortDeclared {
+		m.SortDeclared, m.SortPos = true, caller(1)
+	}
+	m.SortFields = append(m.SortFields, fields...)
+	return m
+}
+
+// Filterable declares the fields a list of the model may be filtered by in
+// its generated admin routes (besides the primary key, and q over the
+// searchable fields), and makes the generator create, for each, an index
+// that serves equality, in and range filters on it with the default order:
+//
+//	IDX_<table>_<field>_<pk> ON <table> (<field>, <pk>) WHERE deleted_at IS NULL
+//
+// (on lower(<field>) for a case-insensitive field, IDX_..._lower), unless
+// an index of the model already leads with the field among non-deleted rows
+// (its .Index(), .Unique(), foreign key or Sortable index). The generated
+// service's typed filter keeps every field (Go code chooses its filters);
+// the routes refuse other filter fields. A module with routes whose model
+// does not call Filterable accepts every field but json and array ones, and
+// the generator warns about each such field no index leads with.
+func (m *Model) Filterable(fields ...string) *Model {
+	if !m.FilterDeclared {
+		m.FilterDeclared, m.FilterPos = true, caller(1)
+	}
+	m.FilterFields = append(m.FilterFields, fields...)
+	return m
+}
+
+// IsSortable reports whether lists of m may be ordered by the field called
+// name: the primary key, a field declared with Sortable, or, when the model
+// declares none, every field but json and array ones.
+func (m *Model) IsSortable(name string) bool {
+	return m.listable(name, m.SortDeclared, m.SortFields)
+}
+
+// IsFilterable reports whether the generated routes filter m's lists by the
+// field called name: the primary key, a field declared with Filterable, or,
+// when the model declares none, every field but json and array ones.
+func (m *Model) IsFilterable(name string) bool {
+	return m.listable(name, m.FilterDeclared, m.FilterFields)
+}
+
+func (m *Model) listable(name string, declared bool, names []string) bool {
+	f := m.Field(name)
+	if f == nil || !f.Scalar() {
+		return false
+	}
+	return !declared || f.IsPK || slices.Contains(names, name)
 }
 
 // Cascades soft-deletes (and restores) the named hasOne/hasMany relations

@@ -218,6 +218,28 @@ func validateModel(mod *Module, m *Model, add func(Pos, string, string, string, 
 			add(m.Pos, m.Name, "", fmt.Sprintf("Override names unknown method %q", o), "use one of dml.MethodRetrieve ... dml.MethodRestore")
 		}
 	}
+	// sortable and filterable fields
+	declared := func(kind string, names []string, p Pos) {
+		seen := map[string]bool{}
+		for _, n := range names {
+			f := m.Field(n)
+			switch {
+			case seen[n]:
+				add(p, m.Name, n, fmt.Sprintf("field %q is listed twice in %s", n, kind), "list each field once")
+			case f == nil:
+				fix := "name fields of the model (or the implicit created_at, updated_at, deleted_at)"
+				if r := m.Relation(n); r != nil && r.Kind == BelongsToRel {
+					fix = fmt.Sprintf("name the relation's column %q", n+"_id")
+				}
+				add(p, m.Name, n, fmt.Sprintf("%s names unknown field %q", kind, n), fix)
+			case !f.Scalar():
+				add(p, m.Name, n, fmt.Sprintf("a %s field cannot be in %s: lists are not ordered or filtered by json and array fields", f.Kind, kind), fmt.Sprintf("remove %q from %s", n, kind))
+			}
+			seen[n] = true
+		}
+	}
+	declared("Sortable", m.SortFields, m.SortPos)
+	declared("Filterable", m.FilterFields, m.FilterPos)
 	// indexes
 	idxNames := map[string]bool{}
 	for _, ix := range AllIndexes(m) {
@@ -357,8 +379,9 @@ func checkDefault(f *Field) string {
 
 // AllIndexes returns the model's indexes with Medusa's defaults applied:
 // field-level .Index()/.Unique(), BelongsTo foreign keys, the
-// IDX_<table>_deleted_at index, and the model-level Indexes, each with its
-// final name and soft-delete-aware WHERE clause.
+// IDX_<table>_deleted_at index, the model-level Indexes, each with its
+// final name and soft-delete-aware WHERE clause (unless AllRows), then the
+// indexes its Sortable and Filterable fields need (see Model.Sortable).
 func AllIndexes(m *Model) []Index {
 	var out []Index
 	for _, f := range m.Fields {
@@ -384,9 +407,11 @@ func AllIndexes(m *Model) []Index {
 				ix.Name += "_unique"
 			}
 		}
-		ix.Where = SoftDeleteWhere(ix.Where)
+		if !ix.AllRows {
+			ix.Where = SoftDeleteWhere(ix.Where)
+		}
 	}
-	return out
+	return append(out, listIndexes(m, out)...)
 }
 
 // SoftDeleteWhere appends "deleted_at IS NULL" to an index predicate unless

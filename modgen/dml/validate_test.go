@@ -75,6 +75,18 @@ func TestValidateErrors(t *testing.T) {
 		{"duplicate model", func() *Module {
 			return NewModule("m", Define("a", ID()), Define("a", ID()))
 		}, "", `model "a" is defined twice`, "rename one of the models"},
+		{"sortable unknown field", func() *Module {
+			return NewModule("m", Define("a", ID(), Text("x")).Sortable("x", "nope"))
+		}, "nope", `Sortable names unknown field "nope"`, "name fields of the model"},
+		{"sortable relation", func() *Module {
+			return NewModule("m", Define("a", ID()), Define("b", ID(), BelongsTo("a", "a")).Sortable("a"))
+		}, "a", `Sortable names unknown field "a"`, `name the relation's column "a_id"`},
+		{"filterable json", func() *Module {
+			return NewModule("m", Define("a", ID(), JSON("meta")).Filterable("meta"))
+		}, "meta", "a json field cannot be in Filterable", `remove "meta" from Filterable`},
+		{"sortable listed twice", func() *Module {
+			return NewModule("m", Define("a", ID(), Text("x")).Sortable("x").Sortable("x"))
+		}, "x", `field "x" is listed twice in Sortable`, "list each field once"},
 		{"unknown override", func() *Module {
 			return NewModule("m", Define("a", ID()).Override("Frobnicate"))
 		}, "", `Override names unknown method "Frobnicate"`, "dml.MethodRetrieve"},
@@ -172,5 +184,77 @@ func TestNames(t *testing.T) {
 	}
 	if got := Camel("provider_identity"); got != "providerIdentity" {
 		t.Errorf("Camel = %q", got)
+	}
+}
+
+// TestListIndexes checks the indexes Sortable and Filterable create: (field,
+// pk) among non-deleted rows, as stored for ordering, lower() for the
+// filters of a case-insensitive field, every row for deleted_at, and none
+// where an index of the model already serves the list.
+func TestListIndexes(t *testing.T) {
+	a := Define("a", ID().Prefix("a"),
+		Text("name"),
+		Text("email").CaseInsensitive().Unique(),
+		Text("code").CaseInsensitive(),
+		Number("rank").Unique(),
+		Text("kind").Index(),
+		Text("slug"),
+		JSON("meta").Nullable(),
+		BelongsTo("b", "b"),
+	).Indexes(Index{On: []string{"slug", "id"}}).
+		Sortable("name", "email", "rank", "kind", "slug", "created_at", "deleted_at").
+		Filterable("name", "email", "code", "kind", "b_id", "deleted_at")
+	mod := NewModule("m", a, Define("b", ID()))
+	if err := mod.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ix := range AllIndexes(a)[6:] {
+		s := ix.Name + " (" + strings.Join(ix.On, ", ") + ")"
+		if ix.Exact {
+			s += " exact"
+		}
+		if ix.Where != "" {
+			s += " WHERE " + ix.Where
+		}
+		got = append(got, s)
+	}
+	want := []string{
+		// rank: its unique index serves the order; slug: (slug, id).
+		"IDX_a_name_id (name, id) WHERE deleted_at IS NULL",
+		"IDX_a_email_id (email, id) exact WHERE deleted_at IS NULL",
+		"IDX_a_kind_id (kind, id) WHERE deleted_at IS NULL",
+		"IDX_a_created_at_id (created_at, id) WHERE deleted_at IS NULL",
+		"IDX_a_deleted_at_id (deleted_at, id)",
+		// name, kind, deleted_at: their order indexes lead with them;
+		// email: its unique index on lower(email); b_id: the foreign key's.
+		"IDX_a_code_id_lower (code, id) WHERE deleted_at IS NULL",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("list indexes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for name, want := range map[string][2]bool{
+		"id": {true, true}, "name": {true, true}, "code": {false, true}, "meta": {false, false}, "b_id": {false, true}, "updated_at": {false, false}, "nope": {false, false},
+	} {
+		if s, f := a.IsSortable(name), a.IsFilterable(name); s != want[0] || f != want[1] {
+			t.Errorf("%s: sortable %v filterable %v, want %v", name, s, f, want)
+		}
+	}
+	// Without declarations every scalar field is sortable and filterable,
+	// and no list index is added.
+	c := Define("c", ID(), Text("x"), JSON("j").Nullable())
+	if err := NewModule("n", c).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !c.IsSortable("x") || !c.IsFilterable("created_at") || c.IsSortable("j") || len(AllIndexes(c)) != 1 {
+		t.Fatalf("undeclared model: sortable x %v, filterable created_at %v, sortable j %v, indexes %v", c.IsSortable("x"), c.IsFilterable("created_at"), c.IsSortable("j"), AllIndexes(c))
+	}
+	// Sortable() leaves only the primary key.
+	d := Define("d", ID(), Text("x")).Sortable()
+	if err := NewModule("o", d).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !d.IsSortable("id") || d.IsSortable("x") || !d.IsFilterable("x") {
+		t.Fatalf("Sortable(): id %v, x %v, filterable x %v", d.IsSortable("id"), d.IsSortable("x"), d.IsFilterable("x"))
 	}
 }

@@ -40,7 +40,7 @@ type AuthIdentity struct {
 
 var (
 	authIdentityFields   = []string{"id", "app_metadata", "created_at", "updated_at", "deleted_at"}
-	authIdentitySortable = []string{"id", "created_at", "updated_at", "deleted_at"}
+	authIdentitySortable = []string{"id"}
 )
 
 // Fields returns the fields the value holds: the selected ones, or all.
@@ -244,7 +244,7 @@ func authIdentityFilterFromTree(t sqlb.FilterTree) (AuthIdentityFilter, error) {
 		case "deleted_at":
 			err = sqlb.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		default:
-			err = sqlb.UnknownFilter("auth_identity", c.Field, authIdentitySortable)
+			err = sqlb.UnknownFilter("auth_identity", c.Field, []string{"id", "created_at", "updated_at", "deleted_at"})
 		}
 		if err != nil {
 			return out, err

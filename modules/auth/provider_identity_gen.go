@@ -47,10 +47,7 @@ var (
 		"id", "entity_id", "provider", "user_metadata", "provider_metadata",
 		"auth_identity_id", "created_at", "updated_at", "deleted_at",
 	}
-	providerIdentitySortable = []string{
-		"id", "entity_id", "provider", "auth_identity_id", "created_at", "updated_at",
-		"deleted_at",
-	}
+	providerIdentitySortable = []string{"id"}
 )
 
 // Fields returns the fields the value holds: the selected ones, or all.
@@ -318,7 +315,10 @@ func providerIdentityFilterFromTree(t sqlb.FilterTree) (ProviderIdentityFilter, 
 		case "deleted_at":
 			err = sqlb.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		default:
-			err = sqlb.UnknownFilter("provider_identity", c.Field, providerIdentitySortable)
+			err = sqlb.UnknownFilter("provider_identity", c.Field, []string{
+				"id", "entity_id", "provider", "auth_identity_id", "created_at", "updated_at",
+				"deleted_at",
+			})
 		}
 		if err != nil {
 			return out, err

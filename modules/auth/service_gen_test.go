@@ -310,7 +310,7 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		if err != nil || n != 2 || len(page) != 1 || page[0].ID != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := sqlb.FindConfig{Take: 1, Select: []string{"id"}, Order: []sqlb.Order{{Field: "created_at"}}}
+		cfg := sqlb.FindConfig{Take: 1, Select: []string{"id"}, Order: []sqlb.Order{{Field: "id"}}}
 		first, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)
@@ -326,6 +326,10 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		}
 		if _, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown order field: %v", err)
+		}
+		// Not declared Sortable: refused like an unknown field.
+		if _, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "created_at"}}}); !merrors.Is(err, merrors.InvalidData) {
+			t.Fatalf("order by %s, not sortable: %v", "created_at", err)
 		}
 	})
 
@@ -529,7 +533,7 @@ func TestProviderIdentityGenerated(t *testing.T) {
 		if err != nil || n != 2 || len(page) != 1 || page[0].ID != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := sqlb.FindConfig{Take: 1, Select: []string{"id"}, Order: []sqlb.Order{{Field: "created_at"}}}
+		cfg := sqlb.FindConfig{Take: 1, Select: []string{"id"}, Order: []sqlb.Order{{Field: "id"}}}
 		first, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)
@@ -545,6 +549,10 @@ func TestProviderIdentityGenerated(t *testing.T) {
 		}
 		if _, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown order field: %v", err)
+		}
+		// Not declared Sortable: refused like an unknown field.
+		if _, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "entity_id"}}}); !merrors.Is(err, merrors.InvalidData) {
+			t.Fatalf("order by %s, not sortable: %v", "entity_id", err)
 		}
 	})
 

@@ -155,7 +155,7 @@ func TestEmailCaseMigration(t *testing.T) {
 		('invite_1', 'Dan@example.com', 't1', now() + interval '1 day'), ('invite_2', 'dan@example.com', 't2', now() + interval '1 day')`); err != nil {
 		t.Fatal(err)
 	}
-	m := migrate.New(pool, migrations.Source)
+	m := migrate.New(pool, migrationsUpTo(t, "0004"))
 	_, err = m.Up(ctx)
 	for _, want := range []string{
 		"cannot create the unique index IDX_user_email_unique on table user (lower(\"email\")): rows already share a key: user_1 (Ann@Example.com) and user_2 (ann@example.com).",

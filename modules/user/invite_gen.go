@@ -45,7 +45,7 @@ var (
 		"updated_at", "deleted_at",
 	}
 	inviteSortable = []string{
-		"id", "email", "accepted", "token", "expires_at", "created_at", "updated_at",
+		"id", "email", "accepted", "expires_at", "created_at", "updated_at",
 		"deleted_at",
 	}
 )
@@ -316,7 +316,10 @@ func inviteFilterFromTree(t sqlb.FilterTree) (InviteFilter, error) {
 		case "deleted_at":
 			err = sqlb.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		default:
-			err = sqlb.UnknownFilter("invite", c.Field, inviteSortable)
+			err = sqlb.UnknownFilter("invite", c.Field, []string{
+				"id", "email", "accepted", "token", "expires_at", "created_at", "updated_at",
+				"deleted_at",
+			})
 		}
 		if err != nil {
 			return out, err

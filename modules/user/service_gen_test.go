@@ -319,6 +319,10 @@ func TestUserGenerated(t *testing.T) {
 		if _, err := s.ListUsers(ctx, UserFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown order field: %v", err)
 		}
+		// Not declared Sortable: refused like an unknown field.
+		if _, err := s.ListUsers(ctx, UserFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "avatar_url"}}}); !merrors.Is(err, merrors.InvalidData) {
+			t.Fatalf("order by %s, not sortable: %v", "avatar_url", err)
+		}
 		found, err := s.ListUsers(ctx, UserFilter{Q: "first_name_2@"})
 		if err != nil || len(found) != 1 || found[0].ID != "2" {
 			t.Fatalf("q = %+v, %v", found, err)
@@ -606,6 +610,10 @@ func TestInviteGenerated(t *testing.T) {
 		}
 		if _, err := s.ListInvites(ctx, InviteFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown order field: %v", err)
+		}
+		// Not declared Sortable: refused like an unknown field.
+		if _, err := s.ListInvites(ctx, InviteFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "token"}}}); !merrors.Is(err, merrors.InvalidData) {
+			t.Fatalf("order by %s, not sortable: %v", "token", err)
 		}
 		found, err := s.ListInvites(ctx, InviteFilter{Q: "email_2@"})
 		if err != nil || len(found) != 1 || found[0].ID != "2" {

@@ -44,8 +44,8 @@ var (
 		"created_at", "updated_at", "deleted_at",
 	}
 	userSortable = []string{
-		"id", "first_name", "last_name", "email", "avatar_url", "created_at",
-		"updated_at", "deleted_at",
+		"id", "first_name", "last_name", "email", "created_at", "updated_at",
+		"deleted_at",
 	}
 )
 
@@ -324,7 +324,10 @@ func userFilterFromTree(t sqlb.FilterTree) (UserFilter, error) {
 		case "deleted_at":
 			err = sqlb.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		default:
-			err = sqlb.UnknownFilter("user", c.Field, userSortable)
+			err = sqlb.UnknownFilter("user", c.Field, []string{
+				"id", "first_name", "last_name", "email", "avatar_url", "created_at",
+				"updated_at", "deleted_at",
+			})
 		}
 		if err != nil {
 			return out, err

@@ -40,7 +40,7 @@ type Comment struct {
 
 var (
 	commentFields   = []string{"id", "body", "post_id", "created_at", "updated_at", "deleted_at"}
-	commentSortable = []string{"id", "body", "post_id", "created_at", "updated_at", "deleted_at"}
+	commentSortable = []string{"id", "created_at"}
 )
 
 // Fields returns the fields the value holds: the selected ones, or all.
@@ -265,7 +265,7 @@ func commentFilterFromTree(t sqlb.FilterTree) (CommentFilter, error) {
 		case "deleted_at":
 			err = sqlb.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		default:
-			err = sqlb.UnknownFilter("comment", c.Field, commentSortable)
+			err = sqlb.UnknownFilter("comment", c.Field, []string{"id", "body", "post_id", "created_at", "updated_at", "deleted_at"})
 		}
 		if err != nil {
 			return out, err

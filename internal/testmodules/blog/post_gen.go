@@ -44,7 +44,7 @@ type Post struct {
 
 var (
 	postFields   = []string{"id", "title", "body", "views", "created_at", "updated_at", "deleted_at"}
-	postSortable = []string{"id", "title", "body", "views", "created_at", "updated_at", "deleted_at"}
+	postSortable = []string{"id", "title", "views", "created_at", "updated_at"}
 )
 
 // Fields returns the fields the value holds: the selected ones, or all.
@@ -293,7 +293,7 @@ func postFilterFromTree(t sqlb.FilterTree) (PostFilter, error) {
 		case "deleted_at":
 			err = sqlb.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		default:
-			err = sqlb.UnknownFilter("post", c.Field, postSortable)
+			err = sqlb.UnknownFilter("post", c.Field, []string{"id", "title", "body", "views", "created_at", "updated_at", "deleted_at"})
 		}
 		if err != nil {
 			return out, err

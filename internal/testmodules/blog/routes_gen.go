@@ -121,11 +121,9 @@ var (
 		Filters: []qs.FilterField{
 			{Name: "id", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
 			{Name: "title", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
-			{Name: "body", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
 			{Name: "views", Type: qs.TypeNumber, Array: true, Ops: qs.OpsCompare},
 			{Name: "created_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
 			{Name: "updated_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
-			{Name: "deleted_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
 		},
 	})
 	postOneQuery = qs.MustQuerySpec(qs.QueryConfig{
@@ -155,16 +153,12 @@ func postFilterFrom(f qs.Filter) (PostFilter, error) {
 			err = sqlb.SetOp(&out.ID, c.Field, string(c.Op), c.Values, sqlb.AsString)
 		case "title":
 			err = sqlb.SetOp(&out.Title, c.Field, string(c.Op), c.Values, sqlb.AsString)
-		case "body":
-			err = sqlb.SetOp(&out.Body, c.Field, string(c.Op), c.Values, sqlb.AsString)
 		case "views":
 			err = sqlb.SetOp(&out.Views, c.Field, string(c.Op), c.Values, sqlb.AsInt)
 		case "created_at":
 			err = sqlb.SetOp(&out.CreatedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
 		case "updated_at":
 			err = sqlb.SetOp(&out.UpdatedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
-		case "deleted_at":
-			err = sqlb.SetOp(&out.DeletedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
 		default:
 			err = merrors.New(merrors.InvalidData, "Invalid request: unknown filter %s", c.Field)
 		}
@@ -308,11 +302,8 @@ var (
 		AndOr:     true,
 		Filters: []qs.FilterField{
 			{Name: "id", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
-			{Name: "body", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
 			{Name: "post_id", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
 			{Name: "created_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
-			{Name: "updated_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
-			{Name: "deleted_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
 		},
 	})
 	commentOneQuery = qs.MustQuerySpec(qs.QueryConfig{
@@ -338,16 +329,10 @@ func commentFilterFrom(f qs.Filter) (CommentFilter, error) {
 		switch c.Field {
 		case "id":
 			err = sqlb.SetOp(&out.ID, c.Field, string(c.Op), c.Values, sqlb.AsString)
-		case "body":
-			err = sqlb.SetOp(&out.Body, c.Field, string(c.Op), c.Values, sqlb.AsString)
 		case "post_id":
 			err = sqlb.SetOp(&out.PostID, c.Field, string(c.Op), c.Values, sqlb.AsString)
 		case "created_at":
 			err = sqlb.SetOp(&out.CreatedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
-		case "updated_at":
-			err = sqlb.SetOp(&out.UpdatedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
-		case "deleted_at":
-			err = sqlb.SetOp(&out.DeletedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
 		default:
 			err = merrors.New(merrors.InvalidData, "Invalid request: unknown filter %s", c.Field)
 		}
@@ -490,9 +475,6 @@ var (
 		Filters: []qs.FilterField{
 			{Name: "id", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
 			{Name: "value", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
-			{Name: "created_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
-			{Name: "updated_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
-			{Name: "deleted_at", Type: qs.TypeTime, Array: true, Ops: qs.OpsCompare},
 		},
 	})
 	tagOneQuery = qs.MustQuerySpec(qs.QueryConfig{
@@ -518,12 +500,6 @@ func tagFilterFrom(f qs.Filter) (TagFilter, error) {
 			err = sqlb.SetOp(&out.ID, c.Field, string(c.Op), c.Values, sqlb.AsString)
 		case "value":
 			err = sqlb.SetOp(&out.Value, c.Field, string(c.Op), c.Values, sqlb.AsString)
-		case "created_at":
-			err = sqlb.SetOp(&out.CreatedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
-		case "updated_at":
-			err = sqlb.SetOp(&out.UpdatedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
-		case "deleted_at":
-			err = sqlb.SetOp(&out.DeletedAt, c.Field, string(c.Op), c.Values, sqlb.AsTime)
 		default:
 			err = merrors.New(merrors.InvalidData, "Invalid request: unknown filter %s", c.Field)
 		}

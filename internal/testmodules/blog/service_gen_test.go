@@ -350,6 +350,10 @@ func TestPostGenerated(t *testing.T) {
 		if _, err := s.ListPosts(ctx, PostFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown order field: %v", err)
 		}
+		// Not declared Sortable: refused like an unknown field.
+		if _, err := s.ListPosts(ctx, PostFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "body"}}}); !merrors.Is(err, merrors.InvalidData) {
+			t.Fatalf("order by %s, not sortable: %v", "body", err)
+		}
 		found, err := s.ListPosts(ctx, PostFilter{Q: "title_2@"})
 		if err != nil || len(found) != 1 || found[0].ID != "2" {
 			t.Fatalf("q = %+v, %v", found, err)
@@ -504,6 +508,12 @@ func TestPostAdminRoutes(t *testing.T) {
 	}
 	if code, body := do("GET", "/admin/posts?id[]=1&fields=id", ""); code != 200 || !strings.Contains(body, `"count":1`) {
 		t.Fatalf("list by id: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/posts?order=-body", ""); code != 400 || !strings.Contains(body, "Order field body is not valid") {
+		t.Fatalf("order by a field not declared Sortable: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/posts?body=x", ""); code != 400 || !strings.Contains(body, "Unrecognized fields: 'body'") {
+		t.Fatalf("filter by a field not declared Filterable: %d %s", code, body)
 	}
 	if code, body := do("GET", "/admin/posts/nope", ""); code != 404 || !strings.Contains(body, "Post with id: nope was not found") {
 		t.Fatalf("retrieve missing: %d %s", code, body)
@@ -710,6 +720,10 @@ func TestCommentGenerated(t *testing.T) {
 		if _, err := s.ListComments(ctx, CommentFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown order field: %v", err)
 		}
+		// Not declared Sortable: refused like an unknown field.
+		if _, err := s.ListComments(ctx, CommentFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "body"}}}); !merrors.Is(err, merrors.InvalidData) {
+			t.Fatalf("order by %s, not sortable: %v", "body", err)
+		}
 	})
 
 	t.Run("retrieve", func(t *testing.T) {
@@ -834,6 +848,12 @@ func TestCommentAdminRoutes(t *testing.T) {
 	}
 	if code, body := do("GET", "/admin/comments?id[]=1&fields=id", ""); code != 200 || !strings.Contains(body, `"count":1`) {
 		t.Fatalf("list by id: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/comments?order=-body", ""); code != 400 || !strings.Contains(body, "Order field body is not valid") {
+		t.Fatalf("order by a field not declared Sortable: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/comments?body=x", ""); code != 400 || !strings.Contains(body, "Unrecognized fields: 'body'") {
+		t.Fatalf("filter by a field not declared Filterable: %d %s", code, body)
 	}
 	if code, body := do("GET", "/admin/comments/nope", ""); code != 404 || !strings.Contains(body, "Comment with id: nope was not found") {
 		t.Fatalf("retrieve missing: %d %s", code, body)
@@ -1033,7 +1053,7 @@ func TestTagGenerated(t *testing.T) {
 		if err != nil || n != 2 || len(page) != 1 || page[0].ID != "2" {
 			t.Fatalf("listAndCount take 1 desc = %+v, %d, %v", page, n, err)
 		}
-		cfg := sqlb.FindConfig{Take: 1, Select: []string{"id"}, Order: []sqlb.Order{{Field: "created_at"}}}
+		cfg := sqlb.FindConfig{Take: 1, Select: []string{"id"}, Order: []sqlb.Order{{Field: "id"}}}
 		first, err := s.ListTags(ctx, TagFilter{}, cfg)
 		if err != nil || len(first) != 1 {
 			t.Fatalf("first page = %+v, %v", first, err)
@@ -1049,6 +1069,10 @@ func TestTagGenerated(t *testing.T) {
 		}
 		if _, err := s.ListTags(ctx, TagFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "nope"}}}); !merrors.Is(err, merrors.InvalidData) {
 			t.Fatalf("unknown order field: %v", err)
+		}
+		// Not declared Sortable: refused like an unknown field.
+		if _, err := s.ListTags(ctx, TagFilter{}, sqlb.FindConfig{Order: []sqlb.Order{{Field: "created_at"}}}); !merrors.Is(err, merrors.InvalidData) {
+			t.Fatalf("order by %s, not sortable: %v", "created_at", err)
 		}
 	})
 
@@ -1184,6 +1208,12 @@ func TestTagAdminRoutes(t *testing.T) {
 	}
 	if code, body := do("GET", "/admin/tags?id[]=1&fields=id", ""); code != 200 || !strings.Contains(body, `"count":1`) {
 		t.Fatalf("list by id: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/tags?order=-created_at", ""); code != 400 || !strings.Contains(body, "Order field created_at is not valid") {
+		t.Fatalf("order by a field not declared Sortable: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/tags?created_at=x", ""); code != 400 || !strings.Contains(body, "Unrecognized fields: 'created_at'") {
+		t.Fatalf("filter by a field not declared Filterable: %d %s", code, body)
 	}
 	if code, body := do("GET", "/admin/tags/nope", ""); code != 404 || !strings.Contains(body, "Tag with id: nope was not found") {
 		t.Fatalf("retrieve missing: %d %s", code, body)

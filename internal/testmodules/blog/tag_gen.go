@@ -39,7 +39,7 @@ type Tag struct {
 
 var (
 	tagFields   = []string{"id", "value", "created_at", "updated_at", "deleted_at"}
-	tagSortable = []string{"id", "value", "created_at", "updated_at", "deleted_at"}
+	tagSortable = []string{"id", "value"}
 )
 
 // Fields returns the fields the value holds: the selected ones, or all.
@@ -247,7 +247,7 @@ func tagFilterFromTree(t sqlb.FilterTree) (TagFilter, error) {
 		case "deleted_at":
 			err = sqlb.SetOp(&out.DeletedAt, c.Field, c.Op, c.Values, sqlb.AsTime)
 		default:
-			err = sqlb.UnknownFilter("tag", c.Field, tagSortable)
+			err = sqlb.UnknownFilter("tag", c.Field, []string{"id", "value", "created_at", "updated_at", "deleted_at"})
 		}
 		if err != nil {
 			return out, err

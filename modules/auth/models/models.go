@@ -8,7 +8,8 @@ var AuthIdentity = dml.Define("auth_identity",
 	dml.ID().Prefix("authid").PrimaryKey(),
 	dml.HasMany("provider_identities", "provider_identity").MappedBy("auth_identity"),
 	dml.JSON("app_metadata").Nullable(),
-).Cascades("provider_identities")
+).Cascades("provider_identities").
+	Sortable() // lists in id order only (the module's lists are lookups)
 
 // ProviderIdentity is how an auth identity logs in with one provider: for
 // emailpass, entity_id is the email and provider_metadata holds the password
@@ -27,7 +28,9 @@ var ProviderIdentity = dml.Define("provider_identity",
 	dml.JSON("provider_metadata").Nullable(),
 ).Indexes(
 	dml.Index{On: []string{"entity_id", "provider"}, Unique: true},
-).Override(dml.MethodRetrieve, dml.MethodList, dml.MethodListAndCount, dml.MethodCreate, dml.MethodUpdate)
+).Override(dml.MethodRetrieve, dml.MethodList, dml.MethodListAndCount, dml.MethodCreate, dml.MethodUpdate).
+	Sortable().                                 // lists in id order only
+	Filterable("entity_id", "auth_identity_id") // served by the unique and the foreign key index
 
 // Module is the Auth Module: container key "auth".
 var Module = dml.NewModule("auth", AuthIdentity, ProviderIdentity)

@@ -16,7 +16,7 @@ var (
 		Defaults:     inviteFields,
 		List:         true,
 		DefaultOrder: "id",
-		Orderable:    []string{"id", "email", "accepted", "expires_at", "created_at", "updated_at", "deleted_at"},
+		Orderable:    user.InviteEntity.Sortable,
 		Search:       true,
 		AndOr:        true,
 		Filters: []qs.FilterField{

@@ -22,7 +22,7 @@ var (
 		Defaults:     userFields,
 		List:         true,
 		DefaultOrder: "id",
-		Orderable:    []string{"id", "first_name", "last_name", "email", "avatar_url", "created_at", "updated_at", "deleted_at"},
+		Orderable:    user.UserEntity.Sortable, // the model's Sortable fields, each with its index
 		Search:       true,
 		Filters: []qs.FilterField{
 			{Name: "id", Type: qs.TypeString, Array: true, Ops: qs.OpsEquality},

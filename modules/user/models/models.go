@@ -12,7 +12,11 @@ var User = dml.Define("user",
 	dml.JSON("metadata").Nullable(),
 ).Indexes(
 	dml.Index{On: []string{"email"}, Unique: true}, // IDX_user_email_unique on lower(email) WHERE deleted_at IS NULL
-).CountRows() // the admin list's count without counting rows (few writes, many lists)
+).CountRows(). // the admin list's count without counting rows (few writes, many lists)
+	// What the admin user list orders and filters by (modules/user/api), each
+	// with its index; a list is refused any other order (avatar_url, say).
+	Sortable("first_name", "last_name", "email", "created_at", "updated_at", "deleted_at").
+	Filterable("first_name", "last_name", "email", "created_at", "updated_at", "deleted_at")
 
 // Invite is an invitation to become a user (table "invite", ids
 // "invite_<ULID>"). Create and Update are overridden by the module's
@@ -29,7 +33,9 @@ var Invite = dml.Define("invite",
 ).Indexes(
 	dml.Index{On: []string{"email"}, Unique: true}, // IDX_invite_email_unique on lower(email)
 	dml.Index{On: []string{"token"}},               // IDX_invite_token
-).Override(dml.MethodCreate, dml.MethodUpdate)
+).Override(dml.MethodCreate, dml.MethodUpdate).
+	Sortable("email", "accepted", "expires_at", "created_at", "updated_at", "deleted_at").
+	Filterable("email", "accepted", "expires_at", "created_at", "updated_at", "deleted_at")
 
 // Module is the User Module: container key "user".
 var Module = dml.NewModule("user", User, Invite)

@@ -12,21 +12,23 @@ var Post = dml.Define("post",
 	dml.Number("views").Default(0),
 	dml.HasMany("comments", "comment"),
 	dml.ManyToMany("tags", "tag").MappedBy("posts"),
-).Cascades("comments")
+).Cascades("comments").
+	Sortable("title", "views", "created_at", "updated_at").
+	Filterable("title", "views", "created_at", "updated_at")
 
 // Comment is a comment on a post.
 var Comment = dml.Define("comment",
 	dml.ID().Prefix("com").PrimaryKey(),
 	dml.Text("body"),
 	dml.BelongsTo("post", "post"),
-)
+).Sortable("created_at").Filterable("post_id", "created_at")
 
 // Tag labels posts.
 var Tag = dml.Define("tag",
 	dml.ID().Prefix("tag").PrimaryKey(),
 	dml.Text("value").Unique(),
 	dml.ManyToMany("posts", "post").MappedBy("tags"),
-)
+).Sortable("value").Filterable("value")
 
 // Module is the blog test module: a second module, beside the User Module,
 // for the tests of module links and Query. It lives outside modules/ (it is
