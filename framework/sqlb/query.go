@@ -13,6 +13,68 @@ import (
 type Where struct {
 	args  *[]any
 	preds []string
+	// rank is the search a list without an explicit order ranks by
+	// (RankSearch); nil when none.
+	rank *searchRank
+}
+
+// clone returns a copy of w with its own arguments and predicates, to add
+// more without changing w.
+func (w *Where) clone() *Where {
+	args := slices.Clone(*w.args)
+	return &Where{args: &args, preds: slices.Clone(w.preds), rank: w.rank}
+}
+
+// RankSearch asks a list of these predicates that gives no explicit order
+// to put first the rows where one of the searchable fields equals q
+// without regard to case (a medusa-go extension of Medusa's q), the rest
+// after them, each group in the default order. expr is the field (fields
+// 1) or the fields joined by the unit separator (\x1f) with NULLs as the
+// empty string, as the search index holds them (fields > 1); an exact
+// match is then a separator-bounded q in that text, which the same
+// trigram index finds (q's LIKE wildcards escaped). Only the first call
+// counts; a Sub group's is ignored, and so is a q holding the separator.
+func (w *Where) RankSearch(q, expr string, fields int) {
+	if w.rank == nil && q != "" && !strings.Contains(q, "\x1f") {
+		w.rank = &searchRank{q: q, expr: expr, fields: max(fields, 1)}
+	}
+}
+
+// searchRank is a RankSearch.
+type searchRank struct {
+	q, expr string
+	fields  int
+}
+
+// pred adds the predicate of an exact match to w's arguments and returns
+// it: never NULL on a row that q matches.
+func (r *searchRank) pred(w *Where) string {
+	e := EscapeLike(r.q)
+	if r.fields == 1 {
+		return r.expr + " ILIKE " + w.Arg(e)
+	}
+	ors := []string{r.expr + " ILIKE " + w.Arg(e+"\x1f%")}
+	if r.fields > 2 {
+		ors = append(ors, r.expr+" ILIKE "+w.Arg("%\x1f"+e+"\x1f%"))
+	}
+	ors = append(ors, r.expr+" ILIKE "+w.Arg("%\x1f"+e))
+	return "(" + strings.Join(ors, " OR ") + ")"
+}
+
+// EscapeLike escapes LIKE's wildcards (% and _) and its escape character
+// (\) in s, so that a LIKE or ILIKE pattern matches s literally.
+func EscapeLike(s string) string {
+	if !strings.ContainsAny(s, `%_\`) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r == '%' || r == '_' || r == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // NewWhere returns an empty Where with its own argument list.
@@ -154,8 +216,25 @@ type FindConfig struct {
 	WithDeleted bool
 	// After pages by keyset: the values, in Order order (tie-breaker
 	// included), of the last row of the previous page, as returned by the
-	// DTO's Cursor method. It needs every Order term in one direction.
+	// DTO's Cursor method. NULLs and mixed directions are read in order
+	// (see Cursor). A q search that is ranked (no Order, see
+	// Where.RankSearch) cannot be continued with After: use Cursor.
 	After []any
+	// Cursor pages by keyset with an opaque cursor (a medusa-go
+	// extension): the page starts after the row Page.Next was made from.
+	// A cursor is bound to the model and the order (a cursor of another
+	// one fails with invalid_data); it reads the rows after it with index
+	// range scans whatever the depth, NULLs of a nullable order column
+	// included (they sort last ascending, first descending), and continues
+	// a ranked q search in its rank. Skip still skips rows after it.
+	Cursor string
+	// CountLimit bounds the count of a counted find (a medusa-go
+	// extension): 0 counts every matching row, exactly (Medusa's
+	// listAndCount); n > 0 counts exactly up to n rows and, past n,
+	// answers the planner's estimate of the matches (at least n+1), which
+	// Page.Estimated reports. A list without filters of a table with kept
+	// counts (Table.RowCount) is exact whatever the bound.
+	CountLimit int
 	// Relations lists the model's relations to load with the rows (Medusa's
 	// FindConfig relations): "books", or a nested path "books.tags". Each
 	// relation costs one statement per level, whatever the number of rows.
@@ -230,6 +309,47 @@ func (s *Select) SQL() string {
 	return b.String()
 }
 
+// deferredSQL renders the statement as a deferred join: the primary keys
+// of the page by the same query (which an index-only scan can answer), then
+// the page's columns by those keys, in the same order.
+func (s *Select) deferredSQL(pk string) string {
+	inner := *s
+	inner.Columns = []string{QuoteIdent(pk)}
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for i, c := range s.Columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("t.")
+		b.WriteString(c)
+	}
+	b.WriteString(" FROM ")
+	b.WriteString(s.Table)
+	b.WriteString(" t JOIN (")
+	b.WriteString(inner.SQL())
+	b.WriteString(") k ON t.")
+	b.WriteString(QuoteIdent(pk))
+	b.WriteString(" = k.")
+	b.WriteString(QuoteIdent(pk))
+	if len(s.Order) > 0 {
+		b.WriteString(" ORDER BY ")
+		for i, o := range s.Order {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("t.")
+			b.WriteString(QuoteIdent(o.Field))
+			if o.Desc {
+				b.WriteString(" DESC")
+			} else {
+				b.WriteString(" ASC")
+			}
+		}
+	}
+	return b.String()
+}
+
 // CountSQL renders SELECT count(*) with the same WHERE.
 func (s *Select) CountSQL() string {
 	return "SELECT count(*) FROM " + s.Table + " WHERE " + s.Where.SQL()
@@ -237,30 +357,6 @@ func (s *Select) CountSQL() string {
 
 // QuoteIdent double-quotes an identifier.
 func QuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-// Keyset adds the keyset predicate (o1, o2, ...) > ($1, $2, ...) (or < for
-// descending order) for after over the order terms.
-func Keyset(w *Where, order []Order, after []any) error {
-	if len(after) != len(order) {
-		return fmt.Errorf("keyset cursor has %d values for %d order fields", len(after), len(order))
-	}
-	desc := order[0].Desc
-	cols := make([]string, len(order))
-	ph := make([]string, len(order))
-	for i, o := range order {
-		if o.Desc != desc {
-			return fmt.Errorf("keyset pagination needs every order field in one direction")
-		}
-		cols[i] = QuoteIdent(o.Field)
-		ph[i] = w.Arg(after[i])
-	}
-	op := ">"
-	if desc {
-		op = "<"
-	}
-	w.Add("(" + strings.Join(cols, ", ") + ") " + op + " (" + strings.Join(ph, ", ") + ")")
-	return nil
-}
 
 // DB is what a generated service needs of the database: queries and
 // transactions. *pgxpool.Pool satisfies it.
