@@ -15,7 +15,7 @@ func TestLimitsFromEnv(t *testing.T) {
 	l, err = LimitsFromEnv(env(map[string]string{
 		"MEDUSA_REQUEST_TIMEOUT": "2.5", "MEDUSA_STATEMENT_TIMEOUT": "0", "MEDUSA_POOL_WAIT": "750ms",
 		"MEDUSA_MAX_IN_FLIGHT": "8", "MEDUSA_MAX_WAITING": "0", "MEDUSA_MAX_WAIT": "1m", "MEDUSA_MAX_CONNECTIONS": "100",
-		"MEDUSA_SHUTDOWN_TIMEOUT": "30s", "MEDUSA_SHUTDOWN_DELAY": " 5s ", "MEDUSA_LEASE": "3s",
+		"MEDUSA_SHUTDOWN_TIMEOUT": "30s", "MEDUSA_SHUTDOWN_DELAY": " 5s ", "MEDUSA_LEASE": "3s", "MEDUSA_LIST_COUNT_LIMIT": "0",
 	}))
 	want := Limits{RequestTimeout: 2500 * time.Millisecond, StatementTimeout: 0, PoolWait: 750 * time.Millisecond,
 		MaxInFlight: 8, MaxWaiting: 0, MaxWait: time.Minute, MaxConnections: 100, ShutdownTimeout: 30 * time.Second, ShutdownDelay: 5 * time.Second, Lease: 3 * time.Second}
@@ -24,8 +24,10 @@ func TestLimitsFromEnv(t *testing.T) {
 	}
 	_, err = LimitsFromEnv(env(map[string]string{
 		"MEDUSA_REQUEST_TIMEOUT": "soon", "MEDUSA_POOL_WAIT": "-1s", "MEDUSA_MAX_IN_FLIGHT": "-3", "MEDUSA_SHUTDOWN_TIMEOUT": "0",
+		"MEDUSA_LIST_COUNT_LIMIT": "many",
 	}))
-	for _, want := range []string{`MEDUSA_REQUEST_TIMEOUT="soon"`, `MEDUSA_POOL_WAIT="-1s": must not be negative`, `MEDUSA_MAX_IN_FLIGHT="-3"`, `MEDUSA_SHUTDOWN_TIMEOUT="0": must be more than 0`} {
+	for _, want := range []string{`MEDUSA_REQUEST_TIMEOUT="soon"`, `MEDUSA_POOL_WAIT="-1s": must not be negative`, `MEDUSA_MAX_IN_FLIGHT="-3"`, `MEDUSA_SHUTDOWN_TIMEOUT="0": must be more than 0`,
+		`MEDUSA_LIST_COUNT_LIMIT="many": want a whole number, 0 or more`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v, want it to name %s", err, want)
 		}
