@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/medusa-go/medusa/framework/container"
 )
 
 func TestLimitsFromEnv(t *testing.T) {
@@ -38,5 +40,29 @@ func TestLimitsFromEnv(t *testing.T) {
 	// FromEnv refuses a bad limit too.
 	if _, err := FromEnv(Development, env(map[string]string{"MEDUSA_MAX_WAIT": "x"})); err == nil || !strings.Contains(err.Error(), "MEDUSA_MAX_WAIT") {
 		t.Fatalf("FromEnv: %v", err)
+	}
+}
+
+// TestListCountLimitIn checks where routes find the bound of their counts:
+// the configuration registered under Key, else the default.
+func TestListCountLimitIn(t *testing.T) {
+	if n := ListCountLimitIn(nil); n != 10_000 {
+		t.Fatalf("no container: %d", n)
+	}
+	c := container.New()
+	if n := ListCountLimitIn(c); n != DefaultLimits.ListCountLimit {
+		t.Fatalf("no configuration: %d", n)
+	}
+	cfg, err := Load(Development, Config{}, func(k string) string {
+		return map[string]string{"MEDUSA_LIST_COUNT_LIMIT": "0"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := container.Register(c, Key, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if n := ListCountLimitIn(c); n != 0 {
+		t.Fatalf("MEDUSA_LIST_COUNT_LIMIT=0: %d", n)
 	}
 }
