@@ -161,11 +161,11 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 	var applies []jen.Code
 	// rank: a list without an order puts the rows where a searchable field equals q first
 	rank := func(search []*dml.Field) jen.Code {
-		expr := SearchExpr(m)
-		if len(search) > 1 {
-			expr = "(" + expr + ")"
+		args := []jen.Code{jen.Id("f").Dot("Q")}
+		for _, c := range search {
+			args = append(args, jen.Lit(qi(c.Name)))
 		}
-		return jen.Id("w").Dot("RankSearch").Call(jen.Id("f").Dot("Q"), jen.Lit(expr), jen.Lit(len(search)))
+		return jen.Id("w").Dot("RankSearch").Call(args...)
 	}
 	if search := searchFields(m); len(search) == 1 {
 		applies = append(applies, jen.If(jen.Id("f").Dot("Q").Op("!=").Lit("")).Block(

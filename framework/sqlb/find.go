@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -98,9 +99,29 @@ func runPlan[T any](ctx context.Context, conn db.DBTX, p *plan, next bool, newRo
 		n       int
 		counted bool
 		ends    = make([]int, 0, len(p.parts)) // where each part's rows end in out
+		ranks   []bool                         // the rank of each row, when read sorted
 		skip    = p.offset
 	)
+	// A ranked search from its start is counted first: when it matches few
+	// rows, one statement reads them sorted by rank (one scan of the search
+	// index, a sort of at most rankSortMax rows) instead of two parts.
+	sorted := false
+	if p.count && p.rankFromStart {
+		var err error
+		if n, err = p.countRows(ctx, conn); err != nil {
+			return Page[T]{}, p.fail(err)
+		}
+		counted = true
+		if sorted = n <= rankSortMax && (!p.countBounded || n <= p.countLimit); sorted {
+			if out, ranks, err = readSorted(ctx, conn, p, need, out, newRow, dest); err != nil {
+				return Page[T]{}, p.fail(err)
+			}
+		}
+	}
 	for i := range p.parts {
+		if sorted {
+			break
+		}
 		want := 0
 		if need > 0 {
 			want = need - len(out)
@@ -113,7 +134,7 @@ func runPlan[T any](ctx context.Context, conn db.DBTX, p *plan, next bool, newRo
 		// round trip instead of two. The batch runs both in the
 		// connection's default mode, so a statement that needs
 		// CacheDescribe keeps its own query.
-		if b, ok := conn.(batcher); ok && i == 0 && p.count && p.batchable() {
+		if b, ok := conn.(batcher); ok && i == 0 && p.count && !counted && p.batchable() {
 			out, n, err = findBatch(ctx, b, sql, args, p.countSQL, p.countArgs, out, p, newRow, dest)
 			counted = true
 		} else {
@@ -144,7 +165,8 @@ func runPlan[T any](ctx context.Context, conn db.DBTX, p *plan, next bool, newRo
 	page := Page[T]{Rows: out}
 	if p.count {
 		if !counted {
-			if err := conn.QueryRow(ctx, p.countSQL, p.countArgs...).Scan(&n); err != nil {
+			var err error
+			if n, err = p.countRows(ctx, conn); err != nil {
 				return Page[T]{}, p.fail(err)
 			}
 		}
@@ -160,17 +182,68 @@ func runPlan[T any](ctx context.Context, conn db.DBTX, p *plan, next bool, newRo
 	if next && p.limit > 0 && len(out) > p.limit {
 		page.Rows = out[:p.limit]
 		last := p.limit - 1
-		i := 0
-		for ends[i] <= last {
-			i++
+		var rank int8
+		if sorted {
+			rank = 0
+			if ranks[last] {
+				rank = 1
+			}
+		} else {
+			i := 0
+			for ends[i] <= last {
+				i++
+			}
+			rank = p.parts[i].rank
 		}
-		cur, err := p.cursorOf(p.parts[i].rank, func(c string) any { return rowValue(&page.Rows[last], c, dest) })
+		cur, err := p.cursorOf(rank, func(c string) any { return rowValue(&page.Rows[last], c, dest) })
 		if err != nil {
 			return Page[T]{}, err
 		}
 		page.Next = cur
 	}
 	return page, nil
+}
+
+// RankSortMax is the most rows of a ranked search (see Where.RankSearch)
+// that a counted page (FindPage) reads in one statement sorted by rank; a
+// search matching more is read in parts: the exact matches, then the
+// others (docs/modgen.md, "Lists at scale").
+const RankSortMax = 2000
+
+// rankSortMax is RankSortMax, which tests change to read both ways.
+var rankSortMax = RankSortMax
+
+// countRows runs the plan's count.
+func (p *plan) countRows(ctx context.Context, conn db.DBTX) (int, error) {
+	var n int
+	err := conn.QueryRow(ctx, p.countSQL, p.countArgs...).Scan(&n)
+	return n, err
+}
+
+// rankColumn names the rank column of readSorted's rows for their scan.
+const rankColumn = "\x00rank"
+
+// readSorted reads the page of a ranked search in one statement, sorted by
+// rank then by the order, and returns the rows appended to out and the
+// rank of each (an exact match).
+func readSorted[T any](ctx context.Context, conn db.DBTX, p *plan, need int, out []T, newRow func(selected []string) T, dest func(*T, string) any) ([]T, []bool, error) {
+	w := p.base.clone()
+	s := Select{Table: p.t.Name, Columns: append(slices.Clip(p.quoted), w.rankPred(w)+" IS TRUE"), Where: w, Order: p.order,
+		Lead: strconv.Itoa(len(p.quoted)+1) + " DESC", Limit: need, Offset: p.offset}
+	rows, err := conn.Query(ctx, s.SQL(), append(execMode(w), w.Args()...)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	ranks := make([]bool, 0, max(need, 1))
+	out, err = scanPage(rows, out, append(slices.Clip(p.read), rankColumn), p.cfg, p.cols, newRow, func(x *T, c string) any {
+		if c == rankColumn {
+			// scanPage asks for a row's destinations before it scans it
+			ranks = append(ranks, false)
+			return &ranks[len(ranks)-1]
+		}
+		return dest(x, c)
+	})
+	return out, ranks, err
 }
 
 // DeferredJoinOffset is the offset from which a page is read by a deferred
@@ -187,24 +260,26 @@ var deferFrom = DeferredJoinOffset
 
 // plan is a Find's statements, built before any is sent.
 type plan struct {
-	t          Table
-	cfg        FindConfig
-	base       *Where  // the filter's predicates and deleted_at
-	order      []Order // the normalized order
-	terms      []term  // the order as a keyset sees it (the rank first when ranked)
-	parts      []part  // what the page reads, in order (see part)
-	sel        Select  // the first part's statement (Read's batch and keys)
-	cols       []string
-	read       []string
-	quoted     []string // read, quoted
-	limit      int
-	offset     int
-	cursor     bool // the page starts after a FindConfig.Cursor
-	mode       []any
-	count      bool
-	countSQL   string
-	countArgs  []any
-	countLimit int
+	t      Table
+	cfg    FindConfig
+	base   *Where  // the filter's predicates and deleted_at
+	order  []Order // the normalized order
+	terms  []term  // the order as a keyset sees it (the rank first when ranked)
+	parts  []part  // what the page reads, in order (see part)
+	sel    Select  // the first part's statement (Read's batch and keys)
+	cols   []string
+	read   []string
+	quoted []string // read, quoted
+	limit  int
+	offset int
+	cursor bool // the page starts after a FindConfig.Cursor
+	// rankFromStart: a ranked search read from its start (no cursor).
+	rankFromStart bool
+	mode          []any
+	count         bool
+	countSQL      string
+	countArgs     []any
+	countLimit    int
 	// countPrepared: the count is a prepared statement; countBounded: it
 	// counts at most countLimit+1 rows (CountLimit, on rows it counts).
 	countPrepared, countBounded bool
@@ -259,6 +334,7 @@ func newPlan(t Table, cfg FindConfig, count bool, apply func(*Where) (bool, erro
 		}
 	default:
 		p.parts = startParts(p.terms)
+		p.rankFromStart = ranked
 	}
 	if count {
 		p.countPrepared = w.EqualityOnly()

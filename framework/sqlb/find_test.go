@@ -92,7 +92,7 @@ const itemSearch = `(coalesce("name", '') || E'\x1f' || "label")`
 func (f itemFilter) apply(w *Where) (bool, error) {
 	if f.q != "" {
 		w.Add(itemSearch + " ILIKE " + w.Arg(Contains(f.q)))
-		w.RankSearch(f.q, itemSearch, 2)
+		w.RankSearch(f.q, `"name"`, `"label"`)
 	}
 	if f.minN != nil {
 		if err := Gte(*f.minN).Apply(w, `"n"`, false); err != nil {
@@ -174,10 +174,11 @@ SELECT 'i' || lpad(i::text, 8, '0'),
 FROM generate_series(1, $1) AS i`, rows); err != nil {
 		t.Fatal(err)
 	}
-	// The second VACUUM marks the pages all-visible (index-only scans): the
-	// first cannot while the insert's commit is not yet flushed
-	// (synchronous_commit is off on the test server).
-	for _, sql := range []string{`VACUUM ANALYZE item`, `VACUUM item`} {
+	// The second VACUUM marks the pages all-visible (index-only scans): a
+	// page is all-visible only once its rows' commit hints are set, which
+	// waits for the WAL of their commit to be flushed (synchronous_commit
+	// is off on the test server; CHECKPOINT flushes it).
+	for _, sql := range []string{`VACUUM ANALYZE item`, `CHECKPOINT`, `VACUUM item`} {
 		if _, err := pool.Exec(ctx, sql); err != nil {
 			t.Fatal(err)
 		}
@@ -410,47 +411,68 @@ UPDATE item SET name = 'Name1_' WHERE id = 'i00000999'`); err != nil {
 		t.Fatal(err)
 	}
 	q := itemFilter{q: "name1"}
-	pg, err := findItems(ctx, pool, q, FindConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var exact, rest []string
-	for _, r := range pg.Rows {
-		if r.Label == "NAME1" || r.Name != nil && strings.EqualFold(*r.Name, "name1") {
-			exact = append(exact, r.ID)
-		} else {
-			rest = append(rest, r.ID)
-		}
-	}
-	if len(exact) < 3 || len(rest) < DeferredJoinOffset+50 {
-		t.Fatalf("%d exact matches and %d others: too few to test", len(exact), len(rest))
-	}
-	if got, want := ids(pg.Rows), append(slices.Sorted(slices.Values(exact)), slices.Sorted(slices.Values(rest))...); !slices.Equal(got, want) {
-		t.Fatalf("ranked order:\n got %v\nwant %v", got, want)
-	}
-	if !slices.Contains(exact, "i00000002") || slices.Contains(exact, "i00000999") {
-		t.Fatalf("exact matches %v: a label equal to q is one, a name holding q and a wildcard is not", exact)
-	}
-	// Offsets, across the exact matches, into the rest, and deep.
-	for _, skip := range []int{0, 1, len(exact) - 1, len(exact), len(exact) + 3, DeferredJoinOffset + 7, len(pg.Rows) - 2} {
-		page, err := findItems(ctx, pool, q, FindConfig{Skip: skip, Take: 5})
+	// FindPage reads the rows sorted by rank in one statement (few
+	// matches), or in parts (more than rankSortMax); Find in parts.
+	for _, sortMax := range []int{RankSortMax, 0} {
+		rankSortMax = sortMax
+		t.Cleanup(func() { rankSortMax = RankSortMax })
+		pg, err := findItems(ctx, pool, q, FindConfig{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := ids(page.Rows), ids(pg.Rows[skip:min(skip+5, len(pg.Rows))]); !slices.Equal(got, want) {
-			t.Errorf("offset %d: %v, want %v", skip, got, want)
+		var exact, rest []string
+		for _, r := range pg.Rows {
+			if r.Label == "NAME1" || r.Name != nil && strings.EqualFold(*r.Name, "name1") {
+				exact = append(exact, r.ID)
+			} else {
+				rest = append(rest, r.ID)
+			}
 		}
-	}
-	// An explicit order is not ranked.
-	byID, err := findItems(ctx, pool, q, FindConfig{Order: []Order{{Field: "id"}}, Take: 3})
-	if want := slices.Sorted(slices.Values(ids(pg.Rows)))[:3]; err != nil || !slices.Equal(ids(byID.Rows), want) {
-		t.Fatalf("q ordered by id: %v, %v; want %v", ids(byID.Rows), err, want)
-	}
-	// A q with LIKE's wildcards ranks the rows equal to it literally first
-	// (by id, name10… would come first: "_" matches any character).
-	wild, err := findItems(ctx, pool, itemFilter{q: "name1_"}, FindConfig{Take: 2})
-	if err != nil || len(wild.Rows) != 2 || wild.Rows[0].ID != "i00000999" || wild.Count < 100 {
-		t.Fatalf("q with a wildcard: %v (count %d), %v", ids(wild.Rows), wild.Count, err)
+		if len(exact) < 3 || len(rest) < DeferredJoinOffset+50 || len(pg.Rows) > RankSortMax {
+			t.Fatalf("%d exact matches and %d others: not what the test needs", len(exact), len(rest))
+		}
+		want := append(slices.Sorted(slices.Values(exact)), slices.Sorted(slices.Values(rest))...)
+		if got := ids(pg.Rows); !slices.Equal(got, want) {
+			t.Fatalf("sort max %d: ranked order:\n got %v\nwant %v", sortMax, got, want)
+		}
+		if all, _, err := Find(ctx, pool, itemTable, FindConfig{}, false, q.apply, func([]string) item { return item{} }, (*item).dest); err != nil || !slices.Equal(ids(all), want) {
+			t.Fatalf("Find: ranked order %v, %v", ids(all), err)
+		}
+		if !slices.Contains(exact, "i00000002") || slices.Contains(exact, "i00000999") {
+			t.Fatalf("exact matches %v: a label equal to q is one, a name holding q and a wildcard is not", exact)
+		}
+		// Offsets, across the exact matches, into the rest, and deep; a
+		// cursor from each page continues where it ends.
+		for _, skip := range []int{0, 1, len(exact) - 1, len(exact), len(exact) + 3, DeferredJoinOffset + 7, len(pg.Rows) - 2} {
+			page, err := findItems(ctx, pool, q, FindConfig{Skip: skip, Take: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := ids(page.Rows), ids(pg.Rows[skip:min(skip+5, len(pg.Rows))]); !slices.Equal(got, want) {
+				t.Errorf("sort max %d, offset %d: %v, want %v", sortMax, skip, got, want)
+			}
+			if page.Next == "" {
+				continue
+			}
+			after, err := findItems(ctx, pool, q, FindConfig{Cursor: page.Next, Take: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := ids(after.Rows), ids(pg.Rows[skip+5:min(skip+10, len(pg.Rows))]); !slices.Equal(got, want) {
+				t.Errorf("sort max %d, after offset %d: %v, want %v", sortMax, skip, got, want)
+			}
+		}
+		// An explicit order is not ranked.
+		byID, err := findItems(ctx, pool, q, FindConfig{Order: []Order{{Field: "id"}}, Take: 3})
+		if want := slices.Sorted(slices.Values(ids(pg.Rows)))[:3]; err != nil || !slices.Equal(ids(byID.Rows), want) {
+			t.Fatalf("q ordered by id: %v, %v; want %v", ids(byID.Rows), err, want)
+		}
+		// A q with LIKE's wildcards ranks the rows equal to it literally first
+		// (by id, name10… would come first: "_" matches any character).
+		wild, err := findItems(ctx, pool, itemFilter{q: "name1_"}, FindConfig{Take: 2})
+		if err != nil || len(wild.Rows) != 2 || wild.Rows[0].ID != "i00000999" || wild.Count < 100 {
+			t.Fatalf("q with a wildcard: %v (count %d), %v", ids(wild.Rows), wild.Count, err)
+		}
 	}
 }
 

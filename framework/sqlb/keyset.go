@@ -84,7 +84,7 @@ func (c cond) sql(w *Where, rank func(*Where) string) string {
 		if c.rank {
 			return rank(w)
 		}
-		return "NOT (" + rank(w) + ")"
+		return rank(w) + " IS NOT TRUE"
 	}
 }
 

@@ -82,8 +82,8 @@ func TestKeysetParts(t *testing.T) {
 		{"mixed directions", []term{col("n", false, false), idDesc}, []any{3, "x"}, `"n" = $1 AND "id" < $2 [3 x] [-1] | "n" > $1 [3] [-1]`},
 		{"two nullable", []term{col("a", false, true), col("b", false, true), id}, []any{1, 2, "x"},
 			`"a" = $1 AND ("b", "id") > ($2, $3) [1 2 x] [-1] | "a" = $1 AND "b" IS NULL [1] [-1] | "a" > $1 [1] [-1] | "a" IS NULL [] [-1]`},
-		{"rank, exact", []term{{}, id}, []any{true, "x"}, `R AND "id" > $1 [x] [1] | NOT (R) [] [0]`},
-		{"rank, the rest", []term{{}, id}, []any{false, "x"}, `NOT (R) AND "id" > $1 [x] [0]`},
+		{"rank, exact", []term{{}, id}, []any{true, "x"}, `R AND "id" > $1 [x] [1] | R IS NOT TRUE [] [0]`},
+		{"rank, the rest", []term{{}, id}, []any{false, "x"}, `R IS NOT TRUE AND "id" > $1 [x] [0]`},
 	} {
 		parts, err := keysetParts(c.terms, c.after)
 		if err != nil {
@@ -106,7 +106,7 @@ func TestKeysetParts(t *testing.T) {
 			t.Errorf("%s: accepted", c.name)
 		}
 	}
-	if got := render(startParts([]term{{}, id})); got != `R [] [1] | NOT (R) [] [0]` {
+	if got := render(startParts([]term{{}, id})); got != `R [] [1] | R IS NOT TRUE [] [0]` {
 		t.Errorf("ranked start: %s", got)
 	}
 }

@@ -226,7 +226,7 @@ func (f PostFilter) apply(w *sqlb.Where) (bool, error) {
 	if f.Q != "" {
 		w.Add("\"title\" ILIKE " + w.Arg(sqlb.Contains(f.Q)))
 		// Without an order, rows whose field equals q come first (see sqlb.Where.RankSearch).
-		w.RankSearch(f.Q, "\"title\"", 1)
+		w.RankSearch(f.Q, "\"title\"")
 	}
 	if err := f.ID.Apply(w, "\"id\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
