@@ -31,7 +31,7 @@ import (
 // ContainerRegistrationKeys).
 var (
 	KeyPool   = container.NewKey[*pgxpool.Pool]("__pg_connection__")
-	KeyConfig = container.NewKey[config.Config]("configModule")
+	KeyConfig = config.Key
 	KeyLogger = container.NewKey[*slog.Logger]("logger")
 )
 

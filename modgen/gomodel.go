@@ -159,9 +159,19 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 	f.Type().Id(G + "Filter").Struct(fl...)
 	f.Line()
 	var applies []jen.Code
+	// rank: a list without an order puts the rows where a searchable field equals q first
+	rank := func(search []*dml.Field) jen.Code {
+		args := []jen.Code{jen.Id("f").Dot("Q")}
+		for _, c := range search {
+			args = append(args, jen.Lit(qi(c.Name)))
+		}
+		return jen.Id("w").Dot("RankSearch").Call(args...)
+	}
 	if search := searchFields(m); len(search) == 1 {
 		applies = append(applies, jen.If(jen.Id("f").Dot("Q").Op("!=").Lit("")).Block(
 			jen.Id("w").Dot("Add").Call(jen.Lit(SearchExpr(m)+" ILIKE ").Op("+").Id("w").Dot("Arg").Call(jen.Qual(sqlbPath, "Contains").Call(jen.Id("f").Dot("Q")))),
+			jen.Comment("Without an order, rows whose field equals q come first (see sqlb.Where.RankSearch)."),
+			rank(search),
 		))
 	} else if len(search) > 1 {
 		var ors []jen.Code
@@ -183,6 +193,9 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 				),
 				jen.Default().Block(jen.Id("w").Dot("Add").Call(jen.Id("or"))),
 			),
+			jen.Comment("Without an order, rows where one of the fields equals q come first (see"),
+			jen.Comment("sqlb.Where.RankSearch)."),
+			rank(search),
 		))
 	} else {
 		applies = append(applies, jen.If(jen.Id("f").Dot("Q").Op("!=").Lit("")).Block(
@@ -287,6 +300,15 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 	if m.RowCount {
 		td[jen.Id("RowCount")] = jen.Lit(m.TableName)
 	}
+	var nullable []jen.Code
+	for _, x := range m.Fields {
+		if x.IsNullable {
+			nullable = append(nullable, jen.Lit(x.Name))
+		}
+	}
+	if len(nullable) > 0 {
+		td[jen.Id("Nullable")] = jen.Index().String().Add(wrappedValues(nullable...))
+	}
 	f.Var().Id(lc+"Table").Op("=").Qual(sqlbPath, "Table").Values(td)
 	f.Line()
 
@@ -325,7 +347,47 @@ func (g *gen) listMethods(f *jen.File, m *dml.Model, recv *jen.Statement, cfgT *
 		jen.Return(jen.Id("s").Dot("find"+P).Call(jen.Id("ctx"), jen.Id("f"), jen.Id("firstConfig").Call(jen.Id("cfg")), jen.True())),
 	)
 	f.Line()
+
+	// page: list and count with the count's bound and the next page's cursor
+	page := g.pagePub(m)
+	name = page
+	if m.Overridden(dml.MethodListAndCount) {
+		name = "list" + m.Plural() + "Page"
+	}
+	f.Comment(fmt.Sprintf("%s is %s as a page (a medusa-go extension): the rows, their count", name, g.pub(m, dml.MethodListAndCount)))
+	f.Comment("(exact up to cfg.CountLimit, then the planner's estimate, flagged Estimated) and the")
+	f.Comment("cursor of the next page (Next; pass it as cfg.Cursor). Admin list routes call it.")
+	if m.Overridden(dml.MethodListAndCount) {
+		f.Comment("")
+		f.Comment(fmt.Sprintf("The model overrides %s: the exported %s is hand-written in", g.pub(m, dml.MethodListAndCount), page))
+		f.Comment("service.go, usually over this one.")
+	}
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(name).Params(ctxParam(), jen.Id("f").Id(G+"Filter"), cfgs).Params(jen.Qual(sqlbPath, "Page").Types(jen.Id(G)), jen.Error()).Block(
+		jen.List(jen.Id("c"), relsVar(g.mod, m), jen.Err()).Op(":=").Qual(sqlbPath, "SplitRelations").Call(jen.Lit(m.Name), jen.Id(lc+"Relations"), jen.Id("firstConfig").Call(jen.Id("cfg"))),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Qual(sqlbPath, "Page").Types(jen.Id(G)).Values(), jen.Err())),
+		jen.List(jen.Id("pg"), jen.Err()).Op(":=").Qual(sqlbPath, "FindPage").Call(
+			jen.Id("ctx"), jen.Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")), jen.Id(lc+"Table"), jen.Id("c"), jen.Id("f").Dot("apply"),
+			jen.Line().Func().Params(jen.Id("selected").Index().String()).Id(G).Block(jen.Return(jen.Id(G).Values(jen.Dict{jen.Id("selected"): jen.Id("selected")}))),
+			jen.Line().Parens(jen.Op("*").Id(G)).Dot("dest"),
+		),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Qual(sqlbPath, "Page").Types(jen.Id(G)).Values(), jen.Id("mapErr").Call(jen.Err()))),
+		pageRelations(g.mod, m),
+		jen.Return(jen.Id("pg"), jen.Nil()),
+	)
+	f.Line()
 }
+
+// pageRelations loads the relations of a page's rows (pg.Rows), when m has
+// relations.
+func pageRelations(mod *dml.Module, m *dml.Model) jen.Code {
+	if len(relInfos(mod, m)) == 0 {
+		return jen.Null()
+	}
+	return jen.Id("out").Op(":=").Id("pg").Dot("Rows").Line().Add(loadRelations(mod, m, jen.Qual(sqlbPath, "Page").Types(jen.Id(m.GoName())).Values(), jen.Err()))
+}
+
+// pagePub is the exported name of a model's page method: List<Models>Page.
+func (g *gen) pagePub(m *dml.Model) string { return g.pub(m, dml.MethodList) + "Page" }
 
 // insertCol is one column of the bulk insert: the arrays the Go side sends
 // (one per unnest column) and the expression the SELECT inserts.

@@ -16,10 +16,10 @@ type routeField struct {
 }
 
 type routeModel struct {
-	G, P, LC, Name, Path, PK                            string
-	ListAndCount, Retrieve, Update, SoftDelete, Restore string
-	HasSearch                                           bool
-	Filters, Body                                       []routeField
+	G, P, LC, Name, Path, PK                    string
+	Page, Retrieve, Update, SoftDelete, Restore string
+	HasSearch                                   bool
+	Filters, Body                               []routeField
 	// Relations are the model's relations, which "fields" may select whole
 	// ("*books") or by field ("books.title", listed in Selectable with the
 	// model's own fields).
@@ -30,7 +30,7 @@ func (g *gen) routeModels() []routeModel {
 	var out []routeModel
 	for _, m := range g.mod.Models {
 		rm := routeModel{G: m.GoName(), P: m.Plural(), LC: dml.Camel(m.Name), Name: m.Name, Path: routePath(m), PK: m.PK().Name,
-			ListAndCount: g.pub(m, dml.MethodListAndCount), Retrieve: g.pub(m, dml.MethodRetrieve), Update: g.pub(m, dml.MethodUpdate), SoftDelete: g.pub(m, dml.MethodSoftDelete), Restore: g.pub(m, dml.MethodRestore)}
+			Page: g.pagePub(m), Retrieve: g.pub(m, dml.MethodRetrieve), Update: g.pub(m, dml.MethodUpdate), SoftDelete: g.pub(m, dml.MethodSoftDelete), Restore: g.pub(m, dml.MethodRestore)}
 		for _, ri := range relInfos(g.mod, m) {
 			rm.Relations = append(rm.Relations, ri.r.Name)
 		}
@@ -117,9 +117,12 @@ func (g *gen) openAPI() []byte {
 		one := obj{"description": "OK", "content": obj{"application/json": obj{"schema": obj{"type": "object", "properties": obj{m.Name: ref(G)}}}}}
 		paths[p] = obj{"get": obj{
 			"operationId": "List" + m.Plural(), "summary": "List " + routePath(m),
-			"parameters": []obj{fields, {"name": "limit", "in": "query", "schema": obj{"type": "integer", "default": 50}}, {"name": "offset", "in": "query", "schema": obj{"type": "integer", "default": 0}}, {"name": "order", "in": "query", "schema": obj{"type": "string"}}, {"name": "q", "in": "query", "schema": obj{"type": "string"}}},
-			"responses": obj{"200": obj{"description": "OK", "content": obj{"application/json": obj{"schema": obj{"type": "object", "properties": obj{
-				routePath(m): obj{"type": "array", "items": ref(G)}, "count": obj{"type": "integer"}, "offset": obj{"type": "integer"}, "limit": obj{"type": "integer"}}}}}}, "400": errResp},
+			"parameters": []obj{fields, {"name": "limit", "in": "query", "schema": obj{"type": "integer", "default": 50}}, {"name": "offset", "in": "query", "schema": obj{"type": "integer", "default": 0}}, {"name": "order", "in": "query", "schema": obj{"type": "string"}}, {"name": "q", "in": "query", "schema": obj{"type": "string"}},
+				{"name": "cursor", "in": "query", "schema": obj{"type": "string"}, "description": "medusa-go extension: page by keyset. Empty for the first page, then the previous response's next_cursor. A cursor is bound to the order; it cannot be combined with an offset."}},
+			"responses": obj{"200": obj{"description": "OK", "content": obj{"application/json": obj{"schema": obj{"type": "object", "required": []string{routePath(m), "count", "offset", "limit"}, "properties": obj{
+				routePath(m): obj{"type": "array", "items": ref(G)}, "count": obj{"type": "integer"}, "offset": obj{"type": "integer"}, "limit": obj{"type": "integer"},
+				"count_estimated": obj{"const": true, "description": "medusa-go extension: present when more rows matched than the server counts exactly (MEDUSA_LIST_COUNT_LIMIT); count is then the planner's estimate."},
+				"next_cursor":     obj{"type": []any{"string", "null"}, "description": "medusa-go extension: present when the request has a cursor; the cursor of the next page, null at the end."}}}}}}, "400": errResp},
 		}}
 		paths[p+"/{id}"] = obj{
 			"get":    obj{"operationId": "Retrieve" + G, "parameters": []obj{idParam, fields}, "responses": obj{"200": one, "404": errResp}},

@@ -7,7 +7,27 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/medusa-go/medusa/framework/container"
 )
+
+// Key is the container key of the application's configuration (Medusa's
+// configModule registration): the application registers its Config under
+// it, and routes read their settings from it.
+var Key = container.NewKey[Config]("configModule")
+
+// ListCountLimitIn returns the bound of the admin list routes' counts:
+// Limits.ListCountLimit of the configuration registered in c under Key, or
+// DefaultLimits' when c holds none (routes mounted without an
+// application, as in tests).
+func ListCountLimitIn(c *container.Container) int {
+	if c != nil {
+		if cfg, err := container.Resolve(c, Key); err == nil {
+			return cfg.Limits.ListCountLimit
+		}
+	}
+	return DefaultLimits.ListCountLimit
+}
 
 // DefaultAdminPath is where the admin dashboard is served when AdminPath is
 // empty (Medusa's admin.path default).

@@ -48,6 +48,14 @@ type Limits struct {
 	// so that a load balancer stops sending it requests first
 	// (MEDUSA_SHUTDOWN_DELAY, default 0).
 	ShutdownDelay time.Duration
+	// ListCountLimit bounds the count of the admin list routes
+	// (MEDUSA_LIST_COUNT_LIMIT, default 10000; 0: always exact): up to it
+	// a list counts its matching rows exactly, as Medusa does; past it the
+	// count is the planner's estimate and the response says
+	// "count_estimated": true. Counting every match costs a scan of them
+	// all on each request (65 ms for a million rows); the bound caps it
+	// (docs/modgen.md, "Lists at scale").
+	ListCountLimit int
 	// Lease is how long an instance's workflow runs and direct event
 	// deliveries stay its own without a sign of life (MEDUSA_LEASE, default
 	// 30s): when it dies, another instance takes them over after this long.
@@ -70,6 +78,7 @@ var DefaultLimits = Limits{
 	MaxConnections:   256,
 	ShutdownTimeout:  10 * time.Second,
 	ShutdownDelay:    0,
+	ListCountLimit:   10_000,
 	Lease:            30 * time.Second,
 }
 
@@ -109,7 +118,11 @@ func limitsOver(base Limits, getenv func(string) string) (Limits, error) {
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || (n == 0 && !zeroOK) {
-			errs = append(errs, fmt.Errorf("config: %s=%q: want a whole number above 0", name, v))
+			want := "a whole number above 0"
+			if zeroOK {
+				want = "a whole number, 0 or more"
+			}
+			errs = append(errs, fmt.Errorf("config: %s=%q: want %s", name, v, want))
 			return
 		}
 		*dst = n
@@ -128,6 +141,7 @@ func limitsOver(base Limits, getenv func(string) string) (Limits, error) {
 	dur("MEDUSA_SHUTDOWN_TIMEOUT", &l.ShutdownTimeout, false)
 	dur("MEDUSA_SHUTDOWN_DELAY", &l.ShutdownDelay, true)
 	dur("MEDUSA_LEASE", &l.Lease, false)
+	count("MEDUSA_LIST_COUNT_LIMIT", &l.ListCountLimit, true)
 	return l, errors.Join(errs...)
 }
 

@@ -60,11 +60,12 @@ func NewRead[T any](t Table, cfg FindConfig, count bool, apply func(*Where) (boo
 // Batchable reports whether the read may go out in a batch: its statements
 // are planned alike for every value (see Find). A read that is not must be
 // run on its own (Run).
-func (r *Read[T]) Batchable() bool { return r.p.batchable() }
+func (r *Read[T]) Batchable() bool { return r.p.batchable() && !r.p.countBounded }
 
 // Queue implements Batched: the page, then its count when counted.
 func (r *Read[T]) Queue(b *pgx.Batch) {
-	b.Queue(r.p.sel.SQL(), r.p.pageArgs()...)
+	sql, args := r.p.statement(0, r.p.limit, r.p.offset)
+	b.Queue(sql, args...)
 	if r.p.count {
 		b.Queue(r.p.countSQL, r.p.countArgs...)
 	}
@@ -76,7 +77,7 @@ func (r *Read[T]) Result(ctx context.Context, br pgx.BatchResults) ([]T, []strin
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	out, err := scanPage(rows, pageRows[T](ctx, r.cfg), r.p.read, r.cfg, r.p.cols, r.newRow, r.dest)
+	out, err := scanPage(rows, pageRows[T](ctx, r.p.limit), r.p.read, r.cfg, r.p.cols, r.newRow, r.dest)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -91,7 +92,11 @@ func (r *Read[T]) Result(ctx context.Context, br pgx.BatchResults) ([]T, []strin
 
 // Run sends the read on its own, as Find does.
 func (r *Read[T]) Run(ctx context.Context, conn db.DBTX) ([]T, int, error) {
-	return runPlan(ctx, conn, &r.p, r.cfg, r.newRow, r.dest)
+	pg, err := runPlan(ctx, conn, &r.p, false, r.newRow, r.dest)
+	if err != nil {
+		return nil, 0, err
+	}
+	return pg.Rows, pg.Count, nil
 }
 
 // Keys returns the subquery of the page's primary keys: the page's

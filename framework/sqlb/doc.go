@@ -12,6 +12,14 @@
 // so even a generic plan of that text has only real predicates and uses the
 // matching index. See docs/modgen.md for EXPLAIN evidence.
 //
+// Lists at scale (docs/modgen.md, "Lists at scale"): FindPage returns a
+// Page (rows, count, Estimated, Next) with the count bounded by
+// FindConfig.CountLimit (the planner's estimate past it), pages after an
+// opaque cursor (FindConfig.Cursor, Page.Next) read in index-served parts
+// that keep the NULLs of nullable order columns, deep offsets read by a
+// deferred join (DeferredJoinOffset), and a q search without an order
+// ranked by exact matches (Where.RankSearch).
+//
 // Relations: SplitRelations separates a FindConfig's relations (Relations,
 // dotted Select entries) for the generated loaders, which read each
 // relation in one statement per level (LoadOne, LoadMany, FindThrough) and

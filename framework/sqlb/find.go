@@ -3,7 +3,13 @@ package sqlb
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -24,6 +30,9 @@ type Table struct {
 	PK       string
 	Fields   []string
 	Sortable []string
+	// Nullable lists the columns that may be NULL: keyset pages read their
+	// NULLs in order (see FindConfig.Cursor).
+	Nullable []string
 	// RowCount, when set, is the table name under which triggers keep the
 	// table's exact row count in medusa_row_counts (dml CountRows): a list
 	// without filters reads its count there instead of counting rows.
@@ -54,6 +63,14 @@ const maxPrealloc = 256
 // (one write and one round trip instead of two; the conn must have
 // SendBatch, as pools, connections and transactions do).
 //
+// At scale (docs/modgen.md, "Lists at scale"): a page from
+// DeferredJoinOffset rows deep is read by a deferred join; a page after a
+// cursor (cfg.Cursor, cfg.After) and a q search ranked by exact matches
+// (Where.RankSearch, no cfg.Order) are read in parts, each an index range
+// (see part), the next one sent only when the page is not full; with
+// cfg.CountLimit the count stops at the bound and answers the planner's
+// estimate past it (FindPage reports which).
+//
 // newRow makes an empty row holding the selected fields (nil: all); dest
 // returns the scan destination of one column of a row. Database errors are
 // returned as they are: the caller maps them with its module's wording.
@@ -62,48 +79,210 @@ func Find[T any](ctx context.Context, conn db.DBTX, t Table, cfg FindConfig, cou
 	if err != nil {
 		return nil, 0, err
 	}
-	return runPlan(ctx, conn, &p, cfg, newRow, dest)
+	pg, err := runPlan(ctx, conn, &p, false, newRow, dest)
+	if err != nil {
+		return nil, 0, err
+	}
+	return pg.Rows, pg.Count, nil
 }
 
-// runPlan sends p's statements on conn and reads them.
-func runPlan[T any](ctx context.Context, conn db.DBTX, p *plan, cfg FindConfig, newRow func(selected []string) T, dest func(*T, string) any) ([]T, int, error) {
-	count := p.count
-	// A page and its count on a prepared statement (the pool's default
-	// mode for both) go out in one batch: one write, one Sync, one round
-	// trip instead of two. The batch runs both in the connection's default
-	// mode, so a statement that needs CacheDescribe keeps its own query.
-	if count && p.batchable() {
-		if b, ok := conn.(batcher); ok {
-			return findBatch(ctx, b, p.sel.SQL(), p.pageArgs(), p.countSQL, p.countArgs, p.read, cfg, p.cols, newRow, dest)
+// runPlan reads p's page on conn: its parts in order until it has its rows
+// (one more with next, to know whether a next page exists and make its
+// cursor), and its count.
+func runPlan[T any](ctx context.Context, conn db.DBTX, p *plan, next bool, newRow func(selected []string) T, dest func(*T, string) any) (Page[T], error) {
+	need := p.limit
+	if next && need > 0 {
+		need++
+	}
+	out := pageRows[T](ctx, need)
+	var (
+		n       int
+		counted bool
+		ends    = make([]int, 0, len(p.parts)) // where each part's rows end in out
+		ranks   []bool                         // the rank of each row, when read sorted
+		skip    = p.offset
+	)
+	// A ranked search from its start is counted first: when it matches few
+	// rows, one statement reads them sorted by rank (one scan of the search
+	// index, a sort of at most rankSortMax rows) instead of two parts.
+	sorted := false
+	if p.count && p.rankFromStart {
+		var err error
+		if n, err = p.countRows(ctx, conn); err != nil {
+			return Page[T]{}, p.fail(err)
+		}
+		counted = true
+		if sorted = n <= rankSortMax && (!p.countBounded || n <= p.countLimit); sorted {
+			if out, ranks, err = readSorted(ctx, conn, p, need, out, newRow, dest); err != nil {
+				return Page[T]{}, p.fail(err)
+			}
 		}
 	}
-	rows, err := conn.Query(ctx, p.sel.SQL(), p.pageArgs()...)
-	if err != nil {
-		return nil, 0, err
+	for i := range p.parts {
+		if sorted {
+			break
+		}
+		want := 0
+		if need > 0 {
+			want = need - len(out)
+		}
+		sql, args := p.statement(i, want, skip)
+		before := len(out)
+		var err error
+		// A page and its count on a prepared statement (the pool's default
+		// mode for both) go out in one batch: one write, one Sync, one
+		// round trip instead of two. The batch runs both in the
+		// connection's default mode, so a statement that needs
+		// CacheDescribe keeps its own query.
+		if b, ok := conn.(batcher); ok && i == 0 && p.count && !counted && p.batchable() {
+			out, n, err = findBatch(ctx, b, sql, args, p.countSQL, p.countArgs, out, p, newRow, dest)
+			counted = true
+		} else {
+			var rows pgx.Rows
+			if rows, err = conn.Query(ctx, sql, args...); err == nil {
+				out, err = scanPage(rows, out, p.read, p.cfg, p.cols, newRow, dest)
+			}
+		}
+		if err != nil {
+			return Page[T]{}, p.fail(err)
+		}
+		ends = append(ends, len(out))
+		if need > 0 && len(out) >= need {
+			break
+		}
+		switch {
+		case len(out) > before:
+			skip = 0 // the offset ended in this part
+		case skip > 0 && i < len(p.parts)-1:
+			// the part has no more rows than the offset: skip them all
+			c, err := p.countPart(ctx, conn, i, skip)
+			if err != nil {
+				return Page[T]{}, p.fail(err)
+			}
+			skip -= c
+		}
 	}
-	out, err := scanPage(rows, pageRows[T](ctx, cfg), p.read, cfg, p.cols, newRow, dest)
-	if err != nil {
-		return nil, 0, err
+	page := Page[T]{Rows: out}
+	if p.count {
+		if !counted {
+			var err error
+			if n, err = p.countRows(ctx, conn); err != nil {
+				return Page[T]{}, p.fail(err)
+			}
+		}
+		page.Count = n
+		if p.countBounded && n > p.countLimit {
+			est, err := p.estimate(ctx, conn)
+			if err != nil {
+				return Page[T]{}, p.fail(err)
+			}
+			page.Count, page.Estimated = max(est, p.countLimit+1), true
+		}
 	}
-	if !count {
-		return out, 0, nil
+	if next && p.limit > 0 && len(out) > p.limit {
+		page.Rows = out[:p.limit]
+		last := p.limit - 1
+		var rank int8
+		if sorted {
+			rank = 0
+			if ranks[last] {
+				rank = 1
+			}
+		} else {
+			i := 0
+			for ends[i] <= last {
+				i++
+			}
+			rank = p.parts[i].rank
+		}
+		cur, err := p.cursorOf(rank, func(c string) any { return rowValue(&page.Rows[last], c, dest) })
+		if err != nil {
+			return Page[T]{}, err
+		}
+		page.Next = cur
 	}
-	var n int
-	if err := conn.QueryRow(ctx, p.countSQL, p.countArgs...).Scan(&n); err != nil {
-		return nil, 0, err
-	}
-	return out, n, nil
+	return page, nil
 }
+
+// RankSortMax is the most rows of a ranked search (see Where.RankSearch)
+// that a counted page (FindPage) reads in one statement sorted by rank; a
+// search matching more is read in parts: the exact matches, then the
+// others (docs/modgen.md, "Lists at scale").
+const RankSortMax = 2000
+
+// rankSortMax is RankSortMax, which tests change to read both ways.
+var rankSortMax = RankSortMax
+
+// countRows runs the plan's count.
+func (p *plan) countRows(ctx context.Context, conn db.DBTX) (int, error) {
+	var n int
+	err := conn.QueryRow(ctx, p.countSQL, p.countArgs...).Scan(&n)
+	return n, err
+}
+
+// rankColumn names the rank column of readSorted's rows for their scan.
+const rankColumn = "\x00rank"
+
+// readSorted reads the page of a ranked search in one statement, sorted by
+// rank then by the order, and returns the rows appended to out and the
+// rank of each (an exact match).
+func readSorted[T any](ctx context.Context, conn db.DBTX, p *plan, need int, out []T, newRow func(selected []string) T, dest func(*T, string) any) ([]T, []bool, error) {
+	w := p.base.clone()
+	s := Select{Table: p.t.Name, Columns: append(slices.Clip(p.quoted), w.rankPred(w)+" IS TRUE"), Where: w, Order: p.order,
+		Lead: strconv.Itoa(len(p.quoted)+1) + " DESC", Limit: need, Offset: p.offset}
+	rows, err := conn.Query(ctx, s.SQL(), append(execMode(w), w.Args()...)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	ranks := make([]bool, 0, max(need, 1))
+	out, err = scanPage(rows, out, append(slices.Clip(p.read), rankColumn), p.cfg, p.cols, newRow, func(x *T, c string) any {
+		if c == rankColumn {
+			// scanPage asks for a row's destinations before it scans it
+			ranks = append(ranks, false)
+			return &ranks[len(ranks)-1]
+		}
+		return dest(x, c)
+	})
+	return out, ranks, err
+}
+
+// DeferredJoinOffset is the offset from which a page is read by a deferred
+// join: the page's primary keys first, by an inner query that an index
+// alone can answer when the order and filter are on indexed columns (an
+// index-only scan skips the offset's rows without reading them from the
+// table), then the page's rows by those keys, in the same order.
+// Below it the plain query is as fast (docs/modgen.md, "Lists at scale").
+const DeferredJoinOffset = 1000
+
+// deferFrom is the offset from which statements defer their join:
+// DeferredJoinOffset, which benchmarks change to compare both forms.
+var deferFrom = DeferredJoinOffset
 
 // plan is a Find's statements, built before any is sent.
 type plan struct {
-	sel           Select
-	read, cols    []string
+	t      Table
+	cfg    FindConfig
+	base   *Where  // the filter's predicates and deleted_at
+	order  []Order // the normalized order
+	terms  []term  // the order as a keyset sees it (the rank first when ranked)
+	parts  []part  // what the page reads, in order (see part)
+	sel    Select  // the first part's statement (Read's batch and keys)
+	cols   []string
+	read   []string
+	quoted []string // read, quoted
+	limit  int
+	offset int
+	cursor bool // the page starts after a FindConfig.Cursor
+	// rankFromStart: a ranked search read from its start (no cursor).
+	rankFromStart bool
+	mode          []any
 	count         bool
 	countSQL      string
 	countArgs     []any
-	countPrepared bool
-	mode          []any
+	countLimit    int
+	// countPrepared: the count is a prepared statement; countBounded: it
+	// counts at most countLimit+1 rows (CountLimit, on rows it counts).
+	countPrepared, countBounded bool
 }
 
 // newPlan builds the page (and count) statements of a Find.
@@ -127,38 +306,149 @@ func newPlan(t Table, cfg FindConfig, count bool, apply func(*Where) (bool, erro
 	if live {
 		w.Add(`"deleted_at" IS NULL`)
 	}
-	p := plan{sel: Select{Table: t.Name, Where: w, Order: order, Limit: max(cfg.Take, 0), Offset: max(cfg.Skip, 0)}, read: read, cols: cols, count: count}
-	p.sel.Columns = make([]string, 0, len(read))
+	ranked := len(cfg.Order) == 0 && w.rank != nil
+	p := plan{t: t, cfg: cfg, base: w, order: order, terms: orderTerms(order, t.Nullable, ranked), read: read, cols: cols,
+		limit: max(cfg.Take, 0), offset: max(cfg.Skip, 0), count: count, countLimit: max(cfg.CountLimit, 0)}
+	p.quoted = make([]string, 0, len(read))
 	for _, c := range read {
-		p.sel.Columns = append(p.sel.Columns, QuoteIdent(c))
+		p.quoted = append(p.quoted, QuoteIdent(c))
+	}
+	switch {
+	case cfg.Cursor != "" && cfg.After != nil:
+		return plan{}, merrors.New(merrors.InvalidData, "A list takes a cursor or After values, not both")
+	case cfg.Cursor != "":
+		vals, err := decodeCursor(cfg.Cursor, cursorSig(t.Model, p.terms), len(p.terms))
+		if err != nil {
+			return plan{}, err
+		}
+		if p.parts, err = keysetParts(p.terms, vals); err != nil {
+			return plan{}, errCursor("%v", err)
+		}
+		p.cursor = true
+	case cfg.After != nil:
+		if ranked {
+			return plan{}, merrors.New(merrors.InvalidData, "After cannot continue a q search ranked by exact matches: give an order, or page with a cursor")
+		}
+		if p.parts, err = keysetParts(p.terms, cfg.After); err != nil {
+			return plan{}, merrors.Wrap(merrors.InvalidData, err, err.Error())
+		}
+	default:
+		p.parts = startParts(p.terms)
+		p.rankFromStart = ranked
 	}
 	if count {
-		p.countSQL, p.countArgs = p.sel.CountSQL(), append(execMode(w), w.Args()...)
 		p.countPrepared = w.EqualityOnly()
-		if unfiltered && t.RowCount != "" {
-			p.countSQL, p.countArgs = rowCountTotalSQL, []any{t.RowCount}
+		switch {
+		case unfiltered && t.RowCount != "":
+			p.countSQL, p.countArgs, p.countPrepared = rowCountTotalSQL, []any{t.RowCount}, true
 			if live {
 				p.countSQL = rowCountLiveSQL
 			}
+		case p.countLimit > 0:
+			p.countSQL = "SELECT count(*) FROM (SELECT 1 FROM " + t.Name + " WHERE " + w.SQL() + " LIMIT " + strconv.Itoa(p.countLimit+1) + ") s"
+			p.countArgs, p.countBounded = append(execMode(w), w.Args()...), true
+		default:
+			p.countSQL, p.countArgs = "SELECT count(*) FROM "+t.Name+" WHERE "+w.SQL(), append(execMode(w), w.Args()...)
 		}
 	}
-	if cfg.After != nil {
-		if err := Keyset(w, order, cfg.After); err != nil {
-			return plan{}, merrors.Wrap(merrors.InvalidData, err, err.Error())
-		}
+	if len(p.parts) > 0 {
+		p.sel = p.partSelect(0, p.limit, p.offset)
+		p.mode = execMode(p.sel.Where)
 	}
-	p.mode = execMode(w)
 	return p, nil
 }
 
-// pageArgs are the page statement's arguments, its execution mode first
-// when it has one.
-func (p *plan) pageArgs() []any { return append(p.mode, p.sel.Where.Args()...) }
+// partSelect is the statement of part i of the page, with limit and offset.
+func (p *plan) partSelect(i, limit, offset int) Select {
+	w := p.base
+	if preds := p.parts[i].preds; len(preds) > 0 {
+		w = p.base.clone()
+		for _, c := range preds {
+			w.Add(c.sql(w, p.base.rankPred))
+		}
+	}
+	return Select{Table: p.t.Name, Columns: p.quoted, Where: w, Order: p.order, Limit: limit, Offset: offset}
+}
+
+// statement returns the SQL and arguments (its execution mode first) of
+// part i with limit and offset: by a deferred join from
+// DeferredJoinOffset rows on (when more than the primary key is read).
+func (p *plan) statement(i, limit, offset int) (string, []any) {
+	s := p.sel
+	if i != 0 || limit != p.limit || offset != p.offset {
+		s = p.partSelect(i, limit, offset)
+	}
+	args := append(execMode(s.Where), s.Where.Args()...)
+	if offset >= deferFrom && (len(p.read) > 1 || p.read[0] != p.t.PK) {
+		return s.deferredSQL(p.t.PK), args
+	}
+	return s.SQL(), args
+}
+
+// countPart counts the rows of part i, up to bound.
+func (p *plan) countPart(ctx context.Context, conn db.DBTX, i, bound int) (int, error) {
+	s := p.partSelect(i, 0, 0)
+	var n int
+	err := conn.QueryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+p.t.Name+" WHERE "+s.Where.SQL()+" LIMIT "+strconv.Itoa(bound)+") s",
+		append(execMode(s.Where), s.Where.Args()...)...).Scan(&n)
+	return n, err
+}
+
+// estimate returns the planner's estimate of the rows the filter matches:
+// the top row count of EXPLAIN of the filtered select, planned with the
+// values bound (an unnamed statement), so with the column statistics of
+// the values (or, without filters, the table's size).
+func (p *plan) estimate(ctx context.Context, conn db.DBTX) (int, error) {
+	args := append([]any{pgx.QueryExecModeCacheDescribe}, p.base.Args()...)
+	var out []byte
+	if err := conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) SELECT 1 FROM "+p.t.Name+" WHERE "+p.base.SQL(), args...).Scan(&out); err != nil {
+		return 0, err
+	}
+	var plans []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		}
+	}
+	if err := json.Unmarshal(out, &plans); err != nil || len(plans) == 0 {
+		return 0, fmt.Errorf("sqlb: read the count estimate %q: %v", out, err)
+	}
+	return int(min(plans[0].Plan.Rows, math.MaxInt32)), nil
+}
+
+// cursorOf returns the cursor of a row of a part with the given rank
+// whose columns value returns.
+func (p *plan) cursorOf(rank int8, value func(col string) any) (string, error) {
+	vals := make([]any, len(p.terms))
+	for i, t := range p.terms {
+		if t.col == "" {
+			vals[i] = rank == 1
+			continue
+		}
+		vals[i] = value(t.col)
+	}
+	return encodeCursor(cursorSig(p.t.Model, p.terms), vals)
+}
+
+// fail returns err; a data exception (SQLSTATE class 22) of a page that
+// starts after a cursor is the cursor's fault, invalid_data.
+func (p *plan) fail(err error) error {
+	var pg *pgconn.PgError
+	if p.cursor && errors.As(err, &pg) && strings.HasPrefix(pg.Code, "22") {
+		return merrors.Wrap(merrors.InvalidData, err, "Invalid cursor: "+pg.Message)
+	}
+	return err
+}
+
+// rankPred is the predicate of a ranked search's exact matches, its
+// arguments added to w.
+func (w *Where) rankPred(into *Where) string { return w.rank.pred(into) }
 
 // batchable reports whether the plan's statements may go out in a batch:
 // they are planned alike for every value (the connection's default mode,
-// which a batch uses).
-func (p *plan) batchable() bool { return len(p.mode) == 0 && (!p.count || p.countPrepared) }
+// which a batch uses), and the page is one statement.
+func (p *plan) batchable() bool {
+	return len(p.parts) == 1 && len(p.mode) == 0 && (!p.count || p.countPrepared)
+}
 
 // The counts of a table counted by triggers (see Table.RowCount): the sum
 // of its rows in medusa_row_counts, in the reader's snapshot.
@@ -193,8 +483,9 @@ type batcher interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// findBatch sends the page and its count in one batch and reads both.
-func findBatch[T any](ctx context.Context, b batcher, pageSQL string, pageArgs []any, countSQL string, countArgs []any, read []string, cfg FindConfig, cols []string, newRow func(selected []string) T, dest func(*T, string) any) ([]T, int, error) {
+// findBatch sends the page and its count in one batch and reads both, the
+// page's rows appended to out.
+func findBatch[T any](ctx context.Context, b batcher, pageSQL string, pageArgs []any, countSQL string, countArgs []any, out []T, p *plan, newRow func(selected []string) T, dest func(*T, string) any) ([]T, int, error) {
 	batch := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 2)}
 	batch.Queue(pageSQL, pageArgs...)
 	batch.Queue(countSQL, countArgs...)
@@ -204,7 +495,7 @@ func findBatch[T any](ctx context.Context, b batcher, pageSQL string, pageArgs [
 		_ = br.Close()
 		return nil, 0, err
 	}
-	out, err := scanPage(rows, pageRows[T](ctx, cfg), read, cfg, cols, newRow, dest)
+	out, err = scanPage(rows, out, p.read, p.cfg, p.cols, newRow, dest)
 	if err != nil {
 		_ = br.Close()
 		return nil, 0, err
@@ -468,11 +759,11 @@ func WithRows[T any](ctx context.Context, buf []T) context.Context {
 	return context.WithValue(ctx, rowsKey{}, &rowsBuf[T]{rows: buf})
 }
 
-// pageRows returns an empty slice for a page of cfg's rows: the buffer of
-// WithRows when ctx carries one for T that no Find took yet and that is
-// large enough, else a new one.
-func pageRows[T any](ctx context.Context, cfg FindConfig) []T {
-	n := min(max(cfg.Take, 1), maxPrealloc)
+// pageRows returns an empty slice for a page of take rows (0: unknown):
+// the buffer of WithRows when ctx carries one for T that no Find took yet
+// and that is large enough, else a new one.
+func pageRows[T any](ctx context.Context, take int) []T {
+	n := min(max(take, 1), maxPrealloc)
 	if b, ok := ctx.Value(rowsKey{}).(*rowsBuf[T]); ok && cap(b.rows) >= n && b.taken.CompareAndSwap(false, true) {
 		return b.rows[:0]
 	}
@@ -502,7 +793,7 @@ func Retrieve[T any](id string, cfg []FindConfig, emptyMsg, missingFmt string, f
 	if len(cfg) > 0 {
 		c = cfg[0]
 	}
-	c.Skip, c.Take, c.After, c.Order = 0, 0, nil, nil
+	c.Skip, c.Take, c.After, c.Order, c.Cursor, c.CountLimit = 0, 0, nil, nil, "", 0
 	out, err := find(c)
 	if err != nil {
 		return zero, err

@@ -13,6 +13,47 @@ import (
 type Where struct {
 	args  *[]any
 	preds []string
+	// rank is the search a list without an explicit order ranks by
+	// (RankSearch); nil when none.
+	rank *searchRank
+}
+
+// clone returns a copy of w with its own arguments and predicates, to add
+// more without changing w.
+func (w *Where) clone() *Where {
+	args := slices.Clone(*w.args)
+	return &Where{args: &args, preds: slices.Clone(w.preds), rank: w.rank}
+}
+
+// RankSearch asks a list of these predicates that gives no explicit order
+// to put first the rows where one of the searchable columns cols (quoted)
+// equals q without regard to case (a medusa-go extension of Medusa's q),
+// the rest after them, each group in the default order. An exact match is
+// lower(col) = lower(q) on one of them: a btree index on lower(col) (a
+// case-insensitive field's) finds it, else the search's own index narrows
+// the rows it is tested on (docs/modgen.md, "Lists at scale"). Only the
+// first call counts; a Sub group's is ignored.
+func (w *Where) RankSearch(q string, cols ...string) {
+	if w.rank == nil && q != "" && len(cols) > 0 {
+		w.rank = &searchRank{q: q, cols: cols}
+	}
+}
+
+// searchRank is a RankSearch.
+type searchRank struct {
+	q    string
+	cols []string
+}
+
+// pred adds the predicate of an exact match to w's arguments and returns
+// it; it is NULL on a row whose columns are NULL or differ from q.
+func (r *searchRank) pred(w *Where) string {
+	p := "lower(" + w.Arg(r.q) + ")"
+	ors := make([]string, len(r.cols))
+	for i, c := range r.cols {
+		ors[i] = "lower(" + c + ") = " + p
+	}
+	return "(" + strings.Join(ors, " OR ") + ")"
 }
 
 // NewWhere returns an empty Where with its own argument list.
@@ -154,8 +195,25 @@ type FindConfig struct {
 	WithDeleted bool
 	// After pages by keyset: the values, in Order order (tie-breaker
 	// included), of the last row of the previous page, as returned by the
-	// DTO's Cursor method. It needs every Order term in one direction.
+	// DTO's Cursor method. NULLs and mixed directions are read in order
+	// (see Cursor). A q search that is ranked (no Order, see
+	// Where.RankSearch) cannot be continued with After: use Cursor.
 	After []any
+	// Cursor pages by keyset with an opaque cursor (a medusa-go
+	// extension): the page starts after the row Page.Next was made from.
+	// A cursor is bound to the model and the order (a cursor of another
+	// one fails with invalid_data); it reads the rows after it with index
+	// range scans whatever the depth, NULLs of a nullable order column
+	// included (they sort last ascending, first descending), and continues
+	// a ranked q search in its rank. Skip still skips rows after it.
+	Cursor string
+	// CountLimit bounds the count of a counted find (a medusa-go
+	// extension): 0 counts every matching row, exactly (Medusa's
+	// listAndCount); n > 0 counts exactly up to n rows and, past n,
+	// answers the planner's estimate of the matches (at least n+1), which
+	// Page.Estimated reports. A list without filters of a table with kept
+	// counts (Table.RowCount) is exact whatever the bound.
+	CountLimit int
 	// Relations lists the model's relations to load with the rows (Medusa's
 	// FindConfig relations): "books", or a nested path "books.tags". Each
 	// relation costs one statement per level, whatever the number of rows.
@@ -193,9 +251,11 @@ type Select struct {
 	Table   string
 	Columns []string
 	Where   *Where
-	Order   []Order
-	Limit   int
-	Offset  int
+	// Lead is an ORDER BY term before Order ("10 DESC"), if any.
+	Lead   string
+	Order  []Order
+	Limit  int
+	Offset int
 }
 
 // SQL renders the statement.
@@ -207,8 +267,14 @@ func (s *Select) SQL() string {
 	b.WriteString(s.Table)
 	b.WriteString(" WHERE ")
 	b.WriteString(s.Where.SQL())
-	if len(s.Order) > 0 {
+	if len(s.Order) > 0 || s.Lead != "" {
 		b.WriteString(" ORDER BY ")
+		if s.Lead != "" {
+			b.WriteString(s.Lead)
+			if len(s.Order) > 0 {
+				b.WriteString(", ")
+			}
+		}
 		for i, o := range s.Order {
 			if i > 0 {
 				b.WriteString(", ")
@@ -230,6 +296,47 @@ func (s *Select) SQL() string {
 	return b.String()
 }
 
+// deferredSQL renders the statement as a deferred join: the primary keys
+// of the page by the same query (which an index-only scan can answer), then
+// the page's columns by those keys, in the same order.
+func (s *Select) deferredSQL(pk string) string {
+	inner := *s
+	inner.Columns = []string{QuoteIdent(pk)}
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for i, c := range s.Columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("t.")
+		b.WriteString(c)
+	}
+	b.WriteString(" FROM ")
+	b.WriteString(s.Table)
+	b.WriteString(" t JOIN (")
+	b.WriteString(inner.SQL())
+	b.WriteString(") k ON t.")
+	b.WriteString(QuoteIdent(pk))
+	b.WriteString(" = k.")
+	b.WriteString(QuoteIdent(pk))
+	if len(s.Order) > 0 {
+		b.WriteString(" ORDER BY ")
+		for i, o := range s.Order {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("t.")
+			b.WriteString(QuoteIdent(o.Field))
+			if o.Desc {
+				b.WriteString(" DESC")
+			} else {
+				b.WriteString(" ASC")
+			}
+		}
+	}
+	return b.String()
+}
+
 // CountSQL renders SELECT count(*) with the same WHERE.
 func (s *Select) CountSQL() string {
 	return "SELECT count(*) FROM " + s.Table + " WHERE " + s.Where.SQL()
@@ -237,30 +344,6 @@ func (s *Select) CountSQL() string {
 
 // QuoteIdent double-quotes an identifier.
 func QuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-// Keyset adds the keyset predicate (o1, o2, ...) > ($1, $2, ...) (or < for
-// descending order) for after over the order terms.
-func Keyset(w *Where, order []Order, after []any) error {
-	if len(after) != len(order) {
-		return fmt.Errorf("keyset cursor has %d values for %d order fields", len(after), len(order))
-	}
-	desc := order[0].Desc
-	cols := make([]string, len(order))
-	ph := make([]string, len(order))
-	for i, o := range order {
-		if o.Desc != desc {
-			return fmt.Errorf("keyset pagination needs every order field in one direction")
-		}
-		cols[i] = QuoteIdent(o.Field)
-		ph[i] = w.Arg(after[i])
-	}
-	op := ">"
-	if desc {
-		op = "<"
-	}
-	w.Add("(" + strings.Join(cols, ", ") + ") " + op + " (" + strings.Join(ph, ", ") + ")")
-	return nil
-}
 
 // DB is what a generated service needs of the database: queries and
 // transactions. *pgxpool.Pool satisfies it.

@@ -2,6 +2,8 @@ package sqlb
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
@@ -46,19 +48,66 @@ func TestWhereGroups(t *testing.T) {
 	}
 }
 
-func TestKeyset(t *testing.T) {
-	w := NewWhere()
-	if err := Keyset(w, []Order{{Field: "created_at", Desc: true}, {Field: "id", Desc: true}}, []any{1, "x"}); err != nil {
-		t.Fatal(err)
+// TestKeysetParts checks the parts of the rows after a cursor: one row
+// comparison where an index serves it, and parts of their own for the
+// NULLs a row comparison drops, mixed directions and a search rank.
+func TestKeysetParts(t *testing.T) {
+	col := func(name string, desc, nullable bool) term { return term{col: name, desc: desc, nullable: nullable} }
+	id, idDesc := col("id", false, false), col("id", true, false)
+	render := func(parts []part) string {
+		var out []string
+		for _, p := range parts {
+			w := NewWhere()
+			for _, c := range p.preds {
+				w.Add(c.sql(w, func(*Where) string { return "R" }))
+			}
+			out = append(out, fmt.Sprintf("%s %v [%d]", w.SQL(), w.Args(), p.rank))
+		}
+		return strings.Join(out, " | ")
 	}
-	if got, want := w.SQL(), `("created_at", "id") < ($1, $2)`; got != want {
-		t.Fatalf("%q, want %q", got, want)
+	for _, c := range []struct {
+		name  string
+		terms []term
+		after []any
+		want  string
+	}{
+		{"primary key", []term{id}, []any{"x"}, `"id" > $1 [x] [-1]`},
+		{"one direction", []term{col("created_at", true, false), idDesc}, []any{1, "x"}, `("created_at", "id") < ($1, $2) [1 x] [-1]`},
+		{"nullable, a value", []term{col("name", false, true), id}, []any{"Ann", "x"},
+			`("name", "id") > ($1, $2) [Ann x] [-1] | "name" IS NULL [] [-1]`},
+		{"nullable, NULL", []term{col("name", false, true), id}, []any{(*string)(nil), "x"}, `"name" IS NULL AND "id" > $1 [x] [-1]`},
+		{"nullable descending, a value", []term{col("name", true, true), idDesc}, []any{"Ann", "x"}, `("name", "id") < ($1, $2) [Ann x] [-1]`},
+		{"nullable descending, NULL", []term{col("name", true, true), idDesc}, []any{nil, "x"},
+			`"name" IS NULL AND "id" < $1 [x] [-1] | "name" IS NOT NULL [] [-1]`},
+		{"mixed directions", []term{col("n", false, false), idDesc}, []any{3, "x"}, `"n" = $1 AND "id" < $2 [3 x] [-1] | "n" > $1 [3] [-1]`},
+		{"two nullable", []term{col("a", false, true), col("b", false, true), id}, []any{1, 2, "x"},
+			`"a" = $1 AND ("b", "id") > ($2, $3) [1 2 x] [-1] | "a" = $1 AND "b" IS NULL [1] [-1] | "a" > $1 [1] [-1] | "a" IS NULL [] [-1]`},
+		{"rank, exact", []term{{}, id}, []any{true, "x"}, `R AND "id" > $1 [x] [1] | R IS NOT TRUE [] [0]`},
+		{"rank, the rest", []term{{}, id}, []any{false, "x"}, `R IS NOT TRUE AND "id" > $1 [x] [0]`},
+	} {
+		parts, err := keysetParts(c.terms, c.after)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := render(parts); got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.name, got, c.want)
+		}
 	}
-	if err := Keyset(NewWhere(), []Order{{Field: "a"}, {Field: "id", Desc: true}}, []any{1, 2}); err == nil {
-		t.Fatal("mixed directions accepted")
+	for _, c := range []struct {
+		name  string
+		terms []term
+		after []any
+	}{
+		{"wrong length", []term{id}, []any{"x", "y"}},
+		{"NULL in a column that cannot be NULL", []term{col("n", false, false), id}, []any{nil, "x"}},
+		{"rank not a boolean", []term{{}, id}, []any{"yes", "x"}},
+	} {
+		if _, err := keysetParts(c.terms, c.after); err == nil {
+			t.Errorf("%s: accepted", c.name)
+		}
 	}
-	if err := Keyset(NewWhere(), []Order{{Field: "a"}}, []any{1, 2}); err == nil {
-		t.Fatal("wrong cursor length accepted")
+	if got := render(startParts([]term{{}, id})); got != `R [] [1] | R IS NOT TRUE [] [0]` {
+		t.Errorf("ranked start: %s", got)
 	}
 }
 
@@ -139,7 +188,7 @@ func TestEqualityOnly(t *testing.T) {
 			_ = Eq("b").Apply(b, `"email"`, true)
 			w.AnyOf(a, b)
 		}), false},
-		{"keyset", where(func(w *Where) { _ = Keyset(w, []Order{{Field: "id"}}, []any{"x"}) }), false},
+		{"keyset", where(func(w *Where) { w.Add(cond{kind: condAfter, cols: []string{`"id"`}, vals: []any{"x"}}.sql(w, nil)) }), false},
 		{"expression", where(func(w *Where) { w.Add(`lower("email") = ` + w.Arg("a")) }), false},
 		{"quoted quote", where(func(w *Where) { w.Add(`"a""b" = ` + w.Arg("a")) }), false},
 		{"folded eq", where(func(w *Where) { _ = ApplyFolded(Eq("A"), w, `"email"`) }), true},

@@ -301,6 +301,7 @@ var authIdentityTable = sqlb.Table{
 	Fields:   authIdentityFields,
 	Model:    "auth_identity",
 	Name:     "\"auth_identity\"",
+	Nullable: []string{"app_metadata", "deleted_at"},
 	PK:       "id",
 	Sortable: authIdentitySortable,
 }
@@ -336,6 +337,35 @@ func (s *Service) ListAndCountAuthIdentities(
 	cfg ...sqlb.FindConfig,
 ) ([]AuthIdentity, int, error) {
 	return s.findAuthIdentities(ctx, f, firstConfig(cfg), true)
+}
+
+// ListAuthIdentitiesPage is ListAndCountAuthIdentities as a page (a medusa-go extension): the rows, their count
+// (exact up to cfg.CountLimit, then the planner's estimate, flagged Estimated) and the
+// cursor of the next page (Next; pass it as cfg.Cursor). Admin list routes call it.
+func (s *Service) ListAuthIdentitiesPage(
+	ctx context.Context,
+	f AuthIdentityFilter,
+	cfg ...sqlb.FindConfig,
+) (sqlb.Page[AuthIdentity], error) {
+	c, rels, err := sqlb.SplitRelations("auth_identity", authIdentityRelations, firstConfig(cfg))
+	if err != nil {
+		return sqlb.Page[AuthIdentity]{}, err
+	}
+	pg, err := sqlb.FindPage(ctx, db.Conn(ctx, s.db), authIdentityTable, c, f.apply,
+		func(selected []string) AuthIdentity {
+			return AuthIdentity{selected: selected}
+		},
+		(*AuthIdentity).dest)
+	if err != nil {
+		return sqlb.Page[AuthIdentity]{}, mapErr(err)
+	}
+	out := pg.Rows
+	if len(rels) > 0 {
+		if err := s.loadAuthIdentityRelations(ctx, out, rels); err != nil {
+			return sqlb.Page[AuthIdentity]{}, err
+		}
+	}
+	return pg, nil
 }
 
 // authIdentityRelations are auth_identity's relations, for FindConfig.Relations and dotted selects.

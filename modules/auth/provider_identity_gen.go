@@ -375,6 +375,7 @@ var providerIdentityTable = sqlb.Table{
 	Fields:   providerIdentityFields,
 	Model:    "provider_identity",
 	Name:     "\"provider_identity\"",
+	Nullable: []string{"user_metadata", "provider_metadata", "deleted_at"},
 	PK:       "id",
 	Sortable: providerIdentitySortable,
 }
@@ -423,6 +424,38 @@ func (s *Service) listAndCountProviderIdentities(
 	cfg ...sqlb.FindConfig,
 ) ([]ProviderIdentity, int, error) {
 	return s.findProviderIdentities(ctx, f, firstConfig(cfg), true)
+}
+
+// listProviderIdentitiesPage is ListAndCountProviderIdentities as a page (a medusa-go extension): the rows, their count
+// (exact up to cfg.CountLimit, then the planner's estimate, flagged Estimated) and the
+// cursor of the next page (Next; pass it as cfg.Cursor). Admin list routes call it.
+//
+// The model overrides ListAndCountProviderIdentities: the exported ListProviderIdentitiesPage is hand-written in
+// service.go, usually over this one.
+func (s *Service) listProviderIdentitiesPage(
+	ctx context.Context,
+	f ProviderIdentityFilter,
+	cfg ...sqlb.FindConfig,
+) (sqlb.Page[ProviderIdentity], error) {
+	c, rels, err := sqlb.SplitRelations("provider_identity", providerIdentityRelations, firstConfig(cfg))
+	if err != nil {
+		return sqlb.Page[ProviderIdentity]{}, err
+	}
+	pg, err := sqlb.FindPage(ctx, db.Conn(ctx, s.db), providerIdentityTable, c, f.apply,
+		func(selected []string) ProviderIdentity {
+			return ProviderIdentity{selected: selected}
+		},
+		(*ProviderIdentity).dest)
+	if err != nil {
+		return sqlb.Page[ProviderIdentity]{}, mapErr(err)
+	}
+	out := pg.Rows
+	if len(rels) > 0 {
+		if err := s.loadProviderIdentityRelations(ctx, out, rels); err != nil {
+			return sqlb.Page[ProviderIdentity]{}, err
+		}
+	}
+	return pg, nil
 }
 
 // providerIdentityRelations are provider_identity's relations, for FindConfig.Relations and dotted selects.

@@ -58,7 +58,9 @@ func TestListAndCountPages(t *testing.T) {
 		{"keyset past the end", UserFilter{}, sqlb.FindConfig{Take: 5, After: []any{"user_24"}}, 0, 23, 2},
 		{"keyset and filter", UserFilter{FirstName: sqlb.Eq(first0)}, sqlb.FindConfig{Take: 2, After: []any{"user_06"}, Order: []sqlb.Order{{Field: "id"}}}, 2, 8, 2},
 		{"descending", UserFilter{}, sqlb.FindConfig{Take: 2, Order: []sqlb.Order{{Field: "email", Desc: true}}}, 2, 23, 1},
+		// Ranked (no order): counted first, then read sorted by rank (few matches).
 		{"search (unnamed statements)", UserFilter{Q: "u0"}, sqlb.FindConfig{Take: 3}, 3, 8, 2},
+		{"search in an order", UserFilter{Q: "u0"}, sqlb.FindConfig{Take: 3, Order: []sqlb.Order{{Field: "id"}}}, 3, 8, 2},
 		{"range (unnamed statements)", UserFilter{Email: sqlb.Gt("u20")}, sqlb.FindConfig{Take: 3}, 3, 5, 2},
 	}
 	for _, c := range cases {

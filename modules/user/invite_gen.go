@@ -243,6 +243,8 @@ type InviteFilter struct {
 func (f InviteFilter) apply(w *sqlb.Where) (bool, error) {
 	if f.Q != "" {
 		w.Add("\"email\" ILIKE " + w.Arg(sqlb.Contains(f.Q)))
+		// Without an order, rows whose field equals q come first (see sqlb.Where.RankSearch).
+		w.RankSearch(f.Q, "\"email\"")
 	}
 	if err := f.ID.Apply(w, "\"id\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
@@ -371,6 +373,7 @@ var inviteTable = sqlb.Table{
 	Fields:   inviteFields,
 	Model:    "invite",
 	Name:     "\"invite\"",
+	Nullable: []string{"metadata", "deleted_at"},
 	PK:       "id",
 	Sortable: inviteSortable,
 }
@@ -402,6 +405,29 @@ func (s *Service) ListAndCountInvites(
 	cfg ...sqlb.FindConfig,
 ) ([]Invite, int, error) {
 	return s.findInvites(ctx, f, firstConfig(cfg), true)
+}
+
+// ListInvitesPage is ListAndCountInvites as a page (a medusa-go extension): the rows, their count
+// (exact up to cfg.CountLimit, then the planner's estimate, flagged Estimated) and the
+// cursor of the next page (Next; pass it as cfg.Cursor). Admin list routes call it.
+func (s *Service) ListInvitesPage(
+	ctx context.Context,
+	f InviteFilter,
+	cfg ...sqlb.FindConfig,
+) (sqlb.Page[Invite], error) {
+	c, _, err := sqlb.SplitRelations("invite", inviteRelations, firstConfig(cfg))
+	if err != nil {
+		return sqlb.Page[Invite]{}, err
+	}
+	pg, err := sqlb.FindPage(ctx, db.Conn(ctx, s.db), inviteTable, c, f.apply,
+		func(selected []string) Invite {
+			return Invite{selected: selected}
+		},
+		(*Invite).dest)
+	if err != nil {
+		return sqlb.Page[Invite]{}, mapErr(err)
+	}
+	return pg, nil
 }
 
 // inviteRelations are invite's relations, for FindConfig.Relations and dotted selects.

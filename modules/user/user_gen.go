@@ -251,6 +251,9 @@ func (f UserFilter) apply(w *sqlb.Where) (bool, error) {
 		default:
 			w.Add(or)
 		}
+		// Without an order, rows where one of the fields equals q come first (see
+		// sqlb.Where.RankSearch).
+		w.RankSearch(f.Q, "\"first_name\"", "\"last_name\"", "\"email\"")
 	}
 	if err := f.ID.Apply(w, "\"id\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
@@ -374,6 +377,7 @@ var userTable = sqlb.Table{
 	Fields:   userFields,
 	Model:    "user",
 	Name:     "\"user\"",
+	Nullable: []string{"first_name", "last_name", "avatar_url", "metadata", "deleted_at"},
 	PK:       "id",
 	RowCount: "user",
 	Sortable: userSortable,
@@ -402,6 +406,25 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter, cfg ...sqlb.FindC
 // (Medusa's listAndCountUsers).
 func (s *Service) ListAndCountUsers(ctx context.Context, f UserFilter, cfg ...sqlb.FindConfig) ([]User, int, error) {
 	return s.findUsers(ctx, f, firstConfig(cfg), true)
+}
+
+// ListUsersPage is ListAndCountUsers as a page (a medusa-go extension): the rows, their count
+// (exact up to cfg.CountLimit, then the planner's estimate, flagged Estimated) and the
+// cursor of the next page (Next; pass it as cfg.Cursor). Admin list routes call it.
+func (s *Service) ListUsersPage(ctx context.Context, f UserFilter, cfg ...sqlb.FindConfig) (sqlb.Page[User], error) {
+	c, _, err := sqlb.SplitRelations("user", userRelations, firstConfig(cfg))
+	if err != nil {
+		return sqlb.Page[User]{}, err
+	}
+	pg, err := sqlb.FindPage(ctx, db.Conn(ctx, s.db), userTable, c, f.apply,
+		func(selected []string) User {
+			return User{selected: selected}
+		},
+		(*User).dest)
+	if err != nil {
+		return sqlb.Page[User]{}, mapErr(err)
+	}
+	return pg, nil
 }
 
 // userRelations are user's relations, for FindConfig.Relations and dotted selects.

@@ -136,6 +136,11 @@ type QueryConfig struct {
 	DefaultOrder string
 	// Search enables "q".
 	Search bool
+	// Cursor enables "cursor" (a medusa-go extension): pages by keyset
+	// with the opaque next_cursor of the previous page; an empty cursor
+	// asks for the first page by cursor. A cursor with an offset above 0 is
+	// refused.
+	Cursor bool
 	// Filters are the filterable fields, in the order conditions are built.
 	Filters []FilterField
 	// AndOr accepts $and and $or arrays of filter objects.
@@ -192,7 +197,7 @@ func NewQuerySpec(cfg QueryConfig) (*QuerySpec, error) {
 	for _, f := range orderable {
 		s.orderable[f] = true
 	}
-	reserved := map[string]bool{"fields": true, "limit": true, "offset": true, "order": true, "q": true, "$and": true, "$or": true}
+	reserved := map[string]bool{"fields": true, "limit": true, "offset": true, "order": true, "q": true, "cursor": true, "$and": true, "$or": true}
 	for i := range cfg.Filters {
 		f := &s.cfg.Filters[i]
 		if f.Name == "" || reserved[f.Name] || s.filters[f.Name] != nil {
@@ -265,6 +270,11 @@ type Query struct {
 	Order []Order
 	// Q is the free-text search ("" when absent).
 	Q string
+	// Cursor is the keyset cursor (QueryConfig.Cursor) and CursorSet
+	// whether the parameter was given, empty (the first page by cursor)
+	// or not: the response then carries next_cursor.
+	Cursor    string
+	CursorSet bool
 	// Filter holds the filter conditions.
 	Filter Filter
 	// Params holds the declared extra parameters that were given.
@@ -300,6 +310,12 @@ func (s *QuerySpec) ParseRaw(raw string) (*Query, error) {
 		orderStr, _ = s.stringParam(root, "order", &is)
 		if s.cfg.Search {
 			q.Q, _ = s.stringParam(root, "q", &is)
+		}
+		if s.cfg.Cursor {
+			q.Cursor, q.CursorSet = s.stringParam(root, "cursor", &is)
+			if q.CursorSet && q.Offset > 0 {
+				is.Add("cursor cannot be combined with an offset: page with next_cursor, or with offset alone")
+			}
 		}
 	}
 	for _, p := range s.cfg.Params {
@@ -357,6 +373,8 @@ func (s *QuerySpec) known(k string) bool {
 		return s.cfg.List
 	case "q":
 		return s.cfg.List && s.cfg.Search
+	case "cursor":
+		return s.cfg.List && s.cfg.Cursor
 	case "$and", "$or":
 		return s.cfg.List && s.cfg.AndOr
 	}

@@ -58,6 +58,43 @@ func TestQueryPagination(t *testing.T) {
 	}
 }
 
+// TestQueryCursor checks the cursor parameter (a medusa-go extension): a
+// string, empty or not, set apart from an absent one; refused with an
+// offset, with a list or object, and on a spec without it.
+func TestQueryCursor(t *testing.T) {
+	for _, c := range []struct {
+		raw, cursor string
+		set         bool
+	}{
+		{"", "", false},
+		{"cursor=", "", true},
+		{"cursor=WyJ1c2VyOmlkIl0&limit=5", "WyJ1c2VyOmlkIl0", true},
+		{"cursor=a&offset=0", "a", true},
+	} {
+		q := mustParse(t, listUsersQuery, c.raw)
+		if q.Cursor != c.cursor || q.CursorSet != c.set {
+			t.Errorf("%q: cursor %q, set %v; want %q, %v", c.raw, q.Cursor, q.CursorSet, c.cursor, c.set)
+		}
+	}
+	for _, c := range []struct {
+		spec     *qs.QuerySpec
+		raw, msg string
+	}{
+		{listUsersQuery, "cursor=a&offset=5", "Invalid request: cursor cannot be combined with an offset"},
+		{listUsersQuery, "offset=1&cursor=", "Invalid request: cursor cannot be combined with an offset"},
+		{listUsersQuery, "cursor[]=a&cursor[]=b", "Invalid request: Expected type: 'string' for field 'cursor', got: 'array'"},
+		{listInvitesQuery, "cursor=a", "Invalid request: Unrecognized fields: 'cursor'"},
+	} {
+		status, typ, msg := parseErr(t, c.spec, c.raw)
+		if status != http.StatusBadRequest || typ != "invalid_data" || !strings.Contains(msg, c.msg) {
+			t.Errorf("%q: %d %s %q, want 400 invalid_data %q", c.raw, status, typ, msg, c.msg)
+		}
+	}
+	if _, err := qs.NewQuerySpec(qs.QueryConfig{List: true, Cursor: true, Filters: []qs.FilterField{{Name: "cursor"}}}); err == nil {
+		t.Error("a filter named cursor was accepted")
+	}
+}
+
 func TestQueryLimitBounds(t *testing.T) {
 	if q := mustParse(t, listUsersQuery, "limit=1000"); q.Limit != 1000 {
 		t.Errorf("limit 1000: %d", q.Limit)

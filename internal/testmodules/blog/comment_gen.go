@@ -322,6 +322,7 @@ var commentTable = sqlb.Table{
 	Fields:   commentFields,
 	Model:    "comment",
 	Name:     "\"comment\"",
+	Nullable: []string{"deleted_at"},
 	PK:       "id",
 	Sortable: commentSortable,
 }
@@ -353,6 +354,35 @@ func (s *Service) ListAndCountComments(
 	cfg ...sqlb.FindConfig,
 ) ([]Comment, int, error) {
 	return s.findComments(ctx, f, firstConfig(cfg), true)
+}
+
+// ListCommentsPage is ListAndCountComments as a page (a medusa-go extension): the rows, their count
+// (exact up to cfg.CountLimit, then the planner's estimate, flagged Estimated) and the
+// cursor of the next page (Next; pass it as cfg.Cursor). Admin list routes call it.
+func (s *Service) ListCommentsPage(
+	ctx context.Context,
+	f CommentFilter,
+	cfg ...sqlb.FindConfig,
+) (sqlb.Page[Comment], error) {
+	c, rels, err := sqlb.SplitRelations("comment", commentRelations, firstConfig(cfg))
+	if err != nil {
+		return sqlb.Page[Comment]{}, err
+	}
+	pg, err := sqlb.FindPage(ctx, db.Conn(ctx, s.db), commentTable, c, f.apply,
+		func(selected []string) Comment {
+			return Comment{selected: selected}
+		},
+		(*Comment).dest)
+	if err != nil {
+		return sqlb.Page[Comment]{}, mapErr(err)
+	}
+	out := pg.Rows
+	if len(rels) > 0 {
+		if err := s.loadCommentRelations(ctx, out, rels); err != nil {
+			return sqlb.Page[Comment]{}, err
+		}
+	}
+	return pg, nil
 }
 
 // commentRelations are comment's relations, for FindConfig.Relations and dotted selects.

@@ -225,6 +225,8 @@ type PostFilter struct {
 func (f PostFilter) apply(w *sqlb.Where) (bool, error) {
 	if f.Q != "" {
 		w.Add("\"title\" ILIKE " + w.Arg(sqlb.Contains(f.Q)))
+		// Without an order, rows whose field equals q come first (see sqlb.Where.RankSearch).
+		w.RankSearch(f.Q, "\"title\"")
 	}
 	if err := f.ID.Apply(w, "\"id\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
@@ -345,6 +347,7 @@ var postTable = sqlb.Table{
 	Fields:   postFields,
 	Model:    "post",
 	Name:     "\"post\"",
+	Nullable: []string{"body", "deleted_at"},
 	PK:       "id",
 	Sortable: postSortable,
 }
@@ -372,6 +375,31 @@ func (s *Service) ListPosts(ctx context.Context, f PostFilter, cfg ...sqlb.FindC
 // (Medusa's listAndCountPosts).
 func (s *Service) ListAndCountPosts(ctx context.Context, f PostFilter, cfg ...sqlb.FindConfig) ([]Post, int, error) {
 	return s.findPosts(ctx, f, firstConfig(cfg), true)
+}
+
+// ListPostsPage is ListAndCountPosts as a page (a medusa-go extension): the rows, their count
+// (exact up to cfg.CountLimit, then the planner's estimate, flagged Estimated) and the
+// cursor of the next page (Next; pass it as cfg.Cursor). Admin list routes call it.
+func (s *Service) ListPostsPage(ctx context.Context, f PostFilter, cfg ...sqlb.FindConfig) (sqlb.Page[Post], error) {
+	c, rels, err := sqlb.SplitRelations("post", postRelations, firstConfig(cfg))
+	if err != nil {
+		return sqlb.Page[Post]{}, err
+	}
+	pg, err := sqlb.FindPage(ctx, db.Conn(ctx, s.db), postTable, c, f.apply,
+		func(selected []string) Post {
+			return Post{selected: selected}
+		},
+		(*Post).dest)
+	if err != nil {
+		return sqlb.Page[Post]{}, mapErr(err)
+	}
+	out := pg.Rows
+	if len(rels) > 0 {
+		if err := s.loadPostRelations(ctx, out, rels); err != nil {
+			return sqlb.Page[Post]{}, err
+		}
+	}
+	return pg, nil
 }
 
 // postRelations are post's relations, for FindConfig.Relations and dotted selects.

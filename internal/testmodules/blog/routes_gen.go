@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/container"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/httpx"
@@ -43,29 +44,38 @@ var (
 //	DELETE /admin/tags/{id}  soft delete → {"id", "object": "tag", "deleted": true}
 //	POST   /admin/tags/{id}/restore  restore a soft-deleted one → {"tag": {...}}
 //
+// A list counts its rows exactly up to the application's MEDUSA_LIST_COUNT_LIMIT
+// (config.Limits.ListCountLimit), then answers the planner's estimate with
+// "count_estimated": true; with "cursor" (empty for the first page) it pages by keyset and
+// answers "next_cursor" (null at the end). Both are medusa-go extensions.
+//
 // Being under /admin, they require an authenticated user (module.Router's default).
 func AdminRoutes(r *module.Router) error {
 	s, err := container.Resolve(r.Container(), Key)
 	if err != nil {
 		return fmt.Errorf("blog admin routes: %w", err)
 	}
-	s.adminRoutes(r.HandleFunc)
+	s.adminRoutes(r.HandleFunc, config.ListCountLimitIn(r.Container()))
 	return nil
 }
 
-// adminRoutes registers the admin routes' handlers with handle.
-func (s *Service) adminRoutes(handle func(pattern string, h http.HandlerFunc, opts ...module.RouteOption)) {
-	handle("GET /admin/posts", s.handleListPosts)
+// adminRoutes registers the admin routes' handlers with handle; lists count exactly up to
+// countLimit rows (0: always).
+func (s *Service) adminRoutes(
+	handle func(pattern string, h http.HandlerFunc, opts ...module.RouteOption),
+	countLimit int,
+) {
+	handle("GET /admin/posts", s.handleListPosts(countLimit))
 	handle("GET /admin/posts/{id}", s.handleRetrievePost)
 	handle("POST /admin/posts/{id}", s.handleUpdatePost)
 	handle("DELETE /admin/posts/{id}", s.handleDeletePost)
 	handle("POST /admin/posts/{id}/restore", s.handleRestorePost)
-	handle("GET /admin/comments", s.handleListComments)
+	handle("GET /admin/comments", s.handleListComments(countLimit))
 	handle("GET /admin/comments/{id}", s.handleRetrieveComment)
 	handle("POST /admin/comments/{id}", s.handleUpdateComment)
 	handle("DELETE /admin/comments/{id}", s.handleDeleteComment)
 	handle("POST /admin/comments/{id}/restore", s.handleRestoreComment)
-	handle("GET /admin/tags", s.handleListTags)
+	handle("GET /admin/tags", s.handleListTags(countLimit))
 	handle("GET /admin/tags/{id}", s.handleRetrieveTag)
 	handle("POST /admin/tags/{id}", s.handleUpdateTag)
 	handle("DELETE /admin/tags/{id}", s.handleDeleteTag)
@@ -79,11 +89,23 @@ type deletedResponse struct {
 }
 
 func findConfigFrom(q *qs.Query) sqlb.FindConfig {
-	cfg := sqlb.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit}
+	cfg := sqlb.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit, Cursor: q.Cursor}
 	for _, o := range q.Order {
 		cfg.Order = append(cfg.Order, sqlb.Order{Field: o.Field, Desc: o.Desc})
 	}
 	return cfg
+}
+
+// nextCursor is a list response's next_cursor when the request paged by cursor: the
+// cursor of the next page, or null at the end; absent otherwise.
+func nextCursor(q *qs.Query, next string) any {
+	switch {
+	case !q.CursorSet:
+		return nil
+	case next == "":
+		return json.RawMessage("null")
+	}
+	return next
 }
 
 var (
@@ -117,6 +139,7 @@ var (
 		List:      true,
 		Orderable: postSortable,
 		Search:    true,
+		Cursor:    true,
 		AndOr:     true,
 		Filters: []qs.FilterField{
 			{Name: "id", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
@@ -183,29 +206,35 @@ func postFilterFrom(f qs.Filter) (PostFilter, error) {
 	return out, nil
 }
 
-func (s *Service) handleListPosts(w http.ResponseWriter, r *http.Request) {
-	q, err := postListQuery.Parse(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+func (s *Service) handleListPosts(countLimit int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q, err := postListQuery.Parse(r)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		f, err := postFilterFrom(q.Filter)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		f.Q = q.Q
+		cfg := findConfigFrom(q)
+		cfg.CountLimit = countLimit
+		pg, err := s.ListPostsPage(r.Context(), f, cfg)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, struct {
+			Items          []Post `json:"posts"`
+			Count          int    `json:"count"`
+			Offset         int    `json:"offset"`
+			Limit          int    `json:"limit"`
+			CountEstimated bool   `json:"count_estimated,omitempty"`
+			NextCursor     any    `json:"next_cursor,omitempty"`
+		}{pg.Rows, pg.Count, q.Offset, q.Limit, pg.Estimated, nextCursor(q, pg.Next)})
 	}
-	f, err := postFilterFrom(q.Filter)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	f.Q = q.Q
-	items, n, err := s.ListAndCountPosts(r.Context(), f, findConfigFrom(q))
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, struct {
-		Items  []Post `json:"posts"`
-		Count  int    `json:"count"`
-		Offset int    `json:"offset"`
-		Limit  int    `json:"limit"`
-	}{items, n, q.Offset, q.Limit})
 }
 
 func (s *Service) respondPost(w http.ResponseWriter, r *http.Request, id string) {
@@ -299,6 +328,7 @@ var (
 		List:      true,
 		Orderable: commentSortable,
 		Search:    false,
+		Cursor:    true,
 		AndOr:     true,
 		Filters: []qs.FilterField{
 			{Name: "id", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
@@ -357,29 +387,35 @@ func commentFilterFrom(f qs.Filter) (CommentFilter, error) {
 	return out, nil
 }
 
-func (s *Service) handleListComments(w http.ResponseWriter, r *http.Request) {
-	q, err := commentListQuery.Parse(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+func (s *Service) handleListComments(countLimit int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q, err := commentListQuery.Parse(r)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		f, err := commentFilterFrom(q.Filter)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		f.Q = q.Q
+		cfg := findConfigFrom(q)
+		cfg.CountLimit = countLimit
+		pg, err := s.ListCommentsPage(r.Context(), f, cfg)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, struct {
+			Items          []Comment `json:"comments"`
+			Count          int       `json:"count"`
+			Offset         int       `json:"offset"`
+			Limit          int       `json:"limit"`
+			CountEstimated bool      `json:"count_estimated,omitempty"`
+			NextCursor     any       `json:"next_cursor,omitempty"`
+		}{pg.Rows, pg.Count, q.Offset, q.Limit, pg.Estimated, nextCursor(q, pg.Next)})
 	}
-	f, err := commentFilterFrom(q.Filter)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	f.Q = q.Q
-	items, n, err := s.ListAndCountComments(r.Context(), f, findConfigFrom(q))
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, struct {
-		Items  []Comment `json:"comments"`
-		Count  int       `json:"count"`
-		Offset int       `json:"offset"`
-		Limit  int       `json:"limit"`
-	}{items, n, q.Offset, q.Limit})
 }
 
 func (s *Service) respondComment(w http.ResponseWriter, r *http.Request, id string) {
@@ -471,6 +507,7 @@ var (
 		List:      true,
 		Orderable: tagSortable,
 		Search:    false,
+		Cursor:    true,
 		AndOr:     true,
 		Filters: []qs.FilterField{
 			{Name: "id", Type: qs.TypeString, Array: true, Ops: qs.OpsCompare | qs.Ops(qs.OpLike, qs.OpILike)},
@@ -524,29 +561,35 @@ func tagFilterFrom(f qs.Filter) (TagFilter, error) {
 	return out, nil
 }
 
-func (s *Service) handleListTags(w http.ResponseWriter, r *http.Request) {
-	q, err := tagListQuery.Parse(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+func (s *Service) handleListTags(countLimit int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q, err := tagListQuery.Parse(r)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		f, err := tagFilterFrom(q.Filter)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		f.Q = q.Q
+		cfg := findConfigFrom(q)
+		cfg.CountLimit = countLimit
+		pg, err := s.ListTagsPage(r.Context(), f, cfg)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, struct {
+			Items          []Tag `json:"tags"`
+			Count          int   `json:"count"`
+			Offset         int   `json:"offset"`
+			Limit          int   `json:"limit"`
+			CountEstimated bool  `json:"count_estimated,omitempty"`
+			NextCursor     any   `json:"next_cursor,omitempty"`
+		}{pg.Rows, pg.Count, q.Offset, q.Limit, pg.Estimated, nextCursor(q, pg.Next)})
 	}
-	f, err := tagFilterFrom(q.Filter)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	f.Q = q.Q
-	items, n, err := s.ListAndCountTags(r.Context(), f, findConfigFrom(q))
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, struct {
-		Items  []Tag `json:"tags"`
-		Count  int   `json:"count"`
-		Offset int   `json:"offset"`
-		Limit  int   `json:"limit"`
-	}{items, n, q.Offset, q.Limit})
 }
 
 func (s *Service) respondTag(w http.ResponseWriter, r *http.Request, id string) {

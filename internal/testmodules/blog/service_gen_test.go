@@ -491,17 +491,26 @@ func TestPostAdminRoutes(t *testing.T) {
 	if _, err := s.CreatePosts(ctx, samplePost(t, s, 1), samplePost(t, s, 2)); err != nil {
 		t.Fatal(err)
 	}
-	r := http.NewServeMux()
-	s.adminRoutes(func(pattern string, h http.HandlerFunc, _ ...module.RouteOption) { r.HandleFunc(pattern, h) })
-	do := func(method, target, body string) (int, string) {
+	// mux serves the admin routes with lists counting exactly up to countLimit rows.
+	mux := func(countLimit int) *http.ServeMux {
+		r := http.NewServeMux()
+		s.adminRoutes(func(pattern string, h http.HandlerFunc, _ ...module.RouteOption) { r.HandleFunc(pattern, h) }, countLimit)
+		return r
+	}
+	r, bounded := mux(0), mux(1)
+	on := func(h http.Handler, method, target, body string) (int, string) {
 		t.Helper()
 		req := httptest.NewRequest(method, target, strings.NewReader(body))
 		if body != "" {
 			req.Header.Set("Content-Type", "application/json")
 		}
 		rec := httptest.NewRecorder()
-		r.ServeHTTP(rec, req)
+		h.ServeHTTP(rec, req)
 		return rec.Code, rec.Body.String()
+	}
+	do := func(method, target, body string) (int, string) {
+		t.Helper()
+		return on(r, method, target, body)
 	}
 	if code, body := do("GET", "/admin/posts?limit=1&order=-id&fields=id", ""); code != 200 || body != `{"posts":[{"id":"2"}],"count":2,"offset":0,"limit":1}` {
 		t.Fatalf("list: %d %s", code, body)
@@ -514,6 +523,34 @@ func TestPostAdminRoutes(t *testing.T) {
 	}
 	if code, body := do("GET", "/admin/posts?body=x", ""); code != 400 || !strings.Contains(body, "Unrecognized fields: 'body'") {
 		t.Fatalf("filter by a field not declared Filterable: %d %s", code, body)
+	}
+	// Pages by cursor: an empty cursor starts, next_cursor continues, null ends.
+	code, body := do("GET", "/admin/posts?limit=1&order=-id&fields=id&cursor=", "")
+	var first struct {
+		Next *string `json:"next_cursor"`
+	}
+	if err := json.Unmarshal([]byte(body), &first); code != 200 || err != nil || first.Next == nil ||
+		body != `{"posts":[{"id":"2"}],"count":2,"offset":0,"limit":1,"next_cursor":"`+*first.Next+`"}` {
+		t.Fatalf("first page by cursor: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/posts?limit=1&order=-id&fields=id&cursor="+*first.Next, ""); code != 200 || body != `{"posts":[{"id":"1"}],"count":2,"offset":0,"limit":1,"next_cursor":null}` {
+		t.Fatalf("last page by cursor: %d %s", code, body)
+	}
+	for _, c := range []struct{ query, msg string }{
+		{"order=id&cursor=" + *first.Next, "Invalid cursor: it was made for the order"},
+		{"cursor=nope!", "Invalid cursor: it is not a cursor a list returned"},
+		{"offset=1&cursor=", "cursor cannot be combined with an offset"},
+	} {
+		if code, body := do("GET", "/admin/posts?"+c.query, ""); code != 400 || !strings.Contains(body, `"type":"invalid_data"`) || !strings.Contains(body, c.msg) {
+			t.Fatalf("list ?%s: %d %s, want 400 %q", c.query, code, body, c.msg)
+		}
+	}
+	// Past the count's bound, the planner's estimate, flagged.
+	if code, body := on(bounded, "GET", "/admin/posts?fields=id", ""); code != 200 || !strings.HasSuffix(body, `"limit":50,"count_estimated":true}`) {
+		t.Fatalf("estimated count: %d %s", code, body)
+	}
+	if code, body := on(bounded, "GET", "/admin/posts?id[]=1&fields=id", ""); code != 200 || body != `{"posts":[{"id":"1"}],"count":1,"offset":0,"limit":50}` {
+		t.Fatalf("count within the bound: %d %s", code, body)
 	}
 	if code, body := do("GET", "/admin/posts/nope", ""); code != 404 || !strings.Contains(body, "Post with id: nope was not found") {
 		t.Fatalf("retrieve missing: %d %s", code, body)
@@ -831,17 +868,26 @@ func TestCommentAdminRoutes(t *testing.T) {
 	if _, err := s.CreateComments(ctx, sampleComment(t, s, 1), sampleComment(t, s, 2)); err != nil {
 		t.Fatal(err)
 	}
-	r := http.NewServeMux()
-	s.adminRoutes(func(pattern string, h http.HandlerFunc, _ ...module.RouteOption) { r.HandleFunc(pattern, h) })
-	do := func(method, target, body string) (int, string) {
+	// mux serves the admin routes with lists counting exactly up to countLimit rows.
+	mux := func(countLimit int) *http.ServeMux {
+		r := http.NewServeMux()
+		s.adminRoutes(func(pattern string, h http.HandlerFunc, _ ...module.RouteOption) { r.HandleFunc(pattern, h) }, countLimit)
+		return r
+	}
+	r, bounded := mux(0), mux(1)
+	on := func(h http.Handler, method, target, body string) (int, string) {
 		t.Helper()
 		req := httptest.NewRequest(method, target, strings.NewReader(body))
 		if body != "" {
 			req.Header.Set("Content-Type", "application/json")
 		}
 		rec := httptest.NewRecorder()
-		r.ServeHTTP(rec, req)
+		h.ServeHTTP(rec, req)
 		return rec.Code, rec.Body.String()
+	}
+	do := func(method, target, body string) (int, string) {
+		t.Helper()
+		return on(r, method, target, body)
 	}
 	if code, body := do("GET", "/admin/comments?limit=1&order=-id&fields=id", ""); code != 200 || body != `{"comments":[{"id":"2"}],"count":2,"offset":0,"limit":1}` {
 		t.Fatalf("list: %d %s", code, body)
@@ -854,6 +900,34 @@ func TestCommentAdminRoutes(t *testing.T) {
 	}
 	if code, body := do("GET", "/admin/comments?body=x", ""); code != 400 || !strings.Contains(body, "Unrecognized fields: 'body'") {
 		t.Fatalf("filter by a field not declared Filterable: %d %s", code, body)
+	}
+	// Pages by cursor: an empty cursor starts, next_cursor continues, null ends.
+	code, body := do("GET", "/admin/comments?limit=1&order=-id&fields=id&cursor=", "")
+	var first struct {
+		Next *string `json:"next_cursor"`
+	}
+	if err := json.Unmarshal([]byte(body), &first); code != 200 || err != nil || first.Next == nil ||
+		body != `{"comments":[{"id":"2"}],"count":2,"offset":0,"limit":1,"next_cursor":"`+*first.Next+`"}` {
+		t.Fatalf("first page by cursor: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/comments?limit=1&order=-id&fields=id&cursor="+*first.Next, ""); code != 200 || body != `{"comments":[{"id":"1"}],"count":2,"offset":0,"limit":1,"next_cursor":null}` {
+		t.Fatalf("last page by cursor: %d %s", code, body)
+	}
+	for _, c := range []struct{ query, msg string }{
+		{"order=id&cursor=" + *first.Next, "Invalid cursor: it was made for the order"},
+		{"cursor=nope!", "Invalid cursor: it is not a cursor a list returned"},
+		{"offset=1&cursor=", "cursor cannot be combined with an offset"},
+	} {
+		if code, body := do("GET", "/admin/comments?"+c.query, ""); code != 400 || !strings.Contains(body, `"type":"invalid_data"`) || !strings.Contains(body, c.msg) {
+			t.Fatalf("list ?%s: %d %s, want 400 %q", c.query, code, body, c.msg)
+		}
+	}
+	// Past the count's bound, the planner's estimate, flagged.
+	if code, body := on(bounded, "GET", "/admin/comments?fields=id", ""); code != 200 || !strings.HasSuffix(body, `"limit":50,"count_estimated":true}`) {
+		t.Fatalf("estimated count: %d %s", code, body)
+	}
+	if code, body := on(bounded, "GET", "/admin/comments?id[]=1&fields=id", ""); code != 200 || body != `{"comments":[{"id":"1"}],"count":1,"offset":0,"limit":50}` {
+		t.Fatalf("count within the bound: %d %s", code, body)
 	}
 	if code, body := do("GET", "/admin/comments/nope", ""); code != 404 || !strings.Contains(body, "Comment with id: nope was not found") {
 		t.Fatalf("retrieve missing: %d %s", code, body)
@@ -1191,17 +1265,26 @@ func TestTagAdminRoutes(t *testing.T) {
 	if _, err := s.CreateTags(ctx, sampleTag(t, s, 1), sampleTag(t, s, 2)); err != nil {
 		t.Fatal(err)
 	}
-	r := http.NewServeMux()
-	s.adminRoutes(func(pattern string, h http.HandlerFunc, _ ...module.RouteOption) { r.HandleFunc(pattern, h) })
-	do := func(method, target, body string) (int, string) {
+	// mux serves the admin routes with lists counting exactly up to countLimit rows.
+	mux := func(countLimit int) *http.ServeMux {
+		r := http.NewServeMux()
+		s.adminRoutes(func(pattern string, h http.HandlerFunc, _ ...module.RouteOption) { r.HandleFunc(pattern, h) }, countLimit)
+		return r
+	}
+	r, bounded := mux(0), mux(1)
+	on := func(h http.Handler, method, target, body string) (int, string) {
 		t.Helper()
 		req := httptest.NewRequest(method, target, strings.NewReader(body))
 		if body != "" {
 			req.Header.Set("Content-Type", "application/json")
 		}
 		rec := httptest.NewRecorder()
-		r.ServeHTTP(rec, req)
+		h.ServeHTTP(rec, req)
 		return rec.Code, rec.Body.String()
+	}
+	do := func(method, target, body string) (int, string) {
+		t.Helper()
+		return on(r, method, target, body)
 	}
 	if code, body := do("GET", "/admin/tags?limit=1&order=-id&fields=id", ""); code != 200 || body != `{"tags":[{"id":"2"}],"count":2,"offset":0,"limit":1}` {
 		t.Fatalf("list: %d %s", code, body)
@@ -1214,6 +1297,34 @@ func TestTagAdminRoutes(t *testing.T) {
 	}
 	if code, body := do("GET", "/admin/tags?created_at=x", ""); code != 400 || !strings.Contains(body, "Unrecognized fields: 'created_at'") {
 		t.Fatalf("filter by a field not declared Filterable: %d %s", code, body)
+	}
+	// Pages by cursor: an empty cursor starts, next_cursor continues, null ends.
+	code, body := do("GET", "/admin/tags?limit=1&order=-id&fields=id&cursor=", "")
+	var first struct {
+		Next *string `json:"next_cursor"`
+	}
+	if err := json.Unmarshal([]byte(body), &first); code != 200 || err != nil || first.Next == nil ||
+		body != `{"tags":[{"id":"2"}],"count":2,"offset":0,"limit":1,"next_cursor":"`+*first.Next+`"}` {
+		t.Fatalf("first page by cursor: %d %s", code, body)
+	}
+	if code, body := do("GET", "/admin/tags?limit=1&order=-id&fields=id&cursor="+*first.Next, ""); code != 200 || body != `{"tags":[{"id":"1"}],"count":2,"offset":0,"limit":1,"next_cursor":null}` {
+		t.Fatalf("last page by cursor: %d %s", code, body)
+	}
+	for _, c := range []struct{ query, msg string }{
+		{"order=id&cursor=" + *first.Next, "Invalid cursor: it was made for the order"},
+		{"cursor=nope!", "Invalid cursor: it is not a cursor a list returned"},
+		{"offset=1&cursor=", "cursor cannot be combined with an offset"},
+	} {
+		if code, body := do("GET", "/admin/tags?"+c.query, ""); code != 400 || !strings.Contains(body, `"type":"invalid_data"`) || !strings.Contains(body, c.msg) {
+			t.Fatalf("list ?%s: %d %s, want 400 %q", c.query, code, body, c.msg)
+		}
+	}
+	// Past the count's bound, the planner's estimate, flagged.
+	if code, body := on(bounded, "GET", "/admin/tags?fields=id", ""); code != 200 || !strings.HasSuffix(body, `"limit":50,"count_estimated":true}`) {
+		t.Fatalf("estimated count: %d %s", code, body)
+	}
+	if code, body := on(bounded, "GET", "/admin/tags?id[]=1&fields=id", ""); code != 200 || body != `{"tags":[{"id":"1"}],"count":1,"offset":0,"limit":50}` {
+		t.Fatalf("count within the bound: %d %s", code, body)
 	}
 	if code, body := do("GET", "/admin/tags/nope", ""); code != 404 || !strings.Contains(body, "Tag with id: nope was not found") {
 		t.Fatalf("retrieve missing: %d %s", code, body)

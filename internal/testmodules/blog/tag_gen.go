@@ -299,6 +299,7 @@ var tagTable = sqlb.Table{
 	Fields:   tagFields,
 	Model:    "tag",
 	Name:     "\"tag\"",
+	Nullable: []string{"deleted_at"},
 	PK:       "id",
 	Sortable: tagSortable,
 }
@@ -326,6 +327,31 @@ func (s *Service) ListTags(ctx context.Context, f TagFilter, cfg ...sqlb.FindCon
 // (Medusa's listAndCountTags).
 func (s *Service) ListAndCountTags(ctx context.Context, f TagFilter, cfg ...sqlb.FindConfig) ([]Tag, int, error) {
 	return s.findTags(ctx, f, firstConfig(cfg), true)
+}
+
+// ListTagsPage is ListAndCountTags as a page (a medusa-go extension): the rows, their count
+// (exact up to cfg.CountLimit, then the planner's estimate, flagged Estimated) and the
+// cursor of the next page (Next; pass it as cfg.Cursor). Admin list routes call it.
+func (s *Service) ListTagsPage(ctx context.Context, f TagFilter, cfg ...sqlb.FindConfig) (sqlb.Page[Tag], error) {
+	c, rels, err := sqlb.SplitRelations("tag", tagRelations, firstConfig(cfg))
+	if err != nil {
+		return sqlb.Page[Tag]{}, err
+	}
+	pg, err := sqlb.FindPage(ctx, db.Conn(ctx, s.db), tagTable, c, f.apply,
+		func(selected []string) Tag {
+			return Tag{selected: selected}
+		},
+		(*Tag).dest)
+	if err != nil {
+		return sqlb.Page[Tag]{}, mapErr(err)
+	}
+	out := pg.Rows
+	if len(rels) > 0 {
+		if err := s.loadTagRelations(ctx, out, rels); err != nil {
+			return sqlb.Page[Tag]{}, err
+		}
+	}
+	return pg, nil
 }
 
 // tagRelations are tag's relations, for FindConfig.Relations and dotted selects.

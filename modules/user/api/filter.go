@@ -124,7 +124,7 @@ func build[F any](src qs.Filter, fields func(*F) map[string]fieldSetter, and, or
 
 // findConfig turns the parsed query into the service's FindConfig.
 func findConfig(q *qs.Query) sqlb.FindConfig {
-	cfg := sqlb.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit}
+	cfg := sqlb.FindConfig{Select: q.Fields, Skip: q.Offset, Take: q.Limit, Cursor: q.Cursor}
 	for _, o := range q.Order {
 		cfg.Order = append(cfg.Order, sqlb.Order{Field: o.Field, Desc: o.Desc})
 	}

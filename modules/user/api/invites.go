@@ -13,12 +13,12 @@ var inviteFields = []string{"id", "email", "accepted", "token", "expires_at", "m
 var (
 	inviteQuery = qs.MustQuerySpec(qs.QueryConfig{Defaults: inviteFields})
 	listInvites = qs.MustQuerySpec(qs.QueryConfig{
-		Defaults:     inviteFields,
-		List:         true,
-		DefaultOrder: "id",
-		Orderable:    user.InviteEntity.Sortable,
-		Search:       true,
-		AndOr:        true,
+		Defaults:  inviteFields,
+		List:      true,
+		Orderable: user.InviteEntity.Sortable, // the model's Sortable fields, each with its index
+		Search:    true,
+		Cursor:    true,
+		AndOr:     true,
 		Filters: []qs.FilterField{
 			{Name: "id", Type: qs.TypeString, Array: true, Ops: qs.OpsEquality},
 			{Name: "email", Type: qs.TypeString, Array: true, Ops: qs.OpsAll &^ qs.Ops(qs.OpRe, qs.OpContains)},
@@ -49,8 +49,8 @@ func inviteFilter(q *qs.Query) (user.InviteFilter, error) {
 
 var invitesRes = resource[user.Invite, user.InviteFilter]{
 	name: "invite", plural: "invites", one: inviteQuery, list: listInvites, filter: inviteFilter,
-	listAndCount: (*user.Service).ListAndCountInvites,
-	id:           func(x user.Invite) string { return x.ID },
-	retrieve:     (*user.Service).RetrieveInvite,
-	pages:        &sync.Pool{},
+	page:     (*user.Service).ListInvitesPage,
+	id:       func(x user.Invite) string { return x.ID },
+	retrieve: (*user.Service).RetrieveInvite,
+	pages:    &sync.Pool{},
 }

@@ -5,10 +5,10 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/medusa-go/medusa/framework/httpx"
+	"github.com/medusa-go/medusa/framework/jsonw"
 )
 
 // jsonAppender is implemented by every generated model (AppendJSON, written
@@ -24,25 +24,53 @@ var listBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return 
 
 const maxPooledList = 256 << 10
 
+// listInfo is what a list response holds beside its rows: Medusa's count,
+// offset and limit, and the medusa-go extensions count_estimated (present,
+// true, when the count is the planner's estimate) and next_cursor (present
+// when the request paged by cursor: the next page's cursor, or null).
+type listInfo struct {
+	count, offset, limit int
+	estimated            bool
+	cursor               bool
+	next                 string
+}
+
+// object returns the response as a map, with rows under plural.
+func (l listInfo) object(plural string, rows any) map[string]any {
+	m := map[string]any{plural: rows, "count": l.count, "offset": l.offset, "limit": l.limit}
+	if l.estimated {
+		m["count_estimated"] = true
+	}
+	if l.cursor {
+		m["next_cursor"] = nil
+		if l.next != "" {
+			m["next_cursor"] = l.next
+		}
+	}
+	return m
+}
+
 // writeList answers 200 with the bytes httpx.WriteJSON writes for
-// map[string]any{plural: rows, "count": count, "offset": offset, "limit":
-// limit} (keys sorted, no HTML escaping beyond what the rows carry), but it
-// appends each row's JSON as is: encoding/json would validate and compact
-// every row again, about 15% of GET /admin/users' CPU (docs/perf/api.md).
-// Rows whose pointer is a jsonAppender are appended in place; other rows
-// must be json.Marshalers returning compact JSON, as the generated models'
-// MarshalJSON does. A row that is neither, or fails to marshal,
-// falls back to httpx.WriteJSON.
-func writeList[T any](w http.ResponseWriter, r *http.Request, plural string, rows []T, count, offset, limit int) {
+// info.object(plural, rows) (keys sorted, no HTML escaping beyond what the
+// rows carry), but it appends each row's JSON as is: encoding/json would
+// validate and compact every row again, about 15% of GET /admin/users' CPU
+// (docs/perf/api.md). Rows whose pointer is a jsonAppender are appended in
+// place; other rows must be json.Marshalers returning compact JSON, as the
+// generated models' MarshalJSON does. A row that is neither, or fails to
+// marshal, falls back to httpx.WriteJSON.
+func writeList[T any](w http.ResponseWriter, r *http.Request, plural string, rows []T, info listInfo) {
 	fallback := func() {
-		httpx.WriteJSON(w, http.StatusOK, map[string]any{plural: rows, "count": count, "offset": offset, "limit": limit})
+		httpx.WriteJSON(w, http.StatusOK, info.object(plural, rows))
 	}
-	type field struct {
-		key string
-		n   int
+	keys := make([]string, 0, 6)
+	keys = append(keys, "count", "limit", "offset", plural)
+	if info.estimated {
+		keys = append(keys, "count_estimated")
 	}
-	fields := [...]field{{"count", count}, {"limit", limit}, {"offset", offset}, {plural, -1}}
-	slices.SortFunc(fields[:], func(a, b field) int { return strings.Compare(a.key, b.key) })
+	if info.cursor {
+		keys = append(keys, "next_cursor")
+	}
+	slices.Sort(keys)
 	bp := listBufs.Get().(*[]byte)
 	defer func() {
 		if cap(*bp) <= maxPooledList {
@@ -51,14 +79,31 @@ func writeList[T any](w http.ResponseWriter, r *http.Request, plural string, row
 	}()
 	b := (*bp)[:0]
 	b = append(b, '{')
-	for i, f := range fields {
+	for i, k := range keys {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendKey(b, f.key)
+		b = appendKey(b, k)
 		b = append(b, ':')
-		if f.key != plural {
-			b = strconv.AppendInt(b, int64(f.n), 10)
+		switch k {
+		case "count":
+			b = strconv.AppendInt(b, int64(info.count), 10)
+			continue
+		case "limit":
+			b = strconv.AppendInt(b, int64(info.limit), 10)
+			continue
+		case "offset":
+			b = strconv.AppendInt(b, int64(info.offset), 10)
+			continue
+		case "count_estimated":
+			b = append(b, "true"...)
+			continue
+		case "next_cursor":
+			if info.next == "" {
+				b = append(b, "null"...)
+			} else {
+				b = jsonw.AppendJSONString(b, info.next)
+			}
 			continue
 		}
 		b = append(b, '[')

@@ -28,14 +28,32 @@ func TestWriteListMatchesWriteJSON(t *testing.T) {
 		got  func(*httptest.ResponseRecorder)
 		want any
 	}{
-		{"users", func(w *httptest.ResponseRecorder) { writeList(w, listReq, "users", users, 1001, 50, 50) },
+		{"users", func(w *httptest.ResponseRecorder) {
+			writeList(w, listReq, "users", users, listInfo{count: 1001, offset: 50, limit: 50})
+		},
 			map[string]any{"users": users, "count": 1001, "offset": 50, "limit": 50}},
-		{"no users", func(w *httptest.ResponseRecorder) { writeList(w, listReq, "users", []user.User{}, 0, 0, 50) },
+		{"no users", func(w *httptest.ResponseRecorder) { writeList(w, listReq, "users", []user.User{}, listInfo{limit: 50}) },
 			map[string]any{"users": []user.User{}, "count": 0, "offset": 0, "limit": 50}},
-		{"invites (key sorts first)", func(w *httptest.ResponseRecorder) { writeList(w, listReq, "invites", invites, 1, 0, 20) },
+		{"invites (key sorts first)", func(w *httptest.ResponseRecorder) {
+			writeList(w, listReq, "invites", invites, listInfo{count: 1, limit: 20})
+		},
 			map[string]any{"invites": invites, "count": 1, "offset": 0, "limit": 20}},
-		{"fallback", func(w *httptest.ResponseRecorder) { writeList(w, listReq, "rows", []notMarshaler{{"<"}}, 1, 0, 20) },
+		{"fallback", func(w *httptest.ResponseRecorder) {
+			writeList(w, listReq, "rows", []notMarshaler{{"<"}}, listInfo{count: 1, limit: 20})
+		},
 			map[string]any{"rows": []notMarshaler{{"<"}}, "count": 1, "offset": 0, "limit": 20}},
+		{"estimated count", func(w *httptest.ResponseRecorder) {
+			writeList(w, listReq, "users", users, listInfo{count: 12000, limit: 50, estimated: true})
+		}, map[string]any{"users": users, "count": 12000, "offset": 0, "limit": 50, "count_estimated": true}},
+		{"next cursor", func(w *httptest.ResponseRecorder) {
+			writeList(w, listReq, "users", users, listInfo{count: 3, limit: 2, cursor: true, next: "WyJ1c2VyOmlkIiwidXNlcl8yIl0"})
+		}, map[string]any{"users": users, "count": 3, "offset": 0, "limit": 2, "next_cursor": "WyJ1c2VyOmlkIiwidXNlcl8yIl0"}},
+		{"last page by cursor", func(w *httptest.ResponseRecorder) {
+			writeList(w, listReq, "invites", invites, listInfo{count: 1, limit: 2, cursor: true, estimated: true})
+		}, map[string]any{"invites": invites, "count": 1, "offset": 0, "limit": 2, "next_cursor": nil, "count_estimated": true}},
+		{"fallback with the extensions", func(w *httptest.ResponseRecorder) {
+			writeList(w, listReq, "rows", []notMarshaler{{"<"}}, listInfo{count: 1, limit: 20, cursor: true, next: "x"})
+		}, map[string]any{"rows": []notMarshaler{{"<"}}, "count": 1, "offset": 0, "limit": 20, "next_cursor": "x"}},
 	}
 	for _, tc := range cases {
 		got, want := httptest.NewRecorder(), httptest.NewRecorder()

@@ -19,8 +19,8 @@ type resource[T, F any] struct {
 	filter       func(*qs.Query) (F, error)
 	id           func(T) string
 	// The service's methods, as method expressions.
-	listAndCount func(*user.Service, context.Context, F, ...sqlb.FindConfig) ([]T, int, error)
-	retrieve     func(*user.Service, context.Context, string, ...sqlb.FindConfig) (T, error)
+	page     func(*user.Service, context.Context, F, ...sqlb.FindConfig) (sqlb.Page[T], error)
+	retrieve func(*user.Service, context.Context, string, ...sqlb.FindConfig) (T, error)
 	// pages recycles the arrays of listed rows (*[]T, see sqlb.WithRows).
 	pages *sync.Pool
 }
@@ -28,42 +28,51 @@ type resource[T, F any] struct {
 // maxPooledPage bounds the rows of an array that pages keeps.
 const maxPooledPage = 1024
 
-// handleList answers {<plural>, count, offset, limit}.
-func (res resource[T, F]) handleList(w http.ResponseWriter, r *http.Request) {
-	q, err := res.list.Parse(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	f, err := res.filter(q)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	svc, err := service(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	p, _ := res.pages.Get().(*[]T)
-	if p == nil {
-		p = new([]T)
-	}
-	rows, count, err := res.listAndCount(svc, sqlb.WithRows(r.Context(), *p), f, findConfig(q))
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	if rows == nil {
-		rows = []T{}
-	}
-	writeList(w, r, res.plural, rows, count, q.Offset, q.Limit)
-	// The response is written: the rows' array (page's, or a new one)
-	// serves the next list, cleared so that it holds on to no strings.
-	if c := cap(rows); c > 0 && c <= maxPooledPage {
-		clear(rows)
-		*p = rows[:0]
-		res.pages.Put(p)
+// handleList answers {<plural>, count, offset, limit} (and count_estimated,
+// next_cursor: see listInfo), counting exactly up to countLimit rows (0:
+// always, see sqlb.FindConfig.CountLimit).
+func (res resource[T, F]) handleList(countLimit int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q, err := res.list.Parse(r)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		f, err := res.filter(q)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		svc, err := service(r)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		p, _ := res.pages.Get().(*[]T)
+		if p == nil {
+			p = new([]T)
+		}
+		cfg := findConfig(q)
+		cfg.CountLimit = countLimit
+		pg, err := res.page(svc, sqlb.WithRows(r.Context(), *p), f, cfg)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		rows := pg.Rows
+		if rows == nil {
+			rows = []T{}
+		}
+		writeList(w, r, res.plural, rows, listInfo{count: pg.Count, offset: q.Offset, limit: q.Limit,
+			estimated: pg.Estimated, cursor: q.CursorSet, next: pg.Next})
+		// The response is written: the rows' array (page's, or a new one)
+		// serves the next list, cleared so that it holds on to no strings.
+		if c := cap(rows); c > 0 && c <= maxPooledPage {
+			rows = rows[:c]
+			clear(rows)
+			*p = rows[:0]
+			res.pages.Put(p)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/httpauth"
 	"github.com/medusa-go/medusa/framework/module"
 )
@@ -17,13 +18,15 @@ func Routes(r *module.Router) error {
 	invites := module.Authenticate([]string{"user"}, []string{httpauth.AuthSession, httpauth.AuthBearer, httpauth.AuthAPIKey}, httpauth.AuthOptions{})
 	accept := module.Authenticate([]string{"user"}, []string{httpauth.AuthSession, httpauth.AuthBearer}, httpauth.AuthOptions{AllowUnregistered: true})
 
-	r.HandleFunc("GET /admin/users", usersRes.handleList, users)
+	// Lists count exactly up to the application's MEDUSA_LIST_COUNT_LIMIT.
+	countLimit := config.ListCountLimitIn(r.Container())
+	r.HandleFunc("GET /admin/users", usersRes.handleList(countLimit), users)
 	r.HandleFunc("GET /admin/users/me", handleMe, users)
 	r.HandleFunc("GET /admin/users/{id}", usersRes.handleGet, users)
 	r.HandleFunc("POST /admin/users/{id}", handleUpdateUser, users)
 	r.HandleFunc("DELETE /admin/users/{id}", handleDeleteUser, users)
 
-	r.HandleFunc("GET /admin/invites", invitesRes.handleList, invites)
+	r.HandleFunc("GET /admin/invites", invitesRes.handleList(countLimit), invites)
 	r.HandleFunc("POST /admin/invites", handleCreateInvite, invites)
 	r.HandleFunc("POST /admin/invites/accept", handleAcceptInvite, accept)
 	r.HandleFunc("GET /admin/invites/accept", handleInviteState, module.Public())

@@ -19,11 +19,11 @@ var userFields = []string{"id", "first_name", "last_name", "email", "avatar_url"
 var (
 	userQuery = qs.MustQuerySpec(qs.QueryConfig{Defaults: userFields})
 	listUsers = qs.MustQuerySpec(qs.QueryConfig{
-		Defaults:     userFields,
-		List:         true,
-		DefaultOrder: "id",
-		Orderable:    user.UserEntity.Sortable, // the model's Sortable fields, each with its index
-		Search:       true,
+		Defaults:  userFields,
+		List:      true,
+		Orderable: user.UserEntity.Sortable, // the model's Sortable fields, each with its index
+		Search:    true,
+		Cursor:    true,
 		Filters: []qs.FilterField{
 			{Name: "id", Type: qs.TypeString, Array: true, Ops: qs.OpsEquality},
 			{Name: "email", Type: qs.TypeString, Array: true, Ops: qs.OpsAll &^ qs.Ops(qs.OpRe, qs.OpContains)},
@@ -59,10 +59,10 @@ func service(r *http.Request) (*user.Service, error) {
 
 var usersRes = resource[user.User, user.UserFilter]{
 	name: "user", plural: "users", one: userQuery, list: listUsers, filter: userFilter,
-	listAndCount: (*user.Service).ListAndCountUsers,
-	id:           func(x user.User) string { return x.ID },
-	retrieve:     (*user.Service).RetrieveUser,
-	pages:        &sync.Pool{},
+	page:     (*user.Service).ListUsersPage,
+	id:       func(x user.User) string { return x.ID },
+	retrieve: (*user.Service).RetrieveUser,
+	pages:    &sync.Pool{},
 }
 
 // GET /admin/users/me

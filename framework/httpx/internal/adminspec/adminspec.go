@@ -47,6 +47,7 @@ var ListUsersQuery = qs.MustQuerySpec(qs.QueryConfig{
 	Defaults:     UserFields,
 	List:         true,
 	Search:       true,
+	Cursor:       true,
 	DefaultOrder: "id",
 	Filters: []qs.FilterField{
 		{Name: "id", Array: true},
