@@ -229,6 +229,7 @@ func TestDiff(t *testing.T) {
 		cur := schemaOf(t, v1().Sortable("title", "deleted_at").Filterable("title", "views"))
 		sql, name := migrationText(t, base, cur, false)
 		want := `-- migrate:up
+CREATE INDEX IF NOT EXISTS "IDX_post_id" ON "post" ("id") WHERE deleted_at IS NULL;
 CREATE INDEX IF NOT EXISTS "IDX_post_title_id" ON "post" ("title", "id") WHERE deleted_at IS NULL;
 CREATE INDEX IF NOT EXISTS "IDX_post_deleted_at_id" ON "post" ("deleted_at", "id");
 CREATE INDEX IF NOT EXISTS "IDX_post_views_id" ON "post" ("views", "id") WHERE deleted_at IS NULL;
@@ -237,11 +238,12 @@ CREATE INDEX IF NOT EXISTS "IDX_post_views_id" ON "post" ("views", "id") WHERE d
 DROP INDEX IF EXISTS "IDX_post_views_id";
 DROP INDEX IF EXISTS "IDX_post_deleted_at_id";
 DROP INDEX IF EXISTS "IDX_post_title_id";
+DROP INDEX IF EXISTS "IDX_post_id";
 `
 		if !strings.HasSuffix(sql, want) {
 			t.Errorf("migration:\n%s\nwant it to end with:\n%s", sql, want)
 		}
-		if name != "index_idx_post_title_id_index_idx_post_deleted_at_id_more" {
+		if name != "index_idx_post_id_index_idx_post_title_id_more" {
 			t.Errorf("name %q", name)
 		}
 		// A field left out of Sortable keeps the index its Filterable needs

@@ -47,6 +47,7 @@ func ExampleModel_Sortable() {
 	// Output:
 	// IDX_post_title_unique [title] WHERE deleted_at IS NULL
 	// IDX_post_deleted_at [deleted_at] WHERE deleted_at IS NULL
+	// IDX_post_id [id] WHERE deleted_at IS NULL
 	// IDX_post_views_id [views id] WHERE deleted_at IS NULL
 	// IDX_post_created_at_id [created_at id] WHERE deleted_at IS NULL
 	// IDX_post_deleted_at_id [deleted_at id]

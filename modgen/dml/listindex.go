@@ -1,10 +1,13 @@
 package dml
 
+import "slices"
+
 // The indexes of a model's lists: what Sortable and Filterable create, and
 // whether an index serves a list ordered or filtered by a field.
 
 // listIndexes returns the indexes m's Sortable and Filterable fields need
-// beyond have (the model's other indexes, final): for a sortable field one
+// beyond have (the model's other indexes, final): with Sortable declared,
+// one on the primary key among non-deleted rows; for a sortable field one
 // on (<field>, <pk>) that serves the list ordered by it, for a filterable
 // one an index that leads with it (lower(<field>) for a case-insensitive
 // field), each unless an index already serves it. Both are among
@@ -36,6 +39,16 @@ func listIndexes(m *Model, have []Index) []Index {
 			}
 		}
 		return false
+	}
+	// The default order, the primary key, among non-deleted rows: the
+	// primary key's own index holds every row, so a deep page by offset
+	// in the default order would read each skipped row from the table to
+	// test deleted_at; with this one the deferred join's inner walk is an
+	// index-only scan (sqlb.DeferredJoinOffset).
+	if m.SortDeclared && !slices.ContainsFunc(have, func(ix Index) bool {
+		return plainBtree(ix) && len(ix.On) == 1 && ix.On[0] == pk.Name && ix.Where == SoftDeleteWhere("")
+	}) {
+		out = append(out, Index{Name: "IDX_" + m.TableName + "_" + pk.Name, On: []string{pk.Name}, Where: SoftDeleteWhere(""), Pos: m.SortPos})
 	}
 	for _, f := range m.Fields {
 		if m.SortDeclared && !f.IsPK && m.IsSortable(f.Name) && !served(f, ServesOrder) {

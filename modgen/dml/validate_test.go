@@ -220,6 +220,8 @@ func TestListIndexes(t *testing.T) {
 		got = append(got, s)
 	}
 	want := []string{
+		// the default order among non-deleted rows (deep offsets).
+		"IDX_a_id (id) WHERE deleted_at IS NULL",
 		// rank: its unique index serves the order; slug: (slug, id).
 		"IDX_a_name_id (name, id) WHERE deleted_at IS NULL",
 		"IDX_a_email_id (email, id) exact WHERE deleted_at IS NULL",
