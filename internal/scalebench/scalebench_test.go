@@ -73,18 +73,20 @@ func TestPercentile(t *testing.T) {
 
 func TestCheckPage(t *testing.T) {
 	ok := []struct {
-		p       page
-		matched int64
-		start   int
+		p         page
+		matched   int64
+		start     int
+		needCount bool
 	}{
-		{page{rows: 50, count: 1000, hasCount: true, limit: 50}, 1000, 0},
-		{page{rows: 10, count: 1000, hasCount: true, limit: 50, offset: 990}, 1000, 990},
-		{page{rows: 0, count: 1000, hasCount: true, limit: 50}, 1000, 2000},
-		{page{rows: 20, count: 5000, hasCount: true, limit: 20, estimated: true}, 1000, 500},
-		{page{rows: 50, count: 1000, hasCount: true}, 1000, 0}, // no limit in the answer: the default
+		{page{rows: 50, count: 1000, hasCount: true, limit: 50}, 1000, 0, true},
+		{page{rows: 10, count: 1000, hasCount: true, limit: 50, offset: 990}, 1000, 990, true},
+		{page{rows: 0, count: 1000, hasCount: true, limit: 50}, 1000, 2000, true},
+		{page{rows: 20, count: 10, hasCount: true, limit: 20, estimated: true}, 1000, 500, true}, // shown, not judged
+		{page{rows: 50, count: 1000, hasCount: true}, 1000, 0, true},                             // no limit in the answer: the default
+		{page{rows: 50, limit: 50}, 1000, 500, false},                                            // a cursor page without a count
 	}
 	for _, c := range ok {
-		if err := checkPage(c.p, c.matched, c.start); err != nil {
+		if err := checkPage(c.p, c.matched, c.start, c.needCount); err != nil {
 			t.Errorf("%+v: %v", c.p, err)
 		}
 	}
@@ -95,12 +97,12 @@ func TestCheckPage(t *testing.T) {
 		want    string
 	}{
 		{page{rows: 49, count: 1000, hasCount: true, limit: 50}, 1000, 0, "49 rows on the page, want 50"},
+		{page{rows: 1, count: 1000, hasCount: true, limit: 50}, 1000, 1000, "1 rows on the page, want 0"},
 		{page{rows: 50, count: 999, hasCount: true, limit: 50}, 1000, 0, "count 999, want 1000"},
 		{page{rows: 50, limit: 50}, 1000, 0, "no count"},
-		{page{rows: 20, count: 10, hasCount: true, limit: 20, estimated: true}, 1000, 500, "below the rows shown"},
 	}
 	for _, c := range bad {
-		if err := checkPage(c.p, c.matched, c.start); err == nil || !strings.Contains(err.Error(), c.want) {
+		if err := checkPage(c.p, c.matched, c.start, true); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want %q", c.p, err, c.want)
 		}
 	}
