@@ -253,6 +253,7 @@ func runSize(ctx context.Context, o options, rows int, log *slog.Logger) (sizeRe
 	}()
 	c := newClient(srv.base, srv.token)
 	v := seedVars(rows)
+	count := func(ctx context.Context, table, where string) (int64, error) { return truth(ctx, admin, table, where) }
 	for _, s := range append(append([]shape(nil), userShapes...), postShapes...) {
 		if ctx.Err() != nil {
 			return res, ctx.Err()
@@ -260,7 +261,7 @@ func runSize(ctx context.Context, o options, rows int, log *slog.Logger) (sizeRe
 		if o.shapes != nil && !o.shapes.MatchString(listKey(s.Path)+" "+s.Name) {
 			continue
 		}
-		r := measureShape(ctx, c, admin, v, s, o.measure)
+		r := measureShape(ctx, c, count, v, s, o.measure)
 		log.Info("query", "list", r.List, "name", r.Name, "matched", r.Matched, "n", r.N, "p50_ms", r.P50, "p99_ms", r.P99, "skipped", r.Skipped, "err", r.Err)
 		res.Shapes = append(res.Shapes, r)
 	}

@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Response fields of cursor pagination and bounded counts (see shape.Depth
@@ -178,7 +176,11 @@ func checkPage(p page, matched int64, start int, needCount bool) error {
 // measureShape measures one shape: it counts the rows the shape matches,
 // reaches a cursor shape's page, warms up, then times requests, checking
 // every answer.
-func measureShape(ctx context.Context, c *client, pool *pgxpool.Pool, v vars, s shape, o measureOptions) shapeResult {
+// counter counts the live rows of a table matching an SQL predicate
+// (truth, on the benchmark's database).
+type counter func(ctx context.Context, table, where string) (int64, error)
+
+func measureShape(ctx context.Context, c *client, count counter, v vars, s shape, o measureOptions) shapeResult {
 	path := v.path(s)
 	key := listKey(path)
 	r := shapeResult{List: key, Name: s.Name, Path: path, Medusa: s.Medusa}
@@ -187,7 +189,7 @@ func measureShape(ctx context.Context, c *client, pool *pgxpool.Pool, v vars, s 
 	if err != nil {
 		return fail(err)
 	}
-	if r.Matched, err = truth(ctx, pool, tbl, v.where(s)); err != nil {
+	if r.Matched, err = count(ctx, tbl, v.where(s)); err != nil {
 		return fail(err)
 	}
 	if r.Matched == 0 {

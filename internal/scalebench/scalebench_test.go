@@ -3,11 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -295,5 +300,105 @@ func TestSmoke(t *testing.T) {
 	_, err = ensureSeeded(ctx, pool, srcs, seedOptions{rows: 3000, maintenance: "64MB", log: log})
 	if err == nil || !strings.Contains(err.Error(), "pass -wipe") {
 		t.Errorf("another size on a database that may not be wiped: %v", err)
+	}
+}
+
+// fakeList is a list route over 1,000 ids, with offset, limit and, when
+// cursors is set, next_cursor and cursor (the last row's id).
+type fakeList struct {
+	cursors        bool // answer next_cursor
+	firstPageOnly  bool // next_cursor on pages without offset only
+	skipOne        bool // a cursor page starts one row late
+	count          int  // the count answered (default: the rows)
+	status         int  // answer this status instead (default 200)
+	rows           []string
+	requests       int
+	cursorRequests int
+}
+
+func (f *fakeList) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.requests++
+	if f.status != 0 {
+		http.Error(w, `{"type":"unexpected_state","message":"broken"}`, f.status)
+		return
+	}
+	q := r.URL.Query()
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	limit := 50
+	if l := q.Get("limit"); l != "" {
+		limit, _ = strconv.Atoi(l)
+	}
+	start := offset
+	if c := q.Get("cursor"); c != "" {
+		f.cursorRequests++
+		start = slices.Index(f.rows, c) + 1
+		if f.skipOne {
+			start++
+		}
+	}
+	end := min(start+limit, len(f.rows))
+	page := []map[string]string{}
+	for _, id := range f.rows[start:end] {
+		page = append(page, map[string]string{"id": id})
+	}
+	body := map[string]any{"users": page, "count": len(f.rows), "offset": offset, "limit": limit}
+	if f.count != 0 {
+		body["count"] = f.count
+	}
+	if f.cursors && end < len(f.rows) && (!f.firstPageOnly || offset == 0) {
+		body["next_cursor"] = f.rows[end-1]
+	}
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+func TestMeasureShapeAgainstAFakeList(t *testing.T) {
+	rows := make([]string, 1000)
+	for i := range rows {
+		rows[i] = fmt.Sprintf("user_%04d", i)
+	}
+	count := func(context.Context, string, string) (int64, error) { return int64(len(rows)), nil }
+	o := measureOptions{warmup: 1, minN: 2, maxN: 3, budget: time.Hour}
+	v := vars{rows: len(rows)}
+	cursor := shape{Name: "cursor page", Path: "/admin/users", Depth: "{mid}"}
+	plain := shape{Name: "deep offset", Path: "/admin/users?offset={deep}"}
+	for _, c := range []struct {
+		name    string
+		list    fakeList
+		s       shape
+		skipped string
+		err     string
+	}{
+		{name: "cursor", list: fakeList{cursors: true}, s: cursor},
+		{name: "no cursors", list: fakeList{}, s: cursor, skipped: "no next_cursor in the answers"},
+		{name: "first page only", list: fakeList{cursors: true, firstPageOnly: true}, s: cursor, skipped: "an offset page has none"},
+		{name: "cursor page off by one", list: fakeList{cursors: true, skipOne: true}, s: cursor, err: "cursor page starts at user_0501, the offset page at row 500 at user_0500"},
+		{name: "offset", list: fakeList{}, s: plain},
+		{name: "wrong count", list: fakeList{count: 999}, s: plain, err: "count 999, want 1000"},
+		{name: "server error", list: fakeList{status: http.StatusInternalServerError}, s: plain, err: "HTTP 500"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := c.list
+			f.rows = rows
+			srv := httptest.NewServer(&f)
+			defer srv.Close()
+			r := measureShape(context.Background(), newClient(srv.URL, "token"), count, v, c.s, o)
+			switch {
+			case c.err != "":
+				if !strings.Contains(r.Err, c.err) {
+					t.Errorf("error %q, want %q", r.Err, c.err)
+				}
+			case c.skipped != "":
+				if !strings.Contains(r.Skipped, c.skipped) || r.N != 0 {
+					t.Errorf("skipped %q after %d requests, want %q", r.Skipped, r.N, c.skipped)
+				}
+			default:
+				if r.Err != "" || r.Skipped != "" || r.N != 3 || r.Count != 1000 || r.Matched != 1000 || r.P50 <= 0 {
+					t.Errorf("%+v", r)
+				}
+				if c.s.Depth != "" && (f.cursorRequests != 4 || r.Page != 50 || !strings.Contains(r.Path, "cursor=")) {
+					t.Errorf("%d cursor requests, page %d, path %s", f.cursorRequests, r.Page, r.Path)
+				}
+			}
+		})
 	}
 }
