@@ -350,3 +350,20 @@ func orderTerms(order []Order, nullable []string, ranked bool) []term {
 	}
 	return out
 }
+
+// EncodeCursor returns the cursor (FindConfig.Cursor, the list routes'
+// cursor parameter) that continues a list of model ordered by order after a
+// row whose values of the order's fields are values, in order: the cursor a
+// page's Next holds when that row ends it. order is as NormalizeOrder
+// returns it, the primary key last. It lets a client start paging by cursor
+// after a row it already holds.
+func EncodeCursor(model string, order []Order, values []any) (string, error) {
+	if len(values) != len(order) {
+		return "", fmt.Errorf("sqlb: encode cursor: %d values for %d order fields", len(values), len(order))
+	}
+	terms := make([]term, len(order))
+	for i, o := range order {
+		terms[i] = term{col: o.Field, desc: o.Desc}
+	}
+	return encodeCursor(cursorSig(model, terms), values)
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	merrors "github.com/medusa-go/medusa/framework/errors"
 )
@@ -203,5 +204,27 @@ func TestEqualityOnly(t *testing.T) {
 		if got := c.w.EqualityOnly(); got != c.want {
 			t.Errorf("%s (%s): EqualityOnly = %v, want %v", c.name, c.w.SQL(), got, c.want)
 		}
+	}
+}
+
+// EncodeCursor makes the cursor a list of that order reads back: the same
+// signature and values, times in RFC 3339; a cursor of another order or a
+// value count that does not match the order is refused.
+func TestEncodeCursor(t *testing.T) {
+	at := time.Date(2026, 12, 6, 10, 0, 0, 5000, time.UTC)
+	order := []Order{{Field: "created_at", Desc: true}, {Field: "id", Desc: true}}
+	c, err := EncodeCursor("user", order, []any{at, "user_1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, err := decodeCursor(c, "user:-created_at,-id", 2)
+	if err != nil || len(vals) != 2 || vals[0] != at.Format(time.RFC3339Nano) || vals[1] != "user_1" {
+		t.Fatalf("decoded %v, %v", vals, err)
+	}
+	if _, err := decodeCursor(c, "user:created_at,id", 2); err == nil {
+		t.Error("a cursor of another order was read")
+	}
+	if _, err := EncodeCursor("user", order, []any{"user_1"}); err == nil {
+		t.Error("one value for two order fields was encoded")
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // Response fields of cursor pagination and bounded counts (see shape.Depth
@@ -264,48 +266,72 @@ func measureShape(ctx context.Context, c *client, count counter, v vars, s shape
 }
 
 // cursorAt finds the cursor of the page that starts depth rows deep: the
-// next_cursor of the page that ends just before it (one deep offset
-// request, not timed), and the id of the row at depth, which the cursor
-// page must start with. skip says why there is none.
+// one the page ending just before it answers as next_cursor, built from
+// that row's order values (one deep offset request, not timed), and the id
+// of the row at depth, which the cursor page must start with. skip says
+// why there is none.
 func cursorAt(ctx context.Context, c *client, path string, depth int) (cursor, firstID, skip string, err error) {
 	key := listKey(path)
-	limit := defaultPageLen
-	if _, q, ok := strings.Cut(path, "?"); ok {
-		if vals, err := url.ParseQuery(q); err == nil && vals.Get("limit") != "" {
-			if limit, err = strconv.Atoi(vals.Get("limit")); err != nil {
-				return "", "", "", fmt.Errorf("limit of %s: %w", path, err)
-			}
-		}
-	}
-	get := func(p string) (page, error) {
+	get := func(p string) (page, []byte, error) {
 		st, body, _, err := c.get(ctx, p)
 		if err != nil {
-			return page{}, err
+			return page{}, nil, err
 		}
-		return parsePage(key, st, body)
+		pg, err := parsePage(key, st, body)
+		return pg, body, err
 	}
-	first, err := get(path)
+	first, _, err := get(withParam(path, cursorParam, ""))
 	if err != nil {
 		return "", "", "", err
 	}
 	if first.nextCursor == "" {
 		return "", "", "no " + nextCursorKey + " in the answers (no cursor pagination on this build)", nil
 	}
-	before, err := get(withParam(withParam(path, "offset", strconv.Itoa(max(depth-limit, 0))), "limit", strconv.Itoa(min(limit, depth))))
+	// A client that pages by cursor from the start reaches the depth one
+	// next_cursor at a time; the benchmark builds the cursor of the row
+	// just before it (sqlb.EncodeCursor, what that page's next_cursor
+	// holds), read by offset, untimed.
+	order := []sqlb.Order{}
+	if _, q, ok := strings.Cut(path, "?"); ok {
+		if vals, err := url.ParseQuery(q); err == nil && vals.Get("order") != "" {
+			f, desc := strings.CutPrefix(vals.Get("order"), "-")
+			order = append(order, sqlb.Order{Field: f, Desc: desc})
+		}
+	}
+	pkDesc := len(order) > 0 && order[0].Desc
+	order = append(order, sqlb.Order{Field: "id", Desc: pkDesc})
+	fields := make([]string, len(order))
+	for i, o := range order {
+		fields[i] = o.Field
+	}
+	_, body, err := get(withParam(withParam(withParam(path, "offset", strconv.Itoa(depth-1)), "limit", "1"), "fields", strings.Join(fields, ",")))
 	if err != nil {
 		return "", "", "", err
 	}
-	if before.nextCursor == "" {
-		return "", "", "the first page has a " + nextCursorKey + " but an offset page has none: reach the depth another way (see doc.go)", nil
+	var answer map[string]json.RawMessage
+	var rows []map[string]any
+	if err := json.Unmarshal(body, &answer); err != nil {
+		return "", "", "", fmt.Errorf("row at depth %d of %s: %v", depth-1, path, err)
 	}
-	at, err := get(withParam(withParam(path, "offset", strconv.Itoa(depth)), "limit", "1"))
+	if err := json.Unmarshal(answer[key], &rows); err != nil || len(rows) != 1 {
+		return "", "", "", fmt.Errorf("no row at depth %d of %s: %v", depth-1, path, err)
+	}
+	vals := make([]any, len(order))
+	for i, f := range fields {
+		vals[i] = rows[0][f]
+	}
+	cursor, err = sqlb.EncodeCursor(strings.TrimSuffix(key, "s"), order, vals)
+	if err != nil {
+		return "", "", "", err
+	}
+	at, _, err := get(withParam(withParam(path, "offset", strconv.Itoa(depth)), "limit", "1"))
 	if err != nil {
 		return "", "", "", err
 	}
 	if at.rows != 1 {
 		return "", "", "", fmt.Errorf("no row at depth %d of %s", depth, path)
 	}
-	return before.nextCursor, at.firstID, "", nil
+	return cursor, at.firstID, "", nil
 }
 
 // withParam adds k=v to path's query string, replacing a k there.
