@@ -3,12 +3,19 @@ package modgen_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/sqlb"
+	blogmig "github.com/medusa-go/medusa/internal/testmodules/blog/migrations"
 	"github.com/medusa-go/medusa/modules/user"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
@@ -74,4 +81,83 @@ func TestCreateUsersChunks(t *testing.T) {
 	if len(bus.calls) != 1 {
 		t.Fatalf("the failed call emitted: %v", bus.calls)
 	}
+}
+
+// TestIDListsInGenericPlans prepares every generated statement that takes
+// a list of ids and also filters on deleted_at (soft delete, restore, their
+// cascades, the ids an update checks) with plan_cache_mode =
+// force_generic_plan, the plan a prepared statement may switch to after
+// five executions, and checks that no plan filters rows with = ANY of the
+// list: that compares each row with every id (20,000 ids took 12 s, 100,000
+// minutes); the generated IN (SELECT unnest(ids)) is a semi-join instead.
+func TestIDListsInGenericPlans(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(t, blogmig.Source)
+	if _, err := pool.Exec(ctx, `INSERT INTO post (id, title) SELECT 'post_' || g, 'T' || g FROM generate_series(1, 2000) AS g;
+		INSERT INTO comment (id, body, post_id, deleted_at) SELECT 'com_' || g, 'b', 'post_' || g, CASE WHEN g % 2 = 0 THEN now() END FROM generate_series(1, 2000) AS g;
+		ANALYZE post; ANALYZE comment`); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("../internal/testmodules/blog/queries/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no query files: %v", err)
+	}
+	checked := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range strings.Split(string(b), "-- name: ")[1:] {
+			head, body, _ := strings.Cut(q, "\n")
+			name := strings.Fields(head)[0]
+			if !strings.Contains(body, "sqlc.arg('ids')") || !strings.Contains(body, "deleted_at\" IS") {
+				continue
+			}
+			stmt := strings.TrimSuffix(strings.TrimSpace(strings.Split(body, "\n-- ")[0]), ";")
+			stmt = strings.ReplaceAll(stmt, "sqlc.arg('ids')", "$1")
+			plan := genericPlan(t, pool, stmt)
+			for _, line := range strings.Split(plan, "\n") {
+				if strings.Contains(line, "Filter:") && strings.Contains(line, "ANY ($1)") {
+					t.Errorf("%s: the generic plan filters rows with = ANY of the ids:\n%s", name, plan)
+				}
+			}
+			checked++
+		}
+	}
+	if checked < 6 {
+		t.Fatalf("checked %d statements, want the blog module's 6 or more", checked)
+	}
+}
+
+// genericPlan returns the EXPLAIN ANALYZE of stmt, prepared under
+// force_generic_plan, run with 1,000 ids and rolled back.
+func genericPlan(t *testing.T, pool *pgxpool.Pool, stmt string) string {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	ids := make([]string, 1000)
+	for i := range ids {
+		ids[i] = fmt.Sprint("post_", 2*i+1)
+	}
+	if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "PREPARE generic_ids AS "+stmt); err != nil {
+		t.Fatalf("%s: %v", stmt, err)
+	}
+	defer func() { _, _ = tx.Exec(ctx, "DEALLOCATE generic_ids") }() // prepared statements outlive a rollback
+	rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, COSTS OFF) EXECUTE generic_ids($1::text[])", pgx.QueryExecModeSimpleProtocol, ids)
+	if err != nil {
+		t.Fatalf("%s: %v", stmt, err)
+	}
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
 }
