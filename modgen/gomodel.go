@@ -3,11 +3,11 @@ package modgen
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
 
-	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modgen/dml"
 )
 
@@ -493,14 +493,14 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 	PK := dml.Pascal(pk.Name)
 	cols := insertCols(m)
 	sqlConst := lc + "InsertSQL"
-	f.Comment(fmt.Sprintf("%s inserts a chunk of %s rows sent as one array per column (%s).", sqlConst, m.Name, g.callable(m, dml.MethodCreate)))
+	f.Comment(fmt.Sprintf("%s inserts %s rows sent as one array per column (insert%s).", sqlConst, m.Name, P))
 	f.Const().Id(sqlConst).Op("=").Add(sqlConstValue(insertSQL(m)))
 	f.Line()
 
 	var decls, assigns, args, scan []jen.Code
 	for _, c := range cols {
 		for _, a := range c.arrays {
-			decls = append(decls, jen.Id(a.name).Op(":=").Make(jen.Index().Add(a.elem), jen.Len(jen.Id("chunk"))))
+			decls = append(decls, jen.Id(a.name).Op(":=").Make(jen.Index().Add(a.elem), jen.Len(jen.Id("in"))))
 			assigns = append(assigns, jen.Id(a.name).Index(jen.Id("i")).Op("=").Add(a.value))
 			args = append(args, jen.Id(a.name))
 		}
@@ -509,16 +509,13 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 		scan = append(scan, jen.Op("&").Id("x").Dot(dml.Pascal(x.Name)))
 	}
 	idExpr := jen.Qual(idsPath, "New").Call(jen.Lit(pk.IDPrefix))
-	loop := []jen.Code{
-		jen.Id("chunk").Op(":=").Id("in").Index(jen.Id("start").Op(":").Min(jen.Id("start").Op("+").Qual(sqlbPath, "InsertChunk"), jen.Len(jen.Id("in")))),
-	}
-	loop = append(loop, decls...)
-	loop = append(loop,
-		jen.Id("pos").Op(":=").Make(jen.Map(jen.String()).Int(), jen.Len(jen.Id("chunk"))),
-		jen.For(jen.List(jen.Id("i"), jen.Id("x")).Op(":=").Range().Id("chunk")).Block(append([]jen.Code{
+	body := append([]jen.Code{}, decls...)
+	body = append(body,
+		jen.Id("pos").Op(":=").Make(jen.Map(jen.String()).Int(), jen.Len(jen.Id("in"))),
+		jen.For(jen.List(jen.Id("i"), jen.Id("x")).Op(":=").Range().Id("in")).Block(append([]jen.Code{
 			jen.Id("id").Op(":=").Id("x").Dot(PK),
 			jen.If(jen.Id("id").Op("==").Lit("")).Block(jen.Id("id").Op("=").Add(idExpr)),
-			jen.Id("pos").Index(jen.Id("id")).Op("=").Id("start").Op("+").Id("i"),
+			jen.Id("pos").Index(jen.Id("id")).Op("=").Id("i"),
 		}, assigns...)...),
 		jen.List(jen.Id("rows"), jen.Err()).Op(":=").Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")).Dot("Query").Add(wrappedCall(append([]jen.Code{jen.Id("ctx"), jen.Id(sqlConst)}, args...)...)),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
@@ -530,26 +527,35 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 			),
 			jen.Id("out").Index(jen.Id("pos").Index(jen.Id("x").Dot(PK))).Op("=").Id("x"),
 		),
-		jen.If(jen.Err().Op(":=").Id("rows").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.Return(jen.Id("rows").Dot("Err").Call()),
 	)
+	f.Comment(fmt.Sprintf("insert%s inserts in with one %s statement (%s below", P, sqlConst, g.callable(m, dml.MethodCreate)))
+	f.Comment("sqlb.CopyMin rows) and puts the returned rows into out in input order, matched by id")
+	f.Comment("(ids are unique, or the insert fails).")
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("insert"+P).Params(ctxParam(), jen.Id("in").Index().Id("Create"+G+"Input"), jen.Id("out").Index().Id(G)).Error().Block(body...)
 	f.Line()
+
+	g.copyMethod(f, m)
+
 	name := g.methodDoc(f, m, dml.MethodCreate, []string{
-		fmt.Sprintf("%s inserts rows (Medusa's create%s), one multi-row statement per %d rows, and", g.pub(m, dml.MethodCreate), P, sqlb.InsertChunk),
-		fmt.Sprintf("returns them in input order; it emits %s {id} per row, in one Emit with the call's", eventConst(m, "created")),
-		"other events. A unique violation, inside the batch or against the table, fails the whole",
-		fmt.Sprintf("call with invalid_data \"%s with <field>: <value>, already exists.\"", strings.ReplaceAll(humanTable(m.TableName), `"`, "")),
+		fmt.Sprintf("%s inserts rows (Medusa's create%s) and returns them in input order; it emits", g.pub(m, dml.MethodCreate), P),
+		fmt.Sprintf("%s {id} per row, in one Emit with the call's other events. A unique", eventConst(m, "created")),
+		"violation, inside the batch or against the table, fails the whole call with invalid_data",
+		fmt.Sprintf("\"%s with <field>: <value>, already exists.\"", strings.ReplaceAll(humanTable(m.TableName), `"`, "")),
 		"",
-		fmt.Sprintf("Each chunk of sqlb.InsertChunk rows is one %s statement; the rows come back", sqlConst),
-		"matched by id (ids are unique, or the insert fails).",
+		fmt.Sprintf("Below sqlb.CopyMin rows it sends one INSERT statement (insert%s), from there one COPY", P),
+		fmt.Sprintf("(copy%s); both return the same rows.", P),
 	})
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(name).Params(ctxParam(), jen.Id("in").Op("...").Id("Create"+G+"Input")).Params(jen.Index().Id(G), jen.Error()).Block(
 		jen.If(jen.Len(jen.Id("in")).Op("==").Lit(0)).Block(jen.Return(jen.Index().Id(G).Values(), jen.Nil())),
 		jen.Id("out").Op(":=").Make(jen.Index().Id(G), jen.Len(jen.Id("in"))),
 		jen.Err().Op(":=").Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(ctxParam(), jen.Id("_").Op("*").Qual(g.dbPkg, "Queries")).Error().Block(
-			jen.For(jen.Id("start").Op(":=").Lit(0), jen.Id("start").Op("<").Len(jen.Id("in")), jen.Id("start").Op("+=").Qual(sqlbPath, "InsertChunk")).Block(loop...),
+			jen.Id("insert").Op(":=").Id("s").Dot("insert"+P),
+			jen.If(jen.Len(jen.Id("in")).Op(">=").Qual(sqlbPath, "CopyMin")).Block(jen.Id("insert").Op("=").Id("s").Dot("copy"+P)),
+			jen.If(jen.Err().Op(":=").Id("insert").Call(jen.Id("ctx"), jen.Id("in"), jen.Id("out")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 			jen.Id("msgs").Op(":=").Make(jen.Index().Qual(eventsPath, "Message"), jen.Len(jen.Id("out"))),
 			jen.For(jen.List(jen.Id("i"), jen.Id("x")).Op(":=").Range().Id("out")).Block(
-				jen.Id("msgs").Index(jen.Id("i")).Op("=").Id("Event").Call(jen.Id(eventConst(m, "created")), jen.Lit(m.Name), jen.Lit("created"), jen.Map(jen.String()).Any().Values(jen.Dict{jen.Lit("id"): jen.Id("x").Dot(PK)})),
+				jen.Id("msgs").Index(jen.Id("i")).Op("=").Qual(eventsPath, "IDEvent").Call(jen.Id(eventConst(m, "created")), jen.Lit(g.mod.Name), jen.Lit(m.Name), jen.Lit("created"), jen.Id("x").Dot(PK)),
 			),
 			jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("msgs").Op("...")),
 			jen.Return(jen.Nil()),
@@ -557,6 +563,220 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 		jen.Return(jen.Id("out"), jen.Nil()),
 	)
+	f.Line()
+}
+
+// copyReadBack reports whether a copied row reads field x back: its value
+// is one the database renders itself, json (jsonb normalises the text),
+// timestamps (microseconds, the session's time zone) and numeric.
+func copyReadBack(x *dml.Field) bool {
+	return x.Kind == dml.KindJSON || x.Kind == dml.KindDateTime || x.Kind == dml.KindBigNumber
+}
+
+// goDefault is x's default as a Go value of x's base type (a timestamp's
+// is the transaction's now(), variable now in copy<Models>).
+func goDefault(x *dml.Field) jen.Code {
+	v := x.DefaultValue
+	switch x.Kind {
+	case dml.KindDateTime:
+		return jen.Id("now")
+	case dml.KindBoolean:
+		return jen.Lit(v.(bool))
+	case dml.KindNumber:
+		return jen.Lit(int(reflect.ValueOf(v).Int()))
+	case dml.KindBigNumber:
+		if f, ok := v.(float64); ok {
+			return jen.Lit(f)
+		}
+		return jen.Lit(float64(reflect.ValueOf(v).Int()))
+	case dml.KindJSON:
+		b, _ := json.Marshal(v) // validated: the default marshals
+		return jen.Qual("encoding/json", "RawMessage").Call(jen.Lit(string(b)))
+	case dml.KindArray:
+		var items []jen.Code
+		for _, s := range v.([]string) {
+			items = append(items, jen.Lit(s))
+		}
+		return jen.Index().String().Values(items...)
+	}
+	return jen.Lit(fmt.Sprint(v))
+}
+
+// copyValue is how copy<Models> fills field x of a row (o) from its input
+// (x): the value, and for a defaulted field the condition under which the
+// input gives one, and the default otherwise.
+func copyValue(x *dml.Field) (val, given, def jen.Code) {
+	in := jen.Id("x").Dot(dml.Pascal(x.Name))
+	own := func(v *jen.Statement) jen.Code { // the row shares no pointer or slice with its input
+		switch x.Kind {
+		case dml.KindJSON:
+			return jen.Qual(sqlbPath, "JSON").Call(v)
+		case dml.KindArray:
+			return jen.Qual("slices", "Clone").Call(v)
+		}
+		return v
+	}
+	switch {
+	case x.HasDefault && x.IsNullable: // opt.Optional
+		def = goDefault(x)
+		if !selfNull(x) {
+			return in.Clone().Dot("Pointer").Call(), in.Clone().Dot("Set"), jen.Qual(sqlbPath, "Ptr").Call(def)
+		}
+		return own(in.Clone().Dot("Value")), in.Clone().Dot("Set"), def
+	case x.HasDefault && !selfNull(x): // *T, nil means the default
+		return jen.Op("*").Add(in.Clone()), in.Clone().Op("!=").Nil(), goDefault(x)
+	case x.HasDefault && x.Kind == dml.KindJSON:
+		return in.Clone(), jen.Len(in.Clone()).Op(">").Lit(0), goDefault(x)
+	case x.HasDefault:
+		return own(in.Clone()), in.Clone().Op("!=").Nil(), goDefault(x)
+	case x.IsNullable && !selfNull(x):
+		return jen.Qual(sqlbPath, "Clone").Call(in.Clone()), nil, nil
+	}
+	return own(in.Clone()), nil, nil
+}
+
+// copyReadBackCond is the condition under which a copied row reads field
+// x back (see copyReadBack): its value is not NULL, and a timestamp's is not
+// the default (the transaction's now(), known already). always means every
+// row does.
+func copyReadBackCond(x *dml.Field) (cond jen.Code, always bool) {
+	n := dml.Pascal(x.Name)
+	switch {
+	case x.Kind == dml.KindDateTime && x.HasDefault && x.IsNullable:
+		return jen.Id("x").Dot(n).Dot("Set").Op("&&").Op("!").Id("x").Dot(n).Dot("Null"), false
+	case x.Kind == dml.KindDateTime && x.HasDefault:
+		return jen.Id("x").Dot(n).Op("!=").Nil(), false
+	case x.IsNullable || x.Kind == dml.KindJSON:
+		return jen.Id("o").Dot(n).Op("!=").Nil(), false
+	}
+	return nil, true
+}
+
+// copyMethod writes copy<Models>, the COPY path of a Create method (see
+// sqlb.CopyRows).
+func (g *gen) copyMethod(f *jen.File, m *dml.Model) {
+	G, P := m.GoName(), m.Plural()
+	lc := dml.Camel(m.Name)
+	pk := m.PK()
+	PK := dml.Pascal(pk.Name)
+	colsVar, backConst := lc+"CopyColumns", lc+"ReadBackSQL"
+
+	cols := []jen.Code{jen.Lit(pk.Name)}
+	lit := jen.Dict{jen.Id(PK): jen.Id("id"), jen.Id("CreatedAt"): jen.Id("now"), jen.Id("UpdatedAt"): jen.Id("now")}
+	var defaults, rowVals, backConds, backScan, backSet []jen.Code
+	rowVals = append(rowVals, jen.Id("o").Dot(PK))
+	backCols := []string{qi(pk.Name)}
+	backScan = append(backScan, jen.Op("&").Id("x").Dot(PK))
+	always := false
+	for _, x := range m.Fields {
+		if !updatable(x) {
+			continue
+		}
+		n := dml.Pascal(x.Name)
+		cols = append(cols, jen.Lit(x.Name))
+		rowVals = append(rowVals, jen.Id("o").Dot(n))
+		val, given, def := copyValue(x)
+		if given == nil {
+			lit[jen.Id(n)] = val
+		} else {
+			defaults = append(defaults, jen.If(given).Block(jen.Id("o").Dot(n).Op("=").Add(val)).Else().Block(jen.Id("o").Dot(n).Op("=").Add(def)))
+		}
+		if copyReadBack(x) {
+			c, all := copyReadBackCond(x)
+			always = always || all
+			if c != nil {
+				backConds = append(backConds, c)
+			}
+			backCols = append(backCols, qi(x.Name))
+			backScan = append(backScan, jen.Op("&").Id("x").Dot(n))
+			backSet = append(backSet, jen.Id("o").Dot(n).Op("=").Id("x").Dot(n))
+		}
+	}
+	cols = append(cols, jen.Lit(dml.CreatedAt), jen.Lit(dml.UpdatedAt))
+	rowVals = append(rowVals, jen.Id("o").Dot("CreatedAt"), jen.Id("o").Dot("UpdatedAt"))
+	readBack := len(backSet) > 0
+
+	f.Comment(fmt.Sprintf("%s are the columns copy%s writes, in the order of its row values.", colsVar, P))
+	f.Var().Id(colsVar).Op("=").Index().String().Add(wrappedValues(cols...))
+	f.Line()
+	if readBack {
+		f.Comment(fmt.Sprintf("%s reads back the values of copied %s rows that the database renders", backConst, m.Name))
+		f.Comment("itself (json, timestamps, numeric), as the insert's RETURNING would return them.")
+		f.Const().Id(backConst).Op("=").Add(sqlConstValue(fmt.Sprintf("SELECT %s FROM %s WHERE %s IN (SELECT unnest($1::text[]))",
+			strings.Join(backCols, ", "), qi(m.TableName), qi(pk.Name))))
+		f.Line()
+	}
+
+	loop := []jen.Code{
+		jen.Id("id").Op(":=").Id("x").Dot(PK),
+		jen.If(jen.Id("id").Op("==").Lit("")).Block(jen.Id("id").Op("=").Qual(idsPath, "New").Call(jen.Lit(pk.IDPrefix))),
+		jen.Id("out").Index(jen.Id("i")).Op("=").Id(G).Values(lit),
+	}
+	if len(defaults) > 0 || len(backConds) > 0 {
+		loop = append(loop, jen.Id("o").Op(":=").Op("&").Id("out").Index(jen.Id("i")))
+	}
+	loop = append(loop, defaults...)
+	mark := []jen.Code{jen.Id("pos").Index(jen.Id("id")).Op("=").Id("i"), jen.Id("back").Op("=").Append(jen.Id("back"), jen.Id("id"))}
+	switch {
+	case always:
+		loop = append(loop, mark...)
+	case readBack:
+		var cond *jen.Statement
+		for i, c := range backConds {
+			if i == 0 {
+				cond = jen.Add(c)
+			} else {
+				cond = cond.Op("||").Add(c)
+			}
+		}
+		loop = append(loop, jen.If(cond).Block(mark...))
+	}
+
+	rowSet := []jen.Code{jen.Id("o").Op(":=").Op("&").Id("out").Index(jen.Id("i"))}
+	for i, v := range rowVals {
+		rowSet = append(rowSet, jen.Id("row").Index(jen.Lit(i)).Op("=").Add(v))
+	}
+	body := []jen.Code{
+		jen.List(jen.Id("now"), jen.Err()).Op(":=").Qual(sqlbPath, "Now").Call(jen.Id("ctx"), jen.Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db"))),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+	}
+	if readBack {
+		body = append(body,
+			jen.Var().Id("back").Index().String(),
+			jen.Id("pos").Op(":=").Map(jen.String()).Int().Values(),
+		)
+	}
+	copyRows := jen.Qual(sqlbPath, "CopyRows").Call(jen.Id("ctx"), jen.Lit(m.TableName), jen.Id(colsVar), jen.Len(jen.Id("out")), jen.Line().Func().Params(jen.Id("i").Int(), jen.Id("row").Index().Any()).Block(
+		rowSet...,
+	))
+	body = append(body, jen.For(jen.List(jen.Id("i"), jen.Id("x")).Op(":=").Range().Id("in")).Block(loop...))
+	if !readBack {
+		body = append(body, jen.Return(copyRows))
+	} else {
+		body = append(body,
+			jen.If(jen.Err().Op(":=").Add(copyRows), jen.Err().Op("!=").Nil().Op("||").Len(jen.Id("back")).Op("==").Lit(0)).Block(jen.Return(jen.Err())),
+			jen.List(jen.Id("rows"), jen.Err()).Op(":=").Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")).Dot("Query").Call(jen.Id("ctx"), jen.Id(backConst), jen.Id("back")),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+			jen.For(jen.Id("rows").Dot("Next").Call()).Block(append([]jen.Code{
+				jen.Var().Id("x").Id(G),
+				jen.If(jen.Err().Op(":=").Id("rows").Dot("Scan").Add(wrappedCall(backScan...)), jen.Err().Op("!=").Nil()).Block(
+					jen.Id("rows").Dot("Close").Call(),
+					jen.Return(jen.Err()),
+				),
+				jen.Id("o").Op(":=").Op("&").Id("out").Index(jen.Id("pos").Index(jen.Id("x").Dot(PK))),
+			}, backSet...)...),
+			jen.Return(jen.Id("rows").Dot("Err").Call()),
+		)
+	}
+	f.Comment(fmt.Sprintf("copy%s writes in with one COPY (%s from sqlb.CopyMin rows) and", P, g.callable(m, dml.MethodCreate)))
+	f.Comment("fills out in input order with the rows the insert's RETURNING would give: the inputs")
+	if readBack {
+		f.Comment("with their defaults, the transaction's now() as created_at and updated_at and, read")
+		f.Comment(fmt.Sprintf("back by %s, the values the database renders itself.", backConst))
+	} else {
+		f.Comment("with their defaults and the transaction's now() as created_at and updated_at.")
+	}
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("copy"+P).Params(ctxParam(), jen.Id("in").Index().Id("Create"+G+"Input"), jen.Id("out").Index().Id(G)).Error().Block(body...)
 	f.Line()
 }
 

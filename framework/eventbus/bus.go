@@ -189,11 +189,17 @@ type EventArgs struct {
 // Kind implements river.JobArgs.
 func (EventArgs) Kind() string { return "medusa_event" }
 
-// fanout builds one job per (message, subscriber), in message order.
-func (b *Bus) fanout(msgs []events.Message) []outboxRow {
+// delivery is one (message, subscriber) pair of an Emit or a release.
+type delivery struct {
+	sub *Subscriber
+	mi  int // index of the message
+}
+
+// fanout lists one delivery per (message, subscriber), in message order.
+func (b *Bus) fanout(msgs []events.Message) []delivery {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	var out []outboxRow
+	var out []delivery
 	for mi, m := range msgs {
 		seen := map[string]bool{}
 		for _, list := range [][]*Subscriber{b.byName[m.Name], b.byName[Wildcard]} {
@@ -202,7 +208,7 @@ func (b *Bus) fanout(msgs []events.Message) []outboxRow {
 					continue
 				}
 				seen[s.ID] = true
-				out = append(out, outboxRow{sub: s, msg: m, mi: mi})
+				out = append(out, delivery{sub: s, mi: mi})
 			}
 		}
 	}
@@ -214,28 +220,55 @@ func deliveryJob(args EventArgs, maxAttempts int) river.InsertManyParams {
 	return river.InsertManyParams{Args: args, InsertOpts: &river.InsertOpts{Queue: QueueEvents, MaxAttempts: maxAttempts}}
 }
 
-// deliver stores the deliveries of rows in tx: as direct deliveries when
-// this instance delivers them itself, as River jobs otherwise.
-func (b *Bus) deliver(ctx context.Context, tx pgx.Tx, rows []outboxRow) error {
-	if len(rows) == 0 {
+// jobChunk is how many River jobs one insert writes (insertJobs): an Emit
+// of 100,000 events holds one chunk's encoded jobs at a time.
+const jobChunk = 5000
+
+// deliver stores the deliveries ds of msgs in tx: as many as this
+// instance's direct queue has room for as direct deliveries, the rest as
+// River jobs (a bulk Emit would only fill the queue and hand the overflow
+// to River after the commit).
+func (b *Bus) deliver(ctx context.Context, tx pgx.Tx, msgs []events.Message, ds []delivery) error {
+	if len(ds) == 0 {
 		return nil
 	}
-	if b.direct.accepting() {
-		for i := range rows {
-			rows[i].id = newOutboxID()
+	n := min(len(ds), b.direct.room())
+	if n > 0 {
+		rows := make([]outboxRow, n)
+		for i, d := range ds[:n] {
+			rows[i] = outboxRow{id: newOutboxID(), sub: d.sub, msg: msgs[d.mi], mi: d.mi}
 		}
-		return b.direct.insert(ctx, tx, rows)
+		if err := b.direct.insert(ctx, tx, rows); err != nil {
+			return err
+		}
+	}
+	ds = ds[n:]
+	return b.insertJobs(ctx, tx, len(ds), func(i int) river.InsertManyParams {
+		d := ds[i]
+		return deliveryJob(EventArgs{Subscriber: d.sub.ID, Event: msgs[d.mi]}, d.sub.MaxAttempts)
+	})
+}
+
+// insertJobs inserts n River jobs in tx, job(i) the i-th, jobChunk at a
+// time, each chunk one COPY (River's InsertManyFastTx: the deliveries have
+// no unique options, and nothing reads the inserted rows back).
+func (b *Bus) insertJobs(ctx context.Context, tx pgx.Tx, n int, job func(i int) river.InsertManyParams) error {
+	if n == 0 {
+		return nil
 	}
 	client, err := b.engine.Client()
 	if err != nil {
 		return err
 	}
-	params := make([]river.InsertManyParams, len(rows))
-	for i, r := range rows {
-		params[i] = deliveryJob(EventArgs{Subscriber: r.sub.ID, Event: r.msg}, r.sub.MaxAttempts)
-	}
-	if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
-		return fmt.Errorf("insert deliveries: %w", err)
+	params := make([]river.InsertManyParams, 0, min(n, jobChunk))
+	for start := 0; start < n; start += jobChunk {
+		params = params[:0]
+		for i := start; i < min(start+jobChunk, n); i++ {
+			params = append(params, job(i))
+		}
+		if _, err := client.InsertManyFastTx(ctx, tx, params); err != nil {
+			return fmt.Errorf("insert deliveries: %w", err)
+		}
 	}
 	return nil
 }
@@ -272,15 +305,15 @@ func (b *Bus) Emit(ctx context.Context, msgs ...events.Message) error {
 			now = append(now, m)
 		}
 	}
-	rows := b.fanout(now)
-	if len(held) == 0 && len(rows) == 0 {
+	ds := b.fanout(now)
+	if len(held) == 0 && len(ds) == 0 {
 		return nil
 	}
 	err := db.InTx(ctx, b.engine.Pool(), func(ctx context.Context, tx pgx.Tx) error {
 		if err := hold(ctx, tx, held); err != nil {
 			return err
 		}
-		return b.deliver(ctx, tx, rows)
+		return b.deliver(ctx, tx, now, ds)
 	})
 	if err != nil {
 		return fmt.Errorf("eventbus: emit: %w", err)
@@ -395,7 +428,7 @@ func (b *Bus) ReleaseGroup(ctx context.Context, groupID string) error {
 				return err
 			}
 		}
-		return b.deliver(ctx, tx, b.fanout(msgs))
+		return b.deliver(ctx, tx, msgs, b.fanout(msgs))
 	})
 	if err != nil {
 		return fmt.Errorf("eventbus: release group %q: %w", groupID, err)

@@ -128,14 +128,21 @@ func newDirect(b *Bus, workers int, o busOptions) *direct {
 	}
 }
 
-// accepting reports whether deliveries emitted now can be direct.
-func (d *direct) accepting() bool {
+// room reports how many deliveries emitted now can be direct: the free
+// slots of the queue, none when the instance does not deliver (a nil d,
+// WithoutDirectDelivery) or is not running. Emits that race for the slots
+// are settled after their commits: what does not fit becomes River jobs
+// then (enqueue).
+func (d *direct) room() int {
 	if d == nil {
-		return false
+		return 0
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.running
+	if !d.running {
+		return 0
+	}
+	return cap(d.ch) - len(d.ch)
 }
 
 // Start starts the dispatcher, the flusher, the lease renewal and the sweep.
@@ -383,12 +390,12 @@ func (d *direct) handOver(ctx context.Context, rows []outboxRow, failed error) e
 		if len(params) == 0 {
 			return nil
 		}
+		if failed == nil {
+			return d.b.insertJobs(ctx, tx, len(params), func(i int) river.InsertManyParams { return params[i] })
+		}
 		res, err := client.InsertManyTx(ctx, tx, params)
 		if err != nil {
 			return fmt.Errorf("insert deliveries: %w", err)
-		}
-		if failed == nil {
-			return nil
 		}
 		// One failed row: record attempt 1's error as River records its
 		// own, and make the job fetchable when due (River would leave a

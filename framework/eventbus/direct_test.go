@@ -355,3 +355,48 @@ func TestDirectDeliveriesOfAKilledInstance(t *testing.T) {
 		t.Fatalf("%d effects, want 10 events × 2 subscribers + 1 slow = 21", n)
 	}
 }
+
+// A bulk Emit makes direct deliveries of as many events as the direct queue
+// has room for and River jobs of the rest, in the emitting transaction (in
+// chunks: more than two of them here); every event is delivered once, and
+// a rolled-back bulk Emit stores nothing.
+func TestDirectBulkEmit(t *testing.T) {
+	pool := pgtest.NewPool(t, sources...)
+	ctx := context.Background()
+	bus, e := newBus(t, pool, jobs.ModeShared, nil, eventbus.WithDirectQueue(8))
+	gate := make(chan struct{})
+	var delivered atomic.Int64
+	seen := sync.Map{}
+	if err := bus.Subscribe(eventbus.Subscriber{ID: "bulk", Events: []string{"x"}, Handler: func(ctx context.Context, _ *container.Container, m events.Message) error {
+		<-gate
+		if _, dup := seen.LoadOrStore(m.ID, true); !dup {
+			delivered.Add(1)
+		}
+		return nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	testkit.StartJobs(t, e)
+	const n = 10_001 // two full River insert chunks and one more row, plus the direct ones
+	msgs := make([]events.Message, n+8)
+	for i := range msgs {
+		msgs[i] = msg(t, "x", i)
+	}
+	err := db.InTx(ctx, pool, func(ctx context.Context, tx pgx.Tx) error {
+		if err := bus.Emit(ctx, msgs...); err != nil {
+			return err
+		}
+		if jobs, rows := jobCount(t, tx, "true"), outboxCount(t, tx); jobs != n || rows != 8 {
+			t.Errorf("in the transaction: %d jobs and %d outbox rows, want %d and 8", jobs, rows, n)
+		}
+		return errors.New("roll back")
+	})
+	if err == nil || jobCount(t, pool, "true") != 0 || outboxCount(t, pool) != 0 {
+		t.Fatalf("rolled back bulk Emit (%v) left %d jobs, %d outbox rows", err, jobCount(t, pool, "true"), outboxCount(t, pool))
+	}
+	if err := bus.Emit(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	close(gate)
+	pgtest.WaitFor(t, "every event delivered", func() bool { return delivered.Load() == int64(len(msgs)) })
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/medusa-go/medusa/framework/db"
+	"github.com/medusa-go/medusa/framework/jsonw"
 )
 
 // Collector gathers the module events of one service call (Medusa's
@@ -75,4 +76,16 @@ func Event(name, source, object, action string, data any) Message {
 		slog.Error("marshal module event", "name", name, "err", err)
 	}
 	return m
+}
+
+// IDEvent builds the module event of one record, data {"id": id}: the
+// message Event builds for map[string]any{"id": id}, byte for byte, without
+// a map and encoding/json's reflection per record (a bulk create emits one
+// per row).
+func IDEvent(name, source, object, action, id string) Message {
+	b := make([]byte, 0, len(id)+9)
+	b = append(b, `{"id":`...)
+	b = jsonw.AppendJSONString(b, id)
+	b = append(b, '}')
+	return Message{Name: name, Data: b, Metadata: Metadata{Source: source, Object: object, Action: action}}
 }

@@ -20,11 +20,6 @@ func SearchJoinable(q string) bool { return !strings.ContainsAny(q, "\x1f%_\\") 
 // text ('%a\%' matches text ending in "a%").
 func SearchNarrows(q string) bool { return !strings.Contains(q, "\\") }
 
-// InsertChunk is the number of rows a generated Create method inserts with
-// one statement; larger inputs take several statements in the same
-// transaction.
-const InsertChunk = 10000
-
 // JSONText returns a JSON value as text for a bulk insert parameter (cast to
 // jsonb by the statement); nil or empty is NULL.
 func JSONText(b json.RawMessage) *string {

@@ -29,3 +29,27 @@ func TestBulkParams(t *testing.T) {
 		t.Fatal("ArrayText")
 	}
 }
+
+// TestUniqueMissing checks Unique and Missing below and above smallSet
+// (where they switch from a scan to a map), up to 100,000 values.
+func TestUniqueMissing(t *testing.T) {
+	for _, n := range []int{0, 3, smallSet, smallSet + 1, 100_000} {
+		vs := make([]int, 0, 2*n)
+		for i := range n {
+			vs = append(vs, i, i/2) // 0 0 1 0 2 1 3 1 …: every value of [0, n), first seen in order
+		}
+		u := Unique(vs)
+		if len(u) != n {
+			t.Fatalf("n=%d: %d unique values", n, len(u))
+		}
+		for i, v := range u {
+			if v != i {
+				t.Fatalf("n=%d: value %d is %d, want first-seen order", n, i, v)
+			}
+		}
+		missing := Missing(u, u[:n/2])
+		if len(missing) != n-n/2 || (len(missing) > 0 && missing[0] != n/2) {
+			t.Fatalf("n=%d: %d values missing, want %d from %d", n, len(missing), n-n/2, n/2)
+		}
+	}
+}

@@ -94,6 +94,16 @@ var ErrLikeOnNonText = errors.New("like/ilike apply to text fields only")
 
 func dedup[T comparable](vs []T) []T {
 	out := make([]T, 0, len(vs))
+	if len(vs) > smallSet {
+		seen := make(map[T]struct{}, len(vs))
+		for _, v := range vs {
+			if _, dup := seen[v]; !dup {
+				seen[v] = struct{}{}
+				out = append(out, v)
+			}
+		}
+		return out
+	}
 	for _, v := range vs {
 		if !slices.Contains(out, v) {
 			out = append(out, v)

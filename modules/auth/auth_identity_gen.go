@@ -429,58 +429,127 @@ func (s *Service) findAuthIdentitiesThrough(
 	return out, keys, nil
 }
 
-// authIdentityInsertSQL inserts a chunk of auth_identity rows sent as one array per column (CreateAuthIdentities).
+// authIdentityInsertSQL inserts auth_identity rows sent as one array per column (insertAuthIdentities).
 const authIdentityInsertSQL = `INSERT INTO "auth_identity" ("id", "app_metadata", "created_at", "updated_at")
 SELECT u.c1, u.c2::jsonb, now(), now()
 FROM unnest($1::text[], $2::text[]) AS u(c1, c2)
 RETURNING "id", "app_metadata", "created_at", "updated_at", "deleted_at"`
 
-// CreateAuthIdentities inserts rows (Medusa's createAuthIdentities), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits ModuleEventAuthIdentityCreated {id} per row, in one Emit with the call's
-// other events. A unique violation, inside the batch or against the table, fails the whole
-// call with invalid_data "Auth identity with <field>: <value>, already exists."
+// insertAuthIdentities inserts in with one authIdentityInsertSQL statement (CreateAuthIdentities below
+// sqlb.CopyMin rows) and puts the returned rows into out in input order, matched by id
+// (ids are unique, or the insert fails).
+func (s *Service) insertAuthIdentities(ctx context.Context, in []CreateAuthIdentityInput, out []AuthIdentity) error {
+	cID := make([]string, len(in))
+	cAppMetadata := make([]*string, len(in))
+	pos := make(map[string]int, len(in))
+	for i, x := range in {
+		id := x.ID
+		if id == "" {
+			id = ids.New("authid")
+		}
+		pos[id] = i
+		cID[i] = id
+		cAppMetadata[i] = sqlb.JSONText(x.AppMetadata)
+	}
+	rows, err := db.Conn(ctx, s.db).Query(ctx, authIdentityInsertSQL, cID, cAppMetadata)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var x AuthIdentity
+		if err := rows.Scan(&x.ID, &x.AppMetadata, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
+			rows.Close()
+			return err
+		}
+		out[pos[x.ID]] = x
+	}
+	return rows.Err()
+}
+
+// authIdentityCopyColumns are the columns copyAuthIdentities writes, in the order of its row values.
+var authIdentityCopyColumns = []string{"id", "app_metadata", "created_at", "updated_at"}
+
+// authIdentityReadBackSQL reads back the values of copied auth_identity rows that the database renders
+// itself (json, timestamps, numeric), as the insert's RETURNING would return them.
+const authIdentityReadBackSQL = `SELECT "id", "app_metadata" FROM "auth_identity" WHERE "id" IN (SELECT unnest($1::text[]))`
+
+// copyAuthIdentities writes in with one COPY (CreateAuthIdentities from sqlb.CopyMin rows) and
+// fills out in input order with the rows the insert's RETURNING would give: the inputs
+// with their defaults, the transaction's now() as created_at and updated_at and, read
+// back by authIdentityReadBackSQL, the values the database renders itself.
+func (s *Service) copyAuthIdentities(ctx context.Context, in []CreateAuthIdentityInput, out []AuthIdentity) error {
+	now, err := sqlb.Now(ctx, db.Conn(ctx, s.db))
+	if err != nil {
+		return err
+	}
+	var back []string
+	pos := map[string]int{}
+	for i, x := range in {
+		id := x.ID
+		if id == "" {
+			id = ids.New("authid")
+		}
+		out[i] = AuthIdentity{
+			AppMetadata: sqlb.JSON(x.AppMetadata),
+			CreatedAt:   now,
+			ID:          id,
+			UpdatedAt:   now,
+		}
+		o := &out[i]
+		if o.AppMetadata != nil {
+			pos[id] = i
+			back = append(back, id)
+		}
+	}
+	if err := sqlb.CopyRows(ctx, "auth_identity", authIdentityCopyColumns, len(out),
+		func(i int, row []any) {
+			o := &out[i]
+			row[0] = o.ID
+			row[1] = o.AppMetadata
+			row[2] = o.CreatedAt
+			row[3] = o.UpdatedAt
+		}); err != nil || len(back) == 0 {
+		return err
+	}
+	rows, err := db.Conn(ctx, s.db).Query(ctx, authIdentityReadBackSQL, back)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var x AuthIdentity
+		if err := rows.Scan(&x.ID, &x.AppMetadata); err != nil {
+			rows.Close()
+			return err
+		}
+		o := &out[pos[x.ID]]
+		o.AppMetadata = x.AppMetadata
+	}
+	return rows.Err()
+}
+
+// CreateAuthIdentities inserts rows (Medusa's createAuthIdentities) and returns them in input order; it emits
+// ModuleEventAuthIdentityCreated {id} per row, in one Emit with the call's other events. A unique
+// violation, inside the batch or against the table, fails the whole call with invalid_data
+// "Auth identity with <field>: <value>, already exists."
 //
-// Each chunk of sqlb.InsertChunk rows is one authIdentityInsertSQL statement; the rows come back
-// matched by id (ids are unique, or the insert fails).
+// Below sqlb.CopyMin rows it sends one INSERT statement (insertAuthIdentities), from there one COPY
+// (copyAuthIdentities); both return the same rows.
 func (s *Service) CreateAuthIdentities(ctx context.Context, in ...CreateAuthIdentityInput) ([]AuthIdentity, error) {
 	if len(in) == 0 {
 		return []AuthIdentity{}, nil
 	}
 	out := make([]AuthIdentity, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, _ *authdb.Queries) error {
-		for start := 0; start < len(in); start += sqlb.InsertChunk {
-			chunk := in[start:min(start+sqlb.InsertChunk, len(in))]
-			cID := make([]string, len(chunk))
-			cAppMetadata := make([]*string, len(chunk))
-			pos := make(map[string]int, len(chunk))
-			for i, x := range chunk {
-				id := x.ID
-				if id == "" {
-					id = ids.New("authid")
-				}
-				pos[id] = start + i
-				cID[i] = id
-				cAppMetadata[i] = sqlb.JSONText(x.AppMetadata)
-			}
-			rows, err := db.Conn(ctx, s.db).Query(ctx, authIdentityInsertSQL, cID, cAppMetadata)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var x AuthIdentity
-				if err := rows.Scan(&x.ID, &x.AppMetadata, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
-					rows.Close()
-					return err
-				}
-				out[pos[x.ID]] = x
-			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
+		insert := s.insertAuthIdentities
+		if len(in) >= sqlb.CopyMin {
+			insert = s.copyAuthIdentities
+		}
+		if err := insert(ctx, in, out); err != nil {
+			return err
 		}
 		msgs := make([]events.Message, len(out))
 		for i, x := range out {
-			msgs[i] = Event(ModuleEventAuthIdentityCreated, "auth_identity", "created", map[string]any{"id": x.ID})
+			msgs[i] = events.IDEvent(ModuleEventAuthIdentityCreated, "auth", "auth_identity", "created", x.ID)
 		}
 		s.Emit(ctx, msgs...)
 		return nil

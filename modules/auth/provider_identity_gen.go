@@ -523,19 +523,145 @@ func (s *Service) findProviderIdentitiesThrough(
 	return out, keys, nil
 }
 
-// providerIdentityInsertSQL inserts a chunk of provider_identity rows sent as one array per column (createProviderIdentities).
+// providerIdentityInsertSQL inserts provider_identity rows sent as one array per column (insertProviderIdentities).
 const providerIdentityInsertSQL = `INSERT INTO "provider_identity" ("id", "entity_id", "provider", "user_metadata", "provider_metadata", "auth_identity_id", "created_at", "updated_at")
 SELECT u.c1, u.c2, u.c3, u.c4::jsonb, u.c5::jsonb, u.c6, now(), now()
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)
 RETURNING "id", "entity_id", "provider", "user_metadata", "provider_metadata", "auth_identity_id", "created_at", "updated_at", "deleted_at"`
 
-// createProviderIdentities inserts rows (Medusa's createProviderIdentities), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits ModuleEventProviderIdentityCreated {id} per row, in one Emit with the call's
-// other events. A unique violation, inside the batch or against the table, fails the whole
-// call with invalid_data "Provider identity with <field>: <value>, already exists."
+// insertProviderIdentities inserts in with one providerIdentityInsertSQL statement (createProviderIdentities below
+// sqlb.CopyMin rows) and puts the returned rows into out in input order, matched by id
+// (ids are unique, or the insert fails).
+func (s *Service) insertProviderIdentities(
+	ctx context.Context,
+	in []CreateProviderIdentityInput,
+	out []ProviderIdentity,
+) error {
+	cID := make([]string, len(in))
+	cEntityID := make([]string, len(in))
+	cProvider := make([]string, len(in))
+	cUserMetadata := make([]*string, len(in))
+	cProviderMetadata := make([]*string, len(in))
+	cAuthIdentityID := make([]string, len(in))
+	pos := make(map[string]int, len(in))
+	for i, x := range in {
+		id := x.ID
+		if id == "" {
+			id = ids.New("provid")
+		}
+		pos[id] = i
+		cID[i] = id
+		cEntityID[i] = x.EntityID
+		cProvider[i] = x.Provider
+		cUserMetadata[i] = sqlb.JSONText(x.UserMetadata)
+		cProviderMetadata[i] = sqlb.JSONText(x.ProviderMetadata)
+		cAuthIdentityID[i] = x.AuthIdentityID
+	}
+	rows, err := db.Conn(ctx, s.db).Query(
+		ctx, providerIdentityInsertSQL, cID, cEntityID, cProvider, cUserMetadata,
+		cProviderMetadata, cAuthIdentityID,
+	)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var x ProviderIdentity
+		if err := rows.Scan(
+			&x.ID, &x.EntityID, &x.Provider, &x.UserMetadata, &x.ProviderMetadata,
+			&x.AuthIdentityID, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt,
+		); err != nil {
+			rows.Close()
+			return err
+		}
+		out[pos[x.ID]] = x
+	}
+	return rows.Err()
+}
+
+// providerIdentityCopyColumns are the columns copyProviderIdentities writes, in the order of its row values.
+var providerIdentityCopyColumns = []string{
+	"id", "entity_id", "provider", "user_metadata", "provider_metadata",
+	"auth_identity_id", "created_at", "updated_at",
+}
+
+// providerIdentityReadBackSQL reads back the values of copied provider_identity rows that the database renders
+// itself (json, timestamps, numeric), as the insert's RETURNING would return them.
+const providerIdentityReadBackSQL = `SELECT "id", "user_metadata", "provider_metadata" FROM "provider_identity" WHERE "id" IN (SELECT unnest($1::text[]))`
+
+// copyProviderIdentities writes in with one COPY (createProviderIdentities from sqlb.CopyMin rows) and
+// fills out in input order with the rows the insert's RETURNING would give: the inputs
+// with their defaults, the transaction's now() as created_at and updated_at and, read
+// back by providerIdentityReadBackSQL, the values the database renders itself.
+func (s *Service) copyProviderIdentities(
+	ctx context.Context,
+	in []CreateProviderIdentityInput,
+	out []ProviderIdentity,
+) error {
+	now, err := sqlb.Now(ctx, db.Conn(ctx, s.db))
+	if err != nil {
+		return err
+	}
+	var back []string
+	pos := map[string]int{}
+	for i, x := range in {
+		id := x.ID
+		if id == "" {
+			id = ids.New("provid")
+		}
+		out[i] = ProviderIdentity{
+			AuthIdentityID:   x.AuthIdentityID,
+			CreatedAt:        now,
+			EntityID:         x.EntityID,
+			ID:               id,
+			Provider:         x.Provider,
+			ProviderMetadata: sqlb.JSON(x.ProviderMetadata),
+			UpdatedAt:        now,
+			UserMetadata:     sqlb.JSON(x.UserMetadata),
+		}
+		o := &out[i]
+		if o.UserMetadata != nil || o.ProviderMetadata != nil {
+			pos[id] = i
+			back = append(back, id)
+		}
+	}
+	if err := sqlb.CopyRows(ctx, "provider_identity", providerIdentityCopyColumns, len(out),
+		func(i int, row []any) {
+			o := &out[i]
+			row[0] = o.ID
+			row[1] = o.EntityID
+			row[2] = o.Provider
+			row[3] = o.UserMetadata
+			row[4] = o.ProviderMetadata
+			row[5] = o.AuthIdentityID
+			row[6] = o.CreatedAt
+			row[7] = o.UpdatedAt
+		}); err != nil || len(back) == 0 {
+		return err
+	}
+	rows, err := db.Conn(ctx, s.db).Query(ctx, providerIdentityReadBackSQL, back)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var x ProviderIdentity
+		if err := rows.Scan(&x.ID, &x.UserMetadata, &x.ProviderMetadata); err != nil {
+			rows.Close()
+			return err
+		}
+		o := &out[pos[x.ID]]
+		o.UserMetadata = x.UserMetadata
+		o.ProviderMetadata = x.ProviderMetadata
+	}
+	return rows.Err()
+}
+
+// createProviderIdentities inserts rows (Medusa's createProviderIdentities) and returns them in input order; it emits
+// ModuleEventProviderIdentityCreated {id} per row, in one Emit with the call's other events. A unique
+// violation, inside the batch or against the table, fails the whole call with invalid_data
+// "Provider identity with <field>: <value>, already exists."
 //
-// Each chunk of sqlb.InsertChunk rows is one providerIdentityInsertSQL statement; the rows come back
-// matched by id (ids are unique, or the insert fails).
+// Below sqlb.CopyMin rows it sends one INSERT statement (insertProviderIdentities), from there one COPY
+// (copyProviderIdentities); both return the same rows.
 //
 // The model overrides CreateProviderIdentities: the exported method is hand-written in service.go,
 // usually over this one.
@@ -548,53 +674,16 @@ func (s *Service) createProviderIdentities(
 	}
 	out := make([]ProviderIdentity, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, _ *authdb.Queries) error {
-		for start := 0; start < len(in); start += sqlb.InsertChunk {
-			chunk := in[start:min(start+sqlb.InsertChunk, len(in))]
-			cID := make([]string, len(chunk))
-			cEntityID := make([]string, len(chunk))
-			cProvider := make([]string, len(chunk))
-			cUserMetadata := make([]*string, len(chunk))
-			cProviderMetadata := make([]*string, len(chunk))
-			cAuthIdentityID := make([]string, len(chunk))
-			pos := make(map[string]int, len(chunk))
-			for i, x := range chunk {
-				id := x.ID
-				if id == "" {
-					id = ids.New("provid")
-				}
-				pos[id] = start + i
-				cID[i] = id
-				cEntityID[i] = x.EntityID
-				cProvider[i] = x.Provider
-				cUserMetadata[i] = sqlb.JSONText(x.UserMetadata)
-				cProviderMetadata[i] = sqlb.JSONText(x.ProviderMetadata)
-				cAuthIdentityID[i] = x.AuthIdentityID
-			}
-			rows, err := db.Conn(ctx, s.db).Query(
-				ctx, providerIdentityInsertSQL, cID, cEntityID, cProvider, cUserMetadata,
-				cProviderMetadata, cAuthIdentityID,
-			)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var x ProviderIdentity
-				if err := rows.Scan(
-					&x.ID, &x.EntityID, &x.Provider, &x.UserMetadata, &x.ProviderMetadata,
-					&x.AuthIdentityID, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt,
-				); err != nil {
-					rows.Close()
-					return err
-				}
-				out[pos[x.ID]] = x
-			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
+		insert := s.insertProviderIdentities
+		if len(in) >= sqlb.CopyMin {
+			insert = s.copyProviderIdentities
+		}
+		if err := insert(ctx, in, out); err != nil {
+			return err
 		}
 		msgs := make([]events.Message, len(out))
 		for i, x := range out {
-			msgs[i] = Event(ModuleEventProviderIdentityCreated, "provider_identity", "created", map[string]any{"id": x.ID})
+			msgs[i] = events.IDEvent(ModuleEventProviderIdentityCreated, "auth", "provider_identity", "created", x.ID)
 		}
 		s.Emit(ctx, msgs...)
 		return nil

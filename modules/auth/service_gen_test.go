@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -241,13 +242,18 @@ func TestGeneratedTxEmitter(t *testing.T) {
 	}
 }
 
-// sampleAuthIdentity is a valid create input for row n (its parents are created first).
-func sampleAuthIdentity(t *testing.T, s *Service, n int) CreateAuthIdentityInput {
-	t.Helper()
-	in := CreateAuthIdentityInput{
+// sampleAuthIdentityFields is the create input of row n without its parents.
+func sampleAuthIdentityFields(n int) CreateAuthIdentityInput {
+	return CreateAuthIdentityInput{
 		ID:          fmt.Sprint(n),
 		AppMetadata: json.RawMessage(fmt.Sprintf(`{"n":%d}`, n)),
 	}
+}
+
+// sampleAuthIdentity is a valid create input for row n (its parents are created first).
+func sampleAuthIdentity(t *testing.T, s *Service, n int) CreateAuthIdentityInput {
+	t.Helper()
+	in := sampleAuthIdentityFields(n)
 	return in
 }
 
@@ -292,6 +298,42 @@ func TestAuthIdentityGenerated(t *testing.T) {
 		}
 		wantEvents(t, bus, ModuleEventAuthIdentityCreated, got[0].ID, got[1].ID, got[2].ID)
 		if err := s.DeleteAuthIdentities(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		bus.take()
+	})
+
+	t.Run("a bulk create of sqlb.CopyMin rows (COPY) returns the rows as stored", func(t *testing.T) {
+		in := make([]CreateAuthIdentityInput, sqlb.CopyMin)
+		ids := make([]string, len(in))
+		for i := range in {
+			in[i] = sampleAuthIdentityFields(100000 + i)
+			ids[i] = in[i].ID
+		}
+		in[1].ID = "" // generated
+		bus.take()
+		got, err := s.CreateAuthIdentities(ctx, in...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[1] = got[1].ID
+		if calls := bus.take(); len(got) != len(in) || len(calls) != 1 || len(calls[0]) != len(in) || !strings.HasPrefix(ids[1], "authid"+"_") {
+			t.Fatalf("%d rows, Emit calls of %d messages, generated id %q", len(got), len(calls[0]), ids[1])
+		}
+		stored, err := s.ListAuthIdentities(ctx, AuthIdentityFilter{ID: sqlb.In(ids...)})
+		if err != nil || len(stored) != len(in) {
+			t.Fatalf("%d rows stored, %v", len(stored), err)
+		}
+		byID := map[string]AuthIdentity{}
+		for _, x := range stored {
+			byID[x.ID] = x
+		}
+		for i, x := range got {
+			if x.ID != ids[i] || !reflect.DeepEqual(x, byID[x.ID]) {
+				t.Fatalf("row %d: created %+v, stored %+v", i, x, byID[x.ID])
+			}
+		}
+		if err := s.DeleteAuthIdentities(ctx, ids...); err != nil {
 			t.Fatal(err)
 		}
 		bus.take()
@@ -454,16 +496,21 @@ func TestAuthIdentityGenerated(t *testing.T) {
 	})
 }
 
-// sampleProviderIdentity is a valid create input for row n (its parents are created first).
-func sampleProviderIdentity(t *testing.T, s *Service, n int) CreateProviderIdentityInput {
-	t.Helper()
-	in := CreateProviderIdentityInput{
+// sampleProviderIdentityFields is the create input of row n without its parents.
+func sampleProviderIdentityFields(n int) CreateProviderIdentityInput {
+	return CreateProviderIdentityInput{
 		ID:               fmt.Sprint(n),
 		EntityID:         fmt.Sprintf("entity_id_%d@test.com", n),
 		Provider:         fmt.Sprintf("provider_%d@test.com", n),
 		UserMetadata:     json.RawMessage(fmt.Sprintf(`{"n":%d}`, n)),
 		ProviderMetadata: json.RawMessage(fmt.Sprintf(`{"n":%d}`, n)),
 	}
+}
+
+// sampleProviderIdentity is a valid create input for row n (its parents are created first).
+func sampleProviderIdentity(t *testing.T, s *Service, n int) CreateProviderIdentityInput {
+	t.Helper()
+	in := sampleProviderIdentityFields(n)
 	{
 		p, err := s.CreateAuthIdentities(context.Background(), sampleAuthIdentity(t, s, int(parentSeq.Add(1))))
 		if err != nil {
@@ -515,6 +562,44 @@ func TestProviderIdentityGenerated(t *testing.T) {
 		}
 		wantEvents(t, bus, ModuleEventProviderIdentityCreated, got[0].ID, got[1].ID, got[2].ID)
 		if err := s.DeleteProviderIdentities(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		bus.take()
+	})
+
+	t.Run("a bulk create of sqlb.CopyMin rows (COPY) returns the rows as stored", func(t *testing.T) {
+		first := sampleProviderIdentity(t, s, 100000) // its parents serve every row
+		in := make([]CreateProviderIdentityInput, sqlb.CopyMin)
+		ids := make([]string, len(in))
+		for i := range in {
+			in[i] = sampleProviderIdentityFields(100000 + i)
+			in[i].AuthIdentityID = first.AuthIdentityID
+			ids[i] = in[i].ID
+		}
+		in[1].ID = "" // generated
+		bus.take()
+		got, err := s.createProviderIdentities(ctx, in...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[1] = got[1].ID
+		if calls := bus.take(); len(got) != len(in) || len(calls) != 1 || len(calls[0]) != len(in) || !strings.HasPrefix(ids[1], "provid"+"_") {
+			t.Fatalf("%d rows, Emit calls of %d messages, generated id %q", len(got), len(calls[0]), ids[1])
+		}
+		stored, err := s.listProviderIdentities(ctx, ProviderIdentityFilter{ID: sqlb.In(ids...)})
+		if err != nil || len(stored) != len(in) {
+			t.Fatalf("%d rows stored, %v", len(stored), err)
+		}
+		byID := map[string]ProviderIdentity{}
+		for _, x := range stored {
+			byID[x.ID] = x
+		}
+		for i, x := range got {
+			if x.ID != ids[i] || !reflect.DeepEqual(x, byID[x.ID]) {
+				t.Fatalf("row %d: created %+v, stored %+v", i, x, byID[x.ID])
+			}
+		}
+		if err := s.DeleteProviderIdentities(ctx, ids...); err != nil {
 			t.Fatal(err)
 		}
 		bus.take()

@@ -457,19 +457,136 @@ func (s *Service) findInvitesThrough(
 	return out, keys, nil
 }
 
-// inviteInsertSQL inserts a chunk of invite rows sent as one array per column (createInvites).
+// inviteInsertSQL inserts invite rows sent as one array per column (insertInvites).
 const inviteInsertSQL = `INSERT INTO "invite" ("id", "email", "accepted", "token", "expires_at", "metadata", "created_at", "updated_at")
 SELECT u.c1, u.c2, COALESCE(u.c3, false), u.c4, u.c5, u.c6::jsonb, now(), now()
 FROM unnest($1::text[], $2::text[], $3::boolean[], $4::text[], $5::timestamptz[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)
 RETURNING "id", "email", "accepted", "token", "expires_at", "metadata", "created_at", "updated_at", "deleted_at"`
 
-// createInvites inserts rows (Medusa's createInvites), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits ModuleEventInviteCreated {id} per row, in one Emit with the call's
-// other events. A unique violation, inside the batch or against the table, fails the whole
-// call with invalid_data "Invite with <field>: <value>, already exists."
+// insertInvites inserts in with one inviteInsertSQL statement (createInvites below
+// sqlb.CopyMin rows) and puts the returned rows into out in input order, matched by id
+// (ids are unique, or the insert fails).
+func (s *Service) insertInvites(ctx context.Context, in []CreateInviteInput, out []Invite) error {
+	cID := make([]string, len(in))
+	cEmail := make([]string, len(in))
+	cAccepted := make([]*bool, len(in))
+	cToken := make([]string, len(in))
+	cExpiresAt := make([]time.Time, len(in))
+	cMetadata := make([]*string, len(in))
+	pos := make(map[string]int, len(in))
+	for i, x := range in {
+		id := x.ID
+		if id == "" {
+			id = ids.New("invite")
+		}
+		pos[id] = i
+		cID[i] = id
+		cEmail[i] = x.Email
+		cAccepted[i] = x.Accepted
+		cToken[i] = x.Token
+		cExpiresAt[i] = x.ExpiresAt
+		cMetadata[i] = sqlb.JSONText(x.Metadata)
+	}
+	rows, err := db.Conn(ctx, s.db).Query(ctx, inviteInsertSQL, cID, cEmail, cAccepted, cToken, cExpiresAt, cMetadata)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var x Invite
+		if err := rows.Scan(
+			&x.ID, &x.Email, &x.Accepted, &x.Token, &x.ExpiresAt, &x.Metadata,
+			&x.CreatedAt, &x.UpdatedAt, &x.DeletedAt,
+		); err != nil {
+			rows.Close()
+			return err
+		}
+		out[pos[x.ID]] = x
+	}
+	return rows.Err()
+}
+
+// inviteCopyColumns are the columns copyInvites writes, in the order of its row values.
+var inviteCopyColumns = []string{
+	"id", "email", "accepted", "token", "expires_at", "metadata", "created_at",
+	"updated_at",
+}
+
+// inviteReadBackSQL reads back the values of copied invite rows that the database renders
+// itself (json, timestamps, numeric), as the insert's RETURNING would return them.
+const inviteReadBackSQL = `SELECT "id", "expires_at", "metadata" FROM "invite" WHERE "id" IN (SELECT unnest($1::text[]))`
+
+// copyInvites writes in with one COPY (createInvites from sqlb.CopyMin rows) and
+// fills out in input order with the rows the insert's RETURNING would give: the inputs
+// with their defaults, the transaction's now() as created_at and updated_at and, read
+// back by inviteReadBackSQL, the values the database renders itself.
+func (s *Service) copyInvites(ctx context.Context, in []CreateInviteInput, out []Invite) error {
+	now, err := sqlb.Now(ctx, db.Conn(ctx, s.db))
+	if err != nil {
+		return err
+	}
+	var back []string
+	pos := map[string]int{}
+	for i, x := range in {
+		id := x.ID
+		if id == "" {
+			id = ids.New("invite")
+		}
+		out[i] = Invite{
+			CreatedAt: now,
+			Email:     x.Email,
+			ExpiresAt: x.ExpiresAt,
+			ID:        id,
+			Metadata:  sqlb.JSON(x.Metadata),
+			Token:     x.Token,
+			UpdatedAt: now,
+		}
+		o := &out[i]
+		if x.Accepted != nil {
+			o.Accepted = *x.Accepted
+		} else {
+			o.Accepted = false
+		}
+		pos[id] = i
+		back = append(back, id)
+	}
+	if err := sqlb.CopyRows(ctx, "invite", inviteCopyColumns, len(out),
+		func(i int, row []any) {
+			o := &out[i]
+			row[0] = o.ID
+			row[1] = o.Email
+			row[2] = o.Accepted
+			row[3] = o.Token
+			row[4] = o.ExpiresAt
+			row[5] = o.Metadata
+			row[6] = o.CreatedAt
+			row[7] = o.UpdatedAt
+		}); err != nil || len(back) == 0 {
+		return err
+	}
+	rows, err := db.Conn(ctx, s.db).Query(ctx, inviteReadBackSQL, back)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var x Invite
+		if err := rows.Scan(&x.ID, &x.ExpiresAt, &x.Metadata); err != nil {
+			rows.Close()
+			return err
+		}
+		o := &out[pos[x.ID]]
+		o.ExpiresAt = x.ExpiresAt
+		o.Metadata = x.Metadata
+	}
+	return rows.Err()
+}
+
+// createInvites inserts rows (Medusa's createInvites) and returns them in input order; it emits
+// ModuleEventInviteCreated {id} per row, in one Emit with the call's other events. A unique
+// violation, inside the batch or against the table, fails the whole call with invalid_data
+// "Invite with <field>: <value>, already exists."
 //
-// Each chunk of sqlb.InsertChunk rows is one inviteInsertSQL statement; the rows come back
-// matched by id (ids are unique, or the insert fails).
+// Below sqlb.CopyMin rows it sends one INSERT statement (insertInvites), from there one COPY
+// (copyInvites); both return the same rows.
 //
 // The model overrides CreateInvites: the exported method is hand-written in service.go,
 // usually over this one.
@@ -479,50 +596,16 @@ func (s *Service) createInvites(ctx context.Context, in ...CreateInviteInput) ([
 	}
 	out := make([]Invite, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, _ *userdb.Queries) error {
-		for start := 0; start < len(in); start += sqlb.InsertChunk {
-			chunk := in[start:min(start+sqlb.InsertChunk, len(in))]
-			cID := make([]string, len(chunk))
-			cEmail := make([]string, len(chunk))
-			cAccepted := make([]*bool, len(chunk))
-			cToken := make([]string, len(chunk))
-			cExpiresAt := make([]time.Time, len(chunk))
-			cMetadata := make([]*string, len(chunk))
-			pos := make(map[string]int, len(chunk))
-			for i, x := range chunk {
-				id := x.ID
-				if id == "" {
-					id = ids.New("invite")
-				}
-				pos[id] = start + i
-				cID[i] = id
-				cEmail[i] = x.Email
-				cAccepted[i] = x.Accepted
-				cToken[i] = x.Token
-				cExpiresAt[i] = x.ExpiresAt
-				cMetadata[i] = sqlb.JSONText(x.Metadata)
-			}
-			rows, err := db.Conn(ctx, s.db).Query(ctx, inviteInsertSQL, cID, cEmail, cAccepted, cToken, cExpiresAt, cMetadata)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var x Invite
-				if err := rows.Scan(
-					&x.ID, &x.Email, &x.Accepted, &x.Token, &x.ExpiresAt, &x.Metadata,
-					&x.CreatedAt, &x.UpdatedAt, &x.DeletedAt,
-				); err != nil {
-					rows.Close()
-					return err
-				}
-				out[pos[x.ID]] = x
-			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
+		insert := s.insertInvites
+		if len(in) >= sqlb.CopyMin {
+			insert = s.copyInvites
+		}
+		if err := insert(ctx, in, out); err != nil {
+			return err
 		}
 		msgs := make([]events.Message, len(out))
 		for i, x := range out {
-			msgs[i] = Event(ModuleEventInviteCreated, "invite", "created", map[string]any{"id": x.ID})
+			msgs[i] = events.IDEvent(ModuleEventInviteCreated, "user", "invite", "created", x.ID)
 		}
 		s.Emit(ctx, msgs...)
 		return nil

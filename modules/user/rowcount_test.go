@@ -67,6 +67,23 @@ func TestRowCountIsExact(t *testing.T) {
 	}
 	check("25 created in one statement")
 
+	big := make([]CreateUserInput, sqlb.CopyMin)
+	for i := range big {
+		big[i] = CreateUserInput{Email: fmt.Sprintf("copy%d@example.com", i)}
+	}
+	if _, err := s.CreateUsers(ctx, big...); err != nil {
+		t.Fatal(err)
+	}
+	check("sqlb.CopyMin created in one COPY")
+	big[len(big)-1].Email = "COPY0@example.com"
+	for i := range len(big) - 1 {
+		big[i].Email = fmt.Sprintf("copy-again%d@example.com", i)
+	}
+	if _, err := s.CreateUsers(ctx, big...); err == nil {
+		t.Fatal("a COPY with an email already taken (in another case) succeeded")
+	}
+	check("a failed COPY")
+
 	if _, err := pool.Exec(ctx, `INSERT INTO "user" (id, email) VALUES ($1, 'upsert@example.com'), ('user_new', 'new@example.com')
 ON CONFLICT (id) DO UPDATE SET first_name = 'up'`, created[0].ID); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -229,10 +230,9 @@ func TestGeneratedTxEmitter(t *testing.T) {
 	}
 }
 
-// sampleUser is a valid create input for row n (its parents are created first).
-func sampleUser(t *testing.T, s *Service, n int) CreateUserInput {
-	t.Helper()
-	in := CreateUserInput{
+// sampleUserFields is the create input of row n without its parents.
+func sampleUserFields(n int) CreateUserInput {
+	return CreateUserInput{
 		ID:        fmt.Sprint(n),
 		FirstName: ptr(fmt.Sprintf("first_name_%d@test.com", n)),
 		LastName:  ptr(fmt.Sprintf("last_name_%d@test.com", n)),
@@ -240,6 +240,12 @@ func sampleUser(t *testing.T, s *Service, n int) CreateUserInput {
 		AvatarURL: ptr(fmt.Sprintf("avatar_url_%d@test.com", n)),
 		Metadata:  json.RawMessage(fmt.Sprintf(`{"n":%d}`, n)),
 	}
+}
+
+// sampleUser is a valid create input for row n (its parents are created first).
+func sampleUser(t *testing.T, s *Service, n int) CreateUserInput {
+	t.Helper()
+	in := sampleUserFields(n)
 	return in
 }
 
@@ -284,6 +290,42 @@ func TestUserGenerated(t *testing.T) {
 		}
 		wantEvents(t, bus, ModuleEventUserCreated, got[0].ID, got[1].ID, got[2].ID)
 		if err := s.DeleteUsers(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		bus.take()
+	})
+
+	t.Run("a bulk create of sqlb.CopyMin rows (COPY) returns the rows as stored", func(t *testing.T) {
+		in := make([]CreateUserInput, sqlb.CopyMin)
+		ids := make([]string, len(in))
+		for i := range in {
+			in[i] = sampleUserFields(100000 + i)
+			ids[i] = in[i].ID
+		}
+		in[1].ID = "" // generated
+		bus.take()
+		got, err := s.CreateUsers(ctx, in...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[1] = got[1].ID
+		if calls := bus.take(); len(got) != len(in) || len(calls) != 1 || len(calls[0]) != len(in) || !strings.HasPrefix(ids[1], "user"+"_") {
+			t.Fatalf("%d rows, Emit calls of %d messages, generated id %q", len(got), len(calls[0]), ids[1])
+		}
+		stored, err := s.ListUsers(ctx, UserFilter{ID: sqlb.In(ids...)})
+		if err != nil || len(stored) != len(in) {
+			t.Fatalf("%d rows stored, %v", len(stored), err)
+		}
+		byID := map[string]User{}
+		for _, x := range stored {
+			byID[x.ID] = x
+		}
+		for i, x := range got {
+			if x.ID != ids[i] || !reflect.DeepEqual(x, byID[x.ID]) {
+				t.Fatalf("row %d: created %+v, stored %+v", i, x, byID[x.ID])
+			}
+		}
+		if err := s.DeleteUsers(ctx, ids...); err != nil {
 			t.Fatal(err)
 		}
 		bus.take()
@@ -430,6 +472,23 @@ func TestUserGenerated(t *testing.T) {
 			t.Fatalf("a row of the failed batch exists: %v", err)
 		}
 	})
+	t.Run("unique violation inside a COPY", func(t *testing.T) {
+		in := make([]CreateUserInput, sqlb.CopyMin)
+		for i := range in {
+			in[i] = sampleUserFields(200000 + i)
+		}
+		in[len(in)-1] = sampleUserFields(200000)
+		in[len(in)-1].ID = "copy-dup"
+		bus.take()
+		_, err := s.CreateUsers(ctx, in...)
+		wantMessage(t, err, merrors.InvalidData, "User with email: email_200000@test.com, already exists.")
+		if n := len(bus.take()); n != 0 {
+			t.Fatalf("%d Emit calls after a failed create", n)
+		}
+		if _, err := s.RetrieveUser(ctx, "200000"); !merrors.Is(err, merrors.NotFound) {
+			t.Fatalf("a row of the failed COPY exists: %v", err)
+		}
+	})
 
 	t.Run("unique violation in another case", func(t *testing.T) {
 		in := sampleUser(t, s, 1)
@@ -503,10 +562,9 @@ func TestUserGenerated(t *testing.T) {
 	})
 }
 
-// sampleInvite is a valid create input for row n (its parents are created first).
-func sampleInvite(t *testing.T, s *Service, n int) CreateInviteInput {
-	t.Helper()
-	in := CreateInviteInput{
+// sampleInviteFields is the create input of row n without its parents.
+func sampleInviteFields(n int) CreateInviteInput {
+	return CreateInviteInput{
 		ID:        fmt.Sprint(n),
 		Email:     fmt.Sprintf("email_%d@test.com", n),
 		Accepted:  ptr(true),
@@ -514,6 +572,12 @@ func sampleInvite(t *testing.T, s *Service, n int) CreateInviteInput {
 		ExpiresAt: time.Date(2030, 1, n, 0, 0, 0, 0, time.UTC),
 		Metadata:  json.RawMessage(fmt.Sprintf(`{"n":%d}`, n)),
 	}
+}
+
+// sampleInvite is a valid create input for row n (its parents are created first).
+func sampleInvite(t *testing.T, s *Service, n int) CreateInviteInput {
+	t.Helper()
+	in := sampleInviteFields(n)
 	return in
 }
 
@@ -558,6 +622,45 @@ func TestInviteGenerated(t *testing.T) {
 		}
 		wantEvents(t, bus, ModuleEventInviteCreated, got[0].ID, got[1].ID, got[2].ID)
 		if err := s.DeleteInvites(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		bus.take()
+	})
+
+	t.Run("a bulk create of sqlb.CopyMin rows (COPY) returns the rows as stored", func(t *testing.T) {
+		in := make([]CreateInviteInput, sqlb.CopyMin)
+		ids := make([]string, len(in))
+		for i := range in {
+			in[i] = sampleInviteFields(100000 + i)
+			ids[i] = in[i].ID
+			if in := &in[i]; i%2 == 1 { // absent: the defaults
+				in.Accepted = nil
+			}
+		}
+		in[1].ID = "" // generated
+		bus.take()
+		got, err := s.createInvites(ctx, in...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[1] = got[1].ID
+		if calls := bus.take(); len(got) != len(in) || len(calls) != 1 || len(calls[0]) != len(in) || !strings.HasPrefix(ids[1], "invite"+"_") {
+			t.Fatalf("%d rows, Emit calls of %d messages, generated id %q", len(got), len(calls[0]), ids[1])
+		}
+		stored, err := s.ListInvites(ctx, InviteFilter{ID: sqlb.In(ids...)})
+		if err != nil || len(stored) != len(in) {
+			t.Fatalf("%d rows stored, %v", len(stored), err)
+		}
+		byID := map[string]Invite{}
+		for _, x := range stored {
+			byID[x.ID] = x
+		}
+		for i, x := range got {
+			if x.ID != ids[i] || !reflect.DeepEqual(x, byID[x.ID]) {
+				t.Fatalf("row %d: created %+v, stored %+v", i, x, byID[x.ID])
+			}
+		}
+		if err := s.DeleteInvites(ctx, ids...); err != nil {
 			t.Fatal(err)
 		}
 		bus.take()
@@ -701,6 +804,23 @@ func TestInviteGenerated(t *testing.T) {
 		}
 		if _, err := s.RetrieveInvite(ctx, "d1"); !merrors.Is(err, merrors.NotFound) {
 			t.Fatalf("a row of the failed batch exists: %v", err)
+		}
+	})
+	t.Run("unique violation inside a COPY", func(t *testing.T) {
+		in := make([]CreateInviteInput, sqlb.CopyMin)
+		for i := range in {
+			in[i] = sampleInviteFields(200000 + i)
+		}
+		in[len(in)-1] = sampleInviteFields(200000)
+		in[len(in)-1].ID = "copy-dup"
+		bus.take()
+		_, err := s.createInvites(ctx, in...)
+		wantMessage(t, err, merrors.InvalidData, "Invite with email: email_200000@test.com, already exists.")
+		if n := len(bus.take()); n != 0 {
+			t.Fatalf("%d Emit calls after a failed create", n)
+		}
+		if _, err := s.RetrieveInvite(ctx, "200000"); !merrors.Is(err, merrors.NotFound) {
+			t.Fatalf("a row of the failed COPY exists: %v", err)
 		}
 	})
 

@@ -454,69 +454,149 @@ func (s *Service) findUsersThrough(
 	return out, keys, nil
 }
 
-// userInsertSQL inserts a chunk of user rows sent as one array per column (CreateUsers).
+// userInsertSQL inserts user rows sent as one array per column (insertUsers).
 const userInsertSQL = `INSERT INTO "user" ("id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at")
 SELECT u.c1, u.c2, u.c3, u.c4, u.c5, u.c6::jsonb, now(), now()
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(c1, c2, c3, c4, c5, c6)
 RETURNING "id", "first_name", "last_name", "email", "avatar_url", "metadata", "created_at", "updated_at", "deleted_at"`
 
-// CreateUsers inserts rows (Medusa's createUsers), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits ModuleEventUserCreated {id} per row, in one Emit with the call's
-// other events. A unique violation, inside the batch or against the table, fails the whole
-// call with invalid_data "User with <field>: <value>, already exists."
+// insertUsers inserts in with one userInsertSQL statement (CreateUsers below
+// sqlb.CopyMin rows) and puts the returned rows into out in input order, matched by id
+// (ids are unique, or the insert fails).
+func (s *Service) insertUsers(ctx context.Context, in []CreateUserInput, out []User) error {
+	cID := make([]string, len(in))
+	cFirstName := make([]*string, len(in))
+	cLastName := make([]*string, len(in))
+	cEmail := make([]string, len(in))
+	cAvatarURL := make([]*string, len(in))
+	cMetadata := make([]*string, len(in))
+	pos := make(map[string]int, len(in))
+	for i, x := range in {
+		id := x.ID
+		if id == "" {
+			id = ids.New("user")
+		}
+		pos[id] = i
+		cID[i] = id
+		cFirstName[i] = x.FirstName
+		cLastName[i] = x.LastName
+		cEmail[i] = x.Email
+		cAvatarURL[i] = x.AvatarURL
+		cMetadata[i] = sqlb.JSONText(x.Metadata)
+	}
+	rows, err := db.Conn(ctx, s.db).Query(ctx, userInsertSQL, cID, cFirstName, cLastName, cEmail, cAvatarURL, cMetadata)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var x User
+		if err := rows.Scan(
+			&x.ID, &x.FirstName, &x.LastName, &x.Email, &x.AvatarURL, &x.Metadata,
+			&x.CreatedAt, &x.UpdatedAt, &x.DeletedAt,
+		); err != nil {
+			rows.Close()
+			return err
+		}
+		out[pos[x.ID]] = x
+	}
+	return rows.Err()
+}
+
+// userCopyColumns are the columns copyUsers writes, in the order of its row values.
+var userCopyColumns = []string{
+	"id", "first_name", "last_name", "email", "avatar_url", "metadata",
+	"created_at", "updated_at",
+}
+
+// userReadBackSQL reads back the values of copied user rows that the database renders
+// itself (json, timestamps, numeric), as the insert's RETURNING would return them.
+const userReadBackSQL = `SELECT "id", "metadata" FROM "user" WHERE "id" IN (SELECT unnest($1::text[]))`
+
+// copyUsers writes in with one COPY (CreateUsers from sqlb.CopyMin rows) and
+// fills out in input order with the rows the insert's RETURNING would give: the inputs
+// with their defaults, the transaction's now() as created_at and updated_at and, read
+// back by userReadBackSQL, the values the database renders itself.
+func (s *Service) copyUsers(ctx context.Context, in []CreateUserInput, out []User) error {
+	now, err := sqlb.Now(ctx, db.Conn(ctx, s.db))
+	if err != nil {
+		return err
+	}
+	var back []string
+	pos := map[string]int{}
+	for i, x := range in {
+		id := x.ID
+		if id == "" {
+			id = ids.New("user")
+		}
+		out[i] = User{
+			AvatarURL: sqlb.Clone(x.AvatarURL),
+			CreatedAt: now,
+			Email:     x.Email,
+			FirstName: sqlb.Clone(x.FirstName),
+			ID:        id,
+			LastName:  sqlb.Clone(x.LastName),
+			Metadata:  sqlb.JSON(x.Metadata),
+			UpdatedAt: now,
+		}
+		o := &out[i]
+		if o.Metadata != nil {
+			pos[id] = i
+			back = append(back, id)
+		}
+	}
+	if err := sqlb.CopyRows(ctx, "user", userCopyColumns, len(out),
+		func(i int, row []any) {
+			o := &out[i]
+			row[0] = o.ID
+			row[1] = o.FirstName
+			row[2] = o.LastName
+			row[3] = o.Email
+			row[4] = o.AvatarURL
+			row[5] = o.Metadata
+			row[6] = o.CreatedAt
+			row[7] = o.UpdatedAt
+		}); err != nil || len(back) == 0 {
+		return err
+	}
+	rows, err := db.Conn(ctx, s.db).Query(ctx, userReadBackSQL, back)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var x User
+		if err := rows.Scan(&x.ID, &x.Metadata); err != nil {
+			rows.Close()
+			return err
+		}
+		o := &out[pos[x.ID]]
+		o.Metadata = x.Metadata
+	}
+	return rows.Err()
+}
+
+// CreateUsers inserts rows (Medusa's createUsers) and returns them in input order; it emits
+// ModuleEventUserCreated {id} per row, in one Emit with the call's other events. A unique
+// violation, inside the batch or against the table, fails the whole call with invalid_data
+// "User with <field>: <value>, already exists."
 //
-// Each chunk of sqlb.InsertChunk rows is one userInsertSQL statement; the rows come back
-// matched by id (ids are unique, or the insert fails).
+// Below sqlb.CopyMin rows it sends one INSERT statement (insertUsers), from there one COPY
+// (copyUsers); both return the same rows.
 func (s *Service) CreateUsers(ctx context.Context, in ...CreateUserInput) ([]User, error) {
 	if len(in) == 0 {
 		return []User{}, nil
 	}
 	out := make([]User, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, _ *userdb.Queries) error {
-		for start := 0; start < len(in); start += sqlb.InsertChunk {
-			chunk := in[start:min(start+sqlb.InsertChunk, len(in))]
-			cID := make([]string, len(chunk))
-			cFirstName := make([]*string, len(chunk))
-			cLastName := make([]*string, len(chunk))
-			cEmail := make([]string, len(chunk))
-			cAvatarURL := make([]*string, len(chunk))
-			cMetadata := make([]*string, len(chunk))
-			pos := make(map[string]int, len(chunk))
-			for i, x := range chunk {
-				id := x.ID
-				if id == "" {
-					id = ids.New("user")
-				}
-				pos[id] = start + i
-				cID[i] = id
-				cFirstName[i] = x.FirstName
-				cLastName[i] = x.LastName
-				cEmail[i] = x.Email
-				cAvatarURL[i] = x.AvatarURL
-				cMetadata[i] = sqlb.JSONText(x.Metadata)
-			}
-			rows, err := db.Conn(ctx, s.db).Query(ctx, userInsertSQL, cID, cFirstName, cLastName, cEmail, cAvatarURL, cMetadata)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var x User
-				if err := rows.Scan(
-					&x.ID, &x.FirstName, &x.LastName, &x.Email, &x.AvatarURL, &x.Metadata,
-					&x.CreatedAt, &x.UpdatedAt, &x.DeletedAt,
-				); err != nil {
-					rows.Close()
-					return err
-				}
-				out[pos[x.ID]] = x
-			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
+		insert := s.insertUsers
+		if len(in) >= sqlb.CopyMin {
+			insert = s.copyUsers
+		}
+		if err := insert(ctx, in, out); err != nil {
+			return err
 		}
 		msgs := make([]events.Message, len(out))
 		for i, x := range out {
-			msgs[i] = Event(ModuleEventUserCreated, "user", "created", map[string]any{"id": x.ID})
+			msgs[i] = events.IDEvent(ModuleEventUserCreated, "user", "user", "created", x.ID)
 		}
 		s.Emit(ctx, msgs...)
 		return nil

@@ -446,60 +446,103 @@ func (s *Service) findCommentsThrough(
 	return out, keys, nil
 }
 
-// commentInsertSQL inserts a chunk of comment rows sent as one array per column (CreateComments).
+// commentInsertSQL inserts comment rows sent as one array per column (insertComments).
 const commentInsertSQL = `INSERT INTO "comment" ("id", "body", "post_id", "created_at", "updated_at")
 SELECT u.c1, u.c2, u.c3, now(), now()
 FROM unnest($1::text[], $2::text[], $3::text[]) AS u(c1, c2, c3)
 RETURNING "id", "body", "post_id", "created_at", "updated_at", "deleted_at"`
 
-// CreateComments inserts rows (Medusa's createComments), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits ModuleEventCommentCreated {id} per row, in one Emit with the call's
-// other events. A unique violation, inside the batch or against the table, fails the whole
-// call with invalid_data "Comment with <field>: <value>, already exists."
+// insertComments inserts in with one commentInsertSQL statement (CreateComments below
+// sqlb.CopyMin rows) and puts the returned rows into out in input order, matched by id
+// (ids are unique, or the insert fails).
+func (s *Service) insertComments(ctx context.Context, in []CreateCommentInput, out []Comment) error {
+	cID := make([]string, len(in))
+	cBody := make([]string, len(in))
+	cPostID := make([]string, len(in))
+	pos := make(map[string]int, len(in))
+	for i, x := range in {
+		id := x.ID
+		if id == "" {
+			id = ids.New("com")
+		}
+		pos[id] = i
+		cID[i] = id
+		cBody[i] = x.Body
+		cPostID[i] = x.PostID
+	}
+	rows, err := db.Conn(ctx, s.db).Query(ctx, commentInsertSQL, cID, cBody, cPostID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var x Comment
+		if err := rows.Scan(&x.ID, &x.Body, &x.PostID, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
+			rows.Close()
+			return err
+		}
+		out[pos[x.ID]] = x
+	}
+	return rows.Err()
+}
+
+// commentCopyColumns are the columns copyComments writes, in the order of its row values.
+var commentCopyColumns = []string{"id", "body", "post_id", "created_at", "updated_at"}
+
+// copyComments writes in with one COPY (CreateComments from sqlb.CopyMin rows) and
+// fills out in input order with the rows the insert's RETURNING would give: the inputs
+// with their defaults and the transaction's now() as created_at and updated_at.
+func (s *Service) copyComments(ctx context.Context, in []CreateCommentInput, out []Comment) error {
+	now, err := sqlb.Now(ctx, db.Conn(ctx, s.db))
+	if err != nil {
+		return err
+	}
+	for i, x := range in {
+		id := x.ID
+		if id == "" {
+			id = ids.New("com")
+		}
+		out[i] = Comment{
+			Body:      x.Body,
+			CreatedAt: now,
+			ID:        id,
+			PostID:    x.PostID,
+			UpdatedAt: now,
+		}
+	}
+	return sqlb.CopyRows(ctx, "comment", commentCopyColumns, len(out),
+		func(i int, row []any) {
+			o := &out[i]
+			row[0] = o.ID
+			row[1] = o.Body
+			row[2] = o.PostID
+			row[3] = o.CreatedAt
+			row[4] = o.UpdatedAt
+		})
+}
+
+// CreateComments inserts rows (Medusa's createComments) and returns them in input order; it emits
+// ModuleEventCommentCreated {id} per row, in one Emit with the call's other events. A unique
+// violation, inside the batch or against the table, fails the whole call with invalid_data
+// "Comment with <field>: <value>, already exists."
 //
-// Each chunk of sqlb.InsertChunk rows is one commentInsertSQL statement; the rows come back
-// matched by id (ids are unique, or the insert fails).
+// Below sqlb.CopyMin rows it sends one INSERT statement (insertComments), from there one COPY
+// (copyComments); both return the same rows.
 func (s *Service) CreateComments(ctx context.Context, in ...CreateCommentInput) ([]Comment, error) {
 	if len(in) == 0 {
 		return []Comment{}, nil
 	}
 	out := make([]Comment, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, _ *blogdb.Queries) error {
-		for start := 0; start < len(in); start += sqlb.InsertChunk {
-			chunk := in[start:min(start+sqlb.InsertChunk, len(in))]
-			cID := make([]string, len(chunk))
-			cBody := make([]string, len(chunk))
-			cPostID := make([]string, len(chunk))
-			pos := make(map[string]int, len(chunk))
-			for i, x := range chunk {
-				id := x.ID
-				if id == "" {
-					id = ids.New("com")
-				}
-				pos[id] = start + i
-				cID[i] = id
-				cBody[i] = x.Body
-				cPostID[i] = x.PostID
-			}
-			rows, err := db.Conn(ctx, s.db).Query(ctx, commentInsertSQL, cID, cBody, cPostID)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var x Comment
-				if err := rows.Scan(&x.ID, &x.Body, &x.PostID, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
-					rows.Close()
-					return err
-				}
-				out[pos[x.ID]] = x
-			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
+		insert := s.insertComments
+		if len(in) >= sqlb.CopyMin {
+			insert = s.copyComments
+		}
+		if err := insert(ctx, in, out); err != nil {
+			return err
 		}
 		msgs := make([]events.Message, len(out))
 		for i, x := range out {
-			msgs[i] = Event(ModuleEventCommentCreated, "comment", "created", map[string]any{"id": x.ID})
+			msgs[i] = events.IDEvent(ModuleEventCommentCreated, "blog", "comment", "created", x.ID)
 		}
 		s.Emit(ctx, msgs...)
 		return nil

@@ -503,62 +503,112 @@ func (s *Service) DetachPostTags(ctx context.Context, id string, tagIDs ...strin
 	})
 }
 
-// postInsertSQL inserts a chunk of post rows sent as one array per column (CreatePosts).
+// postInsertSQL inserts post rows sent as one array per column (insertPosts).
 const postInsertSQL = `INSERT INTO "post" ("id", "title", "body", "views", "created_at", "updated_at")
 SELECT u.c1, u.c2, u.c3, COALESCE(u.c4, 0), now(), now()
 FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[]) AS u(c1, c2, c3, c4)
 RETURNING "id", "title", "body", "views", "created_at", "updated_at", "deleted_at"`
 
-// CreatePosts inserts rows (Medusa's createPosts), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits ModuleEventPostCreated {id} per row, in one Emit with the call's
-// other events. A unique violation, inside the batch or against the table, fails the whole
-// call with invalid_data "Post with <field>: <value>, already exists."
+// insertPosts inserts in with one postInsertSQL statement (CreatePosts below
+// sqlb.CopyMin rows) and puts the returned rows into out in input order, matched by id
+// (ids are unique, or the insert fails).
+func (s *Service) insertPosts(ctx context.Context, in []CreatePostInput, out []Post) error {
+	cID := make([]string, len(in))
+	cTitle := make([]string, len(in))
+	cBody := make([]*string, len(in))
+	cViews := make([]*int, len(in))
+	pos := make(map[string]int, len(in))
+	for i, x := range in {
+		id := x.ID
+		if id == "" {
+			id = ids.New("post")
+		}
+		pos[id] = i
+		cID[i] = id
+		cTitle[i] = x.Title
+		cBody[i] = x.Body
+		cViews[i] = x.Views
+	}
+	rows, err := db.Conn(ctx, s.db).Query(ctx, postInsertSQL, cID, cTitle, cBody, cViews)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var x Post
+		if err := rows.Scan(&x.ID, &x.Title, &x.Body, &x.Views, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
+			rows.Close()
+			return err
+		}
+		out[pos[x.ID]] = x
+	}
+	return rows.Err()
+}
+
+// postCopyColumns are the columns copyPosts writes, in the order of its row values.
+var postCopyColumns = []string{"id", "title", "body", "views", "created_at", "updated_at"}
+
+// copyPosts writes in with one COPY (CreatePosts from sqlb.CopyMin rows) and
+// fills out in input order with the rows the insert's RETURNING would give: the inputs
+// with their defaults and the transaction's now() as created_at and updated_at.
+func (s *Service) copyPosts(ctx context.Context, in []CreatePostInput, out []Post) error {
+	now, err := sqlb.Now(ctx, db.Conn(ctx, s.db))
+	if err != nil {
+		return err
+	}
+	for i, x := range in {
+		id := x.ID
+		if id == "" {
+			id = ids.New("post")
+		}
+		out[i] = Post{
+			Body:      sqlb.Clone(x.Body),
+			CreatedAt: now,
+			ID:        id,
+			Title:     x.Title,
+			UpdatedAt: now,
+		}
+		o := &out[i]
+		if x.Views != nil {
+			o.Views = *x.Views
+		} else {
+			o.Views = 0
+		}
+	}
+	return sqlb.CopyRows(ctx, "post", postCopyColumns, len(out),
+		func(i int, row []any) {
+			o := &out[i]
+			row[0] = o.ID
+			row[1] = o.Title
+			row[2] = o.Body
+			row[3] = o.Views
+			row[4] = o.CreatedAt
+			row[5] = o.UpdatedAt
+		})
+}
+
+// CreatePosts inserts rows (Medusa's createPosts) and returns them in input order; it emits
+// ModuleEventPostCreated {id} per row, in one Emit with the call's other events. A unique
+// violation, inside the batch or against the table, fails the whole call with invalid_data
+// "Post with <field>: <value>, already exists."
 //
-// Each chunk of sqlb.InsertChunk rows is one postInsertSQL statement; the rows come back
-// matched by id (ids are unique, or the insert fails).
+// Below sqlb.CopyMin rows it sends one INSERT statement (insertPosts), from there one COPY
+// (copyPosts); both return the same rows.
 func (s *Service) CreatePosts(ctx context.Context, in ...CreatePostInput) ([]Post, error) {
 	if len(in) == 0 {
 		return []Post{}, nil
 	}
 	out := make([]Post, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, _ *blogdb.Queries) error {
-		for start := 0; start < len(in); start += sqlb.InsertChunk {
-			chunk := in[start:min(start+sqlb.InsertChunk, len(in))]
-			cID := make([]string, len(chunk))
-			cTitle := make([]string, len(chunk))
-			cBody := make([]*string, len(chunk))
-			cViews := make([]*int, len(chunk))
-			pos := make(map[string]int, len(chunk))
-			for i, x := range chunk {
-				id := x.ID
-				if id == "" {
-					id = ids.New("post")
-				}
-				pos[id] = start + i
-				cID[i] = id
-				cTitle[i] = x.Title
-				cBody[i] = x.Body
-				cViews[i] = x.Views
-			}
-			rows, err := db.Conn(ctx, s.db).Query(ctx, postInsertSQL, cID, cTitle, cBody, cViews)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var x Post
-				if err := rows.Scan(&x.ID, &x.Title, &x.Body, &x.Views, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
-					rows.Close()
-					return err
-				}
-				out[pos[x.ID]] = x
-			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
+		insert := s.insertPosts
+		if len(in) >= sqlb.CopyMin {
+			insert = s.copyPosts
+		}
+		if err := insert(ctx, in, out); err != nil {
+			return err
 		}
 		msgs := make([]events.Message, len(out))
 		for i, x := range out {
-			msgs[i] = Event(ModuleEventPostCreated, "post", "created", map[string]any{"id": x.ID})
+			msgs[i] = events.IDEvent(ModuleEventPostCreated, "blog", "post", "created", x.ID)
 		}
 		s.Emit(ctx, msgs...)
 		return nil

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -244,15 +245,20 @@ func TestGeneratedTxEmitter(t *testing.T) {
 	}
 }
 
-// samplePost is a valid create input for row n (its parents are created first).
-func samplePost(t *testing.T, s *Service, n int) CreatePostInput {
-	t.Helper()
-	in := CreatePostInput{
+// samplePostFields is the create input of row n without its parents.
+func samplePostFields(n int) CreatePostInput {
+	return CreatePostInput{
 		ID:    fmt.Sprint(n),
 		Title: fmt.Sprintf("title_%d@test.com", n),
 		Body:  ptr(fmt.Sprintf("body_%d@test.com", n)),
 		Views: ptr(n),
 	}
+}
+
+// samplePost is a valid create input for row n (its parents are created first).
+func samplePost(t *testing.T, s *Service, n int) CreatePostInput {
+	t.Helper()
+	in := samplePostFields(n)
 	return in
 }
 
@@ -297,6 +303,45 @@ func TestPostGenerated(t *testing.T) {
 		}
 		wantEvents(t, bus, ModuleEventPostCreated, got[0].ID, got[1].ID, got[2].ID)
 		if err := s.DeletePosts(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		bus.take()
+	})
+
+	t.Run("a bulk create of sqlb.CopyMin rows (COPY) returns the rows as stored", func(t *testing.T) {
+		in := make([]CreatePostInput, sqlb.CopyMin)
+		ids := make([]string, len(in))
+		for i := range in {
+			in[i] = samplePostFields(100000 + i)
+			ids[i] = in[i].ID
+			if in := &in[i]; i%2 == 1 { // absent: the defaults
+				in.Views = nil
+			}
+		}
+		in[1].ID = "" // generated
+		bus.take()
+		got, err := s.CreatePosts(ctx, in...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[1] = got[1].ID
+		if calls := bus.take(); len(got) != len(in) || len(calls) != 1 || len(calls[0]) != len(in) || !strings.HasPrefix(ids[1], "post"+"_") {
+			t.Fatalf("%d rows, Emit calls of %d messages, generated id %q", len(got), len(calls[0]), ids[1])
+		}
+		stored, err := s.ListPosts(ctx, PostFilter{ID: sqlb.In(ids...)})
+		if err != nil || len(stored) != len(in) {
+			t.Fatalf("%d rows stored, %v", len(stored), err)
+		}
+		byID := map[string]Post{}
+		for _, x := range stored {
+			byID[x.ID] = x
+		}
+		for i, x := range got {
+			if x.ID != ids[i] || !reflect.DeepEqual(x, byID[x.ID]) {
+				t.Fatalf("row %d: created %+v, stored %+v", i, x, byID[x.ID])
+			}
+		}
+		if err := s.DeletePosts(ctx, ids...); err != nil {
 			t.Fatal(err)
 		}
 		bus.take()
@@ -664,13 +709,18 @@ func TestPostTagsManyToMany(t *testing.T) {
 	}
 }
 
-// sampleComment is a valid create input for row n (its parents are created first).
-func sampleComment(t *testing.T, s *Service, n int) CreateCommentInput {
-	t.Helper()
-	in := CreateCommentInput{
+// sampleCommentFields is the create input of row n without its parents.
+func sampleCommentFields(n int) CreateCommentInput {
+	return CreateCommentInput{
 		ID:   fmt.Sprint(n),
 		Body: fmt.Sprintf("body_%d@test.com", n),
 	}
+}
+
+// sampleComment is a valid create input for row n (its parents are created first).
+func sampleComment(t *testing.T, s *Service, n int) CreateCommentInput {
+	t.Helper()
+	in := sampleCommentFields(n)
 	{
 		p, err := s.CreatePosts(context.Background(), samplePost(t, s, int(parentSeq.Add(1))))
 		if err != nil {
@@ -722,6 +772,44 @@ func TestCommentGenerated(t *testing.T) {
 		}
 		wantEvents(t, bus, ModuleEventCommentCreated, got[0].ID, got[1].ID, got[2].ID)
 		if err := s.DeleteComments(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		bus.take()
+	})
+
+	t.Run("a bulk create of sqlb.CopyMin rows (COPY) returns the rows as stored", func(t *testing.T) {
+		first := sampleComment(t, s, 100000) // its parents serve every row
+		in := make([]CreateCommentInput, sqlb.CopyMin)
+		ids := make([]string, len(in))
+		for i := range in {
+			in[i] = sampleCommentFields(100000 + i)
+			in[i].PostID = first.PostID
+			ids[i] = in[i].ID
+		}
+		in[1].ID = "" // generated
+		bus.take()
+		got, err := s.CreateComments(ctx, in...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[1] = got[1].ID
+		if calls := bus.take(); len(got) != len(in) || len(calls) != 1 || len(calls[0]) != len(in) || !strings.HasPrefix(ids[1], "com"+"_") {
+			t.Fatalf("%d rows, Emit calls of %d messages, generated id %q", len(got), len(calls[0]), ids[1])
+		}
+		stored, err := s.ListComments(ctx, CommentFilter{ID: sqlb.In(ids...)})
+		if err != nil || len(stored) != len(in) {
+			t.Fatalf("%d rows stored, %v", len(stored), err)
+		}
+		byID := map[string]Comment{}
+		for _, x := range stored {
+			byID[x.ID] = x
+		}
+		for i, x := range got {
+			if x.ID != ids[i] || !reflect.DeepEqual(x, byID[x.ID]) {
+				t.Fatalf("row %d: created %+v, stored %+v", i, x, byID[x.ID])
+			}
+		}
+		if err := s.DeleteComments(ctx, ids...); err != nil {
 			t.Fatal(err)
 		}
 		bus.take()
@@ -1058,13 +1146,18 @@ func TestCommentPostRelation(t *testing.T) {
 	})
 }
 
-// sampleTag is a valid create input for row n (its parents are created first).
-func sampleTag(t *testing.T, s *Service, n int) CreateTagInput {
-	t.Helper()
-	in := CreateTagInput{
+// sampleTagFields is the create input of row n without its parents.
+func sampleTagFields(n int) CreateTagInput {
+	return CreateTagInput{
 		ID:    fmt.Sprint(n),
 		Value: fmt.Sprintf("value_%d@test.com", n),
 	}
+}
+
+// sampleTag is a valid create input for row n (its parents are created first).
+func sampleTag(t *testing.T, s *Service, n int) CreateTagInput {
+	t.Helper()
+	in := sampleTagFields(n)
 	return in
 }
 
@@ -1109,6 +1202,42 @@ func TestTagGenerated(t *testing.T) {
 		}
 		wantEvents(t, bus, ModuleEventTagCreated, got[0].ID, got[1].ID, got[2].ID)
 		if err := s.DeleteTags(ctx, got[0].ID, got[1].ID, got[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		bus.take()
+	})
+
+	t.Run("a bulk create of sqlb.CopyMin rows (COPY) returns the rows as stored", func(t *testing.T) {
+		in := make([]CreateTagInput, sqlb.CopyMin)
+		ids := make([]string, len(in))
+		for i := range in {
+			in[i] = sampleTagFields(100000 + i)
+			ids[i] = in[i].ID
+		}
+		in[1].ID = "" // generated
+		bus.take()
+		got, err := s.CreateTags(ctx, in...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[1] = got[1].ID
+		if calls := bus.take(); len(got) != len(in) || len(calls) != 1 || len(calls[0]) != len(in) || !strings.HasPrefix(ids[1], "tag"+"_") {
+			t.Fatalf("%d rows, Emit calls of %d messages, generated id %q", len(got), len(calls[0]), ids[1])
+		}
+		stored, err := s.ListTags(ctx, TagFilter{ID: sqlb.In(ids...)})
+		if err != nil || len(stored) != len(in) {
+			t.Fatalf("%d rows stored, %v", len(stored), err)
+		}
+		byID := map[string]Tag{}
+		for _, x := range stored {
+			byID[x.ID] = x
+		}
+		for i, x := range got {
+			if x.ID != ids[i] || !reflect.DeepEqual(x, byID[x.ID]) {
+				t.Fatalf("row %d: created %+v, stored %+v", i, x, byID[x.ID])
+			}
+		}
+		if err := s.DeleteTags(ctx, ids...); err != nil {
 			t.Fatal(err)
 		}
 		bus.take()
@@ -1212,6 +1341,23 @@ func TestTagGenerated(t *testing.T) {
 		}
 		if _, err := s.RetrieveTag(ctx, "d1"); !merrors.Is(err, merrors.NotFound) {
 			t.Fatalf("a row of the failed batch exists: %v", err)
+		}
+	})
+	t.Run("unique violation inside a COPY", func(t *testing.T) {
+		in := make([]CreateTagInput, sqlb.CopyMin)
+		for i := range in {
+			in[i] = sampleTagFields(200000 + i)
+		}
+		in[len(in)-1] = sampleTagFields(200000)
+		in[len(in)-1].ID = "copy-dup"
+		bus.take()
+		_, err := s.CreateTags(ctx, in...)
+		wantMessage(t, err, merrors.InvalidData, "Tag with value: value_200000@test.com, already exists.")
+		if n := len(bus.take()); n != 0 {
+			t.Fatalf("%d Emit calls after a failed create", n)
+		}
+		if _, err := s.RetrieveTag(ctx, "200000"); !merrors.Is(err, merrors.NotFound) {
+			t.Fatalf("a row of the failed COPY exists: %v", err)
 		}
 	})
 

@@ -440,58 +440,99 @@ func (s *Service) DetachTagPosts(ctx context.Context, id string, postIDs ...stri
 	})
 }
 
-// tagInsertSQL inserts a chunk of tag rows sent as one array per column (CreateTags).
+// tagInsertSQL inserts tag rows sent as one array per column (insertTags).
 const tagInsertSQL = `INSERT INTO "tag" ("id", "value", "created_at", "updated_at")
 SELECT u.c1, u.c2, now(), now()
 FROM unnest($1::text[], $2::text[]) AS u(c1, c2)
 RETURNING "id", "value", "created_at", "updated_at", "deleted_at"`
 
-// CreateTags inserts rows (Medusa's createTags), one multi-row statement per 10000 rows, and
-// returns them in input order; it emits ModuleEventTagCreated {id} per row, in one Emit with the call's
-// other events. A unique violation, inside the batch or against the table, fails the whole
-// call with invalid_data "Tag with <field>: <value>, already exists."
+// insertTags inserts in with one tagInsertSQL statement (CreateTags below
+// sqlb.CopyMin rows) and puts the returned rows into out in input order, matched by id
+// (ids are unique, or the insert fails).
+func (s *Service) insertTags(ctx context.Context, in []CreateTagInput, out []Tag) error {
+	cID := make([]string, len(in))
+	cValue := make([]string, len(in))
+	pos := make(map[string]int, len(in))
+	for i, x := range in {
+		id := x.ID
+		if id == "" {
+			id = ids.New("tag")
+		}
+		pos[id] = i
+		cID[i] = id
+		cValue[i] = x.Value
+	}
+	rows, err := db.Conn(ctx, s.db).Query(ctx, tagInsertSQL, cID, cValue)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var x Tag
+		if err := rows.Scan(&x.ID, &x.Value, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
+			rows.Close()
+			return err
+		}
+		out[pos[x.ID]] = x
+	}
+	return rows.Err()
+}
+
+// tagCopyColumns are the columns copyTags writes, in the order of its row values.
+var tagCopyColumns = []string{"id", "value", "created_at", "updated_at"}
+
+// copyTags writes in with one COPY (CreateTags from sqlb.CopyMin rows) and
+// fills out in input order with the rows the insert's RETURNING would give: the inputs
+// with their defaults and the transaction's now() as created_at and updated_at.
+func (s *Service) copyTags(ctx context.Context, in []CreateTagInput, out []Tag) error {
+	now, err := sqlb.Now(ctx, db.Conn(ctx, s.db))
+	if err != nil {
+		return err
+	}
+	for i, x := range in {
+		id := x.ID
+		if id == "" {
+			id = ids.New("tag")
+		}
+		out[i] = Tag{
+			CreatedAt: now,
+			ID:        id,
+			UpdatedAt: now,
+			Value:     x.Value,
+		}
+	}
+	return sqlb.CopyRows(ctx, "tag", tagCopyColumns, len(out),
+		func(i int, row []any) {
+			o := &out[i]
+			row[0] = o.ID
+			row[1] = o.Value
+			row[2] = o.CreatedAt
+			row[3] = o.UpdatedAt
+		})
+}
+
+// CreateTags inserts rows (Medusa's createTags) and returns them in input order; it emits
+// ModuleEventTagCreated {id} per row, in one Emit with the call's other events. A unique
+// violation, inside the batch or against the table, fails the whole call with invalid_data
+// "Tag with <field>: <value>, already exists."
 //
-// Each chunk of sqlb.InsertChunk rows is one tagInsertSQL statement; the rows come back
-// matched by id (ids are unique, or the insert fails).
+// Below sqlb.CopyMin rows it sends one INSERT statement (insertTags), from there one COPY
+// (copyTags); both return the same rows.
 func (s *Service) CreateTags(ctx context.Context, in ...CreateTagInput) ([]Tag, error) {
 	if len(in) == 0 {
 		return []Tag{}, nil
 	}
 	out := make([]Tag, len(in))
 	err := s.Tx(ctx, func(ctx context.Context, _ *blogdb.Queries) error {
-		for start := 0; start < len(in); start += sqlb.InsertChunk {
-			chunk := in[start:min(start+sqlb.InsertChunk, len(in))]
-			cID := make([]string, len(chunk))
-			cValue := make([]string, len(chunk))
-			pos := make(map[string]int, len(chunk))
-			for i, x := range chunk {
-				id := x.ID
-				if id == "" {
-					id = ids.New("tag")
-				}
-				pos[id] = start + i
-				cID[i] = id
-				cValue[i] = x.Value
-			}
-			rows, err := db.Conn(ctx, s.db).Query(ctx, tagInsertSQL, cID, cValue)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var x Tag
-				if err := rows.Scan(&x.ID, &x.Value, &x.CreatedAt, &x.UpdatedAt, &x.DeletedAt); err != nil {
-					rows.Close()
-					return err
-				}
-				out[pos[x.ID]] = x
-			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
+		insert := s.insertTags
+		if len(in) >= sqlb.CopyMin {
+			insert = s.copyTags
+		}
+		if err := insert(ctx, in, out); err != nil {
+			return err
 		}
 		msgs := make([]events.Message, len(out))
 		for i, x := range out {
-			msgs[i] = Event(ModuleEventTagCreated, "tag", "created", map[string]any{"id": x.ID})
+			msgs[i] = events.IDEvent(ModuleEventTagCreated, "blog", "tag", "created", x.ID)
 		}
 		s.Emit(ctx, msgs...)
 		return nil

@@ -1,0 +1,81 @@
+package sqlb
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/medusa-go/medusa/framework/db"
+)
+
+// CopyMin is the number of rows from which a generated Create method
+// copies its rows into the table (COPY … FROM STDIN, see CopyRows) instead
+// of sending one INSERT … SELECT FROM unnest(…) RETURNING statement. Below
+// it the statement's one round trip wins; from about a thousand user rows
+// on, COPY's cheaper encoding and the absence of RETURNING do (measured
+// with modgen's BenchmarkCreatePaths).
+const CopyMin = 1000
+
+// CopyRows writes n rows into table with one binary COPY, in the
+// transaction ctx carries (a generated Create method's): row(i, dst) puts
+// row i's values into dst, one per column of cols, in order. The rows are
+// encoded as they are sent, so no copy of them is held; dst is reused. A
+// constraint violation fails the COPY as it fails an INSERT (the same
+// *pgconn.PgError, which merrors.FromPg maps), and statement-level triggers
+// fire once.
+func CopyRows(ctx context.Context, table string, cols []string, n int, row func(i int, dst []any)) error {
+	tx, ok := db.TxFrom(ctx)
+	if !ok {
+		return errors.New("sqlb: CopyRows needs the transaction of a service call")
+	}
+	dst := make([]any, len(cols))
+	i := 0
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
+		if i == n {
+			return nil, nil
+		}
+		row(i, dst)
+		i++
+		return dst, nil
+	}))
+	if err != nil {
+		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	return nil
+}
+
+// Now returns now() of the transaction conn is in: the created_at and
+// updated_at of the rows it writes (now() is the transaction's start).
+func Now(ctx context.Context, conn db.DBTX) (time.Time, error) {
+	var t time.Time
+	if err := conn.QueryRow(ctx, `SELECT now()`).Scan(&t); err != nil {
+		return time.Time{}, fmt.Errorf("read now(): %w", err)
+	}
+	return t, nil
+}
+
+// Clone returns a pointer to a copy of *p, or nil: the row a Create method
+// returns shares no pointer with its input.
+func Clone[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+// Ptr returns a pointer to v.
+func Ptr[T any](v T) *T { return &v }
+
+// JSON returns b, or nil when b is empty: what a json column holds for it
+// (see JSONText).
+func JSON(b json.RawMessage) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}

@@ -1,0 +1,266 @@
+package modgen_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/medusa-go/medusa/framework/container"
+	"github.com/medusa-go/medusa/framework/eventbus"
+	busmig "github.com/medusa-go/medusa/framework/eventbus/migrations"
+	"github.com/medusa-go/medusa/framework/events"
+	"github.com/medusa-go/medusa/framework/jobs"
+	jobsmig "github.com/medusa-go/medusa/framework/jobs/migrations"
+	"github.com/medusa-go/medusa/framework/pgtest"
+	"github.com/medusa-go/medusa/internal/testkit"
+	"github.com/medusa-go/medusa/internal/testmodules/blog"
+	blogmig "github.com/medusa-go/medusa/internal/testmodules/blog/migrations"
+	"github.com/medusa-go/medusa/modules/user"
+	usermig "github.com/medusa-go/medusa/modules/user/migrations"
+)
+
+// heapWatch samples the bytes of live and not yet collected heap objects
+// (runtime/metrics, no stop of the world) every 200 µs while a phase runs,
+// so that it can report the phase's peak above the heap it started from.
+type heapWatch struct {
+	base, allocs0 uint64
+	stop          chan struct{}
+	done          sync.WaitGroup
+	peak          uint64
+}
+
+var heapSamples = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/allocs:bytes"}}
+
+func readHeap() (objects, allocs uint64) {
+	s := append([]metrics.Sample(nil), heapSamples...)
+	metrics.Read(s)
+	return s[0].Value.Uint64(), s[1].Value.Uint64()
+}
+
+// watchHeap collects garbage, then watches the heap until stop.
+func watchHeap() *heapWatch {
+	runtime.GC()
+	w := &heapWatch{stop: make(chan struct{})}
+	w.base, w.allocs0 = readHeap()
+	w.peak = w.base
+	w.done.Go(func() {
+		t := time.NewTicker(200 * time.Microsecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-w.stop:
+				return
+			case <-t.C:
+				if h, _ := readHeap(); h > w.peak {
+					w.peak = h
+				}
+			}
+		}
+	})
+	return w
+}
+
+// end stops the watch and returns the peak heap above the start and the
+// bytes allocated meanwhile, in MB.
+func (w *heapWatch) end() (peakMB, allocMB float64) {
+	h, a := readHeap()
+	close(w.stop)
+	w.done.Wait()
+	w.peak = max(w.peak, h)
+	return float64(w.peak-w.base) / 1e6, float64(a-w.allocs0) / 1e6
+}
+
+// bulkPhases times and watches each phase of a bulk run and reports the
+// sums over the benchmark's iterations as metrics per iteration.
+type bulkPhases struct {
+	b     *testing.B
+	names []string
+	took  map[string]time.Duration
+	peak  map[string]float64
+	alloc map[string]float64
+}
+
+func newBulkPhases(b *testing.B) *bulkPhases {
+	return &bulkPhases{b: b, took: map[string]time.Duration{}, peak: map[string]float64{}, alloc: map[string]float64{}}
+}
+
+func (p *bulkPhases) run(name string, fn func() error) {
+	p.b.Helper()
+	if _, ok := p.took[name]; !ok {
+		p.names = append(p.names, name)
+	}
+	w := watchHeap()
+	start := time.Now()
+	err := fn()
+	p.took[name] += time.Since(start)
+	peak, alloc := w.end()
+	p.peak[name] = max(p.peak[name], peak)
+	p.alloc[name] += alloc
+	if err != nil {
+		p.b.Fatalf("%s: %v", name, err)
+	}
+}
+
+func (p *bulkPhases) report() {
+	n := float64(p.b.N)
+	for _, name := range p.names {
+		p.b.ReportMetric(p.took[name].Seconds()*1000/n, name+"-ms")
+		p.b.ReportMetric(p.peak[name], name+"-peakMB")
+		p.b.ReportMetric(p.alloc[name]/n, name+"-allocMB")
+	}
+}
+
+// bulkBus is the bus a bulk benchmark runs on: the in-process bus, or the
+// durable outbox bus with a subscriber to every event the run emits,
+// delivering them itself (direct delivery) or, its engine not working
+// jobs, as River jobs written in the call's transaction.
+func bulkBus(b *testing.B, kind string, pool *pgxpool.Pool, names ...string) events.Bus {
+	if kind == "local" {
+		return events.NewLocal()
+	}
+	engine := testkit.Jobs(b, pool, container.New(), jobs.Options{Mode: jobs.ModeServer, Configure: testkit.FastRiver})
+	bus, err := eventbus.New(engine, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	nop := func(context.Context, *container.Container, events.Message) error { return nil }
+	if err := bus.Subscribe(eventbus.Subscriber{ID: "bench", Events: names, Handler: nop}); err != nil {
+		b.Fatal(err)
+	}
+	if kind == "outbox-direct" {
+		testkit.StartJobs(b, engine)
+	}
+	return bus
+}
+
+// bulkRows is the size of one bulk call in BenchmarkBulk.
+const bulkRows = 100_000
+
+var bulkBuses = []string{"local", "outbox-direct", "outbox-river"}
+
+// BenchmarkBulkUsers creates 100,000 users in one CreateUsers call,
+// soft-deletes them in one SoftDeleteUsers call and restores them in one
+// RestoreUsers call, on the in-process bus and on the durable outbox bus,
+// and reports each phase's time, the peak of the heap above the heap before
+// the call (sampled every 200 µs) and the bytes allocated. Run it with
+// -benchtime 1x (each iteration writes 300,000 rows).
+func BenchmarkBulkUsers(b *testing.B) {
+	ctx := context.Background()
+	for _, kind := range bulkBuses {
+		b.Run(kind, func(b *testing.B) {
+			pool := pgtest.NewPool(b, usermig.Source, jobsmig.Source, busmig.Source)
+			bus := bulkBus(b, kind, pool, user.ModuleEventUserCreated, user.ModuleEventUserDeleted)
+			s, err := user.NewService(pool, user.WithEventBus(bus))
+			if err != nil {
+				b.Fatal(err)
+			}
+			p := newBulkPhases(b)
+			batch := 0
+			for b.Loop() {
+				b.StopTimer()
+				batch++
+				in := make([]user.CreateUserInput, bulkRows)
+				for i := range in {
+					first := fmt.Sprint("First", i)
+					in[i] = user.CreateUserInput{Email: fmt.Sprintf("b%d-%d@example.com", batch, i), FirstName: &first}
+				}
+				var ids []string
+				p.run("create", func() error {
+					out, err := s.CreateUsers(ctx, in...)
+					if err == nil && len(out) != bulkRows {
+						err = fmt.Errorf("%d users", len(out))
+					}
+					ids = make([]string, len(out))
+					for i, u := range out {
+						ids[i] = u.ID
+					}
+					return err
+				})
+				in = nil
+				p.run("softdelete", func() error {
+					keys, err := s.SoftDeleteUsers(ctx, ids...)
+					if err == nil && len(keys["user_id"]) != bulkRows {
+						err = fmt.Errorf("%d soft-deleted", len(keys["user_id"]))
+					}
+					return err
+				})
+				p.run("restore", func() error {
+					keys, err := s.RestoreUsers(ctx, ids...)
+					if err == nil && len(keys["user_id"]) != bulkRows {
+						err = fmt.Errorf("%d restored", len(keys["user_id"]))
+					}
+					return err
+				})
+				b.StartTimer()
+			}
+			p.report()
+		})
+	}
+}
+
+// BenchmarkBulkPosts is BenchmarkBulkUsers for the blog test module's
+// posts, each with one comment, so that the soft delete and the restore
+// cascade to 100,000 comments.
+func BenchmarkBulkPosts(b *testing.B) {
+	ctx := context.Background()
+	for _, kind := range bulkBuses {
+		b.Run(kind, func(b *testing.B) {
+			pool := pgtest.NewPool(b, blogmig.Source, jobsmig.Source, busmig.Source)
+			bus := bulkBus(b, kind, pool, blog.ModuleEventPostCreated, blog.ModuleEventPostDeleted,
+				blog.ModuleEventCommentCreated, blog.ModuleEventCommentDeleted)
+			s, err := blog.NewService(pool, blog.WithEventBus(bus))
+			if err != nil {
+				b.Fatal(err)
+			}
+			p := newBulkPhases(b)
+			for b.Loop() {
+				b.StopTimer()
+				in := make([]blog.CreatePostInput, bulkRows)
+				for i := range in {
+					in[i] = blog.CreatePostInput{Title: fmt.Sprint("Post ", i)}
+				}
+				var ids []string
+				p.run("create", func() error {
+					out, err := s.CreatePosts(ctx, in...)
+					ids = make([]string, len(out))
+					for i, x := range out {
+						ids[i] = x.ID
+					}
+					return err
+				})
+				in = nil
+				comments := make([]blog.CreateCommentInput, len(ids))
+				for i, id := range ids {
+					comments[i] = blog.CreateCommentInput{Body: "first", PostID: id}
+				}
+				p.run("create-comments", func() error {
+					_, err := s.CreateComments(ctx, comments...)
+					return err
+				})
+				comments = nil
+				p.run("softdelete", func() error {
+					keys, err := s.SoftDeletePosts(ctx, ids...)
+					if err == nil && (len(keys["post_id"]) != bulkRows || len(keys["comment_id"]) != bulkRows) {
+						err = fmt.Errorf("soft-deleted %d posts, %d comments", len(keys["post_id"]), len(keys["comment_id"]))
+					}
+					return err
+				})
+				p.run("restore", func() error {
+					keys, err := s.RestorePosts(ctx, ids...)
+					if err == nil && (len(keys["post_id"]) != bulkRows || len(keys["comment_id"]) != bulkRows) {
+						err = fmt.Errorf("restored %d posts, %d comments", len(keys["post_id"]), len(keys["comment_id"]))
+					}
+					return err
+				})
+				b.StartTimer()
+			}
+			p.report()
+		})
+	}
+}
