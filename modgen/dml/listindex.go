@@ -11,10 +11,11 @@ import "slices"
 // on (<field>, <pk>) that serves the list ordered by it, for a filterable
 // one an index that leads with it (lower(<field>) for a case-insensitive
 // field), each unless an index already serves it. Both are among
-// non-deleted rows, but deleted_at's, which holds every row.
+// non-deleted rows, but deleted_at's, which holds every row. A Small model
+// gets none.
 func listIndexes(m *Model, have []Index) []Index {
 	pk := m.PK()
-	if pk == nil {
+	if pk == nil || m.IsSmall {
 		return nil
 	}
 	var out []Index

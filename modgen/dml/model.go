@@ -75,8 +75,10 @@ type Model struct {
 	FilterFields   []string
 	FilterDeclared bool
 	FilterPos      Pos
-	Pos            Pos
-	props          []Property
+	// IsSmall marks a table that stays small (see Small).
+	IsSmall bool
+	Pos     Pos
+	props   []Property
 }
 
 // Define declares a model called name (snake_case, e.g. "user" or
@@ -125,6 +127,12 @@ func (m *Model) Indexes(ix ...Index) *Model {
 	}
 	return m
 }
+
+// Small says the table stays small (a few hundred rows, such as pending
+// invites): its Sortable and Filterable fields get no list indexes, since
+// a list reads such a table whole in less time than an index costs every
+// write. Declarations still decide what lists may order and filter by.
+func (m *Model) Small() *Model { m.IsSmall = true; return m }
 
 // Sortable declares the fields a list of the model may be ordered by
 // (besides the primary key, always sortable), as Medusa's "allowed" fields

@@ -260,3 +260,37 @@ func TestListIndexes(t *testing.T) {
 		t.Fatalf("Sortable(): id %v, x %v, filterable x %v", d.IsSortable("id"), d.IsSortable("x"), d.IsFilterable("x"))
 	}
 }
+
+// A Small model keeps its declarations (what lists may order and filter
+// by) but gets no list index; the same model without Small gets them.
+func TestSmallModelHasNoListIndexes(t *testing.T) {
+	def := func(small bool) *Model {
+		m := Define("inv", ID().Prefix("inv"), Text("email"), DateTime("expires_at")).
+			Sortable("email", "expires_at").Filterable("email")
+		if small {
+			m.Small()
+		}
+		if err := NewModule("m", m).Validate(); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	listIdx := func(m *Model) (n int) {
+		for _, ix := range AllIndexes(m) {
+			if strings.HasSuffix(ix.Name, "_id") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := listIdx(def(false)); n != 3 {
+		t.Errorf("without Small: %d list indexes, want 3 (id, email, expires_at)", n)
+	}
+	small := def(true)
+	if n := listIdx(small); n != 0 {
+		t.Errorf("Small: %d list indexes, want none", n)
+	}
+	if !small.IsSortable("expires_at") || small.IsSortable("created_at") || !small.IsFilterable("email") {
+		t.Error("Small changed what lists may order and filter by")
+	}
+}

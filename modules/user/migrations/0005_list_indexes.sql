@@ -8,22 +8,8 @@ CREATE INDEX IF NOT EXISTS "IDX_user_email_id" ON "user" ("email", "id") WHERE d
 CREATE INDEX IF NOT EXISTS "IDX_user_created_at_id" ON "user" ("created_at", "id") WHERE deleted_at IS NULL;
 CREATE INDEX IF NOT EXISTS "IDX_user_updated_at_id" ON "user" ("updated_at", "id") WHERE deleted_at IS NULL;
 CREATE INDEX IF NOT EXISTS "IDX_user_deleted_at_id" ON "user" ("deleted_at", "id");
-CREATE INDEX IF NOT EXISTS "IDX_invite_id" ON "invite" ("id") WHERE deleted_at IS NULL;
-CREATE INDEX IF NOT EXISTS "IDX_invite_email_id" ON "invite" ("email", "id") WHERE deleted_at IS NULL;
-CREATE INDEX IF NOT EXISTS "IDX_invite_accepted_id" ON "invite" ("accepted", "id") WHERE deleted_at IS NULL;
-CREATE INDEX IF NOT EXISTS "IDX_invite_expires_at_id" ON "invite" ("expires_at", "id") WHERE deleted_at IS NULL;
-CREATE INDEX IF NOT EXISTS "IDX_invite_created_at_id" ON "invite" ("created_at", "id") WHERE deleted_at IS NULL;
-CREATE INDEX IF NOT EXISTS "IDX_invite_updated_at_id" ON "invite" ("updated_at", "id") WHERE deleted_at IS NULL;
-CREATE INDEX IF NOT EXISTS "IDX_invite_deleted_at_id" ON "invite" ("deleted_at", "id");
 
 -- migrate:down
-DROP INDEX IF EXISTS "IDX_invite_deleted_at_id";
-DROP INDEX IF EXISTS "IDX_invite_updated_at_id";
-DROP INDEX IF EXISTS "IDX_invite_created_at_id";
-DROP INDEX IF EXISTS "IDX_invite_expires_at_id";
-DROP INDEX IF EXISTS "IDX_invite_accepted_id";
-DROP INDEX IF EXISTS "IDX_invite_email_id";
-DROP INDEX IF EXISTS "IDX_invite_id";
 DROP INDEX IF EXISTS "IDX_user_deleted_at_id";
 DROP INDEX IF EXISTS "IDX_user_updated_at_id";
 DROP INDEX IF EXISTS "IDX_user_created_at_id";

@@ -35,7 +35,8 @@ var Invite = dml.Define("invite",
 	dml.Index{On: []string{"token"}},               // IDX_invite_token
 ).Override(dml.MethodCreate, dml.MethodUpdate).
 	Sortable("email", "accepted", "expires_at", "created_at", "updated_at", "deleted_at").
-	Filterable("email", "accepted", "expires_at", "created_at", "updated_at", "deleted_at")
+	Filterable("email", "accepted", "expires_at", "created_at", "updated_at", "deleted_at").
+	Small() // pending invitations: a list reads them whole; seven list indexes would tax every invite
 
 // Module is the User Module: container key "user".
 var Module = dml.NewModule("user", User, Invite)
