@@ -159,11 +159,16 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 	f.Type().Id(G + "Filter").Struct(fl...)
 	f.Line()
 	var applies []jen.Code
-	// rank: a list without an order puts the rows where a searchable field equals q first
+	// rank: a list without an order puts the rows where a searchable field equals q
+	// first, equal as the field's eq filter compares (lower() for a case-insensitive one)
 	rank := func(search []*dml.Field) jen.Code {
 		args := []jen.Code{jen.Id("f").Dot("Q")}
 		for _, c := range search {
-			args = append(args, jen.Lit(qi(c.Name)))
+			col := qi(c.Name)
+			if c.IsFold {
+				col = "lower(" + col + ")" // compared as its eq filter compares, through its lower() index
+			}
+			args = append(args, jen.Lit(col))
 		}
 		return jen.Id("w").Dot("RankSearch").Call(args...)
 	}

@@ -92,7 +92,7 @@ const itemSearch = `(coalesce("name", '') || E'\x1f' || "label")`
 func (f itemFilter) apply(w *Where) (bool, error) {
 	if f.q != "" {
 		w.Add(itemSearch + " ILIKE " + w.Arg(Contains(f.q)))
-		w.RankSearch(f.q, `"name"`, `"label"`)
+		w.RankSearch(f.q, `"name"`, `lower("label")`) // label compares without regard to case
 	}
 	if f.minN != nil {
 		if err := Gte(*f.minN).Apply(w, `"n"`, false); err != nil {
@@ -400,14 +400,15 @@ func TestCursorWalk(t *testing.T) {
 }
 
 // TestSearchRank checks the order of a q search without an order: rows
-// where name or label equals q (without regard to case) first, the rest
+// where name equals q, or label equals it without regard to case (a
+// case-insensitive field's comparison), first, the rest
 // after, each by id; pages by offset, deep ones included, and by cursor
 // agree with it; an explicit order is kept as it is.
 func TestSearchRank(t *testing.T) {
 	ctx := context.Background()
 	pool, _ := newItems(t, 12000)
 	if _, err := pool.Exec(ctx, `UPDATE item SET label = 'NAME1' WHERE id IN ('i00000002', 'i00002000');
-UPDATE item SET name = 'Name1_' WHERE id = 'i00000999'`); err != nil {
+UPDATE item SET name = 'name1_' WHERE id = 'i00000999'`); err != nil {
 		t.Fatal(err)
 	}
 	q := itemFilter{q: "name1"}
@@ -422,7 +423,7 @@ UPDATE item SET name = 'Name1_' WHERE id = 'i00000999'`); err != nil {
 		}
 		var exact, rest []string
 		for _, r := range pg.Rows {
-			if r.Label == "NAME1" || r.Name != nil && strings.EqualFold(*r.Name, "name1") {
+			if r.Label == "NAME1" || r.Name != nil && *r.Name == "name1" {
 				exact = append(exact, r.ID)
 			} else {
 				rest = append(rest, r.ID)

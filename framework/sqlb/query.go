@@ -26,13 +26,15 @@ func (w *Where) clone() *Where {
 }
 
 // RankSearch asks a list of these predicates that gives no explicit order
-// to put first the rows where one of the searchable columns cols (quoted)
-// equals q without regard to case (a medusa-go extension of Medusa's q),
-// the rest after them, each group in the default order. An exact match is
-// lower(col) = lower(q) on one of them: a btree index on lower(col) (a
-// case-insensitive field's) finds it, else the search's own index narrows
-// the rows it is tested on (docs/modgen.md, "Lists at scale"). Only the
-// first call counts; a Sub group's is ignored.
+// to put first the rows where one of the searchable columns equals q (a
+// medusa-go extension of Medusa's q), the rest after them, each group in
+// the default order. cols are the columns as their equality filters
+// compare them: a quoted column (`"title"`), compared with q as it is, or
+// `lower("email")` for a case-insensitive field, compared with lower(q).
+// Either way the field's btree index (its list index, or the lower() one of
+// a case-insensitive field) finds the exact matches without reading every
+// row q matches (docs/modgen.md, "Lists at scale"). Only the first call
+// counts; a Sub group's is ignored.
 func (w *Where) RankSearch(q string, cols ...string) {
 	if w.rank == nil && q != "" && len(cols) > 0 {
 		w.rank = &searchRank{q: q, cols: cols}
@@ -48,10 +50,14 @@ type searchRank struct {
 // pred adds the predicate of an exact match to w's arguments and returns
 // it; it is NULL on a row whose columns are NULL or differ from q.
 func (r *searchRank) pred(w *Where) string {
-	p := "lower(" + w.Arg(r.q) + ")"
+	p := w.Arg(r.q)
 	ors := make([]string, len(r.cols))
 	for i, c := range r.cols {
-		ors[i] = "lower(" + c + ") = " + p
+		if strings.HasPrefix(c, "lower(") {
+			ors[i] = c + " = lower(" + p + ")"
+		} else {
+			ors[i] = c + " = " + p
+		}
 	}
 	return "(" + strings.Join(ors, " OR ") + ")"
 }

@@ -244,7 +244,7 @@ func (f InviteFilter) apply(w *sqlb.Where) (bool, error) {
 	if f.Q != "" {
 		w.Add("\"email\" ILIKE " + w.Arg(sqlb.Contains(f.Q)))
 		// Without an order, rows whose field equals q come first (see sqlb.Where.RankSearch).
-		w.RankSearch(f.Q, "\"email\"")
+		w.RankSearch(f.Q, "lower(\"email\")")
 	}
 	if err := f.ID.Apply(w, "\"id\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())

@@ -253,7 +253,7 @@ func (f UserFilter) apply(w *sqlb.Where) (bool, error) {
 		}
 		// Without an order, rows where one of the fields equals q come first (see
 		// sqlb.Where.RankSearch).
-		w.RankSearch(f.Q, "\"first_name\"", "\"last_name\"", "\"email\"")
+		w.RankSearch(f.Q, "\"first_name\"", "\"last_name\"", "lower(\"email\")")
 	}
 	if err := f.ID.Apply(w, "\"id\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())

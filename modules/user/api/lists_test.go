@@ -147,10 +147,12 @@ func TestUserListsAtScale(t *testing.T) {
 		t.Fatalf("count within the bound: %d %s", code, body)
 	}
 
-	// q without an order: rows where a field equals q first (any case),
-	// then the rest, each by id; pages by offset and by cursor agree.
+	// q without an order: rows where a field equals q first (as its eq
+	// filter compares: a name exactly, so user_3's "ann" and not user_2's
+	// "ANN"; the e-mail address without regard to case), then the rest,
+	// each by id; pages by offset and by cursor agree.
 	code, body, l = get("/admin/users?q=ann&fields=id")
-	if want := []string{"user_2", "user_3", "user_1", "user_4"}; code != 200 || !slices.Equal(l.ids(), want) {
+	if want := []string{"user_3", "user_1", "user_2", "user_4"}; code != 200 || !slices.Equal(l.ids(), want) {
 		t.Fatalf("q=ann: %d %s, want %v", code, body, want)
 	}
 	_, _, p1 := get("/admin/users?q=ann&fields=id&limit=3&cursor=")
@@ -161,6 +163,9 @@ func TestUserListsAtScale(t *testing.T) {
 	}
 	if _, _, byID := get("/admin/users?q=ann&fields=id&order=id"); !slices.Equal(byID.ids(), []string{"user_1", "user_2", "user_3", "user_4"}) {
 		t.Fatalf("q=ann&order=id: %v", byID.ids())
+	}
+	if _, body, mail := get("/admin/users?q=ANN@example.COM&fields=id"); !slices.Equal(mail.ids(), []string{"user_4"}) {
+		t.Fatalf("q=ANN@example.COM (the e-mail address, any case): %s", body)
 	}
 
 	// Invites page by cursor too.
