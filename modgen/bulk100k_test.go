@@ -66,14 +66,17 @@ func watchHeap() *heapWatch {
 	return w
 }
 
-// end stops the watch and returns the peak heap above the start and the
-// bytes allocated meanwhile, in MB.
-func (w *heapWatch) end() (peakMB, allocMB float64) {
+// end stops the watch and returns the peak heap above the start, the bytes
+// allocated meanwhile and the heap still live (after a collection) above
+// the start, in MB; the caller keeps the call's result alive until then.
+func (w *heapWatch) end() (peakMB, allocMB, liveMB float64) {
 	h, a := readHeap()
 	close(w.stop)
 	w.done.Wait()
 	w.peak = max(w.peak, h)
-	return float64(w.peak-w.base) / 1e6, float64(a-w.allocs0) / 1e6
+	runtime.GC()
+	live, _ := readHeap()
+	return float64(w.peak-w.base) / 1e6, float64(a-w.allocs0) / 1e6, float64(int64(live)-int64(w.base)) / 1e6
 }
 
 // bulkPhases times and watches each phase of a bulk run and reports the
@@ -84,24 +87,29 @@ type bulkPhases struct {
 	took  map[string]time.Duration
 	peak  map[string]float64
 	alloc map[string]float64
+	live  map[string]float64
 }
 
 func newBulkPhases(b *testing.B) *bulkPhases {
-	return &bulkPhases{b: b, took: map[string]time.Duration{}, peak: map[string]float64{}, alloc: map[string]float64{}}
+	return &bulkPhases{b: b, took: map[string]time.Duration{}, peak: map[string]float64{}, alloc: map[string]float64{}, live: map[string]float64{}}
 }
 
-func (p *bulkPhases) run(name string, fn func() error) {
+// run times fn and watches the heap while it runs; fn returns what the
+// call returned, kept alive until the live heap is read.
+func (p *bulkPhases) run(name string, fn func() (any, error)) {
 	p.b.Helper()
 	if _, ok := p.took[name]; !ok {
 		p.names = append(p.names, name)
 	}
 	w := watchHeap()
 	start := time.Now()
-	err := fn()
+	keep, err := fn()
 	p.took[name] += time.Since(start)
-	peak, alloc := w.end()
+	peak, alloc, live := w.end()
+	runtime.KeepAlive(keep)
 	p.peak[name] = max(p.peak[name], peak)
 	p.alloc[name] += alloc
+	p.live[name] = max(p.live[name], live)
 	if err != nil {
 		p.b.Fatalf("%s: %v", name, err)
 	}
@@ -112,6 +120,7 @@ func (p *bulkPhases) report() {
 	for _, name := range p.names {
 		p.b.ReportMetric(p.took[name].Seconds()*1000/n, name+"-ms")
 		p.b.ReportMetric(p.peak[name], name+"-peakMB")
+		p.b.ReportMetric(p.live[name], name+"-liveMB")
 		p.b.ReportMetric(p.alloc[name]/n, name+"-allocMB")
 	}
 }
@@ -171,7 +180,7 @@ func BenchmarkBulkUsers(b *testing.B) {
 					in[i] = user.CreateUserInput{Email: fmt.Sprintf("b%d-%d@example.com", batch, i), FirstName: &first}
 				}
 				var ids []string
-				p.run("create", func() error {
+				p.run("create", func() (any, error) {
 					out, err := s.CreateUsers(ctx, in...)
 					if err == nil && len(out) != bulkRows {
 						err = fmt.Errorf("%d users", len(out))
@@ -180,22 +189,22 @@ func BenchmarkBulkUsers(b *testing.B) {
 					for i, u := range out {
 						ids[i] = u.ID
 					}
-					return err
+					return out, err
 				})
 				in = nil
-				p.run("softdelete", func() error {
+				p.run("softdelete", func() (any, error) {
 					keys, err := s.SoftDeleteUsers(ctx, ids...)
 					if err == nil && len(keys["user_id"]) != bulkRows {
 						err = fmt.Errorf("%d soft-deleted", len(keys["user_id"]))
 					}
-					return err
+					return keys, err
 				})
-				p.run("restore", func() error {
+				p.run("restore", func() (any, error) {
 					keys, err := s.RestoreUsers(ctx, ids...)
 					if err == nil && len(keys["user_id"]) != bulkRows {
 						err = fmt.Errorf("%d restored", len(keys["user_id"]))
 					}
-					return err
+					return keys, err
 				})
 				b.StartTimer()
 			}
@@ -226,37 +235,36 @@ func BenchmarkBulkPosts(b *testing.B) {
 					in[i] = blog.CreatePostInput{Title: fmt.Sprint("Post ", i)}
 				}
 				var ids []string
-				p.run("create", func() error {
+				p.run("create", func() (any, error) {
 					out, err := s.CreatePosts(ctx, in...)
 					ids = make([]string, len(out))
 					for i, x := range out {
 						ids[i] = x.ID
 					}
-					return err
+					return out, err
 				})
 				in = nil
 				comments := make([]blog.CreateCommentInput, len(ids))
 				for i, id := range ids {
 					comments[i] = blog.CreateCommentInput{Body: "first", PostID: id}
 				}
-				p.run("create-comments", func() error {
-					_, err := s.CreateComments(ctx, comments...)
-					return err
+				p.run("create-comments", func() (any, error) {
+					return s.CreateComments(ctx, comments...)
 				})
 				comments = nil
-				p.run("softdelete", func() error {
+				p.run("softdelete", func() (any, error) {
 					keys, err := s.SoftDeletePosts(ctx, ids...)
 					if err == nil && (len(keys["post_id"]) != bulkRows || len(keys["comment_id"]) != bulkRows) {
 						err = fmt.Errorf("soft-deleted %d posts, %d comments", len(keys["post_id"]), len(keys["comment_id"]))
 					}
-					return err
+					return keys, err
 				})
-				p.run("restore", func() error {
+				p.run("restore", func() (any, error) {
 					keys, err := s.RestorePosts(ctx, ids...)
 					if err == nil && (len(keys["post_id"]) != bulkRows || len(keys["comment_id"]) != bulkRows) {
 						err = fmt.Errorf("restored %d posts, %d comments", len(keys["post_id"]), len(keys["comment_id"]))
 					}
-					return err
+					return keys, err
 				})
 				b.StartTimer()
 			}

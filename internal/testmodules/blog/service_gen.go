@@ -132,6 +132,16 @@ func (s *Service) Tx(ctx context.Context, fn func(ctx context.Context, q *blogdb
 	return mapErr(err)
 }
 
+// replannedTx is Tx with sqlc's queries sent unnamed, each planned for the values it is sent
+// with (sqlb.Replanned): soft deletes and restores match rows against lists of ids with
+// = ANY, which such a plan hashes, where a prepared statement's generic plan would compare
+// every row with every id.
+func (s *Service) replannedTx(ctx context.Context, fn func(ctx context.Context, q *blogdb.Queries) error) error {
+	return s.Tx(ctx, func(ctx context.Context, _ *blogdb.Queries) error {
+		return fn(ctx, blogdb.New(sqlb.Replanned(db.Conn(ctx, s.db))))
+	})
+}
+
 // Emit adds module events to the current service call (emitted with its other events, see Tx);
 // outside a call they are emitted as Tx would (in or after the transaction ctx carries, or at
 // once), and an Emit error is logged.
