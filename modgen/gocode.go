@@ -300,7 +300,7 @@ func (g *gen) serviceFile() *jen.File {
 		jen.Err().Op(":=").Qual(dbPath, "InTx").Call(jen.Id("ctx"), jen.Id("s").Dot("db"), jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("tx").Qual(pgxPath, "Tx")).Error().Block(
 			jen.If(jen.Err().Op(":=").Id("fn").Call(jen.Id("ctx"), jen.Qual(g.dbPkg, "New").Call(jen.Id("tx"))), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 			jen.If(jen.Id("owner")).Block(
-				jen.If(jen.Err().Op(":=").Qual(eventsPath, "Publish").Call(jen.Id("ctx"), jen.Id("s").Dot("bus"), jen.Id("col").Dot("Messages").Call()), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+				jen.If(jen.Err().Op(":=").Qual(eventsPath, "Publish").Call(jen.Id("ctx"), jen.Id("s").Dot("bus"), jen.Id("col").Dot("Take").Call()), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 			),
 			jen.Return(jen.Nil()),
 		)),

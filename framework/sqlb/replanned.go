@@ -17,8 +17,8 @@ import (
 // row costs one lookup whatever the plan; a generic plan, which a prepared
 // statement may switch to after five executions, compares each row with
 // every id instead (20,000 ids took 12 s, 100,000 minutes). Parsing and
-// planning each time cost a one-id soft delete about 20 µs (see
-// modgen's BenchmarkSoftDeleteOne).
+// planning each time is what a small soft delete pays for it
+// (modules/user BenchmarkSoftDeleteOne).
 func Replanned(conn db.DBTX) db.DBTX { return replanned{conn} }
 
 type replanned struct{ conn db.DBTX }

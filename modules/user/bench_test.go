@@ -252,3 +252,34 @@ func BenchmarkCreatePaths(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSoftDeleteOne soft-deletes and restores one user per iteration
+// (two calls, each one statement sent unnamed and planned for its ids, see
+// sqlb.Replanned): what a soft delete from the admin costs.
+func BenchmarkSoftDeleteOne(b *testing.B) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(b, migrations.Source)
+	s, err := NewService(pool, WithEventBus(events.NewLocal()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := make([]CreateUserInput, 1000)
+	for i := range in {
+		in[i] = CreateUserInput{Email: fmt.Sprintf("s%d@example.com", i)}
+	}
+	users, err := s.CreateUsers(ctx, in...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		id := users[i%len(users)].ID
+		i++
+		if keys, err := s.SoftDeleteUsers(ctx, id); err != nil || len(keys["user_id"]) != 1 {
+			b.Fatalf("soft delete: %v, %v", keys, err)
+		}
+		if keys, err := s.RestoreUsers(ctx, id); err != nil || len(keys["user_id"]) != 1 {
+			b.Fatalf("restore: %v, %v", keys, err)
+		}
+	}
+}

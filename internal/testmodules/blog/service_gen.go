@@ -123,7 +123,7 @@ func (s *Service) Tx(ctx context.Context, fn func(ctx context.Context, q *blogdb
 			return err
 		}
 		if owner {
-			if err := events.Publish(ctx, s.bus, col.Messages()); err != nil {
+			if err := events.Publish(ctx, s.bus, col.Take()); err != nil {
 				return err
 			}
 		}
