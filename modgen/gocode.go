@@ -283,11 +283,24 @@ func (g *gen) serviceFile() *jen.File {
 		jen.Err().Op(":=").Qual(dbPath, "InTx").Call(jen.Id("ctx"), jen.Id("s").Dot("db"), jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("tx").Qual(pgxPath, "Tx")).Error().Block(
 			jen.If(jen.Err().Op(":=").Id("fn").Call(jen.Id("ctx"), jen.Qual(g.dbPkg, "New").Call(jen.Id("tx"))), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 			jen.If(jen.Id("owner")).Block(
-				jen.If(jen.Err().Op(":=").Qual(eventsPath, "Publish").Call(jen.Id("ctx"), jen.Id("s").Dot("bus"), jen.Id("col").Dot("Messages").Call()), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+				jen.If(jen.Err().Op(":=").Qual(eventsPath, "Publish").Call(jen.Id("ctx"), jen.Id("s").Dot("bus"), jen.Id("col").Dot("Take").Call()), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 			),
 			jen.Return(jen.Nil()),
 		)),
 		jen.Return(jen.Id("mapErr").Call(jen.Err())),
+	)
+	f.Line()
+	f.Comment("replannedTx is Tx with sqlc's queries sent unnamed, each planned for the values it is sent")
+	f.Comment("with (sqlb.Replanned): soft deletes and restores match rows against lists of ids with")
+	f.Comment("= ANY, which such a plan hashes, where a prepared statement's generic plan would compare")
+	f.Comment("every row with every id.")
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("replannedTx").Params(
+		jen.Id("ctx").Qual("context", "Context"),
+		jen.Id("fn").Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("q").Op("*").Qual(g.dbPkg, "Queries")).Error(),
+	).Error().Block(
+		jen.Return(jen.Id("s").Dot("Tx").Call(jen.Id("ctx"), jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("_").Op("*").Qual(g.dbPkg, "Queries")).Error().Block(
+			jen.Return(jen.Id("fn").Call(jen.Id("ctx"), jen.Qual(g.dbPkg, "New").Call(jen.Qual(sqlbPath, "Replanned").Call(jen.Qual(dbPath, "Conn").Call(jen.Id("ctx"), jen.Id("s").Dot("db")))))),
+		))),
 	)
 	f.Line()
 	f.Comment("Emit adds module events to the current service call (emitted with its other events, see Tx);")

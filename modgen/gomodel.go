@@ -657,6 +657,18 @@ func copyReadBackCond(x *dml.Field) (cond jen.Code, always bool) {
 	return nil, true
 }
 
+// copyArg is the COPY value of field n of row o: the field's address when
+// the DTO holds a string, number, bool or time (in the row's []any a pointer
+// costs no allocation, the value would be copied to the heap), the field
+// itself when it is a pointer, json or array (pgx sends a nil slice as NULL,
+// a pointer to one as JSON null).
+func copyArg(x *dml.Field, n string) jen.Code {
+	if x.IsNullable || selfNull(x) {
+		return jen.Id("o").Dot(n)
+	}
+	return jen.Op("&").Id("o").Dot(n)
+}
+
 // copyMethod writes copy<Models>, the COPY path of a Create method (see
 // sqlb.CopyRows).
 func (g *gen) copyMethod(f *jen.File, m *dml.Model) {
@@ -669,7 +681,7 @@ func (g *gen) copyMethod(f *jen.File, m *dml.Model) {
 	cols := []jen.Code{jen.Lit(pk.Name)}
 	lit := jen.Dict{jen.Id(PK): jen.Id("id"), jen.Id("CreatedAt"): jen.Id("now"), jen.Id("UpdatedAt"): jen.Id("now")}
 	var defaults, rowVals, backConds, backScan, backSet []jen.Code
-	rowVals = append(rowVals, jen.Id("o").Dot(PK))
+	rowVals = append(rowVals, jen.Op("&").Id("o").Dot(PK))
 	backCols := []string{qi(pk.Name)}
 	backScan = append(backScan, jen.Op("&").Id("x").Dot(PK))
 	always := false
@@ -679,7 +691,7 @@ func (g *gen) copyMethod(f *jen.File, m *dml.Model) {
 		}
 		n := dml.Pascal(x.Name)
 		cols = append(cols, jen.Lit(x.Name))
-		rowVals = append(rowVals, jen.Id("o").Dot(n))
+		rowVals = append(rowVals, copyArg(x, n))
 		val, given, def := copyValue(x)
 		if given == nil {
 			lit[jen.Id(n)] = val
@@ -698,7 +710,7 @@ func (g *gen) copyMethod(f *jen.File, m *dml.Model) {
 		}
 	}
 	cols = append(cols, jen.Lit(dml.CreatedAt), jen.Lit(dml.UpdatedAt))
-	rowVals = append(rowVals, jen.Id("o").Dot("CreatedAt"), jen.Id("o").Dot("UpdatedAt"))
+	rowVals = append(rowVals, jen.Op("&").Id("o").Dot("CreatedAt"), jen.Op("&").Id("o").Dot("UpdatedAt"))
 	readBack := len(backSet) > 0
 
 	f.Comment(fmt.Sprintf("%s are the columns copy%s writes, in the order of its row values.", colsVar, P))
@@ -924,7 +936,7 @@ func (g *gen) deleteMethods(f *jen.File, m *dml.Model) {
 		}
 		name := g.methodDoc(f, m, mode.meth, doc)
 		f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(name).Params(ctxParam(), idsP).Params(jen.Map(jen.String()).Index().String(), jen.Error()).Block(
-			jen.Return(jen.Qual(cascadePath, "RunCascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("s").Dot("Tx"), jen.Id("s").Dot(tree),
+			jen.Return(jen.Qual(cascadePath, "RunCascade").Call(jen.Id("ctx"), jen.Id("ids"), jen.Id("s").Dot("replannedTx"), jen.Id("s").Dot(tree),
 				jen.Line().Func().Params(ctxParam(), jen.Id("keys").Map(jen.String()).Index().String()).Error().Block(
 					jen.Return(jen.Id("s").Dot("cascade").Call(jen.Id("ctx"), jen.Qual(cascadePath, mode.op), jen.Id("keys"))),
 				))),

@@ -168,7 +168,12 @@ func InTx(ctx context.Context, b Beginner, fn func(ctx context.Context, tx pgx.T
 		return fmt.Errorf("db: commit: %w", err)
 	}
 	s := txCtx.Value(txKey{}).(*txState)
-	for _, f := range *s.afterCommit {
+	fns := *s.afterCommit
+	// Forget the functions (and what they hold, e.g. a bulk call's events):
+	// pgx keeps the last context of a query with its idle connection, and
+	// txCtx leads here.
+	*s.afterCommit = nil
+	for _, f := range fns {
 		f(ctx)
 	}
 	return nil

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"weak"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -462,4 +464,30 @@ func TestInTxConcurrent(t *testing.T) {
 		t.Fatalf("%d failed, want 4", failed)
 	}
 	wantIDs(t, pool, "i0", "i2", "i4", "i6")
+}
+
+// InTx forgets its after-commit functions once they ran, so that a context
+// kept after the call (pgx keeps the last one a connection used) does not
+// keep what they hold alive.
+func TestAfterCommitFunctionsAreForgotten(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t, source(t))
+	var kept context.Context
+	var held weak.Pointer[[]byte]
+	err := db.InTx(ctx, pool, func(ctx context.Context, tx pgx.Tx) error {
+		kept = ctx
+		big := make([]byte, 1<<20)
+		held = weak.Make(&big)
+		db.AfterCommit(ctx, func(context.Context) { _ = len(big) })
+		return insert(ctx, tx, "a")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	if held.Value() != nil {
+		t.Fatal("an after-commit function's data outlived the call, reachable from its context")
+	}
+	runtime.KeepAlive(kept)
 }

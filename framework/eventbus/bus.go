@@ -283,7 +283,7 @@ func (b *Bus) Emit(ctx context.Context, msgs ...events.Message) error {
 		return nil
 	}
 	ctxGroup, _ := events.GroupFrom(ctx)
-	var now, held []events.Message
+	now, held := make([]events.Message, 0, len(msgs)), []events.Message(nil)
 	for i, m := range msgs {
 		if m.Name == "" {
 			return merrors.New(merrors.InvalidData, "eventbus: emit: message %d has no name", i)

@@ -22,6 +22,15 @@ func (c *Collector) Messages() []Message { return c.msgs }
 // Add appends messages.
 func (c *Collector) Add(msgs ...Message) { c.msgs = append(c.msgs, msgs...) }
 
+// Take returns the collected messages and forgets them, so that a context
+// that outlives the call (pgx keeps the last one of each connection) does
+// not hold a bulk call's events.
+func (c *Collector) Take() []Message {
+	m := c.msgs
+	c.msgs = nil
+	return m
+}
+
 // CollectorFrom returns the collector ctx carries.
 func CollectorFrom(ctx context.Context) (*Collector, bool) {
 	c, ok := ctx.Value(collectorKey{}).(*Collector)

@@ -1,6 +1,7 @@
 package events_test
 
 import (
+	"context"
 	"reflect"
 	"testing"
 
@@ -16,5 +17,21 @@ func TestIDEvent(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("id %q: IDEvent gives %+v (data %s), Event %+v (data %s)", id, got, got.Data, want, want.Data)
 		}
+	}
+}
+
+// TestCollectorTake checks that Take hands the messages over and forgets
+// them.
+func TestCollectorTake(t *testing.T) {
+	ctx, col, owner := events.WithCollector(context.Background())
+	if !owner {
+		t.Fatal("a new collector is not owned")
+	}
+	if _, c2, owner := events.WithCollector(ctx); c2 != col || owner {
+		t.Fatal("a nested call got its own collector")
+	}
+	col.Add(events.IDEvent("a", "m", "o", "created", "1"), events.IDEvent("a", "m", "o", "created", "2"))
+	if got := col.Take(); len(got) != 2 || len(col.Messages()) != 0 || col.Take() != nil {
+		t.Fatalf("Take gave %d messages, left %d", len(got), len(col.Messages()))
 	}
 }

@@ -85,7 +85,7 @@ func (b *Local) Subscribe(name string, h Handler) (unsubscribe func()) {
 // Messages without an ID get a ULID.
 func (b *Local) Emit(ctx context.Context, msgs ...Message) error {
 	ctxGroup, _ := GroupFrom(ctx)
-	var now []Message
+	now := make([]Message, 0, len(msgs))
 	b.mu.Lock()
 	for _, m := range msgs {
 		if m.ID == "" {

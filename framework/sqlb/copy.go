@@ -17,7 +17,7 @@ import (
 // of sending one INSERT … SELECT FROM unnest(…) RETURNING statement. Below
 // it the statement's one round trip wins; from about a thousand user rows
 // on, COPY's cheaper encoding and the absence of RETURNING do (measured
-// with modgen's BenchmarkCreatePaths).
+// with modules/user BenchmarkCreatePaths).
 const CopyMin = 1000
 
 // CopyRows writes n rows into table with one binary COPY, in the

@@ -29,8 +29,10 @@
 // filter objects in a model-agnostic form; SetOp and the As* converters fill
 // a typed filter from them.
 //
-// It also holds the parameters of generated bulk inserts (InsertChunk,
-// JSONText, ArrayText), the classification of q for the joined search index
+// It also holds what generated creates and soft deletes run on: the
+// parameters of the insert statement (JSONText, ArrayText), the COPY path
+// from CopyMin rows (CopyRows, Now, Clone, Ptr, JSON), Replanned (statements
+// over lists of ids planned for their values), the classification of q for the joined search index
 // (SearchJoinable, SearchNarrows) and Nearest, the "did you mean" of error
 // messages. It lives in framework/ because generated modules import only
 // framework packages (a rule of the architecture, see docs/architecture.md).

@@ -504,10 +504,10 @@ func (s *Service) copyAuthIdentities(ctx context.Context, in []CreateAuthIdentit
 	if err := sqlb.CopyRows(ctx, "auth_identity", authIdentityCopyColumns, len(out),
 		func(i int, row []any) {
 			o := &out[i]
-			row[0] = o.ID
+			row[0] = &o.ID
 			row[1] = o.AppMetadata
-			row[2] = o.CreatedAt
-			row[3] = o.UpdatedAt
+			row[2] = &o.CreatedAt
+			row[3] = &o.UpdatedAt
 		}); err != nil || len(back) == 0 {
 		return err
 	}
@@ -658,7 +658,7 @@ func (s *Service) softDeleteAuthIdentityCascades(
 // ModuleEventAuthIdentityDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteAuthIdentityTree,
+	return cascade.RunCascade(ctx, ids, s.replannedTx, s.softDeleteAuthIdentityTree,
 		func(ctx context.Context, keys map[string][]string) error {
 			return s.cascade(ctx, cascade.SoftDeleted, keys)
 		})
@@ -699,7 +699,7 @@ func (s *Service) restoreAuthIdentityCascades(
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreAuthIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreAuthIdentityTree,
+	return cascade.RunCascade(ctx, ids, s.replannedTx, s.restoreAuthIdentityTree,
 		func(ctx context.Context, keys map[string][]string) error {
 			return s.cascade(ctx, cascade.Restored, keys)
 		})

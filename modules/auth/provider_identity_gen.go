@@ -627,14 +627,14 @@ func (s *Service) copyProviderIdentities(
 	if err := sqlb.CopyRows(ctx, "provider_identity", providerIdentityCopyColumns, len(out),
 		func(i int, row []any) {
 			o := &out[i]
-			row[0] = o.ID
-			row[1] = o.EntityID
-			row[2] = o.Provider
+			row[0] = &o.ID
+			row[1] = &o.EntityID
+			row[2] = &o.Provider
 			row[3] = o.UserMetadata
 			row[4] = o.ProviderMetadata
-			row[5] = o.AuthIdentityID
-			row[6] = o.CreatedAt
-			row[7] = o.UpdatedAt
+			row[5] = &o.AuthIdentityID
+			row[6] = &o.CreatedAt
+			row[7] = &o.UpdatedAt
 		}); err != nil || len(back) == 0 {
 		return err
 	}
@@ -788,7 +788,7 @@ func (s *Service) softDeleteProviderIdentityTree(
 // ModuleEventProviderIdentityDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteProviderIdentityTree,
+	return cascade.RunCascade(ctx, ids, s.replannedTx, s.softDeleteProviderIdentityTree,
 		func(ctx context.Context, keys map[string][]string) error {
 			return s.cascade(ctx, cascade.SoftDeleted, keys)
 		})
@@ -811,7 +811,7 @@ func (s *Service) restoreProviderIdentityTree(
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreProviderIdentities(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreProviderIdentityTree,
+	return cascade.RunCascade(ctx, ids, s.replannedTx, s.restoreProviderIdentityTree,
 		func(ctx context.Context, keys map[string][]string) error {
 			return s.cascade(ctx, cascade.Restored, keys)
 		})

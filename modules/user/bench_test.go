@@ -13,6 +13,7 @@ import (
 	"github.com/medusa-go/medusa/framework/events"
 	"github.com/medusa-go/medusa/framework/pgtest"
 	"github.com/medusa-go/medusa/framework/sqlb"
+	userdb "github.com/medusa-go/medusa/modules/user/db"
 	"github.com/medusa-go/medusa/modules/user/migrations"
 )
 
@@ -183,5 +184,102 @@ func BenchmarkUserInsertCeiling(b *testing.B) {
 			}
 			b.ReportMetric(float64(10000*batch)/b.Elapsed().Seconds(), "rows/s")
 		})
+	}
+}
+
+// BenchmarkCreateFewUsers creates 1 and 50 users per CreateUsers call (the
+// statement path, one created event per user emitted after commit): what a
+// bulk path must not slow down.
+func BenchmarkCreateFewUsers(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range []int{1, 50} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			pool := pgtest.NewPool(b, migrations.Source)
+			s, err := NewService(pool, WithEventBus(events.NewLocal()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			in := make([]CreateUserInput, n)
+			batch := 0
+			for b.Loop() {
+				batch++
+				for i := range in {
+					in[i] = CreateUserInput{Email: fmt.Sprintf("f%d-%d@example.com", batch, i)}
+				}
+				if out, err := s.CreateUsers(ctx, in...); err != nil || len(out) != n {
+					b.Fatalf("%d users, %v", len(out), err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCreatePaths compares CreateUsers' two ways of writing n rows, at
+// the sizes around sqlb.CopyMin: one INSERT … SELECT FROM unnest(…)
+// RETURNING (insertUsers) and one COPY with the DTOs built in Go
+// (copyUsers), each in its own transaction, without events. Run with
+// -count to interleave them.
+func BenchmarkCreatePaths(b *testing.B) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(b, migrations.Source)
+	s, err := NewService(pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch := 0
+	for _, n := range []int{100, 500, 1000, 2000, 10000} {
+		for _, path := range []string{"insert", "copy"} {
+			b.Run(fmt.Sprintf("n=%d/%s", n, path), func(b *testing.B) {
+				write := s.insertUsers
+				if path == "copy" {
+					write = s.copyUsers
+				}
+				in, out := make([]CreateUserInput, n), make([]User, n)
+				for b.Loop() {
+					b.StopTimer()
+					batch++
+					for i := range in {
+						first := fmt.Sprint("First", i)
+						in[i] = CreateUserInput{Email: fmt.Sprintf("p%d-%d@example.com", batch, i), FirstName: &first}
+					}
+					b.StartTimer()
+					if err := s.Tx(ctx, func(ctx context.Context, _ *userdb.Queries) error { return write(ctx, in, out) }); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/row")
+			})
+		}
+	}
+}
+
+// BenchmarkSoftDeleteOne soft-deletes and restores one user per iteration
+// (two calls, each one statement sent unnamed and planned for its ids, see
+// sqlb.Replanned): what a soft delete from the admin costs.
+func BenchmarkSoftDeleteOne(b *testing.B) {
+	ctx := context.Background()
+	pool := pgtest.NewPool(b, migrations.Source)
+	s, err := NewService(pool, WithEventBus(events.NewLocal()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := make([]CreateUserInput, 1000)
+	for i := range in {
+		in[i] = CreateUserInput{Email: fmt.Sprintf("s%d@example.com", i)}
+	}
+	users, err := s.CreateUsers(ctx, in...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		id := users[i%len(users)].ID
+		i++
+		if keys, err := s.SoftDeleteUsers(ctx, id); err != nil || len(keys["user_id"]) != 1 {
+			b.Fatalf("soft delete: %v, %v", keys, err)
+		}
+		if keys, err := s.RestoreUsers(ctx, id); err != nil || len(keys["user_id"]) != 1 {
+			b.Fatalf("restore: %v, %v", keys, err)
+		}
 	}
 }

@@ -552,14 +552,14 @@ func (s *Service) copyInvites(ctx context.Context, in []CreateInviteInput, out [
 	if err := sqlb.CopyRows(ctx, "invite", inviteCopyColumns, len(out),
 		func(i int, row []any) {
 			o := &out[i]
-			row[0] = o.ID
-			row[1] = o.Email
-			row[2] = o.Accepted
-			row[3] = o.Token
-			row[4] = o.ExpiresAt
+			row[0] = &o.ID
+			row[1] = &o.Email
+			row[2] = &o.Accepted
+			row[3] = &o.Token
+			row[4] = &o.ExpiresAt
 			row[5] = o.Metadata
-			row[6] = o.CreatedAt
-			row[7] = o.UpdatedAt
+			row[6] = &o.CreatedAt
+			row[7] = &o.UpdatedAt
 		}); err != nil || len(back) == 0 {
 		return err
 	}
@@ -707,7 +707,7 @@ func (s *Service) softDeleteInviteTree(
 // ModuleEventInviteDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteInviteTree,
+	return cascade.RunCascade(ctx, ids, s.replannedTx, s.softDeleteInviteTree,
 		func(ctx context.Context, keys map[string][]string) error {
 			return s.cascade(ctx, cascade.SoftDeleted, keys)
 		})
@@ -730,7 +730,7 @@ func (s *Service) restoreInviteTree(
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreInvites(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreInviteTree,
+	return cascade.RunCascade(ctx, ids, s.replannedTx, s.restoreInviteTree,
 		func(ctx context.Context, keys map[string][]string) error {
 			return s.cascade(ctx, cascade.Restored, keys)
 		})

@@ -547,14 +547,14 @@ func (s *Service) copyUsers(ctx context.Context, in []CreateUserInput, out []Use
 	if err := sqlb.CopyRows(ctx, "user", userCopyColumns, len(out),
 		func(i int, row []any) {
 			o := &out[i]
-			row[0] = o.ID
+			row[0] = &o.ID
 			row[1] = o.FirstName
 			row[2] = o.LastName
-			row[3] = o.Email
+			row[3] = &o.Email
 			row[4] = o.AvatarURL
 			row[5] = o.Metadata
-			row[6] = o.CreatedAt
-			row[7] = o.UpdatedAt
+			row[6] = &o.CreatedAt
+			row[7] = &o.UpdatedAt
 		}); err != nil || len(back) == 0 {
 		return err
 	}
@@ -695,7 +695,7 @@ func (s *Service) softDeleteUserTree(
 // ModuleEventUserDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteUserTree,
+	return cascade.RunCascade(ctx, ids, s.replannedTx, s.softDeleteUserTree,
 		func(ctx context.Context, keys map[string][]string) error {
 			return s.cascade(ctx, cascade.SoftDeleted, keys)
 		})
@@ -718,7 +718,7 @@ func (s *Service) restoreUserTree(
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreUsers(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreUserTree,
+	return cascade.RunCascade(ctx, ids, s.replannedTx, s.restoreUserTree,
 		func(ctx context.Context, keys map[string][]string) error {
 			return s.cascade(ctx, cascade.Restored, keys)
 		})

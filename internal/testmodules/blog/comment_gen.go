@@ -512,11 +512,11 @@ func (s *Service) copyComments(ctx context.Context, in []CreateCommentInput, out
 	return sqlb.CopyRows(ctx, "comment", commentCopyColumns, len(out),
 		func(i int, row []any) {
 			o := &out[i]
-			row[0] = o.ID
-			row[1] = o.Body
-			row[2] = o.PostID
-			row[3] = o.CreatedAt
-			row[4] = o.UpdatedAt
+			row[0] = &o.ID
+			row[1] = &o.Body
+			row[2] = &o.PostID
+			row[3] = &o.CreatedAt
+			row[4] = &o.UpdatedAt
 		})
 }
 
@@ -635,7 +635,7 @@ func (s *Service) softDeleteCommentTree(
 // ModuleEventCommentDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteComments(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteCommentTree,
+	return cascade.RunCascade(ctx, ids, s.replannedTx, s.softDeleteCommentTree,
 		func(ctx context.Context, keys map[string][]string) error {
 			return s.cascade(ctx, cascade.SoftDeleted, keys)
 		})
@@ -658,7 +658,7 @@ func (s *Service) restoreCommentTree(
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreComments(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreCommentTree,
+	return cascade.RunCascade(ctx, ids, s.replannedTx, s.restoreCommentTree,
 		func(ctx context.Context, keys map[string][]string) error {
 			return s.cascade(ctx, cascade.Restored, keys)
 		})

@@ -577,12 +577,12 @@ func (s *Service) copyPosts(ctx context.Context, in []CreatePostInput, out []Pos
 	return sqlb.CopyRows(ctx, "post", postCopyColumns, len(out),
 		func(i int, row []any) {
 			o := &out[i]
-			row[0] = o.ID
-			row[1] = o.Title
+			row[0] = &o.ID
+			row[1] = &o.Title
 			row[2] = o.Body
-			row[3] = o.Views
-			row[4] = o.CreatedAt
-			row[5] = o.UpdatedAt
+			row[3] = &o.Views
+			row[4] = &o.CreatedAt
+			row[5] = &o.UpdatedAt
 		})
 }
 
@@ -721,7 +721,7 @@ func (s *Service) softDeletePostCascades(
 // ModuleEventPostDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeletePosts(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeletePostTree,
+	return cascade.RunCascade(ctx, ids, s.replannedTx, s.softDeletePostTree,
 		func(ctx context.Context, keys map[string][]string) error {
 			return s.cascade(ctx, cascade.SoftDeleted, keys)
 		})
@@ -762,7 +762,7 @@ func (s *Service) restorePostCascades(
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestorePosts(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restorePostTree,
+	return cascade.RunCascade(ctx, ids, s.replannedTx, s.restorePostTree,
 		func(ctx context.Context, keys map[string][]string) error {
 			return s.cascade(ctx, cascade.Restored, keys)
 		})

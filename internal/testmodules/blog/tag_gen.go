@@ -503,10 +503,10 @@ func (s *Service) copyTags(ctx context.Context, in []CreateTagInput, out []Tag) 
 	return sqlb.CopyRows(ctx, "tag", tagCopyColumns, len(out),
 		func(i int, row []any) {
 			o := &out[i]
-			row[0] = o.ID
-			row[1] = o.Value
-			row[2] = o.CreatedAt
-			row[3] = o.UpdatedAt
+			row[0] = &o.ID
+			row[1] = &o.Value
+			row[2] = &o.CreatedAt
+			row[3] = &o.UpdatedAt
 		})
 }
 
@@ -623,7 +623,7 @@ func (s *Service) softDeleteTagTree(
 // ModuleEventTagDeleted {id: [ids]} per model (see Tx for when); the Cascader (WithCascader) hears of
 // them in the same transaction. Unknown ids are ignored.
 func (s *Service) SoftDeleteTags(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.softDeleteTagTree,
+	return cascade.RunCascade(ctx, ids, s.replannedTx, s.softDeleteTagTree,
 		func(ctx context.Context, keys map[string][]string) error {
 			return s.cascade(ctx, cascade.SoftDeleted, keys)
 		})
@@ -641,7 +641,7 @@ func (s *Service) restoreTagTree(ctx context.Context, q *blogdb.Queries, ids []s
 // {id: [ids]} (action "created") per model (see Tx for when); the Cascader (WithCascader)
 // hears of them in the same transaction.
 func (s *Service) RestoreTags(ctx context.Context, ids ...string) (map[string][]string, error) {
-	return cascade.RunCascade(ctx, ids, s.Tx, s.restoreTagTree,
+	return cascade.RunCascade(ctx, ids, s.replannedTx, s.restoreTagTree,
 		func(ctx context.Context, keys map[string][]string) error {
 			return s.cascade(ctx, cascade.Restored, keys)
 		})

@@ -36,7 +36,7 @@ func (q *Queries) DeleteAuthIdentities(ctx context.Context, ids []string) ([]str
 }
 
 const existingAuthIdentityIDs = `-- name: ExistingAuthIdentityIDs :many
-SELECT "id" FROM "auth_identity" WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+SELECT "id" FROM "auth_identity" WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NULL
 `
 
 func (q *Queries) ExistingAuthIdentityIDs(ctx context.Context, ids []string) ([]string, error) {
@@ -61,7 +61,7 @@ func (q *Queries) ExistingAuthIdentityIDs(ctx context.Context, ids []string) ([]
 
 const restoreAuthIdentities = `-- name: RestoreAuthIdentities :many
 UPDATE "auth_identity" SET "deleted_at" = NULL, "updated_at" = now()
-WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NOT NULL
+WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NOT NULL
 RETURNING "id"
 `
 
@@ -87,7 +87,7 @@ func (q *Queries) RestoreAuthIdentities(ctx context.Context, ids []string) ([]st
 
 const restoreProviderIdentitiesByAuthIdentityID = `-- name: RestoreProviderIdentitiesByAuthIdentityID :many
 UPDATE "provider_identity" SET "deleted_at" = NULL, "updated_at" = now()
-WHERE "auth_identity_id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NOT NULL
+WHERE "auth_identity_id" = ANY($1::text[]) AND "deleted_at" IS NOT NULL
 RETURNING "id"
 `
 
@@ -113,7 +113,7 @@ func (q *Queries) RestoreProviderIdentitiesByAuthIdentityID(ctx context.Context,
 
 const softDeleteAuthIdentities = `-- name: SoftDeleteAuthIdentities :many
 UPDATE "auth_identity" SET "deleted_at" = now(), "updated_at" = now()
-WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NULL
 RETURNING "id"
 `
 
@@ -139,7 +139,7 @@ func (q *Queries) SoftDeleteAuthIdentities(ctx context.Context, ids []string) ([
 
 const softDeleteProviderIdentitiesByAuthIdentityID = `-- name: SoftDeleteProviderIdentitiesByAuthIdentityID :many
 UPDATE "provider_identity" SET "deleted_at" = now(), "updated_at" = now()
-WHERE "auth_identity_id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+WHERE "auth_identity_id" = ANY($1::text[]) AND "deleted_at" IS NULL
 RETURNING "id"
 `
 

@@ -36,7 +36,7 @@ func (q *Queries) DeleteProviderIdentities(ctx context.Context, ids []string) ([
 }
 
 const existingProviderIdentityIDs = `-- name: ExistingProviderIdentityIDs :many
-SELECT "id" FROM "provider_identity" WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+SELECT "id" FROM "provider_identity" WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NULL
 `
 
 func (q *Queries) ExistingProviderIdentityIDs(ctx context.Context, ids []string) ([]string, error) {
@@ -61,7 +61,7 @@ func (q *Queries) ExistingProviderIdentityIDs(ctx context.Context, ids []string)
 
 const restoreProviderIdentities = `-- name: RestoreProviderIdentities :many
 UPDATE "provider_identity" SET "deleted_at" = NULL, "updated_at" = now()
-WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NOT NULL
+WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NOT NULL
 RETURNING "id"
 `
 
@@ -87,7 +87,7 @@ func (q *Queries) RestoreProviderIdentities(ctx context.Context, ids []string) (
 
 const softDeleteProviderIdentities = `-- name: SoftDeleteProviderIdentities :many
 UPDATE "provider_identity" SET "deleted_at" = now(), "updated_at" = now()
-WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NULL
 RETURNING "id"
 `
 

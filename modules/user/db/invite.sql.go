@@ -37,7 +37,7 @@ func (q *Queries) DeleteInvites(ctx context.Context, ids []string) ([]string, er
 }
 
 const existingInviteIDs = `-- name: ExistingInviteIDs :many
-SELECT "id" FROM "invite" WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+SELECT "id" FROM "invite" WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NULL
 `
 
 func (q *Queries) ExistingInviteIDs(ctx context.Context, ids []string) ([]string, error) {
@@ -62,7 +62,7 @@ func (q *Queries) ExistingInviteIDs(ctx context.Context, ids []string) ([]string
 
 const restoreInvites = `-- name: RestoreInvites :many
 UPDATE "invite" SET "deleted_at" = NULL, "updated_at" = now()
-WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NOT NULL
+WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NOT NULL
 RETURNING "id"
 `
 
@@ -88,7 +88,7 @@ func (q *Queries) RestoreInvites(ctx context.Context, ids []string) ([]string, e
 
 const softDeleteInvites = `-- name: SoftDeleteInvites :many
 UPDATE "invite" SET "deleted_at" = now(), "updated_at" = now()
-WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NULL
 RETURNING "id"
 `
 

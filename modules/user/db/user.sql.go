@@ -36,7 +36,7 @@ func (q *Queries) DeleteUsers(ctx context.Context, ids []string) ([]string, erro
 }
 
 const existingUserIDs = `-- name: ExistingUserIDs :many
-SELECT "id" FROM "user" WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+SELECT "id" FROM "user" WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NULL
 `
 
 func (q *Queries) ExistingUserIDs(ctx context.Context, ids []string) ([]string, error) {
@@ -61,7 +61,7 @@ func (q *Queries) ExistingUserIDs(ctx context.Context, ids []string) ([]string, 
 
 const restoreUsers = `-- name: RestoreUsers :many
 UPDATE "user" SET "deleted_at" = NULL, "updated_at" = now()
-WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NOT NULL
+WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NOT NULL
 RETURNING "id"
 `
 
@@ -87,7 +87,7 @@ func (q *Queries) RestoreUsers(ctx context.Context, ids []string) ([]string, err
 
 const softDeleteUsers = `-- name: SoftDeleteUsers :many
 UPDATE "user" SET "deleted_at" = now(), "updated_at" = now()
-WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NULL
 RETURNING "id"
 `
 

@@ -35,7 +35,7 @@ func (q *Queries) DeleteComments(ctx context.Context, ids []string) ([]string, e
 }
 
 const existingCommentIDs = `-- name: ExistingCommentIDs :many
-SELECT "id" FROM "comment" WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+SELECT "id" FROM "comment" WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NULL
 `
 
 func (q *Queries) ExistingCommentIDs(ctx context.Context, ids []string) ([]string, error) {
@@ -60,7 +60,7 @@ func (q *Queries) ExistingCommentIDs(ctx context.Context, ids []string) ([]strin
 
 const restoreComments = `-- name: RestoreComments :many
 UPDATE "comment" SET "deleted_at" = NULL, "updated_at" = now()
-WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NOT NULL
+WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NOT NULL
 RETURNING "id"
 `
 
@@ -86,7 +86,7 @@ func (q *Queries) RestoreComments(ctx context.Context, ids []string) ([]string, 
 
 const softDeleteComments = `-- name: SoftDeleteComments :many
 UPDATE "comment" SET "deleted_at" = now(), "updated_at" = now()
-WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NULL
 RETURNING "id"
 `
 

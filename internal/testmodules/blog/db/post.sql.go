@@ -35,7 +35,7 @@ func (q *Queries) DeletePosts(ctx context.Context, ids []string) ([]string, erro
 }
 
 const existingPostIDs = `-- name: ExistingPostIDs :many
-SELECT "id" FROM "post" WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+SELECT "id" FROM "post" WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NULL
 `
 
 func (q *Queries) ExistingPostIDs(ctx context.Context, ids []string) ([]string, error) {
@@ -60,7 +60,7 @@ func (q *Queries) ExistingPostIDs(ctx context.Context, ids []string) ([]string, 
 
 const restoreCommentsByPostID = `-- name: RestoreCommentsByPostID :many
 UPDATE "comment" SET "deleted_at" = NULL, "updated_at" = now()
-WHERE "post_id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NOT NULL
+WHERE "post_id" = ANY($1::text[]) AND "deleted_at" IS NOT NULL
 RETURNING "id"
 `
 
@@ -86,7 +86,7 @@ func (q *Queries) RestoreCommentsByPostID(ctx context.Context, ids []string) ([]
 
 const restorePosts = `-- name: RestorePosts :many
 UPDATE "post" SET "deleted_at" = NULL, "updated_at" = now()
-WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NOT NULL
+WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NOT NULL
 RETURNING "id"
 `
 
@@ -112,7 +112,7 @@ func (q *Queries) RestorePosts(ctx context.Context, ids []string) ([]string, err
 
 const softDeleteCommentsByPostID = `-- name: SoftDeleteCommentsByPostID :many
 UPDATE "comment" SET "deleted_at" = now(), "updated_at" = now()
-WHERE "post_id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+WHERE "post_id" = ANY($1::text[]) AND "deleted_at" IS NULL
 RETURNING "id"
 `
 
@@ -138,7 +138,7 @@ func (q *Queries) SoftDeleteCommentsByPostID(ctx context.Context, ids []string) 
 
 const softDeletePosts = `-- name: SoftDeletePosts :many
 UPDATE "post" SET "deleted_at" = now(), "updated_at" = now()
-WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NULL
 RETURNING "id"
 `
 

@@ -35,7 +35,7 @@ func (q *Queries) DeleteTags(ctx context.Context, ids []string) ([]string, error
 }
 
 const existingTagIDs = `-- name: ExistingTagIDs :many
-SELECT "id" FROM "tag" WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+SELECT "id" FROM "tag" WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NULL
 `
 
 func (q *Queries) ExistingTagIDs(ctx context.Context, ids []string) ([]string, error) {
@@ -60,7 +60,7 @@ func (q *Queries) ExistingTagIDs(ctx context.Context, ids []string) ([]string, e
 
 const restoreTags = `-- name: RestoreTags :many
 UPDATE "tag" SET "deleted_at" = NULL, "updated_at" = now()
-WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NOT NULL
+WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NOT NULL
 RETURNING "id"
 `
 
@@ -86,7 +86,7 @@ func (q *Queries) RestoreTags(ctx context.Context, ids []string) ([]string, erro
 
 const softDeleteTags = `-- name: SoftDeleteTags :many
 UPDATE "tag" SET "deleted_at" = now(), "updated_at" = now()
-WHERE "id" IN (SELECT unnest($1::text[])) AND "deleted_at" IS NULL
+WHERE "id" = ANY($1::text[]) AND "deleted_at" IS NULL
 RETURNING "id"
 `
 
