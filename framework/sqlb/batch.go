@@ -184,18 +184,7 @@ func NewThroughRead[T any](t Table, cfg FindConfig, via Through, parents Parents
 		b.WriteString(` AND t."deleted_at" IS NULL`)
 	}
 	b.WriteString(" ORDER BY ")
-	for i, o := range order {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("t.")
-		b.WriteString(QuoteIdent(o.Field))
-		if o.Desc {
-			b.WriteString(" DESC")
-		} else {
-			b.WriteString(" ASC")
-		}
-	}
+	writeOrder(&b, "t.", order)
 	r.sql = b.String()
 	return r, nil
 }

@@ -281,17 +281,7 @@ func (s *Select) SQL() string {
 				b.WriteString(", ")
 			}
 		}
-		for i, o := range s.Order {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(QuoteIdent(o.Field))
-			if o.Desc {
-				b.WriteString(" DESC")
-			} else {
-				b.WriteString(" ASC")
-			}
-		}
+		writeOrder(&b, "", s.Order)
 	}
 	if s.Limit > 0 {
 		fmt.Fprintf(&b, " LIMIT %d", s.Limit)
@@ -327,18 +317,7 @@ func (s *Select) deferredSQL(pk string) string {
 	b.WriteString(QuoteIdent(pk))
 	if len(s.Order) > 0 {
 		b.WriteString(" ORDER BY ")
-		for i, o := range s.Order {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("t.")
-			b.WriteString(QuoteIdent(o.Field))
-			if o.Desc {
-				b.WriteString(" DESC")
-			} else {
-				b.WriteString(" ASC")
-			}
-		}
+		writeOrder(&b, "t.", s.Order)
 	}
 	return b.String()
 }
@@ -356,4 +335,21 @@ func QuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 type DB interface {
 	db.DBTX
 	db.Beginner
+}
+
+// writeOrder writes order's terms ("a" ASC, "b" DESC), each column after
+// prefix (a table alias and its dot, or "").
+func writeOrder(b *strings.Builder, prefix string, order []Order) {
+	for i, o := range order {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(prefix)
+		b.WriteString(QuoteIdent(o.Field))
+		if o.Desc {
+			b.WriteString(" DESC")
+		} else {
+			b.WriteString(" ASC")
+		}
+	}
 }
