@@ -76,8 +76,8 @@ func appGoMod(repo, root string) string {
 }
 
 // offlineGoEnv gives a script the go command's caches and Postgres settings
-// of the test run, and no network (GOPROXY=off): everything comes from the
-// module and build caches. pgtest's embedded server must live where the
+// of the test run, and no network (GOPROXY=off, GOSUMDB=off): everything
+// comes from the module and build caches. pgtest's embedded server must live where the
 // postgres OS user can enter, which testscript's private $WORK is not.
 func offlineGoEnv(env *testscript.Env) {
 	for _, k := range []string{"HOME", "GOPATH", "GOCACHE", "GOMODCACHE", "GOTOOLCHAIN", "TEST_DATABASE_URL", "PGTEST_KEEP", "PG_BIN"} {
@@ -91,6 +91,11 @@ func offlineGoEnv(env *testscript.Env) {
 		}
 	}
 	env.Setenv("GOPROXY", "off")
+	// Without a network the checksum database cannot be asked about the
+	// new application's modules (with a proxy, go asks it through the
+	// proxy); the module cache's hashes, checked when the cache was filled,
+	// stand in for it.
+	env.Setenv("GOSUMDB", "off")
 	env.Setenv("TMPDIR", os.TempDir())
 }
 

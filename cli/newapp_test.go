@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,6 +32,7 @@ func TestNewApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	warmModuleCache(t, root)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/app",
 		Setup: func(env *testscript.Env) error {
@@ -113,4 +116,22 @@ func cmdLogin(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("login %s: %d", args[0], resp.StatusCode)
 	}
 	ts.Setenv("TOKEN", out.Token)
+}
+
+// warmModuleCache makes a throwaway application with the go command's own
+// settings (its proxy, its checksum database), so that the module cache
+// holds what a new application's go mod tidy reads, the test-only modules
+// of its dependencies included, as it does on a developer's machine after
+// a first online build. The scripts then run offline from that cache. It
+// does nothing more when the cache already has them, and only logs a
+// failure (no network): the offline scripts then say what is missing.
+func warmModuleCache(t *testing.T, root string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "warm")
+	cmd := exec.Command("go", "run", "./cmd/medusa-go", "new", "app", "--medusa", root, dir)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Logf("warming the module cache with a throwaway application failed (offline?): %v\n%s", err, out)
+	}
 }
