@@ -53,7 +53,12 @@ type Engine struct {
 	mu        sync.Mutex
 	workflows map[string]Definition
 	live      map[RunKey]*run
-	waiters   map[waiterKey]chan struct{}
+	// recent are the last runs that left live (at most maxRecent, oldest
+	// first in recentKeys), so that Wait called just after a run ended
+	// still answers its result rather than nil.
+	recent     map[RunKey]*run
+	recentKeys []RunKey
+	waiters    map[waiterKey]chan struct{}
 	// alarms are the in-process timers of runs parked by this engine (the
 	// fast path of their wake-up; the job engine's is the durable one);
 	// finishWait are the callers of Run waiting for a parked run's end.
@@ -137,6 +142,7 @@ func NewEngine(opts ...EngineOption) *Engine {
 		asyncPoll:  time.Second,
 		workflows:  map[string]Definition{},
 		live:       map[RunKey]*run{},
+		recent:     map[RunKey]*run{},
 		waiters:    map[waiterKey]chan struct{}{},
 		alarms:     map[RunKey]*time.Timer{},
 		finishWait: map[RunKey][]chan *run{},
@@ -242,6 +248,22 @@ func (e *Engine) addLive(r *run) *run {
 	return nil
 }
 
+// maxRecent bounds the finished runs Wait still knows (Engine.recent).
+const maxRecent = 64
+
+// rememberLocked records r, which is leaving live as it ends, among the
+// recent runs; e.mu is held.
+func (e *Engine) rememberLocked(r *run) {
+	if _, ok := e.recent[r.key]; !ok {
+		e.recentKeys = append(e.recentKeys, r.key)
+	}
+	e.recent[r.key] = r
+	if len(e.recentKeys) > maxRecent {
+		delete(e.recent, e.recentKeys[0])
+		e.recentKeys = e.recentKeys[1:]
+	}
+}
+
 func (e *Engine) removeLive(r *run) {
 	e.mu.Lock()
 	if e.live[r.key] == r {
@@ -278,10 +300,15 @@ func (e *Engine) wake(key RunKey, pos string) {
 
 // Wait blocks until the run key, if it is running in this engine, finishes
 // or parks (WithTimers), and returns its error (nil when it is not running
-// here, or parked).
+// here, or parked). A run that ended here just before the call (one of the
+// engine's last few) still answers its error: Wait right after Recover or
+// Run cannot miss a fast failure.
 func (e *Engine) Wait(ctx context.Context, key RunKey) error {
 	e.mu.Lock()
 	r := e.live[key]
+	if r == nil {
+		r = e.recent[key]
+	}
 	e.mu.Unlock()
 	if r == nil {
 		return nil

@@ -199,7 +199,12 @@ func (r *run) parkedEnd() {
 	if r.cancel != nil {
 		r.cancel(nil)
 	}
-	r.eng.removeLive(r)
+	r.eng.mu.Lock()
+	if r.eng.live[r.key] == r {
+		delete(r.eng.live, r.key)
+		r.eng.rememberLocked(r)
+	}
+	r.eng.mu.Unlock()
 	close(r.done)
 }
 
@@ -323,6 +328,7 @@ func (e *Engine) retire(r *run) []chan *run {
 	defer e.mu.Unlock()
 	if e.live[r.key] == r {
 		delete(e.live, r.key)
+		e.rememberLocked(r)
 	}
 	ws := e.finishWait[r.key]
 	if ws != nil {
