@@ -180,11 +180,7 @@ func BenchmarkBulkUsers(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				batch++
-				in := make([]user.CreateUserInput, bulkRows)
-				for i := range in {
-					first := fmt.Sprint("First", i)
-					in[i] = user.CreateUserInput{Email: fmt.Sprintf("b%d-%d@example.com", batch, i), FirstName: &first}
-				}
+				in := bulkUsers(batch, bulkRows)
 				var ids []string
 				p.run("create", func() (any, error) {
 					out, err := s.CreateUsers(ctx, in...)

@@ -141,11 +141,7 @@ func BenchmarkCreateUsersDurableBus(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		batch++
-		in := make([]user.CreateUserInput, n)
-		for i := range in {
-			first := fmt.Sprint("First", i)
-			in[i] = user.CreateUserInput{Email: fmt.Sprintf("b%d-%d@example.com", batch, i), FirstName: &first}
-		}
+		in := bulkUsers(batch, n)
 		b.StartTimer()
 		if out, err := s.CreateUsers(ctx, in...); err != nil || len(out) != n {
 			b.Fatalf("%d users, %v", len(out), err)
@@ -157,4 +153,15 @@ func BenchmarkCreateUsersDurableBus(b *testing.B) {
 		b.Fatalf("%d stored events, want %d: %v", jobsN, n*batch, err)
 	}
 	b.ReportMetric(float64(n*batch)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// bulkUsers returns n inputs of users for a bulk create, their e-mail
+// addresses distinct across batches.
+func bulkUsers(batch, n int) []user.CreateUserInput {
+	in := make([]user.CreateUserInput, n)
+	for i := range in {
+		first := fmt.Sprint("First", i)
+		in[i] = user.CreateUserInput{Email: fmt.Sprintf("b%d-%d@example.com", batch, i), FirstName: &first}
+	}
+	return in
 }
