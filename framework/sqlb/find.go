@@ -102,11 +102,19 @@ func runPlan[T any](ctx context.Context, conn db.DBTX, p *plan, next bool, newRo
 		ranks   []bool                         // the rank of each row, when read sorted
 		skip    = p.offset
 	)
+	est, broad := -1, false
+	if p.searchEstimated() {
+		var err error
+		if est, broad, err = p.searchPlan(ctx, conn); err != nil {
+			return Page[T]{}, p.fail(err)
+		}
+	}
+	uncounted := p.count && p.countBounded && broad
 	// A ranked search from its start is counted first: when it matches few
 	// rows, one statement reads them sorted by rank (one scan of the search
 	// index, a sort of at most rankSortMax rows) instead of two parts.
 	sorted := false
-	if p.count && p.rankFromStart {
+	if p.count && p.rankFromStart && !uncounted {
 		var err error
 		if n, err = p.countRows(ctx, conn); err != nil {
 			return Page[T]{}, p.fail(err)
@@ -134,7 +142,7 @@ func runPlan[T any](ctx context.Context, conn db.DBTX, p *plan, next bool, newRo
 		// round trip instead of two. The batch runs both in the
 		// connection's default mode, so a statement that needs
 		// CacheDescribe keeps its own query.
-		if b, ok := conn.(batcher); ok && i == 0 && p.count && !counted && p.batchable() {
+		if b, ok := conn.(batcher); ok && i == 0 && p.count && !counted && !uncounted && p.batchable() {
 			out, n, err = findBatch(ctx, b, sql, args, p.countSQL, p.countArgs, out, p, newRow, dest)
 			counted = true
 		} else {
@@ -163,7 +171,10 @@ func runPlan[T any](ctx context.Context, conn db.DBTX, p *plan, next bool, newRo
 		}
 	}
 	page := Page[T]{Rows: out}
-	if p.count {
+	switch {
+	case uncounted:
+		page.Count, page.Estimated = max(est, p.countLimit+1), true
+	case p.count:
 		if !counted {
 			var err error
 			if n, err = p.countRows(ctx, conn); err != nil {
@@ -172,9 +183,11 @@ func runPlan[T any](ctx context.Context, conn db.DBTX, p *plan, next bool, newRo
 		}
 		page.Count = n
 		if p.countBounded && n > p.countLimit {
-			est, err := p.estimate(ctx, conn)
-			if err != nil {
-				return Page[T]{}, p.fail(err)
+			if est < 0 {
+				var err error
+				if est, err = p.estimate(ctx, conn); err != nil {
+					return Page[T]{}, p.fail(err)
+				}
 			}
 			page.Count, page.Estimated = max(est, p.countLimit+1), true
 		}
@@ -283,6 +296,9 @@ type plan struct {
 	// countPrepared: the count is a prepared statement; countBounded: it
 	// counts at most countLimit+1 rows (CountLimit, on rows it counts).
 	countPrepared, countBounded bool
+	// unfiltered: no predicate but deleted_at's; live: soft-deleted rows
+	// are left out.
+	unfiltered, live bool
 }
 
 // newPlan builds the page (and count) statements of a Find.
@@ -336,12 +352,21 @@ func newPlan(t Table, cfg FindConfig, count bool, apply func(*Where) (bool, erro
 		p.parts = startParts(p.terms)
 		p.rankFromStart = ranked
 	}
-	if count {
+	p.unfiltered, p.live = unfiltered, live
+	p.statements()
+	return p, nil
+}
+
+// statements builds the count statement and the first part's from the
+// plan's predicates (again after narrow adds one).
+func (p *plan) statements() {
+	t, w := p.t, p.base
+	if p.count {
 		p.countPrepared = w.EqualityOnly()
 		switch {
-		case unfiltered && t.RowCount != "":
+		case p.unfiltered && t.RowCount != "":
 			p.countSQL, p.countArgs, p.countPrepared = rowCountTotalSQL, []any{t.RowCount}, true
-			if live {
+			if p.live {
 				p.countSQL = rowCountLiveSQL
 			}
 		case p.countLimit > 0:
@@ -355,7 +380,43 @@ func newPlan(t Table, cfg FindConfig, count bool, apply func(*Where) (bool, erro
 		p.sel = p.partSelect(0, p.limit, p.offset)
 		p.mode = execMode(p.sel.Where)
 	}
-	return p, nil
+}
+
+// SearchNarrowMax is the most rows the planner may expect a q search to
+// match for a list without a count bound to look it up in the model's gram
+// index (Where.SearchGrams); a counted list with FindConfig.CountLimit
+// uses its bound instead.
+const SearchNarrowMax = 10_000
+
+// searchEstimated reports whether the plan asks the planner how many rows
+// its q search matches before it reads them (see searchPlan).
+func (p *plan) searchEstimated() bool {
+	return (p.base.rank != nil || p.base.grams != nil) && p.count && p.countBounded ||
+		p.base.grams != nil && p.live
+}
+
+// searchPlan decides how a q search is read from the planner's estimate
+// of its matches (one EXPLAIN, before any read), and returns the estimate
+// and whether the search is broad: expected to match more rows than the
+// count bound (SearchNarrowMax without one). A broad search of a counted
+// list with CountLimit is not counted: its count is the estimate, flagged
+// (a count would build the bitmap of every match and read up to the
+// bound's rows for nothing but the number). A selective one gets the gram
+// index lookup (Where.SearchGrams) added to its statements.
+func (p *plan) searchPlan(ctx context.Context, conn db.DBTX) (est int, broad bool, err error) {
+	if est, err = p.estimate(ctx, conn); err != nil {
+		return 0, false, err
+	}
+	bound := SearchNarrowMax
+	if p.count && p.countBounded {
+		bound = p.countLimit
+	}
+	broad = est > bound
+	if !broad && p.base.grams != nil && p.live {
+		p.base.Add(p.base.grams.pred(p.base))
+		p.statements()
+	}
+	return est, broad, nil
 }
 
 // partSelect is the statement of part i of the page, with limit and offset.

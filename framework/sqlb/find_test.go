@@ -22,7 +22,8 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // itemsSource is the schema of the tests' table: a nullable sortable
-// column (name), two searchable ones joined in one trigram index, the
+// column (name), two searchable ones joined in one trigram index and one
+// gram index (as generated modules have them), the
 // (column, id) indexes of live rows that sortable columns have in
 // generated modules.
 var itemsSource = migrate.Source{Module: "sqlbtest", FS: fstest.MapFS{"0001_item.sql": {Data: []byte(`-- migrate:up
@@ -39,6 +40,8 @@ CREATE INDEX item_name ON item (name, id) WHERE deleted_at IS NULL;
 CREATE INDEX item_n ON item (n, id) WHERE deleted_at IS NULL;
 CREATE INDEX item_created_at ON item (created_at, id) WHERE deleted_at IS NULL;
 CREATE INDEX item_q ON item USING gin ((coalesce(name, '') || E'\x1f' || label) gin_trgm_ops);
+`+GramsFuncSQL+`
+CREATE INDEX item_q_grams ON item USING gin (`+GramsFunc+`(coalesce(name, '') || E'\x1f' || label)) WHERE deleted_at IS NULL;
 -- migrate:down
 DROP TABLE item;
 `)}}}
@@ -83,6 +86,7 @@ var itemTable = Table{
 // filter.
 type itemFilter struct {
 	q       string
+	noGrams bool // q without the gram index lookup (as a model without it)
 	minN    *int
 	deleted bool
 }
@@ -93,6 +97,9 @@ func (f itemFilter) apply(w *Where) (bool, error) {
 	if f.q != "" {
 		w.Add(itemSearch + " ILIKE " + w.Arg(Contains(f.q)))
 		w.RankSearch(f.q, `"name"`, `lower("label")`) // label compares without regard to case
+		if !f.noGrams {
+			w.SearchGrams(itemSearch, f.q)
+		}
 	}
 	if f.minN != nil {
 		if err := Gte(*f.minN).Apply(w, `"n"`, false); err != nil {
@@ -525,5 +532,84 @@ func TestBadCursor(t *testing.T) {
 	end, err := findItems(ctx, pool, itemFilter{}, FindConfig{Take: 5, Cursor: c})
 	if err != nil || len(end.Rows) != 0 || end.Next != "" {
 		t.Fatalf("past the end: %+v, %v", end, err)
+	}
+}
+
+// TestSearchGrams checks the gram index lookup of a q search
+// (Where.SearchGrams): a search the planner expects to be selective is
+// narrowed by it and reads the same rows and count as without it, whatever
+// the case of q; a q too short for a gram, one with a LIKE wildcard and a
+// list with soft-deleted rows are not narrowed; a broad search of a list
+// with a count bound is not counted (its count is the planner's estimate,
+// flagged).
+func TestSearchGrams(t *testing.T) {
+	ctx := context.Background()
+	pool, log := newItems(t, 3000)
+	sent := func() (narrowed, counted bool) {
+		for _, s := range log.take() {
+			narrowed = narrowed || strings.Contains(s, GramsFunc+"(")
+			counted = counted || strings.HasPrefix(s, "SELECT count(*)")
+		}
+		return narrowed, counted
+	}
+	for _, c := range []struct {
+		name   string
+		q      string
+		cfg    FindConfig
+		narrow bool
+		rows   int // at least, on the page
+	}{
+		{"selective", "label1234", FindConfig{Take: 10}, true, 1},
+		{"selective, another case", "LaBeL1234", FindConfig{Take: 10}, true, 1},
+		{"selective, bounded count", "label1234", FindConfig{Take: 10, CountLimit: 100}, true, 1},
+		{"selective, ordered", "abel12", FindConfig{Take: 10, CountLimit: 1000, Order: []Order{{Field: "n", Desc: true}}}, true, 10},
+		{"a hundred matches, deep", "abel12", FindConfig{Take: 10, Skip: 40, CountLimit: 1000}, true, 10},
+		{"across the separator", "me1\x1flabel", FindConfig{Take: 10}, false, 0},
+		{"every row, no bound", "label", FindConfig{Take: 10}, true, 10},
+		{"too short", "bel1", FindConfig{Take: 10, CountLimit: 1000}, false, 10},
+		{"wildcard", "label1_34", FindConfig{Take: 10}, false, 1},
+		{"with deleted", "label1234", FindConfig{Take: 10, WithDeleted: true}, false, 1},
+	} {
+		got, err := findItems(ctx, pool, itemFilter{q: c.q}, c.cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		narrowed, _ := sent()
+		want, err := findItems(ctx, pool, itemFilter{q: c.q, noGrams: true}, c.cfg)
+		if err != nil {
+			t.Fatalf("%s without grams: %v", c.name, err)
+		}
+		if plain, _ := sent(); plain {
+			t.Fatalf("%s: the gram lookup was sent without SearchGrams", c.name)
+		}
+		if narrowed != c.narrow {
+			t.Errorf("%s: narrowed by the gram index %v, want %v", c.name, narrowed, c.narrow)
+		}
+		if render(got.Rows) != render(want.Rows) || got.Count != want.Count || got.Estimated != want.Estimated || got.Next != want.Next {
+			t.Errorf("%s: with grams %v (count %d, estimated %v), without %v (count %d, estimated %v)",
+				c.name, ids(got.Rows), got.Count, got.Estimated, ids(want.Rows), want.Count, want.Estimated)
+		}
+		if len(got.Rows) < c.rows {
+			t.Errorf("%s: %d rows, want at least %d", c.name, len(got.Rows), c.rows)
+		}
+	}
+	// A broad search with a count bound: the page, no count, the estimate.
+	pg, err := findItems(ctx, pool, itemFilter{q: "label"}, FindConfig{Take: 10, CountLimit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if narrowed, counted := sent(); narrowed || counted || !pg.Estimated || pg.Count < 101 || len(pg.Rows) != 10 {
+		t.Fatalf("broad q: narrowed %v, counted %v, %d rows, count %d estimated %v; want neither, 10 rows, an estimate above 100",
+			narrowed, counted, len(pg.Rows), pg.Count, pg.Estimated)
+	}
+	// Find without a bound counts the search exactly, narrowed.
+	var truth int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM item WHERE label ILIKE '%abel12%' AND deleted_at IS NULL`).Scan(&truth); err != nil {
+		t.Fatal(err)
+	}
+	log.take()
+	_, n, err := Find(ctx, pool, itemTable, FindConfig{Take: 1}, true, itemFilter{q: "abel12"}.apply, func([]string) item { return item{} }, (*item).dest)
+	if narrowed, _ := sent(); err != nil || n != truth || !narrowed {
+		t.Fatalf("Find q=abel12: count %d, %v, narrowed %v; want %d, narrowed", n, err, narrowed, truth)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/medusa-go/medusa/framework/db"
 )
@@ -16,13 +17,15 @@ type Where struct {
 	// rank is the search a list without an explicit order ranks by
 	// (RankSearch); nil when none.
 	rank *searchRank
+	// grams is the search's gram index lookup (SearchGrams); nil when none.
+	grams *gramSearch
 }
 
 // clone returns a copy of w with its own arguments and predicates, to add
 // more without changing w.
 func (w *Where) clone() *Where {
 	args := slices.Clone(*w.args)
-	return &Where{args: &args, preds: slices.Clone(w.preds), rank: w.rank}
+	return &Where{args: &args, preds: slices.Clone(w.preds), rank: w.rank, grams: w.grams}
 }
 
 // RankSearch asks a list of these predicates that gives no explicit order
@@ -39,6 +42,77 @@ func (w *Where) RankSearch(q string, cols ...string) {
 	if w.rank == nil && q != "" && len(cols) > 0 {
 		w.rank = &searchRank{q: q, cols: cols}
 	}
+}
+
+// GramLen is the length, in characters, of the grams a model's gram search
+// index holds (GramsFunc): the index serves a q of at least GramLen
+// characters (GramSearchable).
+const GramLen = 5
+
+// GramsFunc is the SQL function a gram search index is built with (the
+// generated migrations create it): the GramLen-character substrings of
+// lower(text), one per position.
+const GramsFunc = "medusa_search_grams"
+
+// GramsFuncSQL creates GramsFunc (idempotent): every migration that
+// creates a gram search index carries it, so modules do not depend on each
+// other's migrations. It is IMMUTABLE, as an index expression must be:
+// lower() folds case as ILIKE does (with the text's collation), character
+// by character, so a text that contains q, whatever the case, holds every
+// gram of q.
+const GramsFuncSQL = `CREATE OR REPLACE FUNCTION ` + GramsFunc + `(t text) RETURNS text[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $medusa$
+DECLARE
+  l text := lower(t);
+  g text[] := '{}';
+BEGIN
+  FOR i IN 1 .. length(l) - ` + gramTail + ` LOOP
+    g[i] := substr(l, i, ` + gramLenSQL + `);
+  END LOOP;
+  RETURN g;
+END
+$medusa$;`
+
+// GramLen in SQL, and the characters after a gram's first one.
+const (
+	gramLenSQL = "5"
+	gramTail   = "4"
+)
+
+// GramSearchable reports whether a gram index can narrow the rows whose
+// search text contains q (ILIKE '%q%'): q is matched as one literal
+// substring of the joined fields (SearchJoinable) and is at least GramLen
+// characters long, so every gram of lower(q) is a gram of every text that
+// contains it.
+func GramSearchable(q string) bool {
+	return SearchJoinable(q) && utf8.RuneCountInString(q) >= GramLen
+}
+
+// SearchGrams tells a list whose predicates match q in expr (ILIKE
+// '%q%', a model's search expression) that expr has a gram index
+// (GramsFunc(expr), among rows not soft-deleted): Find then adds
+//
+//	medusa_search_grams(<expr>) @> medusa_search_grams(<q>)
+//
+// to the statements when the planner expects few rows to match (at most
+// the count bound, or SearchNarrowMax): an index lookup by the rarest of
+// q's grams, which finds a selective q in a few index pages however common
+// its other grams are, where the trigram index reads every posting list of
+// q's trigrams (docs/modgen.md, "Lists at scale"). The predicate holds on
+// every row the search matches, so it never changes the result. Nothing is
+// added for a q that GramSearchable refuses, for a list that includes
+// soft-deleted rows, or past the first call; a Sub group's is ignored.
+func (w *Where) SearchGrams(expr, q string) {
+	if w.grams == nil && GramSearchable(q) {
+		w.grams = &gramSearch{expr: expr, q: q}
+	}
+}
+
+// gramSearch is a SearchGrams.
+type gramSearch struct{ expr, q string }
+
+// pred adds the gram lookup's argument to w and returns its predicate.
+func (g *gramSearch) pred(w *Where) string {
+	return GramsFunc + "(" + g.expr + ") @> " + GramsFunc + "(" + w.Arg(g.q) + ")"
 }
 
 // searchRank is a RankSearch.
