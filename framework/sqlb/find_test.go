@@ -40,8 +40,8 @@ CREATE INDEX item_name ON item (name, id) WHERE deleted_at IS NULL;
 CREATE INDEX item_n ON item (n, id) WHERE deleted_at IS NULL;
 CREATE INDEX item_created_at ON item (created_at, id) WHERE deleted_at IS NULL;
 CREATE INDEX item_q ON item USING gin ((coalesce(name, '') || E'\x1f' || label) gin_trgm_ops);
-`+GramsFuncSQL+`
-CREATE INDEX item_q_grams ON item USING gin (`+GramsFunc+`(coalesce(name, '') || E'\x1f' || label)) WHERE deleted_at IS NULL;
+` + GramsFuncSQL + `
+CREATE INDEX item_q_grams ON item USING gin (` + GramsFunc + `(coalesce(name, '') || E'\x1f' || label)) WHERE deleted_at IS NULL;
 -- migrate:down
 DROP TABLE item;
 `)}}}
