@@ -172,11 +172,26 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 		}
 		return jen.Id("w").Dot("RankSearch").Call(args...)
 	}
+	// grams narrows a selective q by the gram index, when the model has one.
+	grams := func() jen.Code {
+		ix, ok := gramIndex(m)
+		if !ok {
+			return jen.Null()
+		}
+		return jen.Add(
+			jen.Comment("A q the planner expects to match few rows is also looked up in the gram index"),
+			jen.Line(),
+			jen.Comment(ix.Name+" (see sqlb.Where.SearchGrams)."),
+			jen.Line(),
+			jen.Id("w").Dot("SearchGrams").Call(jen.Lit(SearchExpr(m)), jen.Id("f").Dot("Q")),
+		)
+	}
 	if search := searchFields(m); len(search) == 1 {
 		applies = append(applies, jen.If(jen.Id("f").Dot("Q").Op("!=").Lit("")).Block(
 			jen.Id("w").Dot("Add").Call(jen.Lit(SearchExpr(m)+" ILIKE ").Op("+").Id("w").Dot("Arg").Call(jen.Qual(sqlbPath, "Contains").Call(jen.Id("f").Dot("Q")))),
 			jen.Comment("Without an order, rows whose field equals q come first (see sqlb.Where.RankSearch)."),
 			rank(search),
+			grams(),
 		))
 	} else if len(search) > 1 {
 		var ors []jen.Code
@@ -201,6 +216,7 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 			jen.Comment("Without an order, rows where one of the fields equals q come first (see"),
 			jen.Comment("sqlb.Where.RankSearch)."),
 			rank(search),
+			grams(),
 		))
 	} else {
 		applies = append(applies, jen.If(jen.Id("f").Dot("Q").Op("!=").Lit("")).Block(

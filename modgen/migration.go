@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
 // Change is one step of a migration: SQL to apply it, SQL to revert it, a
@@ -105,6 +107,9 @@ func Diff(old, cur *Schema, allowDestructive bool) ([]Change, error) {
 		}
 		add(c)
 	}
+	if usesGrams(ch) {
+		add(Change{order: stExt, Up: []string{sqlb.GramsFuncSQL}})
+	}
 	var bad []string
 	for _, c := range ch {
 		if c.Destructive != "" {
@@ -116,6 +121,21 @@ func Diff(old, cur *Schema, allowDestructive bool) ([]Change, error) {
 	}
 	slices.SortStableFunc(ch, func(a, b Change) int { return a.order - b.order })
 	return ch, nil
+}
+
+// usesGrams reports whether a change creates an index over
+// sqlb.GramsFunc: the migration then creates the function first (every
+// such migration does, idempotently, so modules do not depend on each
+// other's migrations; none drops it).
+func usesGrams(ch []Change) bool {
+	for _, c := range ch {
+		for _, up := range c.Up {
+			if strings.HasPrefix(up, "CREATE INDEX") && strings.Contains(up, sqlb.GramsFunc+"(") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func diffTable(o, t *Table, add func(Change)) {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modgen/dml"
 )
 
@@ -197,6 +198,26 @@ func searchIndex(m *dml.Model) (IndexDef, bool) {
 	return ix, true
 }
 
+// gramIndex is the GIN index over the grams of m's search expression
+// (sqlb.GramsFunc, among non-deleted rows, "IDX_<table>_q_grams") that
+// finds a selective q by the rarest of its grams, where the trigram index
+// reads the posting list of every trigram q shares with most rows (an
+// e-mail domain, a common prefix): generated lists add its lookup when the
+// planner expects few matches (sqlb.Where.SearchGrams). A Small model, or
+// one without soft delete, has none.
+func gramIndex(m *dml.Model) (IndexDef, bool) {
+	fs := searchFields(m)
+	if len(fs) == 0 || m.IsSmall || m.Field("deleted_at") == nil {
+		return IndexDef{}, false
+	}
+	ix := IndexDef{Name: "IDX_" + m.TableName + "_q_grams", Using: "gin", Where: "deleted_at IS NULL",
+		Expr: sqlb.GramsFunc + "(" + SearchExpr(m) + ")"}
+	for _, f := range fs {
+		ix.Columns = append(ix.Columns, f.Name)
+	}
+	return ix, true
+}
+
 // BuildSchema turns a validated module into its Schema. A model with
 // searchable fields also gets one pg_trgm GIN index over its search
 // expression (see SearchExpr, searchIndex) so that q's ILIKE '%…%' can use
@@ -243,6 +264,9 @@ func BuildSchema(mod *dml.Module) (*Schema, error) {
 		}
 		if ix, ok := searchIndex(m); ok {
 			trgm = true
+			t.Indexes = append(t.Indexes, ix)
+		}
+		if ix, ok := gramIndex(m); ok {
 			t.Indexes = append(t.Indexes, ix)
 		}
 		s.Tables = append(s.Tables, t)

@@ -254,6 +254,9 @@ func (f UserFilter) apply(w *sqlb.Where) (bool, error) {
 		// Without an order, rows where one of the fields equals q come first (see
 		// sqlb.Where.RankSearch).
 		w.RankSearch(f.Q, "\"first_name\"", "\"last_name\"", "lower(\"email\")")
+		// A q the planner expects to match few rows is also looked up in the gram index
+		// IDX_user_q_grams (see sqlb.Where.SearchGrams).
+		w.SearchGrams("coalesce(\"first_name\", '') || E'\\x1f' || coalesce(\"last_name\", '') || E'\\x1f' || \"email\"", f.Q)
 	}
 	if err := f.ID.Apply(w, "\"id\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())

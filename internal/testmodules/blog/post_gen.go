@@ -227,6 +227,9 @@ func (f PostFilter) apply(w *sqlb.Where) (bool, error) {
 		w.Add("\"title\" ILIKE " + w.Arg(sqlb.Contains(f.Q)))
 		// Without an order, rows whose field equals q come first (see sqlb.Where.RankSearch).
 		w.RankSearch(f.Q, "\"title\"")
+		// A q the planner expects to match few rows is also looked up in the gram index
+		// IDX_post_q_grams (see sqlb.Where.SearchGrams).
+		w.SearchGrams("\"title\"", f.Q)
 	}
 	if err := f.ID.Apply(w, "\"id\"", true); err != nil {
 		return false, merrors.Wrap(merrors.InvalidData, err, err.Error())
