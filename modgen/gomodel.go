@@ -188,7 +188,7 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 	}
 	if search := searchFields(m); len(search) == 1 {
 		applies = append(applies, jen.If(jen.Id("f").Dot("Q").Op("!=").Lit("")).Block(
-			jen.Id("w").Dot("Add").Call(jen.Lit(SearchExpr(m)+" ILIKE ").Op("+").Id("w").Dot("Arg").Call(jen.Qual(sqlbPath, "Contains").Call(jen.Id("f").Dot("Q")))),
+			jen.Id("w").Dot("AddSearch").Call(jen.Lit(SearchExpr(m)+" ILIKE ").Op("+").Id("w").Dot("Arg").Call(jen.Qual(sqlbPath, "Contains").Call(jen.Id("f").Dot("Q")))),
 			jen.Comment("Without an order, rows whose field equals q come first (see sqlb.Where.RankSearch)."),
 			rank(search),
 			grams(),
@@ -206,12 +206,12 @@ func (g *gen) modelFile(m *dml.Model) *jen.File {
 			jen.Comment("necessary condition before the OR (see sqlb.SearchJoinable, sqlb.SearchNarrows)."),
 			jen.Switch().Block(
 				jen.Case(jen.Qual(sqlbPath, "SearchJoinable").Call(jen.Id("f").Dot("Q"))).Block(
-					jen.Id("w").Dot("Add").Call(jen.Lit("("+SearchExpr(m)+") ILIKE ").Op("+").Id("p")),
+					jen.Id("w").Dot("AddSearch").Call(jen.Lit("("+SearchExpr(m)+") ILIKE ").Op("+").Id("p")),
 				),
 				jen.Case(jen.Qual(sqlbPath, "SearchNarrows").Call(jen.Id("f").Dot("Q"))).Block(
-					jen.Id("w").Dot("Add").Call(jen.Lit("("+SearchExpr(m)+") ILIKE ").Op("+").Id("p").Op("+").Lit(" AND ").Op("+").Id("or")),
+					jen.Id("w").Dot("AddSearch").Call(jen.Lit("("+SearchExpr(m)+") ILIKE ").Op("+").Id("p").Op("+").Lit(" AND ").Op("+").Id("or")),
 				),
-				jen.Default().Block(jen.Id("w").Dot("Add").Call(jen.Id("or"))),
+				jen.Default().Block(jen.Id("w").Dot("AddSearch").Call(jen.Id("or"))),
 			),
 			jen.Comment("Without an order, rows where one of the fields equals q come first (see"),
 			jen.Comment("sqlb.Where.RankSearch)."),

@@ -422,8 +422,11 @@ func (p *plan) searchPlan(ctx context.Context, conn db.DBTX) (est int, broad boo
 // partSelect is the statement of part i of the page, with limit and offset.
 func (p *plan) partSelect(i, limit, offset int) Select {
 	w := p.base
+	if p.parts[i].rank == 1 {
+		w = w.exactPart()
+	}
 	if preds := p.parts[i].preds; len(preds) > 0 {
-		w = p.base.clone()
+		w = w.clone()
 		for _, c := range preds {
 			w.Add(c.sql(w, p.base.rankPred))
 		}

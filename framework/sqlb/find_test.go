@@ -95,7 +95,7 @@ const itemSearch = `(coalesce("name", '') || E'\x1f' || "label")`
 
 func (f itemFilter) apply(w *Where) (bool, error) {
 	if f.q != "" {
-		w.Add(itemSearch + " ILIKE " + w.Arg(Contains(f.q)))
+		w.AddSearch(itemSearch + " ILIKE " + w.Arg(Contains(f.q)))
 		w.RankSearch(f.q, `"name"`, `lower("label")`) // label compares without regard to case
 		if !f.noGrams {
 			w.SearchGrams(itemSearch, f.q)
@@ -413,7 +413,7 @@ func TestCursorWalk(t *testing.T) {
 // agree with it; an explicit order is kept as it is.
 func TestSearchRank(t *testing.T) {
 	ctx := context.Background()
-	pool, _ := newItems(t, 12000)
+	pool, log := newItems(t, 12000)
 	if _, err := pool.Exec(ctx, `UPDATE item SET label = 'NAME1' WHERE id IN ('i00000002', 'i00002000');
 UPDATE item SET name = 'name1_' WHERE id = 'i00000999'`); err != nil {
 		t.Fatal(err)
@@ -424,9 +424,17 @@ UPDATE item SET name = 'name1_' WHERE id = 'i00000999'`); err != nil {
 	for _, sortMax := range []int{RankSortMax, 0} {
 		rankSortMax = sortMax
 		t.Cleanup(func() { rankSortMax = RankSortMax })
+		log.take()
 		pg, err := findItems(ctx, pool, q, FindConfig{})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Read in parts, the exact matches' part holds q's predicate
+		// weakened (Where.AddSearch), so that no trigram scan is ANDed to
+		// the fields' lookups.
+		weakened := slices.ContainsFunc(log.take(), func(s string) bool { return strings.Contains(s, " ILIKE $1) IS NOT FALSE") })
+		if weakened != (sortMax == 0) {
+			t.Errorf("sort max %d: exact part with q's predicate weakened: %v", sortMax, weakened)
 		}
 		var exact, rest []string
 		for _, r := range pg.Rows {
@@ -480,6 +488,23 @@ UPDATE item SET name = 'name1_' WHERE id = 'i00000999'`); err != nil {
 		wild, err := findItems(ctx, pool, itemFilter{q: "name1_"}, FindConfig{Take: 2})
 		if err != nil || len(wild.Rows) != 2 || wild.Rows[0].ID != "i00000999" || wild.Count < 100 {
 			t.Fatalf("q with a wildcard: %v (count %d), %v", ids(wild.Rows), wild.Count, err)
+		}
+		// A q with the escape character: a name equal to it need not
+		// match it ('a\b' does not contain "ab"), so its exact part keeps
+		// q's predicate as it is, and such a row is not listed.
+		if _, err := pool.Exec(ctx, `UPDATE item SET name = 'name\1' WHERE id = 'i00000998'`); err != nil {
+			t.Fatal(err)
+		}
+		log.take()
+		esc, err := findItems(ctx, pool, itemFilter{q: `name\1`}, FindConfig{Take: 5})
+		if err != nil || slices.Contains(ids(esc.Rows), "i00000998") {
+			t.Fatalf("q with the escape character: %v, %v; want no i00000998", ids(esc.Rows), err)
+		}
+		if slices.ContainsFunc(log.take(), func(s string) bool { return strings.Contains(s, "IS NOT FALSE") }) {
+			t.Errorf("q with the escape character: q's predicate weakened")
+		}
+		if _, err := pool.Exec(ctx, `UPDATE item SET name = 'name48' WHERE id = 'i00000998'`); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -19,13 +19,16 @@ type Where struct {
 	rank *searchRank
 	// grams is the search's gram index lookup (SearchGrams); nil when none.
 	grams *gramSearch
+	// search is 1 + the index in preds of q's predicate (AddSearch); 0
+	// when none.
+	search int
 }
 
 // clone returns a copy of w with its own arguments and predicates, to add
 // more without changing w.
 func (w *Where) clone() *Where {
 	args := slices.Clone(*w.args)
-	return &Where{args: &args, preds: slices.Clone(w.preds), rank: w.rank, grams: w.grams}
+	return &Where{args: &args, preds: slices.Clone(w.preds), rank: w.rank, grams: w.grams, search: w.search}
 }
 
 // RankSearch asks a list of these predicates that gives no explicit order
@@ -150,6 +153,33 @@ func (w *Where) Arg(v any) string {
 
 // Add appends a predicate.
 func (w *Where) Add(pred string) { w.preds = append(w.preds, pred) }
+
+// AddSearch appends q's predicate: the rows one of whose searchable fields
+// contains q (Medusa's ILIKE '%q%'). It is Add, but for a list ranked by
+// exact matches (RankSearch), whose part of exact matches holds it as
+// `(pred) IS NOT FALSE`: a row where a searchable field equals q contains
+// it, so the part reads the same rows, but the planner no longer reads the
+// search's trigram index (every posting list of q's trigrams) to AND it
+// with the fields' btree lookups. Not so for a q holding the escape
+// character, which a field equal to q need not match (SearchNarrows).
+// Only the first call counts.
+func (w *Where) AddSearch(pred string) {
+	if w.search == 0 {
+		w.search = len(w.preds) + 1
+	}
+	w.Add(pred)
+}
+
+// exactPart returns w for the part of a ranked search's exact matches:
+// with q's predicate weakened (see AddSearch), or w itself.
+func (w *Where) exactPart() *Where {
+	if w.search == 0 || w.rank == nil || !SearchNarrows(w.rank.q) {
+		return w
+	}
+	c := w.clone()
+	c.preds[w.search-1] = "(" + c.preds[w.search-1] + ") IS NOT FALSE"
+	return c
+}
 
 // Empty reports whether no predicate was added.
 func (w *Where) Empty() bool { return len(w.preds) == 0 }

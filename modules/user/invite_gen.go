@@ -242,7 +242,7 @@ type InviteFilter struct {
 // apply adds f's predicates to w and reports whether it filters on deleted_at.
 func (f InviteFilter) apply(w *sqlb.Where) (bool, error) {
 	if f.Q != "" {
-		w.Add("\"email\" ILIKE " + w.Arg(sqlb.Contains(f.Q)))
+		w.AddSearch("\"email\" ILIKE " + w.Arg(sqlb.Contains(f.Q)))
 		// Without an order, rows whose field equals q come first (see sqlb.Where.RankSearch).
 		w.RankSearch(f.Q, "lower(\"email\")")
 	}

@@ -245,11 +245,11 @@ func (f UserFilter) apply(w *sqlb.Where) (bool, error) {
 		// necessary condition before the OR (see sqlb.SearchJoinable, sqlb.SearchNarrows).
 		switch {
 		case sqlb.SearchJoinable(f.Q):
-			w.Add("(coalesce(\"first_name\", '') || E'\\x1f' || coalesce(\"last_name\", '') || E'\\x1f' || \"email\") ILIKE " + p)
+			w.AddSearch("(coalesce(\"first_name\", '') || E'\\x1f' || coalesce(\"last_name\", '') || E'\\x1f' || \"email\") ILIKE " + p)
 		case sqlb.SearchNarrows(f.Q):
-			w.Add("(coalesce(\"first_name\", '') || E'\\x1f' || coalesce(\"last_name\", '') || E'\\x1f' || \"email\") ILIKE " + p + " AND " + or)
+			w.AddSearch("(coalesce(\"first_name\", '') || E'\\x1f' || coalesce(\"last_name\", '') || E'\\x1f' || \"email\") ILIKE " + p + " AND " + or)
 		default:
-			w.Add(or)
+			w.AddSearch(or)
 		}
 		// Without an order, rows where one of the fields equals q come first (see
 		// sqlb.Where.RankSearch).

@@ -224,7 +224,7 @@ type PostFilter struct {
 // apply adds f's predicates to w and reports whether it filters on deleted_at.
 func (f PostFilter) apply(w *sqlb.Where) (bool, error) {
 	if f.Q != "" {
-		w.Add("\"title\" ILIKE " + w.Arg(sqlb.Contains(f.Q)))
+		w.AddSearch("\"title\" ILIKE " + w.Arg(sqlb.Contains(f.Q)))
 		// Without an order, rows whose field equals q come first (see sqlb.Where.RankSearch).
 		w.RankSearch(f.Q, "\"title\"")
 		// A q the planner expects to match few rows is also looked up in the gram index
