@@ -69,7 +69,10 @@ const maxPrealloc = 256
 // (Where.RankSearch, no cfg.Order) are read in parts, each an index range
 // (see part), the next one sent only when the page is not full; with
 // cfg.CountLimit the count stops at the bound and answers the planner's
-// estimate past it (FindPage reports which).
+// estimate past it (FindPage reports which). A q search asks the planner
+// first (searchPlan): one it expects to match more rows than its bound is
+// not counted, and one it expects to be selective is looked up in the
+// model's gram index (Where.SearchGrams).
 //
 // newRow makes an empty row holding the selected fields (nil: all); dest
 // returns the scan destination of one column of a row. Database errors are
@@ -325,6 +328,9 @@ func newPlan(t Table, cfg FindConfig, count bool, apply func(*Where) (bool, erro
 	ranked := len(cfg.Order) == 0 && w.rank != nil
 	p := plan{t: t, cfg: cfg, base: w, order: order, terms: orderTerms(order, t.Nullable, ranked), read: read, cols: cols,
 		limit: max(cfg.Take, 0), offset: max(cfg.Skip, 0), count: count, countLimit: max(cfg.CountLimit, 0)}
+	if p.countLimit > SearchCountMax && w.searched() {
+		p.countLimit = SearchCountMax
+	}
 	p.quoted = make([]string, 0, len(read))
 	for _, c := range read {
 		p.quoted = append(p.quoted, QuoteIdent(c))
@@ -382,6 +388,15 @@ func (p *plan) statements() {
 	}
 }
 
+// SearchCountMax bounds the count of a q search in a counted list with a
+// count bound (FindConfig.CountLimit, when it is higher): a search is
+// counted exactly up to SearchCountMax matches, and past them answers the
+// planner's estimate, flagged. Counting a search reads every matching row
+// from the table (its index lookups are not exact), so the bound is what
+// a page of it costs at worst; above it, a ranked search's page is read in
+// parts anyway (RankSortMax).
+const SearchCountMax = RankSortMax
+
 // SearchNarrowMax is the most rows the planner may expect a q search to
 // match for a list without a count bound to look it up in the model's gram
 // index (Where.SearchGrams); a counted list with FindConfig.CountLimit
@@ -391,8 +406,7 @@ const SearchNarrowMax = 10_000
 // searchEstimated reports whether the plan asks the planner how many rows
 // its q search matches before it reads them (see searchPlan).
 func (p *plan) searchEstimated() bool {
-	return (p.base.rank != nil || p.base.grams != nil) && p.count && p.countBounded ||
-		p.base.grams != nil && p.live
+	return p.base.searched() && p.count && p.countBounded || p.base.grams != nil && p.live
 }
 
 // searchPlan decides how a q search is read from the planner's estimate

@@ -627,6 +627,15 @@ func TestSearchGrams(t *testing.T) {
 		t.Fatalf("broad q: narrowed %v, counted %v, %d rows, count %d estimated %v; want neither, 10 rows, an estimate above 100",
 			narrowed, counted, len(pg.Rows), pg.Count, pg.Estimated)
 	}
+	// A search's count bound is at most SearchCountMax: "label" matches
+	// the 2,572 live rows, more than it, under a bound of 10,000.
+	pg, err = findItems(ctx, pool, itemFilter{q: "label"}, FindConfig{Take: 10, CountLimit: 10_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, counted := sent(); counted || !pg.Estimated || pg.Count <= SearchCountMax {
+		t.Fatalf("q over SearchCountMax: counted %v, count %d estimated %v; want an estimate above %d", counted, pg.Count, pg.Estimated, SearchCountMax)
+	}
 	// Find without a bound counts the search exactly, narrowed.
 	var truth int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM item WHERE label ILIKE '%abel12%' AND deleted_at IS NULL`).Scan(&truth); err != nil {

@@ -15,7 +15,10 @@ type Page[T any] struct {
 	// paging: exact, unless Estimated.
 	Count int
 	// Estimated reports that more than FindConfig.CountLimit rows match
-	// and Count is the planner's estimate of them (at least CountLimit+1).
+	// and Count is the planner's estimate of them (at least CountLimit+1);
+	// for a q search, that the planner expects more than its bound
+	// (FindConfig.CountLimit, at most SearchCountMax) to match, and Count
+	// is that estimate (at least the bound + 1).
 	Estimated bool
 	// Next is the cursor of the next page (FindConfig.Cursor): set when
 	// rows follow this page's last row, "" at the end (and when Take is 0).

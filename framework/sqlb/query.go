@@ -170,6 +170,10 @@ func (w *Where) AddSearch(pred string) {
 	w.Add(pred)
 }
 
+// searched reports whether the predicates hold a q search (AddSearch,
+// RankSearch or SearchGrams).
+func (w *Where) searched() bool { return w.search != 0 || w.rank != nil || w.grams != nil }
+
 // exactPart returns w for the part of a ranked search's exact matches:
 // with q's predicate weakened (see AddSearch), or w itself.
 func (w *Where) exactPart() *Where {
@@ -322,7 +326,10 @@ type FindConfig struct {
 	// listAndCount); n > 0 counts exactly up to n rows and, past n,
 	// answers the planner's estimate of the matches (at least n+1), which
 	// Page.Estimated reports. A list without filters of a table with kept
-	// counts (Table.RowCount) is exact whatever the bound.
+	// counts (Table.RowCount) is exact whatever the bound. A q search is
+	// bounded by at most SearchCountMax, and one the planner expects to
+	// match more rows than its bound is not counted at all: its count is
+	// the estimate (see Find).
 	CountLimit int
 	// Relations lists the model's relations to load with the rows (Medusa's
 	// FindConfig relations): "books", or a nested path "books.tags". Each
