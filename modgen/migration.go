@@ -67,7 +67,12 @@ func Diff(old, cur *Schema, allowDestructive bool) ([]Change, error) {
 		if o == nil {
 			add(Change{order: stCreateTable, Up: []string{createTable(t)}, Down: []string{fmt.Sprintf("DROP TABLE IF EXISTS %s CASCADE;", qi(t.Name))}, Summary: "create_" + t.Name})
 			for _, ix := range t.Indexes {
-				add(Change{order: stCreateIndex, Up: []string{createIndex(t.Name, ix)}, Summary: "index_" + ix.Name})
+				add(Change{order: stCreateIndex, Up: indexStmts(t.Name, ix), Summary: "index_" + ix.Name})
+			}
+			for _, c := range t.Columns {
+				if c.Statistics > 0 {
+					add(Change{order: stAlterColumn, Up: []string{setStatistics(t.Name, c.Name, c.Statistics)}, Summary: "statistics_" + t.Name + "_" + c.Name})
+				}
 			}
 			for _, fk := range t.ForeignKeys {
 				add(Change{order: stAddFK, Up: []string{addFK(t.Name, fk)}, Summary: "fk_" + fk.Name})
@@ -97,7 +102,7 @@ func Diff(old, cur *Schema, allowDestructive bool) ([]Change, error) {
 		}
 		c.Down = append(c.Down, createTable(o))
 		for _, ix := range o.Indexes {
-			c.Down = append(c.Down, createIndex(o.Name, ix))
+			c.Down = append(c.Down, indexStmts(o.Name, ix)...)
 		}
 		for _, fk := range o.ForeignKeys {
 			c.Down = append(c.Down, addFK(o.Name, fk))
@@ -144,6 +149,9 @@ func diffTable(o, t *Table, add func(Change)) {
 		if oc == nil {
 			add(Change{order: stAddColumn, Up: []string{fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s;", qi(t.Name), columnDef(c))},
 				Down: []string{fmt.Sprintf("ALTER TABLE %s DROP COLUMN IF EXISTS %s;", qi(t.Name), qi(c.Name))}, Summary: "add_" + t.Name + "_" + c.Name})
+			if c.Statistics > 0 {
+				add(Change{order: stAlterColumn, Up: []string{setStatistics(t.Name, c.Name, c.Statistics)}})
+			}
 			continue
 		}
 		if oc.Type != c.Type {
@@ -160,6 +168,9 @@ func diffTable(o, t *Table, add func(Change)) {
 			} else {
 				add(Change{order: stAlterColumn, Up: []string{set}, Down: []string{drop}, Summary: "not_null_" + t.Name + "_" + c.Name})
 			}
+		}
+		if oc.Statistics != c.Statistics {
+			add(Change{order: stAlterColumn, Up: []string{setStatistics(t.Name, c.Name, c.Statistics)}, Down: []string{setStatistics(t.Name, c.Name, oc.Statistics)}, Summary: "statistics_" + t.Name + "_" + c.Name})
 		}
 		if oc.Default != c.Default {
 			add(Change{order: stAlterColumn, Up: []string{setDefault(t.Name, c.Name, c.Default)}, Down: []string{setDefault(t.Name, c.Name, oc.Default)}, Summary: "default_" + t.Name + "_" + c.Name})
@@ -187,13 +198,15 @@ func diffTable(o, t *Table, add func(Change)) {
 		case !ok:
 			add(Change{order: stCreateIndex, Up: guardedCreateIndex(o, t, ix), Down: []string{dropIndex(ix.Name)}, Summary: "index_" + ix.Name})
 		case createIndex(t.Name, prev) != createIndex(t.Name, ix):
-			add(Change{order: stDropIndex, Up: []string{dropIndex(ix.Name)}, Down: []string{createIndex(t.Name, prev)}, Summary: "reindex_" + ix.Name})
+			add(Change{order: stDropIndex, Up: []string{dropIndex(ix.Name)}, Down: indexStmts(t.Name, prev), Summary: "reindex_" + ix.Name})
 			add(Change{order: stCreateIndex, Up: guardedCreateIndex(o, t, ix), Down: []string{dropIndex(ix.Name)}})
+		case prev.Statistics != ix.Statistics:
+			add(Change{order: stCreateIndex, Up: []string{indexStatistics(ix.Name, ix.Statistics)}, Down: []string{indexStatistics(ix.Name, prev.Statistics)}, Summary: "statistics_" + ix.Name})
 		}
 	}
 	for _, ix := range o.Indexes {
 		if !ni[ix.Name] {
-			add(Change{order: stDropIndex, Up: []string{dropIndex(ix.Name)}, Down: []string{createIndex(t.Name, ix)}, Summary: "drop_" + ix.Name})
+			add(Change{order: stDropIndex, Up: []string{dropIndex(ix.Name)}, Down: indexStmts(t.Name, ix), Summary: "drop_" + ix.Name})
 		}
 	}
 	// foreign keys by name
@@ -327,11 +340,11 @@ func createIndex(table string, ix IndexDef) string {
 // NULL in every row, and NULLs never collide.
 func guardedCreateIndex(old, t *Table, ix IndexDef) []string {
 	if !ix.Unique || ix.Expr != "" || len(t.PrimaryKey) == 0 {
-		return []string{createIndex(t.Name, ix)}
+		return indexStmts(t.Name, ix)
 	}
 	for _, c := range ix.Columns {
 		if cur := t.column(c); old.column(c) == nil && cur != nil && cur.Default == "" {
-			return []string{createIndex(t.Name, ix)}
+			return indexStmts(t.Name, ix)
 		}
 	}
 	keys := make([]string, len(ix.Columns))
@@ -366,7 +379,35 @@ BEGIN
   END IF;
 END
 $medusa$;`, pk, strings.Join(shown, ", "), pk, qi(t.Name), strings.Join(where, " AND "), strings.Join(keys, ", "), pk, quote(msg))
-	return []string{check, createIndex(t.Name, ix)}
+	return append([]string{check}, indexStmts(t.Name, ix)...)
+}
+
+// indexStmts creates ix on table: the index, then its statistics target
+// when it sets one.
+func indexStmts(table string, ix IndexDef) []string {
+	out := []string{createIndex(table, ix)}
+	if ix.Statistics > 0 {
+		out = append(out, indexStatistics(ix.Name, ix.Statistics))
+	}
+	return out
+}
+
+// indexStatistics sets the statistics target of an expression index's
+// expression (ANALYZE gathers statistics on it, which the planner reads
+// for a predicate on that expression); 0 restores the default.
+func indexStatistics(name string, n int) string {
+	if n == 0 {
+		n = -1
+	}
+	return fmt.Sprintf("ALTER INDEX %s ALTER COLUMN 1 SET STATISTICS %d;", qi(name), n)
+}
+
+// setStatistics sets a column's statistics target; 0 restores the default.
+func setStatistics(table, col string, n int) string {
+	if n == 0 {
+		n = -1
+	}
+	return fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %d;", qi(table), qi(col), n)
 }
 
 func dropIndex(name string) string { return fmt.Sprintf("DROP INDEX IF EXISTS %s;", qi(name)) }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modgen/dml"
 )
 
@@ -339,6 +340,66 @@ func TestSearchIndex(t *testing.T) {
 		if !strings.Contains(sql, want) {
 			t.Errorf("missing %q in:\n%s", want, sql)
 		}
+	}
+}
+
+// TestSearchAtScale checks what a searchable model gets for q on big
+// tables: the gram index (after the function it is built with, created
+// once per migration), the statistics target of its search expression (the
+// column's with one searchable field, the trigram index's with several),
+// neither for a Small model, and the migration of a target alone.
+func TestSearchAtScale(t *testing.T) {
+	mod := &dml.Module{Name: "shop", Models: []*dml.Model{
+		dml.Define("tag", dml.ID(), dml.Text("value").Searchable()),
+		dml.Define("person", dml.ID(), dml.Text("name").Nullable().Searchable(), dml.Text("email").Searchable()),
+		dml.Define("code", dml.ID(), dml.Text("value").Searchable()).Small(),
+	}}
+	cur, err := BuildSchema(mod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql, _ := migrationText(t, nil, cur, false)
+	fn := strings.Index(sql, "CREATE OR REPLACE FUNCTION "+sqlb.GramsFunc+"(t text)")
+	for _, want := range []string{
+		`ALTER TABLE "tag" ALTER COLUMN "value" SET STATISTICS 1000;`,
+		`CREATE INDEX IF NOT EXISTS "IDX_tag_q_grams" ON "tag" USING gin ((medusa_search_grams("value"))) WHERE deleted_at IS NULL;`,
+		"CREATE INDEX IF NOT EXISTS \"IDX_person_q_trgm\" ON \"person\" USING gin ((coalesce(\"name\", '') || E'\\x1f' || \"email\") gin_trgm_ops);\nALTER INDEX \"IDX_person_q_trgm\" ALTER COLUMN 1 SET STATISTICS 1000;",
+		`CREATE INDEX IF NOT EXISTS "IDX_person_q_grams" ON "person" USING gin ((medusa_search_grams(coalesce("name", '') || E'\x1f' || "email"))) WHERE deleted_at IS NULL;`,
+	} {
+		if i := strings.Index(sql, want); i < 0 || fn < 0 || i < fn && strings.Contains(want, "q_grams") {
+			t.Errorf("missing %q (after the function) in:\n%s", want, sql)
+		}
+	}
+	if n := strings.Count(sql, "FUNCTION "+sqlb.GramsFunc); n != 1 {
+		t.Errorf("the function is created %d times", n)
+	}
+	if strings.Contains(sql, "IDX_code_q_grams") || strings.Contains(sql, `"code" ALTER COLUMN "value" SET STATISTICS`) {
+		t.Errorf("a Small model got a gram index or a statistics target:\n%s", sql)
+	}
+	// A schema from before the targets: the migration sets them alone.
+	old, err := BuildSchema(mod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range old.Tables {
+		for j := range old.Tables[i].Columns {
+			old.Tables[i].Columns[j].Statistics = 0
+		}
+		for j := range old.Tables[i].Indexes {
+			old.Tables[i].Indexes[j].Statistics = 0
+		}
+	}
+	sql, _ = migrationText(t, old, cur, false)
+	for _, want := range []string{
+		"-- migrate:up\nALTER TABLE \"tag\" ALTER COLUMN \"value\" SET STATISTICS 1000;\nALTER INDEX \"IDX_person_q_trgm\" ALTER COLUMN 1 SET STATISTICS 1000;\n",
+		"-- migrate:down\nALTER INDEX \"IDX_person_q_trgm\" ALTER COLUMN 1 SET STATISTICS -1;\nALTER TABLE \"tag\" ALTER COLUMN \"value\" SET STATISTICS -1;\n",
+	} {
+		if !strings.Contains(sql, want) {
+			t.Errorf("missing %q in:\n%s", want, sql)
+		}
+	}
+	if strings.Contains(sql, "CREATE") {
+		t.Errorf("a change of statistics targets creates something:\n%s", sql)
 	}
 }
 

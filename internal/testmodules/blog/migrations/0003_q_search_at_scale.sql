@@ -12,7 +12,9 @@ BEGIN
   RETURN g;
 END
 $medusa$;
+ALTER TABLE "post" ALTER COLUMN "title" SET STATISTICS 1000;
 CREATE INDEX IF NOT EXISTS "IDX_post_q_grams" ON "post" USING gin ((medusa_search_grams("title"))) WHERE deleted_at IS NULL;
 
 -- migrate:down
 DROP INDEX IF EXISTS "IDX_post_q_grams";
+ALTER TABLE "post" ALTER COLUMN "title" SET STATISTICS -1;

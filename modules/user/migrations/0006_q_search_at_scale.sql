@@ -12,7 +12,9 @@ BEGIN
   RETURN g;
 END
 $medusa$;
+ALTER INDEX "IDX_user_q_trgm" ALTER COLUMN 1 SET STATISTICS 1000;
 CREATE INDEX IF NOT EXISTS "IDX_user_q_grams" ON "user" USING gin ((medusa_search_grams(coalesce("first_name", '') || E'\x1f' || coalesce("last_name", '') || E'\x1f' || "email"))) WHERE deleted_at IS NULL;
 
 -- migrate:down
 DROP INDEX IF EXISTS "IDX_user_q_grams";
+ALTER INDEX "IDX_user_q_trgm" ALTER COLUMN 1 SET STATISTICS -1;
