@@ -18,8 +18,9 @@ import (
 )
 
 // seedVersion changes whenever the seeded data changes: a database seeded
-// by another version is seeded again.
-const seedVersion = 2
+// by another version is seeded again. 3: the indexes built after the fill
+// keep their columns' statistics targets (a search expression's 1,000).
+const seedVersion = 3
 
 // The seeded rows' created_at run from seedStart over seedSpan, in id order.
 var (
@@ -370,7 +371,7 @@ func seed(ctx context.Context, pool *pgxpool.Pool, o seedOptions, rep *seedRepor
 		return nil
 	}
 	for _, t := range seedTables {
-		var idx [][2]string // name, definition
+		var idx []index
 		if o.dropIndexes {
 			if idx, err = secondaryIndexes(ctx, conn.Conn(), t.name); err != nil {
 				return err
@@ -378,7 +379,7 @@ func seed(ctx context.Context, pool *pgxpool.Pool, o seedOptions, rep *seedRepor
 		}
 		err := timed(fmt.Sprintf("insert %d rows into %s", n, t.name), func() error {
 			for _, ix := range idx {
-				if _, err := conn.Exec(ctx, "DROP INDEX "+ix[0]); err != nil {
+				if _, err := conn.Exec(ctx, "DROP INDEX "+ix.name); err != nil {
 					return err
 				}
 			}
@@ -401,7 +402,15 @@ func seed(ctx context.Context, pool *pgxpool.Pool, o seedOptions, rep *seedRepor
 			return err
 		}
 		for _, ix := range idx {
-			if err := timed("index "+ix[0], func() error { _, err := conn.Exec(ctx, ix[1]); return err }); err != nil {
+			err := timed("index "+ix.name, func() error {
+				for _, stmt := range ix.create {
+					if _, err := conn.Exec(ctx, stmt); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
 				return err
 			}
 		}
@@ -419,19 +428,30 @@ func seed(ctx context.Context, pool *pgxpool.Pool, o seedOptions, rep *seedRepor
 	return nil
 }
 
+// index is a secondary index dropped while its table fills: its name and
+// the statements that create it again (its definition, then the
+// statistics targets of its columns, which pg_get_indexdef leaves out).
+type index struct {
+	name   string
+	create []string
+}
+
 // secondaryIndexes lists the indexes of table that no constraint owns (the
-// primary key stays), with their definitions.
-func secondaryIndexes(ctx context.Context, conn *pgx.Conn, table string) ([][2]string, error) {
-	rows, err := conn.Query(ctx, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+// primary key stays), with the statements that create them.
+func secondaryIndexes(ctx context.Context, conn *pgx.Conn, table string) ([]index, error) {
+	rows, err := conn.Query(ctx, `SELECT i.indexrelid::regclass::text,
+  array_prepend(pg_get_indexdef(i.indexrelid), ARRAY(
+    SELECT format('ALTER INDEX %s ALTER COLUMN %s SET STATISTICS %s', i.indexrelid::regclass, a.attnum, a.attstattarget)
+    FROM pg_attribute a WHERE a.attrelid = i.indexrelid AND a.attstattarget > 0 ORDER BY a.attnum))
 FROM pg_index i
 WHERE i.indrelid = $1::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
 ORDER BY 1`, table)
 	if err != nil {
 		return nil, fmt.Errorf("seed: list the indexes of %s: %w", table, err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]string, error) {
-		var ix [2]string
-		return ix, r.Scan(&ix[0], &ix[1])
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (index, error) {
+		var ix index
+		return ix, r.Scan(&ix.name, &ix.create)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("seed: list the indexes of %s: %w", table, err)
