@@ -271,7 +271,8 @@ func (g *gen) serviceFile() *jen.File {
 	f.Line()
 	f.Comment("Tx runs fn in one transaction (the caller's when ctx carries one) with sqlc's queries bound")
 	f.Comment("to it. Module events added with Emit during fn, including by nested service calls, are")
-	f.Comment("emitted in one Bus.Emit call: inside the transaction, after fn's writes, when the bus writes")
+	f.Comment("emitted together (events.Collector.Publish: one Bus.Emit call, or one per events.EmitChunk")
+	f.Comment("events for more): inside the transaction, after fn's writes, when the bus writes")
 	f.Comment("in it (events.TxEmitter, the durable event bus: stored iff the data commits; an Emit error")
 	f.Comment("fails the call), else after the transaction commits. Postgres errors are mapped to")
 	f.Comment("*merrors.Error with Medusa's messages.")
@@ -283,7 +284,7 @@ func (g *gen) serviceFile() *jen.File {
 		jen.Err().Op(":=").Qual(dbPath, "InTx").Call(jen.Id("ctx"), jen.Id("s").Dot("db"), jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("tx").Qual(pgxPath, "Tx")).Error().Block(
 			jen.If(jen.Err().Op(":=").Id("fn").Call(jen.Id("ctx"), jen.Qual(g.dbPkg, "New").Call(jen.Id("tx"))), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 			jen.If(jen.Id("owner")).Block(
-				jen.If(jen.Err().Op(":=").Qual(eventsPath, "Publish").Call(jen.Id("ctx"), jen.Id("s").Dot("bus"), jen.Id("col").Dot("Take").Call()), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+				jen.If(jen.Err().Op(":=").Id("col").Dot("Publish").Call(jen.Id("ctx"), jen.Id("s").Dot("bus")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 			),
 			jen.Return(jen.Nil()),
 		)),
@@ -314,6 +315,21 @@ func (g *gen) serviceFile() *jen.File {
 		jen.If(jen.Err().Op(":=").Qual(eventsPath, "Publish").Call(jen.Id("ctx"), jen.Id("s").Dot("bus"), jen.Id("msgs")), jen.Err().Op("!=").Nil()).Block(
 			jen.Qual("log/slog", "ErrorContext").Call(jen.Id("ctx"), jen.Lit(name+": emit module events"), jen.Lit("err"), jen.Err()),
 		),
+	)
+	f.Line()
+	f.Comment("emitIDs adds the module event {id} of each record of ids to the current service call (see")
+	f.Comment("Emit), built only as it is emitted: a bulk create's events are one per row (see")
+	f.Comment("events.Collector.AddIDs; ids must not change after).")
+	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id("emitIDs").Params(jen.Id("ctx").Qual("context", "Context"), jen.List(jen.Id("event"), jen.Id("object"), jen.Id("action")).String(), jen.Id("ids").Index().String()).Block(
+		jen.If(jen.List(jen.Id("col"), jen.Id("ok")).Op(":=").Qual(eventsPath, "CollectorFrom").Call(jen.Id("ctx")), jen.Id("ok")).Block(
+			jen.Id("col").Dot("AddIDs").Call(jen.Id("event"), jen.Lit(name), jen.Id("object"), jen.Id("action"), jen.Id("ids")),
+			jen.Return(),
+		),
+		jen.Id("msgs").Op(":=").Make(jen.Index().Qual(eventsPath, "Message"), jen.Len(jen.Id("ids"))),
+		jen.For(jen.List(jen.Id("i"), jen.Id("id")).Op(":=").Range().Id("ids")).Block(
+			jen.Id("msgs").Index(jen.Id("i")).Op("=").Qual(eventsPath, "IDEvent").Call(jen.Id("event"), jen.Lit(name), jen.Id("object"), jen.Id("action"), jen.Id("id")),
+		),
+		jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("msgs").Op("...")),
 	)
 	f.Line()
 	f.Comment("cascade tells the Cascader, in the call's transaction, what a soft delete, restore or delete did.")

@@ -560,7 +560,8 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 
 	name := g.methodDoc(f, m, dml.MethodCreate, []string{
 		fmt.Sprintf("%s inserts rows (Medusa's create%s) and returns them in input order; it emits", g.pub(m, dml.MethodCreate), P),
-		fmt.Sprintf("%s {id} per row, in one Emit with the call's other events. A unique", eventConst(m, "created")),
+		fmt.Sprintf("%s {id} per row, with the call's other events (built as they are emitted, see", eventConst(m, "created")),
+		"emitIDs). A unique",
 		"violation, inside the batch or against the table, fails the whole call with invalid_data",
 		fmt.Sprintf("\"%s with <field>: <value>, already exists.\"", strings.ReplaceAll(humanTable(m.TableName), `"`, "")),
 		"",
@@ -574,11 +575,11 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 			jen.Id("insert").Op(":=").Id("s").Dot("insert"+P),
 			jen.If(jen.Len(jen.Id("in")).Op(">=").Qual(sqlbPath, "CopyMin")).Block(jen.Id("insert").Op("=").Id("s").Dot("copy"+P)),
 			jen.If(jen.Err().Op(":=").Id("insert").Call(jen.Id("ctx"), jen.Id("in"), jen.Id("out")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-			jen.Id("msgs").Op(":=").Make(jen.Index().Qual(eventsPath, "Message"), jen.Len(jen.Id("out"))),
-			jen.For(jen.List(jen.Id("i"), jen.Id("x")).Op(":=").Range().Id("out")).Block(
-				jen.Id("msgs").Index(jen.Id("i")).Op("=").Qual(eventsPath, "IDEvent").Call(jen.Id(eventConst(m, "created")), jen.Lit(g.mod.Name), jen.Lit(m.Name), jen.Lit("created"), jen.Id("x").Dot(PK)),
+			jen.Id("ids").Op(":=").Make(jen.Index().String(), jen.Len(jen.Id("out"))),
+			jen.For(jen.Id("i").Op(":=").Range().Id("out")).Block(
+				jen.Id("ids").Index(jen.Id("i")).Op("=").Id("out").Index(jen.Id("i")).Dot(PK),
 			),
-			jen.Id("s").Dot("Emit").Call(jen.Id("ctx"), jen.Id("msgs").Op("...")),
+			jen.Id("s").Dot("emitIDs").Call(jen.Id("ctx"), jen.Id(eventConst(m, "created")), jen.Lit(m.Name), jen.Lit("created"), jen.Id("ids")),
 			jen.Return(jen.Nil()),
 		)),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),

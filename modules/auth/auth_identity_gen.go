@@ -528,7 +528,8 @@ func (s *Service) copyAuthIdentities(ctx context.Context, in []CreateAuthIdentit
 }
 
 // CreateAuthIdentities inserts rows (Medusa's createAuthIdentities) and returns them in input order; it emits
-// ModuleEventAuthIdentityCreated {id} per row, in one Emit with the call's other events. A unique
+// ModuleEventAuthIdentityCreated {id} per row, with the call's other events (built as they are emitted, see
+// emitIDs). A unique
 // violation, inside the batch or against the table, fails the whole call with invalid_data
 // "Auth identity with <field>: <value>, already exists."
 //
@@ -547,11 +548,11 @@ func (s *Service) CreateAuthIdentities(ctx context.Context, in ...CreateAuthIden
 		if err := insert(ctx, in, out); err != nil {
 			return err
 		}
-		msgs := make([]events.Message, len(out))
-		for i, x := range out {
-			msgs[i] = events.IDEvent(ModuleEventAuthIdentityCreated, "auth", "auth_identity", "created", x.ID)
+		ids := make([]string, len(out))
+		for i := range out {
+			ids[i] = out[i].ID
 		}
-		s.Emit(ctx, msgs...)
+		s.emitIDs(ctx, ModuleEventAuthIdentityCreated, "auth_identity", "created", ids)
 		return nil
 	})
 	if err != nil {

@@ -656,7 +656,8 @@ func (s *Service) copyProviderIdentities(
 }
 
 // createProviderIdentities inserts rows (Medusa's createProviderIdentities) and returns them in input order; it emits
-// ModuleEventProviderIdentityCreated {id} per row, in one Emit with the call's other events. A unique
+// ModuleEventProviderIdentityCreated {id} per row, with the call's other events (built as they are emitted, see
+// emitIDs). A unique
 // violation, inside the batch or against the table, fails the whole call with invalid_data
 // "Provider identity with <field>: <value>, already exists."
 //
@@ -681,11 +682,11 @@ func (s *Service) createProviderIdentities(
 		if err := insert(ctx, in, out); err != nil {
 			return err
 		}
-		msgs := make([]events.Message, len(out))
-		for i, x := range out {
-			msgs[i] = events.IDEvent(ModuleEventProviderIdentityCreated, "auth", "provider_identity", "created", x.ID)
+		ids := make([]string, len(out))
+		for i := range out {
+			ids[i] = out[i].ID
 		}
-		s.Emit(ctx, msgs...)
+		s.emitIDs(ctx, ModuleEventProviderIdentityCreated, "provider_identity", "created", ids)
 		return nil
 	})
 	if err != nil {

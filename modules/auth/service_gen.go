@@ -112,7 +112,8 @@ func (s *Service) Queries(ctx context.Context) *authdb.Queries {
 
 // Tx runs fn in one transaction (the caller's when ctx carries one) with sqlc's queries bound
 // to it. Module events added with Emit during fn, including by nested service calls, are
-// emitted in one Bus.Emit call: inside the transaction, after fn's writes, when the bus writes
+// emitted together (events.Collector.Publish: one Bus.Emit call, or one per events.EmitChunk
+// events for more): inside the transaction, after fn's writes, when the bus writes
 // in it (events.TxEmitter, the durable event bus: stored iff the data commits; an Emit error
 // fails the call), else after the transaction commits. Postgres errors are mapped to
 // *merrors.Error with Medusa's messages.
@@ -123,7 +124,7 @@ func (s *Service) Tx(ctx context.Context, fn func(ctx context.Context, q *authdb
 			return err
 		}
 		if owner {
-			if err := events.Publish(ctx, s.bus, col.Take()); err != nil {
+			if err := col.Publish(ctx, s.bus); err != nil {
 				return err
 			}
 		}
@@ -153,6 +154,21 @@ func (s *Service) Emit(ctx context.Context, msgs ...events.Message) {
 	if err := events.Publish(ctx, s.bus, msgs); err != nil {
 		slog.ErrorContext(ctx, "auth: emit module events", "err", err)
 	}
+}
+
+// emitIDs adds the module event {id} of each record of ids to the current service call (see
+// Emit), built only as it is emitted: a bulk create's events are one per row (see
+// events.Collector.AddIDs; ids must not change after).
+func (s *Service) emitIDs(ctx context.Context, event, object, action string, ids []string) {
+	if col, ok := events.CollectorFrom(ctx); ok {
+		col.AddIDs(event, "auth", object, action, ids)
+		return
+	}
+	msgs := make([]events.Message, len(ids))
+	for i, id := range ids {
+		msgs[i] = events.IDEvent(event, "auth", object, action, id)
+	}
+	s.Emit(ctx, msgs...)
 }
 
 // cascade tells the Cascader, in the call's transaction, what a soft delete, restore or delete did.

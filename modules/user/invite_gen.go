@@ -581,7 +581,8 @@ func (s *Service) copyInvites(ctx context.Context, in []CreateInviteInput, out [
 }
 
 // createInvites inserts rows (Medusa's createInvites) and returns them in input order; it emits
-// ModuleEventInviteCreated {id} per row, in one Emit with the call's other events. A unique
+// ModuleEventInviteCreated {id} per row, with the call's other events (built as they are emitted, see
+// emitIDs). A unique
 // violation, inside the batch or against the table, fails the whole call with invalid_data
 // "Invite with <field>: <value>, already exists."
 //
@@ -603,11 +604,11 @@ func (s *Service) createInvites(ctx context.Context, in ...CreateInviteInput) ([
 		if err := insert(ctx, in, out); err != nil {
 			return err
 		}
-		msgs := make([]events.Message, len(out))
-		for i, x := range out {
-			msgs[i] = events.IDEvent(ModuleEventInviteCreated, "user", "invite", "created", x.ID)
+		ids := make([]string, len(out))
+		for i := range out {
+			ids[i] = out[i].ID
 		}
-		s.Emit(ctx, msgs...)
+		s.emitIDs(ctx, ModuleEventInviteCreated, "invite", "created", ids)
 		return nil
 	})
 	if err != nil {

@@ -578,7 +578,8 @@ func (s *Service) copyUsers(ctx context.Context, in []CreateUserInput, out []Use
 }
 
 // CreateUsers inserts rows (Medusa's createUsers) and returns them in input order; it emits
-// ModuleEventUserCreated {id} per row, in one Emit with the call's other events. A unique
+// ModuleEventUserCreated {id} per row, with the call's other events (built as they are emitted, see
+// emitIDs). A unique
 // violation, inside the batch or against the table, fails the whole call with invalid_data
 // "User with <field>: <value>, already exists."
 //
@@ -597,11 +598,11 @@ func (s *Service) CreateUsers(ctx context.Context, in ...CreateUserInput) ([]Use
 		if err := insert(ctx, in, out); err != nil {
 			return err
 		}
-		msgs := make([]events.Message, len(out))
-		for i, x := range out {
-			msgs[i] = events.IDEvent(ModuleEventUserCreated, "user", "user", "created", x.ID)
+		ids := make([]string, len(out))
+		for i := range out {
+			ids[i] = out[i].ID
 		}
-		s.Emit(ctx, msgs...)
+		s.emitIDs(ctx, ModuleEventUserCreated, "user", "created", ids)
 		return nil
 	})
 	if err != nil {

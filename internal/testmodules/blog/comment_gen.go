@@ -521,7 +521,8 @@ func (s *Service) copyComments(ctx context.Context, in []CreateCommentInput, out
 }
 
 // CreateComments inserts rows (Medusa's createComments) and returns them in input order; it emits
-// ModuleEventCommentCreated {id} per row, in one Emit with the call's other events. A unique
+// ModuleEventCommentCreated {id} per row, with the call's other events (built as they are emitted, see
+// emitIDs). A unique
 // violation, inside the batch or against the table, fails the whole call with invalid_data
 // "Comment with <field>: <value>, already exists."
 //
@@ -540,11 +541,11 @@ func (s *Service) CreateComments(ctx context.Context, in ...CreateCommentInput) 
 		if err := insert(ctx, in, out); err != nil {
 			return err
 		}
-		msgs := make([]events.Message, len(out))
-		for i, x := range out {
-			msgs[i] = events.IDEvent(ModuleEventCommentCreated, "blog", "comment", "created", x.ID)
+		ids := make([]string, len(out))
+		for i := range out {
+			ids[i] = out[i].ID
 		}
-		s.Emit(ctx, msgs...)
+		s.emitIDs(ctx, ModuleEventCommentCreated, "comment", "created", ids)
 		return nil
 	})
 	if err != nil {

@@ -590,7 +590,8 @@ func (s *Service) copyPosts(ctx context.Context, in []CreatePostInput, out []Pos
 }
 
 // CreatePosts inserts rows (Medusa's createPosts) and returns them in input order; it emits
-// ModuleEventPostCreated {id} per row, in one Emit with the call's other events. A unique
+// ModuleEventPostCreated {id} per row, with the call's other events (built as they are emitted, see
+// emitIDs). A unique
 // violation, inside the batch or against the table, fails the whole call with invalid_data
 // "Post with <field>: <value>, already exists."
 //
@@ -609,11 +610,11 @@ func (s *Service) CreatePosts(ctx context.Context, in ...CreatePostInput) ([]Pos
 		if err := insert(ctx, in, out); err != nil {
 			return err
 		}
-		msgs := make([]events.Message, len(out))
-		for i, x := range out {
-			msgs[i] = events.IDEvent(ModuleEventPostCreated, "blog", "post", "created", x.ID)
+		ids := make([]string, len(out))
+		for i := range out {
+			ids[i] = out[i].ID
 		}
-		s.Emit(ctx, msgs...)
+		s.emitIDs(ctx, ModuleEventPostCreated, "post", "created", ids)
 		return nil
 	})
 	if err != nil {

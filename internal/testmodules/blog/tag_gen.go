@@ -511,7 +511,8 @@ func (s *Service) copyTags(ctx context.Context, in []CreateTagInput, out []Tag) 
 }
 
 // CreateTags inserts rows (Medusa's createTags) and returns them in input order; it emits
-// ModuleEventTagCreated {id} per row, in one Emit with the call's other events. A unique
+// ModuleEventTagCreated {id} per row, with the call's other events (built as they are emitted, see
+// emitIDs). A unique
 // violation, inside the batch or against the table, fails the whole call with invalid_data
 // "Tag with <field>: <value>, already exists."
 //
@@ -530,11 +531,11 @@ func (s *Service) CreateTags(ctx context.Context, in ...CreateTagInput) ([]Tag, 
 		if err := insert(ctx, in, out); err != nil {
 			return err
 		}
-		msgs := make([]events.Message, len(out))
-		for i, x := range out {
-			msgs[i] = events.IDEvent(ModuleEventTagCreated, "blog", "tag", "created", x.ID)
+		ids := make([]string, len(out))
+		for i := range out {
+			ids[i] = out[i].ID
 		}
-		s.Emit(ctx, msgs...)
+		s.emitIDs(ctx, ModuleEventTagCreated, "tag", "created", ids)
 		return nil
 	})
 	if err != nil {
