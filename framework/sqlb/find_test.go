@@ -590,7 +590,9 @@ func TestSearchGrams(t *testing.T) {
 		{"selective, ordered", "abel12", FindConfig{Take: 10, CountLimit: 1000, Order: []Order{{Field: "n", Desc: true}}}, true, 10},
 		{"a hundred matches, deep", "abel12", FindConfig{Take: 10, Skip: 40, CountLimit: 1000}, true, 10},
 		{"across the separator", "me1\x1flabel", FindConfig{Take: 10}, false, 0},
-		{"every row, no bound", "label", FindConfig{Take: 10}, true, 10},
+		{"selective, from a field's second character", "abel1234", FindConfig{Take: 10}, true, 1},
+		{"many rows, no bound", "label1", FindConfig{Take: 10}, true, 10},
+		{"five characters", "label", FindConfig{Take: 10}, false, 10},
 		{"too short", "bel1", FindConfig{Take: 10, CountLimit: 1000}, false, 10},
 		{"wildcard", "label1_34", FindConfig{Take: 10}, false, 1},
 		{"with deleted", "label1234", FindConfig{Take: 10, WithDeleted: true}, false, 1},
@@ -645,5 +647,48 @@ func TestSearchGrams(t *testing.T) {
 	_, n, err := Find(ctx, pool, itemTable, FindConfig{Take: 1}, true, itemFilter{q: "abel12"}.apply, func([]string) item { return item{} }, (*item).dest)
 	if narrowed, _ := sent(); err != nil || n != truth || !narrowed {
 		t.Fatalf("Find q=abel12: count %d, %v, narrowed %v; want %d, narrowed", n, err, narrowed, truth)
+	}
+}
+
+// TestGramsFunc checks the gram index's necessary condition in Postgres:
+// for texts of several lengths and cases, every substring of at least
+// GramLen+1 characters q satisfies the predicate SearchGrams adds, at
+// every position; and the function holds the grams from every other
+// character, lower-cased.
+func TestGramsFunc(t *testing.T) {
+	ctx := context.Background()
+	pool, _ := newItems(t, 0)
+	var grams []string
+	if err := pool.QueryRow(ctx, `SELECT `+GramsFunc+`('AbcdefG')`).Scan(&grams); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"abcde", "cdefg"}; !slices.Equal(grams, want) {
+		t.Fatalf("grams of AbcdefG: %v, want %v", grams, want)
+	}
+	g := &gramSearch{expr: "$1::text"}
+	for _, text := range []string{"person77777@example.com", "First42\x1fLast4200\x1fPerson42@Example.COM", "abcdef", "ÄÖÜäöü ßtraße"} {
+		r := []rune(text)
+		for i := range r {
+			for j := i + GramLen + 1; j <= len(r); j++ {
+				w := NewWhere()
+				w.Arg(text)
+				g.q = string(r[i:j])
+				var ok bool
+				if err := pool.QueryRow(ctx, "SELECT "+g.pred(w), w.Args()...).Scan(&ok); err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					t.Fatalf("%q contains %q (at %d), but the gram predicate is false", text, g.q, i)
+				}
+			}
+		}
+	}
+	// It narrows: a q whose grams the text lacks is false.
+	w := NewWhere()
+	w.Arg("person77777@example.com")
+	g.q = "person88888"
+	var ok bool
+	if err := pool.QueryRow(ctx, "SELECT "+g.pred(w), w.Args()...).Scan(&ok); err != nil || ok {
+		t.Fatalf("person88888 in person77777@example.com: %v, %v; want false", ok, err)
 	}
 }

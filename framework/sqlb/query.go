@@ -48,28 +48,30 @@ func (w *Where) RankSearch(q string, cols ...string) {
 }
 
 // GramLen is the length, in characters, of the grams a model's gram search
-// index holds (GramsFunc): the index serves a q of at least GramLen
+// index holds (GramsFunc). The index holds the grams that start at every
+// other character of a text, so it serves a q of at least GramLen+1
 // characters (GramSearchable).
 const GramLen = 5
 
 // GramsFunc is the SQL function a gram search index is built with (the
 // generated migrations create it): the GramLen-character substrings of
-// lower(text), one per position.
+// lower(text) that start at its 1st, 3rd, 5th … character.
 const GramsFunc = "medusa_search_grams"
 
 // GramsFuncSQL creates GramsFunc (idempotent): every migration that
 // creates a gram search index carries it, so modules do not depend on each
 // other's migrations. It is IMMUTABLE, as an index expression must be:
 // lower() folds case as ILIKE does (with the text's collation), character
-// by character, so a text that contains q, whatever the case, holds every
-// gram of q.
+// by character, so a text that contains q, whatever the case, holds q's
+// grams at every other character from q's first or from its second,
+// whichever lines up with the text's (see Where.SearchGrams).
 const GramsFuncSQL = `CREATE OR REPLACE FUNCTION ` + GramsFunc + `(t text) RETURNS text[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $medusa$
 DECLARE
   l text := lower(t);
   g text[] := '{}';
 BEGIN
-  FOR i IN 1 .. length(l) - ` + gramTail + ` LOOP
-    g[i] := substr(l, i, ` + gramLenSQL + `);
+  FOR i IN 1 .. length(l) - ` + gramTail + ` BY 2 LOOP
+    g[(i + 1) / 2] := substr(l, i, ` + gramLenSQL + `);
   END LOOP;
   RETURN g;
 END
@@ -83,25 +85,29 @@ const (
 
 // GramSearchable reports whether a gram index can narrow the rows whose
 // search text contains q (ILIKE '%q%'): q is matched as one literal
-// substring of the joined fields (SearchJoinable) and is at least GramLen
-// characters long, so every gram of lower(q) is a gram of every text that
-// contains it.
+// substring of the joined fields (SearchJoinable) and is at least
+// GramLen+1 characters long, so that q holds a gram from its first
+// character and one from its second.
 func GramSearchable(q string) bool {
-	return SearchJoinable(q) && utf8.RuneCountInString(q) >= GramLen
+	return SearchJoinable(q) && utf8.RuneCountInString(q) > GramLen
 }
 
 // SearchGrams tells a list whose predicates match q in expr (ILIKE
 // '%q%', a model's search expression) that expr has a gram index
 // (GramsFunc(expr), among rows not soft-deleted): Find then adds
 //
-//	medusa_search_grams(<expr>) @> medusa_search_grams(<q>)
+//	(medusa_search_grams(<expr>) @> medusa_search_grams(<q>)
+//	 OR medusa_search_grams(<expr>) @> medusa_search_grams(substr(<q>, 2)))
 //
 // to the statements when the planner expects few rows to match (at most
-// the count bound, or SearchNarrowMax): an index lookup by the rarest of
-// q's grams, which finds a selective q in a few index pages however common
-// its other grams are, where the trigram index reads every posting list of
-// q's trigrams (docs/modgen.md, "Lists at scale"). The predicate holds on
-// every row the search matches, so it never changes the result. Nothing is
+// the count bound, or SearchNarrowMax): two index lookups, each by the
+// rarest of its grams, which find a selective q in a few index pages
+// however common its other grams are, where the trigram index reads every
+// posting list of q's trigrams (docs/modgen.md, "Lists at scale"). A text
+// that contains q at an odd character holds q's grams from q's first
+// character on, every other one; at an even character, those from q's
+// second. So the predicate holds on every row the search matches, and it
+// never changes the result. Nothing is
 // added for a q that GramSearchable refuses, for a list that includes
 // soft-deleted rows, or past the first call; a Sub group's is ignored.
 func (w *Where) SearchGrams(expr, q string) {
@@ -115,7 +121,8 @@ type gramSearch struct{ expr, q string }
 
 // pred adds the gram lookup's argument to w and returns its predicate.
 func (g *gramSearch) pred(w *Where) string {
-	return GramsFunc + "(" + g.expr + ") @> " + GramsFunc + "(" + w.Arg(g.q) + ")"
+	col, p := GramsFunc+"("+g.expr+") @> ", w.Arg(g.q)
+	return "(" + col + GramsFunc + "(" + p + ") OR " + col + GramsFunc + "(substr(" + p + ", 2)))"
 }
 
 // searchRank is a RankSearch.

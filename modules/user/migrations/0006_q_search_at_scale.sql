@@ -6,8 +6,8 @@ DECLARE
   l text := lower(t);
   g text[] := '{}';
 BEGIN
-  FOR i IN 1 .. length(l) - 4 LOOP
-    g[i] := substr(l, i, 5);
+  FOR i IN 1 .. length(l) - 4 BY 2 LOOP
+    g[(i + 1) / 2] := substr(l, i, 5);
   END LOOP;
   RETURN g;
 END
