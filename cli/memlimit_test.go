@@ -14,8 +14,8 @@ func TestApplyMemoryLimit(t *testing.T) {
 	debug.SetMemoryLimit(math.MaxInt64)
 	env := map[string]string{}
 	got, restore := applyMemoryLimit(func(k string) string { return env[k] })
-	if l := debug.SetMemoryLimit(-1); l != defaultMemoryLimit {
-		t.Fatalf("GOMEMLIMIT unset: limit %d, want %d", l, defaultMemoryLimit)
+	if l := debug.SetMemoryLimit(-1); l != DefaultMemoryLimit {
+		t.Fatalf("GOMEMLIMIT unset: limit %d, want %d", l, DefaultMemoryLimit)
 	}
 	if !strings.Contains(got, "default") {
 		t.Errorf("description %q", got)

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/medusa-go/medusa/app"
+	"github.com/medusa-go/medusa/cli"
 	"github.com/medusa-go/medusa/framework/db"
 	"github.com/medusa-go/medusa/framework/pgembed"
 )
@@ -76,6 +78,13 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	// The application runs in this process: give it the soft memory limit
+	// medusa-go start sets, so that the bulk writes' heap peaks are those
+	// of a server (GOMEMLIMIT overrides it, as it does start's).
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(cli.DefaultMemoryLimit)
+	}
+	log.Info("go memory limit", "MiB", debug.SetMemoryLimit(-1)>>20)
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
 		if err == nil {
