@@ -427,6 +427,13 @@ func (p *plan) searchPlan(ctx context.Context, conn db.DBTX) (est int, broad boo
 	}
 	broad = est > bound
 	if !broad && p.base.grams != nil && p.live {
+		// q's own predicate is kept as a filter the planner cannot read an
+		// index for: its cost model does not see how long the trigram
+		// index's posting lists are, and at a million rows it preferred
+		// that index (32 ms) to the gram lookups (3 ms).
+		if i := p.base.search; i != 0 {
+			p.base.preds[i-1] = "(" + p.base.preds[i-1] + ") IS TRUE"
+		}
 		p.base.Add(p.base.grams.pred(p.base))
 		p.statements()
 	}
