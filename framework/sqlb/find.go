@@ -463,11 +463,56 @@ func (p *plan) statement(i, limit, offset int) (string, []any) {
 	if i != 0 || limit != p.limit || offset != p.offset {
 		s = p.partSelect(i, limit, offset)
 	}
+	if p.parts[i].rank == 1 {
+		if sql, args, ok := p.exactByField(s); ok {
+			return sql, args
+		}
+	}
 	args := append(execMode(s.Where), s.Where.Args()...)
 	if offset >= deferFrom && (len(p.read) > 1 || p.read[0] != p.t.PK) {
 		return s.deferredSQL(p.t.PK), args
 	}
 	return s.SQL(), args
+}
+
+// exactByField renders s, the part of a ranked search's exact matches
+// (one page of it, in the default order), field by field when the search
+// has several fields:
+//
+//	SELECT … FROM t WHERE pk IN (
+//	  (SELECT pk FROM t WHERE … AND "first_name" = $q ORDER BY pk LIMIT n)
+//	  UNION ALL (SELECT pk FROM t WHERE … AND "last_name" = $q ORDER BY pk LIMIT n)
+//	  UNION ALL …)
+//	ORDER BY pk LIMIT limit OFFSET offset
+//
+// (n = limit + offset). Each branch walks its field's (field, pk) index
+// in key order and stops at n rows, and the first n of the page's order
+// are among the branches' first n. The OR of the fields cannot walk an
+// index in order: Postgres reads every exact match to sort them, 20,000
+// for q=First42 at 10M users (84 ms). It reports false for one field (its
+// index already walks in order), another order, or no limit.
+func (p *plan) exactByField(s Select) (string, []any, bool) {
+	r := p.base.rank
+	if r == nil || len(r.cols) < 2 || s.Limit == 0 || len(s.Order) != 1 || s.Order[0].Field != p.t.PK || s.Order[0].Desc {
+		return "", nil, false
+	}
+	u := s.Where.clone()
+	q := u.Arg(r.q)
+	pk := QuoteIdent(p.t.PK)
+	cond := s.Where.SQL()
+	n := strconv.Itoa(s.Limit + s.Offset)
+	branches := make([]string, len(r.cols))
+	for j, c := range r.cols {
+		eq := c + " = " + q
+		if strings.HasPrefix(c, "lower(") {
+			eq = c + " = lower(" + q + ")"
+		}
+		branches[j] = "(SELECT " + pk + " FROM " + p.t.Name + " WHERE " + cond + " AND " + eq + " ORDER BY " + pk + " LIMIT " + n + ")"
+	}
+	w := &Where{args: u.args}
+	w.Add(pk + " IN (" + strings.Join(branches, " UNION ALL ") + ")")
+	out := Select{Table: p.t.Name, Columns: s.Columns, Where: w, Order: s.Order, Limit: s.Limit, Offset: s.Offset}
+	return out.SQL(), append(execMode(u), u.Args()...), true
 }
 
 // countPart counts the rows of part i, up to bound.

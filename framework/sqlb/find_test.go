@@ -432,9 +432,20 @@ UPDATE item SET name = 'name1_' WHERE id = 'i00000999'`); err != nil {
 		// Read in parts, the exact matches' part holds q's predicate
 		// weakened (Where.AddSearch), so that no trigram scan is ANDed to
 		// the fields' lookups.
-		weakened := slices.ContainsFunc(log.take(), func(s string) bool { return strings.Contains(s, " ILIKE $1) IS NOT FALSE") })
+		stmts := log.take()
+		weakened := slices.ContainsFunc(stmts, func(s string) bool { return strings.Contains(s, " ILIKE $1) IS NOT FALSE") })
 		if weakened != (sortMax == 0) {
 			t.Errorf("sort max %d: exact part with q's predicate weakened: %v", sortMax, weakened)
+		}
+		// Paged, the exact part is read field by field (Find reads all
+		// of it at once: no limit).
+		log.take()
+		if _, err := findItems(ctx, pool, q, FindConfig{Take: 5}); err != nil {
+			t.Fatal(err)
+		}
+		byField := slices.ContainsFunc(log.take(), func(s string) bool { return strings.Contains(s, ` UNION ALL (SELECT "id" FROM "item"`) })
+		if byField != (sortMax == 0) {
+			t.Errorf("sort max %d: exact part read field by field: %v", sortMax, byField)
 		}
 		var exact, rest []string
 		for _, r := range pg.Rows {
