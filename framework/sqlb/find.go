@@ -464,7 +464,7 @@ func (p *plan) statement(i, limit, offset int) (string, []any) {
 		s = p.partSelect(i, limit, offset)
 	}
 	if p.parts[i].rank == 1 {
-		if sql, args, ok := p.exactByField(s); ok {
+		if sql, args, ok := p.exactByField(i, s); ok {
 			return sql, args
 		}
 	}
@@ -475,9 +475,9 @@ func (p *plan) statement(i, limit, offset int) (string, []any) {
 	return s.SQL(), args
 }
 
-// exactByField renders s, the part of a ranked search's exact matches
-// (one page of it, in the default order), field by field when the search
-// has several fields:
+// exactByField renders s, part i of a ranked search: its exact matches
+// (one page of them, in the default order), field by field when the
+// search has several fields:
 //
 //	SELECT … FROM t WHERE pk IN (
 //	  (SELECT pk FROM t WHERE … AND "first_name" = $q ORDER BY pk LIMIT n)
@@ -487,19 +487,27 @@ func (p *plan) statement(i, limit, offset int) (string, []any) {
 //
 // (n = limit + offset). Each branch walks its field's (field, pk) index
 // in key order and stops at n rows, and the first n of the page's order
-// are among the branches' first n. The OR of the fields cannot walk an
-// index in order: Postgres reads every exact match to sort them, 20,000
-// for q=First42 at 10M users (84 ms). It reports false for one field (its
-// index already walks in order), another order, or no limit.
-func (p *plan) exactByField(s Select) (string, []any, bool) {
+// are among the branches' first n. A branch holds the part's predicates
+// but the OR of the fields (its field's equality implies it). The OR of
+// the fields cannot walk an index in order: Postgres reads every exact
+// match to sort them, 20,000 for q=First42 at 10M users (84 ms); nor may
+// a branch keep it, or the planner ANDs it to the field's equality and
+// sorts again. It reports false for one field (its index already walks in
+// order), another order, or no limit.
+func (p *plan) exactByField(i int, s Select) (string, []any, bool) {
 	r := p.base.rank
 	if r == nil || len(r.cols) < 2 || s.Limit == 0 || len(s.Order) != 1 || s.Order[0].Field != p.t.PK || s.Order[0].Desc {
 		return "", nil, false
 	}
-	u := s.Where.clone()
+	u := p.base.exactPart().clone()
+	for _, c := range p.parts[i].preds {
+		if c.kind != condRank {
+			u.Add(c.sql(u, p.base.rankPred))
+		}
+	}
+	cond := u.SQL()
 	q := u.Arg(r.q)
 	pk := QuoteIdent(p.t.PK)
-	cond := s.Where.SQL()
 	n := strconv.Itoa(s.Limit + s.Offset)
 	branches := make([]string, len(r.cols))
 	for j, c := range r.cols {
