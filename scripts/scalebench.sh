@@ -15,8 +15,8 @@
 #   DIR      where the clusters and results live (default /var/tmp/medusa-scale)
 #   OUT      the markdown tables (default $DIR/scalebench.md)
 #   ARGS     more flags for the program, e.g. "-budget 20s -bulk 0 -shapes users"
-# Needs: go, Postgres server binaries (initdb, postgres); disk: 16 GB for the
-# 10M cluster (7.2 GB of tables and indexes, the rest WAL), 2.3 GB for 1M.
+# Needs: go, Postgres server binaries (initdb, postgres); disk: 21 GB for the
+# 10M cluster (a 15 GB database, the rest WAL), 2.3 GB for 1M.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
