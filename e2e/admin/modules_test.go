@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/medusa-go/medusa/app"
+	"github.com/medusa-go/medusa/framework/config"
 	"github.com/medusa-go/medusa/framework/module"
 	"github.com/medusa-go/medusa/framework/sqlb"
 	"github.com/medusa-go/medusa/modules/user"
@@ -189,5 +190,37 @@ func TestGeneratedModulePages(t *testing.T) {
 	b.waitText("Post restored.")
 	if p, err := posts.RetrievePost(context.Background(), "post_links"); err != nil || p.Title != "Module links and Query" {
 		t.Fatalf("after the restore: %+v, %v", p, err)
+	}
+}
+
+// A list whose count the server estimates (count_estimated: here a search
+// under a count bound of 5) shows "about" the count and offers the next
+// page while the page is full.
+func TestEstimatedCount(t *testing.T) {
+	def := app.Config{}
+	def.Settings.Limits = config.DefaultLimits
+	def.Settings.Limits.ListCountLimit = 5
+	e := startApp(t, def)
+	e.account(t, adminEmail, adminPassword, "Ada", "Admin")
+	var in []user.CreateUserInput
+	for i := range 24 {
+		in = append(in, user.CreateUserInput{Email: fmt.Sprintf("user%02d@store.test", i)})
+	}
+	if _, err := e.Users.CreateUsers(context.Background(), in...); err != nil {
+		t.Fatal(err)
+	}
+	b := newTab(t, e.URL, 1280, 900)
+	b.signIn(adminEmail, adminPassword)
+	b.open("/app/users")
+	b.fill("Search users", "user")
+	b.click("Search")
+	b.waitText("Showing 1–20 of about ")
+	if eval[bool](b, `[...document.querySelectorAll("button")].find((x) => x.textContent === "Next page").disabled`) {
+		t.Fatal("a full page of an estimated count offers no next page")
+	}
+	b.click("Next page")
+	b.waitText("Showing 21–24 of about ")
+	if !eval[bool](b, `[...document.querySelectorAll("button")].find((x) => x.textContent === "Next page").disabled`) {
+		t.Fatal("the last page of an estimated count offers a next page")
 	}
 }

@@ -140,7 +140,7 @@ export async function invitesPage({ main, query }) {
         h("caption", { class: "sr-only" }, "Invites"),
         h("thead", {}, h("tr", {}, ["Email", "Status", "Sent", "Actions"].map((c) => h("th", { scope: "col" }, c)))),
         h("tbody", {}, rows))),
-      pager({ offset: res.offset, limit: PAGE, count: res.count, noun: "invites", go: (o) => go({ offset: o }) }));
+      pager({ offset: res.offset, limit: PAGE, count: res.count, estimated: res.count_estimated, shown: rows.length, noun: "invites", go: (o) => go({ offset: o }) }));
   }
   await renderList();
 }

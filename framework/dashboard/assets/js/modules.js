@@ -178,7 +178,7 @@ export async function moduleListPage({ main, params, query }) {
     h("tbody", {}, rows.map((x) => h("tr", {},
       shown.map(([n], i) => h("td", {}, i === 0 && r.retrieve ? link(`/modules/${r.name}/${encodeURIComponent(x.id)}`, display(x[n])) : display(x[n]))),
       r.fields.updated_at ? h("td", {}, display(x.updated_at)) : null))))),
-  pager({ offset: res.offset, limit: PAGE, count: res.count, noun: r.name, go: (o) => go({ offset: o }) }));
+  pager({ offset: res.offset, limit: PAGE, count: res.count, estimated: res.count_estimated, shown: rows.length, noun: r.name, go: (o) => go({ offset: o }) }));
 }
 
 // control makes the edit control of one updatable field and a reader that

@@ -87,15 +87,21 @@ export function fullName(u) {
   return [u.first_name, u.last_name].filter(Boolean).join(" ");
 }
 
-// pager renders "Showing a–b of n" and previous/next buttons.
-export function pager({ offset, limit, count, noun, go }) {
-  const from = count === 0 ? 0 : offset + 1;
-  const to = Math.min(offset + limit, count);
+// pager renders "Showing a–b of n" and previous/next buttons. shown is the
+// number of rows on the page. An estimated count (the list's
+// count_estimated: more rows matched than the server counts, or a search
+// it did not count) is shown as "about n", and the next page is offered
+// while the page is full.
+export function pager({ offset, limit, count, estimated, shown, noun, go }) {
+  const from = shown === 0 ? 0 : offset + 1;
+  const to = offset + shown;
+  const total = estimated ? `about ${Math.max(count, to).toLocaleString("en-US")}` : `${count}`;
+  const last = estimated ? shown < limit : offset + limit >= count;
   return h("nav", { class: "pager", "aria-label": "Pages" },
-    h("p", { role: "status" }, `Showing ${from}–${to} of ${count} ${noun}`),
+    h("p", { role: "status" }, `Showing ${from}–${to} of ${total} ${noun}`),
     h("div", { class: "buttons" },
       h("button", { type: "button", disabled: offset <= 0, onclick: () => go(Math.max(0, offset - limit)) }, "Previous page"),
-      h("button", { type: "button", disabled: offset + limit >= count, onclick: () => go(offset + limit) }, "Next page")));
+      h("button", { type: "button", disabled: last, onclick: () => go(offset + limit) }, "Next page")));
 }
 
 // confirmBox is an inline confirmation (no window.confirm): a question and

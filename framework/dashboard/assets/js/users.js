@@ -66,7 +66,7 @@ export async function usersPage({ main, query }) {
       h("td", {}, u.first_name || "-"),
       h("td", {}, u.last_name || "-"),
       h("td", {}, fmtDate(u.created_at))))));
-  region.append(h("div", { class: "table-wrap" }, table), pager({ offset: res.offset, limit: PAGE, count: res.count, noun: "users", go: (o) => go({ offset: o }) }));
+  region.append(h("div", { class: "table-wrap" }, table), pager({ offset: res.offset, limit: PAGE, count: res.count, estimated: res.count_estimated, shown: res.users.length, noun: "users", go: (o) => go({ offset: o }) }));
   performance.mark("users-rows");
 }
 
