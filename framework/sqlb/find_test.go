@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/medusa-go/medusa/framework/db"
 	merrors "github.com/medusa-go/medusa/framework/errors"
 	"github.com/medusa-go/medusa/framework/migrate"
 	"github.com/medusa-go/medusa/framework/pgtest"
@@ -707,5 +709,85 @@ func TestGramsFunc(t *testing.T) {
 	var ok bool
 	if err := pool.QueryRow(ctx, "SELECT "+g.pred(w), w.Args()...).Scan(&ok); err != nil || ok {
 		t.Fatalf("person88888 in person77777@example.com: %v, %v; want false", ok, err)
+	}
+}
+
+func (l *sqlLog) TraceCopyFromStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceCopyFromStartData) context.Context {
+	l.mu.Lock()
+	l.sql = append(l.sql, "COPY "+d.TableName.Sanitize())
+	l.mu.Unlock()
+	return ctx
+}
+
+func (l *sqlLog) TraceCopyFromEnd(context.Context, *pgx.Conn, pgx.TraceCopyFromEndData) {}
+
+// TestCopyRowsInStatements checks that CopyRows writes its rows in COPYs
+// of at most StatementRows rows (lowered to 10 here), in order, in the
+// call's transaction: a failing row rolls back every COPY before it.
+func TestCopyRowsInStatements(t *testing.T) {
+	ctx := context.Background()
+	pool, log := newItems(t, 0)
+	statementRows = 10
+	t.Cleanup(func() { statementRows = StatementRows })
+	cols := []string{"id", "label", "n"}
+	write := func(n int, bad int) error {
+		return db.InTx(ctx, pool, func(ctx context.Context, _ pgx.Tx) error {
+			return CopyRows(ctx, "item", cols, n, func(i int, dst []any) {
+				id := fmt.Sprintf("c%03d", i)
+				if i == bad {
+					id = "c000" // a duplicate primary key
+				}
+				dst[0], dst[1], dst[2] = id, fmt.Sprint("copied ", i), i
+			})
+		})
+	}
+	if err := write(25, -1); err != nil {
+		t.Fatal(err)
+	}
+	copies := 0
+	for _, s := range log.take() {
+		if strings.HasPrefix(s, "COPY ") {
+			copies++
+		}
+	}
+	var n, sum int
+	if err := pool.QueryRow(ctx, `SELECT count(*), sum(n) FROM item WHERE label = 'copied ' || n AND id = 'c' || lpad(n::text, 3, '0')`).Scan(&n, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if copies != 3 || n != 25 || sum != 300 {
+		t.Fatalf("%d COPYs, %d rows (sum of n %d); want 3 COPYs of 25 rows (300)", copies, n, sum)
+	}
+	if _, err := pool.Exec(ctx, `DELETE FROM item`); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(25, 22); err == nil {
+		t.Fatal("a duplicate key in the third COPY did not fail the call")
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM item`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d rows kept after a failed call, %v", n, err)
+	}
+}
+
+// TestInChunks checks that InChunks calls fn on consecutive slices of at
+// most StatementRows ids and returns their results in order, and stops at
+// an error.
+func TestInChunks(t *testing.T) {
+	statementRows = 10
+	t.Cleanup(func() { statementRows = StatementRows })
+	ids := make([]string, 25)
+	for i := range ids {
+		ids[i] = fmt.Sprint(i)
+	}
+	var sizes []int
+	got, err := InChunks(ids, func(c []string) ([]string, error) {
+		sizes = append(sizes, len(c))
+		return c[:1], nil
+	})
+	if err != nil || !slices.Equal(sizes, []int{10, 10, 5}) || !slices.Equal(got, []string{"0", "10", "20"}) {
+		t.Fatalf("chunks %v, results %v, %v", sizes, got, err)
+	}
+	calls := 0
+	if _, err := InChunks(ids, func(c []string) ([]string, error) { calls++; return nil, fmt.Errorf("boom") }); err == nil || calls != 1 {
+		t.Fatalf("error after %d calls: %v", calls, err)
 	}
 }

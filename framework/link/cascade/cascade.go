@@ -8,14 +8,15 @@ import (
 	"github.com/medusa-go/medusa/framework/sqlb"
 )
 
-// Cascade applies op (a soft delete or restore of rows by id) to ids and,
-// when it affected rows, records their ids under key in keys, calls emit
-// with them and then next (the relations the model cascades to; nil when it
-// cascades to none). Generated
-// services build their soft-delete and restore trees from it.
+// Cascade applies op (a soft delete or restore of rows by id) to ids, in
+// statements of at most sqlb.StatementRows ids (sqlb.InChunks) and, when it
+// affected rows, records their ids under key in keys, calls emit with them
+// and then next (the relations the model cascades to; nil when it cascades
+// to none). Generated services build their soft-delete and restore trees
+// from it.
 func Cascade(ctx context.Context, ids []string, keys map[string][]string, key string,
 	op func(context.Context, []string) ([]string, error), emit func([]string), next func([]string) error) error {
-	got, err := op(ctx, ids)
+	got, err := sqlb.InChunks(ids, func(ids []string) ([]string, error) { return op(ctx, ids) })
 	if err != nil || len(got) == 0 {
 		return err
 	}
