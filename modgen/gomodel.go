@@ -565,8 +565,8 @@ func (g *gen) createMethod(f *jen.File, m *dml.Model) {
 		"violation, inside the batch or against the table, fails the whole call with invalid_data",
 		fmt.Sprintf("\"%s with <field>: <value>, already exists.\"", strings.ReplaceAll(humanTable(m.TableName), `"`, "")),
 		"",
-		fmt.Sprintf("Below sqlb.CopyMin rows it sends one INSERT statement (insert%s), from there one COPY", P),
-		fmt.Sprintf("(copy%s); both return the same rows.", P),
+		fmt.Sprintf("Below sqlb.CopyMin rows it sends one INSERT statement (insert%s), from there COPYs of", P),
+		fmt.Sprintf("sqlb.StatementRows rows (copy%s); both return the same rows.", P),
 	})
 	f.Func().Params(jen.Id("s").Op("*").Id("Service")).Id(name).Params(ctxParam(), jen.Id("in").Op("...").Id("Create"+G+"Input")).Params(jen.Index().Id(G), jen.Error()).Block(
 		jen.If(jen.Len(jen.Id("in")).Op("==").Lit(0)).Block(jen.Return(jen.Index().Id(G).Values(), jen.Nil())),
@@ -802,7 +802,7 @@ func (g *gen) copyMethod(f *jen.File, m *dml.Model) {
 			jen.Return(jen.Id("rows").Dot("Err").Call()),
 		)
 	}
-	f.Comment(fmt.Sprintf("copy%s writes in with one COPY (%s from sqlb.CopyMin rows) and", P, g.callable(m, dml.MethodCreate)))
+	f.Comment(fmt.Sprintf("copy%s writes in with COPYs of sqlb.StatementRows rows (%s from sqlb.CopyMin rows) and", P, g.callable(m, dml.MethodCreate)))
 	f.Comment("fills out in input order with the rows the insert's RETURNING would give: the inputs")
 	if readBack {
 		f.Comment("with their defaults, the transaction's now() as created_at and updated_at and, read")

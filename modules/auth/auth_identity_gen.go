@@ -473,7 +473,7 @@ var authIdentityCopyColumns = []string{"id", "app_metadata", "created_at", "upda
 // itself (json, timestamps, numeric), as the insert's RETURNING would return them.
 const authIdentityReadBackSQL = `SELECT "id", "app_metadata" FROM "auth_identity" WHERE "id" IN (SELECT unnest($1::text[]))`
 
-// copyAuthIdentities writes in with one COPY (CreateAuthIdentities from sqlb.CopyMin rows) and
+// copyAuthIdentities writes in with COPYs of sqlb.StatementRows rows (CreateAuthIdentities from sqlb.CopyMin rows) and
 // fills out in input order with the rows the insert's RETURNING would give: the inputs
 // with their defaults, the transaction's now() as created_at and updated_at and, read
 // back by authIdentityReadBackSQL, the values the database renders itself.
@@ -533,8 +533,8 @@ func (s *Service) copyAuthIdentities(ctx context.Context, in []CreateAuthIdentit
 // violation, inside the batch or against the table, fails the whole call with invalid_data
 // "Auth identity with <field>: <value>, already exists."
 //
-// Below sqlb.CopyMin rows it sends one INSERT statement (insertAuthIdentities), from there one COPY
-// (copyAuthIdentities); both return the same rows.
+// Below sqlb.CopyMin rows it sends one INSERT statement (insertAuthIdentities), from there COPYs of
+// sqlb.StatementRows rows (copyAuthIdentities); both return the same rows.
 func (s *Service) CreateAuthIdentities(ctx context.Context, in ...CreateAuthIdentityInput) ([]AuthIdentity, error) {
 	if len(in) == 0 {
 		return []AuthIdentity{}, nil

@@ -588,7 +588,7 @@ var providerIdentityCopyColumns = []string{
 // itself (json, timestamps, numeric), as the insert's RETURNING would return them.
 const providerIdentityReadBackSQL = `SELECT "id", "user_metadata", "provider_metadata" FROM "provider_identity" WHERE "id" IN (SELECT unnest($1::text[]))`
 
-// copyProviderIdentities writes in with one COPY (createProviderIdentities from sqlb.CopyMin rows) and
+// copyProviderIdentities writes in with COPYs of sqlb.StatementRows rows (createProviderIdentities from sqlb.CopyMin rows) and
 // fills out in input order with the rows the insert's RETURNING would give: the inputs
 // with their defaults, the transaction's now() as created_at and updated_at and, read
 // back by providerIdentityReadBackSQL, the values the database renders itself.
@@ -661,8 +661,8 @@ func (s *Service) copyProviderIdentities(
 // violation, inside the batch or against the table, fails the whole call with invalid_data
 // "Provider identity with <field>: <value>, already exists."
 //
-// Below sqlb.CopyMin rows it sends one INSERT statement (insertProviderIdentities), from there one COPY
-// (copyProviderIdentities); both return the same rows.
+// Below sqlb.CopyMin rows it sends one INSERT statement (insertProviderIdentities), from there COPYs of
+// sqlb.StatementRows rows (copyProviderIdentities); both return the same rows.
 //
 // The model overrides CreateProviderIdentities: the exported method is hand-written in service.go,
 // usually over this one.

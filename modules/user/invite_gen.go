@@ -515,7 +515,7 @@ var inviteCopyColumns = []string{
 // itself (json, timestamps, numeric), as the insert's RETURNING would return them.
 const inviteReadBackSQL = `SELECT "id", "expires_at", "metadata" FROM "invite" WHERE "id" IN (SELECT unnest($1::text[]))`
 
-// copyInvites writes in with one COPY (createInvites from sqlb.CopyMin rows) and
+// copyInvites writes in with COPYs of sqlb.StatementRows rows (createInvites from sqlb.CopyMin rows) and
 // fills out in input order with the rows the insert's RETURNING would give: the inputs
 // with their defaults, the transaction's now() as created_at and updated_at and, read
 // back by inviteReadBackSQL, the values the database renders itself.
@@ -586,8 +586,8 @@ func (s *Service) copyInvites(ctx context.Context, in []CreateInviteInput, out [
 // violation, inside the batch or against the table, fails the whole call with invalid_data
 // "Invite with <field>: <value>, already exists."
 //
-// Below sqlb.CopyMin rows it sends one INSERT statement (insertInvites), from there one COPY
-// (copyInvites); both return the same rows.
+// Below sqlb.CopyMin rows it sends one INSERT statement (insertInvites), from there COPYs of
+// sqlb.StatementRows rows (copyInvites); both return the same rows.
 //
 // The model overrides CreateInvites: the exported method is hand-written in service.go,
 // usually over this one.

@@ -515,7 +515,7 @@ var userCopyColumns = []string{
 // itself (json, timestamps, numeric), as the insert's RETURNING would return them.
 const userReadBackSQL = `SELECT "id", "metadata" FROM "user" WHERE "id" IN (SELECT unnest($1::text[]))`
 
-// copyUsers writes in with one COPY (CreateUsers from sqlb.CopyMin rows) and
+// copyUsers writes in with COPYs of sqlb.StatementRows rows (CreateUsers from sqlb.CopyMin rows) and
 // fills out in input order with the rows the insert's RETURNING would give: the inputs
 // with their defaults, the transaction's now() as created_at and updated_at and, read
 // back by userReadBackSQL, the values the database renders itself.
@@ -583,8 +583,8 @@ func (s *Service) copyUsers(ctx context.Context, in []CreateUserInput, out []Use
 // violation, inside the batch or against the table, fails the whole call with invalid_data
 // "User with <field>: <value>, already exists."
 //
-// Below sqlb.CopyMin rows it sends one INSERT statement (insertUsers), from there one COPY
-// (copyUsers); both return the same rows.
+// Below sqlb.CopyMin rows it sends one INSERT statement (insertUsers), from there COPYs of
+// sqlb.StatementRows rows (copyUsers); both return the same rows.
 func (s *Service) CreateUsers(ctx context.Context, in ...CreateUserInput) ([]User, error) {
 	if len(in) == 0 {
 		return []User{}, nil

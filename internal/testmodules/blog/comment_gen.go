@@ -488,7 +488,7 @@ func (s *Service) insertComments(ctx context.Context, in []CreateCommentInput, o
 // commentCopyColumns are the columns copyComments writes, in the order of its row values.
 var commentCopyColumns = []string{"id", "body", "post_id", "created_at", "updated_at"}
 
-// copyComments writes in with one COPY (CreateComments from sqlb.CopyMin rows) and
+// copyComments writes in with COPYs of sqlb.StatementRows rows (CreateComments from sqlb.CopyMin rows) and
 // fills out in input order with the rows the insert's RETURNING would give: the inputs
 // with their defaults and the transaction's now() as created_at and updated_at.
 func (s *Service) copyComments(ctx context.Context, in []CreateCommentInput, out []Comment) error {
@@ -526,8 +526,8 @@ func (s *Service) copyComments(ctx context.Context, in []CreateCommentInput, out
 // violation, inside the batch or against the table, fails the whole call with invalid_data
 // "Comment with <field>: <value>, already exists."
 //
-// Below sqlb.CopyMin rows it sends one INSERT statement (insertComments), from there one COPY
-// (copyComments); both return the same rows.
+// Below sqlb.CopyMin rows it sends one INSERT statement (insertComments), from there COPYs of
+// sqlb.StatementRows rows (copyComments); both return the same rows.
 func (s *Service) CreateComments(ctx context.Context, in ...CreateCommentInput) ([]Comment, error) {
 	if len(in) == 0 {
 		return []Comment{}, nil

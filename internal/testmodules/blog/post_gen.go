@@ -550,7 +550,7 @@ func (s *Service) insertPosts(ctx context.Context, in []CreatePostInput, out []P
 // postCopyColumns are the columns copyPosts writes, in the order of its row values.
 var postCopyColumns = []string{"id", "title", "body", "views", "created_at", "updated_at"}
 
-// copyPosts writes in with one COPY (CreatePosts from sqlb.CopyMin rows) and
+// copyPosts writes in with COPYs of sqlb.StatementRows rows (CreatePosts from sqlb.CopyMin rows) and
 // fills out in input order with the rows the insert's RETURNING would give: the inputs
 // with their defaults and the transaction's now() as created_at and updated_at.
 func (s *Service) copyPosts(ctx context.Context, in []CreatePostInput, out []Post) error {
@@ -595,8 +595,8 @@ func (s *Service) copyPosts(ctx context.Context, in []CreatePostInput, out []Pos
 // violation, inside the batch or against the table, fails the whole call with invalid_data
 // "Post with <field>: <value>, already exists."
 //
-// Below sqlb.CopyMin rows it sends one INSERT statement (insertPosts), from there one COPY
-// (copyPosts); both return the same rows.
+// Below sqlb.CopyMin rows it sends one INSERT statement (insertPosts), from there COPYs of
+// sqlb.StatementRows rows (copyPosts); both return the same rows.
 func (s *Service) CreatePosts(ctx context.Context, in ...CreatePostInput) ([]Post, error) {
 	if len(in) == 0 {
 		return []Post{}, nil

@@ -480,7 +480,7 @@ func (s *Service) insertTags(ctx context.Context, in []CreateTagInput, out []Tag
 // tagCopyColumns are the columns copyTags writes, in the order of its row values.
 var tagCopyColumns = []string{"id", "value", "created_at", "updated_at"}
 
-// copyTags writes in with one COPY (CreateTags from sqlb.CopyMin rows) and
+// copyTags writes in with COPYs of sqlb.StatementRows rows (CreateTags from sqlb.CopyMin rows) and
 // fills out in input order with the rows the insert's RETURNING would give: the inputs
 // with their defaults and the transaction's now() as created_at and updated_at.
 func (s *Service) copyTags(ctx context.Context, in []CreateTagInput, out []Tag) error {
@@ -516,8 +516,8 @@ func (s *Service) copyTags(ctx context.Context, in []CreateTagInput, out []Tag) 
 // violation, inside the batch or against the table, fails the whole call with invalid_data
 // "Tag with <field>: <value>, already exists."
 //
-// Below sqlb.CopyMin rows it sends one INSERT statement (insertTags), from there one COPY
-// (copyTags); both return the same rows.
+// Below sqlb.CopyMin rows it sends one INSERT statement (insertTags), from there COPYs of
+// sqlb.StatementRows rows (copyTags); both return the same rows.
 func (s *Service) CreateTags(ctx context.Context, in ...CreateTagInput) ([]Tag, error) {
 	if len(in) == 0 {
 		return []Tag{}, nil
