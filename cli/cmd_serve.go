@@ -69,7 +69,7 @@ func serve(ctx context.Context, env *cliEnv, args []string, mode config.Mode) er
 		}
 	}
 	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	memLimit, restoreMemLimit := applyMemoryLimit(env.getenv)
+	memLimit, restoreMemLimit := ApplyMemoryLimit(env.getenv)
 	defer restoreMemLimit()
 	log.Info("Go memory limit", "limit", memLimit)
 	if mode == config.Development && cfg.JWTSecret == config.DefaultSecret {

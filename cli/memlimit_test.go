@@ -13,9 +13,9 @@ func TestApplyMemoryLimit(t *testing.T) {
 
 	debug.SetMemoryLimit(math.MaxInt64)
 	env := map[string]string{}
-	got, restore := applyMemoryLimit(func(k string) string { return env[k] })
-	if l := debug.SetMemoryLimit(-1); l != DefaultMemoryLimit {
-		t.Fatalf("GOMEMLIMIT unset: limit %d, want %d", l, DefaultMemoryLimit)
+	got, restore := ApplyMemoryLimit(func(k string) string { return env[k] })
+	if l := debug.SetMemoryLimit(-1); l != defaultMemoryLimit {
+		t.Fatalf("GOMEMLIMIT unset: limit %d, want %d", l, defaultMemoryLimit)
 	}
 	if !strings.Contains(got, "default") {
 		t.Errorf("description %q", got)
@@ -28,7 +28,7 @@ func TestApplyMemoryLimit(t *testing.T) {
 	// Set: the runtime applied it at start; the default must not replace it.
 	debug.SetMemoryLimit(math.MaxInt64)
 	env["GOMEMLIMIT"] = "off"
-	if got, _ := applyMemoryLimit(func(k string) string { return env[k] }); got != "GOMEMLIMIT=off" {
+	if got, _ := ApplyMemoryLimit(func(k string) string { return env[k] }); got != "GOMEMLIMIT=off" {
 		t.Errorf("description %q", got)
 	}
 	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {

@@ -396,18 +396,20 @@ func indexStmts(table string, ix IndexDef) []string {
 // expression (ANALYZE gathers statistics on it, which the planner reads
 // for a predicate on that expression); 0 restores the default.
 func indexStatistics(name string, n int) string {
-	if n == 0 {
-		n = -1
-	}
-	return fmt.Sprintf("ALTER INDEX %s ALTER COLUMN 1 SET STATISTICS %d;", qi(name), n)
+	return fmt.Sprintf("ALTER INDEX %s ALTER COLUMN 1 SET STATISTICS %d;", qi(name), statisticsTarget(n))
 }
 
 // setStatistics sets a column's statistics target; 0 restores the default.
 func setStatistics(table, col string, n int) string {
+	return fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %d;", qi(table), qi(col), statisticsTarget(n))
+}
+
+// statisticsTarget is n as SET STATISTICS takes it: -1 for the default (0).
+func statisticsTarget(n int) int {
 	if n == 0 {
-		n = -1
+		return -1
 	}
-	return fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %d;", qi(table), qi(col), n)
+	return n
 }
 
 func dropIndex(name string) string { return fmt.Sprintf("DROP INDEX IF EXISTS %s;", qi(name)) }

@@ -214,13 +214,16 @@ func TestEstimatedCount(t *testing.T) {
 	b.open("/app/users")
 	b.fill("Search users", "user")
 	b.click("Search")
+	nextDisabled := func() bool {
+		return eval[bool](b, `[...document.querySelectorAll("button")].find((x) => x.textContent === "Next page").disabled`)
+	}
 	b.waitText("Showing 1–20 of about ")
-	if eval[bool](b, `[...document.querySelectorAll("button")].find((x) => x.textContent === "Next page").disabled`) {
+	if nextDisabled() {
 		t.Fatal("a full page of an estimated count offers no next page")
 	}
 	b.click("Next page")
 	b.waitText("Showing 21–24 of about ")
-	if !eval[bool](b, `[...document.querySelectorAll("button")].find((x) => x.textContent === "Next page").disabled`) {
+	if !nextDisabled() {
 		t.Fatal("the last page of an estimated count offers a next page")
 	}
 }

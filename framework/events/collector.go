@@ -60,13 +60,7 @@ func (c *Collector) AddIDs(name, source, object, action string, ids []string) {
 }
 
 // Len returns the number of collected events.
-func (c *Collector) Len() int {
-	n := 0
-	for i := range c.parts {
-		n += c.parts[i].len()
-	}
-	return n
-}
+func (c *Collector) Len() int { return lenAll(c.parts) }
 
 // Messages returns the collected events, built, in the order they were
 // added.
@@ -74,8 +68,9 @@ func (c *Collector) Messages() []Message {
 	if len(c.parts) == 0 {
 		return nil
 	}
-	out := make([]Message, 0, c.Len())
-	_ = eachChunk(c.parts, c.Len(), func(msgs []Message) error {
+	n := c.Len()
+	out := make([]Message, 0, n)
+	_ = eachChunk(c.parts, n, func(msgs []Message) error {
 		out = append(out, msgs...)
 		return nil
 	})
@@ -111,25 +106,13 @@ func (c *Collector) Publish(ctx context.Context, bus Bus) error {
 	if bus == nil || len(parts) == 0 {
 		return nil
 	}
-	emit := func(ctx context.Context) error {
+	first := parts[0].name
+	if !parts[0].byID {
+		first = parts[0].msgs[0].Name
+	}
+	return publish(ctx, bus, lenAll(parts), first, func(ctx context.Context) error {
 		return eachChunk(parts, EmitChunk, func(msgs []Message) error { return bus.Emit(ctx, msgs...) })
-	}
-	if EmitsInTx(bus) {
-		if err := emit(WithGroup(ctx, "")); err != nil {
-			return fmt.Errorf("emit module events: %w", err)
-		}
-		return nil
-	}
-	db.AfterCommit(ctx, func(ctx context.Context) {
-		if err := emit(WithGroup(ctx, "")); err != nil {
-			first := parts[0].name
-			if !parts[0].byID {
-				first = parts[0].msgs[0].Name
-			}
-			slog.ErrorContext(ctx, "emit module events", "err", err, "count", lenAll(parts), "first", first)
-		}
 	})
-	return nil
 }
 
 // lenAll is the number of events of parts.
@@ -200,16 +183,24 @@ func Publish(ctx context.Context, bus Bus, msgs []Message) error {
 	if bus == nil || len(msgs) == 0 {
 		return nil
 	}
+	return publish(ctx, bus, len(msgs), msgs[0].Name, func(ctx context.Context) error { return bus.Emit(ctx, msgs...) })
+}
+
+// publish runs emit (the Emits of count events, the first named first)
+// where Publish says: at once on a TxEmitter, its error returned; else
+// after the transaction ctx carries commits, its error logged. emit gets
+// ctx without its event group.
+func publish(ctx context.Context, bus Bus, count int, first string, emit func(context.Context) error) error {
 	if EmitsInTx(bus) {
-		if err := bus.Emit(WithGroup(ctx, ""), msgs...); err != nil {
+		if err := emit(WithGroup(ctx, "")); err != nil {
 			return fmt.Errorf("emit module events: %w", err)
 		}
 		return nil
 	}
 	db.AfterCommit(ctx, func(ctx context.Context) {
 		ctx = WithGroup(ctx, "")
-		if err := bus.Emit(ctx, msgs...); err != nil {
-			slog.ErrorContext(ctx, "emit module events", "err", err, "count", len(msgs), "first", msgs[0].Name)
+		if err := emit(ctx); err != nil {
+			slog.ErrorContext(ctx, "emit module events", "err", err, "count", count, "first", first)
 		}
 	})
 	return nil

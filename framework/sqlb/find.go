@@ -511,11 +511,7 @@ func (p *plan) exactByField(i int, s Select) (string, []any, bool) {
 	n := strconv.Itoa(s.Limit + s.Offset)
 	branches := make([]string, len(r.cols))
 	for j, c := range r.cols {
-		eq := c + " = " + q
-		if strings.HasPrefix(c, "lower(") {
-			eq = c + " = lower(" + q + ")"
-		}
-		branches[j] = "(SELECT " + pk + " FROM " + p.t.Name + " WHERE " + cond + " AND " + eq + " ORDER BY " + pk + " LIMIT " + n + ")"
+		branches[j] = "(SELECT " + pk + " FROM " + p.t.Name + " WHERE " + cond + " AND " + colEquals(c, q) + " ORDER BY " + pk + " LIMIT " + n + ")"
 	}
 	w := &Where{args: u.args}
 	w.Add(pk + " IN (" + strings.Join(branches, " UNION ALL ") + ")")

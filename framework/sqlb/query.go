@@ -65,23 +65,17 @@ const GramsFunc = "medusa_search_grams"
 // by character, so a text that contains q, whatever the case, holds q's
 // grams at every other character from q's first or from its second,
 // whichever lines up with the text's (see Where.SearchGrams).
-const GramsFuncSQL = `CREATE OR REPLACE FUNCTION ` + GramsFunc + `(t text) RETURNS text[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $medusa$
+var GramsFuncSQL = `CREATE OR REPLACE FUNCTION ` + GramsFunc + `(t text) RETURNS text[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $medusa$
 DECLARE
   l text := lower(t);
   g text[] := '{}';
 BEGIN
-  FOR i IN 1 .. length(l) - ` + gramTail + ` BY 2 LOOP
-    g[(i + 1) / 2] := substr(l, i, ` + gramLenSQL + `);
+  FOR i IN 1 .. length(l) - ` + strconv.Itoa(GramLen-1) + ` BY 2 LOOP
+    g[(i + 1) / 2] := substr(l, i, ` + strconv.Itoa(GramLen) + `);
   END LOOP;
   RETURN g;
 END
 $medusa$;`
-
-// GramLen in SQL, and the characters after a gram's first one.
-const (
-	gramLenSQL = "5"
-	gramTail   = "4"
-)
 
 // GramSearchable reports whether a gram index can narrow the rows whose
 // search text contains q (ILIKE '%q%'): q is matched as one literal
@@ -137,13 +131,18 @@ func (r *searchRank) pred(w *Where) string {
 	p := w.Arg(r.q)
 	ors := make([]string, len(r.cols))
 	for i, c := range r.cols {
-		if strings.HasPrefix(c, "lower(") {
-			ors[i] = c + " = lower(" + p + ")"
-		} else {
-			ors[i] = c + " = " + p
-		}
+		ors[i] = colEquals(c, p)
 	}
 	return "(" + strings.Join(ors, " OR ") + ")"
+}
+
+// colEquals is the exact match of one RankSearch column c with placeholder
+// p: c = p, or c = lower(p) for a case-insensitive column (lower(…)).
+func colEquals(c, p string) string {
+	if strings.HasPrefix(c, "lower(") {
+		return c + " = lower(" + p + ")"
+	}
+	return c + " = " + p
 }
 
 // NewWhere returns an empty Where with its own argument list.

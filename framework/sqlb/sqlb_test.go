@@ -3,7 +3,6 @@ package sqlb
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -227,12 +226,5 @@ func TestEncodeCursor(t *testing.T) {
 	}
 	if _, err := EncodeCursor("user", order, []any{"user_1"}); err == nil {
 		t.Error("one value for two order fields was encoded")
-	}
-}
-
-// TestGramLenSQL keeps GramsFuncSQL's constants in step with GramLen.
-func TestGramLenSQL(t *testing.T) {
-	if gramLenSQL != strconv.Itoa(GramLen) || gramTail != strconv.Itoa(GramLen-1) {
-		t.Fatalf("gramLenSQL %q, gramTail %q: want %d and %d", gramLenSQL, gramTail, GramLen, GramLen-1)
 	}
 }

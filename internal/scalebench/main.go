@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -81,10 +80,8 @@ func main() {
 	// The application runs in this process: give it the soft memory limit
 	// medusa-go start sets, so that the bulk writes' heap peaks are those
 	// of a server (GOMEMLIMIT overrides it, as it does start's).
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(cli.DefaultMemoryLimit)
-	}
-	log.Info("go memory limit", "MiB", debug.SetMemoryLimit(-1)>>20)
+	memLimit, _ := cli.ApplyMemoryLimit(os.Getenv)
+	log.Info("go memory limit", "limit", memLimit)
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
 		if err == nil {
